@@ -1,0 +1,200 @@
+// The one reader of process.env: parses every setting of DESIGN §4.4 once, fails listing each bad variable.
+import { z } from 'zod';
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const str = () => z.preprocess(emptyToUndefined, z.string().trim().optional());
+const bool = (fallback: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+      .optional()
+      .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes')),
+  );
+const boolOpt = () =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
+  );
+const int = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .default(fallback),
+  );
+const list = () =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(/[,\s]+/)
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+  );
+const url = () => z.preprocess(emptyToUndefined, z.string().url('must be a URL such as https://host').optional());
+
+const schema = z.object({
+  DEMO: boolOpt(),
+  ENTRA_TENANT_ID: str(),
+  ENTRA_CLIENT_ID: str(),
+  ENTRA_CLIENT_SECRET: str(),
+  ENTRA_CLIENT_CERT_PATH: str(),
+  ENTRA_CLIENT_CERT_THUMBPRINT_SHA256: str(),
+  ENTRA_AUTHORITY_HOST: url(),
+  GRAPH_BASE_URL: url(),
+  ENTRA_CA_FILE: str(),
+  BOT_ID: str(),
+  BOT_PASSWORD: str(),
+  BOT_TENANT_ID: str(),
+  BOT_APP_TYPE: z.preprocess(emptyToUndefined, z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional()),
+  BOT_LOCAL_MODE: bool(false),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  PORT: int(3978, 0, 65535),
+  PUBLIC_BASE_URL: url(),
+  ALLOWED_TENANT_IDS: list(),
+  ADMIN_AAD_OBJECT_IDS: list(),
+  STORE_URL: z.preprocess(emptyToUndefined, z.string().default('sqlite://.data/state.sqlite')),
+  SYNC_INTERVAL_SECONDS: int(3600, 1, 86_400),
+  SCHEDULER: z.preprocess(emptyToUndefined, z.enum(['local', 'bullmq']).default('local')),
+  REDIS_URL: str(),
+  LOG_RETENTION_DAYS: int(90, 1, 3650),
+  DOWNLOAD_LINK_TTL_SECONDS: int(3600, 60, 7 * 86_400),
+  SIGNING_SECRET: str(),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+});
+
+export interface Config {
+  readonly demo: boolean;
+  readonly entra: {
+    readonly tenantId: string | undefined;
+    readonly clientId: string | undefined;
+    readonly clientSecret: string | undefined;
+    readonly clientCertPath: string | undefined;
+    readonly clientCertThumbprintSha256: string | undefined;
+    readonly authorityHost: string;
+    readonly graphBaseUrl: string;
+    readonly caFile: string | undefined;
+  };
+  readonly bot: {
+    readonly id: string | undefined;
+    readonly password: string | undefined;
+    readonly tenantId: string | undefined;
+    readonly appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI' | undefined;
+    readonly localMode: boolean;
+  };
+  readonly host: string;
+  readonly port: number;
+  readonly publicBaseUrl: string;
+  readonly allowedTenantIds: readonly string[];
+  readonly adminAadObjectIds: readonly string[];
+  readonly storeUrl: string;
+  readonly syncIntervalSeconds: number;
+  readonly scheduler: 'local' | 'bullmq';
+  readonly redisUrl: string | undefined;
+  readonly logRetentionDays: number;
+  readonly downloadLinkTtlSeconds: number;
+  readonly signingSecret: string | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee env/.env.example for every variable.`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+export const isLoopbackHost = (host: string): boolean => LOOPBACK.has(host) || host.startsWith('127.');
+
+/** Parses the environment (process.env unless given), deep-freezes the result, throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const demo = e.DEMO ?? !e.ENTRA_CLIENT_ID;
+  if (!demo) {
+    if (!e.ENTRA_TENANT_ID) problems.push('ENTRA_TENANT_ID: required when DEMO=false (the tenant to sync)');
+    if (!e.ENTRA_CLIENT_ID) problems.push('ENTRA_CLIENT_ID: required when DEMO=false (the app registration)');
+    if (!e.ENTRA_CLIENT_SECRET && !e.ENTRA_CLIENT_CERT_PATH)
+      problems.push('ENTRA_CLIENT_SECRET or ENTRA_CLIENT_CERT_PATH: one credential is required when DEMO=false');
+    if (e.ENTRA_CLIENT_CERT_PATH && !e.ENTRA_CLIENT_CERT_THUMBPRINT_SHA256)
+      problems.push('ENTRA_CLIENT_CERT_THUMBPRINT_SHA256: required with ENTRA_CLIENT_CERT_PATH');
+  }
+  if (e.BOT_LOCAL_MODE && !isLoopbackHost(e.HOST))
+    problems.push(`BOT_LOCAL_MODE: only allowed when HOST is a loopback address (HOST is ${e.HOST})`);
+  if (!e.BOT_ID && !e.BOT_LOCAL_MODE && !demo)
+    problems.push('BOT_ID: required unless BOT_LOCAL_MODE=true (the bot would accept unauthenticated requests)');
+  if (e.BOT_ID && !e.BOT_PASSWORD && e.BOT_APP_TYPE !== 'UserAssignedMSI')
+    problems.push('BOT_PASSWORD: required with BOT_ID');
+  if (e.SCHEDULER === 'bullmq' && !e.REDIS_URL) problems.push('REDIS_URL: required when SCHEDULER=bullmq');
+  if (!/^(sqlite|redis|rediss|postgres|postgresql|memory):/.test(e.STORE_URL))
+    problems.push(`STORE_URL: must start with sqlite://, redis://, postgres:// or memory:// (got ${e.STORE_URL.split(':')[0]}:…)`);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config: Config = {
+    demo,
+    entra: {
+      tenantId: e.ENTRA_TENANT_ID,
+      clientId: e.ENTRA_CLIENT_ID,
+      clientSecret: e.ENTRA_CLIENT_SECRET,
+      clientCertPath: e.ENTRA_CLIENT_CERT_PATH,
+      clientCertThumbprintSha256: e.ENTRA_CLIENT_CERT_THUMBPRINT_SHA256,
+      authorityHost: e.ENTRA_AUTHORITY_HOST ?? 'https://login.microsoftonline.com',
+      graphBaseUrl: e.GRAPH_BASE_URL ?? 'https://graph.microsoft.com',
+      caFile: e.ENTRA_CA_FILE,
+    },
+    bot: {
+      id: e.BOT_ID,
+      password: e.BOT_PASSWORD,
+      tenantId: e.BOT_TENANT_ID,
+      appType: e.BOT_APP_TYPE,
+      localMode: e.BOT_LOCAL_MODE || (demo && !e.BOT_ID && isLoopbackHost(e.HOST)),
+    },
+    host: e.HOST,
+    port: e.PORT,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
+    allowedTenantIds:
+      e.ALLOWED_TENANT_IDS.length > 0
+        ? e.ALLOWED_TENANT_IDS
+        : [e.BOT_TENANT_ID, e.ENTRA_TENANT_ID].filter((t): t is string => Boolean(t)),
+    adminAadObjectIds: e.ADMIN_AAD_OBJECT_IDS,
+    storeUrl: e.STORE_URL,
+    syncIntervalSeconds: e.SYNC_INTERVAL_SECONDS,
+    scheduler: e.SCHEDULER,
+    redisUrl: e.REDIS_URL,
+    logRetentionDays: e.LOG_RETENTION_DAYS,
+    downloadLinkTtlSeconds: e.DOWNLOAD_LINK_TTL_SECONDS,
+    signingSecret: e.SIGNING_SECRET,
+    logLevel: e.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

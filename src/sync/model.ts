@@ -1,0 +1,259 @@
+// The data the sync core works on: source users, Entra users, changes, plans, guard verdicts and run records.
+
+/** Attributes the sync writes to Entra, in the order they are shown. */
+export const SYNCED_ATTRIBUTES = [
+  'userPrincipalName',
+  'displayName',
+  'givenName',
+  'surname',
+  'mailNickname',
+  'onPremisesImmutableId',
+  'mail',
+  'jobTitle',
+  'department',
+  'employeeId',
+  'mobilePhone',
+  'accountEnabled',
+] as const;
+export type SyncedAttribute = (typeof SYNCED_ATTRIBUTES)[number];
+export type AttributeValue = string | boolean | null;
+
+/** A user as Access Control holds it for one domain (the source of truth). Optional fields: undefined = not managed. */
+export interface SourceUser {
+  readonly userPrincipalName: string;
+  readonly immutableId: string;
+  readonly displayName: string;
+  readonly givenName?: string | null;
+  readonly surname?: string | null;
+  readonly username?: string | null;
+  readonly mail?: string | null;
+  readonly jobTitle?: string | null;
+  readonly department?: string | null;
+  readonly employeeId?: string | null;
+  readonly mobilePhone?: string | null;
+  readonly accountEnabled?: boolean;
+}
+
+/** The properties the connector reads for every Entra user in scope (`$select`). */
+export interface EntraUser {
+  readonly id: string;
+  readonly userPrincipalName: string;
+  readonly displayName: string | null;
+  readonly givenName: string | null;
+  readonly surname: string | null;
+  readonly mailNickname: string | null;
+  readonly onPremisesImmutableId: string | null;
+  readonly onPremisesSyncEnabled: boolean | null;
+  readonly userType: string | null;
+  readonly accountEnabled: boolean | null;
+  readonly mail: string | null;
+  readonly jobTitle: string | null;
+  readonly department: string | null;
+  readonly employeeId: string | null;
+  readonly mobilePhone: string | null;
+}
+
+/** A soft-deleted Entra user (restorable for 30 days). */
+export interface DeletedEntraUser {
+  readonly id: string;
+  readonly userPrincipalName: string;
+  readonly onPremisesImmutableId: string | null;
+  readonly deletedDateTime: string | null;
+}
+
+export interface EntraDomain {
+  readonly id: string;
+  readonly authenticationType: 'Managed' | 'Federated';
+  readonly isVerified: boolean;
+  readonly isDefault: boolean;
+  readonly isInitial: boolean;
+}
+
+/** What a Delete does to an Entra user no longer in the source. */
+export type OnDelete = 'delete' | 'disable';
+
+/** Per-domain settings an administrator controls. */
+export interface DomainSettings {
+  readonly domain: string;
+  readonly synced: boolean;
+  /** Percentage (0–100] of the domain's in-scope Entra users; a run whose deletes reach it is cancelled. */
+  readonly maxDeletionPercent: number;
+  /** Optional absolute cap on deletes per run. */
+  readonly maxDeletionCount: number | null;
+  /** UPNs or Entra object ids that are never touched. */
+  readonly protectedAccounts: readonly string[];
+  readonly periodic: boolean;
+  readonly onDelete: OnDelete;
+  /** ISO time until which periodic runs are skipped, or null. */
+  readonly pausedUntil: string | null;
+  /** Allow a run whose source is empty or shrank sharply (the empty-source guard). */
+  readonly allowSourceShrink: boolean;
+  readonly notify: 'changes-only' | 'always' | 'failures-only';
+  readonly updatedAt: string;
+  readonly updatedBy: string | null;
+}
+
+export const DEFAULT_MAX_DELETION_PERCENT = 10;
+
+/** Both sides of one domain as read at one moment: the input of diff. */
+export interface DomainSnapshot {
+  readonly domain: string;
+  readonly authenticationType: 'Managed' | 'Federated';
+  readonly source: readonly SourceUser[];
+  /** Entra users whose UPN ends in @domain. */
+  readonly entra: readonly EntraUser[];
+  /** Soft-deleted Entra users whose UPN or Immutable ID belongs to this domain. */
+  readonly deleted: readonly DeletedEntraUser[];
+  /** Object ids of holders of any admin directory role. */
+  readonly adminIds: ReadonlySet<string>;
+  /** Source user count of the last completed run, for the empty-source guard (null when none). */
+  readonly previousSourceCount: number | null;
+}
+
+export interface AttributeChange {
+  readonly attribute: SyncedAttribute;
+  readonly before: AttributeValue;
+  readonly after: AttributeValue;
+}
+
+export type SkipReason = 'protected' | 'ad-synced' | 'guest' | 'admin-role' | 'conflict' | 'invalid';
+
+/** Desired Entra values for a user, as the mapping produces them (every synced attribute present). */
+export type DesiredAttributes = Readonly<Record<SyncedAttribute, AttributeValue>>;
+
+export type Change =
+  | {
+      readonly action: 'Add';
+      readonly upn: string;
+      readonly immutableId: string;
+      readonly attributes: DesiredAttributes;
+      /** Set when a soft-deleted Entra user with this Immutable ID is restored instead of creating a new one. */
+      readonly restoreId: string | null;
+      /** Attributes that differ from the deleted user (restore then update). */
+      readonly changes: readonly AttributeChange[];
+    }
+  | {
+      readonly action: 'Update';
+      readonly entraId: string;
+      readonly upn: string;
+      readonly immutableId: string;
+      readonly changes: readonly AttributeChange[];
+      /** True when the match was by UPN and the update sets the Immutable ID. */
+      readonly adopt: boolean;
+    }
+  | {
+      readonly action: 'Delete';
+      readonly entraId: string;
+      readonly upn: string;
+      readonly immutableId: string | null;
+      readonly displayName: string | null;
+      readonly mode: OnDelete;
+    }
+  | {
+      readonly action: 'Skip';
+      readonly entraId: string | null;
+      readonly upn: string;
+      readonly immutableId: string | null;
+      readonly displayName: string | null;
+      readonly reason: SkipReason;
+      readonly note: string;
+    }
+  | {
+      readonly action: 'NoChange';
+      readonly entraId: string;
+      readonly upn: string;
+      readonly immutableId: string;
+      readonly displayName: string | null;
+    };
+
+export type ChangeAction = Change['action'];
+
+export interface PlanCounts {
+  readonly add: number;
+  readonly update: number;
+  readonly delete: number;
+  readonly skip: number;
+  readonly noChange: number;
+  /** Adds that restore a soft-deleted user (included in add). */
+  readonly restore: number;
+}
+
+export interface DeletionShare {
+  readonly count: number;
+  /** The domain's in-scope Entra users (the denominator). */
+  readonly inScope: number;
+  /** count / inScope × 100, rounded to one decimal; 0 when inScope is 0. */
+  readonly percent: number;
+  readonly maxPercent: number;
+  readonly maxCount: number | null;
+  readonly wouldCancel: boolean;
+}
+
+/** A requirement check's answer: null = allowed, otherwise a sentence a person can read. */
+export type GuardVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: 'max-deletions' | 'max-count' | 'empty-source'; readonly reason: string };
+
+export const PLAN_FORMAT_VERSION = 1;
+
+/** A dry run's result, bound to what it was computed from. `hash` covers everything but itself. */
+export interface Plan {
+  readonly formatVersion: number;
+  readonly id: string;
+  readonly domain: string;
+  readonly createdAt: string;
+  readonly createdBy: string | null;
+  readonly sourceFingerprint: string;
+  readonly entraFingerprint: string;
+  readonly settings: Pick<DomainSettings, 'maxDeletionPercent' | 'maxDeletionCount' | 'onDelete' | 'protectedAccounts'>;
+  /** In CSV order: Add, Update, Delete, Skip, NoChange, each by UPN. */
+  readonly changes: readonly Change[];
+  readonly counts: PlanCounts;
+  readonly deletion: DeletionShare;
+  readonly guard: GuardVerdict;
+  readonly hash: string;
+}
+
+export type RunTrigger = 'manual' | 'hourly' | 'cli';
+export type RunStatus = 'running' | 'completed' | 'partial' | 'cancelled' | 'refused' | 'failed';
+
+/** Graph failures fall into this closed set; each has one policy (DESIGN §2 rule 4). */
+export type ErrorKind = 'transient' | 'throttled' | 'conflict' | 'not_found' | 'forbidden' | 'bad_request' | 'stop';
+
+export interface UserOutcome {
+  readonly action: 'Add' | 'Update' | 'Delete';
+  readonly upn: string;
+  readonly immutableId: string | null;
+  readonly result: 'done' | 'failed' | 'skipped';
+  readonly restored?: boolean;
+  readonly errorKind?: ErrorKind;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+export interface RunCounts {
+  readonly added: number;
+  readonly updated: number;
+  readonly deleted: number;
+  readonly failed: number;
+}
+
+/** One sync run, manual or hourly: the sync log's record. */
+export interface RunRecord {
+  readonly id: string;
+  readonly domain: string;
+  readonly trigger: RunTrigger;
+  readonly requestedBy: string | null;
+  readonly approvedBy: string | null;
+  readonly planId: string | null;
+  readonly planHash: string | null;
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly status: RunStatus;
+  readonly reason: string | null;
+  readonly planCounts: PlanCounts | null;
+  readonly counts: RunCounts;
+  readonly deletion: DeletionShare | null;
+  readonly total: number;
+  readonly outcomes: readonly UserOutcome[];
+}

@@ -1,0 +1,125 @@
+// The ports the use cases depend on; src/directory, src/entra and src/store implement them.
+import type {
+  DeletedEntraUser,
+  DomainSettings,
+  EntraDomain,
+  EntraUser,
+  ErrorKind,
+  Plan,
+  RunRecord,
+  SourceUser,
+} from './model.js';
+
+/** Access Control, the source of truth. */
+export interface SourceDirectory {
+  /** Every source user of the domain (lower-case domain, without '@'). */
+  listUsers(domain: string): Promise<SourceUser[]>;
+}
+
+export interface ReadProgress {
+  readonly read: number;
+}
+
+/** Reads Entra ID through Graph. */
+export interface EntraReader {
+  listDomains(): Promise<EntraDomain[]>;
+  /** Entra users whose UPN ends in @domain, with the properties of EntraUser. */
+  listUsers(domain: string, onProgress?: (p: ReadProgress) => void): Promise<EntraUser[]>;
+  /** Soft-deleted users whose UPN ends in @domain or whose Immutable ID is given. */
+  listDeletedUsers(domain: string): Promise<DeletedEntraUser[]>;
+  /** Object ids of principals holding any directory role that counts as admin. */
+  listAdminRoleHolders(): Promise<Set<string>>;
+  /** True when the object holds the Global Administrator role. */
+  isGlobalAdmin(objectId: string): Promise<boolean>;
+  /** The live user with this Immutable ID, or null (used to resolve a create whose outcome is unknown). */
+  findUserByImmutableId(immutableId: string): Promise<EntraUser | null>;
+  /** The live user with this id or UPN, or null. */
+  getUser(idOrUpn: string): Promise<EntraUser | null>;
+}
+
+export type WriteOp =
+  | { readonly opId: string; readonly kind: 'create'; readonly body: Record<string, unknown> }
+  | { readonly opId: string; readonly kind: 'update'; readonly userId: string; readonly body: Record<string, unknown> }
+  | { readonly opId: string; readonly kind: 'delete'; readonly userId: string }
+  | { readonly opId: string; readonly kind: 'restore'; readonly deletedId: string };
+
+export type WriteResult =
+  | { readonly opId: string; readonly ok: true; readonly status: number; readonly userId: string | null }
+  | {
+      readonly opId: string;
+      readonly ok: false;
+      readonly status: number;
+      readonly kind: ErrorKind;
+      readonly code: string;
+      readonly message: string;
+      /** True when the write may have been applied (connection lost after sending): resolve before retrying. */
+      readonly outcomeUnknown: boolean;
+    };
+
+export interface WriteOptions {
+  /** Called once per op with its final result (after the writer's own retries). */
+  readonly onResult: (result: WriteResult) => void | Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+/** Writes to Entra ID in batches; retries throttled/transient items itself, reports one final result per op. */
+export interface EntraWriter {
+  execute(ops: readonly WriteOp[], options: WriteOptions): Promise<void>;
+}
+
+/** Per-domain settings. */
+export interface DomainSettingsRepository {
+  get(domain: string): Promise<DomainSettings | null>;
+  list(): Promise<DomainSettings[]>;
+  put(settings: DomainSettings): Promise<void>;
+  remove(domain: string): Promise<void>;
+}
+
+export interface PlanRepository {
+  get(planId: string): Promise<Plan | null>;
+  put(plan: Plan): Promise<void>;
+  /** Marks the plan used by a run (so it cannot be applied twice); false when it already was. */
+  claim(planId: string, runId: string): Promise<{ claimed: true } | { claimed: false; runId: string }>;
+  discard(planId: string): Promise<void>;
+}
+
+export interface RunLogRepository {
+  get(runId: string): Promise<RunRecord | null>;
+  put(run: RunRecord): Promise<void>;
+  /** Newest first. */
+  list(filter: { domain?: string; limit?: number }): Promise<RunRecord[]>;
+  prune(olderThan: Date): Promise<number>;
+}
+
+/** A held lease; renew keeps it alive, release gives it up. */
+export interface LeaseHandle {
+  readonly holder: string;
+  renew(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+export type LeaseAnswer = { readonly acquired: true; readonly lease: LeaseHandle } | { readonly acquired: false; readonly heldBy: string };
+
+/** One writer per domain: a lease with an expiry, shared across processes through the store. */
+export interface LeaseManager {
+  acquire(name: string, holder: string, ttlMs: number): Promise<LeaseAnswer>;
+}
+
+/** A write-ahead journal of one run's Graph writes, so an interrupted run resumes where it stopped. */
+export interface JournalEntry {
+  readonly opId: string;
+  readonly state: 'intent' | 'done' | 'failed';
+  readonly userId?: string | null;
+  readonly errorKind?: ErrorKind;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+export interface JournalRepository {
+  /** Records entries of one run (appends; the last entry per opId wins). */
+  write(runId: string, entries: readonly JournalEntry[]): Promise<void>;
+  read(runId: string): Promise<Map<string, JournalEntry>>;
+  /** Runs that started and never finished, oldest first. */
+  unfinished(): Promise<string[]>;
+  markFinished(runId: string): Promise<void>;
+}
