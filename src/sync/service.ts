@@ -1,0 +1,135 @@
+// The use cases the bot, the CLI and the scheduler call: one interface, so each front end stays thin.
+import type {
+  DomainSettings,
+  EntraDomain,
+  EntraUser,
+  OnDelete,
+  Plan,
+  RunRecord,
+  RunTrigger,
+} from './model.js';
+
+/** A use case's "no" as a value: a sentence for a person plus a machine code (DESIGN §2 rule 4). */
+export interface Refusal {
+  readonly refused: true;
+  readonly code:
+    | 'unknown-domain'
+    | 'unverified-domain'
+    | 'not-configured'
+    | 'guard'
+    | 'stale-plan'
+    | 'plan-not-found'
+    | 'plan-used'
+    | 'lease-held'
+    | 'not-connected'
+    | 'bad-input';
+  readonly reason: string;
+  /** For 'plan-used': the run that already used the plan. For 'lease-held': the holder. */
+  readonly detail?: string;
+}
+
+export const isRefusal = (v: unknown): v is Refusal =>
+  typeof v === 'object' && v !== null && (v as { refused?: unknown }).refused === true;
+
+export interface Progress {
+  readonly phase: 'reading-source' | 'reading-entra' | 'diffing' | 'writing' | 'done';
+  readonly done: number;
+  readonly total: number;
+}
+export type ProgressListener = (p: Progress) => void;
+
+export interface PreviewOptions {
+  readonly requestedBy?: string | null;
+  readonly onProgress?: ProgressListener;
+}
+
+export interface ApplyOptions {
+  readonly approvedBy?: string | null;
+  readonly trigger: RunTrigger;
+  readonly onProgress?: ProgressListener;
+  /** Resolves when the run record exists (status running); the returned promise resolves when the run ends. */
+  readonly onStarted?: (runId: string) => void;
+}
+
+export interface DomainView {
+  readonly domain: EntraDomain;
+  readonly settings: DomainSettings | null;
+  readonly lastRun: RunRecord | null;
+}
+
+export interface PrecheckCandidate {
+  readonly user: EntraUser;
+  /** 'room' | 'shared-mailbox' | 'service-account' | null when it looks like a person. */
+  readonly likelyKind: 'room' | 'shared-mailbox' | 'service-account' | null;
+  readonly why: string;
+}
+
+export interface PrecheckResult {
+  readonly domain: string;
+  readonly initialDomain: string;
+  readonly candidates: readonly PrecheckCandidate[];
+}
+
+export interface MoveResult {
+  readonly moved: readonly { id: string; from: string; to: string }[];
+  readonly failed: readonly { id: string; upn: string; reason: string }[];
+}
+
+export interface ImportReport {
+  readonly applied: boolean;
+  /** Per domain: users added, updated, removed, unchanged. */
+  readonly domains: readonly {
+    domain: string;
+    added: number;
+    updated: number;
+    removed: number;
+    unchanged: number;
+  }[];
+  /** Every rejected row, with its line number in the file. */
+  readonly errors: readonly { line: number; field: string | null; message: string }[];
+  readonly totalRows: number;
+}
+
+export interface DomainSettingsPatch {
+  readonly maxDeletionPercent?: number;
+  readonly maxDeletionCount?: number | null;
+  readonly onDelete?: OnDelete;
+  readonly periodic?: boolean;
+  readonly pausedUntil?: string | null;
+  readonly protectedAccounts?: readonly string[];
+  readonly allowSourceShrink?: boolean;
+  readonly notify?: DomainSettings['notify'];
+}
+
+export interface SyncService {
+  /** The tenant's domains with their sync settings and last run. */
+  listDomains(): Promise<DomainView[] | Refusal>;
+  addDomain(domain: string, patch: DomainSettingsPatch, by: string | null): Promise<DomainSettings | Refusal>;
+  setDomain(domain: string, patch: DomainSettingsPatch, by: string | null): Promise<DomainSettings | Refusal>;
+  removeDomain(domain: string, by: string | null): Promise<DomainSettings | Refusal>;
+  getSettings(domain: string): Promise<DomainSettings | null>;
+
+  /** Dry run: reads both sides, never writes to Entra, stores and returns the plan. */
+  preview(domain: string, options?: PreviewOptions): Promise<Plan | Refusal>;
+  getPlan(planId: string): Promise<Plan | null>;
+  discardPlan(planId: string): Promise<void>;
+  /**
+   * Applies a stored plan: checks the hash, claims the plan (never applied twice), takes the domain's lease,
+   * re-reads both sides and refuses a stale plan, re-checks the guard, writes with a journal.
+   * A refusal before any write is a Refusal; otherwise the finished run record.
+   */
+  apply(planId: string, planHash: string, options: ApplyOptions): Promise<RunRecord | Refusal>;
+  /** A periodic run: preview + guard + apply of that preview, logged with trigger 'hourly'. */
+  runScheduled(domain: string): Promise<RunRecord | Refusal>;
+  /** Resumes runs that a crash interrupted (called at start). */
+  resumeInterrupted(): Promise<RunRecord[]>;
+
+  precheck(domain: string): Promise<PrecheckResult | Refusal>;
+  moveToInitialDomain(domain: string, entraIds: readonly string[], by: string | null): Promise<MoveResult | Refusal>;
+
+  /** Imports an Access Control export (DESIGN §4.1). Nothing changes when any row is rejected unless partial. */
+  importDirectory(bytes: Uint8Array, options: { partial?: boolean; merge?: boolean }): Promise<ImportReport>;
+
+  getRun(runId: string): Promise<RunRecord | null>;
+  listRuns(filter: { domain?: string; limit?: number }): Promise<RunRecord[]>;
+}
