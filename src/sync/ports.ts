@@ -123,3 +123,8 @@ export interface JournalRepository {
   unfinished(): Promise<string[]>;
   markFinished(runId: string): Promise<void>;
 }
+
+/** Delivers a finished run's result to the conversation chosen with `notify here` (implemented in src/bot). */
+export interface RunNotifier {
+  runFinished(run: RunRecord): Promise<void>;
+}
