@@ -255,5 +255,7 @@ export interface RunRecord {
   readonly counts: RunCounts;
   readonly deletion: DeletionShare | null;
   readonly total: number;
+  /** Source users seen by the run's dry run (the empty-source guard compares the next run with it). */
+  readonly sourceCount?: number | null;
   readonly outcomes: readonly UserOutcome[];
 }
