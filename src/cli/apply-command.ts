@@ -1,0 +1,77 @@
+// `entra-sync apply --plan ID [--json]`: applies a previewed plan; the JSON and exit codes of DESIGN §4.5.
+import type { RunRecord } from '../sync/model.js';
+import { isRefusal, type Refusal } from '../sync/service.js';
+import { EXIT } from './command.js';
+import { parseOptions, printJson, terminalProgress, UsageError, withEngine } from './context.js';
+
+export function applyJson(result: RunRecord | Refusal, planId: string) {
+  if (isRefusal(result)) {
+    return {
+      runId: null,
+      planId,
+      status: result.code === 'guard' ? 'cancelled' : 'refused',
+      counts: { added: 0, updated: 0, deleted: 0, failed: 0 },
+      reason: result.reason,
+    };
+  }
+  return {
+    runId: result.id,
+    planId,
+    status: result.status,
+    counts: result.counts,
+    reason: result.reason,
+  };
+}
+
+export function exitFor(result: RunRecord | Refusal): number {
+  if (isRefusal(result)) return result.code === 'plan-not-found' ? EXIT.badInput : EXIT.refused;
+  if (result.status === 'completed') return EXIT.ok;
+  if (result.status === 'cancelled' || result.status === 'refused') return EXIT.refused;
+  return EXIT.failure;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let planId: string;
+  let json: boolean;
+  try {
+    const { values, positionals } = parseOptions(args, {
+      plan: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    const id = values.plan ?? positionals[0];
+    if (!id) throw new UsageError('--plan is required: the plan id that preview printed');
+    planId = id;
+    json = values.json === true;
+  } catch (err) {
+    process.stderr.write(`entra-sync apply: ${(err as Error).message}\n`);
+    return EXIT.badInput;
+  }
+  return withEngine(async (engine) => {
+    const plan = await engine.service.getPlan(planId);
+    if (!plan) {
+      const msg = `No dry run with id ${planId}. Run: entra-sync preview --domain <domain>`;
+      if (json) printJson(applyJson({ refused: true, code: 'plan-not-found', reason: msg }, planId));
+      process.stderr.write(`${msg}\n`);
+      return EXIT.badInput;
+    }
+    const progress = terminalProgress();
+    const result = await engine.service.apply(plan.id, plan.hash, {
+      trigger: 'cli',
+      approvedBy: 'cli',
+      onProgress: progress,
+    });
+    progress.end();
+    if (json) printJson(applyJson(result, planId));
+    if (isRefusal(result)) process.stderr.write(`${result.reason}\n`);
+    else {
+      if (!json) {
+        const c = result.counts;
+        process.stdout.write(
+          `Run ${result.id}: ${result.status}. Added ${c.added}, updated ${c.updated}, deleted ${c.deleted}, failed ${c.failed}.\n`,
+        );
+      }
+      if (result.reason) process.stderr.write(`${result.reason}\n`);
+    }
+    return exitFor(result);
+  });
+}

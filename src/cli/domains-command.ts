@@ -1,0 +1,111 @@
+// `entra-sync domains [add D --max-deletions PCT | set D … | remove D]`: list and configure synced domains.
+import type { DomainSettings } from '../sync/model.js';
+import { type DomainSettingsPatch, isRefusal } from '../sync/service.js';
+import { EXIT } from './command.js';
+import { parseOptions, printJson, UsageError, withEngine } from './context.js';
+
+const OPTIONS = {
+  'max-deletions': { type: 'string' },
+  'max-count': { type: 'string' },
+  'on-delete': { type: 'string' },
+  periodic: { type: 'string' },
+  protect: { type: 'string' },
+  'allow-source-shrink': { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+function percent(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v.replace(/%$/, ''));
+  if (!Number.isFinite(n) || n <= 0 || n > 100)
+    throw new UsageError(`--max-deletions must be a percentage above 0 and at most 100 (got "${v}")`);
+  return n;
+}
+
+function onOff(name: string, v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (/^(on|true|yes)$/i.test(v)) return true;
+  if (/^(off|false|no)$/i.test(v)) return false;
+  throw new UsageError(`--${name} takes on or off (got "${v}")`);
+}
+
+/** Builds the settings patch from options; every bad value is a UsageError naming the option. */
+export function patchFromOptions(values: Record<string, string | boolean | undefined>): DomainSettingsPatch {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const onDelete = str('on-delete');
+  if (onDelete !== undefined && onDelete !== 'delete' && onDelete !== 'disable')
+    throw new UsageError(`--on-delete takes delete or disable (got "${onDelete}")`);
+  const cap = str('max-count');
+  let maxDeletionCount: number | null | undefined;
+  if (cap !== undefined) {
+    if (/^(none|off)$/i.test(cap)) maxDeletionCount = null;
+    else if (/^\d+$/.test(cap)) maxDeletionCount = Number(cap);
+    else throw new UsageError(`--max-count takes a whole number of users or "none" (got "${cap}")`);
+  }
+  const protect = str('protect');
+  const patch: DomainSettingsPatch = {
+    maxDeletionPercent: percent(str('max-deletions')),
+    maxDeletionCount,
+    onDelete: onDelete as DomainSettingsPatch['onDelete'],
+    periodic: onOff('periodic', str('periodic')),
+    allowSourceShrink: onOff('allow-source-shrink', str('allow-source-shrink')),
+    protectedAccounts: protect === undefined ? undefined : protect.split(/[,\s]+/).filter(Boolean),
+  };
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as DomainSettingsPatch;
+}
+
+function describe(s: DomainSettings): string {
+  return `${s.domain}: max deletions ${s.maxDeletionPercent}%${s.maxDeletionCount !== null ? ` (cap ${s.maxDeletionCount})` : ''}, on delete: ${s.onDelete}, hourly sync ${s.periodic ? 'on' : 'off'}${s.protectedAccounts.length ? `, protected: ${s.protectedAccounts.join(', ')}` : ''}`;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsed: { verb: string | undefined; domain: string | undefined; patch: DomainSettingsPatch; json: boolean };
+  try {
+    const { values, positionals } = parseOptions(args, OPTIONS);
+    const [verb, domain] = positionals;
+    if (verb && !['add', 'set', 'remove', 'list'].includes(verb))
+      throw new UsageError(`unknown action "${verb}": use add, set, remove or nothing to list`);
+    if (verb && verb !== 'list' && !domain) throw new UsageError(`domains ${verb} needs a domain, e.g. domains ${verb} contoso.co.jp`);
+    parsed = { verb, domain, patch: patchFromOptions(values), json: values.json === true };
+  } catch (err) {
+    process.stderr.write(`entra-sync domains: ${(err as Error).message}\n`);
+    return EXIT.badInput;
+  }
+  const { verb, domain, patch, json } = parsed;
+  return withEngine(async ({ service }) => {
+    if (!verb || verb === 'list') {
+      const views = await service.listDomains();
+      if (isRefusal(views)) {
+        process.stderr.write(`${views.reason}\n`);
+        return EXIT.refused;
+      }
+      if (json) printJson({ domains: views });
+      else
+        for (const v of views) {
+          const d = v.domain;
+          const kind = d.isInitial ? 'initial' : d.authenticationType.toLowerCase();
+          const state = v.settings?.synced ? describe(v.settings) : `${d.id}: not synced`;
+          const last = v.lastRun ? `, last run ${v.lastRun.status} at ${v.lastRun.startedAt}` : '';
+          process.stdout.write(`${state} [${kind}${d.isVerified ? '' : ', unverified'}]${last}\n`);
+        }
+      return EXIT.ok;
+    }
+    const target = domain as string;
+    const result =
+      verb === 'add'
+        ? await service.addDomain(target, patch, 'cli')
+        : verb === 'set'
+          ? await service.setDomain(target, patch, 'cli')
+          : await service.removeDomain(target, 'cli');
+    if (isRefusal(result)) {
+      if (json) printJson({ refused: true, code: result.code, reason: result.reason });
+      process.stderr.write(`${result.reason}\n`);
+      return result.code === 'bad-input' || result.code === 'unknown-domain' || result.code === 'unverified-domain'
+        ? EXIT.badInput
+        : EXIT.refused;
+    }
+    if (json) printJson({ settings: result });
+    else process.stdout.write(verb === 'remove' ? `${result.domain}: no longer synced\n` : `${describe(result)}\n`);
+    return EXIT.ok;
+  });
+}

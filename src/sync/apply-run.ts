@@ -1,0 +1,232 @@
+// Executes a plan's write operations with a write-ahead journal: resumable after a crash, never creating a user twice.
+import type { Logger } from '../logger.js';
+import type { Change, ErrorKind, Plan, RunCounts, UserOutcome } from './model.js';
+import type { EntraReader, EntraWriter, JournalEntry, JournalRepository, WriteOp, WriteResult } from './ports.js';
+import type { ProgressListener } from './service.js';
+
+export interface ExecuteDeps {
+  readonly reader: EntraReader;
+  readonly writer: EntraWriter;
+  readonly journal: JournalRepository;
+  readonly logger: Logger;
+}
+
+export interface ExecuteInput {
+  readonly runId: string;
+  readonly plan: Plan;
+  readonly ops: readonly WriteOp[];
+  readonly onProgress?: ProgressListener;
+  /** Ops per journal chunk: intents of a chunk are durable before any of its writes is sent. */
+  readonly chunkSize?: number;
+  /** Rounds of "look up, then re-send" for writes whose outcome was unknown. */
+  readonly unknownRounds?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface ExecuteResult {
+  readonly counts: RunCounts;
+  readonly outcomes: UserOutcome[];
+  /** Set when a failure of kind 'forbidden' or 'stop' ended the run early. */
+  readonly stoppedBy: { kind: ErrorKind; code: string; message: string } | null;
+}
+
+interface OpTarget {
+  readonly change: Extract<Change, { action: 'Add' | 'Update' | 'Delete' }>;
+  readonly key: string;
+}
+
+/** Links each write op to the plan change it serves (a restore-Add has two ops: restore, then update). */
+export function indexOpsByChange(plan: Plan, ops: readonly WriteOp[]): Map<string, OpTarget> {
+  const addByImmutableId = new Map<string, Extract<Change, { action: 'Add' }>>();
+  const addByRestoreId = new Map<string, Extract<Change, { action: 'Add' }>>();
+  const byEntraId = new Map<string, Extract<Change, { action: 'Update' | 'Delete' }>>();
+  for (const c of plan.changes) {
+    if (c.action === 'Add') {
+      if (c.restoreId) addByRestoreId.set(c.restoreId, c);
+      else addByImmutableId.set(c.immutableId, c);
+    } else if (c.action === 'Update' || c.action === 'Delete') byEntraId.set(c.entraId, c);
+  }
+  const index = new Map<string, OpTarget>();
+  for (const op of ops) {
+    let change: OpTarget['change'] | undefined;
+    if (op.kind === 'create') change = addByImmutableId.get(String(op.body.onPremisesImmutableId ?? ''));
+    else if (op.kind === 'restore') change = addByRestoreId.get(op.deletedId);
+    else change = byEntraId.get(op.userId) ?? addByRestoreId.get(op.userId);
+    if (!change) throw new Error(`write op ${op.opId} matches no change of plan ${plan.id}`);
+    const key = change.action === 'Add' ? `add:${change.immutableId}` : `${change.action}:${change.entraId}`;
+    index.set(op.opId, { change, key });
+  }
+  return index;
+}
+
+const STOPPING: ReadonlySet<ErrorKind> = new Set(['forbidden', 'stop']);
+
+/** Runs the ops in order of phases (restores first), chunk by chunk, journaling intent before and result after. */
+export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promise<ExecuteResult> {
+  const { runId, plan, ops } = input;
+  const chunkSize = input.chunkSize ?? 500;
+  const rounds = input.unknownRounds ?? 3;
+  const targets = indexOpsByChange(plan, ops);
+  const journal = await deps.journal.read(runId);
+  const final = new Map<string, JournalEntry>();
+  for (const [opId, entry] of journal) if (entry.state !== 'intent') final.set(opId, entry);
+
+  let stoppedBy: ExecuteResult['stoppedBy'] = null;
+  const total = ops.length;
+  const report = () => input.onProgress?.({ phase: 'writing', done: final.size, total });
+  report();
+
+  const phases = [ops.filter((o) => o.kind === 'restore'), ops.filter((o) => o.kind !== 'restore')];
+  for (const phase of phases) {
+    for (let start = 0; start < phase.length && !stoppedBy; start += chunkSize) {
+      if (input.signal?.aborted) {
+        stoppedBy = { kind: 'stop', code: 'Aborted', message: 'the run was stopped' };
+        break;
+      }
+      const chunk = phase.slice(start, start + chunkSize).filter((op) => !final.has(op.opId));
+      if (chunk.length === 0) continue;
+      // Writes that a crash interrupted after their intent was recorded: find out whether they happened.
+      let toSend: WriteOp[] = [];
+      const recovered: JournalEntry[] = [];
+      for (const op of chunk) {
+        if (journal.get(op.opId)?.state !== 'intent') {
+          toSend.push(op);
+          continue;
+        }
+        const applied = await wasApplied(deps.reader, op);
+        if (applied.applied) recovered.push({ opId: op.opId, state: 'done', userId: applied.userId });
+        else toSend.push(op);
+      }
+      if (recovered.length > 0) {
+        await deps.journal.write(runId, recovered);
+        for (const e of recovered) final.set(e.opId, e);
+      }
+      for (let round = 0; toSend.length > 0 && round <= rounds && !stoppedBy; round++) {
+        await deps.journal.write(
+          runId,
+          toSend.map((op) => ({ opId: op.opId, state: 'intent' as const })),
+        );
+        const results: WriteResult[] = [];
+        await deps.writer.execute(toSend, {
+          onResult: (r) => {
+            results.push(r);
+          },
+          signal: input.signal,
+        });
+        const byId = new Map(results.map((r) => [r.opId, r]));
+        const entries: JournalEntry[] = [];
+        const unknown: WriteOp[] = [];
+        for (const op of toSend) {
+          const r = byId.get(op.opId);
+          if (!r) {
+            unknown.push(op);
+            continue;
+          }
+          if (r.ok) {
+            entries.push({ opId: op.opId, state: 'done', userId: r.userId });
+          } else if (r.outcomeUnknown || r.kind === 'transient' || r.kind === 'throttled') {
+            unknown.push(op);
+          } else if (op.kind === 'create' && r.kind === 'conflict') {
+            // A create refused as a duplicate may be our own earlier attempt: adopt it only if the Immutable ID matches.
+            const applied = await wasApplied(deps.reader, op);
+            entries.push(
+              applied.applied
+                ? { opId: op.opId, state: 'done', userId: applied.userId }
+                : { opId: op.opId, state: 'failed', errorKind: r.kind, errorCode: r.code, errorMessage: r.message },
+            );
+          } else {
+            entries.push({ opId: op.opId, state: 'failed', errorKind: r.kind, errorCode: r.code, errorMessage: r.message });
+            if (STOPPING.has(r.kind) && !stoppedBy) stoppedBy = { kind: r.kind, code: r.code, message: r.message };
+          }
+        }
+        // Resolve unknown outcomes before any re-send: a create is re-sent only when the user is provably absent.
+        const again: WriteOp[] = [];
+        for (const op of unknown) {
+          const applied = await wasApplied(deps.reader, op);
+          if (applied.applied) entries.push({ opId: op.opId, state: 'done', userId: applied.userId });
+          else if (round < rounds) again.push(op);
+          else {
+            const r = byId.get(op.opId);
+            entries.push({
+              opId: op.opId,
+              state: 'failed',
+              errorKind: r && !r.ok ? r.kind : 'transient',
+              errorCode: r && !r.ok ? r.code : 'NoResult',
+              errorMessage: r && !r.ok ? r.message : 'no answer from Microsoft Graph after retries',
+            });
+          }
+        }
+        await deps.journal.write(runId, entries);
+        for (const e of entries) final.set(e.opId, e);
+        report();
+        toSend = again;
+      }
+    }
+  }
+  return { ...summarise(ops, targets, final), stoppedBy };
+}
+
+/** Whether a write whose answer was lost took effect (creates and restores are checked; updates and deletes are idempotent). */
+async function wasApplied(reader: EntraReader, op: WriteOp): Promise<{ applied: boolean; userId: string | null }> {
+  if (op.kind === 'create') {
+    const immutableId = String(op.body.onPremisesImmutableId ?? '');
+    const upn = String(op.body.userPrincipalName ?? '');
+    const byUpn = upn ? await reader.getUser(upn) : null;
+    if (byUpn && byUpn.onPremisesImmutableId === immutableId) return { applied: true, userId: byUpn.id };
+    const byId = immutableId ? await reader.findUserByImmutableId(immutableId) : null;
+    return byId ? { applied: true, userId: byId.id } : { applied: false, userId: null };
+  }
+  if (op.kind === 'restore') {
+    const user = await reader.getUser(op.deletedId);
+    return user ? { applied: true, userId: user.id } : { applied: false, userId: null };
+  }
+  return { applied: false, userId: null };
+}
+
+function summarise(
+  ops: readonly WriteOp[],
+  targets: Map<string, OpTarget>,
+  final: Map<string, JournalEntry>,
+): Omit<ExecuteResult, 'stoppedBy'> {
+  const perChange = new Map<string, { target: OpTarget; entries: (JournalEntry | undefined)[] }>();
+  for (const op of ops) {
+    const target = targets.get(op.opId)!;
+    const slot = perChange.get(target.key) ?? { target, entries: [] };
+    slot.entries.push(final.get(op.opId));
+    perChange.set(target.key, slot);
+  }
+  let added = 0;
+  let updated = 0;
+  let deleted = 0;
+  let failed = 0;
+  const outcomes: UserOutcome[] = [];
+  for (const { target, entries } of perChange.values()) {
+    const c = target.change;
+    const failure = entries.find((e) => e?.state === 'failed');
+    const done = entries.every((e) => e?.state === 'done');
+    const base = {
+      action: c.action,
+      upn: c.upn,
+      immutableId: c.immutableId,
+      ...(c.action === 'Add' && c.restoreId ? { restored: true } : {}),
+    };
+    if (done) {
+      if (c.action === 'Add') added++;
+      else if (c.action === 'Update') updated++;
+      else deleted++;
+      outcomes.push({ ...base, result: 'done' });
+    } else if (failure) {
+      failed++;
+      outcomes.push({
+        ...base,
+        result: 'failed',
+        errorKind: failure.errorKind,
+        errorCode: failure.errorCode,
+        errorMessage: failure.errorMessage,
+      });
+    } else {
+      outcomes.push({ ...base, result: 'skipped', errorMessage: 'not attempted: the run stopped before this change' });
+    }
+  }
+  return { counts: { added, updated, deleted, failed }, outcomes };
+}

@@ -1,0 +1,475 @@
+// The use cases behind every front end: domain settings, preview, guarded journaled apply, scheduled runs, pre-check.
+import type { Logger } from '../logger.js';
+import { executePlan } from './apply-run.js';
+import {
+  DEFAULT_MAX_DELETION_PERCENT,
+  type DomainSettings,
+  type DomainSnapshot,
+  type EntraDomain,
+  type Plan,
+  type RunRecord,
+  type RunTrigger,
+} from './model.js';
+import type {
+  DomainSettingsRepository,
+  EntraReader,
+  EntraWriter,
+  JournalRepository,
+  LeaseHandle,
+  LeaseManager,
+  PlanRepository,
+  RunLogRepository,
+  SourceDirectory,
+  WriteOp,
+} from './ports.js';
+import { buildPlan, verifyPlanHash } from './plan.js';
+import { precheckCandidates } from './precheck-core.js';
+import { readSnapshot } from './read-snapshot.js';
+import {
+  type ApplyOptions,
+  type DomainSettingsPatch,
+  type DomainView,
+  type ImportReport,
+  isRefusal,
+  type MoveResult,
+  type PrecheckResult,
+  type PreviewOptions,
+  type ProgressListener,
+  type Refusal,
+  type SyncService,
+} from './service.js';
+import { planToWriteOps } from './write-ops.js';
+
+export interface SyncServiceDeps {
+  readonly source: SourceDirectory;
+  readonly reader: EntraReader;
+  readonly writer: EntraWriter;
+  readonly settings: DomainSettingsRepository;
+  readonly plans: PlanRepository;
+  readonly runs: RunLogRepository;
+  readonly journal: JournalRepository;
+  readonly leases: LeaseManager;
+  readonly importer: (bytes: Uint8Array, options: { partial?: boolean; merge?: boolean }) => Promise<ImportReport>;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly newId: () => string;
+  /** A strong random initial password for a created user (never logged, never shown). */
+  readonly passwordFor: (immutableId: string) => string;
+  /** Who this process is, for "held by …" answers (e.g. host:pid). */
+  readonly holder: string;
+  readonly leaseTtlMs?: number;
+  readonly journalChunkSize?: number;
+}
+
+const refuse = (code: Refusal['code'], reason: string, detail?: string): Refusal => ({
+  refused: true,
+  code,
+  reason,
+  ...(detail ? { detail } : {}),
+});
+
+const normaliseDomain = (d: string) => d.trim().toLowerCase().replace(/^@/, '').replace(/\.$/, '');
+
+const emptyCounts = { added: 0, updated: 0, deleted: 0, failed: 0 } as const;
+
+export function createSyncService(deps: SyncServiceDeps): SyncService {
+  const leaseTtlMs = deps.leaseTtlMs ?? 120_000;
+  const iso = () => deps.now().toISOString();
+
+  async function tenantDomain(name: string): Promise<EntraDomain | Refusal> {
+    const domains = await deps.reader.listDomains();
+    const found = domains.find((d) => d.id.toLowerCase() === name);
+    if (!found) {
+      const known = domains.map((d) => d.id).join(', ');
+      return refuse('unknown-domain', `${name} is not a domain of this tenant. Tenant domains: ${known || 'none'}.`);
+    }
+    if (!found.isVerified)
+      return refuse(
+        'unverified-domain',
+        `${name} is not verified in Entra ID. Verify it in the Microsoft 365 admin center (Settings → Domains) first.`,
+      );
+    return found;
+  }
+
+  async function configured(name: string): Promise<{ settings: DomainSettings; domain: EntraDomain } | Refusal> {
+    const settings = await deps.settings.get(name);
+    if (!settings?.synced)
+      return refuse('not-configured', `${name} is not set up for sync. Add it first: domain add ${name} max-deletions 10`);
+    const domain = await tenantDomain(name);
+    if (isRefusal(domain)) return domain;
+    return { settings, domain };
+  }
+
+  function validatePatch(patch: DomainSettingsPatch): Refusal | null {
+    const p = patch.maxDeletionPercent;
+    if (p !== undefined && !(Number.isFinite(p) && p > 0 && p <= 100))
+      return refuse('bad-input', `max-deletions must be a percentage above 0 and at most 100 (got ${p}).`);
+    const c = patch.maxDeletionCount;
+    if (c !== undefined && c !== null && !(Number.isInteger(c) && c >= 0))
+      return refuse('bad-input', `the deletion cap must be a whole number of users (got ${c}).`);
+    return null;
+  }
+
+  async function holdLease(domain: string): Promise<{ lease: LeaseHandle; stop: () => Promise<void> } | Refusal> {
+    const answer = await deps.leases.acquire(`sync:${domain}`, deps.holder, leaseTtlMs);
+    if (!answer.acquired)
+      return refuse(
+        'lease-held',
+        `A sync of ${domain} is already running (held by ${answer.heldBy}). Wait for it to finish, then try again.`,
+        answer.heldBy,
+      );
+    const lease = answer.lease;
+    const timer = setInterval(
+      () => {
+        lease.renew().then(
+          (ok) => {
+            if (!ok) deps.logger.warn({ domain }, 'lost the sync lease while running');
+          },
+          (err: unknown) => deps.logger.warn({ domain, err: String(err) }, 'could not renew the sync lease'),
+        );
+      },
+      Math.max(1000, Math.floor(leaseTtlMs / 3)),
+    );
+    timer.unref();
+    return {
+      lease,
+      stop: async () => {
+        clearInterval(timer);
+        await lease.release();
+      },
+    };
+  }
+
+  async function snapshotFor(domain: EntraDomain, onProgress?: ProgressListener): Promise<DomainSnapshot> {
+    return readSnapshot({ source: deps.source, reader: deps.reader, runs: deps.runs }, domain, onProgress);
+  }
+
+  function makePlan(snapshot: DomainSnapshot, settings: DomainSettings, createdBy: string | null): Plan {
+    return buildPlan(snapshot, settings, { id: deps.newId(), now: iso(), createdBy });
+  }
+
+  function newRun(
+    plan: Plan,
+    trigger: RunTrigger,
+    by: { requestedBy: string | null; approvedBy: string | null },
+    sourceCount: number | null,
+  ): RunRecord {
+    return {
+      id: deps.newId(),
+      domain: plan.domain,
+      trigger,
+      requestedBy: by.requestedBy,
+      approvedBy: by.approvedBy,
+      planId: plan.id,
+      planHash: plan.hash,
+      startedAt: iso(),
+      endedAt: null,
+      status: 'running',
+      reason: null,
+      planCounts: plan.counts,
+      counts: emptyCounts,
+      deletion: plan.deletion,
+      total: plan.counts.add + plan.counts.update + plan.counts.delete,
+      sourceCount,
+      outcomes: [],
+    };
+  }
+
+  async function endRun(run: RunRecord, patch: Partial<RunRecord>): Promise<RunRecord> {
+    const ended: RunRecord = { ...run, ...patch, endedAt: iso() };
+    await deps.runs.put(ended);
+    return ended;
+  }
+
+  /** A run refused or cancelled before any write is still logged, with its reason. */
+  async function logUnwritten(run: RunRecord, status: 'cancelled' | 'refused', reason: string): Promise<RunRecord> {
+    return endRun(run, { status, reason });
+  }
+
+  async function writePlan(
+    run: RunRecord,
+    plan: Plan,
+    authenticationType: EntraDomain['authenticationType'],
+    options: { onProgress?: ProgressListener; onStarted?: (runId: string) => void },
+  ): Promise<RunRecord> {
+    await deps.runs.put(run);
+    options.onStarted?.(run.id);
+    const ops: WriteOp[] = planToWriteOps(plan, authenticationType, deps.passwordFor);
+    try {
+      const result = await executePlan(
+        { reader: deps.reader, writer: deps.writer, journal: deps.journal, logger: deps.logger },
+        { runId: run.id, plan, ops, onProgress: options.onProgress, chunkSize: deps.journalChunkSize },
+      );
+      const c = result.counts;
+      const status = result.stoppedBy ? 'failed' : c.failed > 0 ? 'partial' : 'completed';
+      const reason = result.stoppedBy
+        ? `stopped: ${result.stoppedBy.message}${result.stoppedBy.kind === 'forbidden' ? ' — grant the app User.ReadWrite.All (application) with admin consent, then run again' : ''}`
+        : c.failed > 0
+          ? `${c.failed} change(s) failed; see the per-user outcomes`
+          : null;
+      const ended = await endRun(run, { status, reason, counts: c, outcomes: result.outcomes });
+      await deps.journal.markFinished(run.id);
+      options.onProgress?.({ phase: 'done', done: ops.length, total: ops.length });
+      return ended;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      deps.logger.error({ runId: run.id, domain: run.domain, err: message }, 'sync run failed');
+      // The journal stays unfinished so that resumeInterrupted (or the next apply of this plan) can finish it.
+      return endRun(run, { status: 'failed', reason: `failed: ${message}. Apply the same plan again to resume.` });
+    }
+  }
+
+  async function applyStored(plan: Plan, options: ApplyOptions): Promise<RunRecord | Refusal> {
+    const domainName = plan.domain;
+    const ctx = await configured(domainName);
+    if (isRefusal(ctx)) return ctx;
+    const held = await holdLease(domainName);
+    if (isRefusal(held)) return held;
+    try {
+      const runId = deps.newId();
+      const claim = await deps.plans.claim(plan.id, runId);
+      if (!claim.claimed) {
+        const previous = await deps.runs.get(claim.runId);
+        const unfinished = previous && (previous.status === 'running' || previous.status === 'failed');
+        const journalOpen = unfinished && (await deps.journal.unfinished()).includes(previous.id);
+        if (previous && journalOpen) {
+          deps.logger.info({ runId: previous.id, planId: plan.id }, 'resuming an interrupted run of this plan');
+          return writePlan(
+            { ...previous, status: 'running', endedAt: null, reason: null },
+            plan,
+            ctx.domain.authenticationType,
+            options,
+          );
+        }
+        return refuse(
+          'plan-used',
+          `This dry run was already applied (run ${claim.runId}${previous ? `, ${previous.status}` : ''}). Run a new dry run to sync again.`,
+          claim.runId,
+        );
+      }
+      const by = { requestedBy: plan.createdBy, approvedBy: options.approvedBy ?? null };
+      // Re-read both sides: anything that changed since the dry run makes the plan stale.
+      const fresh = await snapshotFor(ctx.domain, options.onProgress);
+      const current = makePlan(fresh, ctx.settings, plan.createdBy);
+      const run = { ...newRun(plan, options.trigger, by, fresh.source.length), id: runId };
+      const sourceChanged = current.sourceFingerprint !== plan.sourceFingerprint;
+      const entraChanged = current.entraFingerprint !== plan.entraFingerprint;
+      if (sourceChanged || entraChanged) {
+        const what = [sourceChanged ? 'Access Control' : null, entraChanged ? 'Entra ID' : null]
+          .filter(Boolean)
+          .join(' and ');
+        const reason = `refused: ${what} changed since this dry run (${plan.createdAt}). Run preview again.`;
+        await logUnwritten(run, 'refused', reason);
+        return refuse('stale-plan', reason);
+      }
+      // The guard is checked against today's settings as well as the plan's own verdict.
+      const verdict = !plan.guard.ok ? plan.guard : current.guard;
+      if (!verdict.ok) {
+        await logUnwritten(run, 'cancelled', verdict.reason);
+        return refuse('guard', verdict.reason);
+      }
+      return await writePlan(run, plan, ctx.domain.authenticationType, options);
+    } finally {
+      await held.stop();
+    }
+  }
+
+  const service: SyncService = {
+    async listDomains() {
+      const [domains, settings] = await Promise.all([deps.reader.listDomains(), deps.settings.list()]);
+      const views: DomainView[] = [];
+      for (const domain of domains) {
+        const s = settings.find((x) => x.domain === domain.id.toLowerCase()) ?? null;
+        const [lastRun] = s ? await deps.runs.list({ domain: s.domain, limit: 1 }) : [];
+        views.push({ domain, settings: s, lastRun: lastRun ?? null });
+      }
+      return views;
+    },
+
+    async addDomain(rawDomain, patch, by) {
+      const name = normaliseDomain(rawDomain);
+      const bad = validatePatch(patch);
+      if (bad) return bad;
+      const domain = await tenantDomain(name);
+      if (isRefusal(domain)) return domain;
+      if (domain.isInitial)
+        return refuse('bad-input', `${name} is the tenant's initial domain; it holds cloud-only objects and is not synced.`);
+      const existing = await deps.settings.get(name);
+      if (existing?.synced)
+        return refuse('bad-input', `${name} is already synced. Change it with: domain set ${name} max-deletions <pct>`);
+      const settings: DomainSettings = {
+        domain: name,
+        synced: true,
+        maxDeletionPercent: patch.maxDeletionPercent ?? DEFAULT_MAX_DELETION_PERCENT,
+        maxDeletionCount: patch.maxDeletionCount ?? null,
+        protectedAccounts: patch.protectedAccounts ?? [],
+        periodic: false,
+        onDelete: patch.onDelete ?? 'delete',
+        pausedUntil: null,
+        allowSourceShrink: patch.allowSourceShrink ?? false,
+        notify: patch.notify ?? 'changes-only',
+        updatedAt: iso(),
+        updatedBy: by,
+      };
+      await deps.settings.put(settings);
+      return settings;
+    },
+
+    async setDomain(rawDomain, patch, by) {
+      const name = normaliseDomain(rawDomain);
+      const bad = validatePatch(patch);
+      if (bad) return bad;
+      const existing = await deps.settings.get(name);
+      if (!existing?.synced)
+        return refuse('not-configured', `${name} is not set up for sync. Add it first: domain add ${name} max-deletions 10`);
+      const next: DomainSettings = {
+        ...existing,
+        ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+        updatedAt: iso(),
+        updatedBy: by,
+      };
+      await deps.settings.put(next);
+      return next;
+    },
+
+    async removeDomain(rawDomain, by) {
+      const name = normaliseDomain(rawDomain);
+      const existing = await deps.settings.get(name);
+      if (!existing?.synced) return refuse('not-configured', `${name} is not set up for sync; nothing to remove.`);
+      const next: DomainSettings = { ...existing, synced: false, periodic: false, updatedAt: iso(), updatedBy: by };
+      await deps.settings.put(next);
+      return next;
+    },
+
+    getSettings: (domain) => deps.settings.get(normaliseDomain(domain)),
+
+    async preview(rawDomain, options: PreviewOptions = {}) {
+      const ctx = await configured(normaliseDomain(rawDomain));
+      if (isRefusal(ctx)) return ctx;
+      const snapshot = await snapshotFor(ctx.domain, options.onProgress);
+      const plan = makePlan(snapshot, ctx.settings, options.requestedBy ?? null);
+      await deps.plans.put(plan);
+      options.onProgress?.({ phase: 'done', done: plan.changes.length, total: plan.changes.length });
+      return plan;
+    },
+
+    getPlan: (planId) => deps.plans.get(planId),
+    discardPlan: (planId) => deps.plans.discard(planId),
+
+    async apply(planId, planHash, options) {
+      const plan = await deps.plans.get(planId);
+      if (!plan) return refuse('plan-not-found', `No dry run with id ${planId} exists (it may have been cancelled). Run preview again.`);
+      if (plan.hash !== planHash || !verifyPlanHash(plan))
+        return refuse('stale-plan', 'This approval does not match the stored dry run (hash mismatch). Run preview again.');
+      return applyStored(plan, options);
+    },
+
+    async runScheduled(rawDomain) {
+      const name = normaliseDomain(rawDomain);
+      const ctx = await configured(name);
+      if (isRefusal(ctx)) return ctx;
+      const held = await holdLease(name);
+      if (isRefusal(held)) return held;
+      try {
+        // One read of each side: the fresh snapshot is both the preview and the apply's freshness check.
+        const snapshot = await snapshotFor(ctx.domain);
+        const plan = makePlan(snapshot, ctx.settings, 'scheduler');
+        await deps.plans.put(plan);
+        const run = newRun(plan, 'hourly', { requestedBy: 'scheduler', approvedBy: 'periodic sync' }, snapshot.source.length);
+        const claim = await deps.plans.claim(plan.id, run.id);
+        if (!claim.claimed) return refuse('plan-used', 'the scheduled plan was claimed twice', claim.runId);
+        if (!plan.guard.ok) return logUnwritten(run, 'cancelled', plan.guard.reason);
+        if (run.total === 0) return endRun(run, { status: 'completed' });
+        return await writePlan(run, plan, ctx.domain.authenticationType, {});
+      } finally {
+        await held.stop();
+      }
+    },
+
+    async resumeInterrupted() {
+      const resumed: RunRecord[] = [];
+      for (const runId of await deps.journal.unfinished()) {
+        const run = await deps.runs.get(runId);
+        const plan = run?.planId ? await deps.plans.get(run.planId) : null;
+        if (!run || !plan) {
+          deps.logger.warn({ runId }, 'an interrupted run has no record or plan left; closing its journal');
+          await deps.journal.markFinished(runId);
+          continue;
+        }
+        const ctx = await configured(plan.domain);
+        if (isRefusal(ctx)) {
+          deps.logger.warn({ runId, reason: ctx.reason }, 'cannot resume an interrupted run');
+          continue;
+        }
+        const held = await holdLease(plan.domain);
+        if (isRefusal(held)) continue;
+        try {
+          deps.logger.info({ runId, domain: plan.domain }, 'resuming an interrupted sync run');
+          resumed.push(
+            await writePlan({ ...run, status: 'running', endedAt: null }, plan, ctx.domain.authenticationType, {}),
+          );
+        } finally {
+          await held.stop();
+        }
+      }
+      return resumed;
+    },
+
+    async precheck(rawDomain) {
+      const name = normaliseDomain(rawDomain);
+      const domain = await tenantDomain(name);
+      if (isRefusal(domain)) return domain;
+      const snapshot = await snapshotFor(domain);
+      const initial = (await deps.reader.listDomains()).find((d) => d.isInitial);
+      if (!initial) return refuse('unknown-domain', 'The tenant has no *.onmicrosoft.com initial domain.');
+      const result: PrecheckResult = {
+        domain: name,
+        initialDomain: initial.id,
+        candidates: precheckCandidates(snapshot),
+      };
+      return result;
+    },
+
+    async moveToInitialDomain(rawDomain, entraIds, by) {
+      const pre = await service.precheck(rawDomain);
+      if (isRefusal(pre)) return pre;
+      const held = await holdLease(pre.domain);
+      if (isRefusal(held)) return held;
+      try {
+        const byId = new Map(pre.candidates.map((c) => [c.user.id, c.user]));
+        const failed: { id: string; upn: string; reason: string }[] = [];
+        const ops: WriteOp[] = [];
+        const targets = new Map<string, { id: string; from: string; to: string }>();
+        for (const id of new Set(entraIds)) {
+          const user = byId.get(id);
+          if (!user) {
+            failed.push({ id, upn: id, reason: 'not one of the objects the pre-check lists; nothing was changed' });
+            continue;
+          }
+          const local = user.userPrincipalName.split('@')[0] ?? user.id;
+          const to = `${local}@${pre.initialDomain}`;
+          ops.push({ opId: `m:${id}`, kind: 'update', userId: id, body: { userPrincipalName: to } });
+          targets.set(`m:${id}`, { id, from: user.userPrincipalName, to });
+        }
+        const moved: { id: string; from: string; to: string }[] = [];
+        await deps.writer.execute(ops, {
+          onResult: (r) => {
+            const t = targets.get(r.opId)!;
+            if (r.ok) moved.push(t);
+            else failed.push({ id: t.id, upn: t.from, reason: `${r.code}: ${r.message}` });
+          },
+        });
+        deps.logger.info({ domain: pre.domain, moved: moved.length, failed: failed.length, by }, 'moved objects to the initial domain');
+        const result: MoveResult = { moved, failed };
+        return result;
+      } finally {
+        await held.stop();
+      }
+    },
+
+    importDirectory: (bytes, options) => deps.importer(bytes, options),
+    getRun: (runId) => deps.runs.get(runId),
+    listRuns: (filter) => deps.runs.list(filter),
+  };
+  return service;
+}
