@@ -92,6 +92,10 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     holder: `${hostname()}:${process.pid}`,
     ...(options.leaseTtlMs ? { leaseTtlMs: options.leaseTtlMs } : {}),
   });
+  if (config.demo && !(await stores.settings.get('contoso.co.jp'))) {
+    // The demo starts with its synced domain configured, so `preview contoso.co.jp` works at once.
+    await service.addDomain('contoso.co.jp', { maxDeletionPercent: 10 }, 'demo');
+  }
   return {
     config,
     stores,

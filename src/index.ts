@@ -1,0 +1,151 @@
+// Composition root of the bot server: config → engine (store, directory, Entra) → bot HTTP server → scheduler (+ Playground in the demo).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startBotServer, type BotServer } from './bot/index.js';
+import { createEngine, type Engine } from './compose.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { adminConsentUrl } from './entra/admin-consent.js';
+import { createLogger, type Logger } from './logger.js';
+import { createScheduler } from './schedule/index.js';
+
+export interface AppOptions {
+  readonly logger?: Logger;
+  /** Start the Microsoft 365 Agents Playground on this port (the demo does, on 56150). */
+  readonly playgroundPort?: number | null;
+  /** Start the hourly scheduler (default true). */
+  readonly scheduler?: boolean;
+}
+
+export interface RunningApp {
+  readonly engine: Engine;
+  readonly bot: BotServer;
+  readonly playgroundUrl: string | null;
+  close(): Promise<void>;
+}
+
+function startPlayground(port: number, botUrl: string, logger: Logger): ChildProcess {
+  const bin = resolve('node_modules/.bin/agentsplayground');
+  if (!existsSync(bin)) throw new Error('The Agents Playground is not installed: run npm install first.');
+  const child = spawn(bin, ['-p', String(port), '--disable-telemetry'], {
+    env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none', BOT_ENDPOINT: `${botUrl}/api/messages` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (b: Buffer) => logger.debug({ playground: b.toString().trim() }, 'playground'));
+  child.stderr?.on('data', (b: Buffer) => logger.debug({ playground: b.toString().trim() }, 'playground'));
+  child.on('exit', (code) => logger.info({ code }, 'Agents Playground stopped'));
+  return child;
+}
+
+export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const engine = await createEngine(config, logger);
+  const connectionKv = engine.stores.kv<{ tenantId: string; at: string }>('connection');
+  const entraCfg = engine.entra.settings;
+  const bot = await startBotServer({
+    config,
+    logger,
+    service: engine.service,
+    stores: engine.stores,
+    connection: {
+      async status() {
+        const check = await engine.entra.credential.check();
+        return check.ok ? { connected: true } : { connected: false, reason: check.message };
+      },
+      consentUrl: (state, redirectUri) =>
+        adminConsentUrl({
+          authorityHost: entraCfg.authorityHost,
+          tenantId: entraCfg.tenantId ?? 'organizations',
+          clientId: entraCfg.clientId ?? '',
+          redirectUri,
+          state,
+        }),
+      async onConsentGranted(tenantId) {
+        await connectionKv.set('consent', { tenantId, at: new Date().toISOString() });
+      },
+    },
+    isGlobalAdmin: (id) => engine.entra.reader.isGlobalAdmin(id),
+  });
+  const scheduler =
+    options.scheduler === false
+      ? null
+      : createScheduler({
+          config,
+          service: engine.service,
+          stores: engine.stores,
+          notifier: bot.notifier,
+          logger,
+          intervalSeconds: config.syncIntervalSeconds,
+        });
+  await scheduler?.start();
+  engine.service.resumeInterrupted().then(
+    (runs) => {
+      if (runs.length > 0) logger.info({ runs: runs.map((r) => r.id) }, 'resumed interrupted sync runs');
+    },
+    (err: unknown) => logger.error({ err: String(err) }, 'could not resume interrupted runs'),
+  );
+  let playground: ChildProcess | null = null;
+  let playgroundUrl: string | null = null;
+  if (options.playgroundPort) {
+    playground = startPlayground(options.playgroundPort, bot.url, logger);
+    playgroundUrl = `http://127.0.0.1:${options.playgroundPort}`;
+  }
+  return {
+    engine,
+    bot,
+    playgroundUrl,
+    async close() {
+      playground?.kill('SIGTERM');
+      await scheduler?.stop();
+      await bot.close();
+      await engine.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const app = await startApp(config, { logger, playgroundPort: config.demo ? 56150 : null });
+  const lines = [
+    '',
+    config.demo
+      ? 'entra-sync-bot demo is running (local Entra ID emulator, demo Access Control directory, local mode).'
+      : `entra-sync-bot is listening on ${app.bot.url}/api/messages`,
+  ];
+  if (app.playgroundUrl) {
+    lines.push(
+      `Open the Microsoft 365 Agents Playground: ${app.playgroundUrl}`,
+      'Try:',
+      '  domains',
+      '  preview contoso.co.jp',
+      '  help',
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const stop = () => {
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`entra-sync-bot failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(3);
+  });
+}
