@@ -90,7 +90,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     newId: () => randomUUID(),
     passwordFor: () => randomPassword(),
     holder: `${hostname()}:${process.pid}`,
-    ...(options.leaseTtlMs ? { leaseTtlMs: options.leaseTtlMs } : {}),
+    leaseTtlMs: options.leaseTtlMs ?? config.syncLeaseTtlSeconds * 1000,
   });
   if (config.demo && !(await stores.settings.get('contoso.co.jp'))) {
     // The demo starts with its synced domain configured, so `preview contoso.co.jp` works at once.

@@ -66,6 +66,7 @@ const schema = z.object({
   ADMIN_AAD_OBJECT_IDS: list(),
   STORE_URL: z.preprocess(emptyToUndefined, z.string().default('sqlite://.data/state.sqlite')),
   SYNC_INTERVAL_SECONDS: int(3600, 1, 86_400),
+  SYNC_LEASE_TTL_SECONDS: int(120, 1, 3600),
   SCHEDULER: z.preprocess(emptyToUndefined, z.enum(['local', 'bullmq']).default('local')),
   REDIS_URL: str(),
   LOG_RETENTION_DAYS: int(90, 1, 3650),
@@ -103,6 +104,8 @@ export interface Config {
   readonly adminAadObjectIds: readonly string[];
   readonly storeUrl: string;
   readonly syncIntervalSeconds: number;
+  /** How long a crashed writer's per-domain lease blocks others (renewed every third of it while running). */
+  readonly syncLeaseTtlSeconds: number;
   readonly scheduler: 'local' | 'bullmq';
   readonly redisUrl: string | undefined;
   readonly logRetentionDays: number;
@@ -120,6 +123,16 @@ export class ConfigError extends Error {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export const isLoopbackHost = (host: string): boolean => LOOPBACK.has(host) || host.startsWith('127.');
+
+/**
+ * The bot server's own start-up rule (botbuilder treats an empty app id as "authentication disabled"):
+ * without BOT_ID it runs only in explicit local mode on a loopback host. Returns the problem, or null.
+ */
+export function botAuthProblem(config: Config): string | null {
+  if (config.bot.id) return null;
+  if (config.bot.localMode && isLoopbackHost(config.host)) return null;
+  return 'BOT_ID: required unless BOT_LOCAL_MODE=true and HOST is a loopback address (the bot would accept unauthenticated requests)';
+}
 
 /** Parses the environment (process.env unless given), deep-freezes the result, throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -140,8 +153,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.BOT_LOCAL_MODE && !isLoopbackHost(e.HOST))
     problems.push(`BOT_LOCAL_MODE: only allowed when HOST is a loopback address (HOST is ${e.HOST})`);
-  if (!e.BOT_ID && !e.BOT_LOCAL_MODE && !demo)
-    problems.push('BOT_ID: required unless BOT_LOCAL_MODE=true (the bot would accept unauthenticated requests)');
   if (e.BOT_ID && !e.BOT_PASSWORD && e.BOT_APP_TYPE !== 'UserAssignedMSI')
     problems.push('BOT_PASSWORD: required with BOT_ID');
   if (e.SCHEDULER === 'bullmq' && !e.REDIS_URL) problems.push('REDIS_URL: required when SCHEDULER=bullmq');
@@ -181,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminAadObjectIds: e.ADMIN_AAD_OBJECT_IDS,
     storeUrl: e.STORE_URL,
     syncIntervalSeconds: e.SYNC_INTERVAL_SECONDS,
+    syncLeaseTtlSeconds: e.SYNC_LEASE_TTL_SECONDS,
     scheduler: e.SCHEDULER,
     redisUrl: e.REDIS_URL,
     logRetentionDays: e.LOG_RETENTION_DAYS,

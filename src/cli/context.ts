@@ -22,10 +22,9 @@ export async function withEngine(body: (engine: Engine) => Promise<number>): Pro
   let engine: Engine | null = null;
   try {
     const config = loadConfig();
-    const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
-    engine = await createEngine(config, logger, {
-      ...(process.env.ENTRA_SYNC_LEASE_TTL_MS ? { leaseTtlMs: Number(process.env.ENTRA_SYNC_LEASE_TTL_MS) } : {}),
-    });
+    // The CLI's stdout is its answer; its logs go to stderr, and routine info lines are left out.
+    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    engine = await createEngine(config, logger);
     return await body(engine);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UsageError) {
