@@ -1,0 +1,76 @@
+// Config parsing: defaults, empty strings as unset, every bad variable listed at once, frozen result.
+import { describe, expect, it } from 'vitest';
+import { botAuthProblem, ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('runs the demo with nothing configured, on loopback, in local mode', () => {
+    const c = loadConfig({});
+    expect(c.demo).toBe(true);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.port).toBe(3978);
+    expect(c.storeUrl).toBe('sqlite://.data/state.sqlite');
+    expect(c.syncIntervalSeconds).toBe(3600);
+    expect(c.bot.localMode).toBe(true);
+    expect(c.publicBaseUrl).toBe('http://127.0.0.1:3978');
+    expect(botAuthProblem(c)).toBeNull();
+  });
+
+  it('treats empty strings as unset', () => {
+    const c = loadConfig({ PORT: '', STORE_URL: '  ', LOG_LEVEL: '', ENTRA_CLIENT_ID: '' });
+    expect(c.port).toBe(3978);
+    expect(c.storeUrl).toBe('sqlite://.data/state.sqlite');
+    expect(c.demo).toBe(true);
+  });
+
+  it('lists every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', BOT_LOCAL_MODE: 'maybe', GRAPH_BASE_URL: 'not a url' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/PORT/);
+    expect(problems).toMatch(/LOG_LEVEL/);
+    expect(problems).toMatch(/BOT_LOCAL_MODE/);
+    expect(problems).toMatch(/GRAPH_BASE_URL/);
+    expect((error as ConfigError).message).toMatch(/env\/\.env\.example/);
+  });
+
+  it('requires a tenant, an app and a credential outside the demo', () => {
+    expect(() => loadConfig({ DEMO: 'false' })).toThrow(/ENTRA_TENANT_ID[\s\S]*ENTRA_CLIENT_ID[\s\S]*ENTRA_CLIENT_SECRET/);
+    const c = loadConfig({
+      ENTRA_TENANT_ID: 't',
+      ENTRA_CLIENT_ID: 'c',
+      ENTRA_CLIENT_SECRET: 's',
+      BOT_ID: 'b',
+      BOT_PASSWORD: 'p',
+    });
+    expect(c.demo).toBe(false);
+    expect(c.allowedTenantIds).toEqual(['t']);
+  });
+
+  it('refuses local mode on a non-loopback host, and a bot without app id outside local mode', () => {
+    expect(() => loadConfig({ BOT_LOCAL_MODE: 'true', HOST: '0.0.0.0' })).toThrow(/BOT_LOCAL_MODE/);
+    const c = loadConfig({ DEMO: 'false', ENTRA_TENANT_ID: 't', ENTRA_CLIENT_ID: 'c', ENTRA_CLIENT_SECRET: 's' });
+    expect(botAuthProblem(c)).toMatch(/BOT_ID/);
+    const wide = loadConfig({ HOST: '0.0.0.0' });
+    expect(wide.bot.localMode).toBe(false);
+    expect(botAuthProblem(wide)).toMatch(/BOT_ID/);
+  });
+
+  it('needs REDIS_URL for the bullmq scheduler and a known store scheme', () => {
+    expect(() => loadConfig({ SCHEDULER: 'bullmq' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ STORE_URL: 'mysql://x' })).toThrow(/STORE_URL/);
+  });
+
+  it('returns a frozen object', () => {
+    const c = loadConfig({});
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.entra)).toBe(true);
+    expect(() => {
+      (c as { port: number }).port = 1;
+    }).toThrow();
+  });
+});
