@@ -116,7 +116,9 @@ export interface Config {
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee env/.env.example for every variable.`);
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee env/.env.example for every variable.`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -157,7 +159,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('BOT_PASSWORD: required with BOT_ID');
   if (e.SCHEDULER === 'bullmq' && !e.REDIS_URL) problems.push('REDIS_URL: required when SCHEDULER=bullmq');
   if (!/^(sqlite|redis|rediss|postgres|postgresql|memory):/.test(e.STORE_URL))
-    problems.push(`STORE_URL: must start with sqlite://, redis://, postgres:// or memory:// (got ${e.STORE_URL.split(':')[0]}:…)`);
+    problems.push(
+      `STORE_URL: must start with sqlite://, redis://, postgres:// or memory:// (got ${e.STORE_URL.split(':')[0]}:…)`,
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: Config = {

@@ -39,7 +39,9 @@ describe('loadConfig', () => {
   });
 
   it('requires a tenant, an app and a credential outside the demo', () => {
-    expect(() => loadConfig({ DEMO: 'false' })).toThrow(/ENTRA_TENANT_ID[\s\S]*ENTRA_CLIENT_ID[\s\S]*ENTRA_CLIENT_SECRET/);
+    expect(() => loadConfig({ DEMO: 'false' })).toThrow(
+      /ENTRA_TENANT_ID[\s\S]*ENTRA_CLIENT_ID[\s\S]*ENTRA_CLIENT_SECRET/,
+    );
     const c = loadConfig({
       ENTRA_TENANT_ID: 't',
       ENTRA_CLIENT_ID: 'c',

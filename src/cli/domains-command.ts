@@ -65,7 +65,8 @@ export async function run(args: string[]): Promise<number> {
     const [verb, domain] = positionals;
     if (verb && !['add', 'set', 'remove', 'list'].includes(verb))
       throw new UsageError(`unknown action "${verb}": use add, set, remove or nothing to list`);
-    if (verb && verb !== 'list' && !domain) throw new UsageError(`domains ${verb} needs a domain, e.g. domains ${verb} contoso.co.jp`);
+    if (verb && verb !== 'list' && !domain)
+      throw new UsageError(`domains ${verb} needs a domain, e.g. domains ${verb} contoso.co.jp`);
     parsed = { verb, domain, patch: patchFromOptions(values), json: values.json === true };
   } catch (err) {
     process.stderr.write(`entra-sync domains: ${(err as Error).message}\n`);

@@ -59,10 +59,14 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(`${result.domain}: a first sync would delete nothing outside Access Control.\n`);
       return EXIT.ok;
     }
-    process.stdout.write(`${result.domain}: a first sync would delete these ${result.candidates.length} Entra objects:\n`);
+    process.stdout.write(
+      `${result.domain}: a first sync would delete these ${result.candidates.length} Entra objects:\n`,
+    );
     for (const c of result.candidates) {
       const mark = c.likelyKind ? `likely ${c.likelyKind}` : 'person?';
-      process.stdout.write(`  ${c.user.id}  ${c.user.userPrincipalName}  ${c.user.displayName ?? ''}  [${mark}: ${c.why}]\n`);
+      process.stdout.write(
+        `  ${c.user.id}  ${c.user.userPrincipalName}  ${c.user.displayName ?? ''}  [${mark}: ${c.why}]\n`,
+      );
     }
     process.stdout.write(
       `Move non-user objects to ${result.initialDomain} with: entra-sync precheck --domain ${result.domain} --move <id>,<id>\n`,

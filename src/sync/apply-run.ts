@@ -135,7 +135,13 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
                 : { opId: op.opId, state: 'failed', errorKind: r.kind, errorCode: r.code, errorMessage: r.message },
             );
           } else {
-            entries.push({ opId: op.opId, state: 'failed', errorKind: r.kind, errorCode: r.code, errorMessage: r.message });
+            entries.push({
+              opId: op.opId,
+              state: 'failed',
+              errorKind: r.kind,
+              errorCode: r.code,
+              errorMessage: r.message,
+            });
             if (STOPPING.has(r.kind) && !stoppedBy) stoppedBy = { kind: r.kind, code: r.code, message: r.message };
           }
         }

@@ -94,7 +94,10 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   async function configured(name: string): Promise<{ settings: DomainSettings; domain: EntraDomain } | Refusal> {
     const settings = await deps.settings.get(name);
     if (!settings?.synced)
-      return refuse('not-configured', `${name} is not set up for sync. Add it first: domain add ${name} max-deletions 10`);
+      return refuse(
+        'not-configured',
+        `${name} is not set up for sync. Add it first: domain add ${name} max-deletions 10`,
+      );
     const domain = await tenantDomain(name);
     if (isRefusal(domain)) return domain;
     return { settings, domain };
@@ -293,7 +296,10 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       const domain = await tenantDomain(name);
       if (isRefusal(domain)) return domain;
       if (domain.isInitial)
-        return refuse('bad-input', `${name} is the tenant's initial domain; it holds cloud-only objects and is not synced.`);
+        return refuse(
+          'bad-input',
+          `${name} is the tenant's initial domain; it holds cloud-only objects and is not synced.`,
+        );
       const existing = await deps.settings.get(name);
       if (existing?.synced)
         return refuse('bad-input', `${name} is already synced. Change it with: domain set ${name} max-deletions <pct>`);
@@ -321,7 +327,10 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       if (bad) return bad;
       const existing = await deps.settings.get(name);
       if (!existing?.synced)
-        return refuse('not-configured', `${name} is not set up for sync. Add it first: domain add ${name} max-deletions 10`);
+        return refuse(
+          'not-configured',
+          `${name} is not set up for sync. Add it first: domain add ${name} max-deletions 10`,
+        );
       const next: DomainSettings = {
         ...existing,
         ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
@@ -358,9 +367,16 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
 
     async apply(planId, planHash, options) {
       const plan = await deps.plans.get(planId);
-      if (!plan) return refuse('plan-not-found', `No dry run with id ${planId} exists (it may have been cancelled). Run preview again.`);
+      if (!plan)
+        return refuse(
+          'plan-not-found',
+          `No dry run with id ${planId} exists (it may have been cancelled). Run preview again.`,
+        );
       if (plan.hash !== planHash || !verifyPlanHash(plan))
-        return refuse('stale-plan', 'This approval does not match the stored dry run (hash mismatch). Run preview again.');
+        return refuse(
+          'stale-plan',
+          'This approval does not match the stored dry run (hash mismatch). Run preview again.',
+        );
       return applyStored(plan, options);
     },
 
@@ -375,7 +391,12 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         const snapshot = await snapshotFor(ctx.domain);
         const plan = makePlan(snapshot, ctx.settings, 'scheduler');
         await deps.plans.put(plan);
-        const run = newRun(plan, 'hourly', { requestedBy: 'scheduler', approvedBy: 'periodic sync' }, snapshot.source.length);
+        const run = newRun(
+          plan,
+          'hourly',
+          { requestedBy: 'scheduler', approvedBy: 'periodic sync' },
+          snapshot.source.length,
+        );
         const claim = await deps.plans.claim(plan.id, run.id);
         if (!claim.claimed) return refuse('plan-used', 'the scheduled plan was claimed twice', claim.runId);
         if (!plan.guard.ok) return logUnwritten(run, 'cancelled', plan.guard.reason);
@@ -459,7 +480,10 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
             else failed.push({ id: t.id, upn: t.from, reason: `${r.code}: ${r.message}` });
           },
         });
-        deps.logger.info({ domain: pre.domain, moved: moved.length, failed: failed.length, by }, 'moved objects to the initial domain');
+        deps.logger.info(
+          { domain: pre.domain, moved: moved.length, failed: failed.length, by },
+          'moved objects to the initial domain',
+        );
         const result: MoveResult = { moved, failed };
         return result;
       } finally {

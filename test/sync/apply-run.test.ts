@@ -1,0 +1,356 @@
+// The journaled executor: unknown outcomes are resolved before re-sending, a crash resumes exactly, failures are accounted.
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { executePlan, indexOpsByChange } from '../../src/sync/apply-run.js';
+import type { Change, EntraUser, Plan } from '../../src/sync/model.js';
+import type {
+  EntraReader,
+  EntraWriter,
+  JournalEntry,
+  JournalRepository,
+  WriteOp,
+  WriteOptions,
+  WriteResult,
+} from '../../src/sync/ports.js';
+
+const logger = createLogger('silent');
+
+function user(id: string, upn: string, immutableId: string | null): EntraUser {
+  return {
+    id,
+    userPrincipalName: upn,
+    displayName: upn,
+    givenName: null,
+    surname: null,
+    mailNickname: upn.split('@')[0]!,
+    onPremisesImmutableId: immutableId,
+    onPremisesSyncEnabled: null,
+    userType: 'Member',
+    accountEnabled: true,
+    mail: null,
+    jobTitle: null,
+    department: null,
+    employeeId: null,
+    mobilePhone: null,
+  };
+}
+
+type Fault = 'commit-then-lose' | 'lose' | 'bad-request' | 'forbidden' | 'conflict';
+
+/** An in-memory Entra behind the reader and writer ports, with per-op scripted faults (each fires once). */
+class FakeEntra {
+  users = new Map<string, EntraUser>();
+  deleted = new Map<string, EntraUser>();
+  creates = 0;
+  sent: string[] = [];
+  faults = new Map<string, Fault>();
+  private seq = 0;
+
+  reader: EntraReader = {
+    listDomains: async () => [],
+    listUsers: async () => [...this.users.values()],
+    listDeletedUsers: async () => [],
+    listAdminRoleHolders: async () => new Set(),
+    isGlobalAdmin: async () => false,
+    findUserByImmutableId: async (imm) => [...this.users.values()].find((u) => u.onPremisesImmutableId === imm) ?? null,
+    getUser: async (key) =>
+      this.users.get(key) ?? [...this.users.values()].find((u) => u.userPrincipalName === key) ?? null,
+  };
+
+  writer: EntraWriter = {
+    execute: async (ops: readonly WriteOp[], options: WriteOptions) => {
+      for (const op of ops) {
+        this.sent.push(op.opId);
+        const fault = this.faults.get(op.opId);
+        this.faults.delete(op.opId);
+        const fail = (kind: WriteResult & { ok: false }): Promise<void> | void => options.onResult(kind);
+        if (fault === 'lose') {
+          await fail({
+            opId: op.opId,
+            ok: false,
+            status: 0,
+            kind: 'transient',
+            code: 'ECONNRESET',
+            message: 'reset',
+            outcomeUnknown: true,
+          });
+          continue;
+        }
+        if (fault === 'bad-request') {
+          await fail({
+            opId: op.opId,
+            ok: false,
+            status: 400,
+            kind: 'bad_request',
+            code: 'Request_BadRequest',
+            message: 'bad',
+            outcomeUnknown: false,
+          });
+          continue;
+        }
+        if (fault === 'forbidden') {
+          await fail({
+            opId: op.opId,
+            ok: false,
+            status: 403,
+            kind: 'forbidden',
+            code: 'Authorization_RequestDenied',
+            message: 'Insufficient privileges',
+            outcomeUnknown: false,
+          });
+          continue;
+        }
+        const userId = this.apply(op);
+        if (fault === 'commit-then-lose') {
+          await fail({
+            opId: op.opId,
+            ok: false,
+            status: 503,
+            kind: 'transient',
+            code: 'ServiceUnavailable',
+            message: 'lost',
+            outcomeUnknown: true,
+          });
+          continue;
+        }
+        if (userId === 'conflict') {
+          await fail({
+            opId: op.opId,
+            ok: false,
+            status: 400,
+            kind: 'conflict',
+            code: 'ObjectConflict',
+            message: 'exists',
+            outcomeUnknown: false,
+          });
+          continue;
+        }
+        await options.onResult({ opId: op.opId, ok: true, status: op.kind === 'create' ? 201 : 204, userId });
+      }
+    },
+  };
+
+  private apply(op: WriteOp): string | null {
+    if (op.kind === 'create') {
+      const upn = String(op.body.userPrincipalName);
+      if ([...this.users.values()].some((u) => u.userPrincipalName === upn)) return 'conflict';
+      this.creates++;
+      const id = `new-${++this.seq}`;
+      this.users.set(id, user(id, upn, String(op.body.onPremisesImmutableId)));
+      return id;
+    }
+    if (op.kind === 'update') {
+      const u = this.users.get(op.userId);
+      if (u) this.users.set(op.userId, { ...u, ...(op.body as Partial<EntraUser>) });
+      return op.userId;
+    }
+    if (op.kind === 'delete') {
+      const u = this.users.get(op.userId);
+      if (u) {
+        this.users.delete(op.userId);
+        this.deleted.set(op.userId, u);
+      }
+      return null;
+    }
+    const d = this.deleted.get(op.deletedId);
+    if (d) {
+      this.deleted.delete(op.deletedId);
+      this.users.set(op.deletedId, d);
+    }
+    return op.deletedId;
+  }
+}
+
+class MemoryJournal implements JournalRepository {
+  entries = new Map<string, Map<string, JournalEntry>>();
+  finished = new Set<string>();
+  async write(runId: string, entries: readonly JournalEntry[]) {
+    const m = this.entries.get(runId) ?? new Map();
+    for (const e of entries) m.set(e.opId, e);
+    this.entries.set(runId, m);
+  }
+  async read(runId: string) {
+    return new Map(this.entries.get(runId) ?? []);
+  }
+  async unfinished() {
+    return [...this.entries.keys()].filter((r) => !this.finished.has(r));
+  }
+  async markFinished(runId: string) {
+    this.finished.add(runId);
+  }
+}
+
+const desired = (upn: string, imm: string) =>
+  ({
+    userPrincipalName: upn,
+    displayName: upn,
+    givenName: null,
+    surname: null,
+    mailNickname: upn.split('@')[0]!,
+    onPremisesImmutableId: imm,
+    mail: null,
+    jobTitle: null,
+    department: null,
+    employeeId: null,
+    mobilePhone: null,
+    accountEnabled: true,
+  }) as const;
+
+/** A plan with `adds` creates, one update, one delete and one restore, with matching ops. */
+function fixture(adds: number) {
+  const entra = new FakeEntra();
+  entra.users.set('u1', user('u1', 'upd@d.jp', 'IMM-U'));
+  entra.users.set('x1', user('x1', 'gone@d.jp', 'IMM-X'));
+  entra.deleted.set('r1', user('r1', 'back@d.jp', 'IMM-R'));
+  const changes: Change[] = [];
+  const ops: WriteOp[] = [];
+  for (let i = 0; i < adds; i++) {
+    const upn = `n${String(i).padStart(3, '0')}@d.jp`;
+    changes.push({
+      action: 'Add',
+      upn,
+      immutableId: `IMM-${i}`,
+      attributes: desired(upn, `IMM-${i}`),
+      restoreId: null,
+      changes: [],
+    });
+    ops.push({
+      opId: `a:IMM-${i}`,
+      kind: 'create',
+      body: { userPrincipalName: upn, onPremisesImmutableId: `IMM-${i}`, displayName: upn },
+    });
+  }
+  changes.push({
+    action: 'Add',
+    upn: 'back@d.jp',
+    immutableId: 'IMM-R',
+    attributes: desired('back@d.jp', 'IMM-R'),
+    restoreId: 'r1',
+    changes: [],
+  });
+  ops.push({ opId: 'r:r1', kind: 'restore', deletedId: 'r1' });
+  ops.push({ opId: 'u:r1', kind: 'update', userId: 'r1', body: { jobTitle: 'Returned' } });
+  changes.push({
+    action: 'Update',
+    entraId: 'u1',
+    upn: 'upd@d.jp',
+    immutableId: 'IMM-U',
+    adopt: false,
+    changes: [{ attribute: 'jobTitle', before: null, after: 'Lead' }],
+  });
+  ops.push({ opId: 'u:u1', kind: 'update', userId: 'u1', body: { jobTitle: 'Lead' } });
+  changes.push({
+    action: 'Delete',
+    entraId: 'x1',
+    upn: 'gone@d.jp',
+    immutableId: 'IMM-X',
+    displayName: null,
+    mode: 'delete',
+  });
+  ops.push({ opId: 'd:x1', kind: 'delete', userId: 'x1' });
+  const plan = { id: 'plan-1', domain: 'd.jp', changes } as unknown as Plan;
+  return { entra, plan, ops };
+}
+
+describe('executePlan', () => {
+  it('links every op to its change; a restore-Add owns both its ops', () => {
+    const { plan, ops } = fixture(2);
+    const index = indexOpsByChange(plan, ops);
+    expect(index.get('r:r1')?.key).toBe(index.get('u:r1')?.key);
+    expect(index.get('a:IMM-0')?.change.action).toBe('Add');
+    expect(index.get('d:x1')?.change.action).toBe('Delete');
+  });
+
+  it('applies everything once and reports one outcome per change', async () => {
+    const { entra, plan, ops } = fixture(30);
+    const journal = new MemoryJournal();
+    const res = await executePlan(
+      { reader: entra.reader, writer: entra.writer, journal, logger },
+      { runId: 'run', plan, ops, chunkSize: 7 },
+    );
+    expect(res.counts).toEqual({ added: 31, updated: 1, deleted: 1, failed: 0 });
+    expect(res.outcomes).toHaveLength(33);
+    expect(res.outcomes.find((o) => o.upn === 'back@d.jp')?.restored).toBe(true);
+    expect(entra.creates).toBe(30);
+    expect(entra.users.get('r1')?.jobTitle).toBe('Returned');
+    expect(entra.users.has('x1')).toBe(false);
+  });
+
+  it('never creates twice when a create committed but its answer was lost', async () => {
+    const { entra, plan, ops } = fixture(10);
+    for (const id of ['a:IMM-1', 'a:IMM-4', 'r:r1']) entra.faults.set(id, 'commit-then-lose');
+    entra.faults.set('a:IMM-7', 'lose');
+    const res = await executePlan(
+      { reader: entra.reader, writer: entra.writer, journal: new MemoryJournal(), logger },
+      { runId: 'run', plan, ops },
+    );
+    expect(res.counts.failed).toBe(0);
+    expect(res.counts.added).toBe(11);
+    expect(entra.creates).toBe(10);
+    // The lost-before-commit create was re-sent once; the committed ones were not.
+    expect(entra.sent.filter((s) => s === 'a:IMM-7')).toHaveLength(2);
+    expect(entra.sent.filter((s) => s === 'a:IMM-1')).toHaveLength(1);
+  });
+
+  it('records permanent failures with their Graph code and stops on forbidden', async () => {
+    const { entra, plan, ops } = fixture(6);
+    entra.faults.set('a:IMM-2', 'bad-request');
+    const res = await executePlan(
+      { reader: entra.reader, writer: entra.writer, journal: new MemoryJournal(), logger },
+      { runId: 'run', plan, ops },
+    );
+    expect(res.counts.failed).toBe(1);
+    const failed = res.outcomes.find((o) => o.result === 'failed');
+    expect(failed).toMatchObject({ upn: 'n002@d.jp', errorCode: 'Request_BadRequest', errorKind: 'bad_request' });
+
+    const second = fixture(20);
+    second.entra.faults.set('a:IMM-0', 'forbidden');
+    const stopped = await executePlan(
+      { reader: second.entra.reader, writer: second.entra.writer, journal: new MemoryJournal(), logger },
+      { runId: 'run', plan: second.plan, ops: second.ops, chunkSize: 5 },
+    );
+    expect(stopped.stoppedBy?.kind).toBe('forbidden');
+    expect(stopped.outcomes.some((o) => o.result === 'skipped')).toBe(true);
+    expect(second.entra.creates).toBeLessThan(20);
+  });
+
+  it('adopts a conflicting create only when the existing user carries the same Immutable ID', async () => {
+    const { entra, plan, ops } = fixture(3);
+    entra.users.set('pre', user('pre', 'n000@d.jp', 'IMM-0'));
+    entra.users.set('other', user('other', 'n001@d.jp', 'SOMEONE-ELSE'));
+    const res = await executePlan(
+      { reader: entra.reader, writer: entra.writer, journal: new MemoryJournal(), logger },
+      { runId: 'run', plan, ops },
+    );
+    expect(res.outcomes.find((o) => o.upn === 'n000@d.jp')?.result).toBe('done');
+    expect(res.outcomes.find((o) => o.upn === 'n001@d.jp')).toMatchObject({
+      result: 'failed',
+      errorCode: 'ObjectConflict',
+    });
+  });
+
+  it('resumes after a crash: journaled intents are looked up, finished ops are not re-sent', async () => {
+    const { entra, plan, ops } = fixture(12);
+    const journal = new MemoryJournal();
+    // Simulate a process that wrote intents for the first 6 creates, applied 4 of them, recorded 2 as done, then died.
+    await journal.write(
+      'run',
+      ops.slice(0, 6).map((op) => ({ opId: op.opId, state: 'intent' as const })),
+    );
+    const firstFour = ops.slice(0, 4);
+    await entra.writer.execute(firstFour, { onResult: () => {} });
+    await journal.write(
+      'run',
+      firstFour.slice(0, 2).map((op) => ({ opId: op.opId, state: 'done' as const })),
+    );
+    entra.sent.length = 0;
+    const res = await executePlan(
+      { reader: entra.reader, writer: entra.writer, journal, logger },
+      { runId: 'run', plan, ops },
+    );
+    expect(entra.creates).toBe(12);
+    expect(res.counts).toEqual({ added: 13, updated: 1, deleted: 1, failed: 0 });
+    for (const op of ops.slice(0, 4)) expect(entra.sent).not.toContain(op.opId);
+    expect(entra.sent).toContain(ops[4]!.opId);
+  });
+});
