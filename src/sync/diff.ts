@@ -1,0 +1,390 @@
+// Compares a domain's source users with its Entra users and returns one change per in-scope user (pure, O(n)).
+import { managedAttributes, toDesired, validateSourceUser } from './mapping.js';
+import type {
+  AttributeChange,
+  AttributeValue,
+  Change,
+  DeletedEntraUser,
+  DesiredAttributes,
+  DomainSettings,
+  DomainSnapshot,
+  EntraUser,
+  SkipReason,
+  SourceUser,
+  SyncedAttribute,
+} from './model.js';
+
+/*
+ * Rules (each in-scope user — every source user and every Entra user of the snapshot — is in exactly one change):
+ * - A source user matches the Entra user with the same Immutable ID; failing that, the Entra user with the same
+ *   UPN (case-insensitive) that has no Immutable ID ("adopt": the Update sets it).
+ * - Skip, in this order: source users sharing an Immutable ID or UPN with another source user (conflict);
+ *   pairs whose Entra user is protected (UPN or object id in settings), synced from AD, a guest or an admin-role
+ *   holder; invalid source users (the Entra user they match stays in their row, never deleted); Immutable IDs
+ *   held by several Entra users (conflict); a UPN the source user needs that a different Entra user holds and
+ *   does not give up in this plan (conflict). An Entra user is "giving up" its UPN only when its own Update
+ *   renames it and that rename itself succeeds (chains are followed, cycles are conflicts), so the write-ops
+ *   can order renames before the writes that need the freed UPN.
+ * - An Entra user that no source user claims: Skip when untouchable or caught in a conflict (e.g. it holds a
+ *   UPN a source user wants but has another Immutable ID: never deleted to make room), else Delete
+ *   (settings.onDelete; with 'disable' an already disabled user is NoChange).
+ * - An unmatched source user whose Immutable ID belongs to a soft-deleted user: Add with restoreId (restore,
+ *   then update `changes`; attributes the deleted object does not carry count as changed).
+ */
+
+export type DiffSettings = Pick<DomainSettings, 'protectedAccounts' | 'onDelete'>;
+
+const lower = (s: string): string => s.toLowerCase();
+const blankToNull = (v: AttributeValue | undefined): AttributeValue =>
+  v === undefined || v === null ? null : typeof v === 'string' && v === '' ? null : v;
+
+interface Untouchable {
+  readonly reason: SkipReason;
+  readonly note: string;
+}
+
+type Row =
+  | { kind: 'skip'; s: SourceUser; entra: EntraUser | null; reason: SkipReason; note: string }
+  | {
+      kind: 'update';
+      s: SourceUser;
+      entra: EntraUser;
+      adopt: boolean;
+      changes: AttributeChange[];
+      /** Lower-case UPN this row needs free, or null. */
+      need: string | null;
+      state: 0 | 1 | 2 | 3; // 0 unresolved, 1 visiting, 2 ok, 3 blocked
+      blockedBy: EntraUser | null;
+    }
+  | {
+      kind: 'add';
+      s: SourceUser;
+      desired: DesiredAttributes;
+      restore: DeletedEntraUser | null;
+      changes: AttributeChange[];
+      needs: string[];
+    };
+
+/** Attribute-level differences between the Entra user and the source's managed values. */
+export function attributeChanges(entra: EntraUser, source: SourceUser, desired: DesiredAttributes): AttributeChange[] {
+  const out: AttributeChange[] = [];
+  for (const attribute of managedAttributes(source)) {
+    const before = blankToNull(entra[attribute]);
+    const after = desired[attribute];
+    if (before !== after) out.push({ attribute, before, after });
+  }
+  return out;
+}
+
+function restoreChanges(deleted: DeletedEntraUser, source: SourceUser, desired: DesiredAttributes): AttributeChange[] {
+  const known = deleted as DeletedEntraUser & Partial<Record<SyncedAttribute, AttributeValue>>;
+  const out: AttributeChange[] = [];
+  for (const attribute of managedAttributes(source)) {
+    const carried = Object.hasOwn(known, attribute) && known[attribute] !== undefined;
+    const before = carried ? blankToNull(known[attribute]) : null;
+    const after = desired[attribute];
+    if (!carried || before !== after) out.push({ attribute, before, after });
+  }
+  return out;
+}
+
+/** Latest soft-deleted user per Immutable ID (ties broken by id, so input order never matters). */
+function deletedByImmutableId(deleted: readonly DeletedEntraUser[]): Map<string, DeletedEntraUser> {
+  const map = new Map<string, DeletedEntraUser>();
+  for (const d of deleted) {
+    const id = d.onPremisesImmutableId;
+    if (!id) continue;
+    const prev = map.get(id);
+    if (!prev) {
+      map.set(id, d);
+      continue;
+    }
+    const a = prev.deletedDateTime ?? '';
+    const b = d.deletedDateTime ?? '';
+    if (b > a || (b === a && d.id > prev.id)) map.set(id, d);
+  }
+  return map;
+}
+
+/** The plan's changes, unsorted (buildPlan sorts them). */
+export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[] {
+  const domain = snapshot.domain;
+  const protectedKeys = new Set(settings.protectedAccounts.map((p) => lower(p.trim())));
+
+  const entraById = new Map<string, EntraUser[]>();
+  const entraByUpn = new Map<string, EntraUser>();
+  for (const e of snapshot.entra) {
+    const id = e.onPremisesImmutableId;
+    if (id) {
+      const list = entraById.get(id);
+      if (list) list.push(e);
+      else entraById.set(id, [e]);
+    }
+    const key = lower(e.userPrincipalName);
+    if (!entraByUpn.has(key)) entraByUpn.set(key, e);
+  }
+  const sourceIdCount = new Map<string, number>();
+  const sourceUpnCount = new Map<string, number>();
+  for (const s of snapshot.source) {
+    sourceIdCount.set(s.immutableId, (sourceIdCount.get(s.immutableId) ?? 0) + 1);
+    const key = lower(s.userPrincipalName);
+    sourceUpnCount.set(key, (sourceUpnCount.get(key) ?? 0) + 1);
+  }
+  const deletedById = deletedByImmutableId(snapshot.deleted);
+
+  const untouchable = (e: EntraUser): Untouchable | null => {
+    if (protectedKeys.has(lower(e.id)) || protectedKeys.has(lower(e.userPrincipalName)))
+      return { reason: 'protected', note: 'protected account' };
+    if (e.onPremisesSyncEnabled === true) return { reason: 'ad-synced', note: 'synced from on-premises AD' };
+    if (e.userType !== null && lower(e.userType) === 'guest') return { reason: 'guest', note: 'guest user' };
+    if (snapshot.adminIds.has(e.id)) return { reason: 'admin-role', note: 'holds an admin role' };
+    return null;
+  };
+
+  const claimed = new Set<string>();
+  /** Entra users caught in a conflict that no source row carries: their own Skip note. */
+  const entraConflict = new Map<string, string>();
+  const rows: Row[] = [];
+  const renameRowByEntraId = new Map<string, Extract<Row, { kind: 'update' }>>();
+
+  for (const s of snapshot.source) {
+    const upnKey = lower(s.userPrincipalName);
+    const idList = s.immutableId ? entraById.get(s.immutableId) : undefined;
+    const skip = (entra: EntraUser | null, reason: SkipReason, note: string): void => {
+      if (entra) claimed.add(entra.id);
+      rows.push({ kind: 'skip', s, entra, reason, note });
+    };
+
+    if ((sourceIdCount.get(s.immutableId) ?? 0) > 1 || (sourceUpnCount.get(upnKey) ?? 0) > 1) {
+      const dupId = (sourceIdCount.get(s.immutableId) ?? 0) > 1;
+      const what = dupId ? `Immutable ID ${s.immutableId}` : `UPN ${s.userPrincipalName}`;
+      const note = `conflict: ${what} is used by more than one source user`;
+      for (const e of idList ?? []) entraConflict.set(e.id, note);
+      const holder = entraByUpn.get(upnKey);
+      if (holder) entraConflict.set(holder.id, note);
+      skip(null, 'conflict', note);
+      continue;
+    }
+    if (protectedKeys.has(upnKey)) {
+      const holder = idList?.length === 1 ? idList[0]! : (entraByUpn.get(upnKey) ?? null);
+      skip(holder && !claimed.has(holder.id) ? holder : null, 'protected', 'protected account');
+      continue;
+    }
+    if (idList && idList.length > 1) {
+      const note = `conflict: Immutable ID ${s.immutableId} is held by ${idList.length} Entra users`;
+      for (const e of idList) entraConflict.set(e.id, note);
+      skip(null, 'conflict', note);
+      continue;
+    }
+    let match: EntraUser | null = idList?.[0] ?? null;
+    let adopt = false;
+    if (!match) {
+      const byUpn = entraByUpn.get(upnKey);
+      if (byUpn && !byUpn.onPremisesImmutableId) {
+        match = byUpn;
+        adopt = true;
+      }
+    }
+    const hold = match ? untouchable(match) : null;
+    if (match && hold) {
+      skip(match, hold.reason, hold.note);
+      continue;
+    }
+    const errors = validateSourceUser(s, domain);
+    if (errors.length > 0) {
+      skip(match, 'invalid', `invalid: ${errors.join('; ')}`);
+      continue;
+    }
+    const desired = toDesired(s, domain);
+    if (match) {
+      claimed.add(match.id);
+      const need = lower(match.userPrincipalName) === upnKey ? null : upnKey;
+      const row: Extract<Row, { kind: 'update' }> = {
+        kind: 'update',
+        s,
+        entra: match,
+        adopt,
+        changes: attributeChanges(match, s, desired),
+        need,
+        state: need === null ? 2 : 0,
+        blockedBy: null,
+      };
+      rows.push(row);
+      if (need !== null) renameRowByEntraId.set(match.id, row);
+      continue;
+    }
+    const restore = deletedById.get(s.immutableId) ?? null;
+    const needs = [upnKey];
+    if (restore && lower(restore.userPrincipalName) !== upnKey) needs.push(lower(restore.userPrincipalName));
+    rows.push({
+      kind: 'add',
+      s,
+      desired,
+      restore,
+      changes: restore ? restoreChanges(restore, s, desired) : [],
+      needs,
+    });
+  }
+
+  // Resolve the UPNs each row needs: a holder must be renaming away successfully (followed iteratively).
+  const resolve = (start: Extract<Row, { kind: 'update' }>): boolean => {
+    const path: Extract<Row, { kind: 'update' }>[] = [];
+    let cur: Extract<Row, { kind: 'update' }> | undefined = start;
+    let ok = false;
+    while (cur) {
+      if (cur.state === 2 || cur.state === 3) {
+        ok = cur.state === 2;
+        break;
+      }
+      if (cur.state === 1) {
+        ok = false; // a cycle of renames: none can go first
+        break;
+      }
+      cur.state = 1;
+      path.push(cur);
+      const holder = entraByUpn.get(cur.need!);
+      if (!holder || holder.id === cur.entra.id) {
+        cur.state = 2;
+        path.pop();
+        ok = true;
+        break;
+      }
+      const next = renameRowByEntraId.get(holder.id);
+      if (!next) {
+        cur.state = 3;
+        cur.blockedBy = holder;
+        path.pop();
+        ok = false;
+        break;
+      }
+      cur = next;
+    }
+    for (let i = path.length - 1; i >= 0; i--) {
+      const row = path[i]!;
+      row.state = ok ? 2 : 3;
+      if (!ok) row.blockedBy = entraByUpn.get(row.need!) ?? null;
+    }
+    return start.state === 2;
+  };
+
+  const blockedNote = (upn: string, holder: EntraUser | null): string =>
+    holder
+      ? `conflict: UPN ${upn} is held by ${holder.userPrincipalName} (${holder.id}), which keeps it in this run`
+      : `conflict: UPN ${upn} cannot be freed in this run`;
+
+  const markHolder = (holder: EntraUser | null, s: SourceUser): void => {
+    if (holder && !claimed.has(holder.id))
+      entraConflict.set(
+        holder.id,
+        `conflict: not in the source but holds the UPN of source user ${s.userPrincipalName} (Immutable ID ${s.immutableId})`,
+      );
+  };
+
+  const changes: Change[] = [];
+  for (const row of rows) {
+    const s = row.s;
+    if (row.kind === 'skip') {
+      changes.push({
+        action: 'Skip',
+        entraId: row.entra?.id ?? null,
+        upn: s.userPrincipalName,
+        immutableId: s.immutableId || null,
+        displayName: s.displayName ?? null,
+        reason: row.reason,
+        note: row.note,
+      });
+      continue;
+    }
+    if (row.kind === 'update') {
+      if (row.need !== null && !resolve(row)) {
+        markHolder(row.blockedBy, s);
+        changes.push({
+          action: 'Skip',
+          entraId: row.entra.id,
+          upn: s.userPrincipalName,
+          immutableId: s.immutableId,
+          displayName: s.displayName,
+          reason: 'conflict',
+          note: blockedNote(s.userPrincipalName, row.blockedBy),
+        });
+      } else if (row.changes.length === 0 && !row.adopt) {
+        changes.push({
+          action: 'NoChange',
+          entraId: row.entra.id,
+          upn: s.userPrincipalName,
+          immutableId: s.immutableId,
+          displayName: s.displayName,
+        });
+      } else {
+        changes.push({
+          action: 'Update',
+          entraId: row.entra.id,
+          upn: s.userPrincipalName,
+          immutableId: s.immutableId,
+          changes: row.changes,
+          adopt: row.adopt,
+        });
+      }
+      continue;
+    }
+    let blocked: { upn: string; holder: EntraUser } | null = null;
+    for (const need of row.needs) {
+      const holder = entraByUpn.get(need);
+      if (!holder) continue;
+      const renaming = renameRowByEntraId.get(holder.id);
+      if (!renaming || !resolve(renaming)) {
+        blocked = { upn: holder.userPrincipalName, holder };
+        break;
+      }
+    }
+    if (blocked) {
+      markHolder(blocked.holder, s);
+      const what = row.restore && lower(blocked.upn) !== lower(s.userPrincipalName) ? ' (needed to restore it)' : '';
+      changes.push({
+        action: 'Skip',
+        entraId: null,
+        upn: s.userPrincipalName,
+        immutableId: s.immutableId,
+        displayName: s.displayName,
+        reason: 'conflict',
+        note: blockedNote(blocked.upn, blocked.holder) + what,
+      });
+      continue;
+    }
+    changes.push({
+      action: 'Add',
+      upn: s.userPrincipalName,
+      immutableId: s.immutableId,
+      attributes: row.desired,
+      restoreId: row.restore?.id ?? null,
+      changes: row.changes,
+    });
+  }
+
+  for (const e of snapshot.entra) {
+    if (claimed.has(e.id)) continue;
+    claimed.add(e.id);
+    const base = {
+      entraId: e.id,
+      upn: e.userPrincipalName,
+      immutableId: e.onPremisesImmutableId || null,
+      displayName: e.displayName,
+    };
+    const hold = untouchable(e);
+    if (hold) {
+      changes.push({ action: 'Skip', ...base, reason: hold.reason, note: hold.note });
+      continue;
+    }
+    const conflict = entraConflict.get(e.id);
+    if (conflict) {
+      changes.push({ action: 'Skip', ...base, reason: 'conflict', note: conflict });
+      continue;
+    }
+    if (settings.onDelete === 'disable' && e.accountEnabled === false) {
+      changes.push({ action: 'NoChange', ...base, immutableId: e.onPremisesImmutableId ?? '' });
+      continue;
+    }
+    changes.push({ action: 'Delete', ...base, mode: settings.onDelete });
+  }
+  return changes;
+}

@@ -1,0 +1,143 @@
+// Maps an Access Control user to the Entra attributes the sync manages, and checks it against Graph's rules.
+import {
+  type AttributeValue,
+  type DesiredAttributes,
+  SYNCED_ATTRIBUTES,
+  type SourceUser,
+  type SyncedAttribute,
+} from './model.js';
+
+/*
+ * Limits from the Microsoft Graph v1.0 `user` resource type
+ * (https://learn.microsoft.com/graph/api/resources/user): displayName ≤ 256 (required on create),
+ * givenName ≤ 64, surname ≤ 64, mailNickname ≤ 64 (required on create), jobTitle ≤ 128, department ≤ 64,
+ * employeeId ≤ 16, mobilePhone ≤ 64; userPrincipalName is alias@domain with a verified domain and only
+ * A–Z a–z 0–9 ' . - _ ! # ^ ~ in the alias; onPremisesImmutableId must not contain `$` or `_`.
+ * The UPN limits (64 before `@`, 113 in all) are from "Microsoft Entra ID account restrictions".
+ */
+export const LIMITS = {
+  displayName: 256,
+  givenName: 64,
+  surname: 64,
+  mailNickname: 64,
+  jobTitle: 128,
+  department: 64,
+  employeeId: 16,
+  mobilePhone: 64,
+  mail: 256,
+  upnLocal: 64,
+  upn: 113,
+  immutableId: 256,
+} as const;
+
+const UPN_LOCAL = /^[A-Za-z0-9'.\-_!#^~]+$/;
+const DOMAIN_LABELS =
+  /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const MAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Characters Exchange accepts in a mail alias; anything else becomes `_`. */
+const NICKNAME_BAD = /[^A-Za-z0-9'.\-_!#^~]/g;
+
+/** Optional string attributes: undefined = not managed, null (or '') = clear it. */
+const OPTIONAL_STRINGS = [
+  'givenName',
+  'surname',
+  'mail',
+  'jobTitle',
+  'department',
+  'employeeId',
+  'mobilePhone',
+] as const;
+
+/** The mail alias derived from the UPN's local part (Graph requires one on create). */
+export function mailNicknameFor(upn: string): string {
+  const at = upn.lastIndexOf('@');
+  const local = at >= 0 ? upn.slice(0, at) : upn;
+  let nick = local.replace(NICKNAME_BAD, '_').replace(/^\.+|\.+$/g, '');
+  nick = nick.replace(/\.{2,}/g, '.');
+  return nick.slice(0, LIMITS.mailNickname);
+}
+
+const normaliseOptional = (v: string | null | undefined): string | null | undefined =>
+  v === undefined ? undefined : v === null ? null : v.trim() === '' ? null : v;
+
+/** The attributes of `source` that the sync manages (undefined optional fields are left alone in Entra). */
+export function managedAttributes(source: SourceUser): SyncedAttribute[] {
+  return SYNCED_ATTRIBUTES.filter(
+    (a) =>
+      !(OPTIONAL_STRINGS as readonly string[]).includes(a) ||
+      source[a as (typeof OPTIONAL_STRINGS)[number]] !== undefined,
+  );
+}
+
+/**
+ * Desired Entra values for a source user. Every synced attribute is present; an attribute the source leaves
+ * undefined is null here and is not managed (see managedAttributes): it is never compared nor cleared.
+ */
+export function toDesired(source: SourceUser, _domain?: string): DesiredAttributes {
+  const opt = (key: (typeof OPTIONAL_STRINGS)[number]): AttributeValue => normaliseOptional(source[key]) ?? null;
+  return {
+    userPrincipalName: source.userPrincipalName,
+    displayName: source.displayName,
+    givenName: opt('givenName'),
+    surname: opt('surname'),
+    mailNickname: mailNicknameFor(source.userPrincipalName),
+    onPremisesImmutableId: source.immutableId,
+    mail: opt('mail'),
+    jobTitle: opt('jobTitle'),
+    department: opt('department'),
+    employeeId: opt('employeeId'),
+    mobilePhone: opt('mobilePhone'),
+    accountEnabled: source.accountEnabled ?? true,
+  };
+}
+
+/** True when `upn` is alias@domain with Graph's alias characters (domain not checked against a tenant). */
+export function isValidUpnSyntax(upn: string): boolean {
+  const at = upn.indexOf('@');
+  if (at <= 0 || at !== upn.lastIndexOf('@')) return false;
+  const local = upn.slice(0, at);
+  const domain = upn.slice(at + 1);
+  if (local.length > LIMITS.upnLocal || upn.length > LIMITS.upn) return false;
+  if (!UPN_LOCAL.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return false;
+  return DOMAIN_LABELS.test(domain);
+}
+
+/** Every rule `source` breaks, one readable sentence each naming the field; [] when it can be synced. */
+export function validateSourceUser(source: SourceUser, domain: string): string[] {
+  const errors: string[] = [];
+  const upn = source.userPrincipalName;
+  if (typeof upn !== 'string' || upn.trim() === '') {
+    errors.push('userPrincipalName is required');
+  } else if (!isValidUpnSyntax(upn)) {
+    errors.push(
+      `userPrincipalName "${upn}" is not a valid UPN (alias@domain, alias ≤ ${LIMITS.upnLocal} of A–Z a–z 0–9 ' . - _ ! # ^ ~, ≤ ${LIMITS.upn} in all)`,
+    );
+  } else {
+    const upnDomain = upn.slice(upn.indexOf('@') + 1).toLowerCase();
+    if (upnDomain !== domain.toLowerCase()) errors.push(`userPrincipalName "${upn}" is not in the domain ${domain}`);
+    if (mailNicknameFor(upn) === '') errors.push(`userPrincipalName "${upn}" gives an empty mailNickname`);
+  }
+  const id = source.immutableId;
+  if (typeof id !== 'string' || id.trim() === '') errors.push('immutableId is required');
+  else if (/[$_\s]/.test(id)) errors.push(`immutableId "${id}" must not contain $, _ or white space`);
+  else if (id.length > LIMITS.immutableId) errors.push(`immutableId is longer than ${LIMITS.immutableId} characters`);
+  if (typeof source.displayName !== 'string' || source.displayName.trim() === '')
+    errors.push('displayName is required');
+  else if (source.displayName.length > LIMITS.displayName)
+    errors.push(`displayName is longer than ${LIMITS.displayName} characters`);
+  for (const key of OPTIONAL_STRINGS) {
+    const v = source[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string') {
+      errors.push(`${key} must be text`);
+      continue;
+    }
+    const limit = LIMITS[key];
+    if (v.length > limit) errors.push(`${key} is longer than ${limit} characters`);
+  }
+  if (typeof source.mail === 'string' && source.mail.trim() !== '' && !MAIL.test(source.mail))
+    errors.push(`mail "${source.mail}" is not an e-mail address`);
+  if (source.accountEnabled !== undefined && typeof source.accountEnabled !== 'boolean')
+    errors.push('accountEnabled must be true or false');
+  return errors;
+}

@@ -1,0 +1,132 @@
+// Builds the hashed, versioned plan from a snapshot: sorted changes, counts, deletion share, guard, fingerprints.
+import { createHash } from 'node:crypto';
+import { bufferedSink, writeCanonicalJson } from './canonical-json.js';
+import { diff } from './diff.js';
+import { entraFingerprint, sourceFingerprint } from './fingerprint.js';
+import { checkGuard, deletionShare, inScopeCount } from './guard.js';
+import {
+  type Change,
+  type ChangeAction,
+  type DomainSettings,
+  type DomainSnapshot,
+  PLAN_FORMAT_VERSION,
+  type Plan,
+  type PlanCounts,
+} from './model.js';
+
+export type PlanSettings = Pick<
+  DomainSettings,
+  'maxDeletionPercent' | 'maxDeletionCount' | 'onDelete' | 'protectedAccounts' | 'allowSourceShrink'
+>;
+
+export interface PlanMeta {
+  readonly id: string;
+  /** The plan's creation time (passed in: the core has no clock). */
+  readonly now: Date | string;
+  readonly createdBy?: string | null;
+}
+
+const ACTION_ORDER: Readonly<Record<ChangeAction, number>> = { Add: 0, Update: 1, Delete: 2, Skip: 3, NoChange: 4 };
+
+/** Compares by Unicode code point (not UTF-16 code unit): astral characters sort after U+FFFF. */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      // Surrogates (D800–DFFF) encode code points above FFFF: move them past E000–FFFF.
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+const entraIdOf = (c: Change): string => (c.action === 'Add' ? '' : (c.entraId ?? ''));
+
+/** Sorts in plan/CSV order: Add, Update, Delete, Skip, NoChange, then lower-case UPN, Immutable ID, Entra id. */
+export function sortChanges(changes: readonly Change[]): Change[] {
+  const keyed = changes.map((c) => ({ c, o: ACTION_ORDER[c.action], u: c.upn.toLowerCase() }));
+  keyed.sort(
+    (p, q) =>
+      p.o - q.o ||
+      compareCodePoints(p.u, q.u) ||
+      compareCodePoints(p.c.immutableId ?? '', q.c.immutableId ?? '') ||
+      compareCodePoints(entraIdOf(p.c), entraIdOf(q.c)),
+  );
+  return keyed.map((k) => k.c);
+}
+
+export function countChanges(changes: readonly Change[]): PlanCounts {
+  let add = 0;
+  let update = 0;
+  let del = 0;
+  let skip = 0;
+  let noChange = 0;
+  let restore = 0;
+  for (const c of changes) {
+    if (c.action === 'Add') {
+      add++;
+      if (c.restoreId) restore++;
+    } else if (c.action === 'Update') update++;
+    else if (c.action === 'Delete') del++;
+    else if (c.action === 'Skip') skip++;
+    else noChange++;
+  }
+  return { add, update, delete: del, skip, noChange, restore };
+}
+
+/** sha256 hex of the canonical JSON of the plan without `hash`, fed to the hash in blocks (no giant string). */
+export function computePlanHash(plan: Omit<Plan, 'hash'> & { hash?: string }): string {
+  const { hash: _ignored, ...body } = plan;
+  const h = createHash('sha256');
+  const { sink, flush } = bufferedSink((text) => h.update(text, 'utf8'));
+  writeCanonicalJson(body, sink);
+  flush();
+  return h.digest('hex');
+}
+
+/** The dry run's plan: pure, deterministic for the same snapshot, settings and meta. */
+export function buildPlan(snapshot: DomainSnapshot, settings: PlanSettings, meta: PlanMeta): Plan {
+  const changes = sortChanges(diff(snapshot, settings));
+  const counts = countChanges(changes);
+  const planSettings = {
+    maxDeletionPercent: settings.maxDeletionPercent,
+    maxDeletionCount: settings.maxDeletionCount ?? null,
+    onDelete: settings.onDelete,
+    protectedAccounts: [...settings.protectedAccounts],
+  };
+  const deletion = deletionShare(counts, inScopeCount(snapshot), planSettings);
+  const guard = checkGuard(
+    { deletion, sourceCount: snapshot.source.length, previousSourceCount: snapshot.previousSourceCount },
+    { ...planSettings, allowSourceShrink: settings.allowSourceShrink },
+  );
+  const body: Omit<Plan, 'hash'> = {
+    formatVersion: PLAN_FORMAT_VERSION,
+    id: meta.id,
+    domain: snapshot.domain,
+    createdAt: typeof meta.now === 'string' ? meta.now : meta.now.toISOString(),
+    createdBy: meta.createdBy ?? null,
+    sourceFingerprint: sourceFingerprint(snapshot.source),
+    entraFingerprint: entraFingerprint(snapshot.entra, snapshot.deleted, snapshot.adminIds),
+    settings: planSettings,
+    changes,
+    counts,
+    deletion,
+    guard,
+  };
+  return { ...body, hash: computePlanHash(body) };
+}
+
+/** True when the plan's content still matches its hash (detects any edit of a stored plan). */
+export function verifyPlanHash(plan: Plan): boolean {
+  return typeof plan.hash === 'string' && computePlanHash(plan) === plan.hash;
+}
+
+/** First 8 hex digits, for cards and logs. */
+export function planShortHash(hash: string): string {
+  return hash.slice(0, 8);
+}
