@@ -1,0 +1,96 @@
+// Throttle-aware pacing shared by every Graph call of one connector: slows before the budget runs out, pauses on 429.
+import { type HeaderSource, headerValue, parseThrottlePercentage } from './errors.js';
+import type { Clock } from './retry.js';
+
+export interface PacerOptions {
+  readonly clock: Clock;
+  /** Budget use (fraction) at which pacing starts. Graph starts sending x-ms-throttle-limit-percentage at 0.8. */
+  readonly slowdownAt?: number;
+  /** Gap between requests when the budget is fully used (grows linearly from slowdownAt to 1.0). Default 2000 ms. */
+  readonly maxGapMs?: number;
+  /** How long a reported percentage stays relevant without being repeated. Default 10 s (Graph's window). */
+  readonly memoryMs?: number;
+}
+
+export interface PacerState {
+  /** Last reported budget use (fraction), 0 when none is current. */
+  readonly usage: number;
+  /** Time (clock ms) before which no new request should start, from a 429. */
+  readonly pausedUntil: number;
+  readonly gapMs: number;
+}
+
+/**
+ * Watches responses (x-ms-throttle-limit-percentage, 429 Retry-After) and tells callers how long to wait before the
+ * next request and how many may run at once.
+ */
+export class ThrottlePacer {
+  private readonly clock: Clock;
+  private readonly slowdownAt: number;
+  private readonly maxGapMs: number;
+  private readonly memoryMs: number;
+  private usage = 0;
+  private usageAt = 0;
+  private pausedUntil = 0;
+  private nextSlot = 0;
+
+  constructor(options: PacerOptions) {
+    this.clock = options.clock;
+    this.slowdownAt = options.slowdownAt ?? 0.8;
+    this.maxGapMs = options.maxGapMs ?? 2000;
+    this.memoryMs = options.memoryMs ?? 10_000;
+  }
+
+  /** Feed every response (or $batch item) here. */
+  observe(status: number, headers: HeaderSource, retryAfterMs: number | null = null): void {
+    const now = this.clock.now();
+    const pct = parseThrottlePercentage(headerValue(headers, 'x-ms-throttle-limit-percentage'));
+    if (pct !== null) {
+      this.usage = pct;
+      this.usageAt = now;
+    } else if (status >= 200 && status < 300 && now - this.usageAt > 1000) {
+      // Graph omits the header below 80%: a success without it means the pressure is gone.
+      this.usage = 0;
+    }
+    if (status === 429) {
+      this.usage = Math.max(this.usage, 1);
+      this.usageAt = now;
+      if (retryAfterMs !== null) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMs);
+    }
+  }
+
+  /** Current gap between request starts, from the last reported usage. */
+  gapMs(): number {
+    const now = this.clock.now();
+    if (now - this.usageAt > this.memoryMs) this.usage = 0;
+    if (this.usage < this.slowdownAt) return 0;
+    const share = Math.min(1, (this.usage - this.slowdownAt) / (1 - this.slowdownAt));
+    return Math.round(this.maxGapMs * Math.max(0.1, share));
+  }
+
+  /** How many requests may be in flight now, out of `max`: fewer as the budget nears its end. */
+  concurrency(max: number): number {
+    const gap = this.gapMs();
+    if (gap === 0) return max;
+    return Math.max(1, Math.floor(max * (1 - gap / this.maxGapMs)));
+  }
+
+  /** Waits until a new request may start (after any 429 pause, spaced by the current gap). */
+  async wait(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      const gap = this.gapMs();
+      const slot = Math.max(now, this.pausedUntil, gap > 0 ? this.nextSlot : now);
+      if (slot <= now) {
+        this.nextSlot = now + gap;
+        return;
+      }
+      await this.clock.sleep(slot - now, signal);
+      if (signal?.aborted) return;
+    }
+  }
+
+  state(): PacerState {
+    return { usage: this.usage, pausedUntil: this.pausedUntil, gapMs: this.gapMs() };
+  }
+}

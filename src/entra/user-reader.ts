@@ -1,0 +1,307 @@
+// Reads Entra ID through Graph: a domain's users (paged), soft-deleted users, domains and admin-role holders.
+import type { Logger } from '../logger.js';
+import type { DeletedEntraUser, EntraDomain, EntraUser } from '../sync/model.js';
+import type { EntraReader, ReadProgress } from '../sync/ports.js';
+import { classifyResponse, GraphRequestError, type GraphFailure, isRetryable, toFailure } from './errors.js';
+import type { GraphClient, GraphResponse } from './graph-client.js';
+import { backoffDelay, type Clock, DEFAULT_BACKOFF, type RandomSource, retryAfterDelay } from './retry.js';
+
+/** The properties of EntraUser, in `$select` order. */
+export const ENTRA_USER_SELECT = [
+  'id',
+  'userPrincipalName',
+  'displayName',
+  'givenName',
+  'surname',
+  'mailNickname',
+  'onPremisesImmutableId',
+  'onPremisesSyncEnabled',
+  'userType',
+  'accountEnabled',
+  'mail',
+  'jobTitle',
+  'department',
+  'employeeId',
+  'mobilePhone',
+] as const;
+
+const DELETED_SELECT = ['id', 'userPrincipalName', 'onPremisesImmutableId', 'deletedDateTime'] as const;
+
+/** Built-in template id of Global Administrator (the same in every tenant). */
+export const GLOBAL_ADMIN_TEMPLATE_ID = '62e90394-69f5-4237-9190-012177145e10';
+
+export interface GraphEntraReaderOptions {
+  readonly graph: GraphClient;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly random?: RandomSource;
+  /** Attempts per page/request for throttled or transient failures. Default 6. */
+  readonly maxAttempts?: number;
+  /** How long the admin-role holder set is reused. Default 60 s. */
+  readonly adminCacheMs?: number;
+  /** Page size ($top, 1–999). Default 999. */
+  readonly pageSize?: number;
+}
+
+type Json = Record<string, unknown>;
+
+const q = (value: string) => `'${value.replace(/'/g, "''")}'`;
+const enc = encodeURIComponent;
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+function bool(v: unknown): boolean | null {
+  return typeof v === 'boolean' ? v : null;
+}
+
+export function toEntraUser(raw: Json): EntraUser {
+  return {
+    id: String(raw.id),
+    userPrincipalName: String(raw.userPrincipalName ?? ''),
+    displayName: str(raw.displayName),
+    givenName: str(raw.givenName),
+    surname: str(raw.surname),
+    mailNickname: str(raw.mailNickname),
+    onPremisesImmutableId: str(raw.onPremisesImmutableId),
+    onPremisesSyncEnabled: bool(raw.onPremisesSyncEnabled),
+    userType: str(raw.userType),
+    accountEnabled: bool(raw.accountEnabled),
+    mail: str(raw.mail),
+    jobTitle: str(raw.jobTitle),
+    department: str(raw.department),
+    employeeId: str(raw.employeeId),
+    mobilePhone: str(raw.mobilePhone),
+  };
+}
+
+export class GraphEntraReader implements EntraReader {
+  private readonly graph: GraphClient;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly maxAttempts: number;
+  private readonly adminCacheMs: number;
+  private readonly pageSize: number;
+  private adminCache: { at: number; ids: Set<string> } | null = null;
+  private roleDefinitions: {
+    at: number;
+    byId: Map<string, { displayName: string; templateId: string | null }>;
+  } | null = null;
+
+  constructor(options: GraphEntraReaderOptions) {
+    this.graph = options.graph;
+    this.logger = options.logger;
+    this.clock = options.clock;
+    this.random = options.random ?? Math.random;
+    this.maxAttempts = options.maxAttempts ?? 6;
+    this.adminCacheMs = options.adminCacheMs ?? 60_000;
+    this.pageSize = options.pageSize ?? 999;
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1 || this.pageSize > 999) {
+      throw new Error(`pageSize: must be a whole number from 1 to 999 (got ${this.pageSize})`);
+    }
+  }
+
+  async listDomains(): Promise<EntraDomain[]> {
+    const rows = await this.getAll('/domains?$select=id,authenticationType,isVerified,isDefault,isInitial', {
+      permission: 'Domain.Read.All',
+    });
+    return rows.map((d) => ({
+      id: String(d.id).toLowerCase(),
+      authenticationType: String(d.authenticationType).toLowerCase() === 'federated' ? 'Federated' : 'Managed',
+      isVerified: d.isVerified === true,
+      isDefault: d.isDefault === true,
+      isInitial: d.isInitial === true,
+    }));
+  }
+
+  async listUsers(domain: string, onProgress?: (p: ReadProgress) => void): Promise<EntraUser[]> {
+    const d = normalizeDomain(domain);
+    const filter = `endsWith(userPrincipalName,${q(`@${d}`)})`;
+    const path = `/users?$filter=${enc(filter)}&$count=true&$select=${ENTRA_USER_SELECT.join(',')}&$top=${this.pageSize}`;
+    const byId = new Map<string, EntraUser>();
+    await this.getAll(path, { advanced: true, permission: 'User.Read.All' }, (page) => {
+      for (const raw of page) {
+        const user = toEntraUser(raw);
+        // Graph's filter is authoritative, but a page read during writes may repeat a user: keep one per id.
+        if (user.userPrincipalName.toLowerCase().endsWith(`@${d}`)) byId.set(user.id, user);
+      }
+      onProgress?.({ read: byId.size });
+    });
+    return [...byId.values()];
+  }
+
+  async listDeletedUsers(domain: string): Promise<DeletedEntraUser[]> {
+    const d = normalizeDomain(domain);
+    const filter = `endsWith(userPrincipalName,${q(`@${d}`)})`;
+    const select = DELETED_SELECT.join(',');
+    const base = '/directory/deletedItems/microsoft.graph.user';
+    let rows: Json[];
+    try {
+      rows = await this.getAll(`${base}?$filter=${enc(filter)}&$count=true&$select=${select}&$top=${this.pageSize}`, {
+        advanced: true,
+        permission: 'User.Read.All',
+      });
+    } catch (err) {
+      if (!(err instanceof GraphRequestError) || err.kind !== 'bad_request') throw err;
+      // Some tenants refuse the advanced filter on deleted items: list them all and filter here.
+      this.logger.debug({ domain: d }, 'deleted-items filter refused; filtering locally');
+      rows = await this.getAll(`${base}?$select=${select}&$top=${this.pageSize}`, { permission: 'User.Read.All' });
+    }
+    return rows
+      .map((r) => ({
+        id: String(r.id),
+        userPrincipalName: String(r.userPrincipalName ?? ''),
+        onPremisesImmutableId: str(r.onPremisesImmutableId),
+        deletedDateTime: str(r.deletedDateTime),
+      }))
+      .filter((u) => u.userPrincipalName.toLowerCase().endsWith(`@${d}`));
+  }
+
+  async listAdminRoleHolders(): Promise<Set<string>> {
+    const now = this.clock.now();
+    if (this.adminCache && now - this.adminCache.at < this.adminCacheMs) return new Set(this.adminCache.ids);
+    const ids = new Set<string>();
+    let rows: Json[];
+    try {
+      rows = await this.getAll('/roleManagement/directory/roleAssignments?$select=id,principalId,roleDefinitionId', {
+        permission: 'RoleManagement.Read.Directory',
+      });
+    } catch (err) {
+      if (!(err instanceof GraphRequestError) || err.kind !== 'bad_request') throw err;
+      // The service wants a filter: ask role by role.
+      const definitions = await this.listRoleDefinitions();
+      rows = [];
+      for (const id of definitions.keys()) {
+        rows.push(
+          ...(await this.getAll(
+            `/roleManagement/directory/roleAssignments?$filter=${enc(`roleDefinitionId eq ${q(id)}`)}`,
+            { permission: 'RoleManagement.Read.Directory' },
+          )),
+        );
+      }
+    }
+    // Every directory role grants more than a normal user has: all holders are protected from the sync.
+    for (const r of rows) if (typeof r.principalId === 'string') ids.add(r.principalId);
+    this.adminCache = { at: this.clock.now(), ids };
+    return new Set(ids);
+  }
+
+  async isGlobalAdmin(objectId: string): Promise<boolean> {
+    const rows = await this.getAll(
+      `/roleManagement/directory/roleAssignments?$filter=${enc(`principalId eq ${q(objectId)}`)}`,
+      { permission: 'RoleManagement.Read.Directory' },
+    );
+    const assigned = rows
+      .filter((r) => r.principalId === undefined || r.principalId === objectId)
+      .map((r) => String(r.roleDefinitionId ?? ''));
+    if (assigned.includes(GLOBAL_ADMIN_TEMPLATE_ID)) return true;
+    if (assigned.length === 0) return false;
+    const definitions = await this.listRoleDefinitions();
+    return assigned.some((id) => {
+      const def = definitions.get(id);
+      return (
+        def !== undefined && (def.templateId === GLOBAL_ADMIN_TEMPLATE_ID || def.displayName === 'Global Administrator')
+      );
+    });
+  }
+
+  async findUserByImmutableId(immutableId: string): Promise<EntraUser | null> {
+    const filter = `onPremisesImmutableId eq ${q(immutableId)}`;
+    const rows = await this.getAll(
+      `/users?$filter=${enc(filter)}&$count=true&$select=${ENTRA_USER_SELECT.join(',')}&$top=5`,
+      { advanced: true, permission: 'User.Read.All', maxPages: 1 },
+    );
+    const match = rows.map(toEntraUser).find((u) => u.onPremisesImmutableId === immutableId);
+    return match ?? null;
+  }
+
+  async getUser(idOrUpn: string): Promise<EntraUser | null> {
+    const res = await this.request(`/users/${enc(idOrUpn)}?$select=${ENTRA_USER_SELECT.join(',')}`, {
+      permission: 'User.Read.All',
+      allowNotFound: true,
+    });
+    return res === null ? null : toEntraUser(res.body as Json);
+  }
+
+  /** Role definitions by id (cached with the admin set). */
+  private async listRoleDefinitions(): Promise<Map<string, { displayName: string; templateId: string | null }>> {
+    const now = this.clock.now();
+    if (this.roleDefinitions && now - this.roleDefinitions.at < this.adminCacheMs) return this.roleDefinitions.byId;
+    const rows = await this.getAll('/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId', {
+      permission: 'RoleManagement.Read.Directory',
+    });
+    const byId = new Map<string, { displayName: string; templateId: string | null }>();
+    for (const r of rows)
+      byId.set(String(r.id), { displayName: String(r.displayName ?? ''), templateId: str(r.templateId) });
+    this.roleDefinitions = { at: this.clock.now(), byId };
+    return byId;
+  }
+
+  /** Follows @odata.nextLink from `path`, collecting `value` rows. */
+  private async getAll(
+    path: string,
+    options: { advanced?: boolean; permission: string; maxPages?: number },
+    onPage?: (rows: Json[]) => void,
+  ): Promise<Json[]> {
+    const all: Json[] = [];
+    let next: string | null = path;
+    let pages = 0;
+    while (next !== null) {
+      const res = await this.request(next, options);
+      const body = (res?.body ?? {}) as Json;
+      const value = Array.isArray(body.value) ? (body.value as Json[]) : [];
+      all.push(...value);
+      onPage?.(value);
+      pages += 1;
+      const link = body['@odata.nextLink'];
+      next =
+        typeof link === 'string' && link !== '' && pages < (options.maxPages ?? Number.POSITIVE_INFINITY) ? link : null;
+    }
+    return all;
+  }
+
+  /** One GET with the connector's retry policy: throttled → Retry-After, transient → jittered backoff; others throw. */
+  private async request(
+    path: string,
+    options: { advanced?: boolean; permission: string; allowNotFound?: boolean },
+  ): Promise<GraphResponse | null> {
+    const headers: Record<string, string> = options.advanced ? { ConsistencyLevel: 'eventual' } : {};
+    let last: GraphFailure | null = null;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (this.graph.pacer) await this.graph.pacer.wait();
+      let failure: GraphFailure;
+      try {
+        const res = await this.graph.send({ method: 'GET', path, headers });
+        if (res.status >= 200 && res.status < 300) return res;
+        failure = classifyResponse({
+          status: res.status,
+          body: res.body,
+          headers: res.headers,
+          now: this.clock.now(),
+          permission: options.permission,
+        });
+      } catch (err) {
+        failure = toFailure(err);
+      }
+      if (failure.kind === 'not_found' && options.allowNotFound) return null;
+      last = failure;
+      if (!isRetryable(failure.kind) || attempt === this.maxAttempts) break;
+      const delay =
+        failure.retryAfterMs !== null
+          ? retryAfterDelay(failure.retryAfterMs, this.random)
+          : backoffDelay(attempt, { ...DEFAULT_BACKOFF, random: this.random });
+      this.logger.debug({ code: failure.code, attempt, delayMs: delay }, 'graph read will be retried');
+      await this.clock.sleep(delay);
+    }
+    throw new GraphRequestError(last as GraphFailure, `reading ${path.split('?')[0]} from Graph`);
+  }
+}
+
+function normalizeDomain(domain: string): string {
+  const d = domain.trim().toLowerCase().replace(/^@/, '');
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(d)) {
+    throw new Error(`domain: "${domain}" is not a domain name`);
+  }
+  return d;
+}
