@@ -18,6 +18,8 @@ export interface Engine {
   readonly stores: Stores;
   readonly directory: EmbeddedDirectory;
   readonly entra: EntraConnector;
+  /** The Entra settings in force (in the demo: the in-process emulator's). */
+  readonly entraSettings: Config['entra'];
   readonly service: SyncService;
   /** The in-process emulator when running the demo (null against a real tenant). */
   readonly emulator: { graphBaseUrl: string; tenantId: string; close(): Promise<void> } | null;
@@ -101,9 +103,11 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     stores,
     directory,
     entra,
+    entraSettings,
     service,
     emulator,
     async close() {
+      await entra.close();
       await stores.close();
       await emulator?.close();
     },

@@ -42,7 +42,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const logger = options.logger ?? createLogger(config.logLevel);
   const engine = await createEngine(config, logger);
   const connectionKv = engine.stores.kv<{ tenantId: string; at: string }>('connection');
-  const entraCfg = engine.entra.settings;
+  const entraCfg = engine.entraSettings;
   const bot = await startBotServer({
     config,
     logger,

@@ -14,7 +14,8 @@ export interface ExecuteDeps {
 export interface ExecuteInput {
   readonly runId: string;
   readonly plan: Plan;
-  readonly ops: readonly WriteOp[];
+  /** Write ops in phases that run one after another (planToWritePhases); ops within a phase are independent. */
+  readonly phases: readonly (readonly WriteOp[])[];
   readonly onProgress?: ProgressListener;
   /** Ops per journal chunk: intents of a chunk are durable before any of its writes is sent. */
   readonly chunkSize?: number;
@@ -61,9 +62,10 @@ export function indexOpsByChange(plan: Plan, ops: readonly WriteOp[]): Map<strin
 
 const STOPPING: ReadonlySet<ErrorKind> = new Set(['forbidden', 'stop']);
 
-/** Runs the ops in order of phases (restores first), chunk by chunk, journaling intent before and result after. */
+/** Runs the phases in order, each chunk by chunk, journaling intent before and result after every write. */
 export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promise<ExecuteResult> {
-  const { runId, plan, ops } = input;
+  const { runId, plan, phases } = input;
+  const ops = phases.flat();
   const chunkSize = input.chunkSize ?? 500;
   const rounds = input.unknownRounds ?? 3;
   const targets = indexOpsByChange(plan, ops);
@@ -76,7 +78,6 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
   const report = () => input.onProgress?.({ phase: 'writing', done: final.size, total });
   report();
 
-  const phases = [ops.filter((o) => o.kind === 'restore'), ops.filter((o) => o.kind !== 'restore')];
   for (const phase of phases) {
     for (let start = 0; start < phase.length && !stoppedBy; start += chunkSize) {
       if (input.signal?.aborted) {

@@ -38,7 +38,7 @@ import {
   type Refusal,
   type SyncService,
 } from './service.js';
-import { planToWriteOps } from './write-ops.js';
+import { planToWritePhases } from './write-ops.js';
 
 export interface SyncServiceDeps {
   readonly source: SourceDirectory;
@@ -197,11 +197,12 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   ): Promise<RunRecord> {
     await deps.runs.put(run);
     options.onStarted?.(run.id);
-    const ops: WriteOp[] = planToWriteOps(plan, authenticationType, deps.passwordFor);
+    const phases = planToWritePhases(plan, authenticationType, deps.passwordFor);
+    const opCount = phases.reduce((n, p) => n + p.length, 0);
     try {
       const result = await executePlan(
         { reader: deps.reader, writer: deps.writer, journal: deps.journal, logger: deps.logger },
-        { runId: run.id, plan, ops, onProgress: options.onProgress, chunkSize: deps.journalChunkSize },
+        { runId: run.id, plan, phases, onProgress: options.onProgress, chunkSize: deps.journalChunkSize },
       );
       const c = result.counts;
       const status = result.stoppedBy ? 'failed' : c.failed > 0 ? 'partial' : 'completed';
@@ -212,7 +213,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           : null;
       const ended = await endRun(run, { status, reason, counts: c, outcomes: result.outcomes });
       await deps.journal.markFinished(run.id);
-      options.onProgress?.({ phase: 'done', done: ops.length, total: ops.length });
+      options.onProgress?.({ phase: 'done', done: opCount, total: opCount });
       return ended;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

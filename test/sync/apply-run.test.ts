@@ -252,6 +252,9 @@ function fixture(adds: number) {
   return { entra, plan, ops };
 }
 
+/** Restores first, then everything else (the restore's follow-up update must come after it). */
+const phasesOf = (ops: WriteOp[]) => [ops.filter((o) => o.kind === 'restore'), ops.filter((o) => o.kind !== 'restore')];
+
 describe('executePlan', () => {
   it('links every op to its change; a restore-Add owns both its ops', () => {
     const { plan, ops } = fixture(2);
@@ -266,7 +269,7 @@ describe('executePlan', () => {
     const journal = new MemoryJournal();
     const res = await executePlan(
       { reader: entra.reader, writer: entra.writer, journal, logger },
-      { runId: 'run', plan, ops, chunkSize: 7 },
+      { runId: 'run', plan, phases: phasesOf(ops), chunkSize: 7 },
     );
     expect(res.counts).toEqual({ added: 31, updated: 1, deleted: 1, failed: 0 });
     expect(res.outcomes).toHaveLength(33);
@@ -282,7 +285,7 @@ describe('executePlan', () => {
     entra.faults.set('a:IMM-7', 'lose');
     const res = await executePlan(
       { reader: entra.reader, writer: entra.writer, journal: new MemoryJournal(), logger },
-      { runId: 'run', plan, ops },
+      { runId: 'run', plan, phases: phasesOf(ops) },
     );
     expect(res.counts.failed).toBe(0);
     expect(res.counts.added).toBe(11);
@@ -297,7 +300,7 @@ describe('executePlan', () => {
     entra.faults.set('a:IMM-2', 'bad-request');
     const res = await executePlan(
       { reader: entra.reader, writer: entra.writer, journal: new MemoryJournal(), logger },
-      { runId: 'run', plan, ops },
+      { runId: 'run', plan, phases: phasesOf(ops) },
     );
     expect(res.counts.failed).toBe(1);
     const failed = res.outcomes.find((o) => o.result === 'failed');
@@ -307,7 +310,7 @@ describe('executePlan', () => {
     second.entra.faults.set('a:IMM-0', 'forbidden');
     const stopped = await executePlan(
       { reader: second.entra.reader, writer: second.entra.writer, journal: new MemoryJournal(), logger },
-      { runId: 'run', plan: second.plan, ops: second.ops, chunkSize: 5 },
+      { runId: 'run', plan: second.plan, phases: phasesOf(second.ops), chunkSize: 5 },
     );
     expect(stopped.stoppedBy?.kind).toBe('forbidden');
     expect(stopped.outcomes.some((o) => o.result === 'skipped')).toBe(true);
@@ -320,7 +323,7 @@ describe('executePlan', () => {
     entra.users.set('other', user('other', 'n001@d.jp', 'SOMEONE-ELSE'));
     const res = await executePlan(
       { reader: entra.reader, writer: entra.writer, journal: new MemoryJournal(), logger },
-      { runId: 'run', plan, ops },
+      { runId: 'run', plan, phases: phasesOf(ops) },
     );
     expect(res.outcomes.find((o) => o.upn === 'n000@d.jp')?.result).toBe('done');
     expect(res.outcomes.find((o) => o.upn === 'n001@d.jp')).toMatchObject({
@@ -346,7 +349,7 @@ describe('executePlan', () => {
     entra.sent.length = 0;
     const res = await executePlan(
       { reader: entra.reader, writer: entra.writer, journal, logger },
-      { runId: 'run', plan, ops },
+      { runId: 'run', plan, phases: phasesOf(ops) },
     );
     expect(entra.creates).toBe(12);
     expect(res.counts).toEqual({ added: 13, updated: 1, deleted: 1, failed: 0 });

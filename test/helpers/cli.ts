@@ -1,0 +1,133 @@
+// Test helpers that run the real `entra-sync` binary: the emulator as a child process and CLI commands against it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Agent, fetch } from 'undici';
+
+export const BIN = new URL('../../bin/entra-sync.js', import.meta.url).pathname;
+
+export interface EmulatorLine {
+  graphBaseUrl: string;
+  authorityHost: string;
+  caFile: string | null;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface EmulatorProcess {
+  info: EmulatorLine;
+  child: ChildProcess;
+  /** fetch with the emulator's CA trusted. */
+  fetch(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; json: unknown }>;
+  token(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Starts `entra-sync emulator` and waits for its one JSON line. */
+export async function startEmulatorProcess(args: string[]): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, [BIN, 'emulator', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const info = await new Promise<EmulatorLine>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`emulator did not start: ${stderr}`)), 30_000);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as EmulatorLine);
+    });
+    child.once('exit', (code) => reject(new Error(`emulator exited ${code}: ${stderr}`)));
+  });
+  const ca = info.caFile ? readFileSync(info.caFile, 'utf8') : undefined;
+  const dispatcher = new Agent(ca ? { connect: { ca } } : {});
+  const call: EmulatorProcess['fetch'] = async (path, init = {}) => {
+    const res = await fetch(`${info.graphBaseUrl}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      dispatcher,
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : null };
+  };
+  return {
+    info,
+    child,
+    fetch: call,
+    async token() {
+      const res = await fetch(`${info.authorityHost}/${info.tenantId}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: info.clientId,
+          client_secret: info.clientSecret,
+          scope: 'https://graph.microsoft.com/.default',
+        }).toString(),
+        dispatcher,
+      });
+      const body = (await res.json()) as { access_token?: string };
+      if (!body.access_token) throw new Error(`no token: ${JSON.stringify(body)}`);
+      return body.access_token;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      await dispatcher.close();
+    },
+  };
+}
+
+/** The environment that points the CLI at an emulator process (never at a real tenant). */
+export function cliEnv(info: EmulatorLine, storeUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    DEMO: 'false',
+    ENTRA_TENANT_ID: info.tenantId,
+    ENTRA_CLIENT_ID: info.clientId,
+    ENTRA_CLIENT_SECRET: info.clientSecret,
+    ENTRA_AUTHORITY_HOST: info.authorityHost,
+    GRAPH_BASE_URL: info.graphBaseUrl,
+    ...(info.caFile ? { ENTRA_CA_FILE: info.caFile } : {}),
+    STORE_URL: storeUrl,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one CLI command to completion. */
+export function runCli(args: string[], env: Record<string, string>, cwd?: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Parses the single JSON object a `--json` command printed. */
+export function jsonOf<T>(r: CliResult): T {
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    throw new Error(`no JSON on stdout (exit ${r.code}). stdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  }
+}
