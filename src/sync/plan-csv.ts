@@ -1,0 +1,108 @@
+// The dry-run CSV of a plan (DESIGN §4.2): UTF-8 BOM, CRLF, RFC 4180, fixed columns, formula-safe cells.
+import { blocks, CSV_BOM, csvRow } from './csv-cell.js';
+import type { AttributeChange, AttributeValue, Change, Plan } from './model.js';
+
+export const PLAN_CSV_COLUMNS = [
+  'Action',
+  'UserPrincipalName',
+  'ImmutableId',
+  'DisplayName',
+  'GivenName',
+  'Surname',
+  'ChangedAttributes',
+  'Note',
+] as const;
+
+export const NOTE_RESTORE = 'restore soft-deleted user';
+export const NOTE_NEW_USER = 'no licence assigned';
+
+const shown = (v: AttributeValue | undefined): string => (v === null || v === undefined ? '' : String(v));
+
+/** `attr: "old" → "new"` pairs joined by `; `. */
+export function formatChanges(changes: readonly AttributeChange[]): string {
+  return changes.map((c) => `${c.attribute}: "${shown(c.before)}" → "${shown(c.after)}"`).join('; ');
+}
+
+/** Attributes a new user gets beyond the row's own columns. */
+const ADD_EXTRA = [
+  'mailNickname',
+  'mail',
+  'jobTitle',
+  'department',
+  'employeeId',
+  'mobilePhone',
+  'accountEnabled',
+] as const;
+
+const afterOf = (changes: readonly AttributeChange[], attribute: string): AttributeValue | undefined =>
+  changes.find((c) => c.attribute === attribute)?.after;
+
+/** The cells of one change, in PLAN_CSV_COLUMNS order. */
+export function planCsvCells(c: Change): (string | null)[] {
+  switch (c.action) {
+    case 'Add': {
+      const a = c.attributes;
+      const restore = c.restoreId !== null;
+      const listed = restore
+        ? c.changes
+        : ADD_EXTRA.filter((k) => a[k] !== null && a[k] !== '').map((k) => ({
+            attribute: k,
+            before: null,
+            after: a[k],
+          }));
+      return [
+        'Add',
+        c.upn,
+        c.immutableId,
+        shown(a.displayName),
+        shown(a.givenName),
+        shown(a.surname),
+        formatChanges(listed),
+        restore ? NOTE_RESTORE : NOTE_NEW_USER,
+      ];
+    }
+    case 'Update':
+      return [
+        'Update',
+        c.upn,
+        c.immutableId,
+        shown(afterOf(c.changes, 'displayName')),
+        shown(afterOf(c.changes, 'givenName')),
+        shown(afterOf(c.changes, 'surname')),
+        formatChanges(c.changes),
+        c.adopt ? 'adopt: sets the Immutable ID of the Entra user matched by UPN' : '',
+      ];
+    case 'Delete':
+      return [
+        'Delete',
+        c.upn,
+        c.immutableId,
+        c.displayName,
+        '',
+        '',
+        c.mode === 'disable' ? 'accountEnabled: "true" → "false"' : '',
+        c.mode === 'disable' ? 'disable (block sign-in)' : 'delete (restorable for 30 days)',
+      ];
+    case 'Skip':
+      return ['Skip', c.upn, c.immutableId, c.displayName, '', '', '', c.note];
+    case 'NoChange':
+      return ['NoChange', c.upn, c.immutableId || null, c.displayName, '', '', '', ''];
+  }
+}
+
+function* planRows(plan: Pick<Plan, 'changes'>): Generator<string> {
+  yield CSV_BOM + csvRow(PLAN_CSV_COLUMNS);
+  for (const c of plan.changes) yield csvRow(planCsvCells(c));
+}
+
+/** The plan CSV in blocks (BOM and header first), one row at a time underneath: stream it to a file or response. */
+export function planCsvChunks(plan: Pick<Plan, 'changes'>): Iterable<string> {
+  return blocks(planRows(plan));
+}
+
+/** The whole plan CSV as one string (small plans, tests). */
+export function planCsv(plan: Pick<Plan, 'changes'>): string {
+  let out = '';
+  for (const chunk of planCsvChunks(plan)) out += chunk;
+  return out;
+}

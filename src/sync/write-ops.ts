@@ -1,0 +1,155 @@
+// Turns a plan's changes into Graph write operations with stable op ids, ordered in dependency phases.
+import type { AttributeChange, Change, EntraDomain, Plan } from './model.js';
+import type { WriteOp } from './ports.js';
+
+/*
+ * Op ids (stable for a plan, used by the journal): create `a:<immutableId>`, update `u:<entraId>`,
+ * delete or disable `d:<entraId>`, restore `r:<deletedId>` followed by its update `u:<deletedId>`.
+ * Phases: a write that needs a UPN another user's rename frees (diff allows that only when the rename itself
+ * can happen) goes in a later phase than the rename; a restore's update comes after the restore. Run the phases
+ * one after another; ops inside a phase are independent and may be sent together.
+ */
+
+export type PasswordFor = (immutableId: string) => string;
+
+type Update = Extract<Change, { action: 'Update' }>;
+
+const bodyOf = (changes: readonly AttributeChange[]): Record<string, unknown> => {
+  const body: Record<string, unknown> = {};
+  for (const c of changes) body[c.attribute] = c.after;
+  return body;
+};
+
+const renameOf = (changes: readonly AttributeChange[]): { from: string; to: string } | null => {
+  const c = changes.find((x) => x.attribute === 'userPrincipalName');
+  if (!c || typeof c.before !== 'string' || typeof c.after !== 'string') return null;
+  const from = c.before.toLowerCase();
+  const to = c.after.toLowerCase();
+  return from === to ? null : { from, to };
+};
+
+/** Create body for a new user: required properties, the Immutable ID, a password, other non-empty attributes. */
+function createBody(
+  change: Extract<Change, { action: 'Add' }>,
+  authenticationType: EntraDomain['authenticationType'],
+  passwordFor: PasswordFor,
+): Record<string, unknown> {
+  const a = change.attributes;
+  const body: Record<string, unknown> = {
+    accountEnabled: a.accountEnabled ?? true,
+    displayName: a.displayName,
+    mailNickname: a.mailNickname,
+    userPrincipalName: a.userPrincipalName,
+    onPremisesImmutableId: change.immutableId,
+    passwordProfile: {
+      // Federated users sign in at their identity provider; the cloud password is never used.
+      forceChangePasswordNextSignIn: authenticationType === 'Managed',
+      password: passwordFor(change.immutableId),
+    },
+  };
+  for (const key of ['givenName', 'surname', 'mail', 'jobTitle', 'department', 'employeeId', 'mobilePhone'] as const) {
+    const v = a[key];
+    if (v !== null && v !== undefined && v !== '') body[key] = v;
+  }
+  return body;
+}
+
+/** The plan's writes grouped in phases that must run one after another. Skip and NoChange never produce ops. */
+export function planToWritePhases(
+  plan: Pick<Plan, 'changes'>,
+  authenticationType: EntraDomain['authenticationType'],
+  passwordFor: PasswordFor,
+): WriteOp[][] {
+  const renameFrom = new Map<string, Update>();
+  for (const c of plan.changes) {
+    if (c.action !== 'Update') continue;
+    const r = renameOf(c.changes);
+    if (r) renameFrom.set(r.from, c);
+  }
+  const level = new Map<Update, number>();
+  const levelOf = (start: Update): number => {
+    const path: Update[] = [];
+    const onPath = new Set<Update>();
+    let cur: Update | undefined = start;
+    let base = -1;
+    while (cur) {
+      const known = level.get(cur);
+      if (known !== undefined) {
+        base = known;
+        break;
+      }
+      if (onPath.has(cur)) throw new Error(`write-ops: UPN renames form a cycle at ${cur.upn}`);
+      onPath.add(cur);
+      path.push(cur);
+      const r = renameOf(cur.changes);
+      const next = r ? renameFrom.get(r.to) : undefined;
+      cur = next && next !== cur ? next : undefined;
+    }
+    for (let i = path.length - 1; i >= 0; i--) {
+      base += 1;
+      level.set(path[i]!, base);
+    }
+    return level.get(start)!;
+  };
+  const afterRename = (upn: string): number => {
+    const holder = renameFrom.get(upn.toLowerCase());
+    return holder ? levelOf(holder) + 1 : 0;
+  };
+
+  const phases: WriteOp[][] = [];
+  const put = (n: number, op: WriteOp): void => {
+    while (phases.length <= n) phases.push([]);
+    phases[n]!.push(op);
+  };
+  for (const c of plan.changes) {
+    switch (c.action) {
+      case 'Delete':
+        if (c.mode === 'disable')
+          put(0, { opId: `d:${c.entraId}`, kind: 'update', userId: c.entraId, body: { accountEnabled: false } });
+        else put(0, { opId: `d:${c.entraId}`, kind: 'delete', userId: c.entraId });
+        break;
+      case 'Update':
+        put(renameOf(c.changes) ? levelOf(c) : 0, {
+          opId: `u:${c.entraId}`,
+          kind: 'update',
+          userId: c.entraId,
+          body: bodyOf(c.changes),
+        });
+        break;
+      case 'Add': {
+        if (!c.restoreId) {
+          put(afterRename(c.upn), {
+            opId: `a:${c.immutableId}`,
+            kind: 'create',
+            body: createBody(c, authenticationType, passwordFor),
+          });
+          break;
+        }
+        const upnChange = c.changes.find((x) => x.attribute === 'userPrincipalName');
+        const restoredUpn = typeof upnChange?.before === 'string' ? upnChange.before : c.upn;
+        const restoreLevel = afterRename(restoredUpn);
+        put(restoreLevel, { opId: `r:${c.restoreId}`, kind: 'restore', deletedId: c.restoreId });
+        if (c.changes.length > 0)
+          put(Math.max(restoreLevel + 1, afterRename(c.upn)), {
+            opId: `u:${c.restoreId}`,
+            kind: 'update',
+            userId: c.restoreId,
+            body: bodyOf(c.changes),
+          });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return phases.filter((p) => p.length > 0);
+}
+
+/** All write ops of the plan, phase after phase (see planToWritePhases for the ordering contract). */
+export function planToWriteOps(
+  plan: Pick<Plan, 'changes'>,
+  authenticationType: EntraDomain['authenticationType'],
+  passwordFor: PasswordFor,
+): WriteOp[] {
+  return planToWritePhases(plan, authenticationType, passwordFor).flat();
+}
