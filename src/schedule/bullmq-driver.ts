@@ -1,0 +1,148 @@
+// Periodic sync across replicas: one BullMQ job scheduler per enabled domain, a worker on every replica.
+import { Queue, Worker, type Job, type RedisOptions } from 'bullmq';
+import type { Logger } from '../logger.js';
+import { describe, type SlotOutcome, type SlotRunner } from './slot-runner.js';
+import { slotAt, slotOfScheduledTime, slotTime } from './slots.js';
+
+export interface BullmqDriverOptions {
+  readonly redisUrl: string;
+  readonly queueName: string;
+  readonly intervalMs: number;
+  readonly leaseMs: number;
+  readonly concurrency: number;
+  readonly offsetFor: (domain: string) => number;
+  readonly slots: SlotRunner;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly onOutcome: (domain: string, slot: number, outcome: SlotOutcome) => void;
+}
+
+export interface BullmqDriver {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Makes sure the domain has a job scheduler with this interval; its first job is the slot after `floorSlot`/now. */
+  ensureScheduled(domain: string, floorSlot: number | null, now: number): Promise<void>;
+  unschedule(domain: string): Promise<void>;
+}
+
+interface JobData {
+  readonly domain: string;
+}
+
+export const schedulerIdFor = (domain: string): string => `sync-${domain}`;
+
+/** ioredis options from a redis:// or rediss:// URL (BullMQ workers need maxRetriesPerRequest null). */
+export function redisOptionsFromUrl(url: string): RedisOptions {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error('REDIS_URL: not a URL (expected redis://[user:password@]host:port[/db])');
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new Error(`REDIS_URL: must start with redis:// or rediss:// (got ${u.protocol})`);
+  const db = u.pathname.replace(/^\//, '');
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db ? { db: Number(db) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
+/** The scheduled time a scheduler job stands for: the millis in its id `repeat:<schedulerId>:<millis>`. */
+function scheduledMillis(job: Job<JobData>): number {
+  const tail =
+    String(job.id ?? '')
+      .split(':')
+      .pop() ?? '';
+  const fromId = Number(tail);
+  if (Number.isFinite(fromId) && tail !== '') return fromId;
+  return job.timestamp + (job.opts.delay ?? 0);
+}
+
+export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
+  const { queueName, intervalMs, leaseMs, concurrency, offsetFor, slots, logger, clock } = options;
+  const connection = redisOptionsFromUrl(options.redisUrl);
+  const stalledInterval = Math.max(500, Math.floor(leaseMs / 2));
+  // How long a slot waits for the domain to be free (a run still going, or a dead replica's lease expiring).
+  const waitLimitMs = Math.max(intervalMs, 2 * leaseMs + stalledInterval);
+  let queue: Queue<JobData> | null = null;
+  let worker: Worker<JobData> | null = null;
+  const confirmed = new Map<string, number>();
+
+  async function process(job: Job<JobData>): Promise<string> {
+    const domain = job.data.domain;
+    const offset = offsetFor(domain);
+    const slot = slotOfScheduledTime(scheduledMillis(job), intervalMs, offset);
+    const deadline = slotTime(slot, intervalMs, offset) + waitLimitMs;
+    for (;;) {
+      const outcome = await slots.runSlot(domain, slot);
+      if (outcome.kind !== 'busy' || clock() >= deadline) {
+        options.onOutcome(domain, slot, outcome);
+        if (outcome.kind === 'busy')
+          logger.warn({ domain, slot, heldBy: outcome.heldBy }, 'scheduled slot given up: the domain stayed busy');
+        return outcome.kind === 'skipped' ? `skipped:${outcome.reason}` : outcome.kind;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(100, Math.floor(leaseMs / 4)))));
+    }
+  }
+
+  return {
+    async start() {
+      queue = new Queue<JobData>(queueName, { connection });
+      queue.on('error', (err) => logger.warn({ err: describe(err) }, 'schedule queue error'));
+      worker = new Worker<JobData>(queueName, process, {
+        connection,
+        concurrency,
+        lockDuration: leaseMs,
+        stalledInterval,
+        maxStalledCount: 5,
+      });
+      worker.on('error', (err) => logger.warn({ err: describe(err) }, 'schedule worker error'));
+      worker.on('failed', (job, err) =>
+        logger.error({ domain: job?.data.domain, jobId: job?.id, err: describe(err) }, 'scheduled job failed'),
+      );
+      const existing = await queue.getJobSchedulers(0, -1);
+      for (const s of existing) {
+        const domain = s.key.startsWith('sync-') ? s.key.slice('sync-'.length) : null;
+        if (domain && s.every === intervalMs) confirmed.set(domain, intervalMs);
+      }
+    },
+    async stop() {
+      await worker?.close();
+      await queue?.close();
+      worker = null;
+      queue = null;
+    },
+    async ensureScheduled(domain, floorSlot, now) {
+      if (!queue) throw new Error('BullMQ scheduler not started');
+      if (confirmed.get(domain) === intervalMs) return;
+      const offset = offsetFor(domain);
+      const first = Math.max(floorSlot ?? Number.NEGATIVE_INFINITY, slotAt(now, intervalMs, offset)) + 1;
+      await queue.upsertJobScheduler(
+        schedulerIdFor(domain),
+        { every: intervalMs, offset, startDate: new Date(slotTime(first, intervalMs, offset)) },
+        {
+          name: 'scheduled-sync',
+          data: { domain },
+          opts: {
+            removeOnComplete: { age: Math.max(3600, Math.ceil((4 * intervalMs) / 1000)), count: 50_000 },
+            removeOnFail: { age: 7 * 86_400 },
+          },
+        },
+      );
+      confirmed.set(domain, intervalMs);
+      logger.info({ domain, offsetMs: offset }, 'periodic sync scheduled');
+    },
+    async unschedule(domain) {
+      if (!queue) return;
+      confirmed.delete(domain);
+      await queue.removeJobScheduler(schedulerIdFor(domain));
+      logger.info({ domain }, 'periodic sync unscheduled');
+    },
+  };
+}

@@ -1,0 +1,329 @@
+// The periodic sync scheduler: each enabled domain once per interval at its own offset, in-process or through BullMQ.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Cron } from 'croner';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { DomainSettings } from '../sync/model.js';
+import type { DomainSettingsRepository, LeaseManager, RunLogRepository, RunNotifier } from '../sync/ports.js';
+import { createBullmqDriver, type BullmqDriver } from './bullmq-driver.js';
+import { createRetention } from './retention.js';
+import {
+  createSlotRunner,
+  describe,
+  isEnabled,
+  type ScheduledRunner,
+  type ScheduleState,
+  type SlotOutcome,
+  type StateStore,
+} from './slot-runner.js';
+import { domainOffsetMs, slotAt } from './slots.js';
+
+/** The parts of the store the scheduler uses (`Stores` from src/store satisfies it). */
+export interface SchedulerStores {
+  readonly settings: DomainSettingsRepository;
+  readonly runs: RunLogRepository;
+  readonly leases: LeaseManager;
+  kv<T>(namespace: string): {
+    get(key: string): Promise<T | undefined | null>;
+    set(key: string, value: T): Promise<unknown>;
+  };
+}
+
+export interface SchedulerOptions {
+  readonly config: Pick<Config, 'syncIntervalSeconds' | 'scheduler' | 'redisUrl' | 'logRetentionDays'>;
+  readonly service: ScheduledRunner;
+  readonly stores: SchedulerStores;
+  readonly notifier?: RunNotifier | null;
+  readonly logger: Logger;
+  /** Milliseconds since the epoch; defaults to Date.now (tests pass a fake clock). */
+  readonly clock?: () => number;
+  /** Overrides config.syncIntervalSeconds. */
+  readonly intervalSeconds?: number;
+  /** Overrides config.scheduler. */
+  readonly mode?: 'local' | 'bullmq';
+  /** Domains synced at the same time by this process (default 4 locally, 8 per BullMQ worker). */
+  readonly concurrency?: number;
+  /** Domain lease time-to-live; renewed while a run goes on, so it only expires when its process died. */
+  readonly leaseMs?: number;
+  /** How often the list of enabled domains is re-read (default 5 s). */
+  readonly refreshMs?: number;
+  /** Identifies this process in leases ("held by …"). */
+  readonly holderId?: string;
+  /** BullMQ queue name (default entra-sync-schedule). */
+  readonly queueName?: string;
+}
+
+export interface TickReport {
+  /** Domains whose due slot was queued by this tick. */
+  readonly queued: readonly string[];
+}
+
+export interface Scheduler {
+  readonly mode: 'local' | 'bullmq';
+  readonly intervalMs: number;
+  /** Starts the timer (local) or the BullMQ worker and job schedulers; runs a missed slot once right away. */
+  start(): Promise<void>;
+  /** Stops timers and workers; waits for runs in progress and notifications. */
+  stop(): Promise<void>;
+  /** One scheduling pass at `now` (the timer calls it every second; tests call it with a fake clock). */
+  tick(now?: number | Date): Promise<TickReport>;
+  /** Resolves when no run is queued or going and every notification was delivered or given up. */
+  idle(): Promise<void>;
+  /** The domain's stable offset within the interval, in milliseconds. */
+  offsetFor(domain: string): number;
+  /** Outcomes of the runs this process started, newest last (bounded), for status and tests. */
+  readonly history: readonly { domain: string; slot: number; outcome: SlotOutcome }[];
+}
+
+const HISTORY_LIMIT = 1000;
+
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const { stores, logger } = options;
+  const clock = options.clock ?? Date.now;
+  const mode = options.mode ?? options.config.scheduler;
+  const intervalSeconds = options.intervalSeconds ?? options.config.syncIntervalSeconds;
+  if (!Number.isFinite(intervalSeconds) || intervalSeconds <= 0)
+    throw new Error(`intervalSeconds must be a positive number (got ${intervalSeconds})`);
+  const intervalMs = Math.round(intervalSeconds * 1000);
+  const leaseMs = options.leaseMs ?? Math.min(60_000, Math.max(2_000, intervalMs));
+  const refreshMs = options.refreshMs ?? 5_000;
+  const holderId = options.holderId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const concurrency = options.concurrency ?? (mode === 'bullmq' ? 8 : 4);
+
+  const offsets = new Map<string, number>();
+  const offsetFor = (domain: string): number => {
+    let o = offsets.get(domain);
+    if (o === undefined) {
+      o = domainOffsetMs(domain, intervalMs);
+      offsets.set(domain, o);
+    }
+    return o;
+  };
+
+  const state = stores.kv<ScheduleState>('schedule') as StateStore;
+  const slots = createSlotRunner({
+    runner: options.service,
+    settings: stores.settings,
+    leases: stores.leases,
+    state,
+    notifier: options.notifier ?? null,
+    logger,
+    holderId,
+    intervalMs,
+    offsetFor,
+    leaseMs,
+    clock,
+  });
+  const retention = createRetention({
+    runs: stores.runs,
+    leases: stores.leases,
+    logger,
+    holderId,
+    intervalMs,
+    retentionDays: options.config.logRetentionDays,
+  });
+
+  const history: { domain: string; slot: number; outcome: SlotOutcome }[] = [];
+  const remember = (domain: string, slot: number, outcome: SlotOutcome) => {
+    history.push({ domain, slot, outcome });
+    if (history.length > HISTORY_LIMIT) history.splice(0, history.length - HISTORY_LIMIT);
+  };
+
+  // What this process knows of the domains: enabled settings and the last state seen.
+  const enabled = new Map<string, DomainSettings>();
+  const states = new Map<string, ScheduleState | null>();
+  let lastRefresh: number | null = null;
+
+  async function loadState(domain: string): Promise<ScheduleState | null> {
+    if (states.has(domain)) return states.get(domain) ?? null;
+    const s = (await state.get(domain)) ?? null;
+    states.set(domain, s);
+    return s;
+  }
+
+  /** Re-reads the settings; records switches on/off (a switch on never runs the slot it happens in). */
+  async function refresh(now: number): Promise<{ added: string[]; removed: string[] }> {
+    const all = await stores.settings.list();
+    const added: string[] = [];
+    const removed: string[] = [];
+    const seen = new Set<string>();
+    const work = all.map((s) => async () => {
+      seen.add(s.domain);
+      const st = await loadState(s.domain);
+      if (isEnabled(s)) {
+        if (!enabled.has(s.domain)) added.push(s.domain);
+        enabled.set(s.domain, s);
+        if (!st?.enabled) {
+          const since = Math.min(now, Date.parse(s.updatedAt) || now);
+          states.set(s.domain, await slots.markEnabled(s.domain, true, since, st));
+        }
+      } else {
+        if (enabled.delete(s.domain)) removed.push(s.domain);
+        if (st?.enabled) states.set(s.domain, await slots.markEnabled(s.domain, false, now, st));
+      }
+    });
+    await inBatches(work, 20);
+    for (const domain of [...enabled.keys()]) {
+      if (seen.has(domain)) continue;
+      enabled.delete(domain);
+      removed.push(domain);
+      const st = states.get(domain) ?? null;
+      if (st?.enabled) states.set(domain, await slots.markEnabled(domain, false, now, st));
+    }
+    lastRefresh = now;
+    return { added, removed };
+  }
+
+  // ---- local mode: a queue of due slots worked off `concurrency` at a time ----
+  const queue: { domain: string; slot: number }[] = [];
+  const queued = new Set<string>();
+  const active = new Map<string, Promise<void>>();
+  let idleWaiters: (() => void)[] = [];
+
+  const settleIdle = () => {
+    if (queue.length === 0 && active.size === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+
+  function pump() {
+    while (active.size < concurrency && queue.length > 0) {
+      const job = queue.shift()!;
+      queued.delete(job.domain);
+      const p = runLocal(job.domain, job.slot).finally(() => {
+        active.delete(job.domain);
+        pump();
+        settleIdle();
+      });
+      active.set(job.domain, p);
+    }
+  }
+
+  async function runLocal(domain: string, slot: number): Promise<void> {
+    let outcome: SlotOutcome;
+    try {
+      outcome = await slots.runSlot(domain, slot);
+    } catch (err) {
+      logger.error({ domain, slot, err: describe(err) }, 'scheduled slot could not run (store error)');
+      return;
+    }
+    remember(domain, slot, outcome);
+    if (outcome.kind === 'busy') {
+      logger.debug({ domain, slot, heldBy: outcome.heldBy }, 'domain busy; the slot is tried again on the next tick');
+      return;
+    }
+    if (outcome.kind === 'skipped' && outcome.reason === 'disabled') return;
+    const st = states.get(domain) ?? null;
+    const done = [...new Set([...(st?.done ?? []), slot])].sort((a, b) => a - b).slice(-16);
+    states.set(domain, {
+      enabled: st?.enabled ?? true,
+      floorSlot: st?.floorSlot ?? null,
+      done,
+      lastOutcome: outcome.kind,
+      updatedAt: new Date(clock()).toISOString(),
+    });
+  }
+
+  async function localTick(now: number): Promise<TickReport> {
+    if (lastRefresh === null || now - lastRefresh >= refreshMs || now < lastRefresh) await refresh(now);
+    const due: string[] = [];
+    for (const domain of enabled.keys()) {
+      if (active.has(domain) || queued.has(domain)) continue;
+      const slot = slotAt(now, intervalMs, offsetFor(domain));
+      const st = states.get(domain) ?? null;
+      if (st?.done.includes(slot)) continue;
+      if (st?.floorSlot != null && slot <= st.floorSlot) continue;
+      queue.push({ domain, slot });
+      queued.add(domain);
+      due.push(domain);
+    }
+    pump();
+    void retention.maybePrune(now);
+    return { queued: due };
+  }
+
+  // ---- BullMQ mode ----
+  let driver: BullmqDriver | null = null;
+  if (mode === 'bullmq') {
+    const redisUrl = options.config.redisUrl;
+    if (!redisUrl) throw new Error('REDIS_URL is required when SCHEDULER=bullmq');
+    driver = createBullmqDriver({
+      redisUrl,
+      queueName: options.queueName ?? 'entra-sync-schedule',
+      intervalMs,
+      leaseMs,
+      concurrency,
+      offsetFor,
+      slots,
+      logger,
+      clock,
+      onOutcome: remember,
+    });
+  }
+
+  async function bullmqTick(now: number): Promise<TickReport> {
+    if (lastRefresh === null || now - lastRefresh >= refreshMs || now < lastRefresh) {
+      const { removed } = await refresh(now);
+      for (const domain of removed) await driver!.unschedule(domain);
+      // Upsert every enabled domain the driver has not confirmed yet (new ones and, after a restart, all).
+      for (const domain of enabled.keys()) {
+        const st = states.get(domain) ?? null;
+        await driver!.ensureScheduled(domain, st?.floorSlot ?? null, now);
+      }
+    }
+    void retention.maybePrune(now);
+    return { queued: [] };
+  }
+
+  let cron: Cron | null = null;
+  let ticking: Promise<unknown> | null = null;
+  const safeTick = (now: number) => {
+    if (ticking) return;
+    ticking = (mode === 'bullmq' ? bullmqTick(now) : localTick(now))
+      .catch((err: unknown) => logger.error({ err: describe(err) }, 'scheduler tick failed'))
+      .finally(() => {
+        ticking = null;
+      });
+  };
+
+  return {
+    mode,
+    intervalMs,
+    history,
+    offsetFor,
+    async start() {
+      if (driver) await driver.start();
+      // The first pass runs at once: a slot missed while the bot was down runs now, once.
+      await (mode === 'bullmq' ? bullmqTick(clock()) : localTick(clock()));
+      cron = new Cron('* * * * * *', { protect: true }, () => safeTick(clock()));
+      logger.info({ mode, intervalSeconds, holderId }, 'periodic sync scheduler started');
+    },
+    async stop() {
+      cron?.stop();
+      cron = null;
+      if (ticking) await ticking;
+      queue.length = 0;
+      queued.clear();
+      await Promise.allSettled([...active.values()]);
+      if (driver) await driver.stop();
+      await retention.settled();
+      await slots.notificationsSettled();
+    },
+    tick(now?: number | Date) {
+      const at = now === undefined ? clock() : typeof now === 'number' ? now : now.getTime();
+      return mode === 'bullmq' ? bullmqTick(at) : localTick(at);
+    },
+    async idle() {
+      if (queue.length > 0 || active.size > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+      await retention.settled();
+      await slots.notificationsSettled();
+    },
+  };
+}
+
+async function inBatches(tasks: (() => Promise<void>)[], size: number): Promise<void> {
+  for (let i = 0; i < tasks.length; i += size) await Promise.all(tasks.slice(i, i + size).map((t) => t()));
+}

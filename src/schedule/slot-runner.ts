@@ -1,0 +1,204 @@
+// Runs one domain's scheduled slot at most once across processes: the domain lease, the per-domain slot state, pause.
+import type { Logger } from '../logger.js';
+import { scrubSecrets } from '../logger.js';
+import type { DomainSettings, RunRecord } from '../sync/model.js';
+import type { DomainSettingsRepository, LeaseManager, RunNotifier } from '../sync/ports.js';
+import { isRefusal, type Refusal } from '../sync/service.js';
+import { slotTime } from './slots.js';
+
+/** Which slot a scheduled run belongs to (passed to the runner as a second argument). */
+export interface SlotInfo {
+  readonly slot: number;
+  readonly scheduledAt: string;
+}
+
+/** The use case a slot runs; `SyncService` satisfies it (it ignores the slot). */
+export interface ScheduledRunner {
+  runScheduled(domain: string, slot?: SlotInfo): Promise<RunRecord | Refusal>;
+}
+
+/** The scheduler's per-domain memory, kept in the store so every replica sees it. */
+export interface ScheduleState {
+  readonly enabled: boolean;
+  /** Slots at or before this one never run: enabling periodic sync does not run at once. */
+  readonly floorSlot: number | null;
+  /** Recently finished slots (ran, refused, failed or skipped for pause), ascending. */
+  readonly done: readonly number[];
+  readonly lastOutcome: string | null;
+  readonly updatedAt: string;
+}
+
+/** The small part of a Keyv namespace the scheduler needs. */
+export interface StateStore {
+  get(key: string): Promise<ScheduleState | undefined | null>;
+  set(key: string, value: ScheduleState): Promise<unknown>;
+}
+
+export type SlotOutcome =
+  | { readonly kind: 'ran'; readonly run: RunRecord }
+  | { readonly kind: 'refused'; readonly refusal: Refusal }
+  | { readonly kind: 'failed'; readonly error: string }
+  | { readonly kind: 'skipped'; readonly reason: 'done' | 'disabled' | 'paused' | 'before-enabled' }
+  | { readonly kind: 'busy'; readonly heldBy: string };
+
+export interface SlotRunnerOptions {
+  readonly runner: ScheduledRunner;
+  readonly settings: DomainSettingsRepository;
+  readonly leases: LeaseManager;
+  readonly state: StateStore;
+  readonly notifier?: RunNotifier | null;
+  readonly logger: Logger;
+  readonly holderId: string;
+  readonly intervalMs: number;
+  readonly offsetFor: (domain: string) => number;
+  /** Lease time-to-live; the lease is renewed every third of it while the run goes on. */
+  readonly leaseMs: number;
+  readonly clock: () => number;
+  /** How many finished slots to remember per domain (enough to cover delayed retries after a crash). */
+  readonly remember?: number;
+}
+
+export const leaseName = (domain: string): string => `schedule:${domain}`;
+
+export const isEnabled = (s: DomainSettings | null | undefined): boolean => Boolean(s?.synced && s.periodic);
+
+/** Creates the function that runs one slot of one domain; also tracks notifications still being delivered. */
+export function createSlotRunner(options: SlotRunnerOptions) {
+  const { runner, settings, leases, state, notifier, logger, holderId, intervalMs, leaseMs, clock } = options;
+  const remember = options.remember ?? 16;
+  const pendingNotifications = new Set<Promise<void>>();
+
+  const record = async (domain: string, prev: ScheduleState | null, slot: number, outcome: string) => {
+    const done = [...new Set([...(prev?.done ?? []), slot])].sort((a, b) => a - b).slice(-remember);
+    const next: ScheduleState = {
+      enabled: prev?.enabled ?? true,
+      floorSlot: prev?.floorSlot ?? null,
+      done,
+      lastOutcome: outcome,
+      updatedAt: new Date(clock()).toISOString(),
+    };
+    await state.set(domain, next);
+    return next;
+  };
+
+  const notify = (run: RunRecord) => {
+    if (!notifier) return;
+    const p: Promise<void> = notifier
+      .runFinished(run)
+      .catch((err: unknown) =>
+        logger.warn({ domain: run.domain, runId: run.id, err: describe(err) }, 'run notification failed'),
+      )
+      .finally(() => pendingNotifications.delete(p));
+    pendingNotifications.add(p);
+  };
+
+  async function runSlot(domain: string, slot: number): Promise<SlotOutcome> {
+    const current = await settings.get(domain);
+    if (!current || !isEnabled(current)) return { kind: 'skipped', reason: 'disabled' };
+    const before = await state.get(domain);
+    if (before?.done.includes(slot)) return { kind: 'skipped', reason: 'done' };
+    if (before?.floorSlot != null && slot <= before.floorSlot) return { kind: 'skipped', reason: 'before-enabled' };
+
+    const answer = await leases.acquire(leaseName(domain), holderId, leaseMs);
+    if (!answer.acquired) return { kind: 'busy', heldBy: answer.heldBy };
+    const lease = answer.lease;
+    const renewTimer = setInterval(
+      () => {
+        lease.renew().then(
+          (ok) => {
+            if (!ok) logger.warn({ domain, slot }, 'schedule lease lost while the run was going');
+          },
+          (err: unknown) => logger.warn({ domain, slot, err: describe(err) }, 'schedule lease renewal failed'),
+        );
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
+    renewTimer.unref();
+    try {
+      // Re-read under the lease: another replica may have finished this slot between the first read and the lease.
+      const fresh = (await state.get(domain)) ?? null;
+      if (fresh?.done.includes(slot)) return { kind: 'skipped', reason: 'done' };
+      if (fresh?.floorSlot != null && slot <= fresh.floorSlot) return { kind: 'skipped', reason: 'before-enabled' };
+      const scheduledAt = slotTime(slot, intervalMs, options.offsetFor(domain));
+      const latest = (await settings.get(domain)) ?? current;
+      if (!latest || !isEnabled(latest)) return { kind: 'skipped', reason: 'disabled' };
+      if (latest.pausedUntil && scheduledAt < Date.parse(latest.pausedUntil)) {
+        await record(domain, fresh, slot, 'paused');
+        logger.info({ domain, slot, pausedUntil: latest.pausedUntil }, 'scheduled sync skipped: paused');
+        return { kind: 'skipped', reason: 'paused' };
+      }
+
+      let outcome: SlotOutcome;
+      try {
+        const result = await runner.runScheduled(domain, { slot, scheduledAt: new Date(scheduledAt).toISOString() });
+        outcome = isRefusal(result) ? { kind: 'refused', refusal: result } : { kind: 'ran', run: result };
+      } catch (err) {
+        outcome = { kind: 'failed', error: describe(err) };
+      }
+      await record(domain, fresh, slot, outcomeLabel(outcome));
+      if (outcome.kind === 'ran') {
+        logger.info({ domain, slot, runId: outcome.run.id, status: outcome.run.status }, 'scheduled sync finished');
+        notify(outcome.run);
+      } else if (outcome.kind === 'refused') {
+        logger.warn(
+          { domain, slot, code: outcome.refusal.code, reason: outcome.refusal.reason },
+          'scheduled sync refused',
+        );
+      } else if (outcome.kind === 'failed') {
+        logger.error({ domain, slot, err: outcome.error }, 'scheduled sync failed');
+      }
+      return outcome;
+    } finally {
+      clearInterval(renewTimer);
+      await lease
+        .release()
+        .catch((err: unknown) => logger.warn({ domain, slot, err: describe(err) }, 'schedule lease release failed'));
+    }
+  }
+
+  /** Records that periodic sync is (still) on or off; on a switch to on, the slots up to `enabledAt` never run. */
+  async function markEnabled(domain: string, enabled: boolean, enabledAt: number, known?: ScheduleState | null) {
+    const prev = known === undefined ? ((await state.get(domain)) ?? null) : known;
+    if (prev && prev.enabled === enabled) return prev;
+    const floor = Math.floor((enabledAt - options.offsetFor(domain)) / intervalMs);
+    const next: ScheduleState = {
+      enabled,
+      floorSlot: enabled ? Math.max(prev?.floorSlot ?? floor, floor) : (prev?.floorSlot ?? null),
+      done: prev?.done ?? [],
+      lastOutcome: prev?.lastOutcome ?? null,
+      updatedAt: new Date(clock()).toISOString(),
+    };
+    await state.set(domain, next);
+    return next;
+  }
+
+  return {
+    runSlot,
+    markEnabled,
+    /** Resolves once every notification started so far has been delivered or given up. */
+    async notificationsSettled(): Promise<void> {
+      while (pendingNotifications.size > 0) await Promise.allSettled([...pendingNotifications]);
+    },
+  };
+}
+
+export type SlotRunner = ReturnType<typeof createSlotRunner>;
+
+function outcomeLabel(o: SlotOutcome): string {
+  switch (o.kind) {
+    case 'ran':
+      return `ran:${o.run.status}`;
+    case 'refused':
+      return `refused:${o.refusal.code}`;
+    case 'failed':
+      return 'failed';
+    case 'skipped':
+      return `skipped:${o.reason}`;
+    case 'busy':
+      return 'busy';
+  }
+}
+
+export function describe(err: unknown): string {
+  return scrubSecrets(err instanceof Error ? err.message : String(err));
+}
