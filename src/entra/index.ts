@@ -44,6 +44,8 @@ export interface EntraConnectorOptions {
   /** Per-request timeout of reads. Default 60 s. */
   readonly readTimeoutMs?: number;
   readonly adminCacheMs?: number;
+  /** Pacing: budget share where slowing starts (default 0.8) and the gap at 100% (default 2000 ms). */
+  readonly pacer?: { readonly slowdownAt?: number; readonly maxGapMs?: number };
 }
 
 /** Builds the connector; throws with the variable's name when the configuration cannot work. */
@@ -77,7 +79,7 @@ export function createEntraConnector(
     fetch: transport.fetch,
     logger: log,
   });
-  const pacer = new ThrottlePacer({ clock });
+  const pacer = new ThrottlePacer({ clock, ...options.pacer });
   const graph = createGraphClient({
     credential,
     graphBaseUrl: config.graphBaseUrl,
