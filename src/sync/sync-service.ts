@@ -230,26 +230,32 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     const held = await holdLease(domainName);
     if (isRefusal(held)) return held;
     try {
-      const runId = deps.newId();
+      let runId = deps.newId();
       const claim = await deps.plans.claim(plan.id, runId);
       if (!claim.claimed) {
+        // We hold the domain's lease, so whoever claimed this plan is no longer writing: it finished, or it died.
         const previous = await deps.runs.get(claim.runId);
-        const unfinished = previous && (previous.status === 'running' || previous.status === 'failed');
-        const journalOpen = unfinished && (await deps.journal.unfinished()).includes(previous.id);
-        if (previous && journalOpen) {
+        if (!previous) {
+          // It died before recording its run (nothing was written yet): carry on under its claim.
+          runId = claim.runId;
+        } else if (
+          previous.status === 'running' ||
+          (previous.status === 'failed' && (await deps.journal.unfinished()).includes(previous.id))
+        ) {
           deps.logger.info({ runId: previous.id, planId: plan.id }, 'resuming an interrupted run of this plan');
-          return writePlan(
+          return await writePlan(
             { ...previous, status: 'running', endedAt: null, reason: null },
             plan,
             ctx.domain.authenticationType,
             options,
           );
+        } else {
+          return refuse(
+            'plan-used',
+            `This dry run was already applied (run ${claim.runId}, ${previous.status}). Run a new dry run to sync again.`,
+            claim.runId,
+          );
         }
-        return refuse(
-          'plan-used',
-          `This dry run was already applied (run ${claim.runId}${previous ? `, ${previous.status}` : ''}). Run a new dry run to sync again.`,
-          claim.runId,
-        );
       }
       const by = { requestedBy: plan.createdBy, approvedBy: options.approvedBy ?? null };
       // Re-read both sides: anything that changed since the dry run makes the plan stale.
