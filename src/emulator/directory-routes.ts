@@ -1,0 +1,177 @@
+// Graph v1.0 tenant-level resources: /domains, /organization, /roleManagement/directory role assignments and definitions.
+import { contextUrl, type GraphContext, requireAny } from './graph-context.js';
+import { GraphFailure, type GraphRequest, type GraphResponse, JSON_CONTENT_TYPE, notFound } from './graph-types.js';
+import { evaluateFilter, type FilterExpr, filterTerms, ODataSyntaxError, parseFilter } from './odata.js';
+import { ROLE_DEFINITIONS, type RoleAssignment, type Tenant } from './tenant.js';
+
+const READ_DOMAINS = ['Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const READ_ORG = [
+  'Organization.Read.All',
+  'Organization.ReadWrite.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+  'User.Read.All',
+  'User.ReadWrite.All',
+];
+const READ_ROLES = [
+  'RoleManagement.Read.Directory',
+  'RoleManagement.Read.All',
+  'RoleManagement.ReadWrite.Directory',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+];
+
+function ok(body: unknown): GraphResponse {
+  return { status: 200, headers: { 'content-type': JSON_CONTENT_TYPE }, body };
+}
+
+export async function handleDirectory(req: GraphRequest, ctx: GraphContext): Promise<GraphResponse | null> {
+  const s = req.segments;
+  if (req.method !== 'GET') return null;
+  if (s[0] === 'domains' && s.length === 1) return listDomains(ctx);
+  if (s[0] === 'domains' && s.length === 2) return getDomain(ctx, s[1]!);
+  if (s[0] === 'organization' && s.length === 1) return organization(ctx);
+  if (s[0] === 'roleManagement' && s[1] === 'directory') {
+    if (s[2] === 'roleAssignments' && s.length === 3) return listAssignments(req, ctx);
+    if (s[2] === 'roleDefinitions' && s.length === 3) return listDefinitions(ctx);
+    if (s[2] === 'roleDefinitions' && s.length === 4) return getDefinition(ctx, s[3]!);
+  }
+  return null;
+}
+
+function domainView(d: Tenant['domains'][number]) {
+  return {
+    authenticationType: d.authenticationType,
+    availabilityStatus: null,
+    id: d.id,
+    isAdminManaged: true,
+    isDefault: d.isDefault,
+    isInitial: d.isInitial,
+    isRoot: true,
+    isVerified: d.isVerified,
+    supportedServices: d.isVerified ? ['Email', 'OfficeCommunicationsOnline'] : [],
+    passwordValidityPeriodInDays: 2147483647,
+    passwordNotificationWindowInDays: 14,
+    state: null,
+  };
+}
+
+// https://learn.microsoft.com/en-us/graph/api/domain-list
+function listDomains(ctx: GraphContext): GraphResponse {
+  requireAny(ctx, READ_DOMAINS);
+  return ok({ '@odata.context': contextUrl(ctx, 'domains', null), value: ctx.tenant.domains.map(domainView) });
+}
+
+// https://learn.microsoft.com/en-us/graph/api/domain-get
+function getDomain(ctx: GraphContext, id: string): GraphResponse {
+  requireAny(ctx, READ_DOMAINS);
+  const d = ctx.tenant.domain(id);
+  if (!d) throw notFound(id);
+  return ok({ '@odata.context': contextUrl(ctx, 'domains', null, true), ...domainView(d) });
+}
+
+// https://learn.microsoft.com/en-us/graph/api/organization-list
+function organization(ctx: GraphContext): GraphResponse {
+  requireAny(ctx, READ_ORG);
+  const t = ctx.tenant;
+  return ok({
+    '@odata.context': contextUrl(ctx, 'organization', null),
+    value: [
+      {
+        id: t.tenantId,
+        displayName: t.displayName,
+        tenantType: 'AAD',
+        countryLetterCode: 'JP',
+        preferredLanguage: 'ja',
+        onPremisesSyncEnabled: t.domains.some((d) => d.authenticationType === 'Federated') ? true : null,
+        verifiedDomains: t.domains
+          .filter((d) => d.isVerified)
+          .map((d) => ({
+            capabilities: 'Email, OfficeCommunicationsOnline',
+            isDefault: d.isDefault,
+            isInitial: d.isInitial,
+            name: d.id,
+            type: d.authenticationType,
+          })),
+      },
+    ],
+  });
+}
+
+function definitionView(d: (typeof ROLE_DEFINITIONS)[number]) {
+  return { ...d, rolePermissions: [], version: '1' };
+}
+
+// https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roleassignments
+function listAssignments(req: GraphRequest, ctx: GraphContext): GraphResponse {
+  requireAny(ctx, READ_ROLES);
+  const raw = req.query.get('$filter');
+  let filter: FilterExpr | null = null;
+  if (raw) {
+    try {
+      filter = parseFilter(raw);
+    } catch (err) {
+      if (err instanceof ODataSyntaxError) throw new GraphFailure(400, 'BadRequest', err.message);
+      throw err;
+    }
+    for (const t of filterTerms(filter)) {
+      if (
+        !['principalId', 'roleDefinitionId', 'directoryScopeId', 'id'].includes(t.prop) ||
+        !['eq', 'in'].includes(t.op)
+      )
+        throw new GraphFailure(400, 'BadRequest', `Invalid filter clause: '${t.op}' on '${t.prop}' is not supported.`);
+    }
+  }
+  const expand = req.query.get('$expand');
+  if (expand && expand !== 'roleDefinition' && expand !== 'principal')
+    throw new GraphFailure(
+      400,
+      'BadRequest',
+      `Could not find a navigation property named '${expand}' on type 'microsoft.graph.unifiedRoleAssignment'.`,
+    );
+  const items = ctx.tenant.roleAssignments.filter(
+    (a) => !filter || evaluateFilter(filter, (p) => a[p as keyof RoleAssignment]),
+  );
+  return ok({
+    '@odata.context': contextUrl(ctx, 'roleManagement/directory/roleAssignments', null),
+    value: items.map((a) => {
+      const view: Record<string, unknown> = { ...a };
+      if (expand === 'roleDefinition') {
+        const def = ROLE_DEFINITIONS.find((d) => d.id === a.roleDefinitionId);
+        view.roleDefinition = def ? definitionView(def) : null;
+      }
+      if (expand === 'principal') {
+        const u = ctx.tenant.users.get(a.principalId);
+        view.principal = u
+          ? {
+              '@odata.type': '#microsoft.graph.user',
+              id: u.id,
+              displayName: u.displayName,
+              userPrincipalName: u.userPrincipalName,
+            }
+          : null;
+      }
+      return view;
+    }),
+  });
+}
+
+// https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roledefinitions
+function listDefinitions(ctx: GraphContext): GraphResponse {
+  requireAny(ctx, READ_ROLES);
+  return ok({
+    '@odata.context': contextUrl(ctx, 'roleManagement/directory/roleDefinitions', null),
+    value: ROLE_DEFINITIONS.map(definitionView),
+  });
+}
+
+// https://learn.microsoft.com/en-us/graph/api/unifiedroledefinition-get
+function getDefinition(ctx: GraphContext, id: string): GraphResponse {
+  requireAny(ctx, READ_ROLES);
+  const def = ROLE_DEFINITIONS.find((d) => d.id === id);
+  if (!def) throw notFound(id);
+  return ok({
+    '@odata.context': contextUrl(ctx, 'roleManagement/directory/roleDefinitions', null, true),
+    ...definitionView(def),
+  });
+}

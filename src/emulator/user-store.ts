@@ -1,0 +1,351 @@
+// In-memory users and deleted users, indexed by id, lower-case UPN, Immutable ID, UPN domain and mail domain.
+import { evaluateFilter, type FilterExpr } from './odata.js';
+import { SortedKeys } from './sorted-keys.js';
+import type { UserData } from './user-schema.js';
+
+interface UserRecord {
+  data: UserData;
+  /** Replication delay: until this time list queries still see `prev` (null = not yet visible). */
+  lagUntil: number;
+  prev: UserData | null;
+}
+
+/** Where a list query's candidates come from; keys are iterated in order and resumed after a cursor key. */
+type Source =
+  | { kind: 'list'; list: SortedKeys; prefix: string; toId: (key: string) => string | undefined }
+  | { kind: 'keys'; keys: string[]; toId: (key: string) => string | undefined };
+
+export interface ListQuery {
+  filter: FilterExpr | null;
+  top: number;
+  /** The key after which to resume (from the previous page's cursor). */
+  after?: string;
+  count?: boolean;
+}
+
+export interface ListResult {
+  items: UserData[];
+  /** Cursor for the next page, absent on the last page. */
+  next?: string;
+  count?: number;
+}
+
+const domainOf = (upnOrMail: string) => upnOrMail.slice(upnOrMail.lastIndexOf('@') + 1).toLowerCase();
+const mailKey = (mail: string, id: string) => `${mail.toLowerCase()}\u0000${id}`;
+
+export class UserStore {
+  private byId = new Map<string, UserRecord>();
+  private byUpn = new Map<string, string>();
+  private byImmutable = new Map<string, string>();
+  private all = new SortedKeys();
+  private byDomain = new Map<string, SortedKeys>();
+  private byMailDomain = new Map<string, SortedKeys>();
+  private deleted = new Map<string, UserData>();
+  private deletedOrder = new SortedKeys();
+  /** Users a list query looked at (the cost the scale tests watch). */
+  examined = 0;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly replicationDelayMs: () => number,
+  ) {}
+
+  /** Replaces everything with the given users (bulk: indexes are sorted once). */
+  load(users: UserData[], deletedUsers: UserData[]): void {
+    this.byId = new Map();
+    this.byUpn = new Map();
+    this.byImmutable = new Map();
+    const perDomain = new Map<string, string[]>();
+    const perMailDomain = new Map<string, string[]>();
+    for (const u of users) {
+      const upn = u.userPrincipalName.toLowerCase();
+      this.byId.set(u.id, { data: u, lagUntil: 0, prev: null });
+      this.byUpn.set(upn, u.id);
+      if (u.onPremisesImmutableId) this.byImmutable.set(u.onPremisesImmutableId, u.id);
+      push(perDomain, domainOf(upn), upn);
+      if (u.mail) push(perMailDomain, domainOf(u.mail), mailKey(u.mail, u.id));
+    }
+    this.all = SortedKeys.from(this.byUpn.keys());
+    this.byDomain = new Map([...perDomain].map(([d, keys]) => [d, SortedKeys.from(keys)]));
+    this.byMailDomain = new Map([...perMailDomain].map(([d, keys]) => [d, SortedKeys.from(keys)]));
+    this.deleted = new Map(deletedUsers.map((u) => [u.id, u]));
+    this.deletedOrder = SortedKeys.from(this.deleted.keys());
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** By object id or (case-insensitive) UPN. */
+  get(idOrUpn: string): UserData | undefined {
+    const rec = this.byId.get(idOrUpn) ?? this.byId.get(this.byUpn.get(idOrUpn.toLowerCase()) ?? '');
+    return rec?.data;
+  }
+
+  idForUpn(upn: string): string | undefined {
+    return this.byUpn.get(upn.toLowerCase());
+  }
+
+  idForImmutableId(immutableId: string): string | undefined {
+    return this.byImmutable.get(immutableId);
+  }
+
+  allUsers(): UserData[] {
+    return [...this.byId.values()].map((r) => r.data);
+  }
+
+  deletedUsers(): UserData[] {
+    return [...this.deleted.values()];
+  }
+
+  getDeleted(id: string): UserData | undefined {
+    return this.deleted.get(id);
+  }
+
+  insert(u: UserData): void {
+    this.byId.set(u.id, { data: u, lagUntil: this.lagUntil(), prev: null });
+    this.index(u);
+  }
+
+  /** Replaces a user's data (indexes follow a UPN, mail or Immutable ID change). */
+  replace(u: UserData): void {
+    const rec = this.byId.get(u.id);
+    if (!rec) throw new Error(`no user ${u.id}`);
+    this.unindex(rec.data);
+    const lag = this.lagUntil();
+    rec.prev = lag > 0 ? (this.now() < rec.lagUntil ? rec.prev : rec.data) : null;
+    rec.lagUntil = lag;
+    rec.data = u;
+    this.index(u);
+  }
+
+  /** Moves a user to the deleted items (with deletedDateTime set). */
+  softDelete(id: string, deletedDateTime: string): UserData {
+    const rec = this.byId.get(id)!;
+    this.unindex(rec.data);
+    this.byId.delete(id);
+    const d = { ...rec.data, deletedDateTime };
+    this.deleted.set(id, d);
+    this.deletedOrder.insert(id);
+    return d;
+  }
+
+  /** Brings a deleted user back (caller has checked conflicts). */
+  restore(id: string): UserData {
+    const d = this.deleted.get(id)!;
+    this.deleted.delete(id);
+    this.deletedOrder.remove(id);
+    const u = { ...d, deletedDateTime: null };
+    this.insert(u);
+    return u;
+  }
+
+  purge(id: string): boolean {
+    this.deletedOrder.remove(id);
+    return this.deleted.delete(id);
+  }
+
+  /** A page of users matching the filter, in the source index's order, resuming after `after`. */
+  list(q: ListQuery): ListResult {
+    const source = (q.filter && this.plan(q.filter)) || this.scanAll();
+    const items: UserData[] = [];
+    let last: string | undefined;
+    let hasMore = false;
+    const now = this.now();
+    for (const key of this.keys(source, q.after)) {
+      const view = this.visible(source.toId(key), now);
+      if (!view) continue;
+      this.examined++;
+      if (q.filter && !evaluateFilter(q.filter, (p) => view[p as keyof UserData])) continue;
+      if (items.length === q.top) {
+        hasMore = true;
+        break;
+      }
+      items.push(view);
+      last = key;
+    }
+    const result: ListResult = { items };
+    if (hasMore && last !== undefined) result.next = last;
+    if (q.count) result.count = this.count(source, q.filter, now);
+    return result;
+  }
+
+  /** Deleted users, ordered by id, resuming after `after`. */
+  listDeleted(q: ListQuery): ListResult {
+    const items: UserData[] = [];
+    let last: string | undefined;
+    let hasMore = false;
+    let count = 0;
+    for (const id of this.deletedOrder.after(q.after)) {
+      const u = this.deleted.get(id)!;
+      this.examined++;
+      if (q.filter && !evaluateFilter(q.filter, (p) => u[p as keyof UserData])) continue;
+      if (items.length === q.top) {
+        hasMore = true;
+        break;
+      }
+      items.push(u);
+      last = id;
+    }
+    const result: ListResult = { items };
+    if (hasMore && last !== undefined) result.next = last;
+    if (q.count) {
+      for (const u of this.deleted.values())
+        if (!q.filter || evaluateFilter(q.filter, (p) => u[p as keyof UserData])) count++;
+      result.count = count;
+    }
+    return result;
+  }
+
+  private lagUntil(): number {
+    const d = this.replicationDelayMs();
+    return d > 0 ? this.now() + d : 0;
+  }
+
+  private visible(id: string | undefined, now: number): UserData | null {
+    if (id === undefined) return null;
+    const rec = this.byId.get(id);
+    if (!rec) return null;
+    return now < rec.lagUntil ? rec.prev : rec.data;
+  }
+
+  private *keys(source: Source, after: string | undefined): Generator<string> {
+    if (source.kind === 'list') {
+      yield* source.list.after(after, source.prefix);
+      return;
+    }
+    for (const k of source.keys) if (after === undefined || k > after) yield k;
+  }
+
+  private count(source: Source, filter: FilterExpr | null, now: number): number {
+    if (!filter && source.kind === 'list' && source.prefix === '') return source.list.size;
+    let n = 0;
+    for (const key of this.keys(source, undefined)) {
+      const view = this.visible(source.toId(key), now);
+      if (!view) continue;
+      this.examined++;
+      if (!filter || evaluateFilter(filter, (p) => view[p as keyof UserData])) n++;
+    }
+    return n;
+  }
+
+  private scanAll(): Source {
+    return { kind: 'list', list: this.all, prefix: '', toId: (k) => this.byUpn.get(k) };
+  }
+
+  /** Chooses an index that yields a superset of the filter's matches, or null (full scan). */
+  private plan(e: FilterExpr): Source | null {
+    const byUpnKey = (k: string) => this.byUpn.get(k);
+    const mailId = (k: string) => k.slice(k.indexOf('\u0000') + 1);
+    switch (e.kind) {
+      case 'and': {
+        const a = this.plan(e.left);
+        const b = this.plan(e.right);
+        if (!a || !b) return a ?? b;
+        return estimate(a) <= estimate(b) ? a : b;
+      }
+      case 'or': {
+        const a = this.plan(e.left);
+        const b = this.plan(e.right);
+        if (a?.kind === 'keys' && b?.kind === 'keys') {
+          const ka = a.keys.map((k) => a.toId(k)).filter(isString);
+          const kb = b.keys.map((k) => b.toId(k)).filter(isString);
+          return this.keysSource([...ka, ...kb]);
+        }
+        return null;
+      }
+      case 'cmp':
+        if (e.op !== 'eq' || typeof e.value !== 'string') return null;
+        return this.planEq(e.prop, [e.value]);
+      case 'in':
+        return this.planEq(
+          e.prop,
+          e.values.filter((v): v is string => typeof v === 'string'),
+        );
+      case 'fn': {
+        const value = e.value.toLowerCase();
+        if (e.prop === 'userPrincipalName') {
+          if (e.fn === 'startsWith') return { kind: 'list', list: this.all, prefix: value, toId: byUpnKey };
+          const at = value.lastIndexOf('@');
+          if (at >= 0) {
+            const list = this.byDomain.get(value.slice(at + 1)) ?? new SortedKeys();
+            return { kind: 'list', list, prefix: '', toId: byUpnKey };
+          }
+        }
+        if (e.prop === 'mail' && e.fn === 'endsWith') {
+          const at = value.lastIndexOf('@');
+          if (at >= 0) {
+            const list = this.byMailDomain.get(value.slice(at + 1)) ?? new SortedKeys();
+            return { kind: 'list', list, prefix: '', toId: mailId };
+          }
+        }
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  private planEq(prop: string, values: string[]): Source | null {
+    let ids: (string | undefined)[];
+    if (prop === 'userPrincipalName') ids = values.map((v) => this.byUpn.get(v.toLowerCase()));
+    else if (prop === 'id') ids = values.filter((v) => this.byId.has(v));
+    else if (prop === 'onPremisesImmutableId') ids = values.map((v) => this.byImmutable.get(v));
+    else if (prop === 'mail' && values.length === 1) {
+      const mail = values[0]!.toLowerCase();
+      const list = this.byMailDomain.get(domainOf(mail)) ?? new SortedKeys();
+      return { kind: 'list', list, prefix: `${mail}\u0000`, toId: (k) => k.slice(k.indexOf('\u0000') + 1) };
+    } else return null;
+    return this.keysSource(ids.filter(isString));
+  }
+
+  /** A source over explicit ids, ordered (and resumed) by lower-case UPN. */
+  private keysSource(ids: string[]): Source {
+    const keys = [
+      ...new Set(ids.map((id) => this.byId.get(id)?.data.userPrincipalName.toLowerCase()).filter(isString)),
+    ].sort();
+    return { kind: 'keys', keys, toId: (k) => this.byUpn.get(k) };
+  }
+
+  private index(u: UserData): void {
+    const upn = u.userPrincipalName.toLowerCase();
+    this.byUpn.set(upn, u.id);
+    if (u.onPremisesImmutableId) this.byImmutable.set(u.onPremisesImmutableId, u.id);
+    this.all.insert(upn);
+    listFor(this.byDomain, domainOf(upn)).insert(upn);
+    if (u.mail) listFor(this.byMailDomain, domainOf(u.mail)).insert(mailKey(u.mail, u.id));
+  }
+
+  private unindex(u: UserData): void {
+    const upn = u.userPrincipalName.toLowerCase();
+    if (this.byUpn.get(upn) === u.id) this.byUpn.delete(upn);
+    if (u.onPremisesImmutableId && this.byImmutable.get(u.onPremisesImmutableId) === u.id)
+      this.byImmutable.delete(u.onPremisesImmutableId);
+    this.all.remove(upn);
+    this.byDomain.get(domainOf(upn))?.remove(upn);
+    if (u.mail) this.byMailDomain.get(domainOf(u.mail))?.remove(mailKey(u.mail, u.id));
+  }
+}
+
+function estimate(s: Source): number {
+  return s.kind === 'keys' ? s.keys.length : s.prefix ? s.list.size / 2 : s.list.size;
+}
+
+function isString(v: string | undefined): v is string {
+  return typeof v === 'string';
+}
+
+function push(m: Map<string, string[]>, k: string, v: string): void {
+  const a = m.get(k);
+  if (a) a.push(v);
+  else m.set(k, [v]);
+}
+
+function listFor(m: Map<string, SortedKeys>, k: string): SortedKeys {
+  let l = m.get(k);
+  if (!l) {
+    l = new SortedKeys();
+    m.set(k, l);
+  }
+  return l;
+}

@@ -1,0 +1,408 @@
+// Graph v1.0 users: list/get/create/update/delete, $count, and the deleted items (restore, purge) of soft delete.
+import { randomUUID } from 'node:crypto';
+import {
+  advancedQuery,
+  contextUrl,
+  decodeSkipToken,
+  type GraphContext,
+  nextLink,
+  pageSize,
+  READ_USERS,
+  requireAny,
+  WRITE_USERS,
+} from './graph-context.js';
+import {
+  badRequest,
+  GraphFailure,
+  type GraphRequest,
+  type GraphResponse,
+  JSON_CONTENT_TYPE,
+  notFound,
+  unsupportedQuery,
+} from './graph-types.js';
+import { type FilterExpr, filterTerms, ODataSyntaxError, parseFilter, parseSelect } from './odata.js';
+import {
+  checkUserProperties,
+  completeUser,
+  invalidValue,
+  projectUser,
+  SYNCED_USER_PROPS,
+  USER_PROPS,
+  type UserData,
+} from './user-schema.js';
+
+/** Which $filter operators each user property supports; `*` marks those that need an advanced query. */
+const FILTERABLE: Record<string, string[]> = {
+  id: ['eq', 'in'],
+  userPrincipalName: ['eq', 'in', 'startsWith', 'endsWith*', 'ne*'],
+  mail: ['eq', 'in', 'startsWith', 'endsWith*', 'ne*'],
+  onPremisesImmutableId: ['eq', 'in', 'ne*'],
+  displayName: ['eq', 'in', 'startsWith', 'ne*'],
+  givenName: ['eq', 'in', 'startsWith', 'ne*'],
+  surname: ['eq', 'in', 'startsWith', 'ne*'],
+  mailNickname: ['eq', 'in', 'startsWith', 'ne*'],
+  employeeId: ['eq', 'in', 'startsWith', 'ne*'],
+  department: ['eq', 'in', 'startsWith', 'ne*'],
+  jobTitle: ['eq', 'in', 'startsWith', 'ne*'],
+  accountEnabled: ['eq', 'ne*'],
+  userType: ['eq', 'in', 'ne*'],
+  onPremisesSyncEnabled: ['eq', 'ne*'],
+};
+
+const UNMANAGED_QUERY_OPTIONS = ['$orderby', '$search', '$expand', '$skip'];
+
+/** Routes /users… and /directory/deletedItems…; returns null when the path is not one of them. */
+export async function handleUsers(req: GraphRequest, ctx: GraphContext): Promise<GraphResponse | null> {
+  const s = req.segments;
+  const m = req.method;
+  if (s[0] === 'users') {
+    if (s.length === 1 && m === 'GET') return listUsers(req, ctx);
+    if (s.length === 1 && m === 'POST') return createUser(req, ctx);
+    if (s.length === 2 && s[1] === '$count' && m === 'GET') return countUsers(req, ctx);
+    if (s.length === 2 && m === 'GET') return getUser(req, ctx, s[1]!);
+    if (s.length === 2 && m === 'PATCH') return updateUser(req, ctx, s[1]!);
+    if (s.length === 2 && m === 'DELETE') return deleteUser(ctx, s[1]!);
+    if (s.length <= 2) throw methodNotAllowed();
+    return null;
+  }
+  if (s[0] === 'directory' && s[1] === 'deletedItems') {
+    if (s.length === 3 && s[2] === 'microsoft.graph.user' && m === 'GET') return listDeleted(req, ctx);
+    if (s.length === 3 && m === 'GET') return getDeleted(req, ctx, s[2]!);
+    if (s.length === 3 && m === 'DELETE') return purgeDeleted(ctx, s[2]!);
+    if (s.length === 4 && s[3] === 'restore' && m === 'POST') return restoreDeleted(ctx, s[2]!);
+    if (s.length <= 4) throw methodNotAllowed();
+  }
+  return null;
+}
+
+function methodNotAllowed(): GraphFailure {
+  return new GraphFailure(
+    405,
+    'Request_BadRequest',
+    'The specified HTTP method is not allowed for the request target.',
+  );
+}
+
+function ok(body: unknown, status = 200, headers: Record<string, string> = {}): GraphResponse {
+  return { status, headers: { 'content-type': JSON_CONTENT_TYPE, ...headers }, body };
+}
+
+function noContent(): GraphResponse {
+  return { status: 204, headers: {} };
+}
+
+function selection(req: GraphRequest): string[] | null {
+  const raw = req.query.get('$select');
+  if (raw === null) return null;
+  const props = parseSelect(raw);
+  for (const p of props) {
+    if (!(USER_PROPS as readonly string[]).includes(p) && p !== 'passwordProfile')
+      throw new GraphFailure(
+        400,
+        'BadRequest',
+        `Could not find a property named '${p}' on type 'microsoft.graph.user'.`,
+      );
+  }
+  return props.length > 0 ? props : null;
+}
+
+function rejectUnsupportedOptions(req: GraphRequest): void {
+  for (const o of UNMANAGED_QUERY_OPTIONS) {
+    if (req.query.has(o))
+      throw unsupportedQuery(`The query option '${o}' is not supported by this emulator on this resource.`);
+  }
+}
+
+/** Parses and checks $filter against Graph's support table; endsWith/ne/not need ConsistencyLevel + $count. */
+function userFilter(req: GraphRequest): FilterExpr | null {
+  const raw = req.query.get('$filter');
+  if (raw === null || raw.trim() === '') return null;
+  let expr: FilterExpr;
+  try {
+    expr = parseFilter(raw);
+  } catch (err) {
+    if (err instanceof ODataSyntaxError) throw new GraphFailure(400, 'BadRequest', err.message);
+    throw err;
+  }
+  const adv = advancedQuery(req);
+  for (const { op, prop } of filterTerms(expr)) {
+    if (op === 'not') {
+      if (!adv.eventual || !adv.count) throw advancedRequired('not', adv.eventual);
+      continue;
+    }
+    const allowed = FILTERABLE[prop];
+    if (!allowed) {
+      if ((USER_PROPS as readonly string[]).includes(prop))
+        throw unsupportedQuery(
+          `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`,
+        );
+      throw new GraphFailure(
+        400,
+        'BadRequest',
+        `Could not find a property named '${prop}' on type 'microsoft.graph.user'.`,
+      );
+    }
+    if (allowed.includes(op)) continue;
+    if (allowed.includes(`${op}*`)) {
+      if (!adv.eventual || !adv.count) throw advancedRequired(op, adv.eventual);
+      continue;
+    }
+    throw unsupportedQuery(
+      `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`,
+    );
+  }
+  return expr;
+}
+
+function advancedRequired(op: string, hasHeader: boolean): GraphFailure {
+  return hasHeader
+    ? unsupportedQuery(
+        `Operator '${op}' is an advanced query: it needs $count=true together with the 'ConsistencyLevel:eventual' header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
+      )
+    : unsupportedQuery(
+        `Operator '${op}' is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
+      );
+}
+
+function wantsCount(req: GraphRequest): boolean {
+  const raw = req.query.get('$count');
+  if (raw === null) return false;
+  if (raw !== 'true' && raw !== 'false')
+    throw new GraphFailure(400, 'BadRequest', `Invalid value '${raw}' for $count.`);
+  if (raw === 'true' && !advancedQuery(req).eventual)
+    throw unsupportedQuery(
+      "The $count query parameter is an advanced query: it needs the 'ConsistencyLevel:eventual' header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
+    );
+  return raw === 'true';
+}
+
+// https://learn.microsoft.com/en-us/graph/api/user-list
+function listUsers(req: GraphRequest, ctx: GraphContext): GraphResponse {
+  requireAny(ctx, READ_USERS);
+  rejectUnsupportedOptions(req);
+  const select = selection(req);
+  const top = pageSize(req);
+  const filter = userFilter(req);
+  const count = wantsCount(req);
+  const after = decodeSkipToken(req.query.get('$skiptoken'));
+  const page = ctx.tenant.users.list({ filter, top, after, count });
+  const body: Record<string, unknown> = { '@odata.context': contextUrl(ctx, 'users', select) };
+  if (page.count !== undefined) body['@odata.count'] = page.count;
+  if (page.next !== undefined) body['@odata.nextLink'] = nextLink(ctx, req, page.next);
+  body.value = page.items.map((u) => projectUser(u, select));
+  return ok(body);
+}
+
+// https://learn.microsoft.com/en-us/graph/query-parameters#count-parameter
+function countUsers(req: GraphRequest, ctx: GraphContext): GraphResponse {
+  requireAny(ctx, READ_USERS);
+  if (!advancedQuery(req).eventual)
+    throw unsupportedQuery(
+      "Count is not currently supported without the 'ConsistencyLevel:eventual' header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
+    );
+  const filter = userFilter({ ...req, query: withCountTrue(req.query) });
+  const page = ctx.tenant.users.list({ filter, top: 1, count: true });
+  return { status: 200, headers: { 'content-type': 'text/plain;charset=utf-8' }, text: String(page.count ?? 0) };
+}
+
+function withCountTrue(q: URLSearchParams): URLSearchParams {
+  const c = new URLSearchParams(q);
+  c.set('$count', 'true');
+  return c;
+}
+
+function findUser(ctx: GraphContext, idOrUpn: string): UserData {
+  const u = ctx.tenant.users.get(idOrUpn);
+  if (!u) throw notFound(idOrUpn);
+  return u;
+}
+
+// https://learn.microsoft.com/en-us/graph/api/user-get
+function getUser(req: GraphRequest, ctx: GraphContext, idOrUpn: string): GraphResponse {
+  requireAny(ctx, READ_USERS);
+  rejectUnsupportedOptions(req);
+  const select = selection(req);
+  const u = findUser(ctx, idOrUpn);
+  return ok({ '@odata.context': contextUrl(ctx, 'users', select, true), ...projectUser(u, select) });
+}
+
+function requireObjectBody(req: GraphRequest): Record<string, unknown> {
+  if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))
+    throw badRequest('Empty Payload. JSON content expected.');
+  return req.body as Record<string, unknown>;
+}
+
+function conflict(prop: string): GraphFailure {
+  return badRequest(`Another object with the same value for property ${prop} already exists.`, [
+    { code: 'ObjectConflict', target: prop },
+  ]);
+}
+
+/** UPN domain verified; federated domains need an Immutable ID. */
+function checkUpnDomain(ctx: GraphContext, upn: string, immutableId: string | null): void {
+  const domain = ctx.tenant.domain(upn.slice(upn.lastIndexOf('@') + 1));
+  if (!domain || !domain.isVerified)
+    throw badRequest(
+      'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.',
+      [{ code: 'InvalidValue', target: 'userPrincipalName' }],
+    );
+  if (domain.authenticationType === 'Federated' && !immutableId)
+    throw badRequest(
+      `Property 'onPremisesImmutableId' is required when the userPrincipalName domain '${domain.id}' is federated.`,
+      [{ code: 'MissingValue', target: 'onPremisesImmutableId' }],
+    );
+}
+
+function failOn(problem: { prop: string; message: string } | null): void {
+  if (problem) throw badRequest(problem.message, [{ code: 'InvalidValue', target: problem.prop }]);
+}
+
+// https://learn.microsoft.com/en-us/graph/api/user-post-users
+function createUser(req: GraphRequest, ctx: GraphContext): GraphResponse {
+  requireAny(ctx, WRITE_USERS);
+  const body = requireObjectBody(req);
+  failOn(checkUserProperties(body));
+  for (const p of ['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile']) {
+    if (body[p] === undefined || body[p] === null || body[p] === '') failOn(invalidValue(p));
+  }
+  const pw = body.passwordProfile as { password?: unknown };
+  if (typeof pw.password !== 'string') failOn(invalidValue('passwordProfile'));
+  const upn = body.userPrincipalName as string;
+  const immutableId = (body.onPremisesImmutableId as string | null | undefined) ?? null;
+  checkUpnDomain(ctx, upn, immutableId);
+  const store = ctx.tenant.users;
+  if (store.idForUpn(upn)) throw conflict('userPrincipalName');
+  if (immutableId && store.idForImmutableId(immutableId)) throw conflict('onPremisesImmutableId');
+  const { passwordProfile: _pw, ...props } = body;
+  const nowIso = new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const user = completeUser(
+    { ...(props as Partial<UserData>), id: randomUUID(), userPrincipalName: upn, createdDateTime: nowIso },
+    nowIso,
+  );
+  user.onPremisesSyncEnabled = null;
+  store.insert(user);
+  ctx.onWrite();
+  return ok({ '@odata.context': contextUrl(ctx, 'users', null, true), ...projectUser(user, null) }, 201, {
+    location: `${ctx.graphBaseUrl}/v1.0/directoryObjects/${user.id}/Microsoft.DirectoryServices.User`,
+  });
+}
+
+const SYNCED_REFUSAL =
+  'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.';
+
+// https://learn.microsoft.com/en-us/graph/api/user-update
+function updateUser(req: GraphRequest, ctx: GraphContext, idOrUpn: string): GraphResponse {
+  requireAny(ctx, WRITE_USERS);
+  const body = requireObjectBody(req);
+  const current = findUser(ctx, idOrUpn);
+  failOn(checkUserProperties(body));
+  if (
+    current.onPremisesSyncEnabled &&
+    Object.keys(body).some((k) => SYNCED_USER_PROPS.has(k) || k === 'passwordProfile')
+  )
+    throw badRequest(SYNCED_REFUSAL);
+  const { passwordProfile: _pw, ...props } = body;
+  const next: UserData = { ...current, ...(props as Partial<UserData>) };
+  for (const p of ['displayName', 'userPrincipalName', 'mailNickname', 'accountEnabled'] as const) {
+    if (p in props && (next[p] === null || next[p] === '')) failOn(invalidValue(p));
+  }
+  const store = ctx.tenant.users;
+  if (
+    next.userPrincipalName.toLowerCase() !== current.userPrincipalName.toLowerCase() ||
+    'onPremisesImmutableId' in props
+  ) {
+    checkUpnDomain(ctx, next.userPrincipalName, next.onPremisesImmutableId);
+  }
+  const upnOwner = store.idForUpn(next.userPrincipalName);
+  if (upnOwner && upnOwner !== current.id) throw conflict('userPrincipalName');
+  if (next.onPremisesImmutableId) {
+    const owner = store.idForImmutableId(next.onPremisesImmutableId);
+    if (owner && owner !== current.id) throw conflict('onPremisesImmutableId');
+  }
+  store.replace(next);
+  ctx.onWrite();
+  return noContent();
+}
+
+// https://learn.microsoft.com/en-us/graph/api/user-delete
+function deleteUser(ctx: GraphContext, idOrUpn: string): GraphResponse {
+  requireAny(ctx, WRITE_USERS);
+  const u = findUser(ctx, idOrUpn);
+  if (u.onPremisesSyncEnabled) throw badRequest(SYNCED_REFUSAL);
+  ctx.tenant.users.softDelete(u.id, new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  ctx.tenant.roleAssignments = ctx.tenant.roleAssignments.filter((a) => a.principalId !== u.id);
+  ctx.onWrite();
+  return noContent();
+}
+
+/** A deleted user as Entra shows it: the UPN prefixed with the object id without dashes. */
+function deletedView(u: UserData): UserData {
+  return { ...u, userPrincipalName: `${u.id.replace(/-/g, '')}${u.userPrincipalName}` };
+}
+
+// https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-list
+function listDeleted(req: GraphRequest, ctx: GraphContext): GraphResponse {
+  requireAny(ctx, READ_USERS);
+  rejectUnsupportedOptions(req);
+  const select = selection(req);
+  const top = pageSize(req);
+  const filter = userFilter(req);
+  const count = wantsCount(req);
+  const after = decodeSkipToken(req.query.get('$skiptoken'));
+  const page = ctx.tenant.users.listDeleted({ filter, top, after, count });
+  const body: Record<string, unknown> = {
+    '@odata.context': contextUrl(ctx, 'directory/deletedItems/microsoft.graph.user', select),
+  };
+  if (page.count !== undefined) body['@odata.count'] = page.count;
+  if (page.next !== undefined) body['@odata.nextLink'] = nextLink(ctx, req, page.next);
+  body.value = page.items.map((u) => projectUser(deletedView(u), select ?? [...defaultDeletedProps]));
+  return ok(body);
+}
+
+const defaultDeletedProps = [
+  'id',
+  'displayName',
+  'userPrincipalName',
+  'mail',
+  'onPremisesImmutableId',
+  'deletedDateTime',
+];
+
+// https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-get
+function getDeleted(req: GraphRequest, ctx: GraphContext, id: string): GraphResponse {
+  requireAny(ctx, READ_USERS);
+  const select = selection(req);
+  const u = ctx.tenant.users.getDeleted(id);
+  if (!u) throw notFound(id);
+  return ok({
+    '@odata.context': contextUrl(ctx, 'directoryObjects', null, true),
+    '@odata.type': '#microsoft.graph.user',
+    ...projectUser(deletedView(u), select ?? defaultDeletedProps),
+  });
+}
+
+// https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-restore
+function restoreDeleted(ctx: GraphContext, id: string): GraphResponse {
+  requireAny(ctx, WRITE_USERS);
+  const store = ctx.tenant.users;
+  const u = store.getDeleted(id);
+  if (!u) throw notFound(id);
+  if (store.idForUpn(u.userPrincipalName)) throw conflict('userPrincipalName');
+  if (u.onPremisesImmutableId && store.idForImmutableId(u.onPremisesImmutableId))
+    throw conflict('onPremisesImmutableId');
+  const restored = store.restore(id);
+  ctx.onWrite();
+  return ok({
+    '@odata.context': contextUrl(ctx, 'directoryObjects', null, true),
+    '@odata.type': '#microsoft.graph.user',
+    ...projectUser(restored, null),
+  });
+}
+
+// https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-delete
+function purgeDeleted(ctx: GraphContext, id: string): GraphResponse {
+  requireAny(ctx, WRITE_USERS);
+  if (!ctx.tenant.users.purge(id)) throw notFound(id);
+  ctx.onWrite();
+  return noContent();
+}
