@@ -5,8 +5,9 @@ export const DEFAULT_CARD_TEXT_MAX = 120;
 
 // Characters with a meaning in Adaptive Card markdown (CommonMark subset) or Teams text functions.
 const MARKDOWN_SPECIAL = /[\\`*_~[\](){}<>#|!]/g;
-// Line-start markers that turn text into a list, a heading or a quote.
-const LINE_START_MARKER = /^(\s*)([-+>]|\d+[.)])/;
+// Line-start markers that turn text into a bullet list or an ordered list (`#`, `>` are escaped everywhere).
+const BULLET_AT_START = /^(\s*)([-+])/;
+const ORDERED_AT_START = /^(\s*\d+)\./;
 
 /**
  * Single-line, control-character-free, length-capped text (no markdown escaping): for fields that
@@ -38,5 +39,5 @@ export function escapeCardText(value: unknown, max: number = DEFAULT_CARD_TEXT_M
   const escaped = plain.replace(MARKDOWN_SPECIAL, (c) => `\\${c}`);
   // Break autolinks (https://…, www.…) with an invisible word joiner so a renderer with linkify on shows text.
   const unlinked = escaped.replace(/:\/\//g, ':\u2060//').replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\u2060.`);
-  return unlinked.replace(LINE_START_MARKER, (_m, space: string, marker: string) => `${space}\\${marker}`);
+  return unlinked.replace(BULLET_AT_START, '$1\\$2').replace(ORDERED_AT_START, '$1\\.');
 }

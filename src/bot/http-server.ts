@@ -1,0 +1,130 @@
+// The bot's one node:http server: /api/messages (tenant gate → adapter), consent callback, downloads, health.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logger.js';
+import { scrubSecrets } from '../logger.js';
+import { checkTenant } from './tenant-filter.js';
+
+export const MAX_ACTIVITY_BYTES = 1024 * 1024;
+
+export interface HttpRoutes {
+  /** Runs the Bot Framework adapter for an activity whose tenant passed the gate. */
+  messages(body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void>;
+  consentCallback(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  download(req: IncomingMessage, res: ServerResponse, token: string): Promise<void>;
+}
+
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly allowedTenantIds: readonly string[];
+  readonly logger: Logger;
+  readonly routes: HttpRoutes;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Adapts node's ServerResponse to the express-like response botbuilder's CloudAdapter writes to. */
+export function botbuilderResponse(res: ServerResponse) {
+  let status = 200;
+  let body: unknown;
+  return {
+    socket: res.socket,
+    status(code: number) {
+      status = code;
+      return this;
+    },
+    header(name: string, value: unknown) {
+      res.setHeader(name, String(value));
+      return this;
+    },
+    send(b: unknown) {
+      body = b;
+      return this;
+    },
+    end() {
+      if (res.writableEnded) return;
+      res.statusCode = status;
+      if (body === undefined || body === null) {
+        res.end();
+      } else if (typeof body === 'string' || Buffer.isBuffer(body)) {
+        res.end(body);
+      } else {
+        res.setHeader('content-type', 'application/json; charset=utf-8');
+        res.end(JSON.stringify(body));
+      }
+    },
+  };
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<{ server: Server; url: string }> {
+  const { logger, routes } = options;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return json(res, 200, { status: 'ok' });
+    if (path === '/api/messages') {
+      if (req.method !== 'POST') return json(res, 405, { error: 'POST only' });
+      const raw = await readBody(req, MAX_ACTIVITY_BYTES);
+      if (raw === null) return json(res, 413, { error: 'activity too large' });
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return json(res, 400, { error: 'body is not JSON' });
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        return json(res, 400, { error: 'body is not an activity' });
+      const verdict = checkTenant(body as Parameters<typeof checkTenant>[0], options.allowedTenantIds);
+      if (!verdict.allowed) {
+        logger.warn(
+          { reason: verdict.reason, type: (body as { type?: unknown }).type },
+          'activity refused by the tenant gate',
+        );
+        return json(res, 403, { error: 'tenant not allowed' });
+      }
+      return routes.messages(body as Record<string, unknown>, req, res);
+    }
+    if (path === '/api/consent/callback' && req.method === 'GET') return routes.consentCallback(req, res);
+    const dl = /^\/downloads\/([A-Za-z0-9_.-]{1,1000})$/.exec(path);
+    if (dl?.[1]) return routes.download(req, res, dl[1]);
+    if (path.startsWith('/downloads/')) {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      res.end('This link is not valid.\n');
+      return;
+    }
+    return json(res, 404, { error: 'not found' });
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ path: req.url?.split('?')[0], err: scrubSecrets(String(err)) }, 'request failed');
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return { server, url: `http://${host}:${addr.port}` };
+}

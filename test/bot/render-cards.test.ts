@@ -1,0 +1,163 @@
+// Card rendering: dry-run, progress, result and refusal cards carry the right data; directory values are escaped and capped.
+import { describe, expect, it } from 'vitest';
+import { renderDryRunCard, renderHelpCard, renderProgressCard, renderResultCard } from '../../src/bot/render-cards.js';
+import { refusalCard } from '../../src/bot/refusal-cards.js';
+import type { RunRecord } from '../../src/sync/model.js';
+import { entraUser, makePlan } from './plan-fixture.js';
+
+const texts = (card: unknown): string[] => {
+  const out: string[] = [];
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) n.forEach(walk);
+    else if (n && typeof n === 'object') {
+      for (const [k, v] of Object.entries(n)) {
+        if ((k === 'text' || k === 'value' || k === 'title') && typeof v === 'string') out.push(v);
+        else walk(v);
+      }
+    }
+  };
+  walk(card);
+  return out;
+};
+const actions = (card: unknown) =>
+  (card as { actions: { type: string; title: string; url?: string; data?: Record<string, unknown> }[] }).actions;
+
+const evilName = '[click](https://evil)';
+const plan = makePlan({
+  source: [
+    { userPrincipalName: 'new.hire@contoso.co.jp', immutableId: 'imm-new', displayName: evilName },
+    { userPrincipalName: 'renamed@contoso.co.jp', immutableId: 'imm-ren', displayName: 'Renamed Person' },
+    { userPrincipalName: 'same@contoso.co.jp', immutableId: 'imm-same', displayName: 'Same' },
+  ],
+  entra: [
+    entraUser('renamed@contoso.co.jp', 'imm-ren', 'Old Name'),
+    entraUser('same@contoso.co.jp', 'imm-same', 'Same'),
+    entraUser('leaver@contoso.co.jp', 'imm-leaver', `**${'x'.repeat(300)}**`),
+  ],
+});
+
+describe('renderDryRunCard', () => {
+  const card = renderDryRunCard(plan, { downloadUrl: 'https://bot.example/downloads/tok', requestedByName: 'Alex' });
+  const all = texts(card).join('\n');
+
+  it('shows counts, the donut, the deletion share and the short hash', () => {
+    expect(plan.counts).toMatchObject({ add: 1, update: 1, delete: 1, noChange: 1 });
+    const json = JSON.stringify(card);
+    expect(json).toContain('"type":"Chart.Donut"');
+    expect(json).toContain('{"legend":"Delete","value":1}');
+    expect(all).toContain('Deletions: 1 of 3 users in scope (33.3%) · max allowed 50%');
+    expect(all).toContain(`Plan ${plan.hash.slice(0, 12)}`);
+  });
+
+  it('escapes directory values: a markdown link in a display name is text, long values are capped', () => {
+    expect(all).not.toContain('[click](https://evil)');
+    expect(all).toContain('\\[click\\]\\(https:\u2060//evil\\)');
+    expect(all).not.toContain('x'.repeat(100));
+    expect(all).toContain('…');
+  });
+
+  it('has Download (OpenUrl) and Sync now / Enable hourly / Cancel (Execute with plan id and hash)', () => {
+    const a = actions(card);
+    expect(a.map((x) => `${x.type}:${x.title}`)).toEqual([
+      'Action.OpenUrl:Download results (CSV)',
+      'Action.Execute:Sync now',
+      'Action.Execute:Enable hourly sync',
+      'Action.Execute:Cancel',
+    ]);
+    expect(a[0]?.url).toBe('https://bot.example/downloads/tok');
+    expect(a[1]?.data).toEqual({ verb: 'apply', planId: plan.id, planHash: plan.hash });
+  });
+
+  it('warns and hides Sync now when the guard would cancel the sync', () => {
+    const tripping = makePlan({
+      source: [],
+      entra: [entraUser('a@contoso.co.jp', 'i1', 'A'), entraUser('b@contoso.co.jp', 'i2', 'B')],
+      settings: { maxDeletionPercent: 10 },
+    });
+    const c = renderDryRunCard(tripping, { downloadUrl: 'https://x/d' });
+    expect(texts(c).join('\n')).toContain('A sync would be cancelled');
+    expect(actions(c).map((x) => x.title)).not.toContain('Sync now');
+  });
+});
+
+describe('progress, result and refusal cards', () => {
+  it('progress shows "1,240 of 5,000" as text and who approved', () => {
+    const c = renderProgressCard({
+      title: 'Sync running',
+      progress: { phase: 'writing', done: 1240, total: 5000 },
+      approvedBy: 'Alex [x](y)',
+      approvedAt: '2026-01-02T03:04:05Z',
+    });
+    const all = texts(c).join('\n');
+    expect(all).toContain('1,240 of 5,000');
+    expect(all).toContain('Approved by Alex \\[x\\]\\(y\\) at 2026-01-02 03:04 UTC');
+  });
+
+  it('result lists failures with reasons and the run CSV link, and has no buttons', () => {
+    const run: RunRecord = {
+      id: 'run-1',
+      domain: 'contoso.co.jp',
+      trigger: 'manual',
+      requestedBy: 'Alex',
+      approvedBy: 'Alex',
+      planId: plan.id,
+      planHash: plan.hash,
+      startedAt: '2026-01-02T03:04:05.000Z',
+      endedAt: '2026-01-02T03:05:10.000Z',
+      status: 'partial',
+      reason: '1 change(s) failed',
+      planCounts: plan.counts,
+      counts: { added: 1, updated: 1, deleted: 0, failed: 1 },
+      deletion: plan.deletion,
+      total: 3,
+      sourceCount: 3,
+      outcomes: [
+        {
+          action: 'Delete',
+          upn: '[evil](https://x)@contoso.co.jp',
+          immutableId: null,
+          result: 'failed',
+          errorKind: 'forbidden',
+          errorCode: 'Authorization_RequestDenied',
+          errorMessage: 'Insufficient privileges',
+        },
+      ],
+    } as RunRecord;
+    const c = renderResultCard(run, { csvUrl: 'https://bot.example/downloads/run', approvedByName: 'Alex' });
+    const all = texts(c).join('\n');
+    expect(all).toContain('Approved by Alex at 2026-01-02 03:04 UTC');
+    expect(all).toContain('Authorization\\_RequestDenied — Insufficient privileges');
+    expect(all).not.toContain('[evil](https');
+    expect(all).toContain('(https://bot.example/downloads/run)');
+    expect(actions(c)).toBeUndefined();
+  });
+
+  it('a stale refusal offers Run dry run again for the domain', () => {
+    const c = refusalCard({ refused: true, code: 'stale-plan', reason: 'Entra ID changed' }, 'contoso.co.jp');
+    expect(actions(c)).toEqual([
+      {
+        type: 'Action.Execute',
+        title: 'Run dry run again',
+        verb: 'preview',
+        data: { verb: 'preview', domain: 'contoso.co.jp' },
+      },
+    ]);
+  });
+
+  it('help lists every command with an example', () => {
+    const all = texts(renderHelpCard()).join('\n');
+    for (const verb of [
+      'connect',
+      'domains',
+      'precheck',
+      'preview',
+      'import',
+      'schedule',
+      'pause',
+      'notify',
+      'logs',
+      'status',
+    ])
+      expect(all).toContain(verb);
+  });
+});

@@ -1,0 +1,49 @@
+// Signed download links: HMAC over kind:id:expiry, tamper → 403, expired → 410, secret persisted once in the store.
+import { describe, expect, it } from 'vitest';
+import { createLinkSigner, resolveSigningSecret } from '../../src/bot/signed-links.js';
+
+describe('createLinkSigner', () => {
+  let now = new Date('2026-01-01T00:00:00Z');
+  const signer = createLinkSigner({ secret: 'a-secret-of-enough-length', ttlSeconds: 3600, now: () => now });
+
+  it('round-trips kind and id', () => {
+    const t = signer.sign('plan', 'p-123');
+    expect(signer.verify(t)).toMatchObject({ ok: true, kind: 'plan', id: 'p-123' });
+  });
+
+  it('rejects tampered tokens and tokens from another secret with 403', () => {
+    const t = signer.sign('run', 'r-1');
+    const [p, s] = t.split('.');
+    const forged = `${Buffer.from('run:r-2:9999999999').toString('base64url')}.${s}`;
+    expect(signer.verify(forged)).toMatchObject({ ok: false, status: 403 });
+    expect(signer.verify(`${p}.${s}x`)).toMatchObject({ ok: false, status: 403 });
+    expect(signer.verify('garbage')).toMatchObject({ ok: false, status: 403 });
+    const other = createLinkSigner({ secret: 'another-secret-of-length' });
+    expect(other.verify(t)).toMatchObject({ ok: false, status: 403 });
+  });
+
+  it('expires after the TTL with 410', () => {
+    const t = signer.sign('plan', 'p-1');
+    now = new Date(now.getTime() + 3599_000);
+    expect(signer.verify(t).ok).toBe(true);
+    now = new Date(now.getTime() + 2000);
+    expect(signer.verify(t)).toMatchObject({ ok: false, status: 410 });
+  });
+
+  it('refuses ids that would break the format', () => {
+    expect(() => signer.sign('plan', 'a:b')).toThrow();
+    expect(() => signer.sign('plan', '')).toThrow();
+  });
+});
+
+describe('resolveSigningSecret', () => {
+  it('uses the configured secret, else creates one and keeps it', async () => {
+    const map = new Map<string, unknown>();
+    const kv = { get: async (k: string) => map.get(k), set: async (k: string, v: string) => map.set(k, v) };
+    expect(await resolveSigningSecret('configured-secret', kv)).toBe('configured-secret');
+    const a = await resolveSigningSecret(undefined, kv);
+    const b = await resolveSigningSecret(undefined, kv);
+    expect(a).toBe(b);
+    expect(a.length).toBeGreaterThanOrEqual(32);
+  });
+});
