@@ -1,0 +1,97 @@
+// Applies one dataset's plan through the product (preview → apply) against a bench emulator and measures the writes.
+import { randomPassword } from '../../src/compose.js';
+import type { Plan, RunRecord } from '../../src/sync/model.js';
+import { isRefusal } from '../../src/sync/service.js';
+import { planToWriteOps } from '../../src/sync/write-ops.js';
+import { type BaselineResult, runBaselineOnePerRequest } from './baseline-one-per-request.js';
+import { createBenchEngine, prepareDomain } from './bench-engine.js';
+import { changeCount, type DatasetSpec, sourceUsers } from './dataset.js';
+import type { EmulatorProcess } from './emulator-process.js';
+import { sampleWrites, type SustainedRate, sustainedRate } from './write-rate.js';
+
+/** Graph's write budget per app and tenant: 3,000 writes per 150 s; the bucket starts full. */
+export const WRITE_BUDGET = { capacity: 3000, perSecond: 20 } as const;
+
+export interface ApplyMeasurement {
+  readonly changes: number;
+  readonly run: RunRecord;
+  readonly previewMs: number;
+  /** apply() from call to return (re-read of both sides + writes). */
+  readonly applyMs: number;
+  readonly rate: SustainedRate;
+  /** Write requests (batch items) the emulator answered 429, and all write requests it saw. */
+  readonly throttled: number;
+  readonly writeRequests: number;
+  readonly writesApplied: number;
+}
+
+/** Loads `spec` into the emulator, previews and applies it with the product engine, sampling the emulator's writes. */
+export async function measureApply(
+  emulator: EmulatorProcess,
+  spec: DatasetSpec,
+  options: { log: (m: string) => void; onPlan?: (plan: Plan) => void } = { log: () => {} },
+): Promise<ApplyMeasurement> {
+  await emulator.load(spec);
+  const engine = await createBenchEngine(emulator.info);
+  try {
+    await prepareDomain(engine, spec.domain, sourceUsers(spec), 50);
+    const p0 = performance.now();
+    const plan = await engine.service.preview(spec.domain, { requestedBy: 'bench' });
+    const previewMs = performance.now() - p0;
+    if (isRefusal(plan)) throw new Error(`preview refused: ${plan.reason}`);
+    const planned = plan.counts.add + plan.counts.update + plan.counts.delete;
+    if (planned !== changeCount(spec))
+      throw new Error(
+        `the plan has ${planned} changes, the dataset ${changeCount(spec)} (counts ${JSON.stringify(plan.counts)})`,
+      );
+    options.onPlan?.(plan);
+    options.log(`applying ${planned} changes (${JSON.stringify(plan.counts)})`);
+    const before = await emulator.stats();
+    const sampler = sampleWrites(emulator, 100);
+    const a0 = performance.now();
+    const run = await engine.service.apply(plan.id, plan.hash, { trigger: 'cli', approvedBy: 'bench' });
+    const applyMs = performance.now() - a0;
+    const samples = await sampler.stop();
+    const after = await emulator.stats();
+    if (isRefusal(run)) throw new Error(`apply refused: ${run.reason}`);
+    const failed = run.outcomes.filter((o) => o.result !== 'done');
+    if (run.status !== 'completed')
+      throw new Error(
+        `the run ended ${run.status} (${run.reason}); first failures: ${JSON.stringify(failed.slice(0, 3))}`,
+      );
+    const throttled = after.throttled - before.throttled;
+    const writesApplied = after.writes - before.writes;
+    const writeRequests = after.writeRequests - before.writeRequests;
+    return {
+      changes: planned,
+      run,
+      previewMs,
+      applyMs,
+      rate: sustainedRate(samples, WRITE_BUDGET.capacity),
+      throttled,
+      writeRequests,
+      writesApplied,
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Loads `spec`, computes the same write operations the product would send, and sends them the baseline way. */
+export async function measureBaseline(emulator: EmulatorProcess, spec: DatasetSpec): Promise<BaselineResult> {
+  await emulator.load(spec);
+  const engine = await createBenchEngine(emulator.info);
+  try {
+    await prepareDomain(engine, spec.domain, sourceUsers(spec), 50);
+    const plan = await engine.service.preview(spec.domain, { requestedBy: 'bench' });
+    if (isRefusal(plan)) throw new Error(`preview refused: ${plan.reason}`);
+    const ops = planToWriteOps(plan, 'Federated', () => randomPassword());
+    return await runBaselineOnePerRequest(ops, {
+      graphBaseUrl: emulator.info.graphBaseUrl,
+      getAccessToken: () => engine.entra.credential.getToken(),
+      ...(emulator.caPem ? { caPem: emulator.caPem } : {}),
+    });
+  } finally {
+    await engine.close();
+  }
+}

@@ -1,0 +1,118 @@
+// `npm run bench [-- --quick|--large] [--only <scenario>] [--cpu-prof]`: runs each scenario in its own process, prints and saves the figures.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type BenchReport, reportLines, type ScenarioResult, writeReport } from './report.js';
+
+/** Scenario name → its entry file (in the order they run). */
+const SCENARIOS: readonly { name: string; file: string }[] = [
+  { name: 'apply-throughput', file: 'scenario-apply-throughput.ts' },
+  { name: 'preview-scale', file: 'scenario-preview-scale.ts' },
+  { name: 'no-change-run', file: 'scenario-no-change-run.ts' },
+  { name: 'bot-latency', file: 'scenario-bot-latency.ts' },
+  { name: 'apply-memory', file: 'scenario-apply-memory.ts' },
+];
+
+interface RunFlags {
+  quick: boolean;
+  large: boolean;
+  only: string[];
+  cpuProf: boolean;
+}
+
+function parseFlags(argv: readonly string[]): RunFlags {
+  const flags: RunFlags = { quick: false, large: false, only: [], cpuProf: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') flags.quick = true;
+    else if (a === '--large') flags.large = true;
+    else if (a === '--cpu-prof') flags.cpuProf = true;
+    else if (a === '--only') {
+      const v = argv[++i];
+      if (!v) throw new Error('--only needs a scenario name');
+      flags.only.push(...v.split(','));
+    } else throw new Error(`unknown flag ${a}`);
+  }
+  if (flags.quick && flags.large) throw new Error('--quick and --large exclude each other');
+  const known = new Set(SCENARIOS.map((s) => s.name));
+  for (const o of flags.only) {
+    if (!known.has(o)) throw new Error(`unknown scenario ${o}; scenarios: ${[...known].join(', ')}`);
+  }
+  return flags;
+}
+
+function runChild(file: string, flags: RunFlags, resultFile: string, profDir: string): Promise<number | null> {
+  const args = [
+    ...(flags.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+    '--import',
+    'tsx',
+    resolve('test/bench', file),
+    ...(flags.quick ? ['--quick'] : []),
+    ...(flags.large ? ['--large'] : []),
+    '--result',
+    resultFile,
+  ];
+  return new Promise((done) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code) => done(code));
+    child.on('error', () => done(null));
+  });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const flags = parseFlags(argv);
+  const chosen = SCENARIOS.filter((s) => flags.only.length === 0 || flags.only.includes(s.name));
+  const tmp = mkdtempSync(join(tmpdir(), 'bench-'));
+  const profDir = resolve('.data/bench-prof');
+  const startedAt = new Date().toISOString();
+  const results: ScenarioResult[] = [];
+  try {
+    for (const s of chosen) {
+      const resultFile = join(tmp, `${s.name}.json`);
+      process.stderr.write(`bench: running ${s.name}${flags.quick ? ' (quick)' : flags.large ? ' (large)' : ''}\n`);
+      const code = await runChild(s.file, flags, resultFile, profDir);
+      let result: ScenarioResult;
+      try {
+        result = JSON.parse(readFileSync(resultFile, 'utf8')) as ScenarioResult;
+      } catch {
+        result = {
+          scenario: s.name,
+          settings: {},
+          figures: [],
+          wallMs: 0,
+          error: `the scenario process ended (exit ${code}) without a result`,
+        };
+      }
+      results.push(result);
+      for (const line of reportLines([result])) process.stdout.write(`${line}\n`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const report: BenchReport = {
+    startedAt,
+    endedAt: new Date().toISOString(),
+    command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
+    mode: flags.quick ? 'quick' : flags.large ? 'large' : 'full',
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      totalMemMb: Math.round(totalmem() / 1024 / 1024),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    },
+    scenarios: results,
+  };
+  // The one environment variable the bench reads (it is not part of the product).
+  const out = writeReport(report, process.env.BENCH_OUT ?? '.data/bench.json');
+  process.stderr.write(`bench: figures written to ${out}${flags.cpuProf ? `; CPU profiles in ${profDir}` : ''}\n`);
+  const short = results.some((r) => r.error);
+  process.exitCode = short ? 1 : 0;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+});

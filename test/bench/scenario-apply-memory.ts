@@ -1,0 +1,46 @@
+// Scenario apply-memory: peak RSS of the product process (memory store) while it previews and applies a 100,000-change
+// plan; the emulator runs in its own process so its memory is not counted.
+import { changeMix } from './dataset.js';
+import { measureApply } from './apply-measure.js';
+import { startEmulatorProcess } from './emulator-process.js';
+import { figure, type Figure } from './report.js';
+import { peakRssMb, rssSampler, runScenario } from './scenario-harness.js';
+
+const S = 'apply-memory';
+
+await runScenario(S, async (ctx, partial) => {
+  const changes = ctx.quick ? 20_000 : 100_000;
+  // Memory is the measure here, not time: the budget is compressed hard so 100,000 writes take about a minute.
+  const timeScale = 100;
+  const latency = { read: 120 / timeScale, write: 250 / timeScale };
+  const spec = changeMix(changes, { create: 0.6, update: 0.3, delete: 0.1 });
+  const emulator = await startEmulatorProcess({ timeScale, latency, tenantSize: 'large', throttling: true });
+  const figures: Figure[] = partial;
+  try {
+    const sampler = rssSampler(100);
+    const m = await measureApply(emulator, spec, ctx);
+    const phasePeak = sampler.stop();
+    ctx.log(`${m.writesApplied} writes in ${(m.applyMs / 1000).toFixed(1)} s; peak RSS ${peakRssMb()} MB`);
+    figures.push(
+      figure(S, 'peak-rss-mb', peakRssMb(), 500, 'max', { unit: 'MB' }),
+      figure(S, 'changes', m.changes, null, 'info'),
+      figure(S, 'apply-wall-s', m.applyMs / 1000, null, 'info', { unit: 's' }),
+      figure(S, 'sampled-peak-rss-mb', phasePeak, null, 'info', { unit: 'MB' }),
+    );
+    return {
+      settings: {
+        changes,
+        timeScale,
+        latency,
+        store: 'memory://',
+        counts: m.run.counts,
+        throttled: m.throttled,
+        heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1048576),
+        emulatorMemory: await emulator.memory(),
+      },
+      figures,
+    };
+  } finally {
+    await emulator.close();
+  }
+});

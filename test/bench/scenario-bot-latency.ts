@@ -1,0 +1,183 @@
+// Scenario bot-latency: 20 simulated admins send commands and card actions to /api/messages (local mode, a recording
+// Bot Connector as serviceUrl) while a 10,000-change apply, approved on a card, runs in the same bot process.
+import { startApp } from '../../src/index.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { isRefusal } from '../../src/sync/service.js';
+import { prepareDomain, productEnv } from './bench-engine.js';
+import { changeMix, sourceUsers } from './dataset.js';
+import { startEmulatorProcess } from './emulator-process.js';
+import { startFakeConnector } from './fake-connector.js';
+import { figure, type Figure, percentile } from './report.js';
+import { peakRssMb, runScenario } from './scenario-harness.js';
+
+const S = 'bot-latency';
+const ADMINS = 20;
+
+const adminId = (i: number) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+await runScenario(S, async (ctx, partial) => {
+  const timeScale = ctx.quick ? 40 : 20;
+  const changes = ctx.quick ? 4000 : 10_000;
+  const rounds = ctx.quick ? 6 : 12;
+  const latency = { read: 120 / timeScale, write: 250 / timeScale };
+  const spec = changeMix(changes, { create: 0.6, update: 0.3, delete: 0.1 });
+  const domain = spec.domain;
+  const commands = [
+    'domains',
+    'status',
+    `logs ${domain}`,
+    'help',
+    'domains',
+    'status',
+    `logs ${domain}`,
+    `preview ${domain}`,
+  ];
+  const emulator = await startEmulatorProcess({ timeScale, latency, tenantSize: 'large', throttling: true });
+  const connector = await startFakeConnector();
+  const figures: Figure[] = partial;
+  const tenantId = emulator.info.tenantId;
+  const env = productEnv(emulator.info, {
+    env: {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      BOT_LOCAL_MODE: 'true',
+      ALLOWED_TENANT_IDS: tenantId,
+      ADMIN_AAD_OBJECT_IDS: Array.from({ length: ADMINS + 1 }, (_, i) => adminId(i)).join(','),
+    },
+  });
+  const config = loadConfig(env);
+  const app = await startApp(config, { scheduler: false, playgroundPort: null, logger: createLogger('warn') });
+  try {
+    await emulator.load(spec);
+    await prepareDomain(app.engine, domain, sourceUsers(spec), 50);
+    const endpoint = `${app.bot.url}/api/messages`;
+    let seq = 0;
+    const activity = (admin: number, body: Record<string, unknown>) => ({
+      id: `bench-${++seq}`,
+      timestamp: new Date().toISOString(),
+      serviceUrl: connector.url,
+      channelId: 'msteams',
+      from: { id: `29:${adminId(admin)}`, aadObjectId: adminId(admin), name: `Bench Admin ${admin + 1}` },
+      conversation: { id: `a:bench-${admin}`, conversationType: 'personal', tenantId },
+      recipient: { id: '28:bench-bot', name: 'Entra Sync' },
+      channelData: { tenant: { id: tenantId } },
+      locale: 'en-US',
+      ...body,
+    });
+    const post = async (body: Record<string, unknown>) => {
+      const t0 = performance.now();
+      const res = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, ms: performance.now() - t0, text, t0 };
+    };
+    const invoke = (admin: number, verb: string, data: Record<string, unknown>) =>
+      post(
+        activity(admin, {
+          type: 'invoke',
+          name: 'adaptiveCard/action',
+          replyToId: `card-${admin}`,
+          value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+        }),
+      );
+
+    // The approver (admin 21) previews and approves on the card: the apply runs in the bot process from here on.
+    const plan = await app.engine.service.preview(domain, { requestedBy: 'bench approver' });
+    if (isRefusal(plan)) throw new Error(`preview refused: ${plan.reason}`);
+    const approve = await invoke(ADMINS, 'apply', { planId: plan.id, planHash: plan.hash });
+    if (approve.status !== 200)
+      throw new Error(`the apply invoke answered ${approve.status}: ${approve.text.slice(0, 300)}`);
+    ctx.log(`apply approved on the card (invoke answered in ${approve.ms.toFixed(0)} ms); waiting for writes`);
+    const before = await emulator.stats();
+    const waitStart = performance.now();
+    while ((await emulator.stats()).writes === before.writes) {
+      if (performance.now() - waitStart > 60_000) throw new Error('the approved apply wrote nothing within 60 s');
+      await sleep(50);
+    }
+
+    const firstReply: number[] = [];
+    const invokeMs: number[] = [];
+    const missed: string[] = [];
+    const admin = async (i: number) => {
+      for (let r = 0; r < rounds; r++) {
+        const text = commands[(i + r) % commands.length]!;
+        const t0 = performance.now();
+        const sent = post(activity(i, { type: 'message', text }));
+        const reply = await connector.waitFor(
+          `a:bench-${i}`,
+          t0,
+          (rec) => (rec.kind === 'reply' || rec.kind === 'send') && rec.type === 'message',
+          10_000,
+        );
+        const answer = await sent;
+        if (reply) firstReply.push(reply.t - t0);
+        else missed.push(`${text} (HTTP ${answer.status})`);
+        await sleep(50 + ((i * 37 + r * 101) % 200));
+        if (r % 2 === 1) {
+          const verb = r % 4 === 1 ? 'logs' : 'cancel';
+          const res = await invoke(i, verb, verb === 'logs' ? { domain } : { planId: `no-such-plan-${i}-${r}` });
+          if (res.status === 200) invokeMs.push(res.ms);
+          else missed.push(`invoke ${verb} (HTTP ${res.status})`);
+          await sleep(50 + ((i * 53 + r * 29) % 200));
+        }
+      }
+    };
+    const loadStart = performance.now();
+    await Promise.all(Array.from({ length: ADMINS }, (_, i) => admin(i)));
+    const loadMs = performance.now() - loadStart;
+    const duringWrites = (await emulator.stats()).writes - before.writes;
+    const [runningRun] = await app.engine.service.listRuns({ domain, limit: 1 });
+    const stillRunning = runningRun?.status === 'running';
+    ctx.log(
+      `${firstReply.length} commands, ${invokeMs.length} invokes in ${(loadMs / 1000).toFixed(1)} s; ` +
+        `${duringWrites} writes meanwhile; apply still running: ${stillRunning}; missed ${missed.length}`,
+    );
+    if (missed.length > 0) ctx.log(`no reply: ${missed.slice(0, 5).join('; ')}`);
+    // Let the apply finish so its outcome is known (and the process ends cleanly).
+    const end = performance.now() + 300_000;
+    let finalStatus = runningRun?.status ?? 'unknown';
+    while (performance.now() < end) {
+      const [run] = await app.engine.service.listRuns({ domain, limit: 1 });
+      finalStatus = run?.status ?? 'unknown';
+      if (run && run.status !== 'running') break;
+      await sleep(250);
+    }
+    figures.push(
+      figure(S, 'command-first-reply-p95-ms', percentile(firstReply, 95), 500, 'max', { unit: 'ms' }),
+      figure(S, 'invoke-response-p95-ms', percentile(invokeMs, 95), 1000, 'max', { unit: 'ms' }),
+      figure(S, 'command-first-reply-p50-ms', percentile(firstReply, 50), null, 'info', { unit: 'ms' }),
+      figure(S, 'invoke-response-p50-ms', percentile(invokeMs, 50), null, 'info', { unit: 'ms' }),
+      figure(S, 'unanswered', missed.length, 0, 'max'),
+      figure(S, 'writes-during-load', duringWrites, null, 'info'),
+      figure(S, 'peak-rss-mb', peakRssMb(), null, 'info', { unit: 'MB' }),
+    );
+    return {
+      settings: {
+        admins: ADMINS,
+        rounds,
+        commands,
+        changes,
+        timeScale,
+        latency,
+        approveInvokeMs: Math.round(approve.ms),
+        applyStillRunningAfterLoad: stillRunning,
+        applyFinalStatus: finalStatus,
+        commandsMeasured: firstReply.length,
+        invokesMeasured: invokeMs.length,
+        maxFirstReplyMs: Math.round(Math.max(...firstReply)),
+        maxInvokeMs: Math.round(Math.max(...invokeMs)),
+        missed,
+      },
+      figures,
+    };
+  } finally {
+    await app.close();
+    await connector.close();
+    await emulator.close();
+  }
+});

@@ -1,0 +1,70 @@
+// Scenario no-change-run: the hourly run on 100,000 unchanged users must write nothing and read no more Graph pages
+// than the listing needs (⌈N/999⌉ plus a small constant), counted by the emulator.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBenchEngine, prepareDomain } from './bench-engine.js';
+import { mostlySame, sourceUsers } from './dataset.js';
+import { startEmulatorProcess } from './emulator-process.js';
+import { figure, type Figure } from './report.js';
+import { inheritedNodeFlags, runScenario } from './scenario-harness.js';
+import { runWorker } from './worker-process.js';
+
+const S = 'no-change-run';
+/** Reads besides the user pages: domains, soft-deleted users, role assignments (+ role definitions), with slack. */
+const READ_ALLOWANCE = 10;
+
+await runScenario(S, async (ctx, partial) => {
+  const users = ctx.quick ? 20_000 : 100_000;
+  const spec = mostlySame(users, 0);
+  const pages = Math.ceil(users / 999);
+  const emulator = await startEmulatorProcess({ latency: 'realistic', tenantSize: 'large', throttling: true });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-nochange-'));
+  const figures: Figure[] = partial;
+  try {
+    await emulator.load(spec);
+    const storeUrl = `sqlite://${join(dir, 'state.sqlite')}`;
+    const setup = await createBenchEngine(emulator.info, { storeUrl });
+    await prepareDomain(setup, spec.domain, sourceUsers(spec), 10);
+    await setup.close();
+    const before = await emulator.stats();
+    const reply = await runWorker(
+      { action: 'scheduled', info: emulator.info, storeUrl, domain: spec.domain },
+      inheritedNodeFlags(),
+    );
+    const after = await emulator.stats();
+    if (!reply.ok) throw new Error(reply.error);
+    const reads = after.reads - before.reads;
+    const writes = after.writes - before.writes;
+    const byMethod = Object.fromEntries(
+      Object.entries(after.requestsByMethod).map(([m, n]) => [m, n - (before.requestsByMethod[m] ?? 0)]),
+    );
+    ctx.log(
+      `run ${reply.status} in ${reply.wallMs} ms: ${reads} reads, ${writes} writes, requests ${JSON.stringify(byMethod)}`,
+    );
+    if (reply.counts.noChange !== users)
+      throw new Error(`expected ${users} unchanged users, the plan says ${JSON.stringify(reply.counts)}`);
+    figures.push(
+      figure(S, 'writes', writes, 0, 'max'),
+      figure(S, 'graph-reads', reads, pages + READ_ALLOWANCE, 'max', {
+        note: `⌈${users}/999⌉ = ${pages} pages + ${READ_ALLOWANCE}`,
+      }),
+      figure(S, 'wall-s', reply.wallMs / 1000, null, 'info', { unit: 's' }),
+      figure(S, 'peak-rss-mb', reply.peakRssMb, null, 'info', { unit: 'MB' }),
+    );
+    return {
+      settings: {
+        users,
+        pagesNeeded: pages,
+        allowance: READ_ALLOWANCE,
+        latency: 'realistic',
+        requests: byMethod,
+        phasesMs: reply.phases,
+      },
+      figures,
+    };
+  } finally {
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
