@@ -131,7 +131,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           (err: unknown) => deps.logger.warn({ domain, err: String(err) }, 'could not renew the sync lease'),
         );
       },
-      Math.max(1000, Math.floor(leaseTtlMs / 3)),
+      Math.max(200, Math.floor(leaseTtlMs / 3)),
     );
     timer.unref();
     return {

@@ -1,0 +1,122 @@
+// A child process applying a plan is SIGKILLed at 20+ random points; resuming converges with no duplicate and an empty preview.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, cliEnv, type EmulatorProcess, jsonOf, runCli, startEmulatorProcess } from '../helpers/cli.js';
+
+const DOMAIN = 'kill.jp';
+const EXISTING = 3000;
+const LEAVERS = 300;
+const UPDATED = 1200;
+const HIRES = 2400;
+const KILLS = 20;
+
+const imm = (i: number) => Buffer.from(`kill-${i}`).toString('base64').replace(/=+$/, '');
+const upn = (i: number) => `k${String(i).padStart(5, '0')}@${DOMAIN}`;
+
+/** A deterministic PRNG so that a failing sequence of kill points can be replayed from the printed seed. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('apply survives being killed', () => {
+  let emulator: EmulatorProcess;
+  let dir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'entra-sync-kill-'));
+    const seed = {
+      tenantSize: 'large',
+      domains: [
+        { id: 'killjp.onmicrosoft.com', authenticationType: 'Managed', isVerified: true, isInitial: true },
+        { id: DOMAIN, authenticationType: 'Federated', isVerified: true, isDefault: true },
+      ],
+      users: Array.from({ length: EXISTING }, (_, i) => ({
+        userPrincipalName: upn(i),
+        displayName: `K ${i}`,
+        mailNickname: upn(i).split('@')[0],
+        jobTitle: 'Staff',
+        onPremisesImmutableId: imm(i),
+        accountEnabled: true,
+      })),
+    };
+    writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
+    emulator = await startEmulatorProcess(['--seed', join(dir, 'seed.json'), '--latency', 'realistic', '--no-throttling']);
+    env = cliEnv(emulator.info, `sqlite://${join(dir, 'state.sqlite')}`, { SYNC_LEASE_TTL_SECONDS: '1' });
+    const rows = [
+      'userPrincipalName,displayName,immutableId,jobTitle',
+      ...Array.from({ length: EXISTING - LEAVERS }, (_, i) => `${upn(i)},K ${i},${imm(i)},${i < UPDATED ? 'Lead' : 'Staff'}`),
+      ...Array.from({ length: HIRES }, (_, k) => `${upn(EXISTING + k)},K ${EXISTING + k},${imm(EXISTING + k)},Staff`),
+    ];
+    writeFileSync(join(dir, 'directory.csv'), `${rows.join('\r\n')}\r\n`);
+    for (const args of [
+      ['domains', 'add', DOMAIN, '--max-deletions', '50'],
+      ['directory', 'import', join(dir, 'directory.csv')],
+    ]) {
+      const r = await runCli(args, env);
+      expect(r.code, r.stderr).toBe(0);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await emulator?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`converges after ${KILLS} kills at random points`, async () => {
+    const preview = await runCli(['preview', '--domain', DOMAIN, '--json', '--out', join(dir, 'p.csv')], env);
+    expect(preview.code, preview.stderr).toBe(0);
+    const plan = jsonOf<{ planId: string; counts: Record<string, number> }>(preview);
+    expect(plan.counts).toMatchObject({ add: HIRES, update: UPDATED, delete: LEAVERS });
+
+    const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
+    const random = prng(seed);
+    let kills = 0;
+    let finished = false;
+    for (let attempt = 0; kills < KILLS && attempt < KILLS * 3; attempt++) {
+      const child = spawn(process.execPath, [BIN, 'apply', '--plan', plan.planId, '--json'], { env, stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const delay = 300 + Math.floor(random() * 1700);
+      const outcome = await Promise.race([exited, new Promise<'timer'>((r) => setTimeout(() => r('timer'), delay))]);
+      if (outcome === 'timer') {
+        child.kill('SIGKILL');
+        await exited;
+        kills++;
+      } else if (outcome === 0) {
+        finished = true;
+        break;
+      }
+      // Let the killed writer's lease (1 s) expire before the next attempt.
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+    expect(kills, `kill seed ${seed}`).toBeGreaterThanOrEqual(finished ? 0 : KILLS);
+    expect(finished, `the plan finished before ${KILLS} kills (seed ${seed}); make it bigger`).toBe(false);
+
+    const last = await runCli(['apply', '--plan', plan.planId, '--json'], env);
+    expect(last.code, `seed ${seed}: ${last.stderr}`).toBe(0);
+    const result = jsonOf<{ status: string; counts: Record<string, number> }>(last);
+    expect(result.status).toBe('completed');
+    expect(result.counts).toEqual({ added: HIRES, updated: UPDATED, deleted: LEAVERS, failed: 0 });
+
+    const state = (await emulator.fetch('/_emulator/state')).json as {
+      users: { userPrincipalName: string; onPremisesImmutableId?: string | null }[];
+    };
+    const inDomain = state.users.filter((u) => u.userPrincipalName.endsWith(`@${DOMAIN}`));
+    const ids = inDomain.map((u) => u.onPremisesImmutableId);
+    expect(new Set(ids).size, `duplicates (seed ${seed})`).toBe(ids.length);
+    expect(inDomain).toHaveLength(EXISTING - LEAVERS + HIRES);
+
+    const again = await runCli(['preview', '--domain', DOMAIN, '--json', '--out', join(dir, 'p2.csv')], env);
+    const after = jsonOf<{ counts: Record<string, number> }>(again);
+    expect(after.counts).toMatchObject({ add: 0, update: 0, delete: 0 });
+  }, 240_000);
+});
