@@ -1,6 +1,15 @@
 // Signs and verifies the emulator's RS256 access tokens, and verifies client assertions signed with app certificates.
-import { createHash, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
-import { decodeProtectedHeader, exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from 'jose';
+import { createHash, createPublicKey, randomUUID } from 'node:crypto';
+import {
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importSPKI,
+  importX509,
+  type JWK,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import type { SeedAppCertificate } from './seed.js';
 
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
@@ -94,8 +103,12 @@ function thumbprintHeader(hex: string): string {
   return Buffer.from(hex, 'hex').toString('base64url');
 }
 
-function keyFromPem(pem: string): KeyObject {
-  return createPublicKey(pem);
+/** A verification key for the assertion's algorithm from a certificate or SPKI public key PEM. */
+async function keyFromPem(pem: string, alg: string): Promise<CryptoKey> {
+  if (pem.includes('BEGIN CERTIFICATE')) return importX509(pem, alg);
+  if (pem.includes('BEGIN PUBLIC KEY')) return importSPKI(pem, alg);
+  const spki = createPublicKey(pem).export({ type: 'spki', format: 'pem' }).toString();
+  return importSPKI(spki, alg);
 }
 
 /** The SHA-256 thumbprint (hex) of a PEM certificate, as Entra and msal-node compute it. */
@@ -141,9 +154,12 @@ export async function verifyClientAssertion(
     };
   }
   try {
-    const { payload } = await jwtVerify(assertion, keyFromPem(cert.publicKeyPem), {
+    const alg = header.alg === 'PS256' ? 'PS256' : 'RS256';
+    const { payload } = await jwtVerify(assertion, await keyFromPem(cert.publicKeyPem, alg), {
       algorithms: ['RS256', 'PS256'],
       currentDate: new Date(opts.now() * 1000),
+      // Entra tolerates 5 minutes of clock skew (msal-node rounds iat/nbf to the nearest second).
+      clockTolerance: 300,
     });
     if (payload.iss !== opts.clientId || payload.sub !== opts.clientId)
       return {
@@ -161,7 +177,7 @@ export async function verifyClientAssertion(
     return { ok: true };
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ERR_JWT_EXPIRED')
+    if (code === 'ERR_JWT_EXPIRED' || code === 'ERR_JWT_CLAIM_VALIDATION_FAILED')
       return { ok: false, code: 700024, message: 'Client assertion is not within its valid time range.' };
     return { ok: false, code: 700027, message: 'Client assertion failed signature validation.' };
   }

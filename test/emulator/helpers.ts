@@ -67,7 +67,8 @@ export function graphClient(emu: RunningEmulator, token: () => Promise<string>):
   return Client.init({
     baseUrl: emu.graphBaseUrl,
     customHosts: new Set([new URL(emu.graphBaseUrl).hostname]),
-    fetchOptions: { dispatcher: new Agent({ connect: emu.caPem ? { ca: emu.caPem } : {} }) },
+    // undici v7's Agent drives Node's global fetch; the cast bridges the two copies of undici's types.
+    fetchOptions: { dispatcher: new Agent({ connect: emu.caPem ? { ca: emu.caPem } : {} }) } as unknown as RequestInit,
     authProvider: (done) => {
       token().then(
         (t) => done(null, t),
@@ -108,6 +109,7 @@ export function rawFetch(emu: RunningEmulator) {
       redirect: 'manual',
     });
     const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
     let json: any = null;
     try {
       json = text ? JSON.parse(text) : null;

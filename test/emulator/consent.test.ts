@@ -1,0 +1,88 @@
+// Conformance: admin consent (page, Accept, Cancel), role-less tokens before consent, consent kept across reset.
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoTenantSeed, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import { graphClient, rawFetch, tokenFor } from './helpers.js';
+
+let emu: RunningEmulator;
+let f: ReturnType<typeof rawFetch>;
+
+beforeAll(async () => {
+  emu = await startEmulator({ seed: 'demo', consent: false });
+  f = rawFetch(emu);
+});
+afterAll(() => emu.close());
+
+const redirect = 'https://bot.example.test/consent/callback';
+
+describe('admin consent', () => {
+  // https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent
+  it('issues tokens without roles before consent, and Graph answers 403 Authorization_RequestDenied', async () => {
+    const token = await tokenFor(emu);
+    expect(decodeJwt(token).roles).toBeUndefined();
+    const g = graphClient(emu, async () => token);
+    await expect(g.api('/users').get()).rejects.toMatchObject({ statusCode: 403, code: 'Authorization_RequestDenied' });
+  });
+
+  // https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent#request-the-permissions-from-a-directory-admin
+  it('shows the requested permissions; Cancel redirects with error=access_denied and grants nothing', async () => {
+    const q = new URLSearchParams({ client_id: emu.clientId, redirect_uri: redirect, state: 's-1' });
+    const page = await f(`/${emu.tenantId}/adminconsent?${q}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.text).toContain('User.ReadWrite.All');
+    expect(page.text).toContain('Accept');
+    const cancel = await f(`/${emu.tenantId}/adminconsent`, {
+      method: 'POST',
+      form: { client_id: emu.clientId, redirect_uri: redirect, state: 's-1', decision: 'cancel' },
+    });
+    expect(cancel.status).toBe(302);
+    const loc = new URL(cancel.headers.get('location')!);
+    expect(`${loc.origin}${loc.pathname}`).toBe(redirect);
+    expect(loc.searchParams.get('error')).toBe('access_denied');
+    expect(loc.searchParams.get('state')).toBe('s-1');
+    expect(decodeJwt(await tokenFor(emu)).roles).toBeUndefined();
+  });
+
+  it('rejects an unknown client and a missing redirect_uri on the consent page', async () => {
+    const unknown = await f(
+      `/${emu.tenantId}/adminconsent?client_id=nope&redirect_uri=${encodeURIComponent(redirect)}`,
+    );
+    expect(unknown.status).toBe(400);
+    expect(unknown.text).toContain('AADSTS700016');
+    const noRedirect = await f(`/${emu.tenantId}/adminconsent?client_id=${emu.clientId}`);
+    expect(noRedirect.status).toBe(400);
+  });
+
+  // https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent#successful-response
+  it('Accept records the grant, redirects with admin_consent=True, tenant and state; tokens then carry roles', async () => {
+    const accept = await f(`/${emu.tenantId}/adminconsent`, {
+      method: 'POST',
+      form: { client_id: emu.clientId, redirect_uri: redirect, state: 'xyz', decision: 'accept' },
+    });
+    expect(accept.status).toBe(302);
+    const loc = new URL(accept.headers.get('location')!);
+    expect(loc.searchParams.get('admin_consent')).toBe('True');
+    expect(loc.searchParams.get('tenant')).toBe(emu.tenantId);
+    expect(loc.searchParams.get('state')).toBe('xyz');
+    const token = await tokenFor(emu);
+    expect(decodeJwt(token).roles).toEqual(expect.arrayContaining(['User.ReadWrite.All']));
+    const g = graphClient(emu, async () => token);
+    const page = await g.api('/users').top(1).get();
+    expect(page.value).toHaveLength(1);
+  });
+
+  // DESIGN §4.3: reset keeps the emulator's own app registration and its consent
+  it('keeps the own app and its consent across POST /_emulator/reset', async () => {
+    const seed = demoTenantSeed();
+    const r = await f('/_emulator/reset', {
+      method: 'POST',
+      body: { ...seed, users: seed.users.slice(0, 10), directoryRoles: [] },
+    });
+    expect(r.status).toBe(200);
+    const token = await tokenFor(emu);
+    expect(decodeJwt(token).roles).toEqual(expect.arrayContaining(['User.ReadWrite.All']));
+    const all = await rawFetch(emu)('/v1.0/users?$top=999', { token });
+    expect(all.json.value).toHaveLength(10);
+  });
+});
