@@ -157,18 +157,26 @@ export function createCredential(options: CredentialOptions): Credential {
     );
   }
 
+  let lastTransportError: TokenTransportError | null = null;
   const app = new ConfidentialClientApplication({
     auth,
-    system: { networkClient: createMsalNetworkClient(options.fetch) },
+    system: {
+      networkClient: createMsalNetworkClient(options.fetch, 30_000, (err) => {
+        lastTransportError = err;
+      }),
+    },
   });
   const context = { tenantId, clientId, authority: authorityUrl.origin, kind };
 
   const acquire = async (skipCache: boolean): Promise<string> => {
     let result: Awaited<ReturnType<ConfidentialClientApplication['acquireTokenByClientCredential']>>;
+    lastTransportError = null;
     try {
       result = await app.acquireTokenByClientCredential({ scopes: [scope], skipCache });
     } catch (err) {
-      const explained = explainTokenError(err, context);
+      // msal hides transport failures during discovery behind its own code: explain the real cause.
+      const hasServerAnswer = typeof (err as { errorNo?: unknown }).errorNo === 'string';
+      const explained = explainTokenError(!hasServerAnswer && lastTransportError ? lastTransportError : err, context);
       logger.warn({ code: explained.code, tenantId, clientId }, `token request failed: ${explained.message}`);
       throw explained;
     }

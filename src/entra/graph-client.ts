@@ -161,7 +161,14 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   const send = async <T>(request: SendRequest): Promise<GraphResponse<T>> => {
     const isWrite = request.method !== 'GET';
     if (/^https?:\/\//i.test(request.path) && new URL(request.path).origin !== graphBaseUrl) {
-      throw new Error(`refusing to send the Graph token to ${new URL(request.path).origin} (not ${graphBaseUrl})`);
+      throw new GraphRequestError({
+        kind: 'stop',
+        status: 0,
+        code: 'ForeignHost',
+        message: `refusing to send the Graph token to ${new URL(request.path).origin} (not ${graphBaseUrl})`,
+        retryAfterMs: null,
+        maybeApplied: false,
+      });
     }
     let token: string;
     try {

@@ -14,7 +14,15 @@ export class TokenTransportError extends Error {
   }
 }
 
-export function createMsalNetworkClient(fetchFn: TransportFetch, defaultTimeoutMs = 30_000): INetworkModule {
+/**
+ * `onTransportError` sees every transport failure: msal reports some of them (metadata discovery) only as
+ * "endpoints_resolution_error", so the credential keeps the real cause to explain it.
+ */
+export function createMsalNetworkClient(
+  fetchFn: TransportFetch,
+  defaultTimeoutMs = 30_000,
+  onTransportError: (err: TokenTransportError) => void = () => {},
+): INetworkModule {
   const send = async <T>(
     method: 'GET' | 'POST',
     url: string,
@@ -31,9 +39,11 @@ export function createMsalNetworkClient(fetchFn: TransportFetch, defaultTimeoutM
       });
     } catch (err) {
       const origin = safeOrigin(url);
-      throw new TokenTransportError(`token request to ${origin} failed: ${(err as Error).message}`, origin, {
+      const wrapped = new TokenTransportError(`token request to ${origin} failed: ${(err as Error).message}`, origin, {
         cause: err,
       });
+      onTransportError(wrapped);
+      throw wrapped;
     }
     const headers: Record<string, string> = {};
     response.headers.forEach((value, key) => {
@@ -44,10 +54,12 @@ export function createMsalNetworkClient(fetchFn: TransportFetch, defaultTimeoutM
     try {
       body = (text === '' ? {} : JSON.parse(text)) as T;
     } catch {
-      throw new TokenTransportError(
+      const wrapped = new TokenTransportError(
         `the authority at ${safeOrigin(url)} answered ${response.status} with a body that is not JSON (is ENTRA_AUTHORITY_HOST right?)`,
         safeOrigin(url),
       );
+      onTransportError(wrapped);
+      throw wrapped;
     }
     return { headers, body, status: response.status };
   };
