@@ -43,6 +43,8 @@ describe('apply survives being killed', () => {
       users: Array.from({ length: EXISTING }, (_, i) => ({
         userPrincipalName: upn(i),
         displayName: `K ${i}`,
+        givenName: 'K',
+        surname: String(i),
         mailNickname: upn(i).split('@')[0],
         jobTitle: 'Staff',
         onPremisesImmutableId: imm(i),
@@ -53,9 +55,9 @@ describe('apply survives being killed', () => {
     emulator = await startEmulatorProcess(['--seed', join(dir, 'seed.json'), '--latency', 'realistic', '--no-throttling']);
     env = cliEnv(emulator.info, `sqlite://${join(dir, 'state.sqlite')}`, { SYNC_LEASE_TTL_SECONDS: '1' });
     const rows = [
-      'userPrincipalName,displayName,immutableId,jobTitle',
-      ...Array.from({ length: EXISTING - LEAVERS }, (_, i) => `${upn(i)},K ${i},${imm(i)},${i < UPDATED ? 'Lead' : 'Staff'}`),
-      ...Array.from({ length: HIRES }, (_, k) => `${upn(EXISTING + k)},K ${EXISTING + k},${imm(EXISTING + k)},Staff`),
+      'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
+      ...Array.from({ length: EXISTING - LEAVERS }, (_, i) => `${upn(i)},K,${i},K ${i},${imm(i)},${i < UPDATED ? 'Lead' : 'Staff'}`),
+      ...Array.from({ length: HIRES }, (_, k) => `${upn(EXISTING + k)},K,${EXISTING + k},K ${EXISTING + k},${imm(EXISTING + k)},Staff`),
     ];
     writeFileSync(join(dir, 'directory.csv'), `${rows.join('\r\n')}\r\n`);
     for (const args of [

@@ -195,7 +195,7 @@ describe('entra-sync CLI against the emulator over HTTPS', () => {
 
   it('rejects bad input with exit code 2 and changes nothing', async () => {
     const bad = join(dir, 'bad.csv');
-    writeFileSync(bad, 'Login ID,Display name,Microsoft Immutable ID\r\nnot-an-email,Someone,QUJD\r\n');
+    writeFileSync(bad, 'Login ID,Given name,Family name,Display name,Microsoft Immutable ID\r\nnot-an-email,Some,One,Someone,QUJD\r\n');
     const r = await runCli(['directory', 'import', bad], env);
     expect(r.code).toBe(2);
     expect(r.stderr + r.stdout).toMatch(/line 2/i);
