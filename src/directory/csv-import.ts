@@ -256,7 +256,7 @@ export function parseDirectoryCsv(bytes: Uint8Array, options: CsvImportOptions =
   }
 
   // Duplicates within the file: every row involved is rejected, each naming the others' lines.
-  const duplicates = (label: string, field: CsvField, keyOf: (row: CsvRow) => string | null) => {
+  const duplicates = (field: CsvField, keyOf: (row: CsvRow) => string | null, describe: (row: CsvRow) => string) => {
     const seen = new Map<string, (CsvRow & { rejected: boolean })[]>();
     for (const row of rows) {
       const key = keyOf(row);
@@ -272,17 +272,27 @@ export function parseDirectoryCsv(bytes: Uint8Array, options: CsvImportOptions =
         errors.push({
           line: row.line,
           field,
-          message: `duplicate ${label} "${label === 'userPrincipalName' ? row.user.userPrincipalName : row.user.immutableId}" (also on line${others.length > 1 ? 's' : ''} ${others.join(', ')})`,
+          message: `${describe(row)} (also on line${others.length > 1 ? 's' : ''} ${others.join(', ')})`,
         });
         row.rejected = true;
         rejectedUpns.add(row.user.userPrincipalName.toLowerCase());
       }
     }
   };
-  duplicates('userPrincipalName', 'userPrincipalName', (row) =>
-    row.user.userPrincipalName ? row.user.userPrincipalName.toLowerCase() : null,
+  duplicates(
+    'userPrincipalName',
+    (row) => (row.user.userPrincipalName ? row.user.userPrincipalName.toLowerCase() : null),
+    (row) => `duplicate userPrincipalName "${row.user.userPrincipalName}"`,
   );
-  duplicates('Immutable ID', 'immutableId', (row) => row.user.immutableId || null);
+  // A derived ID repeats only when its stable key does; a UPN key was already reported above.
+  duplicates(
+    'immutableId',
+    (row) => (row.idDerived && row.stableKey.startsWith('upn:') ? null : row.user.immutableId || null),
+    (row) =>
+      row.idDerived
+        ? `duplicate ${row.stableKey.slice(0, row.stableKey.indexOf(':'))} "${row.stableKey.slice(row.stableKey.indexOf(':') + 1)}" gives the same Immutable ID`
+        : `duplicate Immutable ID "${row.user.immutableId}"`,
+  );
 
   const accepted = rows.filter((r) => !r.rejected).map(({ rejected: _r, ...row }) => row);
   const users = new Map<string, SourceUser[]>();

@@ -14,11 +14,8 @@ import { KeyvJournalRepository } from './journal-repository.js';
 import { StoreLeaseManager } from './lease-manager.js';
 import { openMemoryBackend } from './memory-backend.js';
 import { KeyvPlanRepository } from './plan-repository.js';
-import { openPostgresBackend } from './postgres-backend.js';
-import { openRedisBackend } from './redis-backend.js';
 import { KeyvRunLogRepository } from './run-log-repository.js';
 import { KeyvDomainSettingsRepository } from './settings-repository.js';
-import { openSqliteBackend } from './sqlite-backend.js';
 
 export type { ConversationRepository } from './conversation-repository.js';
 
@@ -49,20 +46,21 @@ const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Stores> {
   const scheme = url.split(':')[0]?.toLowerCase();
   let backend: Backend;
+  // Backends load on demand: a sqlite user never loads the Redis or PostgreSQL clients.
   switch (scheme) {
     case 'sqlite':
-      backend = await openSqliteBackend(url);
+      backend = await (await import('./sqlite-backend.js')).openSqliteBackend(url);
       break;
     case 'memory':
       backend = openMemoryBackend();
       break;
     case 'redis':
     case 'rediss':
-      backend = await openRedisBackend(url);
+      backend = await (await import('./redis-backend.js')).openRedisBackend(url);
       break;
     case 'postgres':
     case 'postgresql':
-      backend = await openPostgresBackend(url);
+      backend = await (await import('./postgres-backend.js')).openPostgresBackend(url);
       break;
     default:
       throw new Error(`STORE_URL must start with sqlite://, memory://, redis:// or postgres:// (got ${scheme}:…)`);
