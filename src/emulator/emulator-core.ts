@@ -6,7 +6,7 @@ import { Latency, type LatencySetting } from './latency.js';
 import { type EmulatorSeed, parseSeed, type TenantSize } from './seed.js';
 import { Stats } from './stats.js';
 import { Tenant } from './tenant.js';
-import { Throttler } from './throttle.js';
+import { type ThrottleLimits, Throttler } from './throttle.js';
 import { createTokenIssuer, type TokenIssuer } from './tokens.js';
 
 export interface CoreOptions {
@@ -15,6 +15,7 @@ export interface CoreOptions {
   replicationDelayMs: number;
   tenantSize: TenantSize;
   throttling: boolean;
+  throttleLimits?: ThrottleLimits;
   consent: boolean;
   ownApp?: { clientId: string; clientSecret: string };
   onWrite: () => void;
@@ -43,6 +44,7 @@ export class EmulatorCore {
     this.latency = new Latency(opts.latency);
     this.throttler = new Throttler({
       enabled: opts.throttling,
+      ...(opts.throttleLimits ? { limits: opts.throttleLimits } : {}),
       timeScale: opts.timeScale,
       tenantSize: () => this.tenant.size,
       now: this.now,

@@ -6,6 +6,7 @@ import { demoTenantSeed } from './seed-demo.js';
 import type { EmulatorSeed, TenantSize } from './seed.js';
 import { createEmulatorServer } from './server.js';
 import { readState, writeState } from './state-file.js';
+import type { ThrottleLimits } from './throttle.js';
 import { createTlsMaterial } from './tls.js';
 
 export { demoPeople, type DemoPerson, demoTenantSeed } from './seed-demo.js';
@@ -19,6 +20,7 @@ export type {
   TenantSize,
 } from './seed.js';
 export { parseSeed, SeedError } from './seed.js';
+export type { ThrottleLimits } from './throttle.js';
 export { certificateThumbprintSha256 } from './tokens.js';
 
 export interface EmulatorOptions {
@@ -40,6 +42,8 @@ export interface EmulatorOptions {
   tenantSize?: TenantSize;
   /** Default true. */
   throttling?: boolean;
+  /** Overrides of the documented budgets (default: by tenantSize; 3,000 writes/150 s; 18,000 writes/300 s). */
+  throttleLimits?: ThrottleLimits;
   /** Own app pre-consented (default true). */
   consent?: boolean;
   /** Receives operational messages (never secrets); default: silent. */
@@ -114,6 +118,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     replicationDelayMs: options.replicationDelayMs ?? 0,
     tenantSize: options.tenantSize ?? 'small',
     throttling: options.throttling ?? true,
+    ...(options.throttleLimits ? { throttleLimits: options.throttleLimits } : {}),
     consent: persisted ? persisted.ownApp.consented : (options.consent ?? true),
     ...(persisted ? { ownApp: persisted.ownApp } : {}),
     onWrite: scheduleSave,

@@ -58,8 +58,16 @@ export type ThrottleVerdict =
   | { ok: true; headers: Record<string, string> }
   | { ok: false; retryAfterSeconds: number; headers: Record<string, string> };
 
+/** Overrides of the documented budgets (e.g. to model a tenant whose budget other apps already use). */
+export interface ThrottleLimits {
+  resourceUnitsPer10s?: number;
+  appWritesPer150s?: number;
+  tenantWritesPer300s?: number;
+}
+
 export interface ThrottleOptions {
   enabled: boolean;
+  limits?: ThrottleLimits;
   timeScale: number;
   tenantSize: () => TenantSize;
   now: () => number;
@@ -89,7 +97,12 @@ export class Throttler {
   /** Charges a request to its buckets, or refuses it (nothing charged) with the wait before a retry can pass. */
   charge(tenantId: string, appId: string, cost: RequestCost): ThrottleVerdict {
     if (!this.opts.enabled) return { ok: true, headers: {} };
-    const ru = this.bucket(`ru/${tenantId}/${appId}`, RU_PER_10S[this.opts.tenantSize()], 10_000);
+    const limits = this.opts.limits ?? {};
+    const ru = this.bucket(
+      `ru/${tenantId}/${appId}`,
+      limits.resourceUnitsPer10s ?? RU_PER_10S[this.opts.tenantSize()],
+      10_000,
+    );
     const checks: { bucket: TokenBucket; cost: number; scope: string; info: string }[] = [
       {
         bucket: ru,
@@ -100,13 +113,13 @@ export class Throttler {
     ];
     if (cost.writes > 0) {
       checks.push({
-        bucket: this.bucket(`w/${tenantId}/${appId}`, APP_WRITES_PER_150S, 150_000),
+        bucket: this.bucket(`w/${tenantId}/${appId}`, limits.appWritesPer150s ?? APP_WRITES_PER_150S, 150_000),
         cost: cost.writes,
         scope: `Tenant_Application/Write/${appId}/${tenantId}`,
         info: 'WriteLimitExceeded',
       });
       checks.push({
-        bucket: this.bucket(`wt/${tenantId}`, TENANT_WRITES_PER_300S, 300_000),
+        bucket: this.bucket(`wt/${tenantId}`, limits.tenantWritesPer300s ?? TENANT_WRITES_PER_300S, 300_000),
         cost: cost.writes,
         scope: `Tenant/Write/${appId}/${tenantId}`,
         info: 'WriteLimitExceeded',
