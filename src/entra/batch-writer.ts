@@ -16,8 +16,10 @@ export interface GraphBatchWriterOptions {
   readonly batchSize?: number;
   /** $batch requests in flight at once. Default 4. */
   readonly concurrency?: number;
-  /** Attempts per op, first one included. Default 6. */
+  /** Sends per op that may end in a transient failure (5xx, reset, timeout), first one included. Default 6. */
   readonly maxAttempts?: number;
+  /** Throttled (429) answers tolerated per op, each waited out per Retry-After. Default 12. */
+  readonly maxThrottledRetries?: number;
   /** Timeout of one $batch request. Default 60 s. */
   readonly requestTimeoutMs?: number;
   /** Backoff for transient failures. Default 250 ms doubling up to 15 s (with jitter). */
@@ -26,7 +28,10 @@ export interface GraphBatchWriterOptions {
 
 interface Pending {
   readonly op: WriteOp;
+  /** Sends so far. */
   attempts: number;
+  transientFailures: number;
+  throttledFailures: number;
   notBefore: number;
   /** Some attempt may have been applied (sent, no trustworthy answer). */
   maybeApplied: boolean;
@@ -71,6 +76,7 @@ export class GraphBatchWriter implements EntraWriter {
   private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
+  private readonly maxThrottledRetries: number;
   private readonly requestTimeoutMs: number;
   private readonly backoff: { baseMs: number; maxMs: number };
   private readonly pacer: ThrottlePacer;
@@ -83,6 +89,7 @@ export class GraphBatchWriter implements EntraWriter {
     this.batchSize = options.batchSize ?? 20;
     this.concurrency = options.concurrency ?? 4;
     this.maxAttempts = options.maxAttempts ?? 6;
+    this.maxThrottledRetries = options.maxThrottledRetries ?? 12;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.pacer = options.graph.pacer ?? new ThrottlePacer({ clock: options.clock });
@@ -93,6 +100,8 @@ export class GraphBatchWriter implements EntraWriter {
       bad.push(`concurrency: must be at least 1 (got ${this.concurrency})`);
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1)
       bad.push(`maxAttempts: must be at least 1 (got ${this.maxAttempts})`);
+    if (!Number.isInteger(this.maxThrottledRetries) || this.maxThrottledRetries < 0)
+      bad.push(`maxThrottledRetries: must be 0 or more (got ${this.maxThrottledRetries})`);
     if (bad.length > 0) throw new Error(`GraphBatchWriter options: ${bad.join('; ')}`);
   }
 
@@ -116,6 +125,7 @@ export class GraphBatchWriter implements EntraWriter {
       batchSize: this.batchSize,
       concurrency: this.concurrency,
       maxAttempts: this.maxAttempts,
+      maxThrottledRetries: this.maxThrottledRetries,
       requestTimeoutMs: this.requestTimeoutMs,
       backoff: this.backoff,
       pacer: this.pacer,
@@ -138,7 +148,14 @@ class WriteRun {
 
   constructor(writer: GraphBatchWriter, ops: readonly WriteOp[], options: WriteOptions) {
     this.s = writer.settings();
-    this.queue = ops.map((op) => ({ op, attempts: 0, notBefore: 0, maybeApplied: false }));
+    this.queue = ops.map((op) => ({
+      op,
+      attempts: 0,
+      transientFailures: 0,
+      throttledFailures: 0,
+      notBefore: 0,
+      maybeApplied: false,
+    }));
     this.onResult = options.onResult;
     this.signal = options.signal;
   }
@@ -340,7 +357,13 @@ class WriteRun {
       await final(failure, true);
       return;
     }
-    if (item.attempts >= this.s.maxAttempts || this.stopped !== null) {
+    if (failure.kind === 'throttled') item.throttledFailures++;
+    else item.transientFailures++;
+    const exhausted =
+      failure.kind === 'throttled'
+        ? item.throttledFailures > this.s.maxThrottledRetries
+        : item.transientFailures >= this.s.maxAttempts;
+    if (exhausted || this.stopped !== null) {
       await final(
         { ...failure, message: `${failure.message} (gave up after ${item.attempts} attempts)` },
         item.maybeApplied,
@@ -350,7 +373,7 @@ class WriteRun {
     const delay =
       failure.retryAfterMs !== null
         ? retryAfterDelay(failure.retryAfterMs, this.s.random)
-        : backoffDelay(item.attempts, { ...this.s.backoff, random: this.s.random });
+        : backoffDelay(Math.max(1, item.transientFailures), { ...this.s.backoff, random: this.s.random });
     item.notBefore = this.s.clock.now() + delay;
     this.queue.push(item);
     this.notify();

@@ -39,7 +39,10 @@ export interface EntraConnectorOptions {
   readonly clock?: Clock;
   readonly random?: RandomSource;
   readonly writer?: Partial<
-    Pick<GraphBatchWriterOptions, 'batchSize' | 'concurrency' | 'maxAttempts' | 'requestTimeoutMs' | 'backoff'>
+    Pick<
+      GraphBatchWriterOptions,
+      'batchSize' | 'concurrency' | 'maxAttempts' | 'maxThrottledRetries' | 'requestTimeoutMs' | 'backoff'
+    >
   >;
   /** Per-request timeout of reads. Default 60 s. */
   readonly readTimeoutMs?: number;

@@ -244,6 +244,20 @@ describe('GraphBatchWriter', () => {
     await c.close();
   });
 
+  it('bounds throttled retries separately and reports the last 429 as final', async () => {
+    const c = connector({ writer: { maxThrottledRetries: 2 } });
+    const attempts = serveBatches(() => ({
+      status: 429,
+      headers: { 'Retry-After': '0' },
+      body: { error: { code: 'TooManyRequests', message: 'x' } },
+    }));
+    const results = await run(c, createOps(1));
+    expect(attempts.get('POST /users u0@contoso.com')).toBe(3);
+    expect(results.get('c0')).toHaveLength(1);
+    expect(results.get('c0')![0]).toMatchObject({ ok: false, kind: 'throttled', status: 429, outcomeUnknown: false });
+    await c.close();
+  });
+
   it('stops the run on 403 and reports every op not yet sent as not attempted', async () => {
     const c = connector({ writer: { concurrency: 1, batchSize: 5 } });
     serveBatches(() => ({
@@ -288,7 +302,9 @@ describe('GraphBatchWriter', () => {
     const sorted = [...starts].sort((a, b) => a - b);
     expect(sorted[3]! - sorted[0]!).toBeLessThan(250);
     const later = sorted.slice(4);
-    for (let i = 1; i < later.length; i++) expect(later[i]! - later[i - 1]!).toBeGreaterThanOrEqual(280);
+    // Arrival times jitter on a busy machine: each gap is clearly paced, and together they add up to the schedule.
+    for (let i = 1; i < later.length; i++) expect(later[i]! - later[i - 1]!).toBeGreaterThanOrEqual(150);
+    expect(later.at(-1)! - later[0]!).toBeGreaterThanOrEqual(5 * 300 * 0.9);
     await c.close();
   });
 

@@ -223,6 +223,17 @@ describe('reader', () => {
 });
 
 describe('writer under injected faults', () => {
+  it('reads a whole domain under 20% faults on reads (429, 5xx, resets)', async () => {
+    const c = connector({ clientSecret: emu.clientSecret });
+    await control('/_emulator/faults', { seed: 11, rates: { throttle: 0.07, serverError: 0.07, reset: 0.06 } });
+    try {
+      const users = await c.reader.listUsers(DOMAIN);
+      expect(users).toHaveLength(USERS + 1);
+    } finally {
+      await control('/_emulator/faults', { seed: 1, rates: {} });
+    }
+  }, 20_000);
+
   it('gives exactly one final result per op under 20% faults (429, 503, reset, commit-then-fail) and converges', async () => {
     const c = connector(
       { clientSecret: emu.clientSecret },
