@@ -104,7 +104,7 @@ function thumbprintHeader(hex: string): string {
 }
 
 /** A verification key for the assertion's algorithm from a certificate or SPKI public key PEM. */
-async function keyFromPem(pem: string, alg: string): Promise<CryptoKey> {
+async function keyFromPem(pem: string, alg: string): ReturnType<typeof importSPKI> {
   if (pem.includes('BEGIN CERTIFICATE')) return importX509(pem, alg);
   if (pem.includes('BEGIN PUBLIC KEY')) return importSPKI(pem, alg);
   const spki = createPublicKey(pem).export({ type: 'spki', format: 'pem' }).toString();
