@@ -20,6 +20,8 @@ export interface DemoDirectoryOptions {
   readonly renames?: number;
   readonly moves?: number;
   readonly leavers?: number;
+  /** UPNs never changed or removed (default: the first person, the demo tenant's administrator). */
+  readonly keep?: readonly string[];
 }
 
 const NEW_HIRES = [
@@ -34,10 +36,15 @@ const NEW_HIRES = [
 ];
 const MARRIED_NAMES = ['加藤', '吉田', '山田', '松本', '井上', '木村'];
 const PROMOTIONS: Record<string, string> = {
+  担当: '主任',
+  主任: '課長',
+  課長: '部長',
+  部長: '本部長',
+  Engineer: 'Senior Engineer',
+  Manager: 'Senior Manager',
   アソシエイト: 'シニアアソシエイト',
   エンジニア: 'シニアエンジニア',
   アナリスト: 'シニアアナリスト',
-  マネージャー: 'シニアマネージャー',
 };
 
 const rank = (upn: string) => createHash('sha256').update(`demo-directory/${upn.toLowerCase()}`).digest('hex');
@@ -75,6 +82,7 @@ function nextEmployeeIds(people: readonly DemoPerson[], count: number): (string 
 /**
  * The demo source: every person, then (deterministically, by a hash of the UPN) ~3 leavers removed, ~4 renamed
  * (surname after marriage, or a display-name change), ~5 moved department or promoted, and ~6 new hires added.
+ * New hires get Immutable IDs derived from their employee ids, numbered after the highest existing one.
  */
 export function demoDirectory(people: readonly DemoPerson[], options: DemoDirectoryOptions = {}): SourceUser[] {
   if (people.length === 0) return [];
@@ -84,7 +92,10 @@ export function demoDirectory(people: readonly DemoPerson[], options: DemoDirect
   const moves = options.moves ?? 5;
   const hires = Math.min(options.newHires ?? 6, NEW_HIRES.length);
 
-  const ordered = [...people].sort((a, b) => (rank(a.upn) < rank(b.upn) ? -1 : 1));
+  const keep = new Set((options.keep ?? [people[0]!.upn]).map((u) => u.toLowerCase()));
+  const ordered = people
+    .filter((p) => !keep.has(p.upn.toLowerCase()))
+    .sort((a, b) => (rank(a.upn) < rank(b.upn) ? -1 : 1));
   const leaving = new Set(ordered.slice(0, leavers).map((p) => p.upn));
   const renaming = ordered.slice(leavers, leavers + renames).map((p) => p.upn);
   const moving = ordered.slice(leavers + renames, leavers + renames + moves).map((p) => p.upn);
@@ -116,7 +127,7 @@ export function demoDirectory(people: readonly DemoPerson[], options: DemoDirect
       users[i] = { ...u, department: next };
     } else {
       const title = u.jobTitle ?? '';
-      users[i] = { ...u, jobTitle: PROMOTIONS[title] ?? (title ? `シニア${title}` : 'マネージャー') };
+      users[i] = { ...u, jobTitle: PROMOTIONS[title] ?? (title ? `Senior ${title}` : 'Manager') };
     }
   });
 
