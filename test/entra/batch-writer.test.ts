@@ -16,6 +16,7 @@ type ItemAnswer = { status: number; headers?: Record<string, string>; body?: unk
 type Script = (item: BatchItem, attempt: number) => ItemAnswer;
 
 let server: FakeHttps;
+let lastHandler: (req: RecordedRequest, res: ServerResponse) => void = () => {};
 const logs = captureLogs();
 
 beforeAll(async () => {
@@ -51,7 +52,7 @@ function serveBatches(
 ) {
   const attempts = new Map<string, number>();
   let batchNo = 0;
-  server.setGraph((req: RecordedRequest, res: ServerResponse) => {
+  lastHandler = (req: RecordedRequest, res: ServerResponse) => {
     expect(req.headers.authorization).toBe(`Bearer ${FAKE_TOKEN}`);
     if (req.path !== '/v1.0/$batch') return json(res, 404, { error: { code: 'NotFound', message: req.path } });
     const items = (JSON.parse(req.body) as { requests: BatchItem[] }).requests;
@@ -70,7 +71,8 @@ function serveBatches(
       return { id: item.id, status: a.status, headers: a.headers ?? {}, body: a.body ?? null };
     });
     json(res, 200, { responses: responses.reverse() }, outerHeaders);
-  });
+  };
+  server.setGraph(lastHandler);
   return attempts;
 }
 
@@ -255,6 +257,54 @@ describe('GraphBatchWriter', () => {
     expect(attempts.get('POST /users u0@contoso.com')).toBe(3);
     expect(results.get('c0')).toHaveLength(1);
     expect(results.get('c0')![0]).toMatchObject({ ok: false, kind: 'throttled', status: 429, outcomeUnknown: false });
+    await c.close();
+  });
+
+  it('times out a hung $batch: creates become outcomeUnknown, updates are resent', async () => {
+    const c = connector({ writer: { requestTimeoutMs: 500, backoff: { baseMs: 10, maxMs: 50 } } });
+    const hung: ServerResponse[] = [];
+    serveBatches((item) => (item.method === 'PATCH' ? { status: 204 } : { status: 201, body: { id: 'n' } }));
+    const inner = lastHandler;
+    server.setGraph((req, res) => {
+      if (hung.length === 0) {
+        hung.push(res); // never answered
+        return;
+      }
+      return inner(req, res);
+    });
+    const started = Date.now();
+    const results = await run(c, [...createOps(1), { opId: 'u', kind: 'update', userId: 'q', body: { surname: 's' } }]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(results.get('c0')![0]).toMatchObject({
+      ok: false,
+      kind: 'transient',
+      code: 'TimeoutError',
+      outcomeUnknown: true,
+    });
+    expect(results.get('u')).toEqual([{ opId: 'u', ok: true, status: 204, userId: 'q' }]);
+    for (const r of hung) r.destroy();
+    await c.close();
+  });
+
+  it('stops sending when the caller aborts, and still reports every op once', async () => {
+    const c = connector({ writer: { concurrency: 1, batchSize: 2 } });
+    const ac = new AbortController();
+    let batches = 0;
+    serveBatches(
+      () => ({ status: 204 }),
+      () => {
+        batches++;
+        if (batches === 2) ac.abort();
+        return null;
+      },
+    );
+    const ops: WriteOp[] = Array.from({ length: 10 }, (_, i) => ({ opId: `d${i}`, kind: 'delete', userId: `x${i}` }));
+    const results: WriteResult[] = [];
+    await c.writer.execute(ops, { onResult: (r) => void results.push(r), signal: ac.signal });
+    expect(results).toHaveLength(10);
+    expect(new Set(results.map((r) => r.opId)).size).toBe(10);
+    expect(results.filter((r) => r.ok)).toHaveLength(4);
+    expect(results.filter((r) => !r.ok && r.code === 'RunStopped')).toHaveLength(6);
     await c.close();
   });
 
