@@ -5,61 +5,73 @@ export type TextSink = (text: string) => void;
 
 const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Writes `value` as canonical JSON to `sink`; the concatenated pieces equal `canonicalJson(value)`. */
-export function writeCanonicalJson(value: unknown, sink: TextSink): void {
-  if (value === null) {
-    sink('null');
-    return;
-  }
+function scalar(value: unknown): string | undefined {
+  if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      sink(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
     case 'boolean':
-      sink(value ? 'true' : 'false');
-      return;
+      return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot encode the number ${value}`);
-      sink(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
     case 'object':
-      break;
+      if (value instanceof Set || value instanceof Map)
+        throw new TypeError('canonical JSON cannot encode a Set or Map');
+      return undefined;
     default:
       throw new TypeError(`canonical JSON cannot encode a value of type ${typeof value}`);
+  }
+}
+
+const definedKeys = (record: Record<string, unknown>): string[] =>
+  Object.keys(record)
+    .filter((k) => record[k] !== undefined)
+    .sort(compareKeys);
+
+/** Canonical JSON of `value` as one string (use writeCanonicalJson for very large values). */
+export function canonicalJson(value: unknown): string {
+  const s = scalar(value);
+  if (s !== undefined) return s;
+  if (Array.isArray(value)) {
+    // Like JSON.stringify: an undefined array item is written as null.
+    return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(',')}]`;
+  }
+  const record = value as Record<string, unknown>;
+  return `{${definedKeys(record)
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`)
+    .join(',')}}`;
+}
+
+/**
+ * Writes `value` as canonical JSON to `sink`; the concatenated pieces equal `canonicalJson(value)`.
+ * Objects are walked member by member and arrays item by item, so a plan with a million changes is written as a
+ * million small pieces, never as one string.
+ */
+export function writeCanonicalJson(value: unknown, sink: TextSink): void {
+  const s = scalar(value);
+  if (s !== undefined) {
+    sink(s);
+    return;
   }
   if (Array.isArray(value)) {
     sink('[');
     for (let i = 0; i < value.length; i++) {
-      if (i > 0) sink(',');
       const item = value[i];
-      // Like JSON.stringify: an undefined array item is written as null.
-      writeCanonicalJson(item === undefined ? null : item, sink);
+      sink((i > 0 ? ',' : '') + canonicalJson(item === undefined ? null : item));
     }
     sink(']');
     return;
   }
-  if (value instanceof Set || value instanceof Map) throw new TypeError('canonical JSON cannot encode a Set or Map');
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record)
-    .filter((k) => record[k] !== undefined)
-    .sort(compareKeys);
   sink('{');
   let first = true;
-  for (const key of keys) {
-    if (!first) sink(',');
+  for (const key of definedKeys(record)) {
+    sink(`${first ? '' : ','}${JSON.stringify(key)}:`);
     first = false;
-    sink(JSON.stringify(key));
-    sink(':');
     writeCanonicalJson(record[key], sink);
   }
   sink('}');
-}
-
-/** Canonical JSON of `value` as one string (use writeCanonicalJson for very large values). */
-export function canonicalJson(value: unknown): string {
-  const parts: string[] = [];
-  writeCanonicalJson(value, (t) => parts.push(t));
-  return parts.join('');
 }
 
 /** A sink that collects small pieces and hands them on in blocks of about `blockSize` characters. */

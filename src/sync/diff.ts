@@ -1,17 +1,18 @@
 // Compares a domain's source users with its Entra users and returns one change per in-scope user (pure, O(n)).
-import { managedAttributes, toDesired, validateSourceUser } from './mapping.js';
-import type {
-  AttributeChange,
-  AttributeValue,
-  Change,
-  DeletedEntraUser,
-  DesiredAttributes,
-  DomainSettings,
-  DomainSnapshot,
-  EntraUser,
-  SkipReason,
-  SourceUser,
-  SyncedAttribute,
+import { isManaged, managedAttributes, toDesired, validateSourceUser } from './mapping.js';
+import {
+  type AttributeChange,
+  type AttributeValue,
+  type Change,
+  type DeletedEntraUser,
+  type DesiredAttributes,
+  type DomainSettings,
+  type DomainSnapshot,
+  type EntraUser,
+  type SkipReason,
+  type SourceUser,
+  SYNCED_ATTRIBUTES,
+  type SyncedAttribute,
 } from './model.js';
 
 /*
@@ -29,7 +30,9 @@ import type {
  *   UPN a source user wants but has another Immutable ID: never deleted to make room), else Delete
  *   (settings.onDelete; with 'disable' an already disabled user is NoChange).
  * - An unmatched source user whose Immutable ID belongs to a soft-deleted user: Add with restoreId (restore,
- *   then update `changes`; attributes the deleted object does not carry count as changed).
+ *   then update `changes`; attributes the deleted object does not carry count as changed). The restored user
+ *   comes back under its old UPN, so that UPN must be free: not wanted by another source user, not brought back
+ *   by another restore, not held by a live user that keeps it (otherwise Skip conflict).
  */
 
 export type DiffSettings = Pick<DomainSettings, 'protectedAccounts' | 'onDelete'>;
@@ -68,7 +71,8 @@ type Row =
 /** Attribute-level differences between the Entra user and the source's managed values. */
 export function attributeChanges(entra: EntraUser, source: SourceUser, desired: DesiredAttributes): AttributeChange[] {
   const out: AttributeChange[] = [];
-  for (const attribute of managedAttributes(source)) {
+  for (const attribute of SYNCED_ATTRIBUTES) {
+    if (!isManaged(source, attribute)) continue;
     const before = blankToNull(entra[attribute]);
     const after = desired[attribute];
     if (before !== after) out.push({ attribute, before, after });
@@ -146,6 +150,8 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   const entraConflict = new Map<string, string>();
   const rows: Row[] = [];
   const renameRowByEntraId = new Map<string, Extract<Row, { kind: 'update' }>>();
+  /** Old UPNs that restores bring back (two restores may not bring back the same one). */
+  const restoreUpnCount = new Map<string, number>();
 
   for (const s of snapshot.source) {
     const upnKey = lower(s.userPrincipalName);
@@ -165,11 +171,6 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       skip(null, 'conflict', note);
       continue;
     }
-    if (protectedKeys.has(upnKey)) {
-      const holder = idList?.length === 1 ? idList[0]! : (entraByUpn.get(upnKey) ?? null);
-      skip(holder && !claimed.has(holder.id) ? holder : null, 'protected', 'protected account');
-      continue;
-    }
     if (idList && idList.length > 1) {
       const note = `conflict: Immutable ID ${s.immutableId} is held by ${idList.length} Entra users`;
       for (const e of idList) entraConflict.set(e.id, note);
@@ -185,6 +186,10 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         adopt = true;
       }
     }
+    if (protectedKeys.has(upnKey)) {
+      skip(match, 'protected', 'protected account');
+      continue;
+    }
     const hold = match ? untouchable(match) : null;
     if (match && hold) {
       skip(match, hold.reason, hold.note);
@@ -192,6 +197,9 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     }
     const errors = validateSourceUser(s, domain);
     if (errors.length > 0) {
+      const holder = entraByUpn.get(upnKey);
+      if (holder && holder !== match)
+        entraConflict.set(holder.id, `conflict: holds the UPN of invalid source user ${s.userPrincipalName}`);
       skip(match, 'invalid', `invalid: ${errors.join('; ')}`);
       continue;
     }
@@ -215,7 +223,20 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     }
     const restore = deletedById.get(s.immutableId) ?? null;
     const needs = [upnKey];
-    if (restore && lower(restore.userPrincipalName) !== upnKey) needs.push(lower(restore.userPrincipalName));
+    if (restore && lower(restore.userPrincipalName) !== upnKey) {
+      const restoredUpn = lower(restore.userPrincipalName);
+      // The restored user comes back under its old UPN: no other source user may want that UPN.
+      if (sourceUpnCount.has(restoredUpn)) {
+        skip(
+          null,
+          'conflict',
+          `conflict: soft-deleted user ${restore.id} with this Immutable ID comes back as ${restore.userPrincipalName}, which another source user needs; restore or purge it by hand`,
+        );
+        continue;
+      }
+      restoreUpnCount.set(restoredUpn, (restoreUpnCount.get(restoredUpn) ?? 0) + 1);
+      needs.push(restoredUpn);
+    }
     rows.push({
       kind: 'add',
       s,
@@ -325,6 +346,18 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
           adopt: row.adopt,
         });
       }
+      continue;
+    }
+    if (row.restore && row.needs.length > 1 && (restoreUpnCount.get(row.needs[1]!) ?? 0) > 1) {
+      changes.push({
+        action: 'Skip',
+        entraId: null,
+        upn: s.userPrincipalName,
+        immutableId: s.immutableId,
+        displayName: s.displayName,
+        reason: 'conflict',
+        note: `conflict: soft-deleted user ${row.restore.id} comes back as ${row.restore.userPrincipalName}, like another user restored in this run; restore one by hand`,
+      });
       continue;
     }
     let blocked: { upn: string; holder: EntraUser } | null = null;

@@ -1,66 +1,68 @@
 // Order-independent sha256 fingerprints of exactly the snapshot fields the diff reads (binds a plan to its inputs).
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.js';
 import type { DeletedEntraUser, EntraUser, SourceUser } from './model.js';
 
 /*
- * Each record is encoded as canonical JSON (undefined fields dropped, so "not managed" and null differ),
- * hashed on its own; the sorted per-record digests are hashed again with a tag and the count.
- * Input order never matters; any change to a field the diff uses changes the fingerprint.
+ * Each record is encoded as a JSON array of its fields in a fixed order (undefined written as 0, which no field
+ * can hold, so "not managed" and null differ); the records are sorted by their key (ties by encoding) and
+ * hashed in that order with a tag and the count. Input order never matters; any change to a field the diff
+ * uses changes the fingerprint. One hash is fed in blocks, so a million users never build one giant string.
  */
-function combine(tag: string, digests: string[]): string {
-  digests.sort();
+type Field = string | boolean | null | undefined;
+const encode = (values: readonly Field[]): string => JSON.stringify(values.map((v) => (v === undefined ? 0 : v)));
+
+function hashSorted<T>(tag: string, items: readonly T[], key: (item: T) => string, enc: (item: T) => string): string {
+  const keyed = items.map((item) => ({ item, k: key(item), e: '' }));
+  keyed.sort((a, b) => {
+    if (a.k !== b.k) return a.k < b.k ? -1 : 1;
+    if (a.e === '') a.e = enc(a.item);
+    if (b.e === '') b.e = enc(b.item);
+    return a.e < b.e ? -1 : a.e > b.e ? 1 : 0;
+  });
   const h = createHash('sha256');
-  h.update(`${tag}\n${digests.length}\n`);
-  for (const d of digests) h.update(d);
+  let buffer = `${tag}\n${items.length}\n`;
+  for (const k of keyed) {
+    buffer += (k.e === '' ? enc(k.item) : k.e) + '\n';
+    if (buffer.length >= 64 * 1024) {
+      h.update(buffer, 'utf8');
+      buffer = '';
+    }
+  }
+  h.update(buffer, 'utf8');
   return h.digest('hex');
 }
 
-const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-const SOURCE_FIELDS = [
-  'userPrincipalName',
-  'immutableId',
-  'displayName',
-  'givenName',
-  'surname',
-  'mail',
-  'jobTitle',
-  'department',
-  'employeeId',
-  'mobilePhone',
-  'accountEnabled',
-] as const;
-
-/** Fingerprint of the source users (every field mapping/diff reads, `username` excluded: it is not synced). */
+/** Fingerprint of the source users (every field mapping/diff reads; `username` is not synced). */
 export function sourceFingerprint(users: readonly SourceUser[]): string {
-  const digests: string[] = new Array(users.length);
-  for (let i = 0; i < users.length; i++) {
-    const u = users[i]!;
-    const rec: Record<string, unknown> = {};
-    for (const f of SOURCE_FIELDS) rec[f] = u[f];
-    digests[i] = digest(canonicalJson(rec));
-  }
-  return combine('source-v1', digests);
+  return hashSorted(
+    'source-v1',
+    users,
+    (u) => `${u.immutableId}\u0000${u.userPrincipalName}`,
+    (u) =>
+      encode([
+        u.userPrincipalName,
+        u.immutableId,
+        u.displayName,
+        u.givenName,
+        u.surname,
+        u.mail,
+        u.jobTitle,
+        u.department,
+        u.employeeId,
+        u.mobilePhone,
+        u.accountEnabled,
+      ]),
+  );
 }
 
-const ENTRA_FIELDS = [
-  'id',
-  'userPrincipalName',
-  'displayName',
-  'givenName',
-  'surname',
-  'mailNickname',
-  'onPremisesImmutableId',
-  'onPremisesSyncEnabled',
-  'userType',
-  'accountEnabled',
-  'mail',
-  'jobTitle',
-  'department',
-  'employeeId',
-  'mobilePhone',
-] as const;
+type EntraRecord = { live: EntraUser; admin: boolean } | { deleted: DeletedEntraUser };
+
+const deletedExtras = (d: DeletedEntraUser): string => {
+  const extra = Object.keys(d)
+    .filter((k) => !['id', 'userPrincipalName', 'onPremisesImmutableId', 'deletedDateTime'].includes(k))
+    .sort();
+  return extra.length === 0 ? '' : JSON.stringify(extra.map((k) => [k, (d as unknown as Record<string, unknown>)[k]]));
+};
 
 /** Fingerprint of the Entra side: live users (with whether each holds an admin role) and soft-deleted users. */
 export function entraFingerprint(
@@ -68,12 +70,45 @@ export function entraFingerprint(
   deleted: readonly DeletedEntraUser[],
   adminIds: ReadonlySet<string>,
 ): string {
-  const digests: string[] = [];
-  for (const u of users) {
-    const rec: Record<string, unknown> = { kind: 'live', admin: adminIds.has(u.id) };
-    for (const f of ENTRA_FIELDS) rec[f] = u[f] ?? null;
-    digests.push(digest(canonicalJson(rec)));
-  }
-  for (const d of deleted) digests.push(digest(canonicalJson({ ...d, kind: 'deleted' })));
-  return combine('entra-v1', digests);
+  const records: EntraRecord[] = [];
+  for (const u of users) records.push({ live: u, admin: adminIds.has(u.id) });
+  for (const d of deleted) records.push({ deleted: d });
+  return hashSorted(
+    'entra-v1',
+    records,
+    (r) => ('live' in r ? `L${r.live.id}` : `D${r.deleted.id}`),
+    (r) => {
+      if ('deleted' in r) {
+        const d = r.deleted;
+        return encode([
+          'deleted',
+          d.id,
+          d.userPrincipalName,
+          d.onPremisesImmutableId,
+          d.deletedDateTime,
+          deletedExtras(d),
+        ]);
+      }
+      const u = r.live;
+      return encode([
+        'live',
+        r.admin,
+        u.id,
+        u.userPrincipalName,
+        u.displayName,
+        u.givenName,
+        u.surname,
+        u.mailNickname,
+        u.onPremisesImmutableId,
+        u.onPremisesSyncEnabled,
+        u.userType,
+        u.accountEnabled,
+        u.mail,
+        u.jobTitle,
+        u.department,
+        u.employeeId,
+        u.mobilePhone,
+      ]);
+    },
+  );
 }

@@ -52,6 +52,8 @@ const OPTIONAL_STRINGS = [
 export function mailNicknameFor(upn: string): string {
   const at = upn.lastIndexOf('@');
   const local = at >= 0 ? upn.slice(0, at) : upn;
+  if (UPN_LOCAL.test(local) && !local.startsWith('.') && !local.endsWith('.') && !local.includes('..'))
+    return local.length > LIMITS.mailNickname ? local.slice(0, LIMITS.mailNickname) : local;
   let nick = local.replace(NICKNAME_BAD, '_').replace(/^\.+|\.+$/g, '');
   nick = nick.replace(/\.{2,}/g, '.');
   return nick.slice(0, LIMITS.mailNickname);
@@ -62,11 +64,14 @@ const normaliseOptional = (v: string | null | undefined): string | null | undefi
 
 /** The attributes of `source` that the sync manages (undefined optional fields are left alone in Entra). */
 export function managedAttributes(source: SourceUser): SyncedAttribute[] {
-  return SYNCED_ATTRIBUTES.filter(
-    (a) =>
-      !(OPTIONAL_STRINGS as readonly string[]).includes(a) ||
-      source[a as (typeof OPTIONAL_STRINGS)[number]] !== undefined,
-  );
+  return SYNCED_ATTRIBUTES.filter((a) => isManaged(source, a));
+}
+
+const OPTIONAL_SET: ReadonlySet<string> = new Set(OPTIONAL_STRINGS);
+
+/** Whether the sync manages `attribute` for `source` (required ones always; optional ones unless undefined). */
+export function isManaged(source: SourceUser, attribute: SyncedAttribute): boolean {
+  return !OPTIONAL_SET.has(attribute) || source[attribute as (typeof OPTIONAL_STRINGS)[number]] !== undefined;
 }
 
 /**
@@ -92,13 +97,14 @@ export function toDesired(source: SourceUser, _domain?: string): DesiredAttribut
 }
 
 /** True when `upn` is alias@domain with Graph's alias characters (domain not checked against a tenant). */
-export function isValidUpnSyntax(upn: string): boolean {
+export function isValidUpnSyntax(upn: string, knownDomain?: string): boolean {
   const at = upn.indexOf('@');
   if (at <= 0 || at !== upn.lastIndexOf('@')) return false;
   const local = upn.slice(0, at);
   const domain = upn.slice(at + 1);
   if (local.length > LIMITS.upnLocal || upn.length > LIMITS.upn) return false;
   if (!UPN_LOCAL.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return false;
+  if (knownDomain !== undefined && domain.toLowerCase() === knownDomain.toLowerCase()) return true;
   return DOMAIN_LABELS.test(domain);
 }
 
@@ -108,7 +114,7 @@ export function validateSourceUser(source: SourceUser, domain: string): string[]
   const upn = source.userPrincipalName;
   if (typeof upn !== 'string' || upn.trim() === '') {
     errors.push('userPrincipalName is required');
-  } else if (!isValidUpnSyntax(upn)) {
+  } else if (!isValidUpnSyntax(upn, domain)) {
     errors.push(
       `userPrincipalName "${upn}" is not a valid UPN (alias@domain, alias ≤ ${LIMITS.upnLocal} of A–Z a–z 0–9 ' . - _ ! # ^ ~, ≤ ${LIMITS.upn} in all)`,
     );

@@ -1,0 +1,265 @@
+// Test helpers for the sync core: builders, fast-check generators of snapshots, and an in-memory Entra that applies write ops.
+import fc from 'fast-check';
+import type { DeletedEntraUser, DomainSettings, DomainSnapshot, EntraUser, SourceUser } from '../../src/sync/model.js';
+import type { WriteOp } from '../../src/sync/ports.js';
+
+export const DOMAIN = 'contoso.co.jp';
+
+export function entraUser(partial: Partial<EntraUser> & { id: string; userPrincipalName: string }): EntraUser {
+  return {
+    displayName: null,
+    givenName: null,
+    surname: null,
+    mailNickname: null,
+    onPremisesImmutableId: null,
+    onPremisesSyncEnabled: null,
+    userType: 'Member',
+    accountEnabled: true,
+    mail: null,
+    jobTitle: null,
+    department: null,
+    employeeId: null,
+    mobilePhone: null,
+    ...partial,
+  };
+}
+
+export function snapshot(partial: Partial<DomainSnapshot>): DomainSnapshot {
+  return {
+    domain: DOMAIN,
+    authenticationType: 'Managed',
+    source: [],
+    entra: [],
+    deleted: [],
+    adminIds: new Set(),
+    previousSourceCount: null,
+    ...partial,
+  };
+}
+
+export function settings(partial: Partial<DomainSettings> = {}): DomainSettings {
+  return {
+    domain: DOMAIN,
+    synced: true,
+    maxDeletionPercent: 10,
+    maxDeletionCount: null,
+    protectedAccounts: [],
+    periodic: false,
+    onDelete: 'delete',
+    pausedUntil: null,
+    allowSourceShrink: false,
+    notify: 'changes-only',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    updatedBy: null,
+    ...partial,
+  };
+}
+
+// ---- generators: small pools so that collisions (same UPN, same Immutable ID) are frequent ----
+
+const LOCALS = ['a', 'b', 'c', 'd', 'e', 'A', 'B', 'taro.yamada', 'info'];
+const IDS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6'];
+const NAMES = ['Alice', 'Bob', '山田 太郎', '=HYPERLINK("x")', 'Zoë'];
+const optText = (values: string[]) =>
+  fc.oneof(fc.constant(undefined), fc.constant(null), fc.constantFrom(...values)) as fc.Arbitrary<
+    string | null | undefined
+  >;
+
+const upnArb = fc
+  .tuple(fc.constantFrom(...LOCALS), fc.constantFrom(DOMAIN, DOMAIN, DOMAIN, DOMAIN.toUpperCase(), 'other.example'))
+  .map(([l, d]) => `${l}@${d}`);
+
+export const sourceUserArb: fc.Arbitrary<SourceUser> = fc.record(
+  {
+    userPrincipalName: fc.oneof({ weight: 12, arbitrary: upnArb }, { weight: 1, arbitrary: fc.constant('bad upn') }),
+    immutableId: fc.oneof(
+      { weight: 12, arbitrary: fc.constantFrom(...IDS) },
+      { weight: 1, arbitrary: fc.constant('x_y') },
+    ),
+    displayName: fc.oneof(
+      { weight: 12, arbitrary: fc.constantFrom(...NAMES) },
+      { weight: 1, arbitrary: fc.constant('') },
+    ),
+    givenName: optText(['Taro', '太郎']),
+    surname: optText(['Yamada', '山田']),
+    jobTitle: optText(['Engineer', '+Boss']),
+    department: optText(['Sales']),
+    accountEnabled: fc.option(fc.boolean(), { nil: undefined }),
+  },
+  { requiredKeys: ['userPrincipalName', 'immutableId', 'displayName'] },
+);
+
+const entraFieldsArb = fc.record({
+  local: fc.constantFrom(...LOCALS),
+  upperDomain: fc.boolean(),
+  displayName: fc.option(fc.constantFrom(...NAMES), { nil: null }),
+  givenName: fc.option(fc.constantFrom('Taro', '太郎'), { nil: null }),
+  surname: fc.option(fc.constantFrom('Yamada', '山田'), { nil: null }),
+  mailNickname: fc.option(fc.constantFrom('a', 'b', 'x'), { nil: null }),
+  onPremisesImmutableId: fc.option(fc.constantFrom(...IDS), { nil: null }),
+  onPremisesSyncEnabled: fc.oneof(
+    { weight: 8, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.constant(true) },
+  ),
+  userType: fc.oneof({ weight: 8, arbitrary: fc.constant('Member') }, { weight: 1, arbitrary: fc.constant('Guest') }),
+  accountEnabled: fc.option(fc.boolean(), { nil: null }),
+  jobTitle: fc.option(fc.constantFrom('Engineer'), { nil: null }),
+  department: fc.option(fc.constantFrom('Sales'), { nil: null }),
+});
+
+/** Entra users with unique ids and unique UPNs (case-insensitive), as Entra guarantees. */
+export const entraUsersArb: fc.Arbitrary<EntraUser[]> = fc
+  .uniqueArray(entraFieldsArb, { maxLength: 6, selector: (f) => f.local.toLowerCase() })
+  .map((list) =>
+    list.map((f, i) =>
+      entraUser({
+        id: `e${i}`,
+        userPrincipalName: `${f.local}@${f.upperDomain ? DOMAIN.toUpperCase() : DOMAIN}`,
+        displayName: f.displayName,
+        givenName: f.givenName,
+        surname: f.surname,
+        mailNickname: f.mailNickname,
+        onPremisesImmutableId: f.onPremisesImmutableId,
+        onPremisesSyncEnabled: f.onPremisesSyncEnabled,
+        userType: f.userType,
+        accountEnabled: f.accountEnabled,
+        jobTitle: f.jobTitle,
+        department: f.department,
+      }),
+    ),
+  );
+
+const deletedArb: fc.Arbitrary<DeletedEntraUser[]> = fc
+  .array(
+    fc.record({
+      local: fc.constantFrom(...LOCALS),
+      immutableId: fc.option(fc.constantFrom(...IDS), { nil: null }),
+      day: fc.integer({ min: 1, max: 9 }),
+    }),
+    { maxLength: 3 },
+  )
+  .map((list) =>
+    list.map((d, i) => ({
+      id: `x${i}`,
+      userPrincipalName: `${d.local}@${DOMAIN}`,
+      onPremisesImmutableId: d.immutableId,
+      deletedDateTime: `2026-01-0${d.day}T00:00:00Z`,
+    })),
+  );
+
+export const caseArb = fc
+  .record({
+    source: fc.array(sourceUserArb, { maxLength: 7 }),
+    entra: entraUsersArb,
+    deleted: deletedArb,
+    adminMask: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+    protect: fc.constantFrom<string[]>([], ['e1'], [`b@${DOMAIN}`], [`A@${DOMAIN.toUpperCase()}`]),
+    onDelete: fc.constantFrom<'delete' | 'disable'>('delete', 'disable'),
+    maxDeletionPercent: fc.constantFrom(1, 10, 33.3, 50, 65, 100),
+    maxDeletionCount: fc.constantFrom<number | null>(null, 0, 1, 3),
+    previousSourceCount: fc.constantFrom<number | null>(null, 0, 2, 10),
+    allowSourceShrink: fc.boolean(),
+  })
+  .map((c) => ({
+    snapshot: snapshot({
+      source: c.source,
+      entra: c.entra,
+      deleted: c.deleted,
+      adminIds: new Set(c.entra.filter((_, i) => c.adminMask[i]).map((e) => e.id)),
+      previousSourceCount: c.previousSourceCount,
+    }),
+    settings: settings({
+      protectedAccounts: c.protect,
+      onDelete: c.onDelete,
+      maxDeletionPercent: c.maxDeletionPercent,
+      maxDeletionCount: c.maxDeletionCount,
+      allowSourceShrink: c.allowSourceShrink,
+    }),
+  }));
+
+// ---- an in-memory Entra that enforces what Graph enforces (unique UPNs, restore needs a free UPN) ----
+
+export class MemoryEntra {
+  readonly live = new Map<string, EntraUser>();
+  readonly deleted = new Map<string, EntraUser & { deletedDateTime: string }>();
+  readonly writes: WriteOp[] = [];
+
+  constructor(snap: DomainSnapshot) {
+    for (const u of snap.entra) this.live.set(u.id, { ...u });
+    for (const d of snap.deleted)
+      this.deleted.set(d.id, {
+        ...entraUser({ id: d.id, userPrincipalName: d.userPrincipalName }),
+        onPremisesImmutableId: d.onPremisesImmutableId,
+        deletedDateTime: d.deletedDateTime ?? '',
+      });
+  }
+
+  private upnTaken(upn: string, exceptId: string | null): boolean {
+    const key = upn.toLowerCase();
+    for (const u of this.live.values()) if (u.id !== exceptId && u.userPrincipalName.toLowerCase() === key) return true;
+    return false;
+  }
+
+  apply(op: WriteOp): void {
+    this.writes.push(op);
+    switch (op.kind) {
+      case 'create': {
+        const body = op.body as Record<string, string | boolean | null>;
+        const upn = String(body.userPrincipalName);
+        if (this.upnTaken(upn, null)) throw new Error(`create ${op.opId}: UPN ${upn} already exists`);
+        for (const u of this.live.values())
+          if (u.onPremisesImmutableId === body.onPremisesImmutableId)
+            throw new Error(`create ${op.opId}: Immutable ID already exists`);
+        const id = `new:${String(body.onPremisesImmutableId)}`;
+        const { passwordProfile: _p, ...fields } = body;
+        this.live.set(id, { ...entraUser({ id, userPrincipalName: upn }), ...(fields as Partial<EntraUser>) });
+        return;
+      }
+      case 'update': {
+        const user = this.live.get(op.userId);
+        if (!user) throw new Error(`update ${op.opId}: no live user ${op.userId}`);
+        const upn = op.body.userPrincipalName;
+        if (typeof upn === 'string' && this.upnTaken(upn, user.id))
+          throw new Error(`update ${op.opId}: UPN ${upn} already exists`);
+        this.live.set(user.id, { ...user, ...(op.body as Partial<EntraUser>) });
+        return;
+      }
+      case 'delete': {
+        const user = this.live.get(op.userId);
+        if (!user) throw new Error(`delete ${op.opId}: no live user ${op.userId}`);
+        this.live.delete(user.id);
+        this.deleted.set(user.id, { ...user, deletedDateTime: '2026-02-01T00:00:00Z' });
+        return;
+      }
+      case 'restore': {
+        const user = this.deleted.get(op.deletedId);
+        if (!user) throw new Error(`restore ${op.opId}: no deleted user ${op.deletedId}`);
+        if (this.upnTaken(user.userPrincipalName, null))
+          throw new Error(`restore ${op.opId}: UPN ${user.userPrincipalName} is taken`);
+        this.deleted.delete(user.id);
+        const { deletedDateTime: _d, ...rest } = user;
+        this.live.set(user.id, rest);
+        return;
+      }
+    }
+  }
+
+  /** Applies phases in order; inside a phase in reverse order (ops of a phase must not depend on each other). */
+  applyPhases(phases: readonly (readonly WriteOp[])[]): void {
+    for (const phase of phases) for (let i = phase.length - 1; i >= 0; i--) this.apply(phase[i]!);
+  }
+
+  snapshotAfter(before: DomainSnapshot): DomainSnapshot {
+    const suffix = `@${before.domain.toLowerCase()}`;
+    return {
+      ...before,
+      entra: [...this.live.values()].filter((u) => u.userPrincipalName.toLowerCase().endsWith(suffix)),
+      deleted: [...this.deleted.values()].map((d) => ({
+        id: d.id,
+        userPrincipalName: d.userPrincipalName,
+        onPremisesImmutableId: d.onPremisesImmutableId,
+        deletedDateTime: d.deletedDateTime,
+      })),
+    };
+  }
+}
