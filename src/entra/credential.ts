@@ -29,7 +29,7 @@ export type CredentialCheck = { ok: true } | { ok: false; code: string; message:
 
 export interface Credential {
   /** A Graph access token for the app (cached by msal until shortly before it expires). Never log it. */
-  getToken(): Promise<string>;
+  getToken(options?: { forceRefresh?: boolean }): Promise<string>;
   /** Requests a fresh token and explains any failure in a sentence that says what to do. */
   check(): Promise<CredentialCheck>;
   /** The scope tokens are requested for (`<graph resource>/.default`). */
@@ -192,7 +192,7 @@ export function createCredential(options: CredentialOptions): Credential {
   return {
     scope,
     kind,
-    getToken: () => acquire(false),
+    getToken: (opts) => acquire(opts?.forceRefresh === true),
     check: async () => {
       try {
         await acquire(true);

@@ -158,7 +158,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     ],
   });
 
-  const send = async <T>(request: SendRequest): Promise<GraphResponse<T>> => {
+  const sendOnce = async <T>(request: SendRequest, freshToken: boolean): Promise<GraphResponse<T>> => {
     const isWrite = request.method !== 'GET';
     if (/^https?:\/\//i.test(request.path) && new URL(request.path).origin !== graphBaseUrl) {
       throw new GraphRequestError({
@@ -172,7 +172,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     }
     let token: string;
     try {
-      token = await credential.getToken();
+      token = await credential.getToken(freshToken ? { forceRefresh: true } : undefined);
     } catch (err) {
       const e = err instanceof CredentialError ? err : new CredentialError('token_error', (err as Error).message);
       throw new GraphRequestError({
@@ -233,6 +233,17 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     return { status: raw.status, headers: raw.headers, body: body as T };
   };
 
+  const send = async <T>(request: SendRequest): Promise<GraphResponse<T>> => {
+    const res = await sendOnce<T>(request, false);
+    if (res.status !== 401) return res;
+    // A token the service no longer accepts (expired early, keys rolled): Graph did nothing; fetch a new one once.
+    logger.info(
+      { method: request.method, path: describePath(request.path) },
+      'Graph refused the token; retrying once with a new one',
+    );
+    return sendOnce<T>(request, true);
+  };
+
   const rawBatch = async (
     requests: readonly BatchRequestItem[],
     batchOptions: { timeoutMs?: number } = {},
@@ -274,7 +285,12 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
             body: r.body ?? null,
           }));
         for (const item of responses) {
-          pacer?.observe(item.status, item.headers, parseRetryAfter(item.headers['retry-after'] ?? null, Date.now()));
+          pacer?.observe(
+            item.status,
+            item.headers,
+            parseRetryAfter(item.headers['retry-after'] ?? null, Date.now()),
+            'item',
+          );
         }
       }
     }

@@ -41,8 +41,17 @@ export class ThrottlePacer {
     this.memoryMs = options.memoryMs ?? 10_000;
   }
 
-  /** Feed every response (or $batch item) here. */
-  observe(status: number, headers: HeaderSource, retryAfterMs: number | null = null): void {
+  /**
+   * Feed every response (or $batch item) here. A 429 on a whole request pauses every request until its Retry-After;
+   * a 429 on one $batch item only delays that item (its writer requeues it after its own Retry-After), so it
+   * adjusts pacing through its x-ms-throttle-* headers alone.
+   */
+  observe(
+    status: number,
+    headers: HeaderSource,
+    retryAfterMs: number | null = null,
+    scope: 'request' | 'item' = 'request',
+  ): void {
     const now = this.clock.now();
     const pct = parseThrottlePercentage(headerValue(headers, 'x-ms-throttle-limit-percentage'));
     if (pct !== null) {
@@ -52,7 +61,7 @@ export class ThrottlePacer {
       // Graph omits the header below 80%: a success without it means the pressure is gone.
       this.usage = 0;
     }
-    if (status === 429) {
+    if (status === 429 && scope === 'request') {
       this.usage = Math.max(this.usage, 1);
       this.usageAt = now;
       if (retryAfterMs !== null) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMs);

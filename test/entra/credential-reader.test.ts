@@ -114,6 +114,33 @@ describe('reader retries', () => {
     await c.close();
   });
 
+  it('gets a new token once when Graph answers 401, then succeeds', async () => {
+    let tokens = 0;
+    server.setToken((_req, res) => {
+      tokens++;
+      json(res, 200, {
+        token_type: 'Bearer',
+        expires_in: 3599,
+        access_token: `eyJ0eXAiOiJKV1QifQ.eyJuIjoi${tokens}In0.c2ln`,
+      });
+    });
+    let graphCalls = 0;
+    const auths: string[] = [];
+    server.setGraph((req, res) => {
+      graphCalls++;
+      auths.push(String(req.headers.authorization));
+      if (graphCalls === 1)
+        return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'expired' } });
+      return json(res, 200, { value: [{ id: 'contoso.com', authenticationType: 'Federated', isVerified: true }] });
+    });
+    const c = connector();
+    const domains = await c.reader.listDomains();
+    expect(domains).toHaveLength(1);
+    expect(tokens).toBe(2);
+    expect(auths[0]).not.toBe(auths[1]);
+    await c.close();
+  });
+
   it('refuses to follow a nextLink to another host (the token stays home)', async () => {
     server.setGraph((_req, res) =>
       json(res, 200, { value: [], '@odata.nextLink': 'https://evil.example/v1.0/users?$skiptoken=1' }),
