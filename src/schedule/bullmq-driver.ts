@@ -21,12 +21,14 @@ export interface BullmqDriver {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Makes sure the domain has a job scheduler with this interval; its first job is the slot after `floorSlot`/now. */
-  ensureScheduled(domain: string, floorSlot: number | null, now: number): Promise<void>;
+  ensureScheduled(domain: string, floorSlot: number | null): Promise<void>;
   unschedule(domain: string): Promise<void>;
 }
 
 interface JobData {
   readonly domain: string;
+  /** Set on a catch-up job (a slot missed between enabling and scheduling); scheduler jobs derive it from their time. */
+  readonly slot?: number;
 }
 
 export const schedulerIdFor = (domain: string): string => `sync-${domain}`;
@@ -73,11 +75,16 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
   let queue: Queue<JobData> | null = null;
   let worker: Worker<JobData> | null = null;
   const confirmed = new Map<string, number>();
+  // Finished jobs are kept a while: their ids are what makes a slot's job unique.
+  const jobOpts = {
+    removeOnComplete: { age: Math.max(3600, Math.ceil((4 * intervalMs) / 1000)), count: 50_000 },
+    removeOnFail: { age: 7 * 86_400 },
+  };
 
   async function process(job: Job<JobData>): Promise<string> {
     const domain = job.data.domain;
     const offset = offsetFor(domain);
-    const slot = slotOfScheduledTime(scheduledMillis(job), intervalMs, offset);
+    const slot = job.data.slot ?? slotOfScheduledTime(scheduledMillis(job), intervalMs, offset);
     const deadline = slotTime(slot, intervalMs, offset) + waitLimitMs;
     for (;;) {
       const outcome = await slots.runSlot(domain, slot);
@@ -118,21 +125,28 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
       worker = null;
       queue = null;
     },
-    async ensureScheduled(domain, floorSlot, now) {
+    async ensureScheduled(domain, floorSlot) {
       if (!queue) throw new Error('BullMQ scheduler not started');
       if (confirmed.get(domain) === intervalMs) return;
       const offset = offsetFor(domain);
-      const first = Math.max(floorSlot ?? Number.NEGATIVE_INFINITY, slotAt(now, intervalMs, offset)) + 1;
+      // The clock is read here, not at the start of the pass: upserting hundreds of domains takes a while.
+      const current = slotAt(clock(), intervalMs, offset);
+      const first = Math.max(floorSlot ?? Number.NEGATIVE_INFINITY, current) + 1;
+      if (floorSlot !== null && current > floorSlot) {
+        // A slot passed after enabling and before this scheduler existed: run it once now (one job id per slot).
+        await queue.add(
+          'catch-up-sync',
+          { domain, slot: current },
+          { jobId: `catchup-${domain}-${current}`, ...jobOpts },
+        );
+      }
       await queue.upsertJobScheduler(
         schedulerIdFor(domain),
         { every: intervalMs, offset, startDate: new Date(slotTime(first, intervalMs, offset)) },
         {
           name: 'scheduled-sync',
           data: { domain },
-          opts: {
-            removeOnComplete: { age: Math.max(3600, Math.ceil((4 * intervalMs) / 1000)), count: 50_000 },
-            removeOnFail: { age: 7 * 86_400 },
-          },
+          opts: jobOpts,
         },
       );
       confirmed.set(domain, intervalMs);

@@ -31,7 +31,8 @@ export interface SchedulerStores {
 }
 
 export interface SchedulerOptions {
-  readonly config: Pick<Config, 'syncIntervalSeconds' | 'scheduler' | 'redisUrl' | 'logRetentionDays'>;
+  readonly config: Pick<Config, 'syncIntervalSeconds' | 'scheduler' | 'redisUrl' | 'logRetentionDays'> &
+    Partial<Pick<Config, 'syncLeaseTtlSeconds'>>;
   readonly service: ScheduledRunner;
   readonly stores: SchedulerStores;
   readonly notifier?: RunNotifier | null;
@@ -44,7 +45,7 @@ export interface SchedulerOptions {
   readonly mode?: 'local' | 'bullmq';
   /** Domains synced at the same time by this process (default 4 locally, 8 per BullMQ worker). */
   readonly concurrency?: number;
-  /** Domain lease time-to-live; renewed while a run goes on, so it only expires when its process died. */
+  /** Domain lease time-to-live (default config.syncLeaseTtlSeconds); renewed while a run goes on, so it only expires when its process died. */
   readonly leaseMs?: number;
   /** How often the list of enabled domains is re-read (default 5 s). */
   readonly refreshMs?: number;
@@ -86,7 +87,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   if (!Number.isFinite(intervalSeconds) || intervalSeconds <= 0)
     throw new Error(`intervalSeconds must be a positive number (got ${intervalSeconds})`);
   const intervalMs = Math.round(intervalSeconds * 1000);
-  const leaseMs = options.leaseMs ?? Math.min(60_000, Math.max(2_000, intervalMs));
+  const leaseMs =
+    options.leaseMs ??
+    (options.config.syncLeaseTtlSeconds
+      ? options.config.syncLeaseTtlSeconds * 1000
+      : Math.min(60_000, Math.max(2_000, intervalMs)));
   const refreshMs = options.refreshMs ?? 5_000;
   const holderId = options.holderId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const concurrency = options.concurrency ?? (mode === 'bullmq' ? 8 : 4);
@@ -269,10 +274,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const { removed } = await refresh(now);
       for (const domain of removed) await driver!.unschedule(domain);
       // Upsert every enabled domain the driver has not confirmed yet (new ones and, after a restart, all).
-      for (const domain of enabled.keys()) {
-        const st = states.get(domain) ?? null;
-        await driver!.ensureScheduled(domain, st?.floorSlot ?? null, now);
-      }
+      await inBatches(
+        [...enabled.keys()].map(
+          (domain) => () => driver!.ensureScheduled(domain, states.get(domain)?.floorSlot ?? null),
+        ),
+        25,
+      );
     }
     void retention.maybePrune(now);
     return { queued: [] };

@@ -93,12 +93,7 @@ export function createSlotRunner(options: SlotRunnerOptions) {
   };
 
   async function runSlot(domain: string, slot: number): Promise<SlotOutcome> {
-    const current = await settings.get(domain);
-    if (!current || !isEnabled(current)) return { kind: 'skipped', reason: 'disabled' };
-    const before = await state.get(domain);
-    if (before?.done.includes(slot)) return { kind: 'skipped', reason: 'done' };
-    if (before?.floorSlot != null && slot <= before.floorSlot) return { kind: 'skipped', reason: 'before-enabled' };
-
+    // The lease first: everything read after it is current, since only the holder runs or records a slot.
     const answer = await leases.acquire(leaseName(domain), holderId, leaseMs);
     if (!answer.acquired) return { kind: 'busy', heldBy: answer.heldBy };
     const lease = answer.lease;
@@ -115,13 +110,12 @@ export function createSlotRunner(options: SlotRunnerOptions) {
     );
     renewTimer.unref();
     try {
-      // Re-read under the lease: another replica may have finished this slot between the first read and the lease.
-      const fresh = (await state.get(domain)) ?? null;
+      const [latest, stored] = await Promise.all([settings.get(domain), state.get(domain)]);
+      const fresh = stored ?? null;
+      if (!latest || !isEnabled(latest)) return { kind: 'skipped', reason: 'disabled' };
       if (fresh?.done.includes(slot)) return { kind: 'skipped', reason: 'done' };
       if (fresh?.floorSlot != null && slot <= fresh.floorSlot) return { kind: 'skipped', reason: 'before-enabled' };
       const scheduledAt = slotTime(slot, intervalMs, options.offsetFor(domain));
-      const latest = (await settings.get(domain)) ?? current;
-      if (!latest || !isEnabled(latest)) return { kind: 'skipped', reason: 'disabled' };
       if (latest.pausedUntil && scheduledAt < Date.parse(latest.pausedUntil)) {
         await record(domain, fresh, slot, 'paused');
         logger.info({ domain, slot, pausedUntil: latest.pausedUntil }, 'scheduled sync skipped: paused');

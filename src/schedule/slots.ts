@@ -20,7 +20,7 @@ export function slotTime(slot: number, intervalMs: number, offsetMs: number): nu
   return slot * intervalMs + offsetMs;
 }
 
-/** The slot that a scheduled time (e.g. a BullMQ job's millis) belongs to. */
+/** The slot that a scheduled time (e.g. a BullMQ job's millis) belongs to; a late time belongs to the slot it fell in. */
 export function slotOfScheduledTime(millis: number, intervalMs: number, offsetMs: number): number {
-  return Math.round((millis - offsetMs) / intervalMs);
+  return slotAt(millis, intervalMs, offsetMs);
 }
