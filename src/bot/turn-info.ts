@@ -17,9 +17,9 @@ export function actorOf(activity: Partial<Activity>): Actor {
 /** Channel replies carry `;messageid=…`; a destination for new posts is the channel itself. */
 export const baseConversationId = (id: string): string => id.split(';messageid=')[0] ?? id;
 
-/** The conversation reference of the activity, pointing at the conversation (not the reply thread). */
+/** The conversation reference of the activity for new posts later: the conversation itself, no reply thread. */
 export function conversationRefOf(activity: Partial<Activity>): Partial<ConversationReference> {
-  const ref = TurnContext.getConversationReference(activity);
+  const { activityId: _reply, ...ref } = TurnContext.getConversationReference(activity);
   if (ref.conversation?.id) ref.conversation = { ...ref.conversation, id: baseConversationId(ref.conversation.id) };
   return ref;
 }

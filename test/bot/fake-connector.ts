@@ -54,7 +54,9 @@ export async function startFakeConnector(): Promise<FakeConnector> {
         const v = pick(calls);
         if (v) return v;
         if (Date.now() > until)
-          throw new Error(`fake connector: condition not met in ${timeoutMs} ms (${calls.length} calls)`);
+          throw new Error(
+            `fake connector: condition not met in ${timeoutMs} ms (${calls.length} calls) ${JSON.stringify(calls.map((c) => [c.kind, c.conversationId, c.activityId, JSON.stringify(c.activity).slice(0, 300)]))}`,
+          );
         await new Promise((r) => setTimeout(r, 25));
       }
     },

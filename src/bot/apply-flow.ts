@@ -1,0 +1,188 @@
+// "Sync now": answers the click at once with a progress card, applies in the background, updates the card in place.
+import type { ConversationReference } from 'botbuilder';
+import { scrubSecrets } from '../logger.js';
+import type { RunRecord } from '../sync/model.js';
+import type { Progress, Refusal } from '../sync/service.js';
+import { isRefusal } from '../sync/service.js';
+import type { AdaptiveCardJson } from './card-template.js';
+import { type CardUpdater, createCardUpdater } from './card-updater.js';
+import { escapeCardText } from './escape.js';
+import { errorCard, refusalCard } from './refusal-cards.js';
+import { renderMessageCard, renderProgressCard, renderResultCard } from './render-cards.js';
+import type { BotRuntime } from './runtime.js';
+import type { Actor } from './turn-info.js';
+
+/** How long the click waits for a quick answer (refusals before any read) before returning the progress card. */
+const QUICK_ANSWER_MS = 1200;
+/** Invoke ids seen recently (replays, duplicated deliveries). */
+const INVOKE_TTL_MS = 24 * 3600_000;
+
+interface ActiveApply {
+  readonly domain: string;
+  readonly actor: Actor;
+  readonly approvedAt: string;
+  readonly planHash: string;
+  progress: Progress | null;
+}
+
+export interface ApplyRequest {
+  readonly planId: string;
+  readonly planHash: string;
+  readonly actor: Actor;
+  /** The invoke activity's id: a replay of the same invoke is answered without applying. */
+  readonly invokeId: string | null;
+  readonly ref: Partial<ConversationReference>;
+  /** The card message to update for everyone (the invoke's replyToId). */
+  readonly messageId: string | null;
+}
+
+export interface ApplyFlow {
+  /** Returns the card to answer the click with; the apply (if any) continues in the background. */
+  approve(req: ApplyRequest): Promise<AdaptiveCardJson>;
+  /** True while this process applies the plan. */
+  isActive(planId: string): boolean;
+}
+
+export function createApplyFlow(rt: BotRuntime): ApplyFlow {
+  const active = new Map<string, ActiveApply>();
+  const invokes = rt.stores.kv<string>('bot-invokes');
+  const planRuns = rt.stores.kv<string>('bot-plan-runs');
+
+  const progressCard = (a: ActiveApply): AdaptiveCardJson =>
+    renderProgressCard({
+      title: `Sync running: ${escapeCardText(a.domain)}`,
+      progress: a.progress,
+      approvedBy: a.actor.label,
+      approvedAt: a.approvedAt,
+      planHash: a.planHash,
+      waitingText: 'Checking that the dry run is still current…',
+    });
+
+  const resultCard = (run: RunRecord, approvedByName: string | null): AdaptiveCardJson =>
+    renderResultCard(run, { csvUrl: rt.linkFor('run', run.id), approvedByName });
+
+  /** The card for a plan some earlier click (here or on another replica) already applied or is applying. */
+  async function usedPlanCard(runId: string | undefined, domain: string | null): Promise<AdaptiveCardJson> {
+    const run = runId ? await rt.service.getRun(runId) : null;
+    if (!run) {
+      return renderMessageCard({
+        title: 'This dry run was already approved',
+        text: 'It is applied once only. Run a new dry run to sync again.',
+        actions: domain ? [{ title: 'Run dry run again', verb: 'preview', data: { domain } }] : [],
+      });
+    }
+    if (run.status === 'running')
+      return renderProgressCard({
+        title: `Sync running: ${escapeCardText(run.domain)}`,
+        progress: null,
+        approvedBy: run.approvedBy,
+        approvedAt: run.startedAt,
+        planHash: run.planHash,
+        waitingText: 'Already running (approved earlier). This card shows the result when it ends.',
+      });
+    return resultCard(run, null);
+  }
+
+  async function finalCard(
+    result: RunRecord | Refusal | { error: unknown },
+    domain: string,
+    actor: Actor,
+  ): Promise<AdaptiveCardJson> {
+    if ('error' in result) return errorCard('The sync', result.error);
+    if (isRefusal(result)) {
+      if (result.code === 'plan-used') return usedPlanCard(result.detail, domain);
+      return refusalCard(result, domain);
+    }
+    return resultCard(result, actor.label);
+  }
+
+  return {
+    isActive: (planId) => active.has(planId),
+
+    async approve(req) {
+      const running = active.get(req.planId);
+      if (running) return progressCard(running);
+      if (req.invokeId) {
+        const seen = await invokes.get(req.invokeId);
+        if (seen !== undefined) {
+          const runId = await planRuns.get(req.planId);
+          return usedPlanCard(runId, null);
+        }
+        await invokes.set(req.invokeId, req.planId, INVOKE_TTL_MS);
+      }
+      const plan = await rt.service.getPlan(req.planId);
+      if (!plan) {
+        const runId = await planRuns.get(req.planId);
+        if (runId) return usedPlanCard(runId, null);
+        return refusalCard(
+          {
+            refused: true,
+            code: 'plan-not-found',
+            reason: 'This dry run was cancelled or cleaned up. Nothing was changed.',
+          },
+          null,
+        );
+      }
+      const domain = plan.domain;
+      const state: ActiveApply = {
+        domain,
+        actor: req.actor,
+        approvedAt: rt.now().toISOString(),
+        planHash: req.planHash,
+        progress: null,
+      };
+      active.set(req.planId, state);
+      let updater: CardUpdater | null = null;
+      if (req.messageId)
+        updater = createCardUpdater({
+          proactive: rt.proactive,
+          ref: req.ref,
+          activityId: req.messageId,
+          logger: rt.logger,
+          intervalMs: rt.updateIntervalMs,
+        });
+      rt.logger.info({ planId: req.planId, domain, by: req.actor.aadObjectId }, 'sync approved');
+      const applying = rt.service
+        .apply(req.planId, req.planHash, {
+          trigger: 'manual',
+          approvedBy: req.actor.label,
+          onStarted: (runId) => {
+            planRuns.set(req.planId, runId, 30 * 24 * 3600_000).catch(() => undefined);
+          },
+          onProgress: (p) => {
+            state.progress = p;
+            updater?.push(progressCard(state));
+          },
+        })
+        .then(
+          (r) => r,
+          (error: unknown) => {
+            rt.logger.error({ planId: req.planId, err: scrubSecrets(String(error)) }, 'sync failed');
+            return { error };
+          },
+        );
+      const quick = await Promise.race([
+        applying.then((r) => ({ r })),
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), QUICK_ANSWER_MS).unref()),
+      ]);
+      if (quick) {
+        active.delete(req.planId);
+        const card = await finalCard(quick.r, domain, req.actor);
+        if (updater) {
+          const u = updater;
+          rt.tasks.run('card-update', () => u.final(card));
+        }
+        return card;
+      }
+      updater?.push(progressCard(state));
+      rt.tasks.run('apply', async () => {
+        const r = await applying;
+        const card = await finalCard(r, domain, req.actor);
+        active.delete(req.planId);
+        if (updater) await updater.final(card);
+        else await rt.proactive.send(req.ref, card);
+      });
+      return progressCard(state);
+    },
+  };
+}

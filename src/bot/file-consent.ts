@@ -1,0 +1,88 @@
+// Personal chat only: offers the dry run CSV as a file (File Consent card) and uploads it when the admin accepts.
+import type { ConversationReference, FileConsentCardResponse, TurnContext } from 'botbuilder';
+import { scrubSecrets } from '../logger.js';
+import { planCsvChunks } from '../sync/plan-csv.js';
+import { plainCardText } from './escape.js';
+import type { BotRuntime } from './runtime.js';
+
+export const FILE_CONSENT_CONTENT_TYPE = 'application/vnd.microsoft.teams.card.file.consent';
+export const FILE_INFO_CONTENT_TYPE = 'application/vnd.microsoft.teams.card.file.info';
+
+function csvBytes(chunks: Iterable<string>): Buffer {
+  return Buffer.concat(Array.from(chunks, (c) => Buffer.from(c, 'utf8')));
+}
+
+export const planFileName = (domain: string, hash: string): string =>
+  `dry-run-${domain.replace(/[^A-Za-z0-9.-]+/g, '_')}-${hash.replace(/^sha256:/, '').slice(0, 12)}.csv`;
+
+export async function offerPlanFile(
+  rt: BotRuntime,
+  ref: Partial<ConversationReference>,
+  planId: string,
+): Promise<void> {
+  const plan = await rt.service.getPlan(planId);
+  if (!plan) return;
+  let size = 0;
+  for (const chunk of planCsvChunks(plan)) size += Buffer.byteLength(chunk, 'utf8');
+  const name = planFileName(plan.domain, plan.hash);
+  await rt.proactive.send(ref, {
+    type: 'message',
+    attachments: [
+      {
+        contentType: FILE_CONSENT_CONTENT_TYPE,
+        name,
+        content: {
+          description: plainCardText(`Dry run of ${plan.domain}: every in-scope user with its action (CSV)`, 200),
+          sizeInBytes: size,
+          acceptContext: { kind: 'plan', id: plan.id },
+          declineContext: { kind: 'plan', id: plan.id },
+        },
+      },
+    ],
+  });
+}
+
+/** Uploads the CSV to the OneDrive location Teams gives on accept, then posts the file card. */
+export async function onFileConsentAccepted(
+  rt: BotRuntime,
+  context: TurnContext,
+  response: FileConsentCardResponse,
+): Promise<void> {
+  const ctx = response.context as { kind?: unknown; id?: unknown } | undefined;
+  const upload = response.uploadInfo;
+  if (ctx?.kind !== 'plan' || typeof ctx.id !== 'string' || !upload?.uploadUrl) {
+    await context.sendActivity('That file offer is not valid any more.');
+    return;
+  }
+  const plan = await rt.service.getPlan(ctx.id);
+  if (!plan) {
+    await context.sendActivity('That dry run no longer exists; run it again to get its CSV.');
+    return;
+  }
+  const body = csvBytes(planCsvChunks(plan));
+  try {
+    const res = await fetch(upload.uploadUrl, {
+      method: 'PUT',
+      headers: { 'content-length': String(body.length), 'content-range': `bytes 0-${body.length - 1}/${body.length}` },
+      body,
+    });
+    if (!res.ok) throw new Error(`upload answered HTTP ${res.status}`);
+  } catch (err) {
+    rt.logger.warn({ planId: plan.id, err: scrubSecrets(String(err)) }, 'CSV file upload failed');
+    await context.sendActivity(
+      'The file upload failed. Use the **Download results (CSV)** button on the dry-run card instead.',
+    );
+    return;
+  }
+  await context.sendActivity({
+    type: 'message',
+    attachments: [
+      {
+        contentType: FILE_INFO_CONTENT_TYPE,
+        contentUrl: upload.contentUrl,
+        name: upload.name,
+        content: { uniqueId: upload.uniqueId, fileType: upload.fileType },
+      },
+    ],
+  });
+}

@@ -1,0 +1,66 @@
+// The dry run from Teams: answer at once with "Dry run running…", then replace it with the dry-run card.
+import type { ConversationReference } from 'botbuilder';
+import { scrubSecrets } from '../logger.js';
+import { isRefusal } from '../sync/service.js';
+import type { AdaptiveCardJson } from './card-template.js';
+import { createCardUpdater } from './card-updater.js';
+import { offerPlanFile } from './file-consent.js';
+import { errorCard, refusalCard } from './refusal-cards.js';
+import { renderDryRunCard, renderProgressCard } from './render-cards.js';
+import type { BotRuntime } from './runtime.js';
+import type { Actor } from './turn-info.js';
+import { escapeCardText } from './escape.js';
+
+export function runningCard(domain: string): AdaptiveCardJson {
+  return renderProgressCard({
+    title: `Dry run running… ${escapeCardText(domain)}`,
+    progress: null,
+    waitingText: 'Reading Access Control and Entra ID. Nothing is changed by a dry run.',
+  });
+}
+
+/**
+ * Runs the preview in the background and replaces message `activityId` with progress, then the dry-run card
+ * (or the refusal). In personal chat the CSV is also offered as a file.
+ */
+export function startPreview(
+  rt: BotRuntime,
+  input: {
+    domain: string;
+    actor: Actor;
+    ref: Partial<ConversationReference>;
+    activityId: string;
+    personal: boolean;
+  },
+): void {
+  const updater = createCardUpdater({
+    proactive: rt.proactive,
+    ref: input.ref,
+    activityId: input.activityId,
+    logger: rt.logger,
+    intervalMs: rt.updateIntervalMs,
+  });
+  const title = `Dry run running… ${escapeCardText(input.domain)}`;
+  rt.tasks.run('preview', async () => {
+    let card: AdaptiveCardJson;
+    let planForFile: { id: string; domain: string } | null = null;
+    try {
+      const plan = await rt.service.preview(input.domain, {
+        requestedBy: input.actor.label,
+        onProgress: (p) => updater.push(renderProgressCard({ title, progress: p })),
+      });
+      if (isRefusal(plan)) {
+        card = refusalCard(plan, null);
+      } else {
+        card = renderDryRunCard(plan, { downloadUrl: rt.linkFor('plan', plan.id), requestedByName: input.actor.label });
+        planForFile = plan;
+        rt.logger.info({ planId: plan.id, domain: plan.domain, counts: plan.counts }, 'dry run ready');
+      }
+    } catch (err) {
+      rt.logger.error({ domain: input.domain, err: scrubSecrets(String(err)) }, 'dry run failed');
+      card = errorCard('The dry run', err);
+    }
+    await updater.final(card);
+    if (planForFile && input.personal) await offerPlanFile(rt, input.ref, planForFile.id);
+  });
+}

@@ -1,0 +1,143 @@
+// Commands over HTTP: help/unknown, connect + consent callback, notify here, schedule, import of an attached CSV.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from './bot-harness.js';
+import { cardOf, cardText } from './fake-connector.js';
+
+const DOMAIN = 'contoso.co.jp';
+let h: Harness;
+let files: Server;
+let filesUrl = '';
+const served = new Map<string, Buffer>();
+
+/** Posts a message and returns the text of the card the bot replies with (the replaced card when it updates). */
+async function ask(text: string, extra: Record<string, unknown> = {}, final?: RegExp): Promise<string> {
+  const before = h.connector.calls.length;
+  const res = await h.post(h.message(text, undefined, extra));
+  expect(res.status).toBe(200);
+  const reply = await h.connector.waitFor((calls) => calls.slice(before).find((c) => c.kind === 'reply'));
+  if (!final) return cardText(cardOf(reply.activity));
+  const done = await h.connector.waitFor((calls) =>
+    calls.find(
+      (c) => c.kind === 'update' && c.activityId === reply.resultId && final.test(cardText(cardOf(c.activity))),
+    ),
+  );
+  return cardText(cardOf(done.activity));
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  files = createServer((req, res) => {
+    const body = served.get(req.url ?? '');
+    if (!body) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/csv' }).end(body);
+  });
+  await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+  filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await h?.close();
+  await new Promise<void>((r) => files?.close(() => r()));
+});
+
+describe('commands', () => {
+  it('help lists the commands; an unknown command gets help with a suggestion', async () => {
+    expect(await ask('help')).toContain('preview \\<domain\\>');
+    const text = await ask('previw contoso.co.jp');
+    expect(text).toContain('Did you mean: **preview contoso.co.jp**?');
+    expect(text).toContain('schedule \\<domain\\> on|off'.replace('|', '\\|'));
+  });
+
+  it('connect: a Grant admin consent button with a signed state; the callback posts Connected to that chat', async () => {
+    h.setConnected(false);
+    const before = h.connector.calls.length;
+    await h.post(h.message('connect'));
+    const reply = await h.connector.waitFor((calls) => calls.slice(before).find((c) => c.kind === 'reply'));
+    const card = cardOf(reply.activity)!;
+    expect(cardText(card)).toContain('Not connected: admin consent missing');
+    const button = (card.actions as { type: string; title: string; url: string }[])[0]!;
+    expect(button).toMatchObject({ type: 'Action.OpenUrl', title: 'Grant admin consent' });
+    const consent = new URL(button.url);
+    const state = consent.searchParams.get('state')!;
+    expect(consent.searchParams.get('redirect_uri')).toBe(`${h.bot.url}/api/consent/callback`);
+    const tenant = '6d1f3c2a-8b4e-4f7a-9c21-3e5d7a9b0c11';
+    const callback = (s: string) =>
+      fetch(`${h.bot.url}/api/consent/callback?admin_consent=True&tenant=${tenant}&state=${encodeURIComponent(s)}`);
+    expect((await callback(`${state.slice(0, -2)}xx`)).status).toBe(403);
+    const ok = await callback(state);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('Admin consent recorded');
+    expect(h.consentGrants).toEqual([tenant]);
+    const posted = await h.connector.waitFor((calls) =>
+      calls.find((c) => c.kind !== 'update' && cardText(cardOf(c.activity)).startsWith('Connected')),
+    );
+    expect(posted.conversationId).toBe((reply.activity.conversation as { id: string }).id);
+    expect((await callback(state)).status).toBe(410);
+    expect(await ask('connect')).toContain('Connected: the bot can read and write users');
+  });
+
+  it('notify here stores this conversation as the destination; schedule on says when and where', async () => {
+    expect(await ask(`notify here ${DOMAIN}`)).toContain(`Run results of ${DOMAIN} go to this conversation.`);
+    const key = await h.engine.stores.conversations.destinationFor(DOMAIN);
+    expect(key).toMatch(/^conv-/);
+    const ref = (await h.engine.stores.conversations.get(key!)) as { serviceUrl: string; conversation: { id: string } };
+    expect(ref.serviceUrl).toBe(h.connector.url);
+    expect(ref.conversation.id).toBe(key);
+    const text = await ask(`schedule ${DOMAIN} on`);
+    expect(text).toContain(`Hourly sync of ${DOMAIN} is on`);
+    expect(text).toMatch(/First run\n\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(text).toContain('this conversation');
+    expect((await h.engine.stores.settings.get(DOMAIN))?.periodic).toBe(true);
+    expect(await ask(`schedule ${DOMAIN} off`)).toContain('is off');
+  });
+
+  it('import: downloads the attached CSV and reports per domain; a bad file changes nothing', async () => {
+    const before = await h.engine.directory.listUsers(DOMAIN);
+    served.set(
+      '/bad.csv',
+      Buffer.from(
+        'userPrincipalName,givenName,surname,displayName,immutableId\r\nnot-an-email,A,B,Bad Row,imm-x\r\n',
+        'utf8',
+      ),
+    );
+    const bad = await ask(
+      'import',
+      { attachments: [{ contentType: 'text/csv', name: 'bad.csv', contentUrl: `${filesUrl}/bad.csv` }] },
+      /Import rejected/,
+    );
+    expect(bad).toMatch(/Line 2/);
+    expect(await h.engine.directory.listUsers(DOMAIN)).toEqual(before);
+
+    const rows = before.map((u) => [
+      u.userPrincipalName,
+      u.givenName ?? '',
+      u.surname ?? '',
+      u.displayName,
+      u.immutableId,
+    ]);
+    rows.push([`new.person@${DOMAIN}`, 'New', 'Person', 'New Person', 'imm-new-person-1']);
+    const csv = [
+      'userPrincipalName,givenName,surname,displayName,immutableId',
+      ...rows.map((r) => r.map((c) => `"${c}"`).join(',')),
+    ].join('\r\n');
+    served.set('/good.csv', Buffer.from(csv, 'utf8'));
+    const good = await ask(
+      'import',
+      {
+        attachments: [
+          {
+            contentType: 'application/vnd.microsoft.teams.file.download.info',
+            name: 'export.csv',
+            content: { downloadUrl: `${filesUrl}/good.csv`, fileType: 'csv' },
+          },
+        ],
+      },
+      /import applied/,
+    );
+    expect(good).toContain(DOMAIN);
+    expect(good).toContain('added 1');
+    expect((await h.engine.directory.listUsers(DOMAIN)).length).toBe(before.length + 1);
+  });
+});
