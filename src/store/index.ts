@@ -1,6 +1,7 @@
 // The state store: openStore(url) picks a backend (sqlite, memory, redis, postgres) and builds the repositories on it.
 import type Keyv from 'keyv';
 import type { Logger } from '../logger.js';
+import type { RunRecord } from '../sync/model.js';
 import type {
   DomainSettingsRepository,
   JournalRepository,
@@ -19,11 +20,16 @@ import { KeyvDomainSettingsRepository } from './settings-repository.js';
 
 export type { ConversationRepository } from './conversation-repository.js';
 
+/** The run log port plus `outcomes: false` in list(), which skips loading per-user outcomes. */
+export type RunLogStore = RunLogRepository & {
+  list(filter: { domain?: string; limit?: number; outcomes?: boolean }): Promise<RunRecord[]>;
+};
+
 export interface Stores {
   readonly kind: Backend['kind'];
   readonly settings: DomainSettingsRepository;
   readonly plans: PlanRepository;
-  readonly runs: RunLogRepository;
+  readonly runs: RunLogStore;
   readonly journal: JournalRepository;
   readonly leases: LeaseManager;
   readonly conversations: ConversationRepository;

@@ -65,7 +65,8 @@ export class KeyvRunLogRepository implements RunLogRepository {
     for (const scope of [ALL, entry.domain]) await this.addToIndex(scope, entry);
   }
 
-  async list(filter: { domain?: string; limit?: number }): Promise<RunRecord[]> {
+  /** `outcomes: false` leaves each record's outcomes empty (cheap listing of big runs). */
+  async list(filter: { domain?: string; limit?: number; outcomes?: boolean }): Promise<RunRecord[]> {
     const limit = filter.limit ?? this.defaultLimit;
     if (limit <= 0) return [];
     const scope = filter.domain ? filter.domain.toLowerCase() : ALL;
@@ -81,7 +82,13 @@ export class KeyvRunLogRepository implements RunLogRepository {
     if (picked.length === 0) return [];
     const stored = (await this.kv.get(picked.map((e) => this.runKey(e.id)))) as (StoredRun | undefined)[];
     const out: RunRecord[] = [];
-    for (const s of stored) if (s) out.push(await this.inflate(s));
+    for (const s of stored) {
+      if (!s) continue;
+      if (filter.outcomes === false) {
+        const { outcomeChunks: _n, ...rest } = s;
+        out.push({ ...rest, outcomes: [] });
+      } else out.push(await this.inflate(s));
+    }
     return out;
   }
 

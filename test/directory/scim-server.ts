@@ -68,7 +68,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     if (filter !== null) {
       if (!filterSupported) return scimError(res, 501, 'filtering is not supported');
       const parsed = parseFilter(filter);
-      if (!parsed || parsed.attr.toLowerCase() !== 'username')
+      if (parsed?.attr.toLowerCase() !== 'username' || !parsed)
         return scimError(res, 400, `unsupported filter: ${filter}`, 'invalidFilter');
       // userName is case-insensitive (RFC 7643 §4.1.1: caseExact false).
       const value = parsed.value.toLowerCase();

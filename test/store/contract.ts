@@ -70,6 +70,12 @@ export function storeContract(name: string, makeUrl: () => string) {
       const newest = await stores.runs.list({ limit: 5 });
       expect(newest.map((r) => r.id)).toEqual(['r-2-3', 'r-2-2', 'r-2-1', 'r-2-0', 'r-1-3']);
       expect(newest[0]!.status).toBe('partial');
+      expect(newest[0]!.outcomes).toHaveLength(2);
+      const light = await stores.runs.list({ limit: 2, outcomes: false });
+      expect(light.map((r) => [r.id, r.outcomes.length, r.counts.updated])).toEqual([
+        ['r-2-3', 0, 2],
+        ['r-2-2', 0, 2],
+      ]);
       const contoso = await stores.runs.list({ domain: 'Contoso.co.jp' });
       expect(contoso.map((r) => r.id)).toEqual(['r-2-2', 'r-2-0', 'r-1-2', 'r-1-0', 'r-0-2', 'r-0-0']);
       expect(await stores.runs.list({})).toHaveLength(12);
