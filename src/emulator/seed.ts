@@ -71,34 +71,51 @@ export interface EmulatorSeed {
   apps?: SeedApp[];
 }
 
-const nullableString = z.string().nullable().optional();
+const NULLABLE_STRINGS = new Set([
+  'displayName',
+  'givenName',
+  'surname',
+  'mail',
+  'mailNickname',
+  'jobTitle',
+  'department',
+  'employeeId',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'usageLocation',
+  'companyName',
+  'onPremisesImmutableId',
+]);
+const UPN_SHAPE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
-const userSchema = z
-  .object({
-    id: z.string().min(1).optional(),
-    userPrincipalName: z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must look like name@domain'),
-    displayName: nullableString,
-    givenName: nullableString,
-    surname: nullableString,
-    mail: nullableString,
-    mailNickname: nullableString,
-    jobTitle: nullableString,
-    department: nullableString,
-    employeeId: nullableString,
-    mobilePhone: nullableString,
-    businessPhones: z.array(z.string()).optional(),
-    officeLocation: nullableString,
-    preferredLanguage: nullableString,
-    usageLocation: nullableString,
-    companyName: nullableString,
-    accountEnabled: z.boolean().optional(),
-    userType: z.enum(['Member', 'Guest']).optional(),
-    onPremisesImmutableId: nullableString,
-    onPremisesSyncEnabled: z.boolean().nullable().optional(),
-    createdDateTime: z.string().optional(),
-    deletedDateTime: z.string().optional(),
-  })
-  .strict();
+/** Checks one seed user (hand-written: seeds hold up to a million users, so this must be cheap). */
+function checkSeedUser(u: unknown, path: string, problems: string[]): void {
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) {
+    problems.push(`${path}: must be an object`);
+    return;
+  }
+  for (const [k, v] of Object.entries(u)) {
+    const at = `${path}.${k}`;
+    if (NULLABLE_STRINGS.has(k)) {
+      if (v !== null && v !== undefined && typeof v !== 'string') problems.push(`${at}: must be a string or null`);
+    } else if (k === 'userPrincipalName') {
+      if (typeof v !== 'string' || !UPN_SHAPE.test(v)) problems.push(`${at}: must look like name@domain`);
+    } else if (k === 'id' || k === 'createdDateTime' || k === 'deletedDateTime') {
+      if (v !== undefined && (typeof v !== 'string' || v === '')) problems.push(`${at}: must be a non-empty string`);
+    } else if (k === 'accountEnabled') {
+      if (v !== undefined && typeof v !== 'boolean') problems.push(`${at}: must be true or false`);
+    } else if (k === 'onPremisesSyncEnabled') {
+      if (v !== undefined && v !== null && typeof v !== 'boolean') problems.push(`${at}: must be true, false or null`);
+    } else if (k === 'userType') {
+      if (v !== undefined && v !== 'Member' && v !== 'Guest') problems.push(`${at}: must be Member or Guest`);
+    } else if (k === 'businessPhones') {
+      if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string')))
+        problems.push(`${at}: must be an array of strings`);
+    } else problems.push(`${at}: unknown user property`);
+  }
+  if (!('userPrincipalName' in u)) problems.push(`${path}.userPrincipalName: required`);
+}
 
 const seedSchema = z
   .object({
@@ -118,8 +135,8 @@ const seedSchema = z
           .strict(),
       )
       .min(1, 'at least one domain is required'),
-    users: z.array(userSchema),
-    deletedUsers: z.array(userSchema).optional(),
+    users: z.array(z.unknown()),
+    deletedUsers: z.array(z.unknown()).optional(),
     directoryRoles: z.array(z.object({ roleName: z.string(), principalIds: z.array(z.string()) }).strict()).optional(),
     apps: z
       .array(
@@ -159,5 +176,13 @@ export function parseSeed(input: unknown): EmulatorSeed {
   if (!parsed.success) {
     throw new SeedError(parsed.error.issues.slice(0, 20).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`));
   }
+  const problems: string[] = [];
+  parsed.data.users.forEach((u, i) => {
+    if (problems.length < 20) checkSeedUser(u, `users.${i}`, problems);
+  });
+  (parsed.data.deletedUsers ?? []).forEach((u, i) => {
+    if (problems.length < 20) checkSeedUser(u, `deletedUsers.${i}`, problems);
+  });
+  if (problems.length > 0) throw new SeedError(problems.slice(0, 20));
   return parsed.data as EmulatorSeed;
 }

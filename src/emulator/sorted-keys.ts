@@ -9,7 +9,8 @@ export class SortedKeys {
   /** Builds from keys in any order (sorted once). */
   static from(keys: Iterable<string>): SortedKeys {
     const s = new SortedKeys();
-    const all = [...new Set(keys)].sort(compare);
+    // Default sort order (UTF-16 code units) is the order of the < operator used everywhere below, and much faster.
+    const all = [...new Set(keys)].sort();
     for (let i = 0; i < all.length; i += CHUNK) s.chunks.push(all.slice(i, i + CHUNK));
     s.count = all.length;
     return s;
@@ -85,10 +86,6 @@ export class SortedKeys {
     }
     return lo < this.chunks.length ? lo : -1;
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function lowerBound(arr: string[], key: string): number {

@@ -11,9 +11,13 @@ interface UserRecord {
 }
 
 /** Where a list query's candidates come from; keys are iterated in order and resumed after a cursor key. */
-type Source =
+type Source = (
   | { kind: 'list'; list: SortedKeys; prefix: string; toId: (key: string) => string | undefined }
-  | { kind: 'keys'; keys: string[]; toId: (key: string) => string | undefined };
+  | { kind: 'keys'; keys: string[]; toId: (key: string) => string | undefined }
+) & {
+  /** True when the source yields exactly the filter's matches (so a count needs no scan). */
+  exact?: boolean;
+};
 
 export interface ListQuery {
   filter: FilterExpr | null;
@@ -170,6 +174,12 @@ export class UserStore {
     return result;
   }
 
+  /** How many users match (no page): O(1) when an index answers the filter exactly. */
+  countMatching(filter: FilterExpr | null): number {
+    const source = (filter && this.plan(filter)) || this.scanAll();
+    return this.count(source, filter, this.now());
+  }
+
   /** Deleted users, ordered by id, resuming after `after`. */
   listDeleted(q: ListQuery): ListResult {
     const items: UserData[] = [];
@@ -218,7 +228,7 @@ export class UserStore {
   }
 
   private count(source: Source, filter: FilterExpr | null, now: number): number {
-    if (!filter && source.kind === 'list' && source.prefix === '') return source.list.size;
+    if ((!filter || source.exact) && source.kind === 'list' && source.prefix === '') return source.list.size;
     let n = 0;
     for (const key of this.keys(source, undefined)) {
       const view = this.visible(source.toId(key), now);
@@ -241,8 +251,8 @@ export class UserStore {
       case 'and': {
         const a = this.plan(e.left);
         const b = this.plan(e.right);
-        if (!a || !b) return a ?? b;
-        return estimate(a) <= estimate(b) ? a : b;
+        const pick = !a || !b ? (a ?? b) : estimate(a) <= estimate(b) ? a : b;
+        return pick ? { ...pick, exact: false } : null;
       }
       case 'or': {
         const a = this.plan(e.left);
@@ -269,14 +279,14 @@ export class UserStore {
           const at = value.lastIndexOf('@');
           if (at >= 0) {
             const list = this.byDomain.get(value.slice(at + 1)) ?? new SortedKeys();
-            return { kind: 'list', list, prefix: '', toId: byUpnKey };
+            return { kind: 'list', list, prefix: '', toId: byUpnKey, exact: at === 0 };
           }
         }
         if (e.prop === 'mail' && e.fn === 'endsWith') {
           const at = value.lastIndexOf('@');
           if (at >= 0) {
             const list = this.byMailDomain.get(value.slice(at + 1)) ?? new SortedKeys();
-            return { kind: 'list', list, prefix: '', toId: mailId };
+            return { kind: 'list', list, prefix: '', toId: mailId, exact: at === 0 };
           }
         }
         return null;

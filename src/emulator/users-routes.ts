@@ -201,8 +201,8 @@ function countUsers(req: GraphRequest, ctx: GraphContext): GraphResponse {
       "Count is not currently supported without the 'ConsistencyLevel:eventual' header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
     );
   const filter = userFilter({ ...req, query: withCountTrue(req.query) });
-  const page = ctx.tenant.users.list({ filter, top: 1, count: true });
-  return { status: 200, headers: { 'content-type': 'text/plain;charset=utf-8' }, text: String(page.count ?? 0) };
+  const count = ctx.tenant.users.countMatching(filter);
+  return { status: 200, headers: { 'content-type': 'text/plain;charset=utf-8' }, text: String(count) };
 }
 
 function withCountTrue(q: URLSearchParams): URLSearchParams {
