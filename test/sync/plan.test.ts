@@ -1,0 +1,145 @@
+// Tests of the plan: order, counts, guard verdict, fingerprints, and the hash (any edit is detected).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, writeCanonicalJson } from '../../src/sync/canonical-json.js';
+import { entraFingerprint, sourceFingerprint } from '../../src/sync/fingerprint.js';
+import type { Plan, SourceUser } from '../../src/sync/model.js';
+import { buildPlan, compareCodePoints, planShortHash, verifyPlanHash } from '../../src/sync/plan.js';
+import { caseArb, DOMAIN, entraUser, settings, snapshot } from './fixtures.js';
+
+const meta = { id: 'plan-1', now: new Date('2026-11-26T10:00:00Z'), createdBy: 'admin' };
+const src = (local: string, id: string, extra: Partial<SourceUser> = {}): SourceUser => ({
+  userPrincipalName: `${local}@${DOMAIN}`,
+  immutableId: id,
+  displayName: local,
+  ...extra,
+});
+const sample = () =>
+  snapshot({
+    source: [src('zed', 'I1'), src('Bob', 'I2', { jobTitle: 'x' }), src('amy', 'I3'), src('carl', 'I4')],
+    entra: [
+      entraUser({ id: 'e2', userPrincipalName: `bob@${DOMAIN}`, onPremisesImmutableId: 'I2', displayName: 'Bob' }),
+      entraUser({
+        id: 'e4',
+        userPrincipalName: `carl@${DOMAIN}`,
+        onPremisesImmutableId: 'I4',
+        displayName: 'carl',
+        mailNickname: 'carl',
+      }),
+      entraUser({ id: 'e9', userPrincipalName: `gone@${DOMAIN}`, displayName: 'Gone' }),
+      entraUser({ id: 'g1', userPrincipalName: `guest@${DOMAIN}`, userType: 'Guest' }),
+    ],
+  });
+
+describe('buildPlan', () => {
+  it('orders Add, Update, Delete, Skip, NoChange, then by UPN; counts and binds the inputs', () => {
+    const plan = buildPlan(sample(), settings({ maxDeletionPercent: 50 }), meta);
+    expect(plan.changes.map((c) => `${c.action}:${c.upn.split('@')[0]}`)).toEqual([
+      'Add:amy',
+      'Add:zed',
+      'Update:Bob',
+      'Delete:gone',
+      'Skip:guest',
+      'NoChange:carl',
+    ]);
+    expect(plan.counts).toEqual({ add: 2, update: 1, delete: 1, skip: 1, noChange: 1, restore: 0 });
+    expect(plan.deletion).toEqual({
+      count: 1,
+      inScope: 3,
+      percent: 33.3,
+      maxPercent: 50,
+      maxCount: null,
+      wouldCancel: false,
+    });
+    expect(plan.guard).toEqual({ ok: true });
+    expect(plan.createdAt).toBe('2026-11-26T10:00:00.000Z');
+    expect(plan.formatVersion).toBe(1);
+    expect(plan.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(planShortHash(plan.hash)).toBe(plan.hash.slice(0, 8));
+  });
+
+  it('reports a guard trip but still carries the whole plan', () => {
+    const plan = buildPlan(sample(), settings({ maxDeletionPercent: 30 }), meta);
+    expect(plan.guard).toEqual({
+      ok: false,
+      code: 'max-deletions',
+      reason: 'cancelled: deletions 33.3% reached the 30% limit',
+    });
+    expect(plan.changes).toHaveLength(6);
+  });
+
+  it('sorts by code point, not UTF-16 unit', () => {
+    expect(compareCodePoints('\u{1F600}', '\uFFFD')).toBeGreaterThan(0);
+    expect('\u{1F600}' < '\uFFFD').toBe(true);
+    expect(compareCodePoints('a', 'b')).toBeLessThan(0);
+  });
+
+  it('is the same plan (and hash) whatever the input order', () => {
+    const snap = sample();
+    const reversed = { ...snap, source: [...snap.source].reverse(), entra: [...snap.entra].reverse() };
+    expect(buildPlan(reversed, settings(), meta)).toEqual(buildPlan(snap, settings(), meta));
+  });
+});
+
+describe('plan hash', () => {
+  it('verifies an untouched plan, also after a JSON round trip', () => {
+    const plan = buildPlan(sample(), settings(), meta);
+    expect(verifyPlanHash(plan)).toBe(true);
+    expect(verifyPlanHash(JSON.parse(JSON.stringify(plan)) as Plan)).toBe(true);
+  });
+
+  it('detects any tampering with the content', () => {
+    const plan = buildPlan(sample(), settings(), meta);
+    const edits: ((p: Plan) => Plan)[] = [
+      (p) => ({ ...p, domain: 'evil.example' }),
+      (p) => ({ ...p, changes: p.changes.slice(1) }),
+      (p) => ({ ...p, guard: { ok: true }, deletion: { ...p.deletion, maxPercent: 99 } }),
+      (p) => ({ ...p, changes: p.changes.map((c) => (c.action === 'Delete' ? { ...c, entraId: 'other' } : c)) }),
+      (p) => ({ ...p, entraFingerprint: '0'.repeat(64) }),
+      (p) => ({ ...p, hash: p.hash.replace(/^./, (d) => (d === 'a' ? 'b' : 'a')) }),
+    ];
+    for (const edit of edits) expect(verifyPlanHash(edit(plan))).toBe(false);
+  });
+
+  it('changes whenever the content changes (generated plans)', () => {
+    fc.assert(
+      fc.property(caseArb, fc.string({ minLength: 1, maxLength: 3 }), ({ snapshot: snap, settings: s }, by) => {
+        const a = buildPlan(snap, s, meta);
+        const b = buildPlan(snap, s, { ...meta, createdBy: `${meta.createdBy}${by}` });
+        expect(a.hash).not.toBe(b.hash);
+        expect(verifyPlanHash({ ...b, hash: a.hash })).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('streams the canonical JSON identically to the one-string form, with sorted keys and no undefined', () => {
+    const value = { b: [1, undefined, { d: 'é', c: null }], a: true, z: undefined };
+    const parts: string[] = [];
+    writeCanonicalJson(value, (t) => parts.push(t));
+    expect(parts.join('')).toBe(canonicalJson(value));
+    expect(canonicalJson(value)).toBe('{"a":true,"b":[1,null,{"c":null,"d":"é"}]}');
+  });
+});
+
+describe('fingerprints', () => {
+  it('ignore order but see every field the diff reads, including undefined versus null', () => {
+    const users = [src('a', 'I1'), src('b', 'I2', { jobTitle: 'x' })];
+    const base = sourceFingerprint(users);
+    expect(sourceFingerprint([...users].reverse())).toBe(base);
+    expect(sourceFingerprint([users[0]!, { ...users[1]!, jobTitle: 'y' }])).not.toBe(base);
+    expect(sourceFingerprint([{ ...users[0]!, department: null }, users[1]!])).not.toBe(base);
+    const e = [entraUser({ id: '1', userPrincipalName: `a@${DOMAIN}` })];
+    const fp = entraFingerprint(e, [], new Set());
+    expect(entraFingerprint(e, [], new Set(['1']))).not.toBe(fp);
+    expect(entraFingerprint(e, [], new Set(['unrelated']))).toBe(fp);
+    expect(entraFingerprint([{ ...e[0]!, accountEnabled: false }], [], new Set())).not.toBe(fp);
+    expect(
+      entraFingerprint(
+        e,
+        [{ id: 'd', userPrincipalName: `x@${DOMAIN}`, onPremisesImmutableId: 'I9', deletedDateTime: null }],
+        new Set(),
+      ),
+    ).not.toBe(fp);
+  });
+});
