@@ -25,14 +25,14 @@ export interface DemoDirectoryOptions {
 }
 
 const NEW_HIRES = [
-  { givenName: '陽翔', surname: '佐藤', romaji: 'haruto.sato', jobTitle: 'アソシエイト' },
-  { givenName: '結衣', surname: '鈴木', romaji: 'yui.suzuki', jobTitle: 'アソシエイト' },
-  { givenName: '蓮', surname: '高橋', romaji: 'ren.takahashi', jobTitle: 'エンジニア' },
-  { givenName: '凛', surname: '渡辺', romaji: 'rin.watanabe', jobTitle: 'アナリスト' },
-  { givenName: '湊', surname: '伊藤', romaji: 'minato.ito', jobTitle: 'エンジニア' },
-  { givenName: '紬', surname: '山本', romaji: 'tsumugi.yamamoto', jobTitle: 'デザイナー' },
-  { givenName: '大和', surname: '中村', romaji: 'yamato.nakamura', jobTitle: 'アソシエイト' },
-  { givenName: '芽依', surname: '小林', romaji: 'mei.kobayashi', jobTitle: 'アナリスト' },
+  { givenName: '陽翔', surname: '佐藤', romaji: 'haruto.sato', jobTitle: '担当' },
+  { givenName: '結衣', surname: '鈴木', romaji: 'yui.suzuki', jobTitle: '担当' },
+  { givenName: '蓮', surname: '高橋', romaji: 'ren.takahashi', jobTitle: 'Engineer' },
+  { givenName: '凛', surname: '渡辺', romaji: 'rin.watanabe', jobTitle: '担当' },
+  { givenName: '湊', surname: '伊藤', romaji: 'minato.ito', jobTitle: 'Engineer' },
+  { givenName: '紬', surname: '山本', romaji: 'tsumugi.yamamoto', jobTitle: '担当' },
+  { givenName: '大和', surname: '中村', romaji: 'yamato.nakamura', jobTitle: '担当' },
+  { givenName: '芽依', surname: '小林', romaji: 'mei.kobayashi', jobTitle: 'Engineer' },
 ];
 const MARRIED_NAMES = ['加藤', '吉田', '山田', '松本', '井上', '木村'];
 const PROMOTIONS: Record<string, string> = {
