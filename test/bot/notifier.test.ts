@@ -1,0 +1,282 @@
+// The run notifier over the real Bot Framework protocol: a CloudAdapter posting to a recording Bot Connector (node:http).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createNotifier, type Notifier } from '../../src/bot/notifier.js';
+import { createLogger } from '../../src/logger.js';
+import { openStore, type Stores } from '../../src/store/index.js';
+import type { DomainSettings, RunRecord } from '../../src/sync/model.js';
+
+interface Post {
+  readonly conversationId: string;
+  readonly activity: Record<string, unknown>;
+}
+
+/** A Bot Connector stand-in: records every POSTed activity and answers with the scripted statuses, then 201. */
+async function startConnector() {
+  const posts: Post[] = [];
+  const script: { status: number; headers?: Record<string, string> }[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      // botbuilder posts a proactive message as SendToConversation or ReplyToActivity (…/activities/{continuation id}).
+      const m = /^\/v3\/conversations\/([^/]+)\/activities(?:\/[^/]+)?\/?$/.exec(
+        new URL(req.url ?? '/', 'http://x').pathname,
+      );
+      if (req.method !== 'POST' || !m) {
+        res.writeHead(404).end();
+        return;
+      }
+      posts.push({
+        conversationId: decodeURIComponent(m[1]!),
+        activity: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+      });
+      const next = script.shift() ?? { status: 201 };
+      res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
+      res.end(
+        next.status < 300
+          ? JSON.stringify({ id: `activity-${posts.length}` })
+          : JSON.stringify({
+              error: { code: next.status === 403 ? 'BotNotInConversationRoster' : 'Throttled', message: 'no' },
+            }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    posts,
+    script,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A CloudAdapter without credentials (the bot's local mode): proactive posts go to serviceUrl unauthenticated. */
+const localAdapter = () => new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
+
+const T0 = Date.parse('2026-01-05T10:20:00.000Z');
+const linkFor = (kind: 'run', id: string) => `http://127.0.0.1:3978/downloads/${kind}/${id}?sig=s1`;
+
+function settingsFor(domain: string, notify: DomainSettings['notify'] = 'changes-only'): DomainSettings {
+  return {
+    domain,
+    synced: true,
+    maxDeletionPercent: 10,
+    maxDeletionCount: null,
+    protectedAccounts: [],
+    periodic: true,
+    onDelete: 'delete',
+    pausedUntil: null,
+    allowSourceShrink: false,
+    notify,
+    updatedAt: new Date(T0).toISOString(),
+    updatedBy: null,
+  };
+}
+
+function runFor(domain: string, patch: Partial<RunRecord> = {}): RunRecord {
+  return {
+    id: `run-${domain}-1`,
+    domain,
+    trigger: 'hourly',
+    requestedBy: 'scheduler',
+    approvedBy: 'periodic sync',
+    planId: 'plan-1',
+    planHash: 'c'.repeat(64),
+    startedAt: new Date(T0).toISOString(),
+    endedAt: new Date(T0 + 42_000).toISOString(),
+    status: 'completed',
+    reason: null,
+    planCounts: null,
+    counts: { added: 2, updated: 1, deleted: 0, failed: 0 },
+    deletion: null,
+    total: 3,
+    outcomes: [],
+    ...patch,
+  };
+}
+
+const card = (p: Post) =>
+  (p.activity.attachments as { contentType: string; content: Record<string, unknown> }[])[0]!.content;
+const textOf = (value: unknown): string => JSON.stringify(value);
+
+describe('run notifier (recording Bot Connector over HTTP)', () => {
+  let connector: Awaited<ReturnType<typeof startConnector>>;
+  let stores: Stores;
+  let notifier: Notifier;
+  let waits: number[];
+
+  beforeEach(async () => {
+    connector = await startConnector();
+    stores = await openStore('memory://');
+    waits = [];
+    // `notify here` in a channel: the conversation reference (serviceUrl = the connector) and the destination.
+    const channelRef = {
+      channelId: 'msteams',
+      serviceUrl: connector.url,
+      conversation: { id: '19:general@thread.tacv2', conversationType: 'channel', tenantId: 'tenant-1' },
+      bot: { id: '28:bot', name: 'Entra Sync' },
+    };
+    await stores.conversations.put('team-general', channelRef);
+    await stores.conversations.setDestination('contoso.co.jp', 'team-general');
+    await stores.conversations.put('ops-chat', { ...channelRef, conversation: { id: '19:ops@thread.v2' } });
+    await stores.conversations.setDestination('*', 'ops-chat');
+    notifier = createNotifier({
+      adapter: localAdapter(),
+      botAppId: '',
+      stores,
+      logger: createLogger('silent'),
+      linkFor,
+      attempts: 4,
+      baseDelayMs: 5,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+  });
+
+  afterEach(async () => {
+    await connector.close();
+    await stores.close();
+  });
+
+  it('posts an hourly run to the conversation chosen with "notify here"', async () => {
+    await stores.settings.put(settingsFor('contoso.co.jp'));
+    const run = runFor('contoso.co.jp');
+    await notifier.runFinished(run);
+    expect(connector.posts).toHaveLength(1);
+    const [post] = connector.posts;
+    expect(post!.conversationId).toBe('19:general@thread.tacv2');
+    expect(post!.activity.type).toBe('message');
+    const c = card(post!);
+    expect(c.type).toBe('AdaptiveCard');
+    const text = textOf(c);
+    expect(text).toContain('Periodic sync of contoso.co.jp: completed');
+    expect(text).toContain('42 s');
+    expect(text).toContain(`(${linkFor('run', run.id)})`);
+  });
+
+  it('uses the "all" destination for a domain without its own', async () => {
+    await stores.settings.put(settingsFor('fabrikam.jp'));
+    const result = await notifier.deliver(runFor('fabrikam.jp'));
+    expect(result).toEqual({ delivered: true, attempts: 1 });
+    expect(connector.posts.map((p) => p.conversationId)).toEqual(['19:ops@thread.v2']);
+  });
+
+  it('respects the notify setting: no post for a run without changes, always for failures', async () => {
+    await stores.settings.put(settingsFor('contoso.co.jp'));
+    const quiet = runFor('contoso.co.jp', { counts: { added: 0, updated: 0, deleted: 0, failed: 0 } });
+    expect(await notifier.deliver(quiet)).toEqual({ delivered: false, reason: 'not-wanted' });
+    await stores.settings.put(settingsFor('contoso.co.jp', 'failures-only'));
+    expect(await notifier.deliver(runFor('contoso.co.jp'))).toEqual({ delivered: false, reason: 'not-wanted' });
+    expect(connector.posts).toHaveLength(0);
+    const failed = runFor('contoso.co.jp', {
+      status: 'partial',
+      counts: { added: 1, updated: 0, deleted: 0, failed: 1 },
+      outcomes: [
+        {
+          action: 'Add',
+          upn: 'hanako@contoso.co.jp',
+          immutableId: 'i-1',
+          result: 'failed',
+          errorKind: 'conflict',
+          errorCode: 'Request_MultipleObjectsWithSameKeyValue',
+          errorMessage: 'Another object with the same value for property userPrincipalName already exists.',
+        },
+      ],
+    });
+    await notifier.runFinished(failed);
+    expect(connector.posts).toHaveLength(1);
+    expect(textOf(card(connector.posts[0]!))).toContain(
+      'hanako@contoso.co.jp: Request\\\\_MultipleObjectsWithSameKeyValue',
+    );
+    await stores.settings.put(settingsFor('contoso.co.jp', 'always'));
+    await notifier.runFinished(quiet);
+    expect(connector.posts).toHaveLength(2);
+  });
+
+  it('a cancelled run carries the deletion share and the Run dry run / Open logs buttons', async () => {
+    await stores.settings.put(settingsFor('contoso.co.jp', 'failures-only'));
+    await notifier.runFinished(
+      runFor('contoso.co.jp', {
+        status: 'cancelled',
+        reason: 'max allowed deletions reached: 70% ≥ 65%',
+        counts: { added: 0, updated: 0, deleted: 0, failed: 0 },
+        deletion: { count: 70, inScope: 100, percent: 70, maxPercent: 65, maxCount: null, wouldCancel: true },
+      }),
+    );
+    const c = card(connector.posts[0]!);
+    expect(textOf(c)).toContain('would delete 70 of 100 users (70%); the limit is 65%');
+    const actions = c.actions as { verb: string; title: string; data: Record<string, unknown> }[];
+    expect(actions.map((a) => [a.title, a.verb, a.data.domain])).toEqual([
+      ['Run dry run', 'preview', 'contoso.co.jp'],
+      ['Open logs', 'logs', 'contoso.co.jp'],
+    ]);
+  });
+
+  it('retries a throttled (429) or failing (5xx) delivery with backoff, then posts', async () => {
+    await stores.settings.put(settingsFor('contoso.co.jp'));
+    // The Bot Connector client retries by itself (Retry-After, then 3 exponential retries); when it gives up, the
+    // notifier waits and tries again.
+    connector.script.push(
+      { status: 429, headers: { 'retry-after': '1' } },
+      { status: 503 },
+      { status: 503 },
+      { status: 503 },
+    );
+    const result = await notifier.deliver(runFor('contoso.co.jp'));
+    expect(result).toEqual({ delivered: true, attempts: 2 });
+    expect(connector.posts).toHaveLength(5);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(0);
+    expect(card(connector.posts[4]!).type).toBe('AdaptiveCard');
+  });
+
+  it('gives up without throwing when the bot was removed (403) or the connector keeps failing', async () => {
+    await stores.settings.put(settingsFor('contoso.co.jp'));
+    connector.script.push({ status: 403 });
+    const gone = await notifier.deliver(runFor('contoso.co.jp'));
+    expect(gone).toEqual({ delivered: false, reason: 'gone', detail: '403' });
+    expect(connector.posts).toHaveLength(1);
+    expect(waits).toEqual([]);
+
+    const once = createNotifier({
+      adapter: localAdapter(),
+      botAppId: '',
+      stores,
+      logger: createLogger('silent'),
+      linkFor,
+      attempts: 1,
+    });
+    for (let i = 0; i < 4; i++) connector.script.push({ status: 500 });
+    await expect(once.runFinished(runFor('contoso.co.jp'))).resolves.toBeUndefined();
+    expect(connector.posts).toHaveLength(5);
+    connector.script.push({ status: 400 });
+    expect(await once.deliver(runFor('contoso.co.jp'))).toEqual({ delivered: false, reason: 'gave-up', detail: '400' });
+  });
+
+  it('never throws when the store fails', async () => {
+    const broken = createNotifier({
+      adapter: localAdapter(),
+      botAppId: '',
+      stores: {
+        settings: {
+          async get() {
+            throw new Error('store down');
+          },
+        },
+        conversations: stores.conversations,
+      },
+      logger: createLogger('silent'),
+      linkFor,
+    });
+    await expect(broken.runFinished(runFor('contoso.co.jp'))).resolves.toBeUndefined();
+    expect(await broken.deliver(runFor('contoso.co.jp'))).toMatchObject({ delivered: false, reason: 'error' });
+  });
+});
