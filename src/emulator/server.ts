@@ -121,7 +121,7 @@ async function handle(
   }
 
   if (path === '/v1.0' || path.startsWith('/v1.0/')) {
-    await handleGraph(core, opts, req, res, method, target, headers, raw);
+    await handleGraph(core, req, res, method, target, headers, raw);
     return;
   }
 
@@ -174,7 +174,6 @@ function safeDecode(s: string): string {
 
 async function handleGraph(
   core: EmulatorCore,
-  opts: ServerOptions,
   req: IncomingMessage,
   res: ServerResponse,
   method: string,

@@ -241,7 +241,7 @@ function conflict(prop: string): GraphFailure {
 /** UPN domain verified; federated domains need an Immutable ID. */
 function checkUpnDomain(ctx: GraphContext, upn: string, immutableId: string | null): void {
   const domain = ctx.tenant.domain(upn.slice(upn.lastIndexOf('@') + 1));
-  if (!domain || !domain.isVerified)
+  if (!domain?.isVerified)
     throw badRequest(
       'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.',
       [{ code: 'InvalidValue', target: 'userPrincipalName' }],
