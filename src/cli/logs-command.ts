@@ -1,0 +1,172 @@
+// `entra-sync logs [--domain D] [--json] [--limit N]`: the sync log as a table (status, trigger, who, counts, duration) or JSON.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { openStore, type Stores } from '../store/index.js';
+import type { RunRecord } from '../sync/model.js';
+import { EXIT } from './command.js';
+
+const USAGE = 'Usage: entra-sync logs [--domain D] [--json] [--limit N]   (N: 1–1000, default 20)';
+const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+export interface LogsOptions {
+  readonly domain: string | null;
+  readonly json: boolean;
+  readonly limit: number;
+}
+
+/** Parses the arguments; throws an Error naming the bad option. */
+export function parseLogsArgs(args: string[]): LogsOptions {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { domain: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 1) throw new Error(`unexpected argument "${positionals[1]}"`);
+  const rawDomain = values.domain ?? positionals[0];
+  const domain = rawDomain === undefined ? null : rawDomain.trim().toLowerCase().replace(/^@/, '');
+  if (domain !== null && !DOMAIN.test(domain)) throw new Error(`--domain: "${rawDomain}" is not a domain name`);
+  let limit = 20;
+  if (values.limit !== undefined) {
+    if (!/^\d+$/.test(values.limit.trim())) throw new Error(`--limit: must be a whole number (got "${values.limit}")`);
+    limit = Number(values.limit.trim());
+    if (limit < 1 || limit > 1000) throw new Error(`--limit: must be between 1 and 1000 (got ${limit})`);
+  }
+  return { domain, json: values.json === true, limit };
+}
+
+/** Control characters and bidi overrides out, so a directory value cannot rewrite the terminal. */
+const clean = (v: string | null | undefined): string =>
+  (v ?? '').replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
+
+export function durationMs(run: RunRecord): number | null {
+  if (!run.endedAt) return null;
+  const ms = Date.parse(run.endedAt) - Date.parse(run.startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? ms : null;
+}
+
+function formatDuration(ms: number | null): string {
+  if (ms === null) return '-';
+  if (ms < 1000) return `${ms} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+function who(run: RunRecord): string {
+  if (run.trigger === 'hourly') return 'scheduler';
+  const parts = [
+    run.requestedBy && `by ${clean(run.requestedBy)}`,
+    run.approvedBy && `approved ${clean(run.approvedBy)}`,
+  ];
+  return parts.filter(Boolean).join(', ') || '-';
+}
+
+const cap = (s: string, n: number) =>
+  Array.from(s).length <= n
+    ? s
+    : `${Array.from(s)
+        .slice(0, n - 1)
+        .join('')}…`;
+
+/** The runs as an aligned text table, newest first, with the reason of a run that did not complete under it. */
+export function formatLogsTable(runs: readonly RunRecord[]): string {
+  const header = [
+    'STARTED (UTC)',
+    'DOMAIN',
+    'STATUS',
+    'TRIGGER',
+    'WHO',
+    'ADDED',
+    'UPDATED',
+    'DELETED',
+    'FAILED',
+    'DURATION',
+    'RUN',
+  ];
+  const rows = runs.map((r) => [
+    r.startedAt.slice(0, 19).replace('T', ' '),
+    cap(clean(r.domain), 40),
+    r.status,
+    r.trigger,
+    cap(who(r), 40),
+    String(r.counts.added),
+    String(r.counts.updated),
+    String(r.counts.deleted),
+    String(r.counts.failed),
+    formatDuration(durationMs(r)),
+    clean(r.id),
+  ]);
+  const numeric = new Set([5, 6, 7, 8]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => Array.from(row[i]!).length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => {
+        const pad = ' '.repeat(widths[i]! - Array.from(c).length);
+        return numeric.has(i) ? pad + c : c + pad;
+      })
+      .join('  ')
+      .trimEnd();
+  const out = [line(header)];
+  runs.forEach((r, i) => {
+    out.push(line(rows[i]!));
+    if (r.reason) out.push(`  ↳ ${cap(clean(r.reason), 200)}`);
+  });
+  return `${out.join('\n')}\n`;
+}
+
+/** One JSON object: `{"runs":[…]}`, newest first (per-user outcomes are in the run CSV, not here). */
+export function logsJson(runs: readonly RunRecord[]) {
+  return {
+    runs: runs.map((r) => ({
+      runId: r.id,
+      domain: r.domain,
+      trigger: r.trigger,
+      status: r.status,
+      requestedBy: r.requestedBy,
+      approvedBy: r.approvedBy,
+      planId: r.planId,
+      planHash: r.planHash,
+      startedAt: r.startedAt,
+      endedAt: r.endedAt,
+      durationMs: durationMs(r),
+      counts: r.counts,
+      reason: r.reason,
+    })),
+  };
+}
+
+export async function run(args: string[]): Promise<number> {
+  let options: LogsOptions;
+  try {
+    options = parseLogsArgs(args);
+  } catch (err) {
+    process.stderr.write(`entra-sync logs: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    return EXIT.badInput;
+  }
+  let stores: Stores | null = null;
+  try {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    stores = await openStore(config.storeUrl, { logger });
+    const runs = await stores.runs.list({
+      ...(options.domain ? { domain: options.domain } : {}),
+      limit: options.limit,
+    });
+    if (options.json) process.stdout.write(`${JSON.stringify(logsJson(runs))}\n`);
+    else if (runs.length === 0)
+      process.stdout.write(
+        options.domain ? `No runs of ${options.domain} in the sync log.\n` : 'The sync log is empty.\n',
+      );
+    else process.stdout.write(formatLogsTable(runs));
+    return EXIT.ok;
+  } catch (err) {
+    process.stderr.write(`entra-sync logs: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof ConfigError ? EXIT.badInput : EXIT.failure;
+  } finally {
+    await stores?.close();
+  }
+}
