@@ -61,13 +61,29 @@ export function indexOpsByChange(plan: Plan, ops: readonly WriteOp[]): Map<strin
 }
 
 const STOPPING: ReadonlySet<ErrorKind> = new Set(['forbidden', 'stop']);
+/** Look-ups of writes whose answer was lost run this many at a time. */
+const LOOKUP_CONCURRENCY = 8;
+
+/** Maps items through an async function, at most `limit` at once, keeping the order of the results. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
 
 /** Runs the phases in order, each chunk by chunk, journaling intent before and result after every write. */
 export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promise<ExecuteResult> {
   const { runId, plan, phases } = input;
   const ops = phases.flat();
   const chunkSize = input.chunkSize ?? 500;
-  const rounds = input.unknownRounds ?? 3;
+  const rounds = input.unknownRounds ?? 6;
   const targets = indexOpsByChange(plan, ops);
   const journal = await deps.journal.read(runId);
   const final = new Map<string, JournalEntry>();
@@ -89,13 +105,12 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
       // Writes that a crash interrupted after their intent was recorded: find out whether they happened.
       let toSend: WriteOp[] = [];
       const recovered: JournalEntry[] = [];
+      const interrupted = chunk.filter((op) => journal.get(op.opId)?.state === 'intent');
+      const lookups = await mapLimit(interrupted, LOOKUP_CONCURRENCY, (op) => wasApplied(deps.reader, op));
+      const appliedBefore = new Map(interrupted.map((op, i) => [op.opId, lookups[i]!]));
       for (const op of chunk) {
-        if (journal.get(op.opId)?.state !== 'intent') {
-          toSend.push(op);
-          continue;
-        }
-        const applied = await wasApplied(deps.reader, op);
-        if (applied.applied) recovered.push({ opId: op.opId, state: 'done', userId: applied.userId });
+        const applied = appliedBefore.get(op.opId);
+        if (applied?.applied) recovered.push({ opId: op.opId, state: 'done', userId: applied.userId });
         else toSend.push(op);
       }
       if (recovered.length > 0) {
@@ -148,8 +163,9 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
         }
         // Resolve unknown outcomes before any re-send: a create is re-sent only when the user is provably absent.
         const again: WriteOp[] = [];
-        for (const op of unknown) {
-          const applied = await wasApplied(deps.reader, op);
+        const resolved = await mapLimit(unknown, LOOKUP_CONCURRENCY, (op) => wasApplied(deps.reader, op));
+        for (const [i, op] of unknown.entries()) {
+          const applied = resolved[i]!;
           if (applied.applied) entries.push({ opId: op.opId, state: 'done', userId: applied.userId });
           else if (round < rounds) again.push(op);
           else {

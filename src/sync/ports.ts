@@ -86,8 +86,8 @@ export interface PlanRepository {
 export interface RunLogRepository {
   get(runId: string): Promise<RunRecord | null>;
   put(run: RunRecord): Promise<void>;
-  /** Newest first. */
-  list(filter: { domain?: string; limit?: number }): Promise<RunRecord[]>;
+  /** Newest first. `outcomes: false` leaves the per-user outcomes out (an empty list) for summaries. */
+  list(filter: { domain?: string; limit?: number; outcomes?: boolean }): Promise<RunRecord[]>;
   prune(olderThan: Date): Promise<number>;
 }
 

@@ -11,7 +11,7 @@ export interface SnapshotDeps {
 
 /** The source count of the domain's last run that got as far as writing (for the empty-source guard). */
 export async function previousSourceCount(runs: RunLogRepository, domain: string): Promise<number | null> {
-  const recent: RunRecord[] = await runs.list({ domain, limit: 50 });
+  const recent: RunRecord[] = await runs.list({ domain, limit: 50, outcomes: false });
   const last = recent.find(
     (r) => (r.status === 'completed' || r.status === 'partial') && typeof r.sourceCount === 'number',
   );

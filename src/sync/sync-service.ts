@@ -290,7 +290,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       const views: DomainView[] = [];
       for (const domain of domains) {
         const s = settings.find((x) => x.domain === domain.id.toLowerCase()) ?? null;
-        const [lastRun] = s ? await deps.runs.list({ domain: s.domain, limit: 1 }) : [];
+        const [lastRun] = s ? await deps.runs.list({ domain: s.domain, limit: 1, outcomes: false }) : [];
         views.push({ domain, settings: s, lastRun: lastRun ?? null });
       }
       return views;
