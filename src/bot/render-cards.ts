@@ -131,7 +131,10 @@ export function renderDomainsCard(views: readonly DomainView[], options: { now: 
         lastRun: v.lastRun ? `${v.lastRun.status}, ${fmtTime(v.lastRun.endedAt ?? v.lastRun.startedAt)}` : 'never',
       };
     }),
-    hint: 'Set one up with: domain add <domain> max-deletions 10 · then: precheck <domain> · preview <domain>',
+    hint: esc(
+      'Set one up with: domain add <domain> max-deletions 10 · then: precheck <domain> · preview <domain>',
+      300,
+    ),
   });
 }
 

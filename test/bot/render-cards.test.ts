@@ -1,9 +1,15 @@
 // Card rendering: dry-run, progress, result and refusal cards carry the right data; directory values are escaped and capped.
 import { describe, expect, it } from 'vitest';
-import { renderDryRunCard, renderHelpCard, renderProgressCard, renderResultCard } from '../../src/bot/render-cards.js';
+import {
+  renderDomainsCard,
+  renderDryRunCard,
+  renderHelpCard,
+  renderProgressCard,
+  renderResultCard,
+} from '../../src/bot/render-cards.js';
 import { refusalCard } from '../../src/bot/refusal-cards.js';
 import type { RunRecord } from '../../src/sync/model.js';
-import { entraUser, makePlan } from './plan-fixture.js';
+import { entraUser, makePlan, settings as settingsFixture } from './plan-fixture.js';
 
 const texts = (card: unknown): string[] => {
   const out: string[] = [];
@@ -159,5 +165,41 @@ describe('progress, result and refusal cards', () => {
       'status',
     ])
       expect(all).toContain(verb);
+  });
+
+  it('domains card: one block per domain with its settings; bot-written placeholders are escaped too', () => {
+    const c = renderDomainsCard(
+      [
+        {
+          domain: {
+            id: 'contoso.co.jp',
+            authenticationType: 'Federated',
+            isVerified: true,
+            isDefault: false,
+            isInitial: false,
+          },
+          settings: settingsFixture({ maxDeletionPercent: 10 }),
+          lastRun: null,
+        },
+        {
+          domain: {
+            id: 'x.onmicrosoft.com',
+            authenticationType: 'Managed',
+            isVerified: true,
+            isDefault: true,
+            isInitial: true,
+          },
+          settings: null,
+          lastRun: null,
+        },
+      ],
+      { now: new Date('2026-01-01T00:00:00Z') },
+    );
+    const all = texts(c).join('\n');
+    expect(all).toContain('**contoso.co.jp**');
+    expect(all).toContain('federated');
+    expect(all).toContain('10%');
+    expect(all).toContain('domain add \\<domain\\> max-deletions 10');
+    expect(all).not.toMatch(/[^\\]<domain>/);
   });
 });
