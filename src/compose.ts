@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { demoDirectory } from './directory/demo-directory.js';
 import { EmbeddedDirectory } from './directory/embedded-directory.js';
 import { importDirectory } from './directory/import.js';
+import { ScimDirectory } from './directory/scim-directory.js';
 import { createEntraConnector, type EntraConnector } from './entra/index.js';
 import type { Logger } from './logger.js';
 import { openStore, type Stores } from './store/index.js';
@@ -77,8 +78,12 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     logger.info('demo: Access Control directory seeded for contoso.co.jp');
   }
   const entra = createEntraConnector({ ...entraSettings, ...(caPem ? { caPem } : {}) }, logger);
+  // The embedded directory (CSV imports) is the default source; a SCIM endpoint of Access Control replaces it.
+  const source = config.accessControlScim
+    ? new ScimDirectory({ baseUrl: config.accessControlScim.url, token: config.accessControlScim.token })
+    : directory;
   const service = createSyncService({
-    source: directory,
+    source,
     reader: entra.reader,
     writer: entra.writer,
     settings: stores.settings,

@@ -64,6 +64,8 @@ const schema = z.object({
   PUBLIC_BASE_URL: url(),
   ALLOWED_TENANT_IDS: list(),
   ADMIN_AAD_OBJECT_IDS: list(),
+  ACCESS_CONTROL_SCIM_URL: url(),
+  ACCESS_CONTROL_SCIM_TOKEN: str(),
   STORE_URL: z.preprocess(emptyToUndefined, z.string().default('sqlite://.data/state.sqlite')),
   SYNC_INTERVAL_SECONDS: int(3600, 1, 86_400),
   SYNC_LEASE_TTL_SECONDS: int(120, 1, 3600),
@@ -103,6 +105,8 @@ export interface Config {
   readonly allowedTenantIds: readonly string[];
   readonly adminAadObjectIds: readonly string[];
   readonly storeUrl: string;
+  /** Read Access Control over SCIM 2.0 instead of the embedded directory (CSV imports) when set. */
+  readonly accessControlScim: { readonly url: string; readonly token: string } | null;
   readonly syncIntervalSeconds: number;
   /** How long a crashed writer's per-domain lease blocks others (renewed every third of it while running). */
   readonly syncLeaseTtlSeconds: number;
@@ -157,6 +161,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`BOT_LOCAL_MODE: only allowed when HOST is a loopback address (HOST is ${e.HOST})`);
   if (e.BOT_ID && !e.BOT_PASSWORD && e.BOT_APP_TYPE !== 'UserAssignedMSI')
     problems.push('BOT_PASSWORD: required with BOT_ID');
+  if (Boolean(e.ACCESS_CONTROL_SCIM_URL) !== Boolean(e.ACCESS_CONTROL_SCIM_TOKEN))
+    problems.push('ACCESS_CONTROL_SCIM_URL and ACCESS_CONTROL_SCIM_TOKEN: set both to read Access Control over SCIM, or neither');
   if (e.SCHEDULER === 'bullmq' && !e.REDIS_URL) problems.push('REDIS_URL: required when SCHEDULER=bullmq');
   if (!/^(sqlite|redis|rediss|postgres|postgresql|memory):/.test(e.STORE_URL))
     problems.push(
@@ -195,6 +201,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : [e.BOT_TENANT_ID, e.ENTRA_TENANT_ID].filter((t): t is string => Boolean(t)),
     adminAadObjectIds: e.ADMIN_AAD_OBJECT_IDS,
     storeUrl: e.STORE_URL,
+    accessControlScim:
+      e.ACCESS_CONTROL_SCIM_URL && e.ACCESS_CONTROL_SCIM_TOKEN
+        ? { url: e.ACCESS_CONTROL_SCIM_URL, token: e.ACCESS_CONTROL_SCIM_TOKEN }
+        : null,
     syncIntervalSeconds: e.SYNC_INTERVAL_SECONDS,
     syncLeaseTtlSeconds: e.SYNC_LEASE_TTL_SECONDS,
     scheduler: e.SCHEDULER,

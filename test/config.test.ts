@@ -76,3 +76,12 @@ describe('loadConfig', () => {
     }).toThrow();
   });
 });
+
+describe('Access Control source', () => {
+  it('uses SCIM only when both URL and token are set', () => {
+    expect(loadConfig({}).accessControlScim).toBeNull();
+    const c = loadConfig({ ACCESS_CONTROL_SCIM_URL: 'https://ac.example/scim/v2', ACCESS_CONTROL_SCIM_TOKEN: 't' });
+    expect(c.accessControlScim).toEqual({ url: 'https://ac.example/scim/v2', token: 't' });
+    expect(() => loadConfig({ ACCESS_CONTROL_SCIM_URL: 'https://ac.example/scim/v2' })).toThrow(/ACCESS_CONTROL_SCIM_TOKEN/);
+  });
+});
