@@ -129,15 +129,18 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   }
   const sourceIdCount = new Map<string, number>();
   const sourceUpnCount = new Map<string, number>();
-  for (const s of snapshot.source) {
+  const sourceUpnKeys: string[] = new Array(snapshot.source.length);
+  for (let i = 0; i < snapshot.source.length; i++) {
+    const s = snapshot.source[i]!;
     sourceIdCount.set(s.immutableId, (sourceIdCount.get(s.immutableId) ?? 0) + 1);
     const key = lower(s.userPrincipalName);
+    sourceUpnKeys[i] = key;
     sourceUpnCount.set(key, (sourceUpnCount.get(key) ?? 0) + 1);
   }
   const deletedById = deletedByImmutableId(snapshot.deleted);
 
   const untouchable = (e: EntraUser): Untouchable | null => {
-    if (protectedKeys.has(lower(e.id)) || protectedKeys.has(lower(e.userPrincipalName)))
+    if (protectedKeys.size > 0 && (protectedKeys.has(lower(e.id)) || protectedKeys.has(lower(e.userPrincipalName))))
       return { reason: 'protected', note: 'protected account' };
     if (e.onPremisesSyncEnabled === true) return { reason: 'ad-synced', note: 'synced from on-premises AD' };
     if (e.userType !== null && lower(e.userType) === 'guest') return { reason: 'guest', note: 'guest user' };
@@ -153,13 +156,15 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   /** Old UPNs that restores bring back (two restores may not bring back the same one). */
   const restoreUpnCount = new Map<string, number>();
 
-  for (const s of snapshot.source) {
-    const upnKey = lower(s.userPrincipalName);
+  let s: SourceUser;
+  const skip = (entra: EntraUser | null, reason: SkipReason, note: string): void => {
+    if (entra) claimed.add(entra.id);
+    rows.push({ kind: 'skip', s, entra, reason, note });
+  };
+  for (let i = 0; i < snapshot.source.length; i++) {
+    s = snapshot.source[i]!;
+    const upnKey = sourceUpnKeys[i]!;
     const idList = s.immutableId ? entraById.get(s.immutableId) : undefined;
-    const skip = (entra: EntraUser | null, reason: SkipReason, note: string): void => {
-      if (entra) claimed.add(entra.id);
-      rows.push({ kind: 'skip', s, entra, reason, note });
-    };
 
     if ((sourceIdCount.get(s.immutableId) ?? 0) > 1 || (sourceUpnCount.get(upnKey) ?? 0) > 1) {
       const dupId = (sourceIdCount.get(s.immutableId) ?? 0) > 1;
