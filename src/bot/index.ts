@@ -17,12 +17,15 @@ import { createLinkSigner, resolveSigningSecret } from './signed-links.js';
 export type { BotDeps, BotServer } from './deps.js';
 export { parse } from './command-parser.js';
 export { escapeCardText, plainCardText } from './escape.js';
+export { type PlaygroundConfigOptions, playgroundConfigYaml, writePlaygroundConfig } from './playground-config.js';
 
 export interface BotServerOptions {
   /** Minimum time between two in-place updates of one card (default 2000 ms). */
   readonly updateIntervalMs?: number;
   /** How long the Global Administrator answer is reused (default 5 minutes). */
   readonly adminCacheMs?: number;
+  /** How long close() waits for background work (default 10 s). */
+  readonly closeGraceMs?: number;
 }
 
 /** Listens on config.host:config.port; refuses to start without BOT_ID unless local mode on loopback. */
@@ -127,7 +130,11 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await tasks.idle();
+      // Let running work finish its card updates; an apply left running resumes from its journal at next start.
+      await Promise.race([
+        tasks.idle(),
+        new Promise((resolve) => setTimeout(resolve, options.closeGraceMs ?? 10_000).unref()),
+      ]);
     },
   };
 }

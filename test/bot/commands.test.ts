@@ -10,6 +10,7 @@ let h: Harness;
 let files: Server;
 let filesUrl = '';
 const served = new Map<string, Buffer>();
+const uploads = new Map<string, { body: Buffer; range: string }>();
 
 /** Posts a message and returns the text of the card the bot replies with (the replaced card when it updates). */
 async function ask(text: string, extra: Record<string, unknown> = {}, final?: RegExp): Promise<string> {
@@ -29,6 +30,15 @@ async function ask(text: string, extra: Record<string, unknown> = {}, final?: Re
 beforeAll(async () => {
   h = await startHarness();
   files = createServer((req, res) => {
+    if (req.method === 'PUT') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        uploads.set(req.url ?? '', { body: Buffer.concat(chunks), range: String(req.headers['content-range']) });
+        res.writeHead(201).end('{}');
+      });
+      return;
+    }
     const body = served.get(req.url ?? '');
     if (!body) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/csv' }).end(body);
@@ -139,5 +149,87 @@ describe('commands', () => {
     expect(good).toContain(DOMAIN);
     expect(good).toContain('added 1');
     expect((await h.engine.directory.listUsers(DOMAIN)).length).toBe(before.length + 1);
+  });
+
+  it('precheck lists likely non-user objects preselected; Move to onmicrosoft.com moves the selected ones', async () => {
+    const before = h.connector.calls.length;
+    await h.post(h.message(`precheck ${DOMAIN}`));
+    const reply = await h.connector.waitFor((calls) => calls.slice(before).find((c) => c.kind === 'reply'));
+    const done = await h.connector.waitFor((calls) =>
+      calls.find(
+        (c) =>
+          c.kind === 'update' && c.activityId === reply.resultId && /Pre-check:/.test(cardText(cardOf(c.activity))),
+      ),
+    );
+    const card = cardOf(done.activity)!;
+    const input = (
+      card.body as { type: string; id?: string; value?: string; choices?: { title: string; value: string }[] }[]
+    ).find((b) => b.type === 'Input.ChoiceSet')!;
+    expect(input.id).toBe('selected');
+    const preselected = (input.value ?? '').split(',').filter(Boolean);
+    expect(preselected.length).toBeGreaterThan(0);
+    const move = (card.actions as { verb: string; data: Record<string, unknown> }[])[0]!;
+    expect(move).toMatchObject({ verb: 'move', data: { verb: 'move', domain: DOMAIN } });
+    const res = await h.post(h.invoke('move', { ...move.data, selected: preselected.join(',') }, reply.resultId));
+    const body = res.body as { type: string; value: unknown };
+    expect(body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(cardText(body.value)).toMatch(
+      new RegExp(`Moved ${preselected.length} object\\(s\\) out of ${DOMAIN.replace(/\./g, '\\.')}`),
+    );
+    for (const id of preselected) {
+      const user = await h.engine.entra.reader.getUser(id);
+      expect(user?.userPrincipalName).toMatch(/\.onmicrosoft\.com$/);
+    }
+  });
+
+  it('in personal chat the dry run CSV is offered as a file; accepting uploads it and posts the file card', async () => {
+    const before = h.connector.calls.length;
+    await h.post(h.message(`preview ${DOMAIN}`));
+    const offer = await h.connector.waitFor((calls) =>
+      calls
+        .slice(before)
+        .find(
+          (c) =>
+            (c.activity.attachments as { contentType: string }[] | undefined)?.[0]?.contentType ===
+            'application/vnd.microsoft.teams.card.file.consent',
+        ),
+    );
+    const attachment = (
+      offer.activity.attachments as {
+        name: string;
+        content: { acceptContext: Record<string, unknown>; sizeInBytes: number };
+      }[]
+    )[0]!;
+    expect(attachment.name).toMatch(/^dry-run-contoso\.co\.jp-[0-9a-f]{12}\.csv$/);
+    const invoke = {
+      ...h.message(''),
+      type: 'invoke',
+      name: 'fileConsent/invoke',
+      value: {
+        type: 'fileUpload',
+        action: 'accept',
+        context: attachment.content.acceptContext,
+        uploadInfo: {
+          name: attachment.name,
+          uploadUrl: `${filesUrl}/upload/1`,
+          contentUrl: 'https://contoso.sharepoint.example/file.csv',
+          uniqueId: 'u-1',
+          fileType: 'csv',
+        },
+      },
+    };
+    delete (invoke as { text?: string }).text;
+    expect((await h.post(invoke)).status).toBe(200);
+    const upload = uploads.get('/upload/1')!;
+    expect(upload.body.length).toBe(attachment.content.sizeInBytes);
+    expect(upload.body.toString('utf8')).toMatch(/^\ufeffAction,UserPrincipalName/);
+    expect(upload.range).toBe(`bytes 0-${upload.body.length - 1}/${upload.body.length}`);
+    await h.connector.waitFor((calls) =>
+      calls.find(
+        (c) =>
+          (c.activity.attachments as { contentType: string }[] | undefined)?.[0]?.contentType ===
+          'application/vnd.microsoft.teams.card.file.info',
+      ),
+    );
   });
 });

@@ -191,4 +191,13 @@ describe('bot protocol', () => {
     expect(runs.map((r) => r.status)).toEqual(['refused']);
     expect(runs[0]!.counts).toEqual({ added: 0, updated: 0, deleted: 0, failed: 0 });
   });
+
+  it('logs shows the runs of the domain', async () => {
+    const before = h.connector.calls.length;
+    await h.post(h.message(`logs ${DOMAIN}`));
+    const reply = await h.connector.waitFor((calls) => calls.slice(before).find((c) => c.kind === 'reply'));
+    const text = cardText(cardOf(reply.activity));
+    expect(text).toContain(DOMAIN);
+    expect(text).toMatch(/completed/i);
+  });
 });
