@@ -70,8 +70,10 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
   const { queueName, intervalMs, leaseMs, concurrency, offsetFor, slots, logger, clock } = options;
   const connection = redisOptionsFromUrl(options.redisUrl);
   const stalledInterval = Math.max(500, Math.floor(leaseMs / 2));
-  // How long a slot waits for the domain to be free (a run still going, or a dead replica's lease expiring).
-  const waitLimitMs = Math.max(intervalMs, 2 * leaseMs + stalledInterval);
+  // How long a slot waits for the domain to be free: long enough for a dead replica's lease to expire; a run of an
+  // earlier slot still going after that makes this slot skip (never two runs of a domain at a time, never doubled).
+  const waitLimitMs = 2 * leaseMs + stalledInterval;
+  let stopping = false;
   let queue: Queue<JobData> | null = null;
   let worker: Worker<JobData> | null = null;
   const confirmed = new Map<string, number>();
@@ -79,16 +81,19 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
   const jobOpts = {
     removeOnComplete: { age: Math.max(3600, Math.ceil((4 * intervalMs) / 1000)), count: 50_000 },
     removeOnFail: { age: 7 * 86_400 },
+    // A store error before the run is retried; the run itself never throws (its failures are outcomes).
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 1000 },
   };
 
   async function process(job: Job<JobData>): Promise<string> {
     const domain = job.data.domain;
     const offset = offsetFor(domain);
     const slot = job.data.slot ?? slotOfScheduledTime(scheduledMillis(job), intervalMs, offset);
-    const deadline = slotTime(slot, intervalMs, offset) + waitLimitMs;
+    const deadline = Math.max(slotTime(slot, intervalMs, offset), clock()) + waitLimitMs;
     for (;;) {
       const outcome = await slots.runSlot(domain, slot);
-      if (outcome.kind !== 'busy' || clock() >= deadline) {
+      if (outcome.kind !== 'busy' || clock() >= deadline || stopping) {
         options.onOutcome(domain, slot, outcome);
         if (outcome.kind === 'busy')
           logger.warn({ domain, slot, heldBy: outcome.heldBy }, 'scheduled slot given up: the domain stayed busy');
@@ -100,6 +105,7 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
 
   return {
     async start() {
+      stopping = false;
       queue = new Queue<JobData>(queueName, { connection });
       queue.on('error', (err) => logger.warn({ err: describe(err) }, 'schedule queue error'));
       worker = new Worker<JobData>(queueName, process, {
@@ -120,6 +126,7 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
       }
     },
     async stop() {
+      stopping = true;
       await worker?.close();
       await queue?.close();
       worker = null;

@@ -111,6 +111,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     runner: options.service,
     settings: stores.settings,
     leases: stores.leases,
+    runs: stores.runs,
     state,
     notifier: options.notifier ?? null,
     logger,

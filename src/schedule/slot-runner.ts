@@ -2,7 +2,7 @@
 import type { Logger } from '../logger.js';
 import { scrubSecrets } from '../logger.js';
 import type { DomainSettings, RunRecord } from '../sync/model.js';
-import type { DomainSettingsRepository, LeaseManager, RunNotifier } from '../sync/ports.js';
+import type { DomainSettingsRepository, LeaseManager, RunLogRepository, RunNotifier } from '../sync/ports.js';
 import { isRefusal, type Refusal } from '../sync/service.js';
 import { slotTime } from './slots.js';
 
@@ -26,6 +26,8 @@ export interface ScheduleState {
   readonly done: readonly number[];
   readonly lastOutcome: string | null;
   readonly updatedAt: string;
+  /** Set just before a slot's run starts, cleared when it is recorded: a process that died in between left it. */
+  readonly running?: { readonly slot: number; readonly startedAt: string; readonly holder: string } | null;
 }
 
 /** The small part of a Keyv namespace the scheduler needs. */
@@ -45,6 +47,8 @@ export interface SlotRunnerOptions {
   readonly runner: ScheduledRunner;
   readonly settings: DomainSettingsRepository;
   readonly leases: LeaseManager;
+  /** The sync log: after a crash, a finished run of the slot found there is not run again. */
+  readonly runs?: Pick<RunLogRepository, 'list'> | null;
   readonly state: StateStore;
   readonly notifier?: RunNotifier | null;
   readonly logger: Logger;
@@ -76,9 +80,19 @@ export function createSlotRunner(options: SlotRunnerOptions) {
       done,
       lastOutcome: outcome,
       updatedAt: new Date(clock()).toISOString(),
+      running: null,
     };
     await state.set(domain, next);
     return next;
+  };
+
+  /** The finished hourly run a process that died before recording the slot left in the sync log, if any. */
+  const findUnrecordedRun = async (domain: string, marker: NonNullable<ScheduleState['running']>) => {
+    if (!options.runs) return null;
+    const recent = await options.runs.list({ domain, limit: 5 });
+    return (
+      recent.find((r) => r.trigger === 'hourly' && r.status !== 'running' && r.startedAt >= marker.startedAt) ?? null
+    );
   };
 
   const notify = (run: RunRecord) => {
@@ -122,6 +136,21 @@ export function createSlotRunner(options: SlotRunnerOptions) {
         return { kind: 'skipped', reason: 'paused' };
       }
 
+      if (fresh?.running && fresh.running.slot === slot) {
+        const earlier = await findUnrecordedRun(domain, fresh.running);
+        if (earlier) {
+          await record(domain, fresh, slot, `ran:${earlier.status}`);
+          logger.info(
+            { domain, slot, runId: earlier.id, by: fresh.running.holder },
+            'scheduled sync found done by a process that stopped before recording it',
+          );
+          notify(earlier);
+          return { kind: 'ran', run: earlier };
+        }
+      }
+      const marker = { slot, startedAt: new Date(clock()).toISOString(), holder: holderId };
+      await state.set(domain, { ...(fresh ?? emptyState(clock)), running: marker });
+
       let outcome: SlotOutcome;
       try {
         const result = await runner.runScheduled(domain, { slot, scheduledAt: new Date(scheduledAt).toISOString() });
@@ -161,6 +190,7 @@ export function createSlotRunner(options: SlotRunnerOptions) {
       done: prev?.done ?? [],
       lastOutcome: prev?.lastOutcome ?? null,
       updatedAt: new Date(clock()).toISOString(),
+      running: prev?.running ?? null,
     };
     await state.set(domain, next);
     return next;
@@ -177,6 +207,15 @@ export function createSlotRunner(options: SlotRunnerOptions) {
 }
 
 export type SlotRunner = ReturnType<typeof createSlotRunner>;
+
+const emptyState = (clock: () => number): ScheduleState => ({
+  enabled: true,
+  floorSlot: null,
+  done: [],
+  lastOutcome: null,
+  updatedAt: new Date(clock()).toISOString(),
+  running: null,
+});
 
 function outcomeLabel(o: SlotOutcome): string {
   switch (o.kind) {

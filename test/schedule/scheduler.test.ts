@@ -2,7 +2,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { createScheduler, domainOffsetMs, slotAt, slotTime, type Scheduler } from '../../src/schedule/index.js';
+import {
+  createScheduler,
+  domainOffsetMs,
+  type Scheduler,
+  type ScheduleState,
+  type SlotInfo,
+  slotAt,
+  slotTime,
+} from '../../src/schedule/index.js';
+import { isRefusal } from '../../src/sync/service.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { RunRecord } from '../../src/sync/model.js';
 import { recordingRunner, runRecordFor, settingsFor } from './fixtures.js';
@@ -239,6 +248,77 @@ describe('catch-up', () => {
     t.set(T0 + 1000);
     await t.tickAll();
     expect(t.rec.calls).toHaveLength(1);
+  });
+});
+
+describe('a process that stops between a run and its record', () => {
+  async function crashOnce(writesRunLog: boolean) {
+    const stores = await openStore('memory://');
+    let now = T0;
+    const clock = () => now;
+    const rec = recordingRunner(clock);
+    const runner = {
+      async runScheduled(domain: string, slot?: SlotInfo) {
+        const run = await rec.runner.runScheduled(domain, slot);
+        if (isRefusal(run)) return run;
+        if (writesRunLog) await stores.runs.put(run);
+        return run;
+      },
+    };
+    // The scheduler's state store loses its second write (the slot's record after the run), as if the process died.
+    const real = stores.kv<ScheduleState>('schedule');
+    let writes = 0;
+    const flaky = {
+      ...stores,
+      kv: <T>(ns: string) =>
+        (ns === 'schedule'
+          ? {
+              get: (k: string) => real.get(k),
+              set: async (k: string, v: ScheduleState) => {
+                writes++;
+                if (writes === 3) throw new Error('process died');
+                return real.set(k, v);
+              },
+            }
+          : stores.kv<T>(ns)) as ReturnType<Stores['kv']>,
+    } as Stores;
+    const notified: string[] = [];
+    const sched = createScheduler({
+      config,
+      service: runner,
+      stores: flaky,
+      notifier: { runFinished: async (r) => void notified.push(r.id) },
+      logger,
+      clock,
+      intervalSeconds: 3600,
+      mode: 'local',
+    });
+    open.push({ stores, schedulers: [sched] });
+    const d = 'tailspin.jp';
+    await stores.settings.put(settingsFor(d, { updatedAt: new Date(T0).toISOString() }));
+    await sched.tick(now); // write 1: periodic sync noticed
+    await sched.idle();
+    now = nextSlotTime(sched, d, T0) + 1000;
+    await sched.tick(now); // write 2: run marker; the run; write 3 (its record) is lost
+    await sched.idle();
+    now += 5000;
+    await sched.tick(now);
+    await sched.idle();
+    return { calls: rec.calls.length, notified, history: sched.history.map((h) => h.outcome.kind) };
+  }
+
+  it('does not run the slot again when the sync log has its finished run', async () => {
+    const r = await crashOnce(true);
+    expect(r.calls).toBe(1);
+    expect(r.history).toEqual(['ran']);
+    expect(r.notified).toHaveLength(1);
+  });
+
+  it('runs the slot again when the run left no finished record', async () => {
+    const r = await crashOnce(false);
+    expect(r.calls).toBe(2);
+    expect(r.history).toEqual(['ran']);
+    expect(r.notified).toHaveLength(1);
   });
 });
 
