@@ -106,10 +106,11 @@ export class Tenant {
             immutables.add(u.onPremisesImmutableId);
           }
         }
-        return completeUser(
-          { ...u, id, deletedDateTime: field === 'deletedUsers' ? (u.deletedDateTime ?? now) : null },
-          now,
-        );
+        // No spread of the input: seeds can hold a million users, so allocate one object per user.
+        const data = completeUser(u as Parameters<typeof completeUser>[0], now);
+        data.id = id;
+        data.deletedDateTime = field === 'deletedUsers' ? (u.deletedDateTime ?? now) : null;
+        return data;
       };
     const users = seed.users.map(toUser('users'));
     const deleted = (seed.deletedUsers ?? []).map(toUser('deletedUsers'));

@@ -136,7 +136,10 @@ export class Throttler {
     }
     if (worst) {
       this.throttled++;
-      const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+      // Graph counts budgets in windows: once throttled, Retry-After points at the time the budget has recovered
+      // a tenth of itself (the next window's share), so a client that honours it resumes with a useful burst.
+      const recoverMs = worst.bucket.waitFor(Math.max(worst.cost, worst.bucket.capacity / 10));
+      const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(waitMs, recoverMs) / 1000));
       return {
         ok: false,
         retryAfterSeconds,
