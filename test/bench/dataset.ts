@@ -32,8 +32,53 @@ export interface SeedUserLike {
 export const BENCH_DOMAIN = 'bench.contoso.co.jp';
 export const BENCH_INITIAL_DOMAIN = 'benchtenant.onmicrosoft.com';
 
-const GIVEN = ['Taro', 'Hanako', 'Ken', 'Yuki', 'Sakura', 'Alice', 'Bob', 'Carol', '太郎', '花子', '健', '由紀'];
-const FAMILY = ['Yamada', 'Suzuki', 'Tanaka', 'Sato', 'Ito', 'Smith', 'Jones', 'Brown', '山田', '鈴木', '田中', '佐藤'];
+/**
+ * Given and family names as [romanised (for the UPN), display form]. UPNs are `given.family.N`, as most tenants build
+ * them, so their first letters spread over the alphabet like real names do (the reader's partitioned listing relies
+ * on that spread; see RESULTS.md).
+ */
+const GIVEN: readonly (readonly [string, string])[] = [
+  ['taro', '太郎'],
+  ['hanako', '花子'],
+  ['kenji', 'Kenji'],
+  ['yuki', '由紀'],
+  ['sakura', 'Sakura'],
+  ['haruto', '陽翔'],
+  ['mei', 'Mei'],
+  ['sota', '蒼太'],
+  ['alice', 'Alice'],
+  ['bob', 'Bob'],
+  ['carol', 'Carol'],
+  ['david', 'David'],
+  ['emma', 'Emma'],
+  ['frank', 'Frank'],
+  ['grace', 'Grace'],
+  ['ichiro', '一郎'],
+  ['julia', 'Julia'],
+  ['nao', '奈央'],
+  ['olivia', 'Olivia'],
+  ['peter', 'Peter'],
+  ['ryo', '涼'],
+  ['lucas', 'Lucas'],
+  ['wendy', 'Wendy'],
+  ['victor', 'Victor'],
+];
+const FAMILY: readonly (readonly [string, string])[] = [
+  ['yamada', '山田'],
+  ['suzuki', '鈴木'],
+  ['tanaka', '田中'],
+  ['sato', '佐藤'],
+  ['ito', '伊藤'],
+  ['watanabe', '渡辺'],
+  ['nakamura', '中村'],
+  ['kobayashi', '小林'],
+  ['smith', 'Smith'],
+  ['jones', 'Jones'],
+  ['brown', 'Brown'],
+  ['miller', 'Miller'],
+  ['garcia', 'Garcia'],
+  ['hall', 'Hall'],
+];
 const DEPARTMENTS = ['Sales', 'Engineering', 'Finance', 'Legal', '営業部', '開発部', '経理部', '人事部'];
 const TITLES = ['Engineer', 'Manager', 'Analyst', 'Director', '主任', '課長', '部長', '担当'];
 
@@ -66,16 +111,17 @@ export const entraCount = (s: DatasetSpec) => s.matched + s.deleted;
 export const changeCount = (s: DatasetSpec) => s.updated + s.added + s.deleted;
 
 function person(i: number, domain: string) {
-  const given = GIVEN[i % GIVEN.length]!;
-  const family = FAMILY[Math.floor(i / GIVEN.length) % FAMILY.length]!;
-  const alias = `u${pad(i)}`;
+  const [givenRoman, given] = GIVEN[i % GIVEN.length]!;
+  const [familyRoman, family] = FAMILY[Math.floor(i / GIVEN.length) % FAMILY.length]!;
+  const alias = `${givenRoman}.${familyRoman}.${i}`;
+  const japanese = /[^\x20-\x7e]/.test(given + family);
   return {
     upn: `${alias}@${domain}`,
     alias,
     immutableId: `aW1tLTAw${pad(i)}QQ==`,
     given,
     family,
-    displayName: /[^\x20-\x7e]/.test(given + family) ? `${family} ${given}` : `${given} ${family}`,
+    displayName: japanese ? `${family} ${given}` : `${given} ${family}`,
     department: DEPARTMENTS[i % DEPARTMENTS.length]!,
     title: TITLES[(i >> 3) % TITLES.length]!,
     employeeId: `E${pad(i)}`,

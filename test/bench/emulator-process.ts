@@ -1,9 +1,8 @@
 // Starts the bench's emulator in a separate process (emulator-host.ts) and talks to it: load a tenant, read stats, stop.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Agent, fetch } from 'undici';
+import { startChild } from './child-channel.js';
 import type { DatasetSpec } from './dataset.js';
 import type { HostOptions } from './emulator-host.js';
 
@@ -78,59 +77,18 @@ export interface StartOptions extends HostOptions {
 
 export async function startEmulatorProcess(options: StartOptions = {}): Promise<EmulatorProcess> {
   const { nodeFlags = [], ...host } = options;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...nodeFlags, '--import', 'tsx', resolve('test/bench/emulator-host.ts'), JSON.stringify(host)],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const waiting = new Map<number, (v: Record<string, unknown>) => void>();
-  let ready: ((info: EmulatorInfo) => void) | null = null;
-  let failed: ((err: Error) => void) | null = null;
-  const started = new Promise<EmulatorInfo>((res, rej) => {
-    ready = res;
-    failed = rej;
+  const child = await startChild(resolve('test/bench/emulator-host.ts'), JSON.stringify(host), {
+    nodeFlags,
+    name: 'emulator',
   });
-  lines.on('line', (line) => {
-    let msg: Record<string, unknown>;
-    try {
-      msg = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      process.stderr.write(`[emulator] ${line}\n`);
-      return;
-    }
-    if (ready && typeof msg.graphBaseUrl === 'string') {
-      ready(msg as unknown as EmulatorInfo);
-      ready = null;
-      return;
-    }
-    const resolveReply = typeof msg.id === 'number' ? waiting.get(msg.id) : undefined;
-    if (resolveReply) {
-      waiting.delete(msg.id as number);
-      resolveReply(msg);
-    }
-  });
-  child.on('exit', (code) => {
-    failed?.(new Error(`the emulator process ended (exit ${code}) before listening`));
-    for (const w of waiting.values()) w({ ok: false, error: `the emulator process ended (exit ${code})` });
-    waiting.clear();
-  });
-  const info = await started;
-  failed = null;
+  const info = child.ready as unknown as EmulatorInfo;
   const caPem = info.caFile ? readFileSync(info.caFile, 'utf8') : undefined;
   const dispatcher = new Agent({ connect: caPem ? { ca: caPem } : {} });
-  let seq = 0;
-  const ask = (command: Record<string, unknown>): Promise<Record<string, unknown>> =>
-    new Promise((res, rej) => {
-      const id = ++seq;
-      waiting.set(id, (reply) => (reply.ok ? res(reply) : rej(new Error(String(reply.error)))));
-      child.stdin!.write(`${JSON.stringify({ ...command, id })}\n`);
-    });
   return {
     info,
     caPem,
     async load(spec, tenantSize) {
-      const reply = await ask({ cmd: 'load', spec, ...(tenantSize ? { tenantSize } : {}) });
+      const reply = await child.ask({ cmd: 'load', spec, ...(tenantSize ? { tenantSize } : {}) });
       return Number(reply.ms);
     },
     async stats() {
@@ -139,16 +97,12 @@ export async function startEmulatorProcess(options: StartOptions = {}): Promise<
       return parseStats((await res.json()) as Record<string, unknown>);
     },
     async memory() {
-      const reply = await ask({ cmd: 'memory' });
+      const reply = await child.ask({ cmd: 'memory' });
       return { rssMb: Number(reply.rssMb), peakRssMb: Number(reply.peakRssMb) };
     },
     async close() {
       await dispatcher.close();
-      const exited = new Promise<void>((res) => child.once('exit', () => res()));
-      child.stdin!.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
+      await child.close();
     },
   };
 }

@@ -33,7 +33,15 @@ export interface BenchReport {
   readonly endedAt: string;
   readonly command: string;
   readonly mode: 'quick' | 'full' | 'large';
-  readonly machine: { cpus: number; cpuModel: string; totalMemMb: number; node: string; platform: string };
+  readonly machine: {
+    cpus: number;
+    cpuModel: string;
+    totalMemMb: number;
+    node: string;
+    platform: string;
+    /** 1-minute load average at start and end: other work on the machine skews the timings. */
+    loadAverage: { start: number; end: number };
+  };
   readonly scenarios: ScenarioResult[];
 }
 

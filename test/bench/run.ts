@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick|--large] [--only <scenario>] [--cpu-prof]`: runs each scenario in its own process, prints and saves the figures.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BenchReport, reportLines, type ScenarioResult, writeReport } from './report.js';
 
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'bench-'));
   const profDir = resolve('.data/bench-prof');
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0] ?? 0;
   const results: ScenarioResult[] = [];
   try {
     for (const s of chosen) {
@@ -102,11 +103,15 @@ async function main(): Promise<void> {
       totalMemMb: Math.round(totalmem() / 1024 / 1024),
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
+      loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
     },
     scenarios: results,
   };
   // The one environment variable the bench reads (it is not part of the product).
   const out = writeReport(report, process.env.BENCH_OUT ?? '.data/bench.json');
+  process.stderr.write(
+    `bench: load average ${report.machine.loadAverage.start.toFixed(1)} → ${report.machine.loadAverage.end.toFixed(1)} on ${report.machine.cpus} CPUs\n`,
+  );
   process.stderr.write(`bench: figures written to ${out}${flags.cpuProf ? `; CPU profiles in ${profDir}` : ''}\n`);
   const short = results.some((r) => r.error);
   process.exitCode = short ? 1 : 0;

@@ -9,7 +9,7 @@ import { peakRssMb, rssSampler, runScenario } from './scenario-harness.js';
 const S = 'apply-memory';
 
 await runScenario(S, async (ctx, partial) => {
-  const changes = ctx.quick ? 20_000 : 100_000;
+  const changes = ctx.quick ? 5000 : 100_000;
   // Memory is the measure here, not time: the budget is compressed hard so 100,000 writes take about a minute.
   const timeScale = 100;
   const latency = { read: 120 / timeScale, write: 250 / timeScale };

@@ -1,88 +1,96 @@
 // Scenario apply-throughput: 10,000 creates and a 60/30/10 mixed plan under the large-tenant write budget, against the
-// one-user-per-request baseline on the same emulator settings.
-import { changeMix } from './dataset.js';
+// one-user-per-request baseline on the same emulator settings; plus (full run) a check in real time, uncompressed.
 import { type ApplyMeasurement, measureApply, measureBaseline, WRITE_BUDGET } from './apply-measure.js';
+import type { BaselineResult } from './baseline-one-per-request.js';
+import { changeMix } from './dataset.js';
 import { startEmulatorProcess } from './emulator-process.js';
-import { figure, type Figure } from './report.js';
-import { peakRssMb, runScenario } from './scenario-harness.js';
+import { type Figure, figure } from './report.js';
+import { peakRssMb, runScenario, type ScenarioContext } from './scenario-harness.js';
 
 const S = 'apply-throughput';
+const MIXES = {
+  creates: { create: 1, update: 0, delete: 0 },
+  mixed: { create: 0.6, update: 0.3, delete: 0.1 },
+} as const;
 
-await runScenario(S, async (ctx, partial) => {
-  const timeScale = ctx.quick ? 40 : 20;
-  const changes = ctx.quick ? 5000 : 10_000;
-  const baselineOps = ctx.quick ? 200 : 1000;
+interface Leg {
+  /** Prefix of the figures ('' for the main, compressed run). */
+  readonly prefix: string;
+  readonly timeScale: number;
+  readonly changes: number;
+  readonly baselineOps: number;
+  readonly mixes: readonly (keyof typeof MIXES)[];
+}
+
+/** One emulator, same settings for our apply and for the baseline: measures both and their ratio. */
+async function runLeg(ctx: ScenarioContext, leg: Leg, figures: Figure[]): Promise<Record<string, unknown>> {
+  const { timeScale } = leg;
   // The emulator compresses the throttling budget by timeScale but not its latency profile: the bench compresses the
-  // "realistic" latencies (120 ms reads, 250 ms writes) by the same factor, so every clock runs timeScale× faster.
+  // "realistic" latencies (120 ms reads, 250 ms writes) by the same factor, so the simulated clocks all run faster.
   const latency = { read: 120 / timeScale, write: 250 / timeScale };
   const budget = WRITE_BUDGET.perSecond * timeScale;
-  const settings = {
-    timeScale,
-    changes,
-    baselineOps,
-    latency,
-    tenantSize: 'large',
-    budgetWritesPerScaledSecond: budget,
-  };
-  ctx.log(`timeScale ${timeScale}: budget ${budget} writes/s, latency ${latency.read} ms / ${latency.write} ms`);
+  ctx.log(
+    `${leg.prefix || 'main'}: timeScale ${timeScale}, budget ${budget} writes/s, latency ${latency.write} ms/write`,
+  );
   const emulator = await startEmulatorProcess({ timeScale, latency, tenantSize: 'large', throttling: true });
-  const figures: Figure[] = partial;
+  const out: Record<string, unknown> = {
+    timeScale,
+    latency,
+    budget,
+    changes: leg.changes,
+    baselineOps: leg.baselineOps,
+  };
   try {
-    const applied = (name: string, m: ApplyMeasurement) => {
+    for (const mix of leg.mixes) {
+      const name = `${leg.prefix}${mix}`;
+      const m: ApplyMeasurement = await measureApply(emulator, changeMix(leg.changes, MIXES[mix]), ctx);
       ctx.log(
-        `${name}: ${m.writesApplied} writes, sustained ${m.rate.perSecond.toFixed(1)}/s over ${m.rate.windowWrites} writes, ` +
-          `overall ${m.rate.overallPerSecond.toFixed(1)}/s, 429s ${m.throttled}, apply ${(m.applyMs / 1000).toFixed(1)} s`,
+        `${name}: ${m.writesApplied} writes; ${m.rate.burstOnly ? 'burst only' : 'sustained'} ${m.rate.perSecond.toFixed(1)}/s ` +
+          `over ${m.rate.windowWrites} writes; overall ${m.rate.overallPerSecond.toFixed(1)}/s; 429s ${m.throttled}/${m.writeRequests}`,
+      );
+      const note = m.rate.burstOnly
+        ? 'the run never emptied the 3,000-write bucket: overall rate, not a sustained one'
+        : `after the first ${WRITE_BUDGET.capacity} writes (the bucket's start capacity)`;
+      const b: BaselineResult = await measureBaseline(emulator, changeMix(leg.baselineOps, MIXES[mix]));
+      if (b.failed > 0) ctx.log(`baseline ${name}: ${b.failed} failed: ${b.errors.join(' | ')}`);
+      ctx.log(
+        `baseline-one-per-request ${name}: ${b.ok} ok in ${(b.elapsedMs / 1000).toFixed(1)} s = ${b.perSecond.toFixed(1)}/s`,
       );
       figures.push(
-        figure(S, `${name}-sustained-budget-share`, (m.rate.perSecond / budget) * 100, 95, 'min', { unit: '%' }),
+        figure(S, `${name}-sustained-budget-share`, (m.rate.perSecond / budget) * 100, 95, 'min', { unit: '%', note }),
         figure(S, `${name}-429-share`, (m.throttled / Math.max(1, m.writeRequests)) * 100, 1, 'max', { unit: '%' }),
-        figure(S, `${name}-sustained-writes-per-s`, m.rate.perSecond, null, 'info', {
-          note: `scaled ×${timeScale}; real-time equivalent ${(m.rate.perSecond / timeScale).toFixed(2)}/s`,
+        figure(S, `${name}-ratio-vs-baseline`, m.rate.perSecond / b.perSecond, 4.5, 'min', { unit: 'x' }),
+        figure(S, `${name}-writes-per-s`, m.rate.perSecond, null, 'info', {
+          note: `×${timeScale} time; real-time equivalent ${(m.rate.perSecond / timeScale).toFixed(2)}/s`,
         }),
-        figure(S, `${name}-apply-wall-s`, m.applyMs / 1000, null, 'info'),
+        figure(S, `${name}-baseline-one-per-request-writes-per-s`, b.perSecond, null, 'info'),
+        figure(S, `${name}-apply-wall-s`, m.applyMs / 1000, null, 'info', { unit: 's' }),
       );
-    };
-    const creates = await measureApply(emulator, changeMix(changes, { create: 1, update: 0, delete: 0 }), ctx);
-    applied('creates', creates);
-    const mixed = await measureApply(emulator, changeMix(changes, { create: 0.6, update: 0.3, delete: 0.1 }), ctx);
-    applied('mixed', mixed);
-
-    ctx.log(`baseline-one-per-request: ${baselineOps} creates, then ${baselineOps} mixed, one at a time`);
-    const baseCreates = await measureBaseline(emulator, changeMix(baselineOps, { create: 1, update: 0, delete: 0 }));
-    const baseMixed = await measureBaseline(
-      emulator,
-      changeMix(baselineOps, { create: 0.6, update: 0.3, delete: 0.1 }),
-    );
-    for (const [name, b] of [
-      ['creates', baseCreates],
-      ['mixed', baseMixed],
-    ] as const) {
-      if (b.failed > 0) ctx.log(`baseline ${name}: ${b.failed} failed: ${b.errors.join(' | ')}`);
-      ctx.log(`baseline ${name}: ${b.ok} ok in ${(b.elapsedMs / 1000).toFixed(1)} s = ${b.perSecond.toFixed(1)}/s`);
+      out[mix] = {
+        counts: m.run.counts,
+        rate: m.rate,
+        throttled: m.throttled,
+        writeRequests: m.writeRequests,
+        baseline: b,
+      };
     }
-    figures.push(
-      figure(S, 'baseline-one-per-request-creates-writes-per-s', baseCreates.perSecond, null, 'info'),
-      figure(S, 'baseline-one-per-request-mixed-writes-per-s', baseMixed.perSecond, null, 'info'),
-      figure(S, 'creates-ratio-vs-baseline', creates.rate.perSecond / baseCreates.perSecond, 4.5, 'min', { unit: 'x' }),
-      figure(S, 'mixed-ratio-vs-baseline', mixed.rate.perSecond / baseMixed.perSecond, 4.5, 'min', { unit: 'x' }),
-      // The baseline pays our client's CPU per request uncompressed while the network wait is compressed, which slows
-      // it; against the pure latency bound (one write per write-latency) the ratio is the conservative one.
-      figure(S, 'creates-ratio-vs-latency-bound', creates.rate.perSecond / (1000 / latency.write), null, 'info', {
-        unit: 'x',
-      }),
-      figure(S, 'peak-rss-mb', peakRssMb(), null, 'info', { unit: 'MB' }),
-    );
-    return {
-      settings: {
-        ...settings,
-        creates: { counts: creates.run.counts, rate: creates.rate, throttled: creates.throttled },
-        mixed: { counts: mixed.run.counts, rate: mixed.rate, throttled: mixed.throttled },
-        baseline: { creates: baseCreates, mixed: baseMixed },
-        emulatorMemory: await emulator.memory(),
-      },
-      figures,
-    };
+    out.emulatorMemory = await emulator.memory();
+    return out;
   } finally {
     await emulator.close();
   }
+}
+
+await runScenario(S, async (ctx, partial) => {
+  const legs: Leg[] = ctx.quick
+    ? [{ prefix: '', timeScale: 40, changes: 1000, baselineOps: 50, mixes: ['creates', 'mixed'] }]
+    : [
+        { prefix: '', timeScale: 20, changes: 10_000, baselineOps: 1000, mixes: ['creates', 'mixed'] },
+        // Uncompressed: the 3,000-write bucket, then about a minute at Graph's real 20 writes/s.
+        { prefix: 'realtime-', timeScale: 1, changes: 4300, baselineOps: 100, mixes: ['creates'] },
+      ];
+  const settings: Record<string, unknown> = { tenantSize: 'large' };
+  for (const leg of legs) settings[leg.prefix || 'main'] = await runLeg(ctx, leg, partial);
+  partial.push(figure(S, 'peak-rss-mb', peakRssMb(), null, 'info', { unit: 'MB' }));
+  return { settings, figures: partial };
 });

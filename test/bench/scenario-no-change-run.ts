@@ -15,7 +15,7 @@ const S = 'no-change-run';
 const READ_ALLOWANCE = 10;
 
 await runScenario(S, async (ctx, partial) => {
-  const users = ctx.quick ? 20_000 : 100_000;
+  const users = ctx.quick ? 5000 : 100_000;
   const spec = mostlySame(users, 0);
   const pages = Math.ceil(users / 999);
   const emulator = await startEmulatorProcess({ latency: 'realistic', tenantSize: 'large', throttling: true });

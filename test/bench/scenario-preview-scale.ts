@@ -13,7 +13,7 @@ import { runWorker } from './worker-process.js';
 const S = 'preview-scale';
 
 await runScenario(S, async (ctx, partial) => {
-  const users = ctx.large ? 1_000_000 : ctx.quick ? 20_000 : 100_000;
+  const users = ctx.large ? 1_000_000 : ctx.quick ? 5000 : 100_000;
   const target = ctx.large ? { wallS: 120, rssMb: 2500 } : { wallS: 10, rssMb: 400 };
   const spec = mostlySame(users, 5);
   const settings = { users, differentPct: 5, spec, latency: 'realistic', timeScale: 1, store: 'sqlite (temp file)' };

@@ -51,6 +51,8 @@ export interface SustainedRate {
   readonly windowWrites: number;
   /** Writes per second from the first to the last write (burst included). */
   readonly overallPerSecond: number;
+  /** True when the run was too short to get past the initial bucket: perSecond is then the overall rate. */
+  readonly burstOnly: boolean;
 }
 
 /**
@@ -62,18 +64,22 @@ export function sustainedRate(samples: readonly RateSample[], fromWrites: number
   const firstWrite = samples.find((s) => s.writes > 0);
   const lastWrite = samples.find((s) => s.writes >= total);
   if (!firstWrite || !lastWrite || total === 0)
-    return { perSecond: 0, windowMs: 0, windowWrites: 0, overallPerSecond: 0 };
+    return { perSecond: 0, windowMs: 0, windowWrites: 0, overallPerSecond: 0, burstOnly: true };
   // The sample before the first write bounds the start more tightly than the first sample with writes.
   const before = samples[Math.max(0, samples.indexOf(firstWrite) - 1)]!;
   const overallMs = Math.max(1, lastWrite.t - before.t);
-  const from = samples.find((s) => s.writes >= fromWrites && s.writes < total);
-  if (!from) return { perSecond: 0, windowMs: 0, windowWrites: 0, overallPerSecond: (total * 1000) / overallMs };
+  const overallPerSecond = (total * 1000) / overallMs;
+  // Less than a few hundred writes past the bucket is too short a window to call sustained.
+  const from = total - fromWrites >= 300 ? samples.find((s) => s.writes >= fromWrites && s.writes < total) : undefined;
+  if (!from)
+    return { perSecond: overallPerSecond, windowMs: overallMs, windowWrites: total, overallPerSecond, burstOnly: true };
   const windowMs = Math.max(1, lastWrite.t - from.t);
   const windowWrites = total - from.writes;
   return {
     perSecond: (windowWrites * 1000) / windowMs,
     windowMs,
     windowWrites,
-    overallPerSecond: (total * 1000) / overallMs,
+    overallPerSecond,
+    burstOnly: false,
   };
 }
