@@ -66,12 +66,12 @@ export function summarise(
 
 function main(): void {
   const args = process.argv.slice(2);
-  const valueOf = (flag: string, fallback: number) => {
+  const flagValue = (flag: string, fallback: number) => {
     const at = args.indexOf(flag);
     return at >= 0 ? Number(args[at + 1]) : fallback;
   };
-  const top = valueOf('--top', 15);
-  const afterMs = valueOf('--after-ms', 0);
+  const top = flagValue('--top', 15);
+  const afterMs = flagValue('--after-ms', 0);
   const files = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
   for (const f of files) {
     const s = summarise(JSON.parse(readFileSync(f, 'utf8')) as CpuProfile, afterMs);
