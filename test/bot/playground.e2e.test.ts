@@ -39,6 +39,23 @@ let browser: Browser;
 let page: Page;
 let adminName = '';
 
+/** In a channel: @mentions the bot with a command and posts it; waits for the bot's answer. */
+async function mention(command: string, answer: string | RegExp): Promise<void> {
+  // The first editor is "Start a new post" (the others reply in a thread).
+  const box = page.locator('[data-lexical-editor=true]').first();
+  await box.click();
+  await page.keyboard.type('@Entra');
+  await page.getByRole('menuitem', { name: 'Entra Sync' }).click();
+  await page.keyboard.type(` ${command}`);
+  await page.getByRole('button', { name: 'Post' }).click();
+  try {
+    await page.getByText(answer).last().waitFor({ timeout: 15_000 });
+  } catch (err) {
+    await page.screenshot({ path: join(ARTIFACTS, 'failed-mention.png'), fullPage: true });
+    throw err;
+  }
+}
+
 /** Types into the compose box (Lexical editor) and sends. */
 async function say(text: string): Promise<void> {
   const box = page.locator('[data-lexical-editor=true]').last();
@@ -59,9 +76,11 @@ describe.skipIf(!chromiumPath)('Agents Playground end to end', () => {
       PORT: String(botPort),
       STORE_URL: `sqlite://${join(dir, 'state.sqlite')}`,
       ALLOWED_TENANT_IDS: DEMO_TENANT_ID,
+      // A compressed "hour" so the hourly run (and its channel notification) happens during the test.
+      SYNC_INTERVAL_SECONDS: '8',
       LOG_LEVEL: 'silent',
     });
-    app = await startApp(config, { logger: createLogger('silent'), playgroundPort: null, scheduler: false });
+    app = await startApp(config, { logger: createLogger('silent'), playgroundPort: null });
     // The Playground's signed-in user is the demo tenant's Global Administrator (checked live through Graph).
     const admin = await app.engine.entra.reader.getUser(`taro.yamada@${DOMAIN}`);
     if (!admin) throw new Error('demo tenant has no taro.yamada');
@@ -166,16 +185,23 @@ describe.skipIf(!chromiumPath)('Agents Playground end to end', () => {
 
   it('team General channel: an @mention command works', async () => {
     await page.getByText('General').first().click();
-    const box = page.locator('[data-lexical-editor=true]').last();
-    await box.click();
-    await page.keyboard.type('@Entra');
-    await page.getByText('Entra Sync', { exact: true }).last().click();
-    await page.keyboard.type(' domains');
-    await page.getByRole('button', { name: 'Post' }).click();
-    await page.getByText('Domains of this tenant').last().waitFor({ timeout: 15_000 });
+    await mention('domains', 'Domains of this tenant');
     await expect(page.getByText(DOMAIN).first().isVisible()).resolves.toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'channel-mention.png'), fullPage: true });
   }, 30_000);
+
+  it('hourly sync: notify here + schedule on → the hourly run is reported in the channel', async () => {
+    await mention(`notify here ${DOMAIN}`, 'Notifications will be posted here');
+    await mention(`notify ${DOMAIN} always`, `${DOMAIN}: notifications always`);
+    await mention(`schedule ${DOMAIN} on`, `Hourly sync of ${DOMAIN} is on`);
+    await page
+      .getByText(new RegExp(`of ${DOMAIN.replace(/\./g, '\\.')}: completed`))
+      .last()
+      .waitFor({ timeout: 25_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'hourly-notification.png'), fullPage: true });
+    const runs = await app.engine.service.listRuns({ domain: DOMAIN, limit: 5 });
+    expect(runs.some((r) => r.trigger === 'hourly')).toBe(true);
+  }, 45_000);
 });
 
 if (!chromiumPath) {
