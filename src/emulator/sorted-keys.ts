@@ -10,7 +10,9 @@ export class SortedKeys {
   static from(keys: Iterable<string>): SortedKeys {
     const s = new SortedKeys();
     // Default sort order (UTF-16 code units) is the order of the < operator used everywhere below, and much faster.
-    const all = [...new Set(keys)].sort();
+    const sorted = [...keys].sort();
+    const all: string[] = [];
+    for (const k of sorted) if (all.length === 0 || all[all.length - 1] !== k) all.push(k);
     for (let i = 0; i < all.length; i += CHUNK) s.chunks.push(all.slice(i, i + CHUNK));
     s.count = all.length;
     return s;
