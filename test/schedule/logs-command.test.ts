@@ -16,12 +16,13 @@ const cli = (...args: string[]) => {
   const r = spawnSync(process.execPath, [BIN, 'logs', ...args], {
     env: { ...process.env, DEMO: 'true', STORE_URL, LOG_LEVEL: 'warn' },
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
-describe('entra-sync logs', () => {
+// Each case starts the real CLI (tsx) a few times: generous timeouts for a loaded machine.
+describe('entra-sync logs', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     const stores = await openStore(STORE_URL);
     for (let i = 0; i < 5; i++)
