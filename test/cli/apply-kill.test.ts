@@ -82,26 +82,45 @@ describe('apply survives being killed', () => {
 
     const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
     const random = prng(seed);
+    const writes = async () => ((await emulator.fetch('/_emulator/stats')).json as { writes: number }).writes;
     let kills = 0;
+    let killsMidWrite = 0;
     let finished = false;
     for (let attempt = 0; kills < KILLS && attempt < KILLS * 3; attempt++) {
       const child = spawn(process.execPath, [BIN, 'apply', '--plan', plan.planId, '--json'], { env, stdio: 'ignore' });
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      const delay = 300 + Math.floor(random() * 1700);
-      const outcome = await Promise.race([exited, new Promise<'timer'>((r) => setTimeout(() => r('timer'), delay))]);
-      if (outcome === 'timer') {
+      let exitCode: number | null | undefined;
+      const exited = new Promise<void>((r) =>
+        child.once('exit', (code) => {
+          exitCode = code;
+          r();
+        }),
+      );
+      // Half the kill points are random in time (start-up, reading, claiming); half random in write progress.
+      const before = await writes();
+      const byWrites = attempt % 2 === 1;
+      const target = before + 20 + Math.floor(random() * 200);
+      const deadline = Date.now() + (byWrites ? 60_000 : 100 + Math.floor(random() * 1900));
+      while (exitCode === undefined && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
+        if (byWrites && (await writes()) >= target) break;
+      }
+      if (process.env.KILL_DEBUG) console.log(attempt, byWrites ? 'writes' : 'time', before, await writes(), exitCode);
+      if (exitCode === undefined) {
         child.kill('SIGKILL');
         await exited;
         kills++;
-      } else if (outcome === 0) {
+        if ((await writes()) > before) killsMidWrite++;
+      } else if (exitCode === 0) {
         finished = true;
         break;
       }
       // Let the killed writer's lease (1 s) expire before the next attempt.
       await new Promise((r) => setTimeout(r, 1100));
     }
-    expect(kills, `kill seed ${seed}`).toBeGreaterThanOrEqual(finished ? 0 : KILLS);
     expect(finished, `the plan finished before ${KILLS} kills (seed ${seed}); make it bigger`).toBe(false);
+    expect(kills, `kill seed ${seed}`).toBeGreaterThanOrEqual(KILLS);
+    expect(killsMidWrite, `kill seed ${seed}`).toBeGreaterThanOrEqual(KILLS / 2);
+    expect(await writes()).toBeLessThan(HIRES + UPDATED + LEAVERS);
 
     const last = await runCli(['apply', '--plan', plan.planId, '--json'], env);
     expect(last.code, `seed ${seed}: ${last.stderr}`).toBe(0);
@@ -120,5 +139,5 @@ describe('apply survives being killed', () => {
     const again = await runCli(['preview', '--domain', DOMAIN, '--json', '--out', join(dir, 'p2.csv')], env);
     const after = jsonOf<{ counts: Record<string, number> }>(again);
     expect(after.counts).toMatchObject({ add: 0, update: 0, delete: 0 });
-  }, 240_000);
+  }, 480_000);
 });
