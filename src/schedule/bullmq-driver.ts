@@ -86,7 +86,7 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
     backoff: { type: 'exponential', delay: 1000 },
   };
 
-  async function process(job: Job<JobData>): Promise<string> {
+  async function processJob(job: Job<JobData>): Promise<string> {
     const domain = job.data.domain;
     const offset = offsetFor(domain);
     const slot = job.data.slot ?? slotOfScheduledTime(scheduledMillis(job), intervalMs, offset);
@@ -108,7 +108,7 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
       stopping = false;
       queue = new Queue<JobData>(queueName, { connection });
       queue.on('error', (err) => logger.warn({ err: describe(err) }, 'schedule queue error'));
-      worker = new Worker<JobData>(queueName, process, {
+      worker = new Worker<JobData>(queueName, processJob, {
         connection,
         concurrency,
         lockDuration: leaseMs,
