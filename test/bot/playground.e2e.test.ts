@@ -136,6 +136,14 @@ describe.skipIf(!chromiumPath)('Agents Playground end to end', () => {
   });
 
   it('personal chat: preview → "Dry run running…" → the dry-run card', async () => {
+    // A new hire whose display name is markdown: the card must show it as text, never as a link.
+    await app.engine.directory.mergeDomain(DOMAIN, [
+      {
+        userPrincipalName: `evil.name@${DOMAIN}`,
+        immutableId: 'evil-name-0001',
+        displayName: '[click](https://evil.example) **bold**',
+      },
+    ]);
     await say(`preview ${DOMAIN}`);
     const card = page.getByText(`Dry run: ${DOMAIN}`).last();
     await card.waitFor({ timeout: 20_000 });
@@ -146,6 +154,10 @@ describe.skipIf(!chromiumPath)('Agents Playground end to end', () => {
         .last()
         .isVisible(),
     ).resolves.toBe(true);
+    // Rendered by the Playground's markdown renderer as literal text (the invisible word joiner breaks autolinks).
+    const shown = (await page.getByText(/evil\.name@/).allInnerTexts()).map((t) => t.replace(/\u2060/g, ''));
+    expect(shown).toContain(`evil.name@${DOMAIN} — [click](https://evil.example) **bold**`);
+    await expect(page.locator('a[href*="evil.example"]').count()).resolves.toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, 'dry-run-card.png'), fullPage: true });
   }, 30_000);
 
