@@ -101,6 +101,13 @@ describe('commands', () => {
     expect(text).toContain('this conversation');
     expect((await h.engine.stores.settings.get(DOMAIN))?.periodic).toBe(true);
     expect(await ask(`schedule ${DOMAIN} off`)).toContain('is off');
+    const status = await ask('status');
+    expect(status).toContain('Entra ID: connected');
+    expect(status).toContain(`**${DOMAIN}**`);
+    expect(status).toMatch(/Notifications\nchanges-only\n/);
+    expect(await ask(`pause ${DOMAIN} 2`)).toMatch(/paused until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect((await h.engine.stores.settings.get(DOMAIN))?.pausedUntil).not.toBeNull();
+    expect(await ask(`resume ${DOMAIN}`)).toContain('no longer paused');
   });
 
   it('import: downloads the attached CSV and reports per domain; a bad file changes nothing', async () => {
