@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLogsArgs } from '../../src/cli/logs-command.js';
 import { openStore } from '../../src/store/index.js';
 import { runRecordFor } from './fixtures.js';
 
@@ -100,9 +101,10 @@ describe('entra-sync logs', { timeout: 90_000 }, () => {
     const badLimit = cli('--limit', 'ten');
     expect(badLimit.code).toBe(2);
     expect(badLimit.stderr).toContain('--limit: must be a whole number (got "ten")');
-    const badDomain = cli('--domain', 'not a domain');
-    expect(badDomain.code).toBe(2);
-    expect(badDomain.stderr).toContain('--domain');
-    expect(cli('--frobnicate').code).toBe(2);
+    expect(badLimit.stdout).toBe('');
+    expect(() => parseLogsArgs(['--limit', '0'])).toThrow('--limit: must be between 1 and 1000 (got 0)');
+    expect(() => parseLogsArgs(['--domain', 'not a domain'])).toThrow('--domain: "not a domain" is not a domain name');
+    expect(() => parseLogsArgs(['--frobnicate'])).toThrow(/frobnicate/);
+    expect(parseLogsArgs(['@Contoso.CO.JP'])).toEqual({ domain: 'contoso.co.jp', json: false, limit: 20 });
   });
 });
