@@ -1,9 +1,9 @@
 // Composition root of the bot server: config → engine (store, directory, Entra) → bot HTTP server → scheduler (+ Playground in the demo).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startBotServer, type BotServer } from './bot/index.js';
+import { type BotServer, startBotServer, writePlaygroundConfig } from './bot/index.js';
 import { createEngine, type Engine } from './compose.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { adminConsentUrl } from './entra/admin-consent.js';
@@ -25,11 +25,45 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-function startPlayground(port: number, botUrl: string, logger: Logger): ChildProcess {
+/**
+ * The demo's Playground user is the demo tenant's first Global Administrator (found through Graph, as the bot's
+ * own authorization finds it), so approvals work out of the box. Returns the context file's path.
+ */
+async function demoPlaygroundContext(engine: Engine, config: Config): Promise<string | null> {
+  if (!engine.emulator) return null;
+  const reader = engine.entra.reader;
+  for (const id of await reader.listAdminRoleHolders()) {
+    if (!(await reader.isGlobalAdmin(id))) continue;
+    const admin = await reader.getUser(id);
+    if (!admin) continue;
+    const m = /^sqlite:\/\/(.+)$/.exec(config.storeUrl);
+    const dir = join(m?.[1] ? dirname(resolve(m[1])) : resolve('.data'), 'playground');
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, '.m365agentsplayground.yml');
+    writePlaygroundConfig(path, {
+      tenantId: engine.emulator.tenantId,
+      currentUser: {
+        aadObjectId: admin.id,
+        name: admin.displayName ?? admin.userPrincipalName,
+        userPrincipalName: admin.userPrincipalName,
+      },
+    });
+    return path;
+  }
+  return null;
+}
+
+function startPlayground(port: number, botUrl: string, contextFile: string | null, logger: Logger): ChildProcess {
   const bin = resolve('node_modules/.bin/agentsplayground');
   if (!existsSync(bin)) throw new Error('The Agents Playground is not installed: run npm install first.');
   const child = spawn(bin, ['-p', String(port), '--disable-telemetry'], {
-    env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none', BOT_ENDPOINT: `${botUrl}/api/messages` },
+    ...(contextFile ? { cwd: dirname(contextFile) } : {}),
+    env: {
+      ...process.env,
+      TEAMSAPPTESTER_BROWSER: 'none',
+      BOT_ENDPOINT: `${botUrl}/api/messages`,
+      ...(contextFile ? { M365_AGENTS_PLAYGROUND_CONFIG_PATH: contextFile } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (b: Buffer) => logger.debug({ playground: b.toString().trim() }, 'playground'));
@@ -88,7 +122,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   let playground: ChildProcess | null = null;
   let playgroundUrl: string | null = null;
   if (options.playgroundPort) {
-    playground = startPlayground(options.playgroundPort, bot.url, logger);
+    playground = startPlayground(options.playgroundPort, bot.url, await demoPlaygroundContext(engine, config), logger);
     playgroundUrl = `http://127.0.0.1:${options.playgroundPort}`;
   }
   return {
