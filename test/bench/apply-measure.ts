@@ -29,6 +29,7 @@ export interface ApplyMeasurement {
 export async function measureApply(
   emulator: EmulatorProcess,
   spec: DatasetSpec,
+  timeScale: number,
   options: { log: (m: string) => void; onPlan?: (plan: Plan) => void } = { log: () => {} },
 ): Promise<ApplyMeasurement> {
   await emulator.load(spec);
@@ -36,20 +37,24 @@ export async function measureApply(
   try {
     await prepareDomain(engine, spec.domain, sourceUsers(spec), 50);
     const p0 = performance.now();
-    const plan = await engine.service.preview(spec.domain, { requestedBy: 'bench' });
+    // Only the plan's id and hash are kept (as the approval card does): the plan itself stays in the store.
+    const { planId, planHash, planned, counts } = await (async () => {
+      const plan = await engine.service.preview(spec.domain, { requestedBy: 'bench' });
+      if (isRefusal(plan)) throw new Error(`preview refused: ${plan.reason}`);
+      options.onPlan?.(plan);
+      const c = plan.counts;
+      return { planId: plan.id, planHash: plan.hash, planned: c.add + c.update + c.delete, counts: c };
+    })();
     const previewMs = performance.now() - p0;
-    if (isRefusal(plan)) throw new Error(`preview refused: ${plan.reason}`);
-    const planned = plan.counts.add + plan.counts.update + plan.counts.delete;
     if (planned !== changeCount(spec))
       throw new Error(
-        `the plan has ${planned} changes, the dataset ${changeCount(spec)} (counts ${JSON.stringify(plan.counts)})`,
+        `the plan has ${planned} changes, the dataset ${changeCount(spec)} (counts ${JSON.stringify(counts)})`,
       );
-    options.onPlan?.(plan);
-    options.log(`applying ${planned} changes (${JSON.stringify(plan.counts)})`);
+    options.log(`applying ${planned} changes (${JSON.stringify(counts)})`);
     const before = await emulator.stats();
     const sampler = sampleWrites(emulator, 100);
     const a0 = performance.now();
-    const run = await engine.service.apply(plan.id, plan.hash, { trigger: 'cli', approvedBy: 'bench' });
+    const run = await engine.service.apply(planId, planHash, { trigger: 'cli', approvedBy: 'bench' });
     const applyMs = performance.now() - a0;
     const samples = await sampler.stop();
     const after = await emulator.stats();
@@ -67,7 +72,7 @@ export async function measureApply(
       run,
       previewMs,
       applyMs,
-      rate: sustainedRate(samples, WRITE_BUDGET.capacity),
+      rate: sustainedRate(samples, { capacity: WRITE_BUDGET.capacity, perSecond: WRITE_BUDGET.perSecond * timeScale }),
       throttled,
       writeRequests,
       writesApplied,

@@ -18,7 +18,7 @@ await runScenario(S, async (ctx, partial) => {
   const figures: Figure[] = partial;
   try {
     const sampler = rssSampler(100);
-    const m = await measureApply(emulator, spec, ctx);
+    const m = await measureApply(emulator, spec, timeScale, ctx);
     const phasePeak = sampler.stop();
     ctx.log(`${m.writesApplied} writes in ${(m.applyMs / 1000).toFixed(1)} s; peak RSS ${peakRssMb()} MB`);
     figures.push(

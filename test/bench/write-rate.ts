@@ -56,10 +56,16 @@ export interface SustainedRate {
 }
 
 /**
- * The rate once `fromWrites` writes are done (the throttling bucket's initial capacity: after it the client can only
- * go as fast as the budget refills), up to the sample where the last write landed.
+ * The rate once the budget's bucket is empty: from the first sample where the writes done exceed everything the
+ * bucket could have given by then (its start capacity plus what it refilled since the first write), to the sample
+ * where the last write landed. From there on no client can go faster than the refill rate, so the window measures
+ * how much of the budget the client keeps using. When the bucket never empties (the client was slower than the
+ * budget), the overall rate is returned with burstOnly set.
  */
-export function sustainedRate(samples: readonly RateSample[], fromWrites: number): SustainedRate {
+export function sustainedRate(
+  samples: readonly RateSample[],
+  budget: { capacity: number; perSecond: number },
+): SustainedRate {
   const total = samples.at(-1)?.writes ?? 0;
   const firstWrite = samples.find((s) => s.writes > 0);
   const lastWrite = samples.find((s) => s.writes >= total);
@@ -69,12 +75,14 @@ export function sustainedRate(samples: readonly RateSample[], fromWrites: number
   const before = samples[Math.max(0, samples.indexOf(firstWrite) - 1)]!;
   const overallMs = Math.max(1, lastWrite.t - before.t);
   const overallPerSecond = (total * 1000) / overallMs;
-  // Less than a few hundred writes past the bucket is too short a window to call sustained.
-  const from = total - fromWrites >= 300 ? samples.find((s) => s.writes >= fromWrites && s.writes < total) : undefined;
-  if (!from)
+  const emptied = samples.find(
+    (s) => s.writes < total && s.writes >= budget.capacity + (budget.perSecond * (s.t - before.t)) / 1000,
+  );
+  // Less than a few hundred writes after the bucket emptied is too short a window to call sustained.
+  if (!emptied || total - emptied.writes < 300)
     return { perSecond: overallPerSecond, windowMs: overallMs, windowWrites: total, overallPerSecond, burstOnly: true };
-  const windowMs = Math.max(1, lastWrite.t - from.t);
-  const windowWrites = total - from.writes;
+  const windowMs = Math.max(1, lastWrite.t - emptied.t);
+  const windowWrites = total - emptied.writes;
   return {
     perSecond: (windowWrites * 1000) / windowMs,
     windowMs,
