@@ -46,7 +46,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`entra-sync apply: ${(err as Error).message}\n`);
     return EXIT.badInput;
   }
-  return withEngine(async (engine) => {
+  return withEngine('apply', async (engine) => {
     const plan = await engine.service.getPlan(planId);
     if (!plan) {
       const msg = `No dry run with id ${planId}. Run: entra-sync preview --domain <domain>`;

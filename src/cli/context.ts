@@ -1,8 +1,9 @@
 // Shared plumbing of the CLI commands: argument parsing, the engine's lifetime, progress on stderr, JSON output.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createEngine, type Engine } from '../compose.js';
-import { ConfigError, loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { type Config, ConfigError, loadConfig } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
+import { openStore, type Stores } from '../store/index.js';
 import type { Progress } from '../sync/service.js';
 import { EXIT } from './command.js';
 
@@ -17,24 +18,44 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
   }
 }
 
-/** Runs a command body with an engine built from the environment; maps errors to the exit codes of DESIGN §4.5. */
-export async function withEngine(body: (engine: Engine) => Promise<number>): Promise<number> {
+/** The CLI's stdout is its answer; its logs go to stderr, and routine info lines are left out. */
+const cliLogger = (config: Config): Logger => createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+
+/** Maps what a command body threw to the exit codes of DESIGN §4.5, saying what went wrong on stderr. */
+function failed(command: string, err: unknown): number {
+  if (err instanceof ConfigError || err instanceof UsageError) {
+    process.stderr.write(`entra-sync: ${err.message}\n`);
+    return EXIT.badInput;
+  }
+  process.stderr.write(`entra-sync ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+  return EXIT.failure;
+}
+
+/** Runs a command body with an engine (store, directory, Entra) built from the environment. */
+export async function withEngine(command: string, body: (engine: Engine) => Promise<number>): Promise<number> {
   let engine: Engine | null = null;
   try {
     const config = loadConfig();
-    // The CLI's stdout is its answer; its logs go to stderr, and routine info lines are left out.
-    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-    engine = await createEngine(config, logger);
+    engine = await createEngine(config, cliLogger(config));
     return await body(engine);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof UsageError) {
-      process.stderr.write(`entra-sync: ${err.message}\n`);
-      return EXIT.badInput;
-    }
-    process.stderr.write(`entra-sync: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT.failure;
+    return failed(command, err);
   } finally {
     await engine?.close();
+  }
+}
+
+/** Runs a command body that needs only the state store (no connection to Entra ID is made). */
+export async function withStores(command: string, body: (stores: Stores) => Promise<number>): Promise<number> {
+  let stores: Stores | null = null;
+  try {
+    const config = loadConfig();
+    stores = await openStore(config.storeUrl, { logger: cliLogger(config) });
+    return await body(stores);
+  } catch (err) {
+    return failed(command, err);
+  } finally {
+    await stores?.close();
   }
 }
 

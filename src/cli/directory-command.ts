@@ -1,13 +1,11 @@
 // `entra-sync directory import FILE [--partial] [--merge] [--json]`: loads an Access Control export into the store.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
 import { EmbeddedDirectory } from '../directory/embedded-directory.js';
 import { importDirectory } from '../directory/import.js';
-import { openStore, type Stores } from '../store/index.js';
 import type { ImportReport } from '../sync/service.js';
 import { EXIT } from './command.js';
+import { withStores } from './context.js';
 
 const USAGE = 'Usage: entra-sync directory import FILE [--partial] [--merge] [--json]';
 
@@ -60,25 +58,11 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.badInput;
   }
 
-  let stores: Stores | null = null;
-  try {
-    const config = loadConfig();
-    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-    stores = await openStore(config.storeUrl, { logger });
+  return withStores('directory', async (stores) => {
     const directory = new EmbeddedDirectory(stores.kv('directory'));
     const report = await importDirectory(directory, bytes, { partial, merge });
     if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else process.stdout.write(formatImportReport(report, file));
-    if (!report.applied) return EXIT.badInput;
-    return report.errors.length > 0 ? EXIT.badInput : EXIT.ok;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`entra-sync: ${err.message}\n`);
-      return EXIT.badInput;
-    }
-    process.stderr.write(`entra-sync directory: import failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT.failure;
-  } finally {
-    await stores?.close();
-  }
+    return report.applied && report.errors.length === 0 ? EXIT.ok : EXIT.badInput;
+  });
 }

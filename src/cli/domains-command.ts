@@ -73,7 +73,7 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.badInput;
   }
   const { verb, domain, patch, json } = parsed;
-  return withEngine(async ({ service }) => {
+  return withEngine('domains', async ({ service }) => {
     if (!verb || verb === 'list') {
       const views = await service.listDomains();
       if (isRefusal(views)) {

@@ -1,10 +1,8 @@
 // `entra-sync logs [--domain D] [--json] [--limit N]`: the sync log as a table (status, trigger, who, counts, duration) or JSON.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
-import { openStore, type Stores } from '../store/index.js';
 import type { RunRecord } from '../sync/model.js';
 import { EXIT } from './command.js';
+import { withStores } from './context.js';
 
 const USAGE = 'Usage: entra-sync logs [--domain D] [--json] [--limit N]   (N: 1–1000, default 20)';
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
@@ -147,11 +145,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`entra-sync logs: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
     return EXIT.badInput;
   }
-  let stores: Stores | null = null;
-  try {
-    const config = loadConfig();
-    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-    stores = await openStore(config.storeUrl, { logger });
+  return withStores('logs', async (stores) => {
     const runs = await stores.runs.list({
       ...(options.domain ? { domain: options.domain } : {}),
       limit: options.limit,
@@ -163,10 +157,5 @@ export async function run(args: string[]): Promise<number> {
       );
     else process.stdout.write(formatLogsTable(runs));
     return EXIT.ok;
-  } catch (err) {
-    process.stderr.write(`entra-sync logs: ${err instanceof Error ? err.message : String(err)}\n`);
-    return err instanceof ConfigError ? EXIT.badInput : EXIT.failure;
-  } finally {
-    await stores?.close();
-  }
+  });
 }

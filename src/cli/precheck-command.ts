@@ -22,7 +22,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`entra-sync precheck: ${(err as Error).message}\n`);
     return EXIT.badInput;
   }
-  return withEngine(async ({ service }) => {
+  return withEngine('precheck', async ({ service }) => {
     if (move.length > 0) {
       const moved = await service.moveToInitialDomain(domain, move, 'cli');
       if (isRefusal(moved)) {

@@ -50,7 +50,7 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.badInput;
   }
   const { domain, out, json } = parsed;
-  return withEngine(async (engine) => {
+  return withEngine('preview', async (engine) => {
     const progress = terminalProgress();
     const plan = await engine.service.preview(domain, { requestedBy: 'cli', onProgress: progress });
     progress.end();
