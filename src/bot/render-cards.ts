@@ -223,11 +223,18 @@ export function renderDryRunCard(
     sections.push({ title: `${SECTION_TITLES[action]}${more}`, lines });
   }
   const limit = `${d.maxPercent}%${d.maxCount !== null ? ` or ${fmtInt(d.maxCount)} users` : ''}`;
-  const warning = !plan.guard.ok
+  const guardWarning = !plan.guard.ok
     ? `A sync would be cancelled: ${esc(plan.guard.reason, 300)}`
     : d.wouldCancel
       ? 'A sync would be cancelled: the deletions reach the max allowed deletions.'
       : '';
+  let nonUsers = 0;
+  for (const c of plan.changes) if (c.action === 'Delete' && c.nonUserHint) nonUsers++;
+  const nonUserWarning =
+    nonUsers > 0
+      ? `${fmtInt(nonUsers)} of the deletes look like rooms, shared mailboxes or service accounts, not people. Run precheck ${esc(plan.domain, 120)} to move them to the onmicrosoft.com domain before you sync.`
+      : '';
+  const warning = [guardWarning, nonUserWarning].filter(Boolean).join('\n\n');
   return renderTemplate('dry-run', {
     domain: esc(plan.domain, 120),
     subtitle: `Computed ${fmtTime(plan.createdAt)}${options.requestedByName ? ` for ${esc(options.requestedByName, 60)}` : ''} · nothing has been changed yet`,

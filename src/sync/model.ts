@@ -148,6 +148,11 @@ export type Change =
       readonly immutableId: string | null;
       readonly displayName: string | null;
       readonly mode: OnDelete;
+      /**
+       * Set when the object looks like a room, shared mailbox or service account rather than a person: the
+       * pre-check offers to move it to the initial domain instead of deleting it.
+       */
+      readonly nonUserHint?: string | null;
     }
   | {
       readonly action: 'Skip';

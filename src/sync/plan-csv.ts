@@ -81,7 +81,12 @@ export function planCsvCells(c: Change): (string | null)[] {
         '',
         '',
         c.mode === 'disable' ? 'accountEnabled: "true" → "false"' : '',
-        c.mode === 'disable' ? 'disable (block sign-in)' : 'delete (restorable for 30 days)',
+        [
+          c.mode === 'disable' ? 'disable (block sign-in)' : 'delete (restorable for 30 days)',
+          c.nonUserHint ? `${c.nonUserHint}: run precheck to move it to the onmicrosoft.com domain instead` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
       ];
     case 'Skip':
       return ['Skip', c.upn, c.immutableId, c.displayName, '', '', '', c.note];

@@ -4,6 +4,7 @@ import { bufferedSink, writeCanonicalJson } from './canonical-json.js';
 import { diff } from './diff.js';
 import { entraFingerprint, sourceFingerprint } from './fingerprint.js';
 import { checkGuard, deletionShare, inScopeCount } from './guard.js';
+import { classifyByName } from './precheck-core.js';
 import {
   type Change,
   type ChangeAction,
@@ -89,9 +90,22 @@ export function computePlanHash(plan: Omit<Plan, 'hash'> & { hash?: string }): s
   return h.digest('hex');
 }
 
+/** Marks the deletes whose name says room, shared mailbox or service account (see precheck-core). */
+function hintNonUsers(changes: Change[], snapshot: Pick<DomainSnapshot, 'entra'>): Change[] {
+  if (!changes.some((c) => c.action === 'Delete')) return changes;
+  const byId = new Map(snapshot.entra.map((e) => [e.id, e]));
+  return changes.map((c) => {
+    if (c.action !== 'Delete') return c;
+    const user = byId.get(c.entraId);
+    const guess = user ? classifyByName(user) : null;
+    if (!guess) return c;
+    return { ...c, nonUserHint: `looks like a ${guess.likelyKind.replace('-', ' ')} (${guess.why})` };
+  });
+}
+
 /** The dry run's plan: pure, deterministic for the same snapshot, settings and meta. */
 export function buildPlan(snapshot: DomainSnapshot, settings: PlanSettings, meta: PlanMeta): Plan {
-  const changes = sortChanges(diff(snapshot, settings));
+  const changes = hintNonUsers(sortChanges(diff(snapshot, settings)), snapshot);
   const counts = countChanges(changes);
   const planSettings = {
     maxDeletionPercent: settings.maxDeletionPercent,

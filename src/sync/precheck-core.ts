@@ -54,8 +54,10 @@ const words = (text: string): string[] =>
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
 
-/** A guess at what kind of object `user` is, with the evidence; likelyKind null when it looks like a person. */
-export function classifyNonUser(user: EntraUser): Pick<PrecheckCandidate, 'likelyKind' | 'why'> {
+type Guess = { likelyKind: Kind; why: string };
+
+/** What the object's name or UPN says it is (a room, a service account, a shared mailbox), or null. */
+export function classifyByName(user: EntraUser): Guess | null {
   const local = localPart(user.userPrincipalName);
   const name = user.displayName ?? '';
   const tokens = new Set([...words(local), ...words(name)]);
@@ -72,10 +74,23 @@ export function classifyNonUser(user: EntraUser): Pick<PrecheckCandidate, 'likel
   if (service) return found('service-account', `name contains "${service}"`);
   const shared = hit(SHARED_WORDS) ?? hitText(SHARED_JA);
   if (shared) return found('shared-mailbox', `name contains "${shared}"`);
+  return null;
+}
+
+/**
+ * A guess at what kind of object `user` is, with the evidence; likelyKind null when it looks like a person. Beyond
+ * the name, an object with neither given name nor surname is suspected too (weaker evidence, fine for a pre-check).
+ */
+export function classifyNonUser(user: EntraUser): Pick<PrecheckCandidate, 'likelyKind' | 'why'> {
+  const byName = classifyByName(user);
+  if (byName) return byName;
   const noPersonName = !user.givenName && !user.surname;
   if (noPersonName && user.accountEnabled === false)
-    return found('shared-mailbox', 'no given name or surname and sign-in blocked (as for Exchange mailboxes)');
-  if (noPersonName) return found('service-account', 'no given name or surname');
+    return {
+      likelyKind: 'shared-mailbox',
+      why: 'no given name or surname and sign-in blocked (as for Exchange mailboxes)',
+    };
+  if (noPersonName) return { likelyKind: 'service-account', why: 'no given name or surname' };
   return { likelyKind: null, why: 'looks like a person (has a given name or surname)' };
 }
 
