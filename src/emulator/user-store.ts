@@ -12,7 +12,14 @@ interface UserRecord {
 
 /** Where a list query's candidates come from; keys are iterated in order and resumed after a cursor key. */
 type Source = (
-  | { kind: 'list'; list: SortedKeys; prefix: string; toId: (key: string) => string | undefined }
+  | {
+      kind: 'list';
+      list: SortedKeys;
+      prefix: string;
+      toId: (key: string) => string | undefined;
+      /** Several prefixes instead of `prefix` (sorted, none a prefix of another): their ranges in order. */
+      prefixes?: string[];
+    }
   | { kind: 'keys'; keys: string[]; toId: (key: string) => string | undefined }
 ) & {
   /** True when the source yields exactly the filter's matches (so a count needs no scan). */
@@ -48,6 +55,13 @@ export class UserStore {
   private deletedOrder = new SortedKeys();
   /** Users a list query looked at (the cost the scale tests watch). */
   examined = 0;
+  /**
+   * Counts of filters that no index answers exactly, kept until the next change (every page of a listing asks
+   * for the same $count: without this each page would scan every candidate again).
+   */
+  private countCache = new Map<string, number>();
+  /** The latest replication-lag deadline handed out: counts are not cached while a change is still lagging. */
+  private lagHorizon = 0;
 
   constructor(
     private readonly now: () => number,
@@ -56,6 +70,7 @@ export class UserStore {
 
   /** Replaces everything with the given users (bulk: indexes are sorted once). */
   load(users: UserData[], deletedUsers: UserData[]): void {
+    this.countCache.clear();
     this.byId = new Map();
     this.byUpn = new Map();
     this.byImmutable = new Map();
@@ -107,12 +122,14 @@ export class UserStore {
   }
 
   insert(u: UserData): void {
+    this.countCache.clear();
     this.byId.set(u.id, { data: u, lagUntil: this.lagUntil(), prev: null });
     this.index(u);
   }
 
   /** Replaces a user's data (indexes follow a UPN, mail or Immutable ID change). */
   replace(u: UserData): void {
+    this.countCache.clear();
     const rec = this.byId.get(u.id);
     if (!rec) throw new Error(`no user ${u.id}`);
     this.unindex(rec.data);
@@ -125,6 +142,7 @@ export class UserStore {
 
   /** Moves a user to the deleted items (with deletedDateTime set). */
   softDelete(id: string, deletedDateTime: string): UserData {
+    this.countCache.clear();
     const rec = this.byId.get(id)!;
     this.unindex(rec.data);
     this.byId.delete(id);
@@ -136,6 +154,7 @@ export class UserStore {
 
   /** Brings a deleted user back (caller has checked conflicts). */
   restore(id: string): UserData {
+    this.countCache.clear();
     const d = this.deleted.get(id)!;
     this.deleted.delete(id);
     this.deletedOrder.remove(id);
@@ -145,6 +164,7 @@ export class UserStore {
   }
 
   purge(id: string): boolean {
+    this.countCache.clear();
     this.deletedOrder.remove(id);
     return this.deleted.delete(id);
   }
@@ -209,7 +229,10 @@ export class UserStore {
 
   private lagUntil(): number {
     const d = this.replicationDelayMs();
-    return d > 0 ? this.now() + d : 0;
+    if (d <= 0) return 0;
+    const until = this.now() + d;
+    this.lagHorizon = Math.max(this.lagHorizon, until);
+    return until;
   }
 
   private visible(id: string | undefined, now: number): UserData | null {
@@ -221,6 +244,10 @@ export class UserStore {
 
   private *keys(source: Source, after: string | undefined): Generator<string> {
     if (source.kind === 'list') {
+      if (source.prefixes) {
+        for (const p of source.prefixes) yield* source.list.after(after, p);
+        return;
+      }
       yield* source.list.after(after, source.prefix);
       return;
     }
@@ -228,7 +255,12 @@ export class UserStore {
   }
 
   private count(source: Source, filter: FilterExpr | null, now: number): number {
-    if ((!filter || source.exact) && source.kind === 'list' && source.prefix === '') return source.list.size;
+    if ((!filter || source.exact) && source.kind === 'list' && source.prefix === '' && !source.prefixes)
+      return source.list.size;
+    // Cached per filter until the next change; not while a lagging change may still alter what a scan sees.
+    const key = filter && now >= this.lagHorizon ? JSON.stringify(filter) : null;
+    const cached = key === null ? undefined : this.countCache.get(key);
+    if (cached !== undefined) return cached;
     let n = 0;
     for (const key of this.keys(source, undefined)) {
       const view = this.visible(source.toId(key), now);
@@ -236,6 +268,7 @@ export class UserStore {
       this.examined++;
       if (!filter || evaluateFilter(filter, (p) => view[p as keyof UserData])) n++;
     }
+    if (key !== null) this.countCache.set(key, n);
     return n;
   }
 
@@ -249,6 +282,8 @@ export class UserStore {
     const mailId = (k: string) => k.slice(k.indexOf('\u0000') + 1);
     switch (e.kind) {
       case 'and': {
+        const ranges = this.planPrefixesInDomain(e);
+        if (ranges) return ranges;
         const a = this.plan(e.left);
         const b = this.plan(e.right);
         const pick = !a || !b ? (a ?? b) : estimate(a) <= estimate(b) ? a : b;
@@ -294,6 +329,32 @@ export class UserStore {
       default:
         return null;
     }
+  }
+
+  /**
+   * `startsWith(userPrincipalName,'a') [or startsWith(…,'b') …] and endsWith(userPrincipalName,'@d')` (a listing
+   * partitioned by first letters): the prefix ranges of the domain's own index, so each page costs its size.
+   */
+  private planPrefixesInDomain(e: { left: FilterExpr; right: FilterExpr }): Source | null {
+    const domainIn = (x: FilterExpr): string | null =>
+      x.kind === 'fn' && x.fn === 'endsWith' && x.prop === 'userPrincipalName' && x.value.startsWith('@')
+        ? x.value.slice(1).toLowerCase()
+        : null;
+    const prefixesOf = (x: FilterExpr): string[] | null => {
+      if (x.kind === 'fn' && x.fn === 'startsWith' && x.prop === 'userPrincipalName') return [x.value.toLowerCase()];
+      if (x.kind !== 'or') return null;
+      const l = prefixesOf(x.left);
+      const r = l && prefixesOf(x.right);
+      return l && r ? [...l, ...r] : null;
+    };
+    const domain = domainIn(e.right) ?? domainIn(e.left);
+    const raw = domainIn(e.right) !== null ? prefixesOf(e.left) : prefixesOf(e.right);
+    if (domain === null || raw === null || raw.length === 0) return null;
+    // A prefix that another prefix covers adds nothing (and would yield its keys twice).
+    const sorted = [...new Set(raw)].sort();
+    const prefixes = sorted.filter((p, i) => !sorted.slice(0, i).some((q) => p.startsWith(q)));
+    const list = this.byDomain.get(domain) ?? new SortedKeys();
+    return { kind: 'list', list, prefix: '', prefixes, toId: (k) => this.byUpn.get(k), exact: true };
   }
 
   private planEq(prop: string, values: string[]): Source | null {
