@@ -41,7 +41,30 @@ export interface GraphEntraReaderOptions {
   readonly adminCacheMs?: number;
   /** Page size ($top, 1–999). Default 999. */
   readonly pageSize?: number;
+  /**
+   * Domains with more users than this are listed in parallel, one listing per group of UPN first letters
+   * (LISTING_PARTITIONS). Default 9,990 (ten pages).
+   */
+  readonly partitionAbove?: number;
+  /** Groups of first characters of UPN local parts, one parallel listing each. Default LISTING_PARTITIONS. */
+  readonly partitions?: readonly (readonly string[])[];
 }
+
+/**
+ * First characters of UPN local parts in eight groups of similar weight for name-based UPNs (given.family,
+ * initials) and employee-number UPNs. A UPN starting with another character (' - _ ! # ^ ~) is not lost: the
+ * groups' counts then fall short of the domain's and the reader lists the domain sequentially instead.
+ */
+export const LISTING_PARTITIONS: readonly (readonly string[])[] = [
+  ['0', '1', '2', '3', '4', 'a', 'b'],
+  ['5', '6', '7', '8', '9', 'c', 'd', 'e'],
+  ['f', 'g', 'h', 'i'],
+  ['j', 'k', 'l'],
+  ['m', 'n', 'o'],
+  ['p', 'q', 'r', 's'],
+  ['t', 'u', 'v'],
+  ['w', 'x', 'y', 'z'],
+];
 
 type Json = Record<string, unknown>;
 
@@ -83,6 +106,8 @@ export class GraphEntraReader implements EntraReader {
   private readonly maxAttempts: number;
   private readonly adminCacheMs: number;
   private readonly pageSize: number;
+  private readonly partitionAbove: number;
+  private readonly partitions: readonly (readonly string[])[];
   private adminCache: { at: number; ids: Set<string> } | null = null;
   private roleDefinitions: {
     at: number;
@@ -97,6 +122,8 @@ export class GraphEntraReader implements EntraReader {
     this.maxAttempts = options.maxAttempts ?? 6;
     this.adminCacheMs = options.adminCacheMs ?? 60_000;
     this.pageSize = options.pageSize ?? 999;
+    this.partitionAbove = options.partitionAbove ?? 9990;
+    this.partitions = options.partitions ?? LISTING_PARTITIONS;
     if (!Number.isInteger(this.pageSize) || this.pageSize < 1 || this.pageSize > 999) {
       throw new Error(`pageSize: must be a whole number from 1 to 999 (got ${this.pageSize})`);
     }
@@ -117,18 +144,69 @@ export class GraphEntraReader implements EntraReader {
 
   async listUsers(domain: string, onProgress?: (p: ReadProgress) => void): Promise<EntraUser[]> {
     const d = normalizeDomain(domain);
-    const filter = `endsWith(userPrincipalName,${q(`@${d}`)})`;
-    const path = `/users?$filter=${enc(filter)}&$count=true&$select=${ENTRA_USER_SELECT.join(',')}&$top=${this.pageSize}`;
+    const inDomain = `endsWith(userPrincipalName,${q(`@${d}`)})`;
     const byId = new Map<string, EntraUser>();
-    await this.getAll(path, { advanced: true, permission: 'User.Read.All' }, (page) => {
-      for (const raw of page) {
+    const take = (rows: Json[]) => {
+      for (const raw of rows) {
         const user = toEntraUser(raw);
         // Graph's filter is authoritative, but a page read during writes may repeat a user: keep one per id.
         if (user.userPrincipalName.toLowerCase().endsWith(`@${d}`)) byId.set(user.id, user);
       }
       onProgress?.({ read: byId.size });
-    });
+    };
+    const options = { advanced: true, permission: 'User.Read.All' };
+    // The first page also tells how many users the domain has ($count): small domains are read page after page.
+    const first = await this.request(this.usersPath(inDomain), options);
+    const firstBody = (first?.body ?? {}) as Json;
+    const total = typeof firstBody['@odata.count'] === 'number' ? firstBody['@odata.count'] : null;
+    const firstNext = nextLinkOf(firstBody);
+    take(rowsOf(firstBody));
+    if (firstNext === null) return [...byId.values()];
+    if (total === null || total <= this.partitionAbove || this.partitions.length < 2) {
+      await this.follow(firstNext, options, take);
+      return [...byId.values()];
+    }
+    // Large domains: one listing per group of first letters, all at once (a page costs about the same round trip
+    // whatever its size, so N/999 sequential pages would cost N/999 round trips).
+    const counts = await Promise.all(
+      this.partitions.map(async (letters) => {
+        const group = letters.map((c) => `startsWith(userPrincipalName,${q(c)})`).join(' or ');
+        let count: number | null = null;
+        await this.follow(this.usersPath(`(${group}) and ${inDomain}`), options, take, (body) => {
+          if (count === null && typeof body['@odata.count'] === 'number') count = body['@odata.count'];
+        });
+        return count ?? 0;
+      }),
+    );
+    const covered = counts.reduce((a, b) => a + b, 0);
+    if (covered < total) {
+      // Some UPNs start with a character no group has (or the directory changed meanwhile): read it all in one go.
+      this.logger.debug({ domain: d, total, covered }, 'partitioned listing missed users; listing sequentially');
+      await this.follow(firstNext, options, take);
+    }
     return [...byId.values()];
+  }
+
+  /** `/users` with the EntraUser properties, a page of pageSize and the advanced-query count. */
+  private usersPath(filter: string): string {
+    return `/users?$filter=${enc(filter)}&$count=true&$select=${ENTRA_USER_SELECT.join(',')}&$top=${this.pageSize}`;
+  }
+
+  /** Reads `path` and every page after it, handing each page's rows (and body) over without keeping them. */
+  private async follow(
+    path: string,
+    options: { advanced?: boolean; permission: string },
+    onRows: (rows: Json[]) => void,
+    onBody?: (body: Json) => void,
+  ): Promise<void> {
+    let next: string | null = path;
+    while (next !== null) {
+      const res = await this.request(next, options);
+      const body = (res?.body ?? {}) as Json;
+      onBody?.(body);
+      onRows(rowsOf(body));
+      next = nextLinkOf(body);
+    }
   }
 
   async listDeletedUsers(domain: string): Promise<DeletedEntraUser[]> {
@@ -296,6 +374,15 @@ export class GraphEntraReader implements EntraReader {
     }
     throw new GraphRequestError(last as GraphFailure, `reading ${path.split('?')[0]} from Graph`);
   }
+}
+
+function rowsOf(body: Json): Json[] {
+  return Array.isArray(body.value) ? (body.value as Json[]) : [];
+}
+
+function nextLinkOf(body: Json): string | null {
+  const link = body['@odata.nextLink'];
+  return typeof link === 'string' && link !== '' ? link : null;
 }
 
 function normalizeDomain(domain: string): string {
