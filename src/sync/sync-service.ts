@@ -147,6 +147,27 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     return readSnapshot({ source: deps.source, reader: deps.reader, runs: deps.runs }, domain, onProgress);
   }
 
+  /**
+   * What apply needs from a fresh read: fingerprints, today's guard verdict and the source count. Only these leave
+   * this function, so the snapshot and the fresh plan are garbage before the writes start (a 100,000-user domain
+   * would otherwise keep both in memory for the whole run).
+   */
+  async function freshVerdict(
+    domain: EntraDomain,
+    settings: DomainSettings,
+    createdBy: string | null,
+    onProgress?: ProgressListener,
+  ): Promise<Pick<Plan, 'sourceFingerprint' | 'entraFingerprint' | 'guard'> & { sourceCount: number }> {
+    const fresh = await snapshotFor(domain, onProgress);
+    const current = makePlan(fresh, settings, createdBy);
+    return {
+      sourceFingerprint: current.sourceFingerprint,
+      entraFingerprint: current.entraFingerprint,
+      guard: current.guard,
+      sourceCount: fresh.source.length,
+    };
+  }
+
   function makePlan(snapshot: DomainSnapshot, settings: DomainSettings, createdBy: string | null): Plan {
     return buildPlan(snapshot, settings, { id: deps.newId(), now: iso(), createdBy });
   }
@@ -259,9 +280,8 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       }
       const by = { requestedBy: plan.createdBy, approvedBy: options.approvedBy ?? null };
       // Re-read both sides: anything that changed since the dry run makes the plan stale.
-      const fresh = await snapshotFor(ctx.domain, options.onProgress);
-      const current = makePlan(fresh, ctx.settings, plan.createdBy);
-      const run = { ...newRun(plan, options.trigger, by, fresh.source.length), id: runId };
+      const current = await freshVerdict(ctx.domain, ctx.settings, plan.createdBy, options.onProgress);
+      const run = { ...newRun(plan, options.trigger, by, current.sourceCount), id: runId };
       const sourceChanged = current.sourceFingerprint !== plan.sourceFingerprint;
       const entraChanged = current.entraFingerprint !== plan.entraFingerprint;
       if (sourceChanged || entraChanged) {
