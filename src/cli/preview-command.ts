@@ -64,12 +64,16 @@ export async function run(args: string[]): Promise<number> {
     else {
       const c = plan.counts;
       const d = plan.deletion;
+      const nonUsers = plan.changes.filter((x) => x.action === 'Delete' && x.nonUserHint).length;
       process.stdout.write(
         [
           `Dry run of ${plan.domain} (plan ${plan.id}, hash ${plan.hash.slice(0, 8)})`,
           `  Add ${c.add}${c.restore ? ` (${c.restore} restore)` : ''}   Update ${c.update}   Delete ${c.delete}   Skip ${c.skip}   No change ${c.noChange}`,
           `  Deletions: ${d.count} of ${d.inScope} (${d.percent}%), limit ${d.maxPercent}%${d.maxCount !== null ? ` or ${d.maxCount} users` : ''}`,
           plan.guard.ok ? '' : `  WARNING: a sync of this plan will be cancelled — ${plan.guard.reason}`,
+          nonUsers > 0
+            ? `  WARNING: ${nonUsers} of the deletes look like rooms, shared mailboxes or service accounts; run\n           entra-sync precheck --domain ${plan.domain} to move them to the onmicrosoft.com domain first`
+            : '',
           `  New users get no licence.`,
           `  CSV: ${csvPath}`,
           plan.guard.ok ? `  Apply it with: entra-sync apply --plan ${plan.id}` : '',
