@@ -56,38 +56,19 @@ export interface SustainedRate {
 }
 
 /**
- * The rate once the budget's bucket is empty: from the first sample where the writes done exceed everything the
- * bucket could have given by then (its start capacity plus what it refilled since the first write), to the sample
- * where the last write landed. From there on no client can go faster than the refill rate, so the window measures
- * how much of the budget the client keeps using. When the bucket never empties (the client was slower than the
- * budget), the overall rate is returned with burstOnly set.
+ * Writes per second from the first write to the sample where the last write landed. The bench empties the write
+ * budget before a measured apply (drain-budget.ts), so this is the rate the client keeps up in the budget's steady
+ * state: at most the refill rate.
  */
-export function sustainedRate(
-  samples: readonly RateSample[],
-  budget: { capacity: number; perSecond: number },
-): SustainedRate {
+export function sustainedRate(samples: readonly RateSample[]): SustainedRate {
   const total = samples.at(-1)?.writes ?? 0;
   const firstWrite = samples.find((s) => s.writes > 0);
   const lastWrite = samples.find((s) => s.writes >= total);
   if (!firstWrite || !lastWrite || total === 0)
-    return { perSecond: 0, windowMs: 0, windowWrites: 0, overallPerSecond: 0, burstOnly: true };
+    return { perSecond: 0, windowMs: 0, windowWrites: 0, overallPerSecond: 0, burstOnly: false };
   // The sample before the first write bounds the start more tightly than the first sample with writes.
   const before = samples[Math.max(0, samples.indexOf(firstWrite) - 1)]!;
-  const overallMs = Math.max(1, lastWrite.t - before.t);
-  const overallPerSecond = (total * 1000) / overallMs;
-  const emptied = samples.find(
-    (s) => s.writes < total && s.writes >= budget.capacity + (budget.perSecond * (s.t - before.t)) / 1000,
-  );
-  // Less than a few hundred writes after the bucket emptied is too short a window to call sustained.
-  if (!emptied || total - emptied.writes < 300)
-    return { perSecond: overallPerSecond, windowMs: overallMs, windowWrites: total, overallPerSecond, burstOnly: true };
-  const windowMs = Math.max(1, lastWrite.t - emptied.t);
-  const windowWrites = total - emptied.writes;
-  return {
-    perSecond: (windowWrites * 1000) / windowMs,
-    windowMs,
-    windowWrites,
-    overallPerSecond,
-    burstOnly: false,
-  };
+  const windowMs = Math.max(1, lastWrite.t - before.t);
+  const perSecond = (total * 1000) / windowMs;
+  return { perSecond, windowMs, windowWrites: total, overallPerSecond: perSecond, burstOnly: false };
 }
