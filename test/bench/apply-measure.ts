@@ -76,7 +76,7 @@ export async function measureApply(
       run,
       previewMs,
       applyMs,
-      rate: sustainedRate(samples),
+      rate: sustainedRate(samples, { capacity: WRITE_BUDGET.capacity, perSecond: WRITE_BUDGET.perSecond * timeScale }),
       throttled,
       writeRequests,
       writesApplied,

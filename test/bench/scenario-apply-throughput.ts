@@ -47,7 +47,7 @@ async function runLeg(ctx: ScenarioContext, leg: Leg, figures: Figure[]): Promis
       ctx.log(
         `${name}: ${m.writesApplied} writes at ${m.rate.perSecond.toFixed(1)}/s (budget ${budget}/s); 429s ${m.throttled}/${m.writeRequests}`,
       );
-      const note = `${m.rate.windowWrites} writes in ${(m.rate.windowMs / 1000).toFixed(1)} s, budget emptied first`;
+      const note = `${m.rate.windowWrites} writes in ${(m.rate.windowMs / 1000).toFixed(1)} s after the budget was emptied (refill credit before the first write not counted)`;
       const b: BaselineResult = await measureBaseline(emulator, changeMix(leg.baselineOps, MIXES[mix]));
       if (b.failed > 0) ctx.log(`baseline ${name}: ${b.failed} failed: ${b.errors.join(' | ')}`);
       ctx.log(

@@ -57,10 +57,14 @@ export interface SustainedRate {
 
 /**
  * Writes per second from the first write to the sample where the last write landed. The bench empties the write
- * budget before a measured apply (drain-budget.ts), so this is the rate the client keeps up in the budget's steady
- * state: at most the refill rate.
+ * budget just before sampling starts (drain-budget.ts); what the bucket refilled between then and the first write
+ * (the apply re-reads both sides first) is credit any client could spend at once, so it is taken off the count:
+ * the result is the rate kept up in the budget's steady state, at most the refill rate.
  */
-export function sustainedRate(samples: readonly RateSample[]): SustainedRate {
+export function sustainedRate(
+  samples: readonly RateSample[],
+  budget: { capacity: number; perSecond: number },
+): SustainedRate {
   const total = samples.at(-1)?.writes ?? 0;
   const firstWrite = samples.find((s) => s.writes > 0);
   const lastWrite = samples.find((s) => s.writes >= total);
@@ -69,6 +73,13 @@ export function sustainedRate(samples: readonly RateSample[]): SustainedRate {
   // The sample before the first write bounds the start more tightly than the first sample with writes.
   const before = samples[Math.max(0, samples.indexOf(firstWrite) - 1)]!;
   const windowMs = Math.max(1, lastWrite.t - before.t);
-  const perSecond = (total * 1000) / windowMs;
-  return { perSecond, windowMs, windowWrites: total, overallPerSecond: perSecond, burstOnly: false };
+  const credit = Math.min(budget.capacity, Math.round((budget.perSecond * before.t) / 1000));
+  const windowWrites = Math.max(0, total - credit);
+  return {
+    perSecond: (windowWrites * 1000) / windowMs,
+    windowMs,
+    windowWrites,
+    overallPerSecond: (total * 1000) / windowMs,
+    burstOnly: false,
+  };
 }
