@@ -7,16 +7,18 @@ export interface AdaptiveCardJson {
   readonly [key: string]: unknown;
 }
 
-const cache = new Map<string, unknown>();
+/** Parsed templates by name: the Template constructor parses every `${…}` expression, so it runs once per card. */
+const templates = new Map<string, ACData.Template>();
 
-function load(name: string): unknown {
-  let json = cache.get(name);
-  if (json === undefined) {
+function templateOf(name: string): ACData.Template {
+  let template = templates.get(name);
+  if (template === undefined) {
     if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`card template name must be kebab-case: ${name}`);
-    json = JSON.parse(readFileSync(new URL(`./cards/${name}.json`, import.meta.url), 'utf8')) as unknown;
-    cache.set(name, json);
+    const json = JSON.parse(readFileSync(new URL(`./cards/${name}.json`, import.meta.url), 'utf8')) as unknown;
+    template = new ACData.Template(json);
+    templates.set(name, template);
   }
-  return json;
+  return template;
 }
 
 /**
@@ -24,8 +26,7 @@ function load(name: string): unknown {
  * as expressions; callers escape directory text (escape.ts) and pre-format numbers as strings.
  */
 export function renderTemplate(name: string, data: Record<string, unknown>): AdaptiveCardJson {
-  const template = new ACData.Template(load(name));
-  const card = template.expand({ $root: data }) as AdaptiveCardJson;
+  const card = templateOf(name).expand({ $root: data }) as AdaptiveCardJson;
   if (card?.type !== 'AdaptiveCard') throw new Error(`card template ${name} did not expand to an AdaptiveCard`);
   return card;
 }
