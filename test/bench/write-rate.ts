@@ -51,7 +51,7 @@ export interface SustainedRate {
   readonly windowWrites: number;
   /** Writes per second from the first to the last write (burst included). */
   readonly overallPerSecond: number;
-  /** True when the run was too short to get past the initial bucket: perSecond is then the overall rate. */
+  /** True when the run was too short for a steady state (the refill credit was most of it): overall rate. */
   readonly burstOnly: boolean;
 }
 
@@ -75,6 +75,11 @@ export function sustainedRate(
   const windowMs = Math.max(1, lastWrite.t - before.t);
   const credit = Math.min(budget.capacity, Math.round((budget.perSecond * before.t) / 1000));
   const windowWrites = Math.max(0, total - credit);
+  if (windowWrites < total / 2) {
+    // Too short a run to see a steady state (e.g. --quick): the overall rate, flagged.
+    const perSecond = (total * 1000) / windowMs;
+    return { perSecond, windowMs, windowWrites: total, overallPerSecond: perSecond, burstOnly: true };
+  }
   return {
     perSecond: (windowWrites * 1000) / windowMs,
     windowMs,
