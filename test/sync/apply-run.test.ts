@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { executePlan, indexOpsByChange } from '../../src/sync/apply-run.js';
 import type { Change, EntraUser, Plan } from '../../src/sync/model.js';
+import { entraUser } from './fixtures.js';
 import type {
   EntraReader,
   EntraWriter,
@@ -15,25 +16,15 @@ import type {
 
 const logger = createLogger('silent');
 
-function user(id: string, upn: string, immutableId: string | null): EntraUser {
-  return {
+/** An Entra user with the given id, UPN and Immutable ID (the rest from the shared fixture). */
+const user = (id: string, upn: string, immutableId: string | null): EntraUser =>
+  entraUser({
     id,
     userPrincipalName: upn,
     displayName: upn,
-    givenName: null,
-    surname: null,
     mailNickname: upn.split('@')[0]!,
     onPremisesImmutableId: immutableId,
-    onPremisesSyncEnabled: null,
-    userType: 'Member',
-    accountEnabled: true,
-    mail: null,
-    jobTitle: null,
-    department: null,
-    employeeId: null,
-    mobilePhone: null,
-  };
-}
+  });
 
 type Fault = 'commit-then-lose' | 'lose' | 'bad-request' | 'forbidden' | 'conflict';
 
