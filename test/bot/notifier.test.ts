@@ -7,6 +7,7 @@ import { createNotifier, type Notifier } from '../../src/bot/notifier.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { DomainSettings, RunRecord } from '../../src/sync/model.js';
+import { settingsFor as sharedSettingsFor } from '../schedule/fixtures.js';
 
 interface Post {
   readonly conversationId: string;
@@ -63,22 +64,8 @@ const localAdapter = () => new CloudAdapter(new ConfigurationBotFrameworkAuthent
 const T0 = Date.parse('2026-01-05T10:20:00.000Z');
 const linkFor = (kind: 'run', id: string) => `http://127.0.0.1:3978/downloads/${kind}/${id}?sig=s1`;
 
-function settingsFor(domain: string, notify: DomainSettings['notify'] = 'changes-only'): DomainSettings {
-  return {
-    domain,
-    synced: true,
-    maxDeletionPercent: 10,
-    maxDeletionCount: null,
-    protectedAccounts: [],
-    periodic: true,
-    onDelete: 'delete',
-    pausedUntil: null,
-    allowSourceShrink: false,
-    notify,
-    updatedAt: new Date(T0).toISOString(),
-    updatedBy: null,
-  };
-}
+const settingsFor = (domain: string, notify: DomainSettings['notify'] = 'changes-only'): DomainSettings =>
+  sharedSettingsFor(domain, { notify, updatedAt: new Date(T0).toISOString() });
 
 function runFor(domain: string, patch: Partial<RunRecord> = {}): RunRecord {
   return {

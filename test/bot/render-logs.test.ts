@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, renderLogsCard, renderRunNotification, shouldNotify } from '../../src/bot/render-logs.js';
 import type { DomainSettings, RunRecord, UserOutcome } from '../../src/sync/model.js';
+import { settingsFor } from '../schedule/fixtures.js';
 
 const T0 = Date.parse('2026-01-05T00:20:00.000Z');
 const linkFor = (kind: 'run', id: string) =>
@@ -30,20 +31,8 @@ function run(i: number, patch: Partial<RunRecord> = {}): RunRecord {
   };
 }
 
-const settings = (notify: DomainSettings['notify'] = 'changes-only'): DomainSettings => ({
-  domain: 'contoso.co.jp',
-  synced: true,
-  maxDeletionPercent: 10,
-  maxDeletionCount: null,
-  protectedAccounts: [],
-  periodic: true,
-  onDelete: 'delete',
-  pausedUntil: null,
-  allowSourceShrink: false,
-  notify,
-  updatedAt: new Date(T0).toISOString(),
-  updatedBy: null,
-});
+const settings = (notify: DomainSettings['notify'] = 'changes-only'): DomainSettings =>
+  settingsFor('contoso.co.jp', { notify, updatedAt: new Date(T0).toISOString() });
 
 type Node = Record<string, unknown>;
 const walk = (node: unknown, visit: (n: Node) => void) => {
