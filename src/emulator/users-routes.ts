@@ -176,21 +176,34 @@ function wantsCount(req: GraphRequest): boolean {
   return raw === 'true';
 }
 
-// https://learn.microsoft.com/en-us/graph/api/user-list
-function listUsers(req: GraphRequest, ctx: GraphContext): GraphResponse {
+/** One page of a user listing, as GET /users and GET /directory/deletedItems/microsoft.graph.user both answer it. */
+function listPage(
+  req: GraphRequest,
+  ctx: GraphContext,
+  source: 'users' | 'deleted',
+  present: (u: UserData, select: readonly string[] | null) => Record<string, unknown>,
+): GraphResponse {
   requireAny(ctx, READ_USERS);
   rejectUnsupportedOptions(req);
   const select = selection(req);
-  const top = pageSize(req);
-  const filter = userFilter(req);
-  const count = wantsCount(req);
-  const after = decodeSkipToken(req.query.get('$skiptoken'));
-  const page = ctx.tenant.users.list({ filter, top, after, count });
-  const body: Record<string, unknown> = { '@odata.context': contextUrl(ctx, 'users', select) };
+  const query = {
+    filter: userFilter(req),
+    top: pageSize(req),
+    after: decodeSkipToken(req.query.get('$skiptoken')),
+    count: wantsCount(req),
+  };
+  const page = source === 'users' ? ctx.tenant.users.list(query) : ctx.tenant.users.listDeleted(query);
+  const path = source === 'users' ? 'users' : 'directory/deletedItems/microsoft.graph.user';
+  const body: Record<string, unknown> = { '@odata.context': contextUrl(ctx, path, select) };
   if (page.count !== undefined) body['@odata.count'] = page.count;
   if (page.next !== undefined) body['@odata.nextLink'] = nextLink(ctx, req, page.next);
-  body.value = page.items.map((u) => projectUser(u, select));
+  body.value = page.items.map((u) => present(u, select));
   return ok(body);
+}
+
+// https://learn.microsoft.com/en-us/graph/api/user-list
+function listUsers(req: GraphRequest, ctx: GraphContext): GraphResponse {
+  return listPage(req, ctx, 'users', (u, select) => projectUser(u, select));
 }
 
 // https://learn.microsoft.com/en-us/graph/query-parameters#count-parameter
@@ -342,21 +355,7 @@ function deletedView(u: UserData): UserData {
 
 // https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-list
 function listDeleted(req: GraphRequest, ctx: GraphContext): GraphResponse {
-  requireAny(ctx, READ_USERS);
-  rejectUnsupportedOptions(req);
-  const select = selection(req);
-  const top = pageSize(req);
-  const filter = userFilter(req);
-  const count = wantsCount(req);
-  const after = decodeSkipToken(req.query.get('$skiptoken'));
-  const page = ctx.tenant.users.listDeleted({ filter, top, after, count });
-  const body: Record<string, unknown> = {
-    '@odata.context': contextUrl(ctx, 'directory/deletedItems/microsoft.graph.user', select),
-  };
-  if (page.count !== undefined) body['@odata.count'] = page.count;
-  if (page.next !== undefined) body['@odata.nextLink'] = nextLink(ctx, req, page.next);
-  body.value = page.items.map((u) => projectUser(deletedView(u), select ?? [...defaultDeletedProps]));
-  return ok(body);
+  return listPage(req, ctx, 'deleted', (u, select) => projectUser(deletedView(u), select ?? [...defaultDeletedProps]));
 }
 
 const defaultDeletedProps = [
