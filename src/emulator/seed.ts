@@ -1,5 +1,6 @@
 // The emulator's seed format (body of POST /_emulator/reset) and its validation, which names every bad field.
 import { z } from 'zod';
+import { STRING_PROPS } from './user-schema.js';
 
 export type TenantSize = 'small' | 'medium' | 'large';
 
@@ -71,22 +72,8 @@ export interface EmulatorSeed {
   apps?: SeedApp[];
 }
 
-const NULLABLE_STRINGS = new Set([
-  'displayName',
-  'givenName',
-  'surname',
-  'mail',
-  'mailNickname',
-  'jobTitle',
-  'department',
-  'employeeId',
-  'mobilePhone',
-  'officeLocation',
-  'preferredLanguage',
-  'usageLocation',
-  'companyName',
-  'onPremisesImmutableId',
-]);
+/** String properties a seed may leave null: all of them but the UPN. */
+const NULLABLE_STRINGS: ReadonlySet<string> = new Set([...STRING_PROPS].filter((p) => p !== 'userPrincipalName'));
 const UPN_SHAPE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 /** Checks one seed user (hand-written: seeds hold up to a million users, so this must be cheap). */

@@ -110,7 +110,8 @@ export const SYNCED_USER_PROPS: ReadonlySet<string> = new Set([
   'onPremisesImmutableId',
 ]);
 
-const STRING_PROPS: ReadonlySet<string> = new Set([
+/** User properties whose values are strings. */
+export const STRING_PROPS: ReadonlySet<string> = new Set([
   'userPrincipalName',
   'displayName',
   'givenName',

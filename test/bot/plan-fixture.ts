@@ -1,6 +1,7 @@
 // Test helper: real plans built by the sync core from small hand-made snapshots (for card rendering tests).
 import type { DomainSettings, EntraUser, Plan, SourceUser } from '../../src/sync/model.js';
 import { buildPlan } from '../../src/sync/plan.js';
+import { entraUser as baseEntraUser } from '../sync/fixtures.js';
 
 export function entraUser(
   upn: string,
@@ -8,24 +9,14 @@ export function entraUser(
   displayName: string,
   extra: Partial<EntraUser> = {},
 ): EntraUser {
-  return {
+  return baseEntraUser({
     id: `id-${upn}`,
     userPrincipalName: upn,
     displayName,
-    givenName: null,
-    surname: null,
     mailNickname: upn.split('@')[0] ?? null,
     onPremisesImmutableId: immutableId,
-    onPremisesSyncEnabled: null,
-    userType: 'Member',
-    accountEnabled: true,
-    mail: null,
-    jobTitle: null,
-    department: null,
-    employeeId: null,
-    mobilePhone: null,
     ...extra,
-  };
+  });
 }
 
 export const settings = (over: Partial<DomainSettings> = {}): DomainSettings => ({
