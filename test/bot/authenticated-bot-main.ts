@@ -2,7 +2,7 @@
 import { loadConfig } from '../../src/config.js';
 import { startApp } from '../../src/index.js';
 
-const app = await startApp(loadConfig(), { playgroundPort: null, scheduler: false });
+const app = await startApp(loadConfig(), { playgroundPort: null });
 process.stdout.write(`${JSON.stringify({ botUrl: app.bot.url })}\n`);
 const stop = () => {
   app.close().then(

@@ -132,6 +132,8 @@ async function startBot(): Promise<void> {
     BOT_OAUTH_SCOPE: 'https://api.botframework.com',
     ALLOWED_TENANT_IDS: TENANT,
     ADMIN_AAD_OBJECT_IDS: ADMIN.aadObjectId,
+    // A compressed "hour", so the scheduler's proactive notification happens during the test.
+    SYNC_INTERVAL_SECONDS: '8',
     LOG_LEVEL: 'warn',
   };
   child = spawn(process.execPath, ['--import', 'tsx', resolve('test/bot/authenticated-bot-main.ts')], {
@@ -308,7 +310,36 @@ describe('authenticated Teams path (BOT_ID, emulator Bot Framework identity)', (
     );
     expect(cardText(cardOf(result.activity))).toContain(`Approved by ${ADMIN.name}`);
     expect(connector.refused).toEqual([]);
+    // Replies, and the card updates sent later through continueConversationAsync, all carried valid bot tokens.
     const kinds = new Set(connector.calls.map((c) => c.kind));
     expect(kinds).toEqual(new Set(['reply', 'update']));
   });
+
+  it('the hourly run posts its notification proactively with the bot\u2019s own token', async () => {
+    const say = async (text: string, expected: string) => {
+      const before = connector.calls.length;
+      expect((await post(message(text), await channelToken())).status).toBe(200);
+      await connector.waitFor(
+        (calls) => calls.slice(before).find((c) => cardText(cardOf(c.activity)).includes(expected)),
+        30_000,
+      );
+    };
+    await say(`notify here ${DOMAIN}`, 'Notifications will be posted here');
+    await say(`notify ${DOMAIN} always`, `${DOMAIN}: notifications always`);
+    await say(`schedule ${DOMAIN} on`, `Hourly sync of ${DOMAIN} is on`);
+    // No activity comes in any more: what arrives now is the scheduler's, sent through continueConversationAsync.
+    const before = connector.calls.length;
+    const sent = await connector.waitFor(
+      (calls) =>
+        calls
+          .slice(before)
+          .find(
+            (c) =>
+              c.conversationId === conversation.id && cardText(cardOf(c.activity)).includes(`of ${DOMAIN}: completed`),
+          ),
+      45_000,
+    );
+    expect(sent.kind).not.toBe('update');
+    expect(connector.refused).toEqual([]);
+  }, 90_000);
 });
