@@ -2,7 +2,7 @@
 // Follows https://learn.microsoft.com/en-us/azure/bot-service/rest-api/bot-framework-rest-connector-authentication
 import { randomUUID } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { caNetworkClient, rawFetch } from './helpers.js';
@@ -70,6 +70,11 @@ describe('Bot Framework identity: connector → bot', () => {
       method: 'POST',
       body: { appId: BOT.appId, serviceUrl: SERVICE_URL, channelId: 'webchat' },
     });
+    const other = await f('/_emulator/botframework/channel-tokens', {
+      method: 'POST',
+      body: { appId: BOT.appId, serviceUrl: SERVICE_URL, issuer: 'https://api.botframework.us' },
+    });
+    expect(decodeJwt(other.json.token).iss).toBe('https://api.botframework.us');
     const wkey = keys.json.keys.find((k: { kid: string }) => k.kid === decodeProtectedHeader(webchat.json.token).kid);
     expect(wkey.endorsements).toContain('webchat');
     expect(wkey.endorsements).not.toContain('msteams');
