@@ -7,7 +7,7 @@
 // serviceUrl; the bot's own calls to the connector carry its client-credentials token for https://api.botframework.com.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from 'jose';
@@ -31,6 +31,7 @@ let elsewhere: FakeConnector;
 let child: ChildProcess;
 let botUrl: string;
 let childOutput = '';
+let dir: string;
 
 /** JSON to the emulator over HTTPS, trusting its CA. */
 async function emulator(path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -112,7 +113,7 @@ interface Action {
 const actionsOf = (card: Record<string, unknown> | null): Action[] => (card?.actions as Action[] | undefined) ?? [];
 
 async function startBot(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'authenticated-bot-'));
+  dir = mkdtempSync(join(tmpdir(), 'authenticated-bot-'));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? dir,
@@ -174,6 +175,7 @@ afterAll(async () => {
   await connector?.close();
   await elsewhere?.close();
   await emu?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Sends `preview` with a valid token; waits for the dry-run card; returns the plan's ids. */
