@@ -10,7 +10,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  UnsecuredJWT,
+} from 'jose';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
@@ -272,6 +280,21 @@ describe('authenticated Teams path (BOT_ID, emulator Bot Framework identity)', (
         .setExpirationTime('1h')
         .sign(attacker.privateKey);
     const knownKid = decodeProtectedHeader(valid).kid as string;
+    const channelClaims = { serviceurl: connector.url };
+    // Algorithm confusion: HMAC instead of RSA, under the kid of a real key.
+    const hmac = await new SignJWT(channelClaims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: knownKid })
+      .setIssuer('https://api.botframework.com')
+      .setAudience(BOT.appId)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(`hmac-secret-${randomUUID()}`));
+    const unsigned = new UnsecuredJWT(channelClaims)
+      .setIssuer('https://api.botframework.com')
+      .setAudience(BOT.appId)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .encode();
     const webchatToken = await channelToken({ channelId: 'webchat' });
 
     const cases: [string, Record<string, unknown>, string | null][] = [
@@ -282,6 +305,8 @@ describe('authenticated Teams path (BOT_ID, emulator Bot Framework identity)', (
       ['bad signature (claims changed after signing)', apply(), `${head}.${tamperedBody}.${signature}`],
       ['bad signature (a known kid, signed with another key)', apply(), await forge(knownKid)],
       ['unknown signing key (kid)', apply(), await forge(`attacker-${randomUUID()}`)],
+      ['HS256 under a known kid', apply(), hmac],
+      ['unsigned (alg none)', apply(), unsigned],
       ['serviceurl claim differs from the activity', apply({ serviceUrl: elsewhere.url }), valid],
       ['key not endorsed for msteams', apply(), webchatToken],
       ['another channel, its own key: Teams keys only', apply({ channelId: 'webchat' }), webchatToken],
