@@ -59,6 +59,10 @@ const schema = z.object({
   BOT_TENANT_ID: str(),
   BOT_APP_TYPE: z.preprocess(emptyToUndefined, z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional()),
   BOT_LOCAL_MODE: bool(false),
+  BOT_OPENID_METADATA_URL: url(),
+  BOT_TOKEN_ISSUER: url(),
+  BOT_LOGIN_URL: url(),
+  BOT_OAUTH_SCOPE: url(),
   HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   PORT: int(3978, 0, 65535),
   PUBLIC_BASE_URL: url(),
@@ -98,6 +102,8 @@ export interface Config {
     readonly tenantId: string | undefined;
     readonly appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI' | undefined;
     readonly localMode: boolean;
+    /** Another Bot Framework cloud (sovereign cloud, or the emulator's identity in tests); null = the public cloud. */
+    readonly channelAuth: BotChannelAuth | null;
   };
   readonly host: string;
   readonly port: number;
@@ -117,6 +123,20 @@ export interface Config {
   readonly signingSecret: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
+
+/** Where the bot checks incoming tokens and gets its own (botbuilder's sovereign-cloud settings). */
+export interface BotChannelAuth {
+  /** OpenID metadata of the channel's signing keys (botbuilder: ToBotFromChannelOpenIdMetadataUrl). */
+  readonly openIdMetadataUrl: string;
+  /** The `iss` of the channel's tokens (ToBotFromChannelTokenIssuer). */
+  readonly tokenIssuer: string;
+  /** Authority the bot gets its own tokens from, tenant included (ToChannelFromBotLoginUrl). */
+  readonly loginUrl: string;
+  /** Resource of the bot's own tokens (ToChannelFromBotOAuthScope). */
+  readonly oauthScope: string;
+}
+
+const CHANNEL_AUTH_VARS = ['BOT_OPENID_METADATA_URL', 'BOT_TOKEN_ISSUER', 'BOT_LOGIN_URL', 'BOT_OAUTH_SCOPE'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -159,6 +179,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.BOT_LOCAL_MODE && !isLoopbackHost(e.HOST))
     problems.push(`BOT_LOCAL_MODE: only allowed when HOST is a loopback address (HOST is ${e.HOST})`);
+  const channelAuthSet = CHANNEL_AUTH_VARS.filter((k) => e[k] !== undefined);
+  if (channelAuthSet.length > 0 && channelAuthSet.length < CHANNEL_AUTH_VARS.length)
+    problems.push(
+      `${CHANNEL_AUTH_VARS.filter((k) => e[k] === undefined).join(', ')}: set all of ${CHANNEL_AUTH_VARS.join(', ')} (another Bot Framework cloud), or none (the public cloud)`,
+    );
+  for (const k of ['BOT_OPENID_METADATA_URL', 'BOT_LOGIN_URL'] as const) {
+    const v = e[k];
+    if (v && !v.startsWith('https://')) problems.push(`${k}: must be an https:// URL (got ${v.split(':')[0]}:…)`);
+  }
   if (e.BOT_ID && !e.BOT_PASSWORD && e.BOT_APP_TYPE !== 'UserAssignedMSI')
     problems.push('BOT_PASSWORD: required with BOT_ID');
   if (Boolean(e.ACCESS_CONTROL_SCIM_URL) !== Boolean(e.ACCESS_CONTROL_SCIM_TOKEN))
@@ -188,6 +217,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tenantId: e.BOT_TENANT_ID,
       appType: e.BOT_APP_TYPE,
       localMode: e.BOT_LOCAL_MODE || (demo && !e.BOT_ID && isLoopbackHost(e.HOST)),
+      channelAuth:
+        e.BOT_OPENID_METADATA_URL && e.BOT_TOKEN_ISSUER && e.BOT_LOGIN_URL && e.BOT_OAUTH_SCOPE
+          ? {
+              openIdMetadataUrl: e.BOT_OPENID_METADATA_URL,
+              tokenIssuer: e.BOT_TOKEN_ISSUER,
+              loginUrl: e.BOT_LOGIN_URL.replace(/\/+$/, ''),
+              oauthScope: e.BOT_OAUTH_SCOPE,
+            }
+          : null,
     },
     host: e.HOST,
     port: e.PORT,

@@ -1,9 +1,9 @@
 // The Teams bot server: builds the adapter, the teams-ai app and the HTTP routes; the only public entry of src/bot.
-import { TeamsAdapter } from '@microsoft/teams-ai';
 import type { Activity } from 'botbuilder';
 import { botAuthProblem } from '../config.js';
 import { createAuthorizer } from './authorization.js';
 import { createBackgroundTasks } from './background-tasks.js';
+import { createBotAdapter } from './bot-adapter.js';
 import { createBotApplication } from './bot-app.js';
 import { createConsentCallback } from './consent.js';
 import type { BotDeps, BotServer } from './deps.js';
@@ -42,16 +42,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
   const now = deps.now ?? (() => new Date());
   const signer = createLinkSigner({ secret, ttlSeconds: config.downloadLinkTtlSeconds, now });
   const botAppId = config.bot.id ?? '';
-  const adapter = new TeamsAdapter(
-    config.bot.id
-      ? {
-          MicrosoftAppId: config.bot.id,
-          MicrosoftAppPassword: config.bot.password,
-          MicrosoftAppTenantId: config.bot.tenantId,
-          MicrosoftAppType: config.bot.appType ?? 'MultiTenant',
-        }
-      : {},
-  );
+  const adapter = createBotAdapter(config);
   const tasks = createBackgroundTasks(logger);
   const proactive = createProactive({ adapter, botAppId, logger });
   const authorizer = createAuthorizer({

@@ -1,5 +1,6 @@
 // The emulator's state and services wired together (tenant, apps, tokens, throttling, faults, latency, stats, clock).
 import { AppRegistry } from './apps.js';
+import { BotFrameworkIdentity } from './bot-framework.js';
 import { FaultInjector, prng } from './faults.js';
 import { GraphService } from './graph.js';
 import { Latency, type LatencySetting } from './latency.js';
@@ -27,6 +28,8 @@ export class EmulatorCore {
   readonly faults = new FaultInjector();
   readonly latency: Latency;
   readonly stats = new Stats();
+  /** Azure Bot Service's side: bot registrations, the channel's signing keys, the botframework.com login. */
+  readonly botFramework = new BotFrameworkIdentity(() => this.now());
   readonly throttler: Throttler;
   readonly graph: GraphService;
   /** Added to the wall clock (POST /_emulator/clock), e.g. to expire tokens in a test. */

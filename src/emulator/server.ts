@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { parseBatch, runBatch } from './batch.js';
+import { handleBotFramework } from './bot-framework-routes.js';
 import { consentDecision, consentPage } from './consent.js';
 import { handleControl } from './control-routes.js';
 import type { EmulatorCore } from './emulator-core.js';
@@ -104,6 +105,14 @@ async function handle(
   const path = url.pathname;
   const raw = await readBody(req);
   const headers = lowerHeaders(req);
+
+  // Bot Framework identity (channel OpenID metadata and keys, botframework.com login, their control endpoints).
+  const botFramework = await handleBotFramework(core, method, path, raw);
+  if (botFramework) {
+    core.stats.record(method, path, botFramework.status);
+    sendJson(res, botFramework.status, botFramework.body, botFramework.headers);
+    return;
+  }
 
   if (path.startsWith('/_emulator/')) {
     let body: unknown = null;

@@ -15,19 +15,38 @@ export interface RecordedCall {
 export interface FakeConnector {
   readonly url: string;
   readonly calls: RecordedCall[];
+  /** Requests the `authorize` option refused (answered 401, not recorded as calls). */
+  readonly refused: { readonly path: string; readonly reason: string }[];
   /** Polls until `pick` returns a value (or throws after timeoutMs). */
   waitFor<T>(pick: (calls: RecordedCall[]) => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
 }
 
-export async function startFakeConnector(): Promise<FakeConnector> {
+export interface FakeConnectorOptions {
+  /** Checks the Authorization header as the Bot Connector does: null when accepted, else the reason (→ 401). */
+  readonly authorize?: (authorization: string | undefined) => Promise<string | null>;
+}
+
+export async function startFakeConnector(options: FakeConnectorOptions = {}): Promise<FakeConnector> {
   const calls: RecordedCall[] = [];
+  const refused: { path: string; reason: string }[] = [];
   let n = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      const reason = options.authorize ? await options.authorize(req.headers.authorization) : null;
+      if (reason !== null) {
+        refused.push({ path, reason });
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            error: { code: 'Unauthorized', message: 'Authorization has been denied for this request.' },
+          }),
+        );
+        return;
+      }
       const m = /^\/v3\/conversations\/(.+?)\/activities(?:\/(.+))?$/.exec(path);
       if (!m) {
         res.writeHead(404).end();
@@ -48,6 +67,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   return {
     url,
     calls,
+    refused,
     async waitFor(pick, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
