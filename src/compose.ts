@@ -30,6 +30,8 @@ export interface Engine {
 export interface EngineOptions {
   /** Where the demo tenant's state is kept between runs (DEMO=true). */
   readonly demoStateFile?: string;
+  /** Replication delay of the demo's emulator (default DEFAULT_REPLICATION_DELAY_MS, as Graph lags). */
+  readonly demoReplicationDelayMs?: number;
   readonly leaseTtlMs?: number;
 }
 
@@ -53,10 +55,14 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   let caPem: string | undefined = config.entra.caFile ? readFileSync(config.entra.caFile, 'utf8') : undefined;
 
   if (config.demo) {
-    const { startEmulator } = await import('./emulator/index.js');
+    const { startEmulator, DEFAULT_REPLICATION_DELAY_MS } = await import('./emulator/index.js');
     const stateFile = demoStatePath(config, options.demoStateFile);
     mkdirSync(dirname(stateFile), { recursive: true });
-    const running = await startEmulator({ seed: 'demo', stateFile });
+    const running = await startEmulator({
+      seed: 'demo',
+      stateFile,
+      replicationDelayMs: options.demoReplicationDelayMs ?? DEFAULT_REPLICATION_DELAY_MS,
+    });
     emulator = running;
     caPem = running.caPem ?? undefined;
     entraSettings = {
