@@ -2,7 +2,7 @@
 import type { Logger } from '../logger.js';
 import type { DeletedEntraUser, EntraDomain, EntraUser } from '../sync/model.js';
 import type { EntraReader, ReadProgress } from '../sync/ports.js';
-import { classifyResponse, type GraphFailure, GraphRequestError, isRetryable, toFailure } from './errors.js';
+import { classifyResponse, GraphRequestError, type GraphFailure, isRetryable, toFailure } from './errors.js';
 import type { GraphClient, GraphResponse } from './graph-client.js';
 import { backoffDelay, type Clock, DEFAULT_BACKOFF, type RandomSource, retryAfterDelay } from './retry.js';
 
