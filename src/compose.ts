@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { demoDirectory } from './directory/demo-directory.js';
 import { EmbeddedDirectory } from './directory/embedded-directory.js';
 import { importDirectory } from './directory/import.js';
+import { KeyvIdentityMemory } from './directory/identity-memory.js';
 import { ScimDirectory } from './directory/scim-directory.js';
 import { createEntraConnector, type EntraConnector } from './entra/index.js';
 import type { Logger } from './logger.js';
@@ -86,7 +87,12 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   const entra = createEntraConnector({ ...entraSettings, ...(caPem ? { caPem } : {}) }, logger);
   // The embedded directory (CSV imports) is the default source; a SCIM endpoint of Access Control replaces it.
   const source = config.accessControlScim
-    ? new ScimDirectory({ baseUrl: config.accessControlScim.url, token: config.accessControlScim.token })
+    ? new ScimDirectory({
+        baseUrl: config.accessControlScim.url,
+        token: config.accessControlScim.token,
+        // Each SCIM user keeps the first Immutable ID it was given, whatever later changes its record.
+        identities: new KeyvIdentityMemory(stores.kv('scim-identities')),
+      })
     : directory;
   const service = createSyncService({
     source,
