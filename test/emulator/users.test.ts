@@ -116,6 +116,37 @@ describe('GET /users', () => {
     expect(mail.json['@odata.count']).toBe(18);
   });
 
+  // https://learn.microsoft.com/en-us/graph/aad-advanced-queries#query-scenarios-that-require-advanced-query-capabilities
+  // documents `endsWith(userPrincipalName,…)` and `startsWith(…) OR startsWith(…)`, not the two joined by `and`.
+  it('with filter forms set to "documented", refuses endsWith joined to startsWith with Graph`s 400', async () => {
+    const combined = encodeURIComponent(
+      "(startsWith(userPrincipalName,'a') or startsWith(userPrincipalName,'t')) and endsWith(userPrincipalName,'@contoso.co.jp')",
+    );
+    const alone = encodeURIComponent("endsWith(userPrincipalName,'@contoso.co.jp')");
+    const starts = encodeURIComponent("startsWith(userPrincipalName,'a') or startsWith(userPrincipalName,'t')");
+    const lenient = await f(`/v1.0/users?$filter=${combined}&$count=true`, { token, headers: eventual });
+    expect(lenient.status).toBe(200);
+    expect(lenient.json.value.length).toBeGreaterThan(0);
+    expect((await f('/_emulator/filters', { method: 'POST', body: { forms: 'documented' } })).status).toBe(200);
+    try {
+      for (const path of [`/v1.0/users?$filter=${combined}&$count=true`, `/v1.0/users/$count?$filter=${combined}`]) {
+        const refused = await f(path, { token, headers: eventual });
+        expect(refused.status).toBe(400);
+        expect(refused.json.error).toMatchObject({
+          code: 'Request_UnsupportedQuery',
+          message:
+            "Unsupported or invalid query filter clause specified for property 'userPrincipalName' of resource 'User'.",
+        });
+      }
+      expect((await f(`/v1.0/users?$filter=${alone}&$count=true`, { token, headers: eventual })).status).toBe(200);
+      expect((await f(`/v1.0/users?$filter=${starts}&$count=true`, { token, headers: eventual })).status).toBe(200);
+    } finally {
+      await f('/_emulator/filters', { method: 'POST', body: { forms: 'lenient' } });
+    }
+    const bad = await f('/_emulator/filters', { method: 'POST', body: { forms: 'strict' } });
+    expect(bad.status).toBe(400);
+  });
+
   // https://learn.microsoft.com/en-us/graph/filter-query-parameter
   it('filters with eq, startsWith, in, and/or; eq on onPremisesImmutableId', async () => {
     const p = demoPeople()[3]!;
