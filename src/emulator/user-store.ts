@@ -2,8 +2,8 @@
 //
 // Replication delay models Graph's eventual consistency: listings and advanced queries ($filter, $count with
 // `ConsistencyLevel: eventual`) are served from replicas that lag behind writes, while GET by id or UPN reads the
-// user itself (https://learn.microsoft.com/en-us/graph/aad-advanced-queries: advanced queries "are eventually
-// consistent"). For the delay after a write, a listing still shows what it showed before: a new or restored user
+// user itself (https://learn.microsoft.com/en-us/graph/aad-advanced-queries: with the advanced query parameters
+// "the response will be eventually consistent"). For the delay after a write, a listing still shows what it showed before: a new or restored user
 // is absent, an updated user has its old values, and a deleted user is still listed (a ghost).
 import { evaluateFilter, type FilterExpr } from './odata.js';
 import { SortedKeys } from './sorted-keys.js';
