@@ -37,7 +37,7 @@ describe('ScimDirectory against scimmy', () => {
       token: TOKEN,
       users: [person(1), person(2, { userName: 'Mixed.Case@Contoso.co.jp' }), person(3, { userName: 'x@other.jp' })],
     });
-    const directory = new ScimDirectory({ baseUrl: server.baseUrl, token: TOKEN, pageSize: 2 });
+    const directory = new ScimDirectory({ baseUrl: server.baseUrl, fetch: server.fetch, token: TOKEN, pageSize: 2 });
     const users = await directory.listUsers(DOMAIN);
     expect(users.map((u) => u.userPrincipalName).sort()).toEqual(['Mixed.Case@Contoso.co.jp', `user1@${DOMAIN}`]);
     // The filtered answer missed a user: the upper-case probe disagreed, so the directory was listed unfiltered.
@@ -55,20 +55,20 @@ describe('ScimDirectory against scimmy', () => {
 
   it('lists unfiltered when the filtered answer is empty (never trusts "nobody" from a filter)', async () => {
     server = await startScimmyServer({ token: TOKEN, users: [person(1, { userName: 'Only@CONTOSO.CO.JP' })] });
-    const directory = new ScimDirectory({ baseUrl: server.baseUrl, token: TOKEN });
+    const directory = new ScimDirectory({ baseUrl: server.baseUrl, fetch: server.fetch, token: TOKEN });
     expect((await directory.listUsers(DOMAIN)).map((u) => u.userPrincipalName)).toEqual(['Only@CONTOSO.CO.JP']);
   });
 
   it('lists unfiltered when /ServiceProviderConfig says filtering is not supported', async () => {
     server = await startScimmyServer({ token: TOKEN, users: [person(1), person(2)], filterSupported: false });
-    const directory = new ScimDirectory({ baseUrl: server.baseUrl, token: TOKEN });
+    const directory = new ScimDirectory({ baseUrl: server.baseUrl, fetch: server.fetch, token: TOKEN });
     expect(await directory.listUsers(DOMAIN)).toHaveLength(2);
     expect(server.requests.some((r) => r.includes('filter='))).toBe(false);
   });
 
   it('fails the run when /ServiceProviderConfig fails (401 or 500), instead of listing everything silently', async () => {
     server = await startScimmyServer({ token: TOKEN, users: [person(1)] });
-    const wrong = new ScimDirectory({ baseUrl: server.baseUrl, token: 'not-the-token' });
+    const wrong = new ScimDirectory({ baseUrl: server.baseUrl, fetch: server.fetch, token: 'not-the-token' });
     const denied = await wrong.listUsers(DOMAIN).then(
       () => null,
       (e: Error) => e,
@@ -77,7 +77,7 @@ describe('ScimDirectory against scimmy', () => {
     expect(denied?.message).not.toContain('not-the-token');
 
     server.failServiceProviderConfig(500);
-    const directory = new ScimDirectory({ baseUrl: server.baseUrl, token: TOKEN });
+    const directory = new ScimDirectory({ baseUrl: server.baseUrl, fetch: server.fetch, token: TOKEN });
     const before = server.requests.length;
     await expect(directory.listUsers(DOMAIN)).rejects.toThrow(
       /ServiceProviderConfig answered 500.*check ACCESS_CONTROL_SCIM_URL/,
@@ -92,12 +92,13 @@ describe('ScimDirectory against scimmy', () => {
     server = await startScimmyServer({ token: TOKEN, users: [person(1), person(2)] });
     const directory = new ScimDirectory({
       baseUrl: server.baseUrl,
+      fetch: server.fetch,
       token: TOKEN,
       identities: new KeyvIdentityMemory(new Keyv()),
     });
     const idsOf = async () =>
       new Map((await directory.listUsers(DOMAIN)).map((u) => [u.employeeId ?? u.userPrincipalName, u.immutableId]));
-    const plain = new ScimDirectory({ baseUrl: server.baseUrl, token: TOKEN });
+    const plain = new ScimDirectory({ baseUrl: server.baseUrl, fetch: server.fetch, token: TOKEN });
     const derived = new Map((await plain.listUsers(DOMAIN)).map((u) => [u.userPrincipalName, u.immutableId]));
     const first = [...(await idsOf()).values()];
     expect(first).toEqual([derived.get(`user1@${DOMAIN}`), derived.get(`user2@${DOMAIN}`)]);
@@ -173,6 +174,7 @@ describe('dry runs of a SCIM source whose records change (scimmy → engine → 
     service = createSyncService({
       source: new ScimDirectory({
         baseUrl: server.baseUrl,
+        fetch: server.fetch,
         token: TOKEN,
         identities: new KeyvIdentityMemory(stores.kv('scim-identities')),
       }),

@@ -1,9 +1,11 @@
-// A third-party SCIM 2.0 service provider for tests: scimmy + scimmy-routers on express 4, users held in memory.
-import type { Server } from 'node:http';
+// A third-party SCIM 2.0 service provider for tests: scimmy + scimmy-routers on express 4 over HTTPS, users in memory.
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type Request } from 'express';
 import SCIMMY from 'scimmy';
 import SCIMMYRouters from 'scimmy-routers';
+import { generate } from 'selfsigned';
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { ScimUser } from '../../src/directory/scim-directory.js';
 
 /** What one server holds; scimmy's resource declarations are process-wide, so handlers find it per request. */
@@ -37,6 +39,8 @@ export interface ScimmyServer {
   readonly baseUrl: string;
   /** Every request's path and query, in order. */
   readonly requests: string[];
+  /** A fetch that trusts the server's self-signed certificate (for ScimDirectory's `fetch` option). */
+  readonly fetch: typeof fetch;
   /** The server's users by SCIM id: tests add, change and remove them between reads. */
   readonly users: Map<string, ScimUser>;
   /** Makes GET /ServiceProviderConfig answer this status (null: answer normally). */
@@ -82,21 +86,31 @@ export async function startScimmyServer(options: {
   // The routers' constructor advertises filtering; a server that does not filter says so afterwards.
   SCIMMY.Config.set('filter', { supported: options.filterSupported ?? true, maxResults: 200 });
   app.use('/scim/v2', routers);
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
   });
+  const server: Server = createServer({ key: pems.private, cert: pems.cert }, app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const dispatcher = new Agent({ connect: { ca: pems.cert } });
+  const trustingFetch = ((input: string | URL, init?: Record<string, unknown>) =>
+    undiciFetch(input, { ...init, dispatcher })) as unknown as typeof fetch;
   return {
-    baseUrl: `http://127.0.0.1:${port}/scim/v2`,
+    baseUrl: `https://127.0.0.1:${port}/scim/v2`,
+    fetch: trustingFetch,
     requests,
     users: directory.users,
     failServiceProviderConfig: (status) => {
       spcStatus = status;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await dispatcher.close();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
