@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { demoDirectory } from './directory/demo-directory.js';
 import { EmbeddedDirectory } from './directory/embedded-directory.js';
 import { importDirectory } from './directory/import.js';
+import { KeyvIdentityMemory } from './directory/identity-memory.js';
 import { ScimDirectory } from './directory/scim-directory.js';
 import { createEntraConnector, type EntraConnector } from './entra/index.js';
 import type { Logger } from './logger.js';
@@ -30,6 +31,8 @@ export interface Engine {
 export interface EngineOptions {
   /** Where the demo tenant's state is kept between runs (DEMO=true). */
   readonly demoStateFile?: string;
+  /** Replication delay of the demo's emulator (default DEFAULT_REPLICATION_DELAY_MS, as Graph lags). */
+  readonly demoReplicationDelayMs?: number;
   readonly leaseTtlMs?: number;
 }
 
@@ -53,10 +56,14 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   let caPem: string | undefined = config.entra.caFile ? readFileSync(config.entra.caFile, 'utf8') : undefined;
 
   if (config.demo) {
-    const { startEmulator } = await import('./emulator/index.js');
+    const { startEmulator, DEFAULT_REPLICATION_DELAY_MS } = await import('./emulator/index.js');
     const stateFile = demoStatePath(config, options.demoStateFile);
     mkdirSync(dirname(stateFile), { recursive: true });
-    const running = await startEmulator({ seed: 'demo', stateFile });
+    const running = await startEmulator({
+      seed: 'demo',
+      stateFile,
+      replicationDelayMs: options.demoReplicationDelayMs ?? DEFAULT_REPLICATION_DELAY_MS,
+    });
     emulator = running;
     caPem = running.caPem ?? undefined;
     entraSettings = {
@@ -80,7 +87,12 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   const entra = createEntraConnector({ ...entraSettings, ...(caPem ? { caPem } : {}) }, logger);
   // The embedded directory (CSV imports) is the default source; a SCIM endpoint of Access Control replaces it.
   const source = config.accessControlScim
-    ? new ScimDirectory({ baseUrl: config.accessControlScim.url, token: config.accessControlScim.token })
+    ? new ScimDirectory({
+        baseUrl: config.accessControlScim.url,
+        token: config.accessControlScim.token,
+        // Each SCIM user keeps the first Immutable ID it was given, whatever later changes its record.
+        identities: new KeyvIdentityMemory(stores.kv('scim-identities')),
+      })
     : directory;
   const service = createSyncService({
     source,

@@ -1,12 +1,21 @@
 // `entra-sync emulator`: starts the local Entra ID emulator, prints its one-line JSON (DESIGN §4.3), runs until a signal.
 import { readFile } from 'node:fs/promises';
-import { type EmulatorOptions, type EmulatorSeed, parseSeed, SeedError, startEmulator } from '../emulator/index.js';
+import {
+  DEFAULT_REPLICATION_DELAY_MS,
+  type EmulatorOptions,
+  type EmulatorSeed,
+  parseSeed,
+  SeedError,
+  startEmulator,
+} from '../emulator/index.js';
 import { createLogger } from '../logger.js';
 import { EXIT } from './command.js';
 
 const USAGE = `Usage: entra-sync emulator [--port N] [--host H] [--seed demo|empty|FILE] [--http] [--state FILE]
                            [--no-consent] [--time-scale N] [--latency none|realistic]
-                           [--tenant-size small|medium|large] [--replication-delay MS] [--no-throttling]`;
+                           [--tenant-size small|medium|large] [--replication-delay MS] [--no-throttling]
+
+--replication-delay MS  how long listings and advanced queries lag behind writes (default ${DEFAULT_REPLICATION_DELAY_MS}; 0 = off)`;
 
 export interface ParsedEmulatorArgs {
   options: EmulatorOptions;
@@ -15,7 +24,8 @@ export interface ParsedEmulatorArgs {
 
 /** Parses the flags; returns an error message naming the bad flag, or the options. */
 export function parseEmulatorArgs(args: string[]): ParsedEmulatorArgs | { error: string } {
-  const options: EmulatorOptions = {};
+  // Listings lag behind writes as Graph's do, unless --replication-delay says otherwise (0 turns it off).
+  const options: EmulatorOptions = { replicationDelayMs: DEFAULT_REPLICATION_DELAY_MS };
   let seedFile: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;

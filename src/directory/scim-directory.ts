@@ -2,7 +2,7 @@
 import type { SourceUser } from '../sync/model.js';
 import type { SourceDirectory } from '../sync/ports.js';
 import { deriveImmutableId } from '../sync/immutable-id.js';
-import { stableKeyOf } from './csv-import.js';
+import type { SourceIdentityMemory } from './identity-memory.js';
 
 export const SCIM_LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const SCIM_ENTERPRISE_USER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -18,6 +18,12 @@ export interface ScimDirectoryOptions {
   readonly timeoutMs?: number;
   readonly tenantSalt?: string;
   readonly fetch?: typeof fetch;
+  /**
+   * Remembers the first Immutable ID of every SCIM user (by SCIM id), so that it survives any later change of the
+   * record, an externalId set afterwards included. Without it the ID is derived on every read (stable as long as
+   * externalId does not change).
+   */
+  readonly identities?: SourceIdentityMemory;
 }
 
 /** The parts of a SCIM User resource this client reads. */
@@ -57,19 +63,26 @@ const pick = <T extends { type?: string; primary?: boolean }>(items: readonly T[
   items?.find((i) => i.type === type) ??
   items?.find((i) => i.primary);
 
-/** Maps a SCIM user (core + enterprise extension) to a source user; externalId becomes the Immutable ID. */
-export function scimToSourceUser(user: ScimUser, tenantSalt?: string): SourceUser {
+/**
+ * The Immutable ID a SCIM user gets when none is remembered for it: its externalId when set, else one derived from
+ * its SCIM `id`, which RFC 7643 §3.1 makes stable and never reassigned. Never from userName or employeeNumber: an
+ * administrator may add, change or remove those, and the user's Entra identity must not change with them.
+ */
+export function scimImmutableId(user: Pick<ScimUser, 'id' | 'externalId'>, tenantSalt?: string): string {
+  return user.externalId?.trim() || deriveImmutableId(`scim:${user.id}`, tenantSalt);
+}
+
+/** Maps a SCIM user (core + enterprise extension) to a source user; `immutableId` defaults to scimImmutableId. */
+export function scimToSourceUser(user: ScimUser, tenantSalt?: string, immutableId?: string): SourceUser {
   const enterprise = user[SCIM_ENTERPRISE_USER];
   const givenName = user.name?.givenName ?? null;
   const surname = user.name?.familyName ?? null;
   const employeeId = enterprise?.employeeNumber ?? null;
   const displayName =
     user.displayName ?? user.name?.formatted ?? ([surname, givenName].filter(Boolean).join(' ') || user.userName);
-  // Without an externalId the SCIM id is the stable key (it survives renames); an employee number wins over it.
-  const stableKey = employeeId ? stableKeyOf({ userPrincipalName: user.userName, employeeId }) : `scim:${user.id}`;
   return {
     userPrincipalName: user.userName,
-    immutableId: user.externalId?.trim() || deriveImmutableId(stableKey, tenantSalt),
+    immutableId: immutableId ?? scimImmutableId(user, tenantSalt),
     displayName,
     givenName,
     surname,
@@ -90,6 +103,8 @@ export class ScimDirectory implements SourceDirectory {
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
   private filterSupported: Promise<boolean> | null = null;
+  /** Whether `userName ew` answers can be trusted (null: not checked yet). */
+  private filterTrusted: boolean | null = null;
 
   constructor(private readonly options: ScimDirectoryOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
@@ -101,29 +116,79 @@ export class ScimDirectory implements SourceDirectory {
   async listUsers(domain: string): Promise<SourceUser[]> {
     const d = domain.trim().toLowerCase().replace(/^@/, '');
     const suffix = `@${d}`;
+    const users = ((await this.useFilter()) ? await this.filteredUsers(suffix) : null) ?? (await this.listAll(null));
+    // userName is case-insensitive (RFC 7643 §4.1.1, caseExact false): `@Contoso.co.jp` is in contoso.co.jp.
+    const inDomain = users.filter((u) => typeof u.userName === 'string' && u.userName.toLowerCase().endsWith(suffix));
+    const remembered = await this.immutableIds(inDomain);
+    return inDomain.map((u) => scimToSourceUser(u, this.options.tenantSalt, remembered.get(u.id)));
+  }
+
+  /**
+   * The domain's users through `userName ew "@domain"`, or null when that answer cannot be trusted and the caller
+   * must list everything: the server refused the filter, found nobody (an empty answer would plan every Entra user
+   * as a Delete), or compares case-sensitively although userName is case-insensitive (RFC 7643 §4.1.1) — checked
+   * once by asking the same filter in upper case, which a conforming server answers with the same users.
+   */
+  private async filteredUsers(suffix: string): Promise<ScimUser[] | null> {
+    if (this.filterTrusted === false) return null;
     let users: ScimUser[];
-    if (await this.useFilter()) {
-      try {
-        users = await this.listAll(`userName ew ${quote(suffix)}`);
-      } catch (err) {
-        // A server that says it filters but refuses this filter: list everything instead.
-        if (!(err instanceof ScimError) || !(err.status === 400 || err.status === 501 || err.status === 403)) throw err;
-        users = await this.listAll(null);
-      }
-    } else users = await this.listAll(null);
-    return users
-      .filter((u) => typeof u.userName === 'string' && u.userName.toLowerCase().endsWith(suffix))
-      .map((u) => scimToSourceUser(u, this.options.tenantSalt));
+    try {
+      users = await this.listAll(`userName ew ${quote(suffix)}`);
+    } catch (err) {
+      // A server that says it filters but refuses this filter: list everything instead.
+      if (!(err instanceof ScimError) || !(err.status === 400 || err.status === 501 || err.status === 403)) throw err;
+      return null;
+    }
+    if (users.length === 0) return null;
+    if (this.filterTrusted === null) {
+      const params = new URLSearchParams({
+        filter: `userName ew ${quote(suffix.toUpperCase())}`,
+        startIndex: '1',
+        count: '1',
+      });
+      const probe = await this.get<ListResponse>(`/Users?${params.toString()}`).then(
+        (page) => page.totalResults,
+        () => null,
+      );
+      this.filterTrusted = probe === users.length;
+      if (!this.filterTrusted) return null;
+    }
+    return users;
   }
 
   private useFilter(): Promise<boolean> {
     const setting = this.options.filter ?? 'auto';
     if (setting !== 'auto') return Promise.resolve(setting);
+    // A failing /ServiceProviderConfig (a 401 included) fails the run: it is not a server that cannot filter.
     this.filterSupported ??= this.get<{ filter?: { supported?: boolean } }>('/ServiceProviderConfig').then(
       (config) => config.filter?.supported === true,
-      () => false,
+      (err: unknown) => {
+        this.filterSupported = null;
+        const reason = err instanceof Error ? err.message : String(err);
+        const status = err instanceof ScimError ? err.status : 0;
+        const next =
+          status === 401 || status === 403
+            ? 'check ACCESS_CONTROL_SCIM_TOKEN'
+            : 'check ACCESS_CONTROL_SCIM_URL and that the SCIM service is up';
+        throw new ScimError(
+          `${reason}; ${next}, then run again`,
+          status,
+          err instanceof ScimError ? err.scimType : null,
+        );
+      },
     );
     return this.filterSupported;
+  }
+
+  /** The Immutable ID of each user (by SCIM id): the remembered one, else scimImmutableId, remembered from now on. */
+  private async immutableIds(users: readonly ScimUser[]): Promise<Map<string, string>> {
+    const memory = this.options.identities;
+    if (!memory || users.length === 0) return new Map();
+    const known = await memory.recall(users.map((u) => u.id));
+    const fresh = new Map<string, string>();
+    for (const u of users) if (!known.has(u.id)) fresh.set(u.id, scimImmutableId(u, this.options.tenantSalt));
+    if (fresh.size > 0) await memory.remember(fresh);
+    return new Map([...known, ...fresh]);
   }
 
   private async listAll(filter: string | null): Promise<ScimUser[]> {

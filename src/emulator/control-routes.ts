@@ -64,6 +64,17 @@ export function handleControl(
       core.replicationDelayMs = ms;
       return { status: 200, body: { delayMs: ms } };
     }
+    case 'GET /_emulator/filters':
+      return { status: 200, body: { forms: core.tenant.filterForms } };
+    case 'POST /_emulator/filters': {
+      const forms = (body as { forms?: unknown } | null)?.forms;
+      if (forms !== 'lenient' && forms !== 'documented')
+        return problem(400, 'InvalidFilters', "forms: must be 'lenient' or 'documented'", [
+          "forms: must be 'lenient' or 'documented'",
+        ]);
+      core.tenant.filterForms = forms;
+      return { status: 200, body: { forms } };
+    }
     case 'POST /_emulator/clock': {
       const ms = (body as { advanceMs?: unknown } | null)?.advanceMs;
       if (typeof ms !== 'number' || !Number.isFinite(ms))

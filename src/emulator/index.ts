@@ -9,7 +9,6 @@ import { readState, writeState } from './state-file.js';
 import type { ThrottleLimits } from './throttle.js';
 import { createTlsMaterial } from './tls.js';
 
-export { demoPeople, type DemoPerson, demoTenantSeed } from './seed-demo.js';
 export type {
   EmulatorSeed,
   SeedApp,
@@ -20,8 +19,15 @@ export type {
   TenantSize,
 } from './seed.js';
 export { parseSeed, SeedError } from './seed.js';
+export { demoPeople, type DemoPerson, demoTenantSeed } from './seed-demo.js';
 export type { ThrottleLimits } from './throttle.js';
 export { certificateThumbprintSha256 } from './tokens.js';
+
+/**
+ * The replication delay `entra-sync emulator` and the demo start with: Graph's listings and advanced queries are
+ * eventually consistent (https://learn.microsoft.com/en-us/graph/aad-advanced-queries), typically by about a second.
+ */
+export const DEFAULT_REPLICATION_DELAY_MS = 1000;
 
 export interface EmulatorOptions {
   /** 0 = a free port (default 0). */
@@ -37,6 +43,7 @@ export interface EmulatorOptions {
   /** 1 = real time; 10 = budgets refill 10x faster. */
   timeScale?: number;
   latency?: LatencySetting;
+  /** How long listings and advanced queries lag behind writes (default 0 here; the CLI and the demo use 1 s). */
   replicationDelayMs?: number;
   /** RU budget 3,500 / 5,000 / 8,000 per 10 s (when the seed does not say). */
   tenantSize?: TenantSize;

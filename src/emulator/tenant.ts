@@ -51,6 +51,11 @@ export class Tenant {
   domains: Domain[] = [];
   roleAssignments: RoleAssignment[] = [];
   readonly users: UserStore;
+  /**
+   * 'documented': a user $filter in a form the Graph documentation does not show is refused with Graph's 400
+   * (POST /_emulator/filters); 'lenient' (default) accepts it, as Graph does in practice.
+   */
+  filterForms: 'lenient' | 'documented' = 'lenient';
 
   constructor(
     private readonly clock: () => number,

@@ -1,4 +1,10 @@
 // In-memory users and deleted users, indexed by id, lower-case UPN, Immutable ID, UPN domain and mail domain.
+//
+// Replication delay models Graph's eventual consistency: listings and advanced queries ($filter, $count with
+// `ConsistencyLevel: eventual`) are served from replicas that lag behind writes, while GET by id or UPN reads the
+// user itself (https://learn.microsoft.com/en-us/graph/aad-advanced-queries: with the advanced query parameters
+// "the response will be eventually consistent"). For the delay after a write, a listing still shows what it showed before: a new or restored user
+// is absent, an updated user has its old values, and a deleted user is still listed (a ghost).
 import { evaluateFilter, type FilterExpr } from './odata.js';
 import { SortedKeys } from './sorted-keys.js';
 import type { UserData } from './user-schema.js';
@@ -62,6 +68,9 @@ export class UserStore {
   private countCache = new Map<string, number>();
   /** The latest replication-lag deadline handed out: counts are not cached while a change is still lagging. */
   private lagHorizon = 0;
+  /** Deleted users that listings still show until `until` (keyed by id), and their UPN keys in the list indexes. */
+  private ghosts = new Map<string, { data: UserData; until: number }>();
+  private ghostByUpn = new Map<string, string>();
 
   constructor(
     private readonly now: () => number,
@@ -71,6 +80,8 @@ export class UserStore {
   /** Replaces everything with the given users (bulk: indexes are sorted once). */
   load(users: UserData[], deletedUsers: UserData[]): void {
     this.countCache.clear();
+    this.ghosts = new Map();
+    this.ghostByUpn = new Map();
     this.byId = new Map();
     this.byUpn = new Map();
     this.byImmutable = new Map();
@@ -123,7 +134,11 @@ export class UserStore {
 
   insert(u: UserData): void {
     this.countCache.clear();
-    this.byId.set(u.id, { data: u, lagUntil: this.lagUntil(), prev: null });
+    // A user restored while its deletion is still lagging: listings go on showing what they showed.
+    const ghost = this.ghosts.get(u.id);
+    if (ghost) this.dropGhost(u.id);
+    const lag = this.lagUntil();
+    this.byId.set(u.id, { data: u, lagUntil: lag, prev: lag > 0 && ghost ? ghost.data : null });
     this.index(u);
   }
 
@@ -144,8 +159,11 @@ export class UserStore {
   softDelete(id: string, deletedDateTime: string): UserData {
     this.countCache.clear();
     const rec = this.byId.get(id)!;
+    const shown = this.now() < rec.lagUntil ? rec.prev : rec.data;
     this.unindex(rec.data);
     this.byId.delete(id);
+    const lag = this.lagUntil();
+    if (lag > 0 && shown) this.addGhost(id, shown, lag);
     const d = { ...rec.data, deletedDateTime };
     this.deleted.set(id, d);
     this.deletedOrder.insert(id);
@@ -171,6 +189,7 @@ export class UserStore {
 
   /** A page of users matching the filter, in the source index's order, resuming after `after`. */
   list(q: ListQuery): ListResult {
+    this.sweepGhosts();
     const source = (q.filter && this.plan(q.filter)) || this.scanAll();
     const items: UserData[] = [];
     let last: string | undefined;
@@ -196,6 +215,7 @@ export class UserStore {
 
   /** How many users match (no page): O(1) when an index answers the filter exactly. */
   countMatching(filter: FilterExpr | null): number {
+    this.sweepGhosts();
     const source = (filter && this.plan(filter)) || this.scanAll();
     return this.count(source, filter, this.now());
   }
@@ -238,8 +258,43 @@ export class UserStore {
   private visible(id: string | undefined, now: number): UserData | null {
     if (id === undefined) return null;
     const rec = this.byId.get(id);
-    if (!rec) return null;
+    if (!rec) {
+      const ghost = this.ghosts.get(id);
+      return ghost && now < ghost.until ? ghost.data : null;
+    }
     return now < rec.lagUntil ? rec.prev : rec.data;
+  }
+
+  /** The id behind a UPN key of the list indexes: the live user, else a deleted user listings still show. */
+  private idOfUpnKey = (k: string): string | undefined => this.byUpn.get(k) ?? this.ghostByUpn.get(k);
+
+  private addGhost(id: string, data: UserData, until: number): void {
+    const upn = data.userPrincipalName.toLowerCase();
+    this.ghosts.set(id, { data, until });
+    if (!this.byUpn.has(upn)) this.ghostByUpn.set(upn, id);
+    this.all.insert(upn);
+    listFor(this.byDomain, domainOf(upn)).insert(upn);
+    if (data.mail) listFor(this.byMailDomain, domainOf(data.mail)).insert(mailKey(data.mail, id));
+  }
+
+  private dropGhost(id: string): void {
+    const ghost = this.ghosts.get(id);
+    if (!ghost) return;
+    this.ghosts.delete(id);
+    const upn = ghost.data.userPrincipalName.toLowerCase();
+    if (this.ghostByUpn.get(upn) === id) this.ghostByUpn.delete(upn);
+    if (!this.byUpn.has(upn)) {
+      this.all.remove(upn);
+      this.byDomain.get(domainOf(upn))?.remove(upn);
+    }
+    if (ghost.data.mail) this.byMailDomain.get(domainOf(ghost.data.mail))?.remove(mailKey(ghost.data.mail, id));
+  }
+
+  /** Forgets deleted users whose replication delay has passed. */
+  private sweepGhosts(): void {
+    if (this.ghosts.size === 0) return;
+    const now = this.now();
+    for (const [id, g] of this.ghosts) if (now >= g.until) this.dropGhost(id);
   }
 
   private *keys(source: Source, after: string | undefined): Generator<string> {
@@ -255,7 +310,13 @@ export class UserStore {
   }
 
   private count(source: Source, filter: FilterExpr | null, now: number): number {
-    if ((!filter || source.exact) && source.kind === 'list' && source.prefix === '' && !source.prefixes)
+    if (
+      (!filter || source.exact) &&
+      source.kind === 'list' &&
+      source.prefix === '' &&
+      !source.prefixes &&
+      now >= this.lagHorizon
+    )
       return source.list.size;
     // Cached per filter until the next change; not while a lagging change may still alter what a scan sees.
     const key = filter && now >= this.lagHorizon ? JSON.stringify(filter) : null;
@@ -273,12 +334,12 @@ export class UserStore {
   }
 
   private scanAll(): Source {
-    return { kind: 'list', list: this.all, prefix: '', toId: (k) => this.byUpn.get(k) };
+    return { kind: 'list', list: this.all, prefix: '', toId: this.idOfUpnKey };
   }
 
   /** Chooses an index that yields a superset of the filter's matches, or null (full scan). */
   private plan(e: FilterExpr): Source | null {
-    const byUpnKey = (k: string) => this.byUpn.get(k);
+    const byUpnKey = this.idOfUpnKey;
     const mailId = (k: string) => k.slice(k.indexOf('\u0000') + 1);
     switch (e.kind) {
       case 'and': {
@@ -354,14 +415,15 @@ export class UserStore {
     const sorted = [...new Set(raw)].sort();
     const prefixes = sorted.filter((p, i) => !sorted.slice(0, i).some((q) => p.startsWith(q)));
     const list = this.byDomain.get(domain) ?? new SortedKeys();
-    return { kind: 'list', list, prefix: '', prefixes, toId: (k) => this.byUpn.get(k), exact: true };
+    return { kind: 'list', list, prefix: '', prefixes, toId: this.idOfUpnKey, exact: true };
   }
 
   private planEq(prop: string, values: string[]): Source | null {
     let ids: (string | undefined)[];
-    if (prop === 'userPrincipalName') ids = values.map((v) => this.byUpn.get(v.toLowerCase()));
-    else if (prop === 'id') ids = values.filter((v) => this.byId.has(v));
-    else if (prop === 'onPremisesImmutableId') ids = values.map((v) => this.byImmutable.get(v));
+    if (prop === 'userPrincipalName') ids = values.map((v) => this.idOfUpnKey(v.toLowerCase()));
+    else if (prop === 'id') ids = values.filter((v) => this.byId.has(v) || this.ghosts.has(v));
+    else if (prop === 'onPremisesImmutableId')
+      ids = values.flatMap((v) => [this.byImmutable.get(v), ...this.ghostsWithImmutableId(v)]);
     else if (prop === 'mail' && values.length === 1) {
       const mail = values[0]!.toLowerCase();
       const list = this.byMailDomain.get(domainOf(mail)) ?? new SortedKeys();
@@ -372,10 +434,15 @@ export class UserStore {
 
   /** A source over explicit ids, ordered (and resumed) by lower-case UPN. */
   private keysSource(ids: string[]): Source {
-    const keys = [
-      ...new Set(ids.map((id) => this.byId.get(id)?.data.userPrincipalName.toLowerCase()).filter(isString)),
-    ].sort();
-    return { kind: 'keys', keys, toId: (k) => this.byUpn.get(k) };
+    const upnOf = (id: string) => (this.byId.get(id)?.data ?? this.ghosts.get(id)?.data)?.userPrincipalName;
+    const keys = [...new Set(ids.map((id) => upnOf(id)?.toLowerCase()).filter(isString))].sort();
+    return { kind: 'keys', keys, toId: this.idOfUpnKey };
+  }
+
+  private ghostsWithImmutableId(immutableId: string): string[] {
+    const ids: string[] = [];
+    for (const [id, g] of this.ghosts) if (g.data.onPremisesImmutableId === immutableId) ids.push(id);
+    return ids;
   }
 
   private index(u: UserData): void {

@@ -154,6 +154,23 @@ function userFilter(req: GraphRequest): FilterExpr | null {
   return expr;
 }
 
+/**
+ * With the tenant's filter forms set to 'documented', refuses a user filter that joins `endsWith` to another
+ * string function (`(startsWith(…) or …) and endsWith(…)`). The advanced-query page documents `endsWith` on
+ * userPrincipalName/mail alone and `startsWith(…) OR startsWith(…)`, never the two together:
+ * https://learn.microsoft.com/en-us/graph/aad-advanced-queries#query-scenarios-that-require-advanced-query-capabilities
+ * Graph's answer to a filter clause it does not take is 400 Request_UnsupportedQuery naming the property.
+ */
+function rejectUndocumentedForm(ctx: GraphContext, expr: FilterExpr | null): void {
+  if (ctx.tenant.filterForms !== 'documented' || expr === null) return;
+  const fns = filterTerms(expr).filter((t) => t.op === 'startsWith' || t.op === 'endsWith');
+  const ends = fns.find((t) => t.op === 'endsWith');
+  if (ends && fns.length > 1)
+    throw unsupportedQuery(
+      `Unsupported or invalid query filter clause specified for property '${ends.prop}' of resource 'User'.`,
+    );
+}
+
 function advancedRequired(op: string, hasHeader: boolean): GraphFailure {
   return hasHeader
     ? unsupportedQuery(
@@ -186,8 +203,10 @@ function listPage(
   requireAny(ctx, READ_USERS);
   rejectUnsupportedOptions(req);
   const select = selection(req);
+  const filter = userFilter(req);
+  if (source === 'users') rejectUndocumentedForm(ctx, filter);
   const query = {
-    filter: userFilter(req),
+    filter,
     top: pageSize(req),
     after: decodeSkipToken(req.query.get('$skiptoken')),
     count: wantsCount(req),
@@ -214,6 +233,7 @@ function countUsers(req: GraphRequest, ctx: GraphContext): GraphResponse {
       "Count is not currently supported without the 'ConsistencyLevel:eventual' header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
     );
   const filter = userFilter({ ...req, query: withCountTrue(req.query) });
+  rejectUndocumentedForm(ctx, filter);
   const count = ctx.tenant.users.countMatching(filter);
   return { status: 200, headers: { 'content-type': 'text/plain;charset=utf-8' }, text: String(count) };
 }

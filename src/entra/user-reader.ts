@@ -109,6 +109,8 @@ export class GraphEntraReader implements EntraReader {
   private readonly partitionAbove: number;
   private readonly partitions: readonly (readonly string[])[];
   private adminCache: { at: number; ids: Set<string> } | null = null;
+  /** Set once Graph refused the partitioned listing's filter (400): later listings go straight to endsWith. */
+  private partitionsRefused = false;
   private roleDefinitions: {
     at: number;
     byId: Map<string, { displayName: string; templateId: string | null }>;
@@ -166,9 +168,16 @@ export class GraphEntraReader implements EntraReader {
       await this.follow(firstNext, options, take);
       return [...byId.values()];
     }
+    if (this.partitionsRefused) {
+      await this.follow(firstNext, options, take);
+      return [...byId.values()];
+    }
     // Large domains: one listing per group of first letters, all at once (a page costs about the same round trip
-    // whatever its size, so N/999 sequential pages would cost N/999 round trips).
-    const counts = await Promise.all(
+    // whatever its size, so N/999 sequential pages would cost N/999 round trips). Graph documents `endsWith` on
+    // userPrincipalName and `startsWith(…) or startsWith(…)` as advanced queries, but not the two joined by `and`
+    // (https://learn.microsoft.com/en-us/graph/aad-advanced-queries): when Graph refuses that form with a 400, the
+    // domain is read with the documented `endsWith` listing alone, and this reader does not try the form again.
+    const settled = await Promise.allSettled(
       this.partitions.map(async (letters) => {
         const group = letters.map((c) => `startsWith(userPrincipalName,${q(c)})`).join(' or ');
         let count: number | null = null;
@@ -178,7 +187,20 @@ export class GraphEntraReader implements EntraReader {
         return count ?? 0;
       }),
     );
-    const covered = counts.reduce((a, b) => a + b, 0);
+    const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    const refused = failures.find((e) => e instanceof GraphRequestError && e.kind === 'bad_request');
+    const other = failures.find((e) => !(e instanceof GraphRequestError && e.kind === 'bad_request'));
+    if (other !== undefined) throw other;
+    if (refused !== undefined) {
+      this.partitionsRefused = true;
+      this.logger.warn(
+        { domain: d, code: (refused as GraphRequestError).failure.code },
+        'Graph refused the partitioned listing filter; reading the domain with endsWith alone',
+      );
+      await this.follow(firstNext, options, take);
+      return [...byId.values()];
+    }
+    const covered = settled.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value : 0), 0);
     if (covered < total) {
       // Some UPNs start with a character no group has (or the directory changed meanwhile): read it all in one go.
       this.logger.debug({ domain: d, total, covered }, 'partitioned listing missed users; listing sequentially');

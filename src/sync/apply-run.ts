@@ -9,6 +9,8 @@ export interface ExecuteDeps {
   readonly writer: EntraWriter;
   readonly journal: JournalRepository;
   readonly logger: Logger;
+  /** Time source for the settle wait of lost answers (default: the system clock and a timer). */
+  readonly clock?: { now(): number; sleep(ms: number): Promise<void> };
 }
 
 export interface ExecuteInput {
@@ -21,6 +23,13 @@ export interface ExecuteInput {
   readonly chunkSize?: number;
   /** Rounds of "look up, then re-send" for writes whose outcome was unknown. */
   readonly unknownRounds?: number;
+  /**
+   * How long after a lost answer a "not found" from Graph may still be replication lag: Entra is eventually
+   * consistent, and a user just created can read as Not Found for a moment
+   * (https://devblogs.microsoft.com/identity/designing-for-eventual-consistency-for-microsoft-entra). A create or
+   * restore looked up as absent within this time is looked up once more when it has passed. Default 3 s.
+   */
+  readonly lookupSettleMs?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -84,6 +93,11 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
   const ops = phases.flat();
   const chunkSize = input.chunkSize ?? 500;
   const rounds = input.unknownRounds ?? 6;
+  const settleMs = input.lookupSettleMs ?? 3_000;
+  const clock = deps.clock ?? {
+    now: () => Date.now(),
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  };
   const targets = indexOpsByChange(plan, ops);
   const journal = await deps.journal.read(runId);
   const final = new Map<string, JournalEntry>();
@@ -123,9 +137,11 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
           toSend.map((op) => ({ opId: op.opId, state: 'intent' as const })),
         );
         const results: WriteResult[] = [];
+        const answeredAt = new Map<string, number>();
         await deps.writer.execute(toSend, {
           onResult: (r) => {
             results.push(r);
+            answeredAt.set(r.opId, clock.now());
           },
           signal: input.signal,
         });
@@ -164,6 +180,17 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
         // Resolve unknown outcomes before any re-send: a create is re-sent only when the user is provably absent.
         const again: WriteOp[] = [];
         const resolved = await mapLimit(unknown, LOOKUP_CONCURRENCY, (op) => wasApplied(deps.reader, op));
+        // "Not found" soon after the write may be lag, not absence: once the settle time of the latest such answer
+        // has passed, those users are looked up again before anything is re-sent.
+        const absent = unknown.flatMap((_op, i) => (resolved[i]!.applied ? [] : [i]));
+        const settledAt = Math.max(0, ...absent.map((i) => (answeredAt.get(unknown[i]!.opId) ?? 0) + settleMs));
+        if (absent.length > 0 && clock.now() < settledAt) {
+          await clock.sleep(settledAt - clock.now());
+          const second = await mapLimit(absent, LOOKUP_CONCURRENCY, (i) => wasApplied(deps.reader, unknown[i]!));
+          absent.forEach((i, k) => {
+            resolved[i] = second[k]!;
+          });
+        }
         for (const [i, op] of unknown.entries()) {
           const applied = resolved[i]!;
           if (applied.applied) entries.push({ opId: op.opId, state: 'done', userId: applied.userId });

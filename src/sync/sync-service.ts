@@ -9,6 +9,7 @@ import {
   type Plan,
   type RunRecord,
   type RunTrigger,
+  type UserOutcome,
 } from './model.js';
 import type {
   DomainSettingsRepository,
@@ -40,6 +41,7 @@ import {
   type Refusal,
   type SyncService,
 } from './service.js';
+import { type UnseenWrite, unseenWrites } from './visibility.js';
 import { planToWritePhases } from './write-ops.js';
 
 export interface SyncServiceDeps {
@@ -61,6 +63,13 @@ export interface SyncServiceDeps {
   readonly holder: string;
   readonly leaseTtlMs?: number;
   readonly journalChunkSize?: number;
+  /**
+   * How long a run waits, after its writes, for Graph's listings to show them (they lag behind writes), so that a
+   * dry run made right after it does not show them again. Default 60 s; 0 skips the wait.
+   */
+  readonly visibilityTimeoutMs?: number;
+  /** Waits between visibility checks (default: a timer). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 const refuse = (code: Refusal['code'], reason: string, detail?: string): Refusal => ({
@@ -246,11 +255,18 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       );
       const c = result.counts;
       const status = result.stoppedBy ? 'failed' : c.failed > 0 ? 'partial' : 'completed';
-      const reason = result.stoppedBy
-        ? `stopped: ${result.stoppedBy.message}${result.stoppedBy.kind === 'forbidden' ? ' — grant the app User.ReadWrite.All (application) with admin consent, then run again' : ''}`
-        : c.failed > 0
-          ? `${c.failed} change(s) failed; see the per-user outcomes`
-          : null;
+      const lagging = await awaitOwnWrites(plan, result.outcomes);
+      const reason =
+        [
+          result.stoppedBy
+            ? `stopped: ${result.stoppedBy.message}${result.stoppedBy.kind === 'forbidden' ? ' — grant the app User.ReadWrite.All (application) with admin consent, then run again' : ''}`
+            : c.failed > 0
+              ? `${c.failed} change(s) failed; see the per-user outcomes`
+              : null,
+          lagging,
+        ]
+          .filter(Boolean)
+          .join('; ') || null;
       const ended = await endRun(run, { status, reason, counts: c, outcomes: result.outcomes });
       await deps.journal.markFinished(run.id);
       options.onProgress?.({ phase: 'done', done: opCount, total: opCount });
@@ -260,6 +276,46 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       deps.logger.error({ runId: run.id, domain: run.domain, err: message }, 'sync run failed');
       // The journal stays unfinished so that resumeInterrupted (or the next apply of this plan) can finish it.
       return endRun(run, { status: 'failed', reason: `failed: ${message}. Apply the same plan again to resume.` });
+    }
+  }
+
+  /**
+   * Graph's listings and advanced queries lag behind writes (https://learn.microsoft.com/en-us/graph/aad-advanced-queries:
+   * eventually consistent). Before a run reports its end, re-reads the domain until the listing shows every change it
+   * made, for at most visibilityTimeoutMs; returns a note for the run's reason when some are still not shown.
+   */
+  async function awaitOwnWrites(plan: Plan, outcomes: readonly UserOutcome[]): Promise<string | null> {
+    const timeoutMs = deps.visibilityTimeoutMs ?? 60_000;
+    if (timeoutMs <= 0 || !outcomes.some((o) => o.result === 'done')) return null;
+    const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const started = deps.now().getTime();
+    let pause = 250;
+    for (let check = 1; ; check++) {
+      let unseen: UnseenWrite[];
+      try {
+        unseen = unseenWrites(plan, outcomes, await deps.reader.listUsers(plan.domain));
+      } catch (err) {
+        // The writes are done and journaled: a failed re-read only means the wait cannot be confirmed.
+        deps.logger.warn(
+          { domain: plan.domain, err: (err as Error).message },
+          'could not re-read the domain after the writes',
+        );
+        return 'the changes could not be confirmed in a fresh read of Entra ID; wait a minute before the next dry run';
+      }
+      if (unseen.length === 0) {
+        if (check > 1) deps.logger.info({ domain: plan.domain, checks: check }, 'every change is now listed by Graph');
+        return null;
+      }
+      const elapsed = deps.now().getTime() - started;
+      if (elapsed >= timeoutMs) {
+        deps.logger.warn(
+          { domain: plan.domain, unseen: unseen.length, first: unseen.slice(0, 5) },
+          'some changes are not yet listed by Graph',
+        );
+        return `${unseen.length} change(s) were not yet shown by Graph's listings after ${Math.round(timeoutMs / 1000)} s; wait a few minutes before the next dry run, or it may show them again`;
+      }
+      await sleep(Math.min(pause, timeoutMs - elapsed));
+      pause = Math.min(pause * 2, 5_000);
     }
   }
 

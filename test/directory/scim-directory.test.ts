@@ -48,11 +48,16 @@ describe('ScimDirectory', () => {
     expect(users).toHaveLength(153);
     const userRequests = server.requests.filter((r) => r.startsWith('/scim/v2/Users'));
     expect(server.requests[0]).toBe('/scim/v2/ServiceProviderConfig');
-    // 153 users, at most 50 per page (the server's cap, below the 100 asked for): 4 pages, all filtered.
-    expect(userRequests).toHaveLength(4);
-    for (const r of userRequests) {
+    // 153 users, at most 50 per page (the server's cap, below the 100 asked for): 4 pages, all filtered, then one
+    // probe of the same filter in upper case, which this case-insensitive server answers alike: the filter is trusted.
+    expect(userRequests).toHaveLength(5);
+    for (const r of userRequests.slice(0, 4)) {
       expect(new URLSearchParams(r.split('?')[1]).get('filter')).toBe('userName ew "@contoso.co.jp"');
     }
+    expect(new URLSearchParams(userRequests[4]!.split('?')[1]).get('filter')).toBe('userName ew "@CONTOSO.CO.JP"');
+    // Checked once: the next listing is filtered without a probe.
+    await directory.listUsers('fabrikam.com');
+    expect(server.requests.filter((r) => r.startsWith('/scim/v2/Users'))).toHaveLength(5 + 2);
     const u4 = users.find((u) => u.userPrincipalName === 'user4@contoso.co.jp')!;
     expect(u4).toEqual({
       userPrincipalName: 'user4@contoso.co.jp',

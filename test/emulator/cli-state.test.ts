@@ -83,8 +83,10 @@ describe('entra-sync emulator (CLI)', () => {
     }
     expect(parseEmulatorArgs(['--port', '70000'])).toEqual({ error: expect.stringContaining('--port') });
     expect(parseEmulatorArgs(['--http', '--no-consent', '--time-scale', '10', '--state', 's.json'])).toEqual({
-      options: { http: true, consent: false, timeScale: 10, stateFile: 's.json' },
+      options: { http: true, consent: false, timeScale: 10, stateFile: 's.json', replicationDelayMs: 1000 },
     });
+    // Listings lag by a realistic second unless --replication-delay says otherwise; 0 turns the lag off.
+    expect(parseEmulatorArgs(['--replication-delay', '0'])).toEqual({ options: { replicationDelayMs: 0 } });
   }, 30_000);
 });
 

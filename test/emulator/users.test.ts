@@ -116,6 +116,37 @@ describe('GET /users', () => {
     expect(mail.json['@odata.count']).toBe(18);
   });
 
+  // https://learn.microsoft.com/en-us/graph/aad-advanced-queries#query-scenarios-that-require-advanced-query-capabilities
+  // documents `endsWith(userPrincipalName,…)` and `startsWith(…) OR startsWith(…)`, not the two joined by `and`.
+  it('with filter forms set to "documented", refuses endsWith joined to startsWith with Graph`s 400', async () => {
+    const combined = encodeURIComponent(
+      "(startsWith(userPrincipalName,'a') or startsWith(userPrincipalName,'t')) and endsWith(userPrincipalName,'@contoso.co.jp')",
+    );
+    const alone = encodeURIComponent("endsWith(userPrincipalName,'@contoso.co.jp')");
+    const starts = encodeURIComponent("startsWith(userPrincipalName,'a') or startsWith(userPrincipalName,'t')");
+    const lenient = await f(`/v1.0/users?$filter=${combined}&$count=true`, { token, headers: eventual });
+    expect(lenient.status).toBe(200);
+    expect(lenient.json.value.length).toBeGreaterThan(0);
+    expect((await f('/_emulator/filters', { method: 'POST', body: { forms: 'documented' } })).status).toBe(200);
+    try {
+      for (const path of [`/v1.0/users?$filter=${combined}&$count=true`, `/v1.0/users/$count?$filter=${combined}`]) {
+        const refused = await f(path, { token, headers: eventual });
+        expect(refused.status).toBe(400);
+        expect(refused.json.error).toMatchObject({
+          code: 'Request_UnsupportedQuery',
+          message:
+            "Unsupported or invalid query filter clause specified for property 'userPrincipalName' of resource 'User'.",
+        });
+      }
+      expect((await f(`/v1.0/users?$filter=${alone}&$count=true`, { token, headers: eventual })).status).toBe(200);
+      expect((await f(`/v1.0/users?$filter=${starts}&$count=true`, { token, headers: eventual })).status).toBe(200);
+    } finally {
+      await f('/_emulator/filters', { method: 'POST', body: { forms: 'lenient' } });
+    }
+    const bad = await f('/_emulator/filters', { method: 'POST', body: { forms: 'strict' } });
+    expect(bad.status).toBe(400);
+  });
+
   // https://learn.microsoft.com/en-us/graph/filter-query-parameter
   it('filters with eq, startsWith, in, and/or; eq on onPremisesImmutableId', async () => {
     const p = demoPeople()[3]!;
@@ -317,9 +348,28 @@ describe('directory', () => {
   });
 });
 
+// Advanced queries and listings are eventually consistent; GET by id or UPN reads the user itself:
+// https://learn.microsoft.com/en-us/graph/aad-advanced-queries ("the response will be eventually consistent").
 describe('replication delay', () => {
+  const setDelay = (delayMs: number) => f('/_emulator/replication', { method: 'POST', body: { delayMs } });
+  const listed = async (filter: string) => {
+    const r = await f(
+      `/v1.0/users?$count=true&$filter=${encodeURIComponent(filter)}&$select=id,userPrincipalName,jobTitle`,
+      {
+        token,
+        headers: eventual,
+      },
+    );
+    expect(r.status).toBe(200);
+    return r.json as {
+      '@odata.count': number;
+      value: { id: string; userPrincipalName: string; jobTitle: string | null }[];
+    };
+  };
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
   it('hides a new user from list queries for the configured delay, while GET by id sees it', async () => {
-    await f('/_emulator/replication', { method: 'POST', body: { delayMs: 400 } });
+    await setDelay(400);
     try {
       const created = await g.api('/users').post(newUser('late@contosojp.onmicrosoft.com'));
       const list = () =>
@@ -328,10 +378,41 @@ describe('replication delay', () => {
         });
       expect((await list()).json.value).toEqual([]);
       expect((await f(`/v1.0/users/${created.id}`, { token })).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 450));
+      await pause(450);
       expect((await list()).json.value).toHaveLength(1);
     } finally {
-      await f('/_emulator/replication', { method: 'POST', body: { delayMs: 0 } });
+      await setDelay(0);
+    }
+  });
+
+  it('lists an updated user with its old values, and a deleted user as still there, until the delay passes', async () => {
+    const person = demoPeople()[20]!;
+    const domainFilter = `endsWith(userPrincipalName,'@${person.upn.split('@')[1]}')`;
+    const before = await listed(domainFilter);
+    await setDelay(500);
+    try {
+      const user = await g.api(`/users/${person.upn}`).get();
+      await g.api(`/users/${user.id}`).patch({ jobTitle: 'Replicated later' });
+      // GET reads the user itself: the new value at once.
+      expect((await g.api(`/users/${user.id}`).select('jobTitle').get()).jobTitle).toBe('Replicated later');
+      const updated = await listed(`userPrincipalName eq '${person.upn}'`);
+      expect(updated.value[0]?.jobTitle).not.toBe('Replicated later');
+
+      const other = demoPeople()[21]!;
+      const gone = await g.api(`/users/${other.upn}`).get();
+      await g.api(`/users/${gone.id}`).delete();
+      expect((await f(`/v1.0/users/${gone.id}`, { token })).status).toBe(404);
+      const lagging = await listed(domainFilter);
+      expect(lagging.value.some((u) => u.id === gone.id)).toBe(true);
+      expect(lagging['@odata.count']).toBe(before['@odata.count']);
+
+      await pause(550);
+      expect((await listed(`userPrincipalName eq '${person.upn}'`)).value[0]?.jobTitle).toBe('Replicated later');
+      const settled = await listed(domainFilter);
+      expect(settled.value.some((u) => u.id === gone.id)).toBe(false);
+      expect(settled['@odata.count']).toBe(before['@odata.count'] - 1);
+    } finally {
+      await setDelay(0);
     }
   });
 });

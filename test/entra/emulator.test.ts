@@ -3,7 +3,9 @@ import { generate } from 'selfsigned';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorSeed, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { createEntraConnector, type EntraConnector } from '../../src/entra/index.js';
+import type { GraphClient } from '../../src/entra/graph-client.js';
+import { createEntraConnector, type EntraConnector, GraphEntraReader } from '../../src/entra/index.js';
+import { systemClock } from '../../src/entra/retry.js';
 import type { WriteOp, WriteResult } from '../../src/sync/ports.js';
 import { captureLogs } from './helpers/logs.js';
 
@@ -356,5 +358,74 @@ describe('logs', () => {
     expect(text).not.toContain('never-logged');
     expect(text).not.toContain('PRIVATE KEY');
     expect(text).not.toContain(certPem.split('\n')[1]!);
+  });
+});
+
+// https://learn.microsoft.com/en-us/graph/aad-advanced-queries documents `endsWith(userPrincipalName,…)` and
+// `startsWith(…) OR startsWith(…)` as advanced queries, not the two joined by `and` (the partitioned listing).
+describe('partitioned listing of a large domain', () => {
+  function recordingReader(c: EntraConnector, filters: string[]): GraphEntraReader {
+    const graph: GraphClient = Object.create(c.graph);
+    graph.send = (req) => {
+      const filter = new URL(req.path, 'https://x').searchParams.get('$filter');
+      if (filter !== null) filters.push(filter);
+      return c.graph.send(req);
+    };
+    return new GraphEntraReader({ graph, logger: logs.logger, clock: systemClock, partitionAbove: 1000 });
+  }
+
+  it('reads the domain one group of first letters at a time while Graph accepts the form', async () => {
+    const filters: string[] = [];
+    const c = connector({ clientSecret: emu.clientSecret });
+    const expected = (await c.reader.listUsers(DOMAIN)).map((u) => u.id).sort();
+    expect(expected.length).toBeGreaterThan(2000);
+    const users = await recordingReader(c, filters).listUsers(DOMAIN);
+    expect(users.map((u) => u.id).sort()).toEqual(expected);
+    expect(filters.some((f) => f.includes('startsWith(userPrincipalName') && f.includes('endsWith('))).toBe(true);
+  });
+
+  it('falls back to the documented endsWith listing when Graph refuses the combined filter with a 400', async () => {
+    await control('/_emulator/filters', { forms: 'documented' });
+    try {
+      // The refusal is Graph's: 400 Request_UnsupportedQuery naming the property.
+      const combined = `(startsWith(userPrincipalName,'a') or startsWith(userPrincipalName,'b')) and endsWith(userPrincipalName,'@${DOMAIN}')`;
+      const token = (await (
+        await fetch(`${emu.authorityHost}/${emu.tenantId}/oauth2/v2.0/token`, {
+          method: 'POST',
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: emu.clientId,
+            client_secret: emu.clientSecret,
+            scope: `${emu.graphBaseUrl}/.default`,
+          }),
+          dispatcher: agent,
+        })
+      ).json()) as { access_token: string };
+      const refused = await fetch(
+        `${emu.graphBaseUrl}/v1.0/users?$count=true&$filter=${encodeURIComponent(combined)}`,
+        { headers: { authorization: `Bearer ${token.access_token}`, consistencylevel: 'eventual' }, dispatcher: agent },
+      );
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'Request_UnsupportedQuery',
+        message:
+          "Unsupported or invalid query filter clause specified for property 'userPrincipalName' of resource 'User'.",
+      });
+
+      const filters: string[] = [];
+      const c = connector({ clientSecret: emu.clientSecret });
+      const expected = (await c.reader.listUsers(DOMAIN)).map((u) => u.id).sort();
+      expect(expected.length).toBeGreaterThan(2000);
+      const reader = recordingReader(c, filters);
+      const users = await reader.listUsers(DOMAIN);
+      expect(users.map((u) => u.id).sort()).toEqual(expected);
+      expect(filters.some((f) => f.startsWith('(startsWith('))).toBe(true);
+      // The second listing does not try the refused form again: only the documented filter is sent.
+      filters.length = 0;
+      expect(await reader.listUsers(DOMAIN)).toHaveLength(expected.length);
+      expect(new Set(filters)).toEqual(new Set([`endsWith(userPrincipalName,'@${DOMAIN}')`]));
+    } finally {
+      await control('/_emulator/filters', { forms: 'lenient' });
+    }
   });
 });

@@ -2,7 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmulatorSeed, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import {
+  DEFAULT_REPLICATION_DELAY_MS,
+  type EmulatorSeed,
+  type RunningEmulator,
+  startEmulator,
+} from '../../src/emulator/index.js';
 import { createEntraConnector, type EntraConnector } from '../../src/entra/index.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore, type Stores } from '../../src/store/index.js';
@@ -74,7 +79,8 @@ describe('apply under injected faults', () => {
   };
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed: seed(), latency: 'none' });
+    // Listings lag behind writes, as Graph's do (https://learn.microsoft.com/en-us/graph/aad-advanced-queries).
+    emulator = await startEmulator({ seed: seed(), latency: 'none', replicationDelayMs: DEFAULT_REPLICATION_DELAY_MS });
     dispatcher = new Agent({ connect: { ca: emulator.caPem! } });
     const logger = createLogger('silent');
     entra = createEntraConnector(

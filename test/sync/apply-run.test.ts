@@ -286,6 +286,52 @@ describe('executePlan', () => {
     expect(entra.sent.filter((s) => s === 'a:IMM-1')).toHaveLength(1);
   });
 
+  // Entra is eventually consistent: a user just created can read as Not Found for a moment
+  // (https://devblogs.microsoft.com/identity/designing-for-eventual-consistency-for-microsoft-entra).
+  it('looks a lost create up again once the settle time has passed when Graph still answers Not Found', async () => {
+    const run = async (lookupSettleMs: number) => {
+      let now = 0;
+      const clock = {
+        now: () => now,
+        sleep: async (ms: number) => {
+          now += ms;
+        },
+      };
+      const { entra, plan, ops } = fixture(3);
+      entra.faults.set('a:IMM-1', 'commit-then-lose');
+      // Reads see a user only 2 s after it was created.
+      const bornAt = new Map<string, number>();
+      const seen = (u: EntraUser | null) =>
+        u && (bornAt.get(u.id) ?? Number.NEGATIVE_INFINITY) + 2000 <= now ? u : null;
+      const reader: EntraReader = {
+        ...entra.reader,
+        getUser: async (key) => seen(await entra.reader.getUser(key)),
+        findUserByImmutableId: async (imm) => seen(await entra.reader.findUserByImmutableId(imm)),
+      };
+      const writer: EntraWriter = {
+        execute: async (batch, options) => {
+          const before = new Set(entra.users.keys());
+          await entra.writer.execute(batch, options);
+          for (const id of entra.users.keys()) if (!before.has(id)) bornAt.set(id, now);
+        },
+      };
+      const res = await executePlan(
+        { reader, writer, journal: new MemoryJournal(), logger, clock },
+        { runId: 'run', plan, phases: phasesOf(ops), lookupSettleMs },
+      );
+      return { res, entra, now };
+    };
+    const settled = await run(3_000);
+    expect(settled.res.counts).toMatchObject({ added: 4, failed: 0 });
+    expect(settled.entra.sent.filter((s) => s === 'a:IMM-1')).toHaveLength(1);
+    expect(settled.now).toBe(3_000);
+    // Trusting the first Not Found re-sends the create, which Graph then refuses as a duplicate.
+    const hasty = await run(0);
+    expect(hasty.entra.sent.filter((s) => s === 'a:IMM-1')).toHaveLength(2);
+    expect(hasty.res.counts.failed).toBe(1);
+    expect(hasty.entra.creates).toBe(3);
+  });
+
   it('records permanent failures with their Graph code and stops on forbidden', async () => {
     const { entra, plan, ops } = fixture(6);
     entra.faults.set('a:IMM-2', 'bad-request');
