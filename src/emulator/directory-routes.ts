@@ -143,27 +143,13 @@ function roleFilter(req: GraphRequest): FilterExpr | null {
 function listAssignments(req: GraphRequest, ctx: GraphContext): GraphResponse {
   requireAny(ctx, READ_ROLES);
   const filter = roleFilter(req);
-  const expand = req.query.get('$expand');
-  if (expand && expand !== 'roleDefinition' && expand !== 'principal')
-    throw new GraphFailure(
-      400,
-      'BadRequest',
-      `Could not find a navigation property named '${expand}' on type 'microsoft.graph.unifiedRoleAssignment'.`,
-    );
+  const expand = expansion(req, 'unifiedRoleAssignment');
   const items = ctx.tenant.roleAssignments.filter(
     (a) => !filter || evaluateFilter(filter, (p) => a[p as keyof RoleAssignment]),
   );
   return ok({
     '@odata.context': contextUrl(ctx, 'roleManagement/directory/roleAssignments', null),
-    value: items.map((a) => {
-      const view: Record<string, unknown> = { ...a };
-      if (expand === 'roleDefinition') {
-        const def = ROLE_DEFINITIONS.find((d) => d.id === a.roleDefinitionId);
-        view.roleDefinition = def ? definitionView(def) : null;
-      }
-      if (expand === 'principal') view.principal = principalView(ctx, a.principalId);
-      return view;
-    }),
+    value: items.map((a) => expanded(ctx, { ...a }, expand)),
   });
 }
 
@@ -201,6 +187,28 @@ export function principalView(ctx: GraphContext, id: string): Record<string, unk
   return null;
 }
 
+/** `$expand` of a role listing: roleDefinition or principal (the navigation properties the docs list); else 400. */
+function expansion(req: GraphRequest, type: string): 'roleDefinition' | 'principal' | null {
+  const expand = req.query.get('$expand');
+  if (!expand) return null;
+  if (expand === 'roleDefinition' || expand === 'principal') return expand;
+  throw new GraphFailure(
+    400,
+    'BadRequest',
+    `Could not find a navigation property named '${expand}' on type 'microsoft.graph.${type}'.`,
+  );
+}
+
+/** Adds the expanded navigation property to a role listing's item. */
+function expanded(ctx: GraphContext, item: Record<string, unknown>, expand: 'roleDefinition' | 'principal' | null) {
+  if (expand === 'principal') item.principal = principalView(ctx, String(item.principalId));
+  if (expand === 'roleDefinition') {
+    const def = ROLE_DEFINITIONS.find((d) => d.id === item.roleDefinitionId);
+    item.roleDefinition = def ? definitionView(def) : null;
+  }
+  return item;
+}
+
 /** A schedule instance's common properties (unifiedRoleScheduleInstanceBase): permanent, tenant-wide. */
 function instanceBase(item: { id: string; principalId: string; roleDefinitionId: string }) {
   return {
@@ -220,12 +228,13 @@ function instanceBase(item: { id: string; principalId: string; roleDefinitionId:
 function listEligibilityInstances(req: GraphRequest, ctx: GraphContext): GraphResponse {
   requireAny(ctx, READ_ELIGIBILITIES);
   const filter = roleFilter(req);
+  const expand = expansion(req, 'unifiedRoleEligibilityScheduleInstance');
   const items = ctx.tenant.roleEligibilities.filter(
     (e) => !filter || evaluateFilter(filter, (p) => e[p as keyof typeof e]),
   );
   return ok({
     '@odata.context': contextUrl(ctx, 'roleManagement/directory/roleEligibilityScheduleInstances', null),
-    value: items.map((e) => ({ ...instanceBase(e), roleEligibilityScheduleId: e.id })),
+    value: items.map((e) => expanded(ctx, { ...instanceBase(e), roleEligibilityScheduleId: e.id }, expand)),
   });
 }
 
@@ -235,6 +244,7 @@ function listEligibilityInstances(req: GraphRequest, ctx: GraphContext): GraphRe
 function listAssignmentInstances(req: GraphRequest, ctx: GraphContext): GraphResponse {
   requireAny(ctx, READ_ACTIVE_SCHEDULES);
   const filter = roleFilter(req);
+  const expand = expansion(req, 'unifiedRoleAssignmentScheduleInstance');
   const activated = new Set(
     ctx.tenant.roleEligibilities.filter((e) => e.activated).map((e) => `${e.roleDefinitionId}/${e.principalId}`),
   );
@@ -243,12 +253,18 @@ function listAssignmentInstances(req: GraphRequest, ctx: GraphContext): GraphRes
   );
   return ok({
     '@odata.context': contextUrl(ctx, 'roleManagement/directory/roleAssignmentScheduleInstances', null),
-    value: items.map((a) => ({
-      ...instanceBase(a),
-      assignmentType: activated.has(`${a.roleDefinitionId}/${a.principalId}`) ? 'Activated' : 'Assigned',
-      roleAssignmentOriginId: a.id,
-      roleAssignmentScheduleId: a.id,
-    })),
+    value: items.map((a) =>
+      expanded(
+        ctx,
+        {
+          ...instanceBase(a),
+          assignmentType: activated.has(`${a.roleDefinitionId}/${a.principalId}`) ? 'Activated' : 'Assigned',
+          roleAssignmentOriginId: a.id,
+          roleAssignmentScheduleId: a.id,
+        },
+        expand,
+      ),
+    ),
   });
 }
 

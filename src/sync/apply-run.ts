@@ -90,6 +90,7 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
   for (const [opId, entry] of journal) if (entry.state !== 'intent') final.set(opId, entry);
 
   let stoppedBy: ExecuteResult['stoppedBy'] = null;
+  const explainForbidden = forbiddenExplainer(deps.reader, targets);
   const total = ops.length;
   const report = () => input.onProgress?.({ phase: 'writing', done: final.size, total });
   report();
@@ -128,6 +129,7 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
             results.push(r);
           },
           signal: input.signal,
+          explainForbidden,
         });
         const byId = new Map(results.map((r) => [r.opId, r]));
         const entries: JournalEntry[] = [];
@@ -158,7 +160,8 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
               errorCode: r.code,
               errorMessage: r.message,
             });
-            if (STOPPING.has(r.kind) && !stoppedBy) stoppedBy = { kind: r.kind, code: r.code, message: r.message };
+            if (STOPPING.has(r.kind) && !r.targetRefused && !stoppedBy)
+              stoppedBy = { kind: r.kind, code: r.code, message: r.message };
           }
         }
         // Resolve unknown outcomes before any re-send: a create is re-sent only when the user is provably absent.
@@ -187,6 +190,29 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
     }
   }
   return { ...summarise(ops, targets, final), stoppedBy };
+}
+
+/**
+ * Tells a 403 about the user (an administrator, whom Graph does not let an app with User.ReadWrite.All change or
+ * delete) from a 403 about the app (a missing permission): the role holders are read afresh, once per run.
+ */
+function forbiddenExplainer(
+  reader: EntraReader,
+  targets: Map<string, OpTarget>,
+): (op: WriteOp) => Promise<string | null> {
+  let admins: Promise<Set<string>> | null = null;
+  return async (op) => {
+    if (op.kind !== 'update' && op.kind !== 'delete') return null;
+    admins ??= reader.listAdminRoleHolders({ fresh: true });
+    if (!(await admins).has(op.userId)) return null;
+    const upn = targets.get(op.opId)?.change.upn ?? op.userId;
+    const verb = op.kind === 'delete' ? 'delete' : 'change';
+    return (
+      `${upn} holds an admin role (directly, through a group or through PIM), and Microsoft Graph does not let this ` +
+      `app ${verb} administrators. Change this user by hand in the Entra admin center, or add it to the domain's ` +
+      'protected accounts so that the sync leaves it alone.'
+    );
+  };
 }
 
 /** Whether a write whose answer was lost took effect (creates and restores are checked; updates and deletes are idempotent). */
