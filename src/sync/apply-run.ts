@@ -101,7 +101,44 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
         stoppedBy = { kind: 'stop', code: 'Aborted', message: 'the run was stopped' };
         break;
       }
-      const chunk = phase.slice(start, start + chunkSize).filter((op) => !final.has(op.opId));
+      const pending = phase.slice(start, start + chunkSize).filter((op) => !final.has(op.opId));
+      // An op whose required earlier op did not succeed is not sent (a federated adoption whose first move failed).
+      const blocked: JournalEntry[] = [];
+      const chunk = pending.filter((op) => {
+        const required = op.kind === 'update' ? op.requires : undefined;
+        const before = required === undefined ? null : final.get(required);
+        if (required === undefined || before?.state === 'done') return true;
+        blocked.push({
+          opId: op.opId,
+          state: 'failed',
+          errorKind: before?.errorKind ?? 'stop',
+          errorCode: 'NotAttempted',
+          errorMessage: `not attempted: the write it depends on (${required}) did not succeed`,
+        });
+        return false;
+      });
+      // A federated adoption moves the user away only when its Immutable ID is free: if step 2 were refused, Entra
+      // would not let the user (still without an Immutable ID) back into the federated domain.
+      const moves = chunk.filter((op) => op.opId.startsWith('f1:'));
+      const holders = await mapLimit(moves, LOOKUP_CONCURRENCY, (op) =>
+        deps.reader.findUserByImmutableId(targets.get(op.opId)?.change.immutableId ?? ''),
+      );
+      for (const [i, op] of moves.entries()) {
+        const holder = holders[i];
+        if (!holder || (op.kind === 'update' && holder.id === op.userId)) continue;
+        blocked.push({
+          opId: op.opId,
+          state: 'failed',
+          errorKind: 'conflict',
+          errorCode: 'ObjectConflict',
+          errorMessage: `conflict: Immutable ID ${targets.get(op.opId)?.change.immutableId} is already held by ${holder.userPrincipalName} (${holder.id}); nothing was changed`,
+        });
+        chunk.splice(chunk.indexOf(op), 1);
+      }
+      if (blocked.length > 0) {
+        await deps.journal.write(runId, blocked);
+        for (const e of blocked) final.set(e.opId, e);
+      }
       if (chunk.length === 0) continue;
       // Writes that a crash interrupted after their intent was recorded: find out whether they happened.
       let toSend: WriteOp[] = [];
@@ -183,7 +220,16 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
           }
         }
         await deps.journal.write(runId, entries);
-        for (const e of entries) final.set(e.opId, e);
+        for (const e of entries) {
+          final.set(e.opId, e);
+          if (e.opId.startsWith('f1:') && e.state === 'done') {
+            const c = targets.get(e.opId)?.change;
+            deps.logger.info(
+              { runId, upn: c?.upn, via: c?.action === 'Update' ? c.via : undefined },
+              'federated user moved to its temporary UPN to set the Immutable ID; it is moved back in this run',
+            );
+          }
+        }
         report();
         toSend = again;
       }
@@ -253,6 +299,24 @@ function summarise(
     const c = target.change;
     const failure = entries.find((e) => e?.state === 'failed');
     const done = entries.every((e) => e?.state === 'done');
+    const back = c.action === 'Update' && c.via ? final.get(`u:${c.entraId}`) : undefined;
+    if (c.action === 'Update' && c.via && back?.state !== 'done' && final.get(`f1:${c.entraId}`)?.state === 'done') {
+      // Moved to the temporary UPN and not (yet) back: say where the user is and how to bring it back.
+      failed++;
+      outcomes.push({
+        action: c.action,
+        upn: c.upn,
+        immutableId: c.immutableId,
+        result: 'failed',
+        errorKind: back?.errorKind ?? failure?.errorKind ?? 'stop',
+        errorCode: back?.errorCode ?? failure?.errorCode ?? 'Interrupted',
+        errorMessage:
+          `${c.upn} is still at its temporary UPN ${c.via} (moved there to set its Immutable ID): apply this dry run ` +
+          `again to finish, or change its UPN back to ${c.upn} in the Entra admin center` +
+          (back?.errorMessage ? ` (moving it back failed: ${back.errorMessage})` : ''),
+      });
+      continue;
+    }
     const base = {
       action: c.action,
       upn: c.upn,

@@ -42,7 +42,14 @@ export interface EntraReader {
 
 export type WriteOp =
   | { readonly opId: string; readonly kind: 'create'; readonly body: Record<string, unknown> }
-  | { readonly opId: string; readonly kind: 'update'; readonly userId: string; readonly body: Record<string, unknown> }
+  | {
+      readonly opId: string;
+      readonly kind: 'update';
+      readonly userId: string;
+      readonly body: Record<string, unknown>;
+      /** An earlier op (of an earlier phase) that must have succeeded; otherwise this one is not sent. */
+      readonly requires?: string;
+    }
   | { readonly opId: string; readonly kind: 'delete'; readonly userId: string }
   | { readonly opId: string; readonly kind: 'restore'; readonly deletedId: string };
 
