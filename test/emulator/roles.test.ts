@@ -137,6 +137,13 @@ describe('PIM schedule instances', () => {
     expect(r.status).toBe(200);
     expect(ids(r.json)).toEqual(['carol', 'dave']);
     expect(r.json.value[0]).toMatchObject({ roleDefinitionId: GA, directoryScopeId: '/', memberType: 'Direct' });
+    // The principal navigation property can be expanded (it tells a group from a user).
+    const expanded = await f('/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal', {
+      token,
+    });
+    expect(expanded.json.value[0].principal['@odata.type']).toBe('#microsoft.graph.user');
+    const bad = await f('/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$expand=nope', { token });
+    expect(bad.status).toBe(400);
     const one = await f(
       `/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$filter=${encodeURIComponent("principalId eq 'carol'")}`,
       { token },
