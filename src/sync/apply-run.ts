@@ -261,6 +261,25 @@ function forbiddenExplainer(
   };
 }
 
+/**
+ * Federated adoptions of a plan that an unfinished run left half done: moved to the temporary UPN (step 1 done)
+ * and not moved back. Such a user is outside the domain's listing, so a new dry run would plan it as a new user.
+ */
+export function strandedAdoptions(
+  plan: Pick<Plan, 'changes'>,
+  journal: ReadonlyMap<string, JournalEntry>,
+): { upn: string; via: string }[] {
+  const out: { upn: string; via: string }[] = [];
+  for (const c of plan.changes) {
+    if (c.action !== 'Update' || !c.via) continue;
+    const moved = journal.get(`f1:${c.entraId}`);
+    // An intent may have been sent before the crash: count it as moved.
+    if (!moved || moved.state === 'failed') continue;
+    if (journal.get(`u:${c.entraId}`)?.state !== 'done') out.push({ upn: c.upn, via: c.via });
+  }
+  return out;
+}
+
 /** Whether a write whose answer was lost took effect (creates and restores are checked; updates and deletes are idempotent). */
 async function wasApplied(reader: EntraReader, op: WriteOp): Promise<{ applied: boolean; userId: string | null }> {
   if (op.kind === 'create') {

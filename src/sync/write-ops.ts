@@ -5,7 +5,7 @@ import type { WriteOp } from './ports.js';
 /*
  * Op ids (stable for a plan, used by the journal): create `a:<immutableId>`, update `u:<entraId>`,
  * delete or disable `d:<entraId>`, restore `r:<deletedId>` followed by its update `u:<deletedId>`. Adopting a user of a
- * federated domain (Update with `via`) is three updates in three phases: `f1:<entraId>` moves the UPN to `via`,
+ * federated domain (Update with `via`) is a unit of updates in successive phases: `f1:<entraId>` moves the UPN to `via`,
  * `f2:<entraId>` sets the Immutable ID there, `u:<entraId>` moves the UPN back (both require the first, so a failed
  * move sends nothing more, and a moved user is always moved back), then `f3:<entraId>` writes the other attributes in
  * place. Only the Immutable ID is written at the temporary UPN: a refused attribute there would leave the user without

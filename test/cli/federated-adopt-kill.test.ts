@@ -105,6 +105,13 @@ describe('federated adoption survives being killed between its steps', () => {
       // Whoever sits on onmicrosoft.com now is a temporary UPN the plan (CSV Note) names.
       const staged = (await state()).filter((u) => u.userPrincipalName.endsWith(`@${STAGING}`));
       for (const u of staged) expect(named.has(u.userPrincipalName), u.userPrincipalName).toBe(true);
+      if (staged.length > 0 && seenStaged === 0) {
+        // Meanwhile a new dry run would not see them in the domain (and would plan them as new users): it is refused.
+        const early = await runCli(['preview', '--domain', DOMAIN, '--json', '--out', join(dir, 'early.csv')], env);
+        expect(early.code, early.stderr).toBe(1);
+        expect(early.stderr).toContain('at a temporary onmicrosoft.com UPN');
+        expect(early.stderr).toContain(`Apply that dry run again (plan ${plan.planId})`);
+      }
       seenStaged += staged.length;
       await new Promise((r) => setTimeout(r, 1100));
     }
