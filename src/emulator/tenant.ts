@@ -169,12 +169,18 @@ export class Tenant {
       spByRef.set(sp.id, sp.id);
       spByRef.set(sp.appId, sp.id);
     }
-    const userByUpn = new Map<string, string>();
-    const liveIds = new Set<string>();
-    for (const u of users) {
-      userByUpn.set(u.userPrincipalName.toLowerCase(), u.id);
-      liveIds.add(u.id);
-    }
+    // Built on first use only: seeds of a million users rarely name role holders or group members.
+    let userByUpn: Map<string, string> | null = null;
+    const userIndex = (): Map<string, string> => {
+      if (!userByUpn) {
+        userByUpn = new Map();
+        for (const u of users) {
+          userByUpn.set(u.userPrincipalName.toLowerCase(), u.id);
+          userByUpn.set(u.id, u.id);
+        }
+      }
+      return userByUpn;
+    };
     const groupIds = new Set<string>();
     (seed.groups ?? []).forEach((g, i) => {
       if (groupIds.has(g.id) || ids.has(g.id)) problems.push(`groups.${i}.id: duplicate id ${g.id}`);
@@ -182,9 +188,8 @@ export class Tenant {
     });
     /** Resolves a seed reference to an object id and its kind, or null. */
     const resolve = (ref: string): { id: string; kind: PrincipalKind } | null => {
-      if (liveIds.has(ref)) return { id: ref, kind: 'user' };
-      const byUpn = userByUpn.get(ref.toLowerCase());
-      if (byUpn) return { id: byUpn, kind: 'user' };
+      const user = userIndex().get(ref) ?? userIndex().get(ref.toLowerCase());
+      if (user) return { id: user, kind: 'user' };
       if (groupIds.has(ref)) return { id: ref, kind: 'group' };
       const sp = spByRef.get(ref);
       return sp ? { id: sp, kind: 'servicePrincipal' } : null;
