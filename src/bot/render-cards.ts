@@ -1,6 +1,7 @@
 // Pure renderers: plans, runs, refusals and settings in, Adaptive Card JSON out (templates in cards/, values escaped).
 import type { DomainSettings, Plan, RunRecord, Change } from '../sync/model.js';
 import type { DomainView, ImportReport, MoveResult, PrecheckResult, Progress } from '../sync/service.js';
+import { updateNote } from '../sync/plan-csv.js';
 import { type AdaptiveCardJson, renderTemplate } from './card-template.js';
 import { COMMAND_EXAMPLES } from './command-parser.js';
 import { escapeCardText as esc, plainCardText } from './escape.js';
@@ -178,7 +179,8 @@ function changeLine(c: Change): string {
         .slice(0, 3)
         .map((a) => `${a.attribute}: ${esc(JSON.stringify(a.before), 40)} → ${esc(JSON.stringify(a.after), 40)}`)
         .join('; ');
-      return `${esc(c.upn, 80)} — ${attrs}${c.changes.length > 3 ? `; +${c.changes.length - 3} more` : ''}`;
+      const via = c.via ? ` (${esc(updateNote(c), 300)})` : '';
+      return `${esc(c.upn, 80)} — ${attrs}${c.changes.length > 3 ? `; +${c.changes.length - 3} more` : ''}${via}`;
     }
     case 'Delete':
       return `${esc(c.upn, 80)}${c.displayName ? ` — ${esc(c.displayName, 60)}` : ''}${c.mode === 'disable' ? ' (disable)' : ''}`;

@@ -1,6 +1,7 @@
 // App registrations known to the emulator tenant, their credentials, and the application permissions consented to them.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SeedApp, SeedAppCertificate } from './seed.js';
+import { stableId } from './tenant.js';
 
 /** Application permissions the emulator's Graph surface understands. */
 export const KNOWN_PERMISSIONS = [
@@ -12,6 +13,10 @@ export const KNOWN_PERMISSIONS = [
   'Organization.Read.All',
   'RoleManagement.Read.Directory',
   'RoleManagement.Read.All',
+  'RoleEligibilitySchedule.Read.Directory',
+  'RoleAssignmentSchedule.Read.Directory',
+  'GroupMember.Read.All',
+  'Group.Read.All',
 ] as const;
 
 /** What the emulator's own app (the bot) asks an administrator to consent to. */
@@ -20,7 +25,13 @@ export const OWN_APP_PERMISSIONS = [
   'Domain.Read.All',
   'Organization.Read.All',
   'RoleManagement.Read.Directory',
+  'GroupMember.Read.All',
 ];
+
+/** The object id of an app's service principal in the tenant (stable, so role assignments to it survive a reload). */
+export function servicePrincipalIdFor(clientId: string): string {
+  return stableId(`servicePrincipal/${clientId}`);
+}
 
 export interface AppRegistration {
   clientId: string;
@@ -39,13 +50,14 @@ export class AppRegistry {
 
   /** Registers the emulator's own app; its consent is granted when `consented`. */
   registerOwn(input: { clientId?: string; clientSecret?: string; consented: boolean }): AppRegistration {
+    const clientId = input.clientId ?? randomUUID();
     const app: AppRegistration = {
-      clientId: input.clientId ?? randomUUID(),
+      clientId,
       clientSecret: input.clientSecret ?? randomBytes(30).toString('base64url'),
       displayName: 'entra-sync-bot (emulator)',
       certificates: [],
       requested: [...OWN_APP_PERMISSIONS],
-      servicePrincipalId: randomUUID(),
+      servicePrincipalId: servicePrincipalIdFor(clientId),
       own: true,
     };
     this.apps.set(app.clientId, app);
@@ -69,7 +81,7 @@ export class AppRegistry {
         displayName: a.displayName ?? a.clientId,
         certificates: a.certificates ?? [],
         requested,
-        servicePrincipalId: randomUUID(),
+        servicePrincipalId: servicePrincipalIdFor(a.clientId),
         own: false,
       });
       this.consents.set(a.clientId, [...requested]);

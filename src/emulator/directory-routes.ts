@@ -21,6 +21,23 @@ const READ_ROLES = [
   'Directory.ReadWrite.All',
 ];
 
+// https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roleeligibilityscheduleinstances#permissions
+const READ_ELIGIBILITIES = [
+  'RoleEligibilitySchedule.Read.Directory',
+  'RoleEligibilitySchedule.ReadWrite.Directory',
+  'RoleManagement.Read.All',
+  'RoleManagement.Read.Directory',
+  'RoleManagement.ReadWrite.Directory',
+];
+// https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roleassignmentscheduleinstances#permissions
+const READ_ACTIVE_SCHEDULES = [
+  'RoleAssignmentSchedule.Read.Directory',
+  'RoleAssignmentSchedule.ReadWrite.Directory',
+  'RoleManagement.Read.All',
+  'RoleManagement.Read.Directory',
+  'RoleManagement.ReadWrite.Directory',
+];
+
 function ok(body: unknown): GraphResponse {
   return { status: 200, headers: { 'content-type': JSON_CONTENT_TYPE }, body };
 }
@@ -35,6 +52,8 @@ export async function handleDirectory(req: GraphRequest, ctx: GraphContext): Pro
     if (s[2] === 'roleAssignments' && s.length === 3) return listAssignments(req, ctx);
     if (s[2] === 'roleDefinitions' && s.length === 3) return listDefinitions(ctx);
     if (s[2] === 'roleDefinitions' && s.length === 4) return getDefinition(ctx, s[3]!);
+    if (s[2] === 'roleEligibilityScheduleInstances' && s.length === 3) return listEligibilityInstances(req, ctx);
+    if (s[2] === 'roleAssignmentScheduleInstances' && s.length === 3) return listAssignmentInstances(req, ctx);
   }
   return null;
 }
@@ -102,57 +121,150 @@ function definitionView(d: (typeof ROLE_DEFINITIONS)[number]) {
   return { ...d, rolePermissions: [], version: '1' };
 }
 
+/** A role listing's $filter: eq / in on the ids (what the docs list as filterable); anything else is 400. */
+function roleFilter(req: GraphRequest): FilterExpr | null {
+  const raw = req.query.get('$filter');
+  if (!raw) return null;
+  let filter: FilterExpr;
+  try {
+    filter = parseFilter(raw);
+  } catch (err) {
+    if (err instanceof ODataSyntaxError) throw new GraphFailure(400, 'BadRequest', err.message);
+    throw err;
+  }
+  for (const t of filterTerms(filter)) {
+    if (!['principalId', 'roleDefinitionId', 'directoryScopeId', 'id'].includes(t.prop) || !['eq', 'in'].includes(t.op))
+      throw new GraphFailure(400, 'BadRequest', `Invalid filter clause: '${t.op}' on '${t.prop}' is not supported.`);
+  }
+  return filter;
+}
+
 // https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roleassignments
 function listAssignments(req: GraphRequest, ctx: GraphContext): GraphResponse {
   requireAny(ctx, READ_ROLES);
-  const raw = req.query.get('$filter');
-  let filter: FilterExpr | null = null;
-  if (raw) {
-    try {
-      filter = parseFilter(raw);
-    } catch (err) {
-      if (err instanceof ODataSyntaxError) throw new GraphFailure(400, 'BadRequest', err.message);
-      throw err;
-    }
-    for (const t of filterTerms(filter)) {
-      if (
-        !['principalId', 'roleDefinitionId', 'directoryScopeId', 'id'].includes(t.prop) ||
-        !['eq', 'in'].includes(t.op)
-      )
-        throw new GraphFailure(400, 'BadRequest', `Invalid filter clause: '${t.op}' on '${t.prop}' is not supported.`);
-    }
-  }
-  const expand = req.query.get('$expand');
-  if (expand && expand !== 'roleDefinition' && expand !== 'principal')
-    throw new GraphFailure(
-      400,
-      'BadRequest',
-      `Could not find a navigation property named '${expand}' on type 'microsoft.graph.unifiedRoleAssignment'.`,
-    );
+  const filter = roleFilter(req);
+  const expand = expansion(req, 'unifiedRoleAssignment');
   const items = ctx.tenant.roleAssignments.filter(
     (a) => !filter || evaluateFilter(filter, (p) => a[p as keyof RoleAssignment]),
   );
   return ok({
     '@odata.context': contextUrl(ctx, 'roleManagement/directory/roleAssignments', null),
-    value: items.map((a) => {
-      const view: Record<string, unknown> = { ...a };
-      if (expand === 'roleDefinition') {
-        const def = ROLE_DEFINITIONS.find((d) => d.id === a.roleDefinitionId);
-        view.roleDefinition = def ? definitionView(def) : null;
-      }
-      if (expand === 'principal') {
-        const u = ctx.tenant.users.get(a.principalId);
-        view.principal = u
-          ? {
-              '@odata.type': '#microsoft.graph.user',
-              id: u.id,
-              displayName: u.displayName,
-              userPrincipalName: u.userPrincipalName,
-            }
-          : null;
-      }
-      return view;
-    }),
+    value: items.map((a) => expanded(ctx, { ...a }, expand)),
+  });
+}
+
+/** A directory object as a role holder or group member: a user, a group or a service principal, with its type. */
+export function principalView(ctx: GraphContext, id: string): Record<string, unknown> | null {
+  const kind = ctx.tenant.principalKind(id);
+  if (kind === 'user') {
+    const u = ctx.tenant.users.get(id)!;
+    return {
+      '@odata.type': '#microsoft.graph.user',
+      id: u.id,
+      displayName: u.displayName,
+      userPrincipalName: u.userPrincipalName,
+    };
+  }
+  if (kind === 'group') {
+    const g = ctx.tenant.groups.get(id)!;
+    return {
+      '@odata.type': '#microsoft.graph.group',
+      id: g.id,
+      displayName: g.displayName,
+      isAssignableToRole: g.isAssignableToRole,
+      mail: g.mail,
+    };
+  }
+  if (kind === 'servicePrincipal') {
+    const sp = ctx.tenant.servicePrincipals.get(id)!;
+    return {
+      '@odata.type': '#microsoft.graph.servicePrincipal',
+      id: sp.id,
+      appId: sp.appId,
+      displayName: sp.displayName,
+    };
+  }
+  return null;
+}
+
+/** `$expand` of a role listing: roleDefinition or principal (the navigation properties the docs list); else 400. */
+function expansion(req: GraphRequest, type: string): 'roleDefinition' | 'principal' | null {
+  const expand = req.query.get('$expand');
+  if (!expand) return null;
+  if (expand === 'roleDefinition' || expand === 'principal') return expand;
+  throw new GraphFailure(
+    400,
+    'BadRequest',
+    `Could not find a navigation property named '${expand}' on type 'microsoft.graph.${type}'.`,
+  );
+}
+
+/** Adds the expanded navigation property to a role listing's item. */
+function expanded(ctx: GraphContext, item: Record<string, unknown>, expand: 'roleDefinition' | 'principal' | null) {
+  if (expand === 'principal') item.principal = principalView(ctx, String(item.principalId));
+  if (expand === 'roleDefinition') {
+    const def = ROLE_DEFINITIONS.find((d) => d.id === item.roleDefinitionId);
+    item.roleDefinition = def ? definitionView(def) : null;
+  }
+  return item;
+}
+
+/** A schedule instance's common properties (unifiedRoleScheduleInstanceBase): permanent, tenant-wide. */
+function instanceBase(item: { id: string; principalId: string; roleDefinitionId: string }) {
+  return {
+    id: item.id,
+    principalId: item.principalId,
+    roleDefinitionId: item.roleDefinitionId,
+    directoryScopeId: '/',
+    appScopeId: null,
+    startDateTime: null,
+    endDateTime: null,
+    memberType: 'Direct',
+  };
+}
+
+// https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roleeligibilityscheduleinstances
+// (resource: https://learn.microsoft.com/en-us/graph/api/resources/unifiedroleeligibilityscheduleinstance)
+function listEligibilityInstances(req: GraphRequest, ctx: GraphContext): GraphResponse {
+  requireAny(ctx, READ_ELIGIBILITIES);
+  const filter = roleFilter(req);
+  const expand = expansion(req, 'unifiedRoleEligibilityScheduleInstance');
+  const items = ctx.tenant.roleEligibilities.filter(
+    (e) => !filter || evaluateFilter(filter, (p) => e[p as keyof typeof e]),
+  );
+  return ok({
+    '@odata.context': contextUrl(ctx, 'roleManagement/directory/roleEligibilityScheduleInstances', null),
+    value: items.map((e) => expanded(ctx, { ...instanceBase(e), roleEligibilityScheduleId: e.id }, expand)),
+  });
+}
+
+// https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roleassignmentscheduleinstances
+// (resource: https://learn.microsoft.com/en-us/graph/api/resources/unifiedroleassignmentscheduleinstance): every
+// active assignment, permanent ("Assigned") or an activated eligibility ("Activated").
+function listAssignmentInstances(req: GraphRequest, ctx: GraphContext): GraphResponse {
+  requireAny(ctx, READ_ACTIVE_SCHEDULES);
+  const filter = roleFilter(req);
+  const expand = expansion(req, 'unifiedRoleAssignmentScheduleInstance');
+  const activated = new Set(
+    ctx.tenant.roleEligibilities.filter((e) => e.activated).map((e) => `${e.roleDefinitionId}/${e.principalId}`),
+  );
+  const items = ctx.tenant.roleAssignments.filter(
+    (a) => !filter || evaluateFilter(filter, (p) => a[p as keyof RoleAssignment]),
+  );
+  return ok({
+    '@odata.context': contextUrl(ctx, 'roleManagement/directory/roleAssignmentScheduleInstances', null),
+    value: items.map((a) =>
+      expanded(
+        ctx,
+        {
+          ...instanceBase(a),
+          assignmentType: activated.has(`${a.roleDefinitionId}/${a.principalId}`) ? 'Activated' : 'Assigned',
+          roleAssignmentOriginId: a.id,
+          roleAssignmentScheduleId: a.id,
+        },
+        expand,
+      ),
+    ),
   });
 }
 

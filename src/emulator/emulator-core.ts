@@ -1,5 +1,5 @@
 // The emulator's state and services wired together (tenant, apps, tokens, throttling, faults, latency, stats, clock).
-import { AppRegistry } from './apps.js';
+import { AppRegistry, servicePrincipalIdFor } from './apps.js';
 import { BotFrameworkIdentity } from './bot-framework.js';
 import { FaultInjector, prng } from './faults.js';
 import { GraphService } from './graph.js';
@@ -78,7 +78,16 @@ export class EmulatorCore {
   /** Validates, then replaces the directory and the seed's apps; keeps the own app and its consent. */
   reset(input: unknown): void {
     const seed: EmulatorSeed = parseSeed(input);
-    this.tenant.load(seed, { tenantSize: this.opts.tenantSize });
+    const own = this.apps.own();
+    const servicePrincipals = [
+      { id: own.servicePrincipalId, appId: own.clientId, displayName: own.displayName },
+      ...(seed.apps ?? []).map((a) => ({
+        id: servicePrincipalIdFor(a.clientId),
+        appId: a.clientId,
+        displayName: a.displayName ?? a.clientId,
+      })),
+    ];
+    this.tenant.load(seed, { tenantSize: this.opts.tenantSize, servicePrincipals });
     this.apps.replaceSeedApps(seed.apps ?? []);
     this.throttler.clear();
   }
@@ -120,6 +129,8 @@ export class EmulatorCore {
       deletedItems: seed.deletedUsers,
       directoryRoles: seed.directoryRoles,
       roleAssignments: this.tenant.roleAssignments,
+      ...(seed.roleEligibilities ? { roleEligibilities: seed.roleEligibilities } : {}),
+      ...(seed.groups ? { groups: seed.groups } : {}),
       apps: [this.apps.own(), ...this.apps.seedApps().map((a) => this.apps.get(a.clientId)!)].map((a) => ({
         clientId: a.clientId,
         displayName: a.displayName,

@@ -6,6 +6,8 @@ export interface GraphContext {
   tenant: Tenant;
   /** Application permissions in the caller's token. */
   roles: string[];
+  /** Object id of the calling app's service principal (the token's `oid`). */
+  callerId: string;
   /** Milliseconds since the epoch (the emulator's clock). */
   now(): number;
   graphBaseUrl: string;

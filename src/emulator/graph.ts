@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppRegistry } from './apps.js';
 import { handleDirectory } from './directory-routes.js';
+import { handleGroups } from './groups-routes.js';
 import type { FaultInjector, FaultKind } from './faults.js';
 import type { GraphContext } from './graph-context.js';
 import { GraphFailure, type GraphRequest, type GraphResponse, graphError } from './graph-types.js';
@@ -92,6 +93,7 @@ export class GraphService {
     const ctx: GraphContext = {
       tenant: d.tenant,
       roles: claims.roles,
+      callerId: claims.oid,
       now: d.now,
       graphBaseUrl: d.graphBaseUrl(),
       requestId,
@@ -105,6 +107,7 @@ export class GraphService {
       response =
         (await handleUsers(req, ctx)) ??
         (await handleDirectory(req, ctx)) ??
+        (await handleGroups(req, ctx)) ??
         graphError(400, 'BadRequest', `Resource not found for the segment '${req.segments[0] ?? ''}'.`, requestId, now);
     } catch (err) {
       if (!(err instanceof GraphFailure)) throw err;

@@ -40,9 +40,29 @@ export interface SeedUser {
 }
 
 export interface SeedDirectoryRole {
-  /** Display name of a built-in role, e.g. "Global Administrator". */
+  /** Display name (or template id) of a built-in role, e.g. "Global Administrator". */
+  roleName: string;
+  /** Active holders: user ids or UPNs, group ids (role-assignable groups), or an app's client id / service principal id. */
+  principalIds: string[];
+}
+
+/** PIM eligibilities of a role: eligible principals, and those of them whose eligibility is activated right now. */
+export interface SeedRoleEligibility {
   roleName: string;
   principalIds: string[];
+  /** Eligible principals that activated the role (an active schedule instance of type "Activated"). */
+  activatedIds?: string[];
+}
+
+/** A Microsoft 365 or security group; `isAssignableToRole` groups can hold directory roles (no nested groups). */
+export interface SeedGroup {
+  id: string;
+  displayName: string;
+  isAssignableToRole?: boolean;
+  mail?: string | null;
+  proxyAddresses?: string[];
+  /** Member object ids: users (id or UPN), groups, or service principals. */
+  members: string[];
 }
 
 export interface SeedAppCertificate {
@@ -69,6 +89,8 @@ export interface EmulatorSeed {
   /** Soft-deleted users (what GET /_emulator/state returns as deletedItems), restorable. */
   deletedUsers?: SeedUser[];
   directoryRoles?: SeedDirectoryRole[];
+  roleEligibilities?: SeedRoleEligibility[];
+  groups?: SeedGroup[];
   apps?: SeedApp[];
 }
 
@@ -125,6 +147,31 @@ const seedSchema = z
     users: z.array(z.unknown()),
     deletedUsers: z.array(z.unknown()).optional(),
     directoryRoles: z.array(z.object({ roleName: z.string(), principalIds: z.array(z.string()) }).strict()).optional(),
+    roleEligibilities: z
+      .array(
+        z
+          .object({
+            roleName: z.string(),
+            principalIds: z.array(z.string()),
+            activatedIds: z.array(z.string()).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    groups: z
+      .array(
+        z
+          .object({
+            id: z.string().min(1),
+            displayName: z.string().min(1),
+            isAssignableToRole: z.boolean().optional(),
+            mail: z.string().nullable().optional(),
+            proxyAddresses: z.array(z.string()).optional(),
+            members: z.array(z.string()),
+          })
+          .strict(),
+      )
+      .optional(),
     apps: z
       .array(
         z

@@ -19,6 +19,11 @@ export const ROLE_DEFINITIONS: readonly RoleDefinition[] = (
   [
     ['62e90394-69f5-4237-9190-012177145e10', 'Global Administrator', 'Can manage all aspects of Microsoft Entra ID.'],
     ['e8611ab8-c189-46e8-94e1-60213ab1f814', 'Privileged Role Administrator', 'Can manage role assignments.'],
+    [
+      '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
+      'Privileged Authentication Administrator',
+      'Can access to view, set and reset authentication method information for any user (admin or non-admin).',
+    ],
     ['fe930be7-5e62-47db-91af-98c3a49a38b1', 'User Administrator', 'Can manage all aspects of users and groups.'],
     ['f2ef992c-3afb-46b9-b7cf-a126ee74c451', 'Global Reader', 'Can read everything that a Global Administrator can.'],
     ['729827e3-9c14-49f7-bb1b-9608f156bbb8', 'Helpdesk Administrator', 'Can reset passwords for non-administrators.'],
@@ -42,6 +47,43 @@ export interface RoleAssignment {
   directoryScopeId: '/';
 }
 
+/** A PIM eligibility (unifiedRoleEligibilityScheduleInstance); `activated` ones are also active assignments. */
+export interface RoleEligibility {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: '/';
+  activated: boolean;
+}
+
+export interface GroupData {
+  id: string;
+  displayName: string;
+  isAssignableToRole: boolean;
+  mail: string | null;
+  proxyAddresses: string[];
+  /** Direct members' object ids (users, groups, service principals). */
+  members: string[];
+}
+
+/** The service principal of an app registration, as a role holder or group member. */
+export interface ServicePrincipal {
+  id: string;
+  appId: string;
+  displayName: string;
+}
+
+export type PrincipalKind = 'user' | 'group' | 'servicePrincipal';
+
+/**
+ * Roles whose holders may change and delete privileged users in app-only calls ("Who can perform sensitive
+ * actions": https://learn.microsoft.com/en-us/graph/api/resources/users#who-can-perform-sensitive-actions).
+ */
+const PRIVILEGED_WRITER_ROLES: ReadonlySet<string> = new Set([
+  '62e90394-69f5-4237-9190-012177145e10', // Global Administrator
+  '7be44c8a-adaf-4e2a-84d6-ab2649e08a13', // Privileged Authentication Administrator
+]);
+
 export interface Domain extends Required<SeedDomain> {}
 
 export class Tenant {
@@ -50,6 +92,9 @@ export class Tenant {
   size: TenantSize = 'small';
   domains: Domain[] = [];
   roleAssignments: RoleAssignment[] = [];
+  roleEligibilities: RoleEligibility[] = [];
+  groups = new Map<string, GroupData>();
+  servicePrincipals = new Map<string, ServicePrincipal>();
   readonly users: UserStore;
   /**
    * 'documented': a user $filter in a form the Graph documentation does not show is refused with Graph's 400
@@ -68,7 +113,10 @@ export class Tenant {
    * Replaces the directory with the seed's content. Checks cross-field rules (verified UPN domains, unique UPN,
    * id and Immutable ID, known role names) first, so a bad seed changes nothing.
    */
-  load(seed: EmulatorSeed, defaults: { tenantSize: TenantSize }): void {
+  load(
+    seed: EmulatorSeed,
+    defaults: { tenantSize: TenantSize; servicePrincipals?: readonly ServicePrincipal[] },
+  ): void {
     const problems: string[] = [];
     const domainIds = new Set<string>();
     seed.domains.forEach((d, i) => {
@@ -119,28 +167,116 @@ export class Tenant {
       };
     const users = seed.users.map(toUser('users'));
     const deleted = (seed.deletedUsers ?? []).map(toUser('deletedUsers'));
-    const assignments: RoleAssignment[] = [];
-    (seed.directoryRoles ?? []).forEach((r, i) => {
-      const def = ROLE_DEFINITIONS.find(
-        (d) => d.displayName.toLowerCase() === r.roleName.toLowerCase() || d.id === r.roleName,
-      );
-      if (!def) {
-        problems.push(
-          `directoryRoles.${i}.roleName: unknown role "${r.roleName}" (known: ${ROLE_DEFINITIONS.map((d) => d.displayName).join(', ')})`,
-        );
-        return;
+    const principals = new Map<string, ServicePrincipal>();
+    for (const sp of defaults.servicePrincipals ?? []) principals.set(sp.id, sp);
+    const spByRef = new Map<string, string>();
+    for (const sp of principals.values()) {
+      spByRef.set(sp.id, sp.id);
+      spByRef.set(sp.appId, sp.id);
+    }
+    // Built on first use only: seeds of a million users rarely name role holders or group members.
+    let userByUpn: Map<string, string> | null = null;
+    const userIndex = (): Map<string, string> => {
+      if (!userByUpn) {
+        userByUpn = new Map();
+        for (const u of users) {
+          userByUpn.set(u.userPrincipalName.toLowerCase(), u.id);
+          userByUpn.set(u.id, u.id);
+        }
       }
-      r.principalIds.forEach((p, j) => {
-        const principal = ids.has(p) ? p : users.find((u) => u.userPrincipalName.toLowerCase() === p.toLowerCase())?.id;
-        if (!principal) problems.push(`directoryRoles.${i}.principalIds.${j}: no user ${p}`);
-        else
-          assignments.push({
-            id: assignmentId(def.id, principal),
-            principalId: principal,
-            roleDefinitionId: def.id,
-            directoryScopeId: '/',
-          });
+      return userByUpn;
+    };
+    const groupIds = new Set<string>();
+    (seed.groups ?? []).forEach((g, i) => {
+      if (groupIds.has(g.id) || ids.has(g.id)) problems.push(`groups.${i}.id: duplicate id ${g.id}`);
+      groupIds.add(g.id);
+    });
+    /** Resolves a seed reference to an object id and its kind, or null. */
+    const resolve = (ref: string): { id: string; kind: PrincipalKind } | null => {
+      const user = userIndex().get(ref) ?? userIndex().get(ref.toLowerCase());
+      if (user) return { id: user, kind: 'user' };
+      if (groupIds.has(ref)) return { id: ref, kind: 'group' };
+      const sp = spByRef.get(ref);
+      return sp ? { id: sp, kind: 'servicePrincipal' } : null;
+    };
+    const groups = new Map<string, GroupData>();
+    (seed.groups ?? []).forEach((g, i) => {
+      const members: string[] = [];
+      g.members.forEach((m, j) => {
+        const r = resolve(m);
+        if (!r) problems.push(`groups.${i}.members.${j}: no user, group or service principal ${m}`);
+        else if (r.kind === 'group' && g.isAssignableToRole)
+          // https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/groups-concept#restrictions-for-role-assignable-groups
+          problems.push(`groups.${i}.members.${j}: a role-assignable group cannot have groups as members`);
+        else if (r.id === g.id) problems.push(`groups.${i}.members.${j}: a group cannot be its own member`);
+        else if (!members.includes(r.id)) members.push(r.id);
       });
+      groups.set(g.id, {
+        id: g.id,
+        displayName: g.displayName,
+        isAssignableToRole: g.isAssignableToRole ?? false,
+        mail: g.mail ?? null,
+        proxyAddresses: g.proxyAddresses ?? [],
+        members,
+      });
+    });
+    const roleOf = (name: string, at: string): RoleDefinition | null => {
+      const def = ROLE_DEFINITIONS.find((d) => d.displayName.toLowerCase() === name.toLowerCase() || d.id === name);
+      if (!def)
+        problems.push(
+          `${at}.roleName: unknown role "${name}" (known: ${ROLE_DEFINITIONS.map((d) => d.displayName).join(', ')})`,
+        );
+      return def ?? null;
+    };
+    /** A role holder: a user, a role-assignable group or a service principal. */
+    const holder = (ref: string, at: string): string | null => {
+      const r = resolve(ref);
+      if (!r) problems.push(`${at}: no user, group or service principal ${ref}`);
+      else if (r.kind === 'group' && !groups.get(r.id)?.isAssignableToRole)
+        // https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/groups-concept
+        problems.push(`${at}: group ${ref} is not role-assignable (isAssignableToRole: true is required)`);
+      else return r.id;
+      return null;
+    };
+    const assignments: RoleAssignment[] = [];
+    const assign = (roleId: string, principal: string) => {
+      const id = assignmentId(roleId, principal);
+      if (!assignments.some((a) => a.id === id))
+        assignments.push({ id, principalId: principal, roleDefinitionId: roleId, directoryScopeId: '/' });
+    };
+    (seed.directoryRoles ?? []).forEach((r, i) => {
+      const def = roleOf(r.roleName, `directoryRoles.${i}`);
+      if (!def) return;
+      r.principalIds.forEach((p, j) => {
+        const principal = holder(p, `directoryRoles.${i}.principalIds.${j}`);
+        if (principal) assign(def.id, principal);
+      });
+    });
+    const eligibilities: RoleEligibility[] = [];
+    (seed.roleEligibilities ?? []).forEach((r, i) => {
+      const def = roleOf(r.roleName, `roleEligibilities.${i}`);
+      if (!def) return;
+      const eligible = r.principalIds.map((p, j) => holder(p, `roleEligibilities.${i}.principalIds.${j}`));
+      const activated = new Set<string>();
+      (r.activatedIds ?? []).forEach((p, j) => {
+        const id = resolve(p)?.id;
+        if (!id || !eligible.includes(id))
+          problems.push(`roleEligibilities.${i}.activatedIds.${j}: ${p} is not one of this role's eligible principals`);
+        else activated.add(id);
+      });
+      for (const principal of eligible) {
+        if (!principal) continue;
+        const active = activated.has(principal);
+        eligibilities.push({
+          id: assignmentId(`eligible/${def.id}`, principal),
+          principalId: principal,
+          roleDefinitionId: def.id,
+          directoryScopeId: '/',
+          activated: active,
+        });
+        // An activated eligibility is an active role assignment for its duration.
+        if (active) assign(def.id, principal);
+      }
     });
     if (problems.length > 0) throw new SeedError(problems.slice(0, 20));
     if (seed.tenantId) this.tenantId = seed.tenantId;
@@ -148,7 +284,75 @@ export class Tenant {
     this.size = seed.tenantSize ?? defaults.tenantSize;
     this.domains = domains;
     this.roleAssignments = assignments;
+    this.roleEligibilities = eligibilities;
+    this.groups = groups;
+    this.servicePrincipals = principals;
     this.users.load(users, deleted);
+  }
+
+  /** What kind of directory object an id names (live users only), or null. */
+  principalKind(id: string): PrincipalKind | null {
+    if (this.groups.has(id)) return 'group';
+    if (this.servicePrincipals.has(id)) return 'servicePrincipal';
+    return this.users.get(id) ? 'user' : null;
+  }
+
+  /** Members of a group and of every group nested in it, each once, nested groups included (Graph's transitiveMembers). */
+  transitiveMembers(groupId: string): string[] {
+    const out: string[] = [];
+    const seen = new Set<string>([groupId]);
+    const queue = [groupId];
+    while (queue.length > 0) {
+      const g = this.groups.get(queue.shift()!);
+      for (const m of g?.members ?? []) {
+        if (seen.has(m)) continue;
+        seen.add(m);
+        out.push(m);
+        if (this.groups.has(m)) queue.push(m);
+      }
+    }
+    return out;
+  }
+
+  /** Groups the object is a member of, directly or through nested groups. */
+  private groupsOf(objectId: string): Set<string> {
+    const out = new Set<string>();
+    for (const g of this.groups.values()) if (this.transitiveMembers(g.id).includes(objectId)) out.add(g.id);
+    return out;
+  }
+
+  /** Role definition ids the object holds: active (direct or through a group) and, with `eligible`, PIM-eligible. */
+  rolesOf(objectId: string, options: { eligible: boolean }): Set<string> {
+    const via = this.groupsOf(objectId);
+    via.add(objectId);
+    const roles = new Set<string>();
+    for (const a of this.roleAssignments) if (via.has(a.principalId)) roles.add(a.roleDefinitionId);
+    if (options.eligible)
+      for (const e of this.roleEligibilities) if (via.has(e.principalId)) roles.add(e.roleDefinitionId);
+    return roles;
+  }
+
+  /**
+   * True when the user holds a directory role in any form (direct, through a group, PIM-eligible): Graph treats such
+   * users as privileged (https://learn.microsoft.com/en-us/graph/api/user-delete#permissions). The docs do not say
+   * whether a mere eligibility counts; the emulator takes the stricter reading.
+   */
+  isPrivileged(userId: string): boolean {
+    return this.rolesOf(userId, { eligible: true }).size > 0;
+  }
+
+  /** True when the calling app's service principal holds a role that may write privileged users. */
+  mayWritePrivileged(servicePrincipalId: string): boolean {
+    for (const r of this.rolesOf(servicePrincipalId, { eligible: false }))
+      if (PRIVILEGED_WRITER_ROLES.has(r)) return true;
+    return false;
+  }
+
+  /** Drops a deleted object's role assignments, eligibilities and group memberships. */
+  forgetPrincipal(objectId: string): void {
+    this.roleAssignments = this.roleAssignments.filter((a) => a.principalId !== objectId);
+    this.roleEligibilities = this.roleEligibilities.filter((e) => e.principalId !== objectId);
+    for (const g of this.groups.values()) g.members = g.members.filter((m) => m !== objectId);
   }
 
   domain(name: string): Domain | undefined {
@@ -173,10 +377,23 @@ export class Tenant {
       for (const [k, v] of Object.entries(u)) if (v !== null && !(k === 'deletedDateTime' && !v)) out[k] = v;
       return out as unknown as EmulatorSeed['users'][number];
     };
+    const nameOf = (roleId: string) => ROLE_DEFINITIONS.find((d) => d.id === roleId)!.displayName;
+    const activated = new Set(
+      this.roleEligibilities.filter((e) => e.activated).map((e) => `${e.roleDefinitionId}/${e.principalId}`),
+    );
     const byRole = new Map<string, string[]>();
     for (const a of this.roleAssignments) {
-      const name = ROLE_DEFINITIONS.find((d) => d.id === a.roleDefinitionId)!.displayName;
+      if (activated.has(`${a.roleDefinitionId}/${a.principalId}`)) continue;
+      const name = nameOf(a.roleDefinitionId);
       byRole.set(name, [...(byRole.get(name) ?? []), a.principalId]);
+    }
+    const eligible = new Map<string, { principalIds: string[]; activatedIds: string[] }>();
+    for (const e of this.roleEligibilities) {
+      const name = nameOf(e.roleDefinitionId);
+      const slot = eligible.get(name) ?? { principalIds: [], activatedIds: [] };
+      slot.principalIds.push(e.principalId);
+      if (e.activated) slot.activatedIds.push(e.principalId);
+      eligible.set(name, slot);
     }
     return {
       tenantId: this.tenantId,
@@ -186,6 +403,27 @@ export class Tenant {
       users: this.users.allUsers().map(strip),
       deletedUsers: this.users.deletedUsers().map(strip),
       directoryRoles: [...byRole].map(([roleName, principalIds]) => ({ roleName, principalIds })),
+      ...(eligible.size > 0
+        ? {
+            roleEligibilities: [...eligible].map(([roleName, e]) => ({
+              roleName,
+              principalIds: e.principalIds,
+              ...(e.activatedIds.length > 0 ? { activatedIds: e.activatedIds } : {}),
+            })),
+          }
+        : {}),
+      ...(this.groups.size > 0
+        ? {
+            groups: [...this.groups.values()].map((g) => ({
+              id: g.id,
+              displayName: g.displayName,
+              isAssignableToRole: g.isAssignableToRole,
+              ...(g.mail ? { mail: g.mail } : {}),
+              ...(g.proxyAddresses.length > 0 ? { proxyAddresses: g.proxyAddresses } : {}),
+              members: g.members,
+            })),
+          }
+        : {}),
     };
   }
 }

@@ -19,6 +19,8 @@ const TOKEN_LIFETIME_S = 3599;
 export interface AccessTokenClaims {
   tid: string;
   appid: string;
+  /** Object id of the calling app's service principal. */
+  oid: string;
   roles: string[];
   aud: string;
   exp: number;
@@ -81,6 +83,7 @@ export async function createTokenIssuer(now: () => number): Promise<TokenIssuer>
           claims: {
             tid: String(payload.tid),
             appid: String(payload.appid),
+            oid: String(payload.oid ?? ''),
             roles: Array.isArray(payload.roles) ? payload.roles.map(String) : [],
             aud: String(payload.aud),
             exp: Number(payload.exp),

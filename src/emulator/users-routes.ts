@@ -13,6 +13,7 @@ import {
 } from './graph-context.js';
 import {
   badRequest,
+  forbidden,
   GraphFailure,
   type GraphRequest,
   type GraphResponse,
@@ -320,6 +321,34 @@ function createUser(req: GraphRequest, ctx: GraphContext): GraphResponse {
   });
 }
 
+/**
+ * App-only writes to a privileged user: User.ReadWrite.All is not enough, the app itself must hold a higher
+ * privileged role ("In app-only scenarios, the User.ReadWrite.All application permission isn't enough privilege to
+ * delete users with privileged administrative roles", https://learn.microsoft.com/en-us/graph/api/user-delete#permissions;
+ * for updates: https://learn.microsoft.com/en-us/graph/api/user-update#permissions and "Who can perform sensitive
+ * actions", https://learn.microsoft.com/en-us/graph/api/resources/users#who-can-perform-sensitive-actions). The
+ * docs name "sensitive" properties for updates, but tenants answer 403 to any app-only PATCH of an administrator
+ * (https://learn.microsoft.com/en-us/answers/questions/1611025/update-mguser-on-privileged-accounts): the emulator
+ * refuses every property. Graph's answer is the plain 403 Authorization_RequestDenied.
+ */
+function refusePrivilegedTarget(ctx: GraphContext, user: UserData): void {
+  if (ctx.tenant.isPrivileged(user.id) && !ctx.tenant.mayWritePrivileged(ctx.callerId)) throw forbidden();
+}
+
+/**
+ * Entra does not change the Immutable ID of a user whose UPN is in a federated domain: the documented way is to move
+ * the UPN to a managed domain, set the ID, and move it back
+ * (https://learn.microsoft.com/en-us/education/windows/federated-sign-in, "In a scenario where a user is federated
+ * and you want to change the ImmutableId"). Graph answers a plain 400 without naming the property
+ * (https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/8160).
+ */
+function refuseFederatedImmutableIdChange(ctx: GraphContext, current: UserData, body: Record<string, unknown>): void {
+  if (!('onPremisesImmutableId' in body) || body.onPremisesImmutableId === current.onPremisesImmutableId) return;
+  const upn = current.userPrincipalName;
+  const domain = ctx.tenant.domain(upn.slice(upn.lastIndexOf('@') + 1));
+  if (domain?.authenticationType === 'Federated') throw badRequest('One or more properties contains invalid values.');
+}
+
 const SYNCED_REFUSAL =
   'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.';
 
@@ -328,12 +357,14 @@ function updateUser(req: GraphRequest, ctx: GraphContext, idOrUpn: string): Grap
   requireAny(ctx, WRITE_USERS);
   const body = requireObjectBody(req);
   const current = findUser(ctx, idOrUpn);
+  refusePrivilegedTarget(ctx, current);
   failOn(checkUserProperties(body));
   if (
     current.onPremisesSyncEnabled &&
     Object.keys(body).some((k) => SYNCED_USER_PROPS.has(k) || k === 'passwordProfile')
   )
     throw badRequest(SYNCED_REFUSAL);
+  refuseFederatedImmutableIdChange(ctx, current, body);
   const { passwordProfile: _pw, ...props } = body;
   const next: UserData = { ...current, ...(props as Partial<UserData>) };
   for (const p of ['displayName', 'userPrincipalName', 'mailNickname', 'accountEnabled'] as const) {
@@ -361,9 +392,10 @@ function updateUser(req: GraphRequest, ctx: GraphContext, idOrUpn: string): Grap
 function deleteUser(ctx: GraphContext, idOrUpn: string): GraphResponse {
   requireAny(ctx, WRITE_USERS);
   const u = findUser(ctx, idOrUpn);
+  refusePrivilegedTarget(ctx, u);
   if (u.onPremisesSyncEnabled) throw badRequest(SYNCED_REFUSAL);
   ctx.tenant.users.softDelete(u.id, new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-  ctx.tenant.roleAssignments = ctx.tenant.roleAssignments.filter((a) => a.principalId !== u.id);
+  ctx.tenant.forgetPrincipal(u.id);
   ctx.onWrite();
   return noContent();
 }

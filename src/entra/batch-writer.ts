@@ -140,6 +140,7 @@ class WriteRun {
   private readonly reported = new Set<string>();
   private readonly onResult: WriteOptions['onResult'];
   private readonly signal: AbortSignal | undefined;
+  private readonly explainForbidden: WriteOptions['explainForbidden'];
   private active = 0;
   private waiters: (() => void)[] = [];
   private stopped: GraphFailure | null = null;
@@ -158,6 +159,7 @@ class WriteRun {
     }));
     this.onResult = options.onResult;
     this.signal = options.signal;
+    this.explainForbidden = options.explainForbidden;
   }
 
   async start(): Promise<void> {
@@ -343,6 +345,35 @@ class WriteRun {
         message: f.message,
         outcomeUnknown,
       });
+    if (
+      failure.kind === 'forbidden' &&
+      this.explainForbidden &&
+      (item.op.kind === 'update' || item.op.kind === 'delete')
+    ) {
+      // A 403 on one user may be about that user (an administrator an app may not write), not about the app.
+      let why: string | null = null;
+      try {
+        why = await this.explainForbidden(item.op);
+      } catch (err) {
+        this.s.logger.warn(
+          { opId: item.op.opId, err: (err as Error).message },
+          'could not tell why Graph refused a write',
+        );
+      }
+      if (why !== null) {
+        await this.report({
+          opId: item.op.opId,
+          ok: false,
+          status: failure.status,
+          kind: failure.kind,
+          code: failure.code,
+          message: why,
+          outcomeUnknown: false,
+          targetRefused: true,
+        });
+        return;
+      }
+    }
     if (failure.kind === 'forbidden' || failure.kind === 'stop') {
       await final(failure, item.maybeApplied);
       this.stop(failure);

@@ -258,52 +258,82 @@ export class GraphEntraReader implements EntraReader {
       .filter((u) => u.userPrincipalName.toLowerCase().endsWith(`@${d}`));
   }
 
-  async listAdminRoleHolders(): Promise<Set<string>> {
+  /**
+   * Every user (and service principal) that holds a directory role in any form: assigned directly, through a
+   * role-assignable group, PIM-eligible, or PIM-active. All of them are protected from the sync.
+   */
+  async listAdminRoleHolders(options: { fresh?: boolean } = {}): Promise<Set<string>> {
     const now = this.clock.now();
-    if (this.adminCache && now - this.adminCache.at < this.adminCacheMs) return new Set(this.adminCache.ids);
-    const ids = new Set<string>();
-    let rows: Json[];
-    try {
-      rows = await this.getAll('/roleManagement/directory/roleAssignments?$select=id,principalId,roleDefinitionId', {
-        permission: 'RoleManagement.Read.Directory',
-      });
-    } catch (err) {
-      if (!(err instanceof GraphRequestError) || err.kind !== 'bad_request') throw err;
-      // The service wants a filter: ask role by role.
-      const definitions = await this.listRoleDefinitions();
-      rows = [];
-      for (const id of definitions.keys()) {
-        rows.push(
-          ...(await this.getAll(
-            `/roleManagement/directory/roleAssignments?$filter=${enc(`roleDefinitionId eq ${q(id)}`)}`,
-            { permission: 'RoleManagement.Read.Directory' },
-          )),
-        );
-      }
-    }
-    // Every directory role grants more than a normal user has: all holders are protected from the sync.
-    for (const r of rows) if (typeof r.principalId === 'string') ids.add(r.principalId);
+    if (!options.fresh && this.adminCache && now - this.adminCache.at < this.adminCacheMs)
+      return new Set(this.adminCache.ids);
+    const ids = await this.roleHolders(null, { eligible: true });
     this.adminCache = { at: this.clock.now(), ids };
     return new Set(ids);
   }
 
+  /**
+   * Whether the object holds Global Administrator now: assigned directly, through a group, or PIM-active (an
+   * eligibility that is not activated does not count). Matched by the role's template id, never by its name.
+   */
   async isGlobalAdmin(objectId: string): Promise<boolean> {
-    const rows = await this.getAll(
-      `/roleManagement/directory/roleAssignments?$filter=${enc(`principalId eq ${q(objectId)}`)}`,
-      { permission: 'RoleManagement.Read.Directory' },
-    );
-    const assigned = rows
-      .filter((r) => r.principalId === undefined || r.principalId === objectId)
-      .map((r) => String(r.roleDefinitionId ?? ''));
-    if (assigned.includes(GLOBAL_ADMIN_TEMPLATE_ID)) return true;
-    if (assigned.length === 0) return false;
-    const definitions = await this.listRoleDefinitions();
-    return assigned.some((id) => {
-      const def = definitions.get(id);
-      return (
-        def !== undefined && (def.templateId === GLOBAL_ADMIN_TEMPLATE_ID || def.displayName === 'Global Administrator')
-      );
-    });
+    const holders = await this.roleHolders(`roleDefinitionId eq ${q(GLOBAL_ADMIN_TEMPLATE_ID)}`, { eligible: false });
+    return holders.has(objectId);
+  }
+
+  /**
+   * Principals of the role assignments (and active PIM instances; with `eligible`, PIM eligibilities) that match
+   * `filter`, with role-assignable groups replaced by their transitive members.
+   * https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roleassignments
+   * https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roleassignmentscheduleinstances
+   * https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roleeligibilityscheduleinstances
+   */
+  private async roleHolders(filter: string | null, options: { eligible: boolean }): Promise<Set<string>> {
+    const query = (base: string) =>
+      `/roleManagement/directory/${base}?$expand=principal${filter ? `&$filter=${enc(filter)}` : ''}`;
+    const permission = 'RoleManagement.Read.Directory';
+    let rows: Json[];
+    try {
+      rows = await this.getAll(query('roleAssignments'), { permission });
+    } catch (err) {
+      if (filter !== null || !(err instanceof GraphRequestError) || err.kind !== 'bad_request') throw err;
+      // The service wants a filter: ask role by role.
+      const definitions = await this.listRoleDefinitions();
+      rows = [];
+      for (const id of definitions.keys()) {
+        const byRole = `/roleManagement/directory/roleAssignments?$expand=principal&$filter=${enc(`roleDefinitionId eq ${q(id)}`)}`;
+        rows.push(...(await this.getAll(byRole, { permission })));
+      }
+    }
+    rows.push(...(await this.pimRows(query('roleAssignmentScheduleInstances'))));
+    if (options.eligible) rows.push(...(await this.pimRows(query('roleEligibilityScheduleInstances'))));
+    const holders = new Set<string>();
+    const groups = new Set<string>();
+    for (const r of rows) {
+      if (typeof r.principalId !== 'string') continue;
+      const principal = r.principal as Json | null | undefined;
+      if (principal && principal['@odata.type'] === '#microsoft.graph.group') groups.add(r.principalId);
+      else holders.add(r.principalId);
+    }
+    for (const group of groups) {
+      const members = await this.getAll(`/groups/${enc(group)}/transitiveMembers?$select=id&$top=999`, {
+        permission: 'GroupMember.Read.All',
+      });
+      for (const m of members) if (typeof m.id === 'string') holders.add(m.id);
+    }
+    return holders;
+  }
+
+  /** A PIM listing; a tenant without PIM (no Entra ID P2 / Governance licence) has nothing to list. */
+  private async pimRows(path: string): Promise<Json[]> {
+    try {
+      return await this.getAll(path, { permission: 'RoleManagement.Read.Directory' });
+    } catch (err) {
+      if (err instanceof GraphRequestError && /licen[cs]e/i.test(`${err.failure.code} ${err.failure.message}`)) {
+        this.logger.debug({ path: path.split('?')[0], code: err.failure.code }, 'no PIM in this tenant');
+        return [];
+      }
+      throw err;
+    }
   }
 
   async findUserByImmutableId(immutableId: string): Promise<EntraUser | null> {

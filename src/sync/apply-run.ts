@@ -104,6 +104,7 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
   for (const [opId, entry] of journal) if (entry.state !== 'intent') final.set(opId, entry);
 
   let stoppedBy: ExecuteResult['stoppedBy'] = null;
+  const explainForbidden = forbiddenExplainer(deps.reader, targets);
   const total = ops.length;
   const report = () => input.onProgress?.({ phase: 'writing', done: final.size, total });
   report();
@@ -114,7 +115,44 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
         stoppedBy = { kind: 'stop', code: 'Aborted', message: 'the run was stopped' };
         break;
       }
-      const chunk = phase.slice(start, start + chunkSize).filter((op) => !final.has(op.opId));
+      const pending = phase.slice(start, start + chunkSize).filter((op) => !final.has(op.opId));
+      // An op whose required earlier op did not succeed is not sent (a federated adoption whose first move failed).
+      const blocked: JournalEntry[] = [];
+      const chunk = pending.filter((op) => {
+        const required = op.kind === 'update' ? op.requires : undefined;
+        const before = required === undefined ? null : final.get(required);
+        if (required === undefined || before?.state === 'done') return true;
+        blocked.push({
+          opId: op.opId,
+          state: 'failed',
+          errorKind: before?.errorKind ?? 'stop',
+          errorCode: 'NotAttempted',
+          errorMessage: `not attempted: the write it depends on (${required}) did not succeed`,
+        });
+        return false;
+      });
+      // A federated adoption moves the user away only when its Immutable ID is free: if step 2 were refused, Entra
+      // would not let the user (still without an Immutable ID) back into the federated domain.
+      const moves = chunk.filter((op) => op.opId.startsWith('f1:'));
+      const holders = await mapLimit(moves, LOOKUP_CONCURRENCY, (op) =>
+        deps.reader.findUserByImmutableId(targets.get(op.opId)?.change.immutableId ?? ''),
+      );
+      for (const [i, op] of moves.entries()) {
+        const holder = holders[i];
+        if (!holder || (op.kind === 'update' && holder.id === op.userId)) continue;
+        blocked.push({
+          opId: op.opId,
+          state: 'failed',
+          errorKind: 'conflict',
+          errorCode: 'ObjectConflict',
+          errorMessage: `conflict: Immutable ID ${targets.get(op.opId)?.change.immutableId} is already held by ${holder.userPrincipalName} (${holder.id}); nothing was changed`,
+        });
+        chunk.splice(chunk.indexOf(op), 1);
+      }
+      if (blocked.length > 0) {
+        await deps.journal.write(runId, blocked);
+        for (const e of blocked) final.set(e.opId, e);
+      }
       if (chunk.length === 0) continue;
       // Writes that a crash interrupted after their intent was recorded: find out whether they happened.
       let toSend: WriteOp[] = [];
@@ -144,6 +182,7 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
             answeredAt.set(r.opId, clock.now());
           },
           signal: input.signal,
+          explainForbidden,
         });
         const byId = new Map(results.map((r) => [r.opId, r]));
         const entries: JournalEntry[] = [];
@@ -174,7 +213,8 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
               errorCode: r.code,
               errorMessage: r.message,
             });
-            if (STOPPING.has(r.kind) && !stoppedBy) stoppedBy = { kind: r.kind, code: r.code, message: r.message };
+            if (STOPPING.has(r.kind) && !r.targetRefused && !stoppedBy)
+              stoppedBy = { kind: r.kind, code: r.code, message: r.message };
           }
         }
         // Resolve unknown outcomes before any re-send: a create is re-sent only when the user is provably absent.
@@ -207,13 +247,64 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
           }
         }
         await deps.journal.write(runId, entries);
-        for (const e of entries) final.set(e.opId, e);
+        for (const e of entries) {
+          final.set(e.opId, e);
+          if (e.opId.startsWith('f1:') && e.state === 'done') {
+            const c = targets.get(e.opId)?.change;
+            deps.logger.info(
+              { runId, upn: c?.upn, via: c?.action === 'Update' ? c.via : undefined },
+              'federated user moved to its temporary UPN to set the Immutable ID; it is moved back in this run',
+            );
+          }
+        }
         report();
         toSend = again;
       }
     }
   }
   return { ...summarise(ops, targets, final), stoppedBy };
+}
+
+/**
+ * Tells a 403 about the user (an administrator, whom Graph does not let an app with User.ReadWrite.All change or
+ * delete) from a 403 about the app (a missing permission): the role holders are read afresh, once per run.
+ */
+function forbiddenExplainer(
+  reader: EntraReader,
+  targets: Map<string, OpTarget>,
+): (op: WriteOp) => Promise<string | null> {
+  let admins: Promise<Set<string>> | null = null;
+  return async (op) => {
+    if (op.kind !== 'update' && op.kind !== 'delete') return null;
+    admins ??= reader.listAdminRoleHolders({ fresh: true });
+    if (!(await admins).has(op.userId)) return null;
+    const upn = targets.get(op.opId)?.change.upn ?? op.userId;
+    const verb = op.kind === 'delete' ? 'delete' : 'change';
+    return (
+      `${upn} holds an admin role (directly, through a group or through PIM), and Microsoft Graph does not let this ` +
+      `app ${verb} administrators. Change this user by hand in the Entra admin center, or add it to the domain's ` +
+      'protected accounts so that the sync leaves it alone.'
+    );
+  };
+}
+
+/**
+ * Federated adoptions of a plan that an unfinished run left half done: moved to the temporary UPN (step 1 done)
+ * and not moved back. Such a user is outside the domain's listing, so a new dry run would plan it as a new user.
+ */
+export function strandedAdoptions(
+  plan: Pick<Plan, 'changes'>,
+  journal: ReadonlyMap<string, JournalEntry>,
+): { upn: string; via: string }[] {
+  const out: { upn: string; via: string }[] = [];
+  for (const c of plan.changes) {
+    if (c.action !== 'Update' || !c.via) continue;
+    const moved = journal.get(`f1:${c.entraId}`);
+    // An intent may have been sent before the crash: count it as moved.
+    if (!moved || moved.state === 'failed') continue;
+    if (journal.get(`u:${c.entraId}`)?.state !== 'done') out.push({ upn: c.upn, via: c.via });
+  }
+  return out;
 }
 
 /** Whether a write whose answer was lost took effect (creates and restores are checked; updates and deletes are idempotent). */
@@ -254,6 +345,24 @@ function summarise(
     const c = target.change;
     const failure = entries.find((e) => e?.state === 'failed');
     const done = entries.every((e) => e?.state === 'done');
+    const back = c.action === 'Update' && c.via ? final.get(`u:${c.entraId}`) : undefined;
+    if (c.action === 'Update' && c.via && back?.state !== 'done' && final.get(`f1:${c.entraId}`)?.state === 'done') {
+      // Moved to the temporary UPN and not (yet) back: say where the user is and how to bring it back.
+      failed++;
+      outcomes.push({
+        action: c.action,
+        upn: c.upn,
+        immutableId: c.immutableId,
+        result: 'failed',
+        errorKind: back?.errorKind ?? failure?.errorKind ?? 'stop',
+        errorCode: back?.errorCode ?? failure?.errorCode ?? 'Interrupted',
+        errorMessage:
+          `${c.upn} is still at its temporary UPN ${c.via} (moved there to set its Immutable ID): apply this dry run ` +
+          `again to finish, or change its UPN back to ${c.upn} in the Entra admin center` +
+          (back?.errorMessage ? ` (moving it back failed: ${back.errorMessage})` : ''),
+      });
+      continue;
+    }
     const base = {
       action: c.action,
       upn: c.upn,

@@ -18,7 +18,9 @@ import {
 /*
  * Rules (each in-scope user — every source user and every Entra user of the snapshot — is in exactly one change):
  * - A source user matches the Entra user with the same Immutable ID; failing that, the Entra user with the same
- *   UPN (case-insensitive) that has no Immutable ID ("adopt": the Update sets it).
+ *   UPN (case-insensitive) that has no Immutable ID ("adopt": the Update sets it). In a federated domain the adopt
+ *   carries `via`, the temporary onmicrosoft.com UPN the apply sets the ID under (Skip conflict when the tenant has
+ *   no onmicrosoft.com domain).
  * - Skip, in this order: source users sharing an Immutable ID or UPN with another source user (conflict);
  *   pairs whose Entra user is protected (UPN or object id in settings), synced from AD, a guest or an admin-role
  *   holder; invalid source users (the Entra user they match stays in their row, never deleted); Immutable IDs
@@ -108,6 +110,16 @@ function deletedByImmutableId(deleted: readonly DeletedEntraUser[]): Map<string,
     if (b > a || (b === a && d.id > prev.id)) map.set(id, d);
   }
   return map;
+}
+
+/**
+ * The temporary UPN of a federated user being adopted: its local part and the start of its object id (so that two
+ * users with the same local part never meet there) on the tenant's onmicrosoft.com domain; at most 64 characters.
+ */
+export function stagingUpn(entra: Pick<EntraUser, 'id' | 'userPrincipalName'>, stagingDomain: string): string {
+  const upn = entra.userPrincipalName;
+  const local = upn.slice(0, upn.lastIndexOf('@'));
+  return `${local.slice(0, 55)}.${entra.id.replace(/-/g, '').slice(0, 8).toLowerCase()}@${stagingDomain}`;
 }
 
 /** The plan's changes, unsorted (buildPlan sorts them). */
@@ -341,7 +353,21 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
           immutableId: s.immutableId,
           displayName: s.displayName,
         });
+      } else if (row.adopt && snapshot.authenticationType === 'Federated' && !snapshot.stagingDomain) {
+        changes.push({
+          action: 'Skip',
+          entraId: row.entra.id,
+          upn: s.userPrincipalName,
+          immutableId: s.immutableId,
+          displayName: s.displayName,
+          reason: 'conflict',
+          note: "conflict: the Immutable ID of a user in a federated domain is set through the tenant's onmicrosoft.com domain, which was not found",
+        });
       } else {
+        const via =
+          row.adopt && snapshot.authenticationType === 'Federated'
+            ? stagingUpn(row.entra, snapshot.stagingDomain!)
+            : undefined;
         changes.push({
           action: 'Update',
           entraId: row.entra.id,
@@ -349,6 +375,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
           immutableId: s.immutableId,
           changes: row.changes,
           adopt: row.adopt,
+          ...(via ? { via } : {}),
         });
       }
       continue;

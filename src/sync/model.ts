@@ -106,6 +106,11 @@ export interface DomainSnapshot {
   readonly deleted: readonly DeletedEntraUser[];
   /** Object ids of holders of any admin directory role. */
   readonly adminIds: ReadonlySet<string>;
+  /**
+   * The tenant's initial `*.onmicrosoft.com` domain, read for federated domains: adopting a user there moves its UPN
+   * to this domain while the Immutable ID is set (Entra does not change it in place for a federated user).
+   */
+  readonly stagingDomain?: string | null;
   /** Source user count of the last completed run, for the empty-source guard (null when none). */
   readonly previousSourceCount: number | null;
 }
@@ -140,6 +145,11 @@ export type Change =
       readonly changes: readonly AttributeChange[];
       /** True when the match was by UPN and the update sets the Immutable ID. */
       readonly adopt: boolean;
+      /**
+       * Set when adopting a user of a federated domain: the temporary UPN on the tenant's onmicrosoft.com domain the
+       * apply moves the user to, to set the Immutable ID, before moving it back to `upn` (one journaled unit).
+       */
+      readonly via?: string;
     }
   | {
       readonly action: 'Delete';

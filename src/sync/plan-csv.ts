@@ -37,6 +37,16 @@ const ADD_EXTRA = [
 const afterOf = (changes: readonly AttributeChange[], attribute: string): AttributeValue | undefined =>
   changes.find((c) => c.attribute === attribute)?.after;
 
+/** What an Update does beyond its attribute changes (adoption; in a federated domain, the three steps). */
+export function updateNote(c: Extract<Change, { action: 'Update' }>): string {
+  if (c.via)
+    return (
+      `adopt (federated domain): moves the UPN to ${c.via}, sets the Immutable ID there, then moves it back to ` +
+      `${c.upn} (Entra does not set the Immutable ID of a federated user in place)`
+    );
+  return c.adopt ? 'adopt: sets the Immutable ID of the Entra user matched by UPN' : '';
+}
+
 /** The cells of one change, in PLAN_CSV_COLUMNS order. */
 export function planCsvCells(c: Change): (string | null)[] {
   switch (c.action) {
@@ -70,7 +80,7 @@ export function planCsvCells(c: Change): (string | null)[] {
         shown(afterOf(c.changes, 'givenName')),
         shown(afterOf(c.changes, 'surname')),
         formatChanges(c.changes),
-        c.adopt ? 'adopt: sets the Immutable ID of the Entra user matched by UPN' : '',
+        updateNote(c),
       ];
     case 'Delete':
       return [

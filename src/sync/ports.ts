@@ -27,9 +27,12 @@ export interface EntraReader {
   listUsers(domain: string, onProgress?: (p: ReadProgress) => void): Promise<EntraUser[]>;
   /** Soft-deleted users whose UPN ends in @domain or whose Immutable ID is given. */
   listDeletedUsers(domain: string): Promise<DeletedEntraUser[]>;
-  /** Object ids of principals holding any directory role that counts as admin. */
-  listAdminRoleHolders(): Promise<Set<string>>;
-  /** True when the object holds the Global Administrator role. */
+  /**
+   * Object ids of principals holding any directory role: directly, through a role-assignable group, PIM-eligible or
+   * PIM-active. `fresh` reads it again instead of reusing a recent answer.
+   */
+  listAdminRoleHolders(options?: { fresh?: boolean }): Promise<Set<string>>;
+  /** True when the object holds Global Administrator now (direct, through a group, or PIM-active; not merely eligible). */
   isGlobalAdmin(objectId: string): Promise<boolean>;
   /** The live user with this Immutable ID, or null (used to resolve a create whose outcome is unknown). */
   findUserByImmutableId(immutableId: string): Promise<EntraUser | null>;
@@ -39,7 +42,14 @@ export interface EntraReader {
 
 export type WriteOp =
   | { readonly opId: string; readonly kind: 'create'; readonly body: Record<string, unknown> }
-  | { readonly opId: string; readonly kind: 'update'; readonly userId: string; readonly body: Record<string, unknown> }
+  | {
+      readonly opId: string;
+      readonly kind: 'update';
+      readonly userId: string;
+      readonly body: Record<string, unknown>;
+      /** An earlier op (of an earlier phase) that must have succeeded; otherwise this one is not sent. */
+      readonly requires?: string;
+    }
   | { readonly opId: string; readonly kind: 'delete'; readonly userId: string }
   | { readonly opId: string; readonly kind: 'restore'; readonly deletedId: string };
 
@@ -54,12 +64,19 @@ export type WriteResult =
       readonly message: string;
       /** True when the write may have been applied (connection lost after sending): resolve before retrying. */
       readonly outcomeUnknown: boolean;
+      /** A 403 explained by its target (see WriteOptions.explainForbidden): this user's failure, the run goes on. */
+      readonly targetRefused?: boolean;
     };
 
 export interface WriteOptions {
   /** Called once per op with its final result (after the writer's own retries). */
   readonly onResult: (result: WriteResult) => void | Promise<void>;
   readonly signal?: AbortSignal;
+  /**
+   * Asked when Graph answers 403 to a write of an existing user: a sentence saying why this user cannot be written
+   * (e.g. it holds an admin role), or null when the target does not explain it (the app lacks a permission: stop).
+   */
+  readonly explainForbidden?: (op: WriteOp) => Promise<string | null>;
 }
 
 /** Writes to Entra ID in batches; retries throttled/transient items itself, reports one final result per op. */
@@ -98,7 +115,9 @@ export interface LeaseHandle {
   release(): Promise<void>;
 }
 
-export type LeaseAnswer = { readonly acquired: true; readonly lease: LeaseHandle } | { readonly acquired: false; readonly heldBy: string };
+export type LeaseAnswer =
+  | { readonly acquired: true; readonly lease: LeaseHandle }
+  | { readonly acquired: false; readonly heldBy: string };
 
 /** One writer per domain: a lease with an expiry, shared across processes through the store. */
 export interface LeaseManager {

@@ -25,13 +25,16 @@ export async function readSnapshot(
 ): Promise<DomainSnapshot> {
   const name = domain.id.toLowerCase();
   onProgress?.({ phase: 'reading-source', done: 0, total: 0 });
-  const [source, entra, deleted, adminIds, previous] = await Promise.all([
+  const federated = domain.authenticationType === 'Federated';
+  const [source, entra, deleted, adminIds, previous, domains] = await Promise.all([
     deps.source.listUsers(name),
     deps.reader.listUsers(name, (p) => onProgress?.({ phase: 'reading-entra', done: p.read, total: 0 })),
     deps.reader.listDeletedUsers(name),
     deps.reader.listAdminRoleHolders(),
     previousSourceCount(deps.runs, name),
+    federated ? deps.reader.listDomains() : Promise.resolve([]),
   ]);
+  const staging = domains.find((d) => d.isInitial && d.id.endsWith('.onmicrosoft.com'))?.id ?? null;
   onProgress?.({ phase: 'diffing', done: 0, total: source.length + entra.length });
   return {
     domain: name,
@@ -41,5 +44,6 @@ export async function readSnapshot(
     deleted,
     adminIds,
     previousSourceCount: previous,
+    ...(federated ? { stagingDomain: staging } : {}),
   };
 }

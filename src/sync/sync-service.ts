@@ -1,6 +1,6 @@
 // The use cases behind every front end: domain settings, preview, guarded journaled apply, scheduled runs, pre-check.
 import type { Logger } from '../logger.js';
-import { executePlan } from './apply-run.js';
+import { executePlan, strandedAdoptions } from './apply-run.js';
 import {
   DEFAULT_MAX_DELETION_PERCENT,
   type DomainSettings,
@@ -379,6 +379,33 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     }
   }
 
+  /**
+   * A refusal while an interrupted run of the domain has federated users at their temporary onmicrosoft.com UPN: a new
+   * dry run would not see them in the domain and would plan them as new users. Finishing that run comes first.
+   */
+  async function interruptedAdoptions(domain: string): Promise<Refusal | null> {
+    for (const runId of await deps.journal.unfinished()) {
+      const run = await deps.runs.get(runId);
+      if (run?.domain !== domain || !run.planId) continue;
+      const plan = await deps.plans.get(run.planId);
+      if (!plan) continue;
+      const stranded = strandedAdoptions(plan, await deps.journal.read(runId));
+      if (stranded.length === 0) continue;
+      const who = stranded
+        .slice(0, 3)
+        .map((s) => `${s.upn} (now ${s.via})`)
+        .join(', ');
+      const more = stranded.length > 3 ? ` and ${stranded.length - 3} more` : '';
+      return refuse(
+        'lease-held',
+        `An interrupted run (${runId}) left ${who}${more} at a temporary onmicrosoft.com UPN while setting the ` +
+          `Immutable ID. Apply that dry run again (plan ${plan.id}) to finish it, then run a new dry run.`,
+        runId,
+      );
+    }
+    return null;
+  }
+
   const service: SyncService = {
     async listDomains() {
       const [domains, settings] = await Promise.all([deps.reader.listDomains(), deps.settings.list()]);
@@ -457,6 +484,8 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     async preview(rawDomain, options: PreviewOptions = {}) {
       const ctx = await configured(normaliseDomain(rawDomain));
       if (isRefusal(ctx)) return ctx;
+      const halfDone = await interruptedAdoptions(ctx.domain.id);
+      if (halfDone) return halfDone;
       const snapshot = await snapshotFor(ctx.domain, options.onProgress);
       const plan = makePlan(snapshot, ctx.settings, options.requestedBy ?? null);
       await deps.plans.put(plan);

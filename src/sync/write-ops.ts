@@ -4,7 +4,12 @@ import type { WriteOp } from './ports.js';
 
 /*
  * Op ids (stable for a plan, used by the journal): create `a:<immutableId>`, update `u:<entraId>`,
- * delete or disable `d:<entraId>`, restore `r:<deletedId>` followed by its update `u:<deletedId>`.
+ * delete or disable `d:<entraId>`, restore `r:<deletedId>` followed by its update `u:<deletedId>`. Adopting a user of a
+ * federated domain (Update with `via`) is a unit of updates in successive phases: `f1:<entraId>` moves the UPN to `via`,
+ * `f2:<entraId>` sets the Immutable ID there, `u:<entraId>` moves the UPN back (both require the first, so a failed
+ * move sends nothing more, and a moved user is always moved back), then `f3:<entraId>` writes the other attributes in
+ * place. Only the Immutable ID is written at the temporary UPN: a refused attribute there would leave the user without
+ * an Immutable ID, and Entra refuses to move such a user back into a federated domain.
  * Phases: a write that needs a UPN another user's rename frees (diff allows that only when the rename itself
  * can happen) goes in a later phase than the rename; a restore's update comes after the restore. Run the phases
  * one after another; ops inside a phase are independent and may be sent together.
@@ -109,6 +114,32 @@ export function planToWritePhases(
         else put(0, { opId: `d:${c.entraId}`, kind: 'delete', userId: c.entraId });
         break;
       case 'Update':
+        if (c.via) {
+          const level = renameOf(c.changes) ? levelOf(c) : 0;
+          const first = `f1:${c.entraId}`;
+          const immutable = c.changes.filter((x) => x.attribute === 'onPremisesImmutableId');
+          const rest = c.changes.filter(
+            (x) => x.attribute !== 'userPrincipalName' && x.attribute !== 'onPremisesImmutableId',
+          );
+          put(level, { opId: first, kind: 'update', userId: c.entraId, body: { userPrincipalName: c.via } });
+          put(level + 1, {
+            opId: `f2:${c.entraId}`,
+            kind: 'update',
+            userId: c.entraId,
+            body: bodyOf(immutable),
+            requires: first,
+          });
+          put(level + 2, {
+            opId: `u:${c.entraId}`,
+            kind: 'update',
+            userId: c.entraId,
+            body: { userPrincipalName: c.upn },
+            requires: first,
+          });
+          if (rest.length > 0)
+            put(level + 3, { opId: `f3:${c.entraId}`, kind: 'update', userId: c.entraId, body: bodyOf(rest) });
+          break;
+        }
         put(renameOf(c.changes) ? levelOf(c) : 0, {
           opId: `u:${c.entraId}`,
           kind: 'update',
