@@ -2,7 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EmulatorSeed, SeedDomain, TenantSize } from './seed.js';
 import { SeedError } from './seed.js';
-import { completeUser, type UserData } from './user-schema.js';
+import { completeUser, proxyKey, type UserData } from './user-schema.js';
 import { UserStore } from './user-store.js';
 
 export interface RoleDefinition {
@@ -47,6 +47,8 @@ export interface Domain extends Required<SeedDomain> {}
 export class Tenant {
   tenantId: string = randomUUID();
   displayName = 'Emulated tenant';
+  /** The organization's country (GET /organization countryLetterCode). */
+  countryLetterCode: string | null = 'JP';
   size: TenantSize = 'small';
   domains: Domain[] = [];
   roleAssignments: RoleAssignment[] = [];
@@ -87,6 +89,7 @@ export class Tenant {
     const ids = new Set<string>();
     const upns = new Set<string>();
     const immutables = new Set<string>();
+    const proxies = new Set<string>();
     const toUser =
       (field: string) =>
       (u: EmulatorSeed['users'][number], i: number): UserData => {
@@ -108,6 +111,12 @@ export class Tenant {
         }
         // No spread of the input: seeds can hold a million users, so allocate one object per user.
         const data = completeUser(u as Parameters<typeof completeUser>[0], now);
+        if (field === 'users')
+          for (const a of data.proxyAddresses) {
+            if (proxies.has(proxyKey(a)))
+              problems.push(`${field}.${i}.proxyAddresses: ${a} is already a proxy address of another user`);
+            proxies.add(proxyKey(a));
+          }
         data.id = id;
         data.deletedDateTime = field === 'deletedUsers' ? (u.deletedDateTime ?? now) : null;
         return data;
@@ -139,7 +148,8 @@ export class Tenant {
     });
     if (problems.length > 0) throw new SeedError(problems.slice(0, 20));
     if (seed.tenantId) this.tenantId = seed.tenantId;
-    this.displayName = seed.displayName ?? this.displayName;
+    this.displayName = seed.organization?.displayName ?? seed.displayName ?? this.displayName;
+    this.countryLetterCode = seed.organization ? seed.organization.countryLetterCode : 'JP';
     this.size = seed.tenantSize ?? defaults.tenantSize;
     this.domains = domains;
     this.roleAssignments = assignments;
@@ -177,6 +187,7 @@ export class Tenant {
       tenantId: this.tenantId,
       tenantSize: this.size,
       displayName: this.displayName,
+      organization: { displayName: this.displayName, countryLetterCode: this.countryLetterCode },
       domains: this.domains.map((d) => ({ ...d })),
       users: this.users.allUsers().map(strip),
       deletedUsers: this.users.deletedUsers().map(strip),

@@ -1,7 +1,7 @@
 // In-memory users and deleted users, indexed by id, lower-case UPN, Immutable ID, UPN domain and mail domain.
 import { evaluateFilter, type FilterExpr } from './odata.js';
 import { SortedKeys } from './sorted-keys.js';
-import type { UserData } from './user-schema.js';
+import { proxyKey, type UserData } from './user-schema.js';
 
 interface UserRecord {
   data: UserData;
@@ -48,6 +48,8 @@ export class UserStore {
   private byId = new Map<string, UserRecord>();
   private byUpn = new Map<string, string>();
   private byImmutable = new Map<string, string>();
+  /** Live users' proxy addresses (proxyKey) → id: Graph keeps them unique. */
+  private byProxy = new Map<string, string>();
   private all = new SortedKeys();
   private byDomain = new Map<string, SortedKeys>();
   private byMailDomain = new Map<string, SortedKeys>();
@@ -74,6 +76,7 @@ export class UserStore {
     this.byId = new Map();
     this.byUpn = new Map();
     this.byImmutable = new Map();
+    this.byProxy = new Map();
     const perDomain = new Map<string, string[]>();
     const perMailDomain = new Map<string, string[]>();
     for (const u of users) {
@@ -81,6 +84,7 @@ export class UserStore {
       this.byId.set(u.id, { data: u, lagUntil: 0, prev: null });
       this.byUpn.set(upn, u.id);
       if (u.onPremisesImmutableId) this.byImmutable.set(u.onPremisesImmutableId, u.id);
+      for (const a of u.proxyAddresses) this.byProxy.set(proxyKey(a), u.id);
       push(perDomain, domainOf(upn), upn);
       if (u.mail) push(perMailDomain, domainOf(u.mail), mailKey(u.mail, u.id));
     }
@@ -107,6 +111,11 @@ export class UserStore {
 
   idForImmutableId(immutableId: string): string | undefined {
     return this.byImmutable.get(immutableId);
+  }
+
+  /** The live user holding this proxy address (any type prefix, case-insensitive), if any. */
+  idForProxyAddress(address: string): string | undefined {
+    return this.byProxy.get(proxyKey(address));
   }
 
   allUsers(): UserData[] {
@@ -381,6 +390,7 @@ export class UserStore {
   private index(u: UserData): void {
     const upn = u.userPrincipalName.toLowerCase();
     this.byUpn.set(upn, u.id);
+    for (const a of u.proxyAddresses) this.byProxy.set(proxyKey(a), u.id);
     if (u.onPremisesImmutableId) this.byImmutable.set(u.onPremisesImmutableId, u.id);
     this.all.insert(upn);
     listFor(this.byDomain, domainOf(upn)).insert(upn);
@@ -392,6 +402,7 @@ export class UserStore {
     if (this.byUpn.get(upn) === u.id) this.byUpn.delete(upn);
     if (u.onPremisesImmutableId && this.byImmutable.get(u.onPremisesImmutableId) === u.id)
       this.byImmutable.delete(u.onPremisesImmutableId);
+    for (const a of u.proxyAddresses) if (this.byProxy.get(proxyKey(a)) === u.id) this.byProxy.delete(proxyKey(a));
     this.all.remove(upn);
     this.byDomain.get(domainOf(upn))?.remove(upn);
     if (u.mail) this.byMailDomain.get(domainOf(u.mail))?.remove(mailKey(u.mail, u.id));

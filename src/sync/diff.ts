@@ -35,7 +35,35 @@ import {
  *   by another restore, not held by a live user that keeps it (otherwise Skip conflict).
  */
 
-export type DiffSettings = Pick<DomainSettings, 'protectedAccounts' | 'onDelete'>;
+/* - Soft-deleted users are listed by Graph as `<object id without dashes><original UPN>`: the original UPN is
+ *   derived from that form (originalUpnOfDeleted) before anything compares it.
+ * - Usage location (settings.usageLocation, the effective one): a created user gets it; a matched or restored user
+ *   whose usage location is empty gets it as an extra change; a user that has one keeps it.
+ */
+
+/** `usageLocation` is the effective one (the domain's, else the organization's), null or absent for none. */
+export type DiffSettings = Pick<DomainSettings, 'protectedAccounts' | 'onDelete' | 'usageLocation'>;
+
+/**
+ * The UPN a soft-deleted user comes back with. Graph lists a deleted user's UPN as its object id without dashes
+ * followed by the original UPN (https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-list); a bare
+ * original UPN is accepted as it is.
+ */
+export function originalUpnOfDeleted(d: Pick<DeletedEntraUser, 'id' | 'userPrincipalName'>): string {
+  const prefix = d.id.replace(/-/g, '').toLowerCase();
+  const upn = d.userPrincipalName;
+  if (prefix !== '' && upn.toLowerCase().startsWith(prefix) && upn.indexOf('@') > prefix.length)
+    return upn.slice(prefix.length);
+  return upn;
+}
+
+const isBlank = (v: string | null | undefined): boolean => v === null || (typeof v === 'string' && v.trim() === '');
+
+/** The usage-location change a user needs: only when it was read, is empty, and the domain has one. */
+function usageLocationChange(current: string | null | undefined, wanted: string | null): AttributeChange[] {
+  if (wanted === null || current === undefined || !isBlank(current)) return [];
+  return [{ attribute: 'usageLocation', before: null, after: wanted }];
+}
 
 const lower = (s: string): string => s.toLowerCase();
 const blankToNull = (v: AttributeValue | undefined): AttributeValue =>
@@ -113,6 +141,12 @@ function deletedByImmutableId(deleted: readonly DeletedEntraUser[]): Map<string,
 /** The plan's changes, unsorted (buildPlan sorts them). */
 export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[] {
   const domain = snapshot.domain;
+  const wanted = settings.usageLocation;
+  const usageLocation = typeof wanted === 'string' && wanted.trim() !== '' ? wanted.trim().toUpperCase() : null;
+  const deletedUsers = snapshot.deleted.map((d) => {
+    const upn = originalUpnOfDeleted(d);
+    return upn === d.userPrincipalName ? d : { ...d, userPrincipalName: upn };
+  });
   const protectedKeys = new Set(settings.protectedAccounts.map((p) => lower(p.trim())));
 
   const entraById = new Map<string, EntraUser[]>();
@@ -137,7 +171,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     sourceUpnKeys[i] = key;
     sourceUpnCount.set(key, (sourceUpnCount.get(key) ?? 0) + 1);
   }
-  const deletedById = deletedByImmutableId(snapshot.deleted);
+  const deletedById = deletedByImmutableId(deletedUsers);
 
   const untouchable = (e: EntraUser): Untouchable | null => {
     if (protectedKeys.size > 0 && (protectedKeys.has(lower(e.id)) || protectedKeys.has(lower(e.userPrincipalName))))
@@ -217,7 +251,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         s,
         entra: match,
         adopt,
-        changes: attributeChanges(match, s, desired),
+        changes: [...attributeChanges(match, s, desired), ...usageLocationChange(match.usageLocation, usageLocation)],
         need,
         state: need === null ? 2 : 0,
         blockedBy: null,
@@ -247,7 +281,9 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       s,
       desired,
       restore,
-      changes: restore ? restoreChanges(restore, s, desired) : [],
+      changes: restore
+        ? [...restoreChanges(restore, s, desired), ...usageLocationChange(restore.usageLocation, usageLocation)]
+        : [],
       needs,
     });
   }
@@ -394,6 +430,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       upn: s.userPrincipalName,
       immutableId: s.immutableId,
       attributes: row.desired,
+      ...(usageLocation !== null && !row.restore ? { usageLocation } : {}),
       restoreId: row.restore?.id ?? null,
       changes: row.changes,
     });

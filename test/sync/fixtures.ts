@@ -1,6 +1,7 @@
 // Test helpers for the sync core: builders, fast-check generators of snapshots, and an in-memory Entra that applies write ops.
 import fc from 'fast-check';
 import type { DeletedEntraUser, DomainSettings, DomainSnapshot, EntraUser, SourceUser } from '../../src/sync/model.js';
+import { originalUpnOfDeleted } from '../../src/sync/diff.js';
 import type { WriteOp } from '../../src/sync/ports.js';
 
 export const DOMAIN = 'contoso.co.jp';
@@ -105,6 +106,7 @@ const entraFieldsArb = fc.record({
   accountEnabled: fc.option(fc.boolean(), { nil: null }),
   jobTitle: fc.option(fc.constantFrom('Engineer'), { nil: null }),
   department: fc.option(fc.constantFrom('Sales'), { nil: null }),
+  usageLocation: fc.option(fc.constantFrom('JP', 'US'), { nil: null }),
 });
 
 /** Entra users with unique ids and unique UPNs (case-insensitive), as Entra guarantees. */
@@ -125,6 +127,7 @@ export const entraUsersArb: fc.Arbitrary<EntraUser[]> = fc
         accountEnabled: f.accountEnabled,
         jobTitle: f.jobTitle,
         department: f.department,
+        usageLocation: f.usageLocation,
       }),
     ),
   );
@@ -139,13 +142,23 @@ const deletedArb: fc.Arbitrary<DeletedEntraUser[]> = fc
     { maxLength: 3 },
   )
   .map((list) =>
-    list.map((d, i) => ({
-      id: `x${i}`,
-      userPrincipalName: `${d.local}@${DOMAIN}`,
-      onPremisesImmutableId: d.immutableId,
-      deletedDateTime: `2026-01-0${d.day}T00:00:00Z`,
-    })),
+    list.map((d, i) => {
+      const id = deletedId(i);
+      // As Graph lists a deleted user: its object id without dashes, then its original UPN.
+      return {
+        id,
+        userPrincipalName: graphDeletedUpn(id, `${d.local}@${DOMAIN}`),
+        onPremisesImmutableId: d.immutableId,
+        deletedDateTime: `2026-01-0${d.day}T00:00:00Z`,
+      };
+    }),
   );
+
+/** A GUID-shaped object id for the i-th deleted user. */
+const deletedId = (i: number): string => `0000000${i}-d31e-4ed0-9a00-00000000000${i}`;
+
+/** `<object id without dashes><original UPN>`, the form of GET /directory/deletedItems/microsoft.graph.user. */
+export const graphDeletedUpn = (id: string, upn: string): string => `${id.replace(/-/g, '')}${upn}`;
 
 export const caseArb = fc
   .record({
@@ -159,6 +172,7 @@ export const caseArb = fc
     maxDeletionCount: fc.constantFrom<number | null>(null, 0, 1, 3),
     previousSourceCount: fc.constantFrom<number | null>(null, 0, 2, 10),
     allowSourceShrink: fc.boolean(),
+    usageLocation: fc.constantFrom<string | null>(null, 'JP'),
   })
   .map((c) => ({
     snapshot: snapshot({
@@ -174,6 +188,7 @@ export const caseArb = fc
       maxDeletionPercent: c.maxDeletionPercent,
       maxDeletionCount: c.maxDeletionCount,
       allowSourceShrink: c.allowSourceShrink,
+      usageLocation: c.usageLocation,
     }),
   }));
 
@@ -188,7 +203,7 @@ export class MemoryEntra {
     for (const u of snap.entra) this.live.set(u.id, { ...u });
     for (const d of snap.deleted)
       this.deleted.set(d.id, {
-        ...entraUser({ id: d.id, userPrincipalName: d.userPrincipalName }),
+        ...entraUser({ id: d.id, userPrincipalName: originalUpnOfDeleted(d) }),
         onPremisesImmutableId: d.onPremisesImmutableId,
         deletedDateTime: d.deletedDateTime ?? '',
       });
@@ -256,7 +271,7 @@ export class MemoryEntra {
       entra: [...this.live.values()].filter((u) => u.userPrincipalName.toLowerCase().endsWith(suffix)),
       deleted: [...this.deleted.values()].map((d) => ({
         id: d.id,
-        userPrincipalName: d.userPrincipalName,
+        userPrincipalName: graphDeletedUpn(d.id, d.userPrincipalName),
         onPremisesImmutableId: d.onPremisesImmutableId,
         deletedDateTime: d.deletedDateTime,
       })),
