@@ -39,6 +39,9 @@ import {
  *   derived from that form (originalUpnOfDeleted) before anything compares it.
  * - Usage location (settings.usageLocation, the effective one): a created user gets it; a matched or restored user
  *   whose usage location is empty gets it as an extra change; a user that has one keeps it.
+ * - A source user whose write would set a mail that another Entra user of the snapshot already has as a proxy
+ *   address (mail feeds proxyAddresses, unique across objects), or that another source user wants too: Skip
+ *   conflict naming the holder. A holder outside the snapshot is only found at write time (that user's failure).
  */
 
 /** `usageLocation` is the effective one (the domain's, else the organization's), null or absent for none. */
@@ -56,6 +59,12 @@ export function originalUpnOfDeleted(d: Pick<DeletedEntraUser, 'id' | 'userPrinc
     return upn.slice(prefix.length);
   return upn;
 }
+
+/** A proxy address or mail without its `SMTP:`/`smtp:` type, lower-case: what Graph keeps unique. */
+export const proxyKeyOf = (address: string): string => {
+  const colon = address.indexOf(':');
+  return (colon >= 0 && colon < address.indexOf('@') ? address.slice(colon + 1) : address).trim().toLowerCase();
+};
 
 const isBlank = (v: string | null | undefined): boolean => v === null || (typeof v === 'string' && v.trim() === '');
 
@@ -185,6 +194,33 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   const claimed = new Set<string>();
   /** Entra users caught in a conflict that no source row carries: their own Skip note. */
   const entraConflict = new Map<string, string>();
+  // Graph's `mail` feeds proxyAddresses, which are unique across users and groups: a mail another object already
+  // has as an address (as far as this snapshot shows) or that several source users want cannot be written.
+  const proxyHolder = new Map<string, EntraUser>();
+  for (const e of snapshot.entra) {
+    for (const a of e.proxyAddresses ?? []) proxyHolder.set(proxyKeyOf(a), e);
+    if (e.mail) proxyHolder.set(proxyKeyOf(e.mail), e);
+  }
+  const sourceMailCount = new Map<string, number>();
+  for (const x of snapshot.source) {
+    if (typeof x.mail !== 'string' || x.mail.trim() === '') continue;
+    const key = proxyKeyOf(x.mail);
+    sourceMailCount.set(key, (sourceMailCount.get(key) ?? 0) + 1);
+  }
+  /** The conflict note when the row would write a mail that cannot be written, else null. */
+  const mailConflict = (changes: readonly AttributeChange[], self: EntraUser | null): string | null => {
+    const mail = changes.find((c) => c.attribute === 'mail')?.after;
+    if (typeof mail !== 'string' || mail === '') return null;
+    const key = proxyKeyOf(mail);
+    if ((sourceMailCount.get(key) ?? 0) > 1) return `conflict: mail ${mail} is wanted by more than one source user`;
+    const holder = proxyHolder.get(key);
+    if (!holder || holder.id === self?.id) return null;
+    // Never deleted to make room: the holder keeps its address until an administrator decides.
+    if (!entraConflict.has(holder.id))
+      entraConflict.set(holder.id, `conflict: not in the source but has the mail ${mail} that a source user needs`);
+    return `conflict: mail ${mail} is already an e-mail address (proxyAddresses) of ${holder.userPrincipalName} (${holder.id}); Entra ID allows it on one object only`;
+  };
+
   const rows: Row[] = [];
   const renameRowByEntraId = new Map<string, Extract<Row, { kind: 'update' }>>();
   /** Old UPNs that restores bring back (two restores may not bring back the same one). */
@@ -243,6 +279,16 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       continue;
     }
     const desired = toDesired(s, domain);
+    const mailChanges = match
+      ? attributeChanges(match, s, desired)
+      : isManaged(s, 'mail') && typeof desired.mail === 'string'
+        ? [{ attribute: 'mail' as const, before: null, after: desired.mail }]
+        : [];
+    const mailClash = mailConflict(mailChanges, match);
+    if (mailClash) {
+      skip(match, 'conflict', mailClash);
+      continue;
+    }
     if (match) {
       claimed.add(match.id);
       const need = lower(match.userPrincipalName) === upnKey ? null : upnKey;
@@ -251,7 +297,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         s,
         entra: match,
         adopt,
-        changes: [...attributeChanges(match, s, desired), ...usageLocationChange(match.usageLocation, usageLocation)],
+        changes: [...mailChanges, ...usageLocationChange(match.usageLocation, usageLocation)],
         need,
         state: need === null ? 2 : 0,
         blockedBy: null,

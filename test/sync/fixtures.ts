@@ -1,7 +1,7 @@
 // Test helpers for the sync core: builders, fast-check generators of snapshots, and an in-memory Entra that applies write ops.
 import fc from 'fast-check';
 import type { DeletedEntraUser, DomainSettings, DomainSnapshot, EntraUser, SourceUser } from '../../src/sync/model.js';
-import { originalUpnOfDeleted } from '../../src/sync/diff.js';
+import { originalUpnOfDeleted, proxyKeyOf } from '../../src/sync/diff.js';
 import type { WriteOp } from '../../src/sync/ports.js';
 
 export const DOMAIN = 'contoso.co.jp';
@@ -85,6 +85,8 @@ export const sourceUserArb: fc.Arbitrary<SourceUser> = fc.record(
     surname: optText(['Yamada', '山田']),
     jobTitle: optText(['Engineer', '+Boss']),
     department: optText(['Sales']),
+    // Mails that collide with each other and with Entra users' addresses (see entraUsersArb).
+    mail: optText([`a.mail@${DOMAIN}`, `b.mail@${DOMAIN}`, `B.MAIL@${DOMAIN}`, `x.mail@${DOMAIN}`]),
     accountEnabled: fc.option(fc.boolean(), { nil: undefined }),
   },
   { requiredKeys: ['userPrincipalName', 'immutableId', 'displayName'] },
@@ -107,6 +109,7 @@ const entraFieldsArb = fc.record({
   jobTitle: fc.option(fc.constantFrom('Engineer'), { nil: null }),
   department: fc.option(fc.constantFrom('Sales'), { nil: null }),
   usageLocation: fc.option(fc.constantFrom('JP', 'US'), { nil: null }),
+  hasMail: fc.boolean(),
 });
 
 /** Entra users with unique ids and unique UPNs (case-insensitive), as Entra guarantees. */
@@ -128,6 +131,9 @@ export const entraUsersArb: fc.Arbitrary<EntraUser[]> = fc
         jobTitle: f.jobTitle,
         department: f.department,
         usageLocation: f.usageLocation,
+        // Unique per user, as Graph keeps proxy addresses: `mail` is the primary SMTP address.
+        mail: f.hasMail ? `${f.local.toLowerCase()}.mail@${DOMAIN}` : null,
+        proxyAddresses: f.hasMail ? [`SMTP:${f.local.toLowerCase()}.mail@${DOMAIN}`] : [],
       }),
     ),
   );
@@ -209,6 +215,17 @@ export class MemoryEntra {
       });
   }
 
+  /** Graph keeps proxy addresses unique across live objects; `mail` is always one of them. */
+  private addressTaken(mail: string, exceptId: string | null): boolean {
+    const key = proxyKeyOf(mail);
+    for (const u of this.live.values()) {
+      if (u.id === exceptId) continue;
+      if ((u.proxyAddresses ?? []).some((a) => proxyKeyOf(a) === key) || (u.mail && proxyKeyOf(u.mail) === key))
+        return true;
+    }
+    return false;
+  }
+
   private upnTaken(upn: string, exceptId: string | null): boolean {
     const key = upn.toLowerCase();
     for (const u of this.live.values()) if (u.id !== exceptId && u.userPrincipalName.toLowerCase() === key) return true;
@@ -225,9 +242,15 @@ export class MemoryEntra {
         for (const u of this.live.values())
           if (u.onPremisesImmutableId === body.onPremisesImmutableId)
             throw new Error(`create ${op.opId}: Immutable ID already exists`);
+        if (typeof body.mail === 'string' && this.addressTaken(body.mail, null))
+          throw new Error(`create ${op.opId}: proxy address ${body.mail} already exists`);
         const id = `new:${String(body.onPremisesImmutableId)}`;
         const { passwordProfile: _p, ...fields } = body;
-        this.live.set(id, { ...entraUser({ id, userPrincipalName: upn }), ...(fields as Partial<EntraUser>) });
+        this.live.set(id, {
+          ...entraUser({ id, userPrincipalName: upn }),
+          ...(fields as Partial<EntraUser>),
+          proxyAddresses: typeof body.mail === 'string' ? [`SMTP:${body.mail}`] : [],
+        });
         return;
       }
       case 'update': {
@@ -236,7 +259,18 @@ export class MemoryEntra {
         const upn = op.body.userPrincipalName;
         if (typeof upn === 'string' && this.upnTaken(upn, user.id))
           throw new Error(`update ${op.opId}: UPN ${upn} already exists`);
-        this.live.set(user.id, { ...user, ...(op.body as Partial<EntraUser>) });
+        const mail = op.body.mail;
+        if (typeof mail === 'string' && this.addressTaken(mail, user.id))
+          throw new Error(`update ${op.opId}: proxy address ${mail} already exists`);
+        // The previous primary address stays as a secondary one (as Exchange Online keeps it).
+        const proxies =
+          'mail' in op.body
+            ? [
+                ...(typeof mail === 'string' ? [`SMTP:${mail}`] : []),
+                ...(user.proxyAddresses ?? []).map((a) => `smtp:${a.slice(a.indexOf(':') + 1)}`),
+              ]
+            : user.proxyAddresses;
+        this.live.set(user.id, { ...user, ...(op.body as Partial<EntraUser>), proxyAddresses: proxies ?? [] });
         return;
       }
       case 'delete': {
@@ -251,6 +285,8 @@ export class MemoryEntra {
         if (!user) throw new Error(`restore ${op.opId}: no deleted user ${op.deletedId}`);
         if (this.upnTaken(user.userPrincipalName, null))
           throw new Error(`restore ${op.opId}: UPN ${user.userPrincipalName} is taken`);
+        for (const a of user.proxyAddresses ?? [])
+          if (this.addressTaken(a, null)) throw new Error(`restore ${op.opId}: proxy address ${a} is taken`);
         this.deleted.delete(user.id);
         const { deletedDateTime: _d, ...rest } = user;
         this.live.set(user.id, rest);

@@ -40,11 +40,23 @@ function seed(): EmulatorSeed {
       { id: MANAGED, authenticationType: 'Managed', isVerified: true },
     ],
     users: [
-      person('stays', 'U1RBWVM', { usageLocation: 'US' }),
+      person('stays', 'U1RBWVM', {
+        usageLocation: 'US',
+        mail: `stays@${DOMAIN}`,
+        proxyAddresses: [`SMTP:stays@${DOMAIN}`, `smtp:s.tanaka@${DOMAIN}`],
+      }),
       person('nolocation', 'Tk9MT0M'),
       { ...person('leaver', 'TEVBVkVS'), id: LEAVER_ID },
       // Holds the UPN a soft-deleted user would come back with, under another Immutable ID.
       person('taken', 'VEFLRU4y'),
+      // Outside the synced domain's snapshot, but holds an address of the synced domain.
+      {
+        userPrincipalName: `shared.box@${MANAGED}`,
+        displayName: 'Shared box',
+        mailNickname: 'shared.box',
+        mail: `shared.box@${MANAGED}`,
+        proxyAddresses: [`SMTP:shared.box@${MANAGED}`, `smtp:info@${DOMAIN}`],
+      },
     ],
     deletedUsers: [
       {
@@ -283,6 +295,47 @@ describe('tenant fidelity: the engine against the emulator over HTTPS', () => {
       expect(managed.writeSettings.authenticationType).toBe('Managed');
       expect(newUsersWithoutCredentials(managed)).toBe(1);
       expect(newUsersWithoutCredentials(await previewOf(DOMAIN))).toBe(0);
+    }, 60_000);
+  });
+
+  describe('§6 proxyAddresses are unique across objects', () => {
+    it('a mail another user of the snapshot has as an address is a Skip naming that user; the holder is untouched', async () => {
+      source[DOMAIN] = [
+        { ...src('stays', 'U1RBWVM'), mail: `stays@${DOMAIN}` },
+        src('nolocation', 'Tk9MT0M'),
+        src('taken', 'VEFLRU4y'),
+        { ...src('newhire', 'TkVXSElSRQ'), mail: `S.Tanaka@${DOMAIN}` },
+        { ...src('fine', 'RklORQ'), mail: `fine@${DOMAIN}` },
+      ];
+      const plan = await previewOf();
+      const skip = plan.changes.find((c) => c.upn === `newhire@${DOMAIN}`);
+      expect(skip).toMatchObject({ action: 'Skip', reason: 'conflict' });
+      expect(skip?.action === 'Skip' && skip.note).toContain(
+        `already an e-mail address (proxyAddresses) of stays@${DOMAIN}`,
+      );
+      expect(plan.changes.find((c) => c.upn === `fine@${DOMAIN}`)?.action).toBe('Add');
+      const run = (await apply(plan)) as RunRecord;
+      expect(run.status, run.reason ?? '').toBe('completed');
+      expect(await user(`newhire@${DOMAIN}`)).toBeUndefined();
+      expect(await user(`stays@${DOMAIN}`)).toBeDefined();
+    }, 60_000);
+
+    it("a clash outside the snapshot is found at write time: that user's failure with a clear message, the run goes on", async () => {
+      source[DOMAIN] = [
+        ...source[DOMAIN]!,
+        { ...src('info.desk', 'SU5GTw'), mail: `info@${DOMAIN}` },
+        { ...src('fine', 'RklORQ'), mail: `fine@${DOMAIN}` },
+      ];
+      const plan = await previewOf();
+      expect(plan.changes.find((c) => c.upn === `info.desk@${DOMAIN}`)?.action).toBe('Add');
+      const run = (await apply(plan)) as RunRecord;
+      expect(run.status).toBe('partial');
+      const failed = run.outcomes.find((o) => o.upn === `info.desk@${DOMAIN}`);
+      expect(failed).toMatchObject({ result: 'failed', errorKind: 'conflict' });
+      expect(failed?.errorMessage).toContain(`the mail info@${DOMAIN} is already an e-mail address (proxyAddresses)`);
+      expect(failed?.errorMessage).toContain('give this user another mail in Access Control');
+      expect(run.outcomes.find((o) => o.upn === `fine@${DOMAIN}`)?.result).toBe('done');
+      expect(await user(`fine@${DOMAIN}`)).toBeDefined();
     }, 60_000);
   });
 
