@@ -35,6 +35,7 @@ function seed(): EmulatorSeed {
       jobTitle: 'Staff',
       onPremisesImmutableId: imm(i),
       accountEnabled: true,
+      usageLocation: 'JP',
     })),
   };
 }
