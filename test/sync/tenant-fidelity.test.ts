@@ -245,6 +245,60 @@ describe('tenant fidelity: the engine against the emulator over HTTPS', () => {
       expect(run.reason).toContain("the domain's settings changed since this dry run");
       expect(await state()).toEqual(before);
     }, 60_000);
+    it('an interrupted run is not resumed once a setting changed: it is closed as refused, nothing more is written', async () => {
+      const plan = await previewOf();
+      const runId = randomUUID();
+      expect(await stores.plans.claim(plan.id, runId)).toEqual({ claimed: true });
+      await stores.runs.put({
+        id: runId,
+        domain: DOMAIN,
+        trigger: 'manual',
+        requestedBy: 'test',
+        approvedBy: 'test',
+        planId: plan.id,
+        planHash: plan.hash,
+        startedAt: new Date().toISOString(),
+        endedAt: null,
+        status: 'running',
+        reason: null,
+        planCounts: plan.counts,
+        counts: { added: 0, updated: 0, deleted: 0, failed: 0 },
+        deletion: plan.deletion,
+        total: plan.counts.add + plan.counts.update + plan.counts.delete,
+        outcomes: [],
+      });
+      // The process died after journaling the delete's intent, before sending it.
+      await stores.journal.write(runId, [{ opId: `d:${LEAVER_ID}`, state: 'intent' }]);
+      expect(await stores.journal.unfinished()).toEqual([runId]);
+      await service.setDomain(DOMAIN, { onDelete: 'disable' }, 'admin');
+      const before = await state();
+
+      // Applying the same plan again (which resumes an interrupted run of it) is refused too.
+      const again = (await apply(plan)) as Refusal;
+      expect(again.code).toBe('stale-plan');
+      expect((await service.getRun(runId))?.status).toBe('refused');
+      expect(await stores.journal.unfinished()).toEqual([]);
+      expect(await state()).toEqual(before);
+
+      // And at start-up, a run interrupted under other settings is closed, not resumed.
+      const otherRun = randomUUID();
+      const plan2 = await previewOf();
+      expect(await stores.plans.claim(plan2.id, otherRun)).toEqual({ claimed: true });
+      await stores.runs.put({
+        ...(await service.getRun(runId))!,
+        id: otherRun,
+        planId: plan2.id,
+        status: 'running',
+        endedAt: null,
+      });
+      await stores.journal.write(otherRun, [{ opId: `d:${LEAVER_ID}`, state: 'intent' }]);
+      await service.setDomain(DOMAIN, { usageLocation: 'US' }, 'admin');
+      const resumed = await service.resumeInterrupted();
+      expect(resumed.map((r) => [r.id, r.status])).toEqual([[otherRun, 'refused']]);
+      expect(resumed[0]?.reason).toContain('usage location (JP → US)');
+      expect(await state()).toEqual(before);
+      expect(await stores.journal.unfinished()).toEqual([]);
+    }, 60_000);
   });
 
   describe('§7 usage location', () => {
