@@ -209,14 +209,17 @@ export class UserStore {
     return this.count(source, filter, this.now());
   }
 
-  /** Deleted users, ordered by id, resuming after `after`. */
-  listDeleted(q: ListQuery): ListResult {
+  /**
+   * Deleted users, ordered by id, resuming after `after`. `view` is how Graph shows a deleted user (its UPN
+   * prefixed with its id): the filter is evaluated on that, as Graph does.
+   */
+  listDeleted(q: ListQuery, view: (u: UserData) => UserData = (u) => u): ListResult {
     const items: UserData[] = [];
     let last: string | undefined;
     let hasMore = false;
     let count = 0;
     for (const id of this.deletedOrder.after(q.after)) {
-      const u = this.deleted.get(id)!;
+      const u = view(this.deleted.get(id)!);
       this.examined++;
       if (q.filter && !evaluateFilter(q.filter, (p) => u[p as keyof UserData])) continue;
       if (items.length === q.top) {
@@ -229,8 +232,10 @@ export class UserStore {
     const result: ListResult = { items };
     if (hasMore && last !== undefined) result.next = last;
     if (q.count) {
-      for (const u of this.deleted.values())
+      for (const d of this.deleted.values()) {
+        const u = view(d);
         if (!q.filter || evaluateFilter(q.filter, (p) => u[p as keyof UserData])) count++;
+      }
       result.count = count;
     }
     return result;

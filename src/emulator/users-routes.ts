@@ -193,7 +193,7 @@ function listPage(
     after: decodeSkipToken(req.query.get('$skiptoken')),
     count: wantsCount(req),
   };
-  const page = source === 'users' ? ctx.tenant.users.list(query) : ctx.tenant.users.listDeleted(query);
+  const page = source === 'users' ? ctx.tenant.users.list(query) : ctx.tenant.users.listDeleted(query, deletedView);
   const path = source === 'users' ? 'users' : 'directory/deletedItems/microsoft.graph.user';
   const body: Record<string, unknown> = { '@odata.context': contextUrl(ctx, path, select) };
   if (page.count !== undefined) body['@odata.count'] = page.count;
@@ -375,7 +375,8 @@ function deletedView(u: UserData): UserData {
 
 // https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-list
 function listDeleted(req: GraphRequest, ctx: GraphContext): GraphResponse {
-  return listPage(req, ctx, 'deleted', (u, select) => projectUser(deletedView(u), select ?? [...defaultDeletedProps]));
+  // The page's items are already in deletedView form (the filter is evaluated on it).
+  return listPage(req, ctx, 'deleted', (u, select) => projectUser(u, select ?? [...defaultDeletedProps]));
 }
 
 const defaultDeletedProps = [

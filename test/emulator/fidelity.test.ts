@@ -122,6 +122,17 @@ describe('restore of a soft-deleted user', () => {
     expect(listed.json.value).toEqual([
       { id: '11111111-2222-4333-8444-555555555555', userPrincipalName: `11111111222243338444555555555555hanako@${D}` },
     ]);
+    // A filter sees the listed form: the UPN starts with the id, not with the original local part.
+    const ends = await f(
+      `/v1.0/directory/deletedItems/microsoft.graph.user?$filter=${encodeURIComponent(`endsWith(userPrincipalName,'hanako@${D}')`)}&$count=true`,
+      { token, headers: { ConsistencyLevel: 'eventual' } },
+    );
+    expect(ends.json.value).toHaveLength(1);
+    const starts = await f(
+      `/v1.0/directory/deletedItems/microsoft.graph.user?$filter=${encodeURIComponent("startsWith(userPrincipalName,'hanako')")}`,
+      { token },
+    );
+    expect(starts.json.value).toEqual([]);
     expect((await f('/v1.0/users', { method: 'POST', token, body: newUser('hanako') })).status).toBe(201);
     const r = await f('/v1.0/directory/deletedItems/11111111-2222-4333-8444-555555555555/restore', {
       method: 'POST',
