@@ -75,7 +75,9 @@ export function checkPlanFreshness(
   const sourceChanged = current.sourceFingerprint !== undefined && current.sourceFingerprint !== plan.sourceFingerprint;
   const entraChanged = current.entraFingerprint !== undefined && current.entraFingerprint !== plan.entraFingerprint;
   if (!sourceChanged && !entraChanged) return null;
-  const what = [sourceChanged ? 'Access Control' : null, entraChanged ? 'Entra ID' : null].filter(Boolean).join(' and ');
+  const what = [sourceChanged ? 'Access Control' : null, entraChanged ? 'Entra ID' : null]
+    .filter(Boolean)
+    .join(' and ');
   return {
     refused: true,
     code: 'stale-plan',

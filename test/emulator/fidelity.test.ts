@@ -164,7 +164,7 @@ describe('restore of a soft-deleted user', () => {
 
 // https://learn.microsoft.com/en-us/graph/api/organization-list
 describe('organization', () => {
-  it("returns the seeded country, and needs Organization.Read.All or Directory.* (User.ReadWrite.All is not enough)", async () => {
+  it('returns the seeded country, and needs Organization.Read.All or Directory.* (User.ReadWrite.All is not enough)', async () => {
     const o = await f('/v1.0/organization', { token });
     expect(o.json.value[0]).toMatchObject({ displayName: 'Fidelity KK', countryLetterCode: 'JP' });
     const usersOnly = await tokenFor(emu, msalApp(emu, READER));
