@@ -63,6 +63,18 @@ export interface SeedApp {
 }
 
 /** The tenant's organization object (GET /organization). */
+/**
+ * A group, as far as mail goes: Graph keeps proxy addresses unique across users and groups. (Membership and
+ * role-assignable groups are not modelled here.)
+ */
+export interface SeedGroup {
+  id: string;
+  displayName: string;
+  mail?: string | null;
+  /** Default: `SMTP:<mail>` when mail is set. */
+  proxyAddresses?: string[];
+}
+
 export interface SeedOrganization {
   displayName: string;
   /** ISO 3166 alpha-2 country (the default usage location of the product's new users); null for none. */
@@ -78,6 +90,7 @@ export interface EmulatorSeed {
   users: SeedUser[];
   /** Soft-deleted users (what GET /_emulator/state returns as deletedItems), restorable. */
   deletedUsers?: SeedUser[];
+  groups?: SeedGroup[];
   directoryRoles?: SeedDirectoryRole[];
   apps?: SeedApp[];
 }
@@ -148,6 +161,20 @@ const seedSchema = z
       .min(1, 'at least one domain is required'),
     users: z.array(z.unknown()),
     deletedUsers: z.array(z.unknown()).optional(),
+    groups: z
+      .array(
+        z
+          .object({
+            id: z.string().min(1),
+            displayName: z.string().min(1),
+            mail: z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address').nullable().optional(),
+            proxyAddresses: z
+              .array(z.string().regex(/^[A-Za-z0-9]+:\S+$/, 'must look like "SMTP:name@domain" or "smtp:alias@domain"'))
+              .optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     directoryRoles: z.array(z.object({ roleName: z.string(), principalIds: z.array(z.string()) }).strict()).optional(),
     apps: z
       .array(

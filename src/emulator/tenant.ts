@@ -1,6 +1,6 @@
 // The emulated tenant: organization, domains, users (store), directory role assignments; loaded from a seed.
 import { createHash, randomUUID } from 'node:crypto';
-import type { EmulatorSeed, SeedDomain, TenantSize } from './seed.js';
+import type { EmulatorSeed, SeedDomain, SeedGroup, TenantSize } from './seed.js';
 import { SeedError } from './seed.js';
 import { completeUser, proxyKey, type UserData } from './user-schema.js';
 import { UserStore } from './user-store.js';
@@ -52,6 +52,8 @@ export class Tenant {
   size: TenantSize = 'small';
   domains: Domain[] = [];
   roleAssignments: RoleAssignment[] = [];
+  /** Groups, for the proxy addresses they hold (unique across users and groups). */
+  groups: Required<SeedGroup>[] = [];
   readonly users: UserStore;
 
   constructor(
@@ -114,13 +116,24 @@ export class Tenant {
         if (field === 'users')
           for (const a of data.proxyAddresses) {
             if (proxies.has(proxyKey(a)))
-              problems.push(`${field}.${i}.proxyAddresses: ${a} is already a proxy address of another user`);
+              problems.push(`${field}.${i}.proxyAddresses: ${a} is already a proxy address of another user or group`);
             proxies.add(proxyKey(a));
           }
         data.id = id;
         data.deletedDateTime = field === 'deletedUsers' ? (u.deletedDateTime ?? now) : null;
         return data;
       };
+    const groups: Required<SeedGroup>[] = (seed.groups ?? []).map((g, i) => {
+      if (ids.has(g.id)) problems.push(`groups.${i}.id: duplicate id ${g.id}`);
+      ids.add(g.id);
+      const mail = g.mail ?? null;
+      const proxyAddresses = g.proxyAddresses ?? (mail ? [`SMTP:${mail}`] : []);
+      for (const a of proxyAddresses) {
+        if (proxies.has(proxyKey(a))) problems.push(`groups.${i}.proxyAddresses: ${a} is already a proxy address`);
+        proxies.add(proxyKey(a));
+      }
+      return { id: g.id, displayName: g.displayName, mail, proxyAddresses };
+    });
     const users = seed.users.map(toUser('users'));
     const deleted = (seed.deletedUsers ?? []).map(toUser('deletedUsers'));
     const assignments: RoleAssignment[] = [];
@@ -153,7 +166,8 @@ export class Tenant {
     this.size = seed.tenantSize ?? defaults.tenantSize;
     this.domains = domains;
     this.roleAssignments = assignments;
-    this.users.load(users, deleted);
+    this.groups = groups;
+    this.users.load(users, deleted, groups);
   }
 
   domain(name: string): Domain | undefined {
@@ -191,6 +205,7 @@ export class Tenant {
       domains: this.domains.map((d) => ({ ...d })),
       users: this.users.allUsers().map(strip),
       deletedUsers: this.users.deletedUsers().map(strip),
+      ...(this.groups.length > 0 ? { groups: this.groups.map((g) => ({ ...g })) } : {}),
       directoryRoles: [...byRole].map(([roleName, principalIds]) => ({ roleName, principalIds })),
     };
   }

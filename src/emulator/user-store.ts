@@ -70,13 +70,21 @@ export class UserStore {
     private readonly replicationDelayMs: () => number,
   ) {}
 
-  /** Replaces everything with the given users (bulk: indexes are sorted once). */
-  load(users: UserData[], deletedUsers: UserData[]): void {
+  /**
+   * Replaces everything with the given users (bulk: indexes are sorted once). `otherHolders` are objects that are
+   * not users (groups) whose proxy addresses users may not take.
+   */
+  load(
+    users: UserData[],
+    deletedUsers: UserData[],
+    otherHolders: readonly { id: string; proxyAddresses: readonly string[] }[] = [],
+  ): void {
     this.countCache.clear();
     this.byId = new Map();
     this.byUpn = new Map();
     this.byImmutable = new Map();
     this.byProxy = new Map();
+    for (const o of otherHolders) for (const a of o.proxyAddresses) this.byProxy.set(proxyKey(a), o.id);
     const perDomain = new Map<string, string[]>();
     const perMailDomain = new Map<string, string[]>();
     for (const u of users) {

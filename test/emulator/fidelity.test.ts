@@ -23,6 +23,14 @@ function seed(extra: Partial<EmulatorSeed> = {}): EmulatorSeed {
         proxyAddresses: [`SMTP:hanako@${D}`, `smtp:h.sato@${D}`],
       },
     ],
+    groups: [
+      {
+        id: '99999999-8888-4777-8666-555555555555',
+        displayName: '営業部',
+        mail: `sales@${D}`,
+        proxyAddresses: [`SMTP:sales@${D}`, `smtp:eigyo@${D}`],
+      },
+    ],
     apps: [{ ...READER, permissions: ['User.ReadWrite.All'] }],
     ...extra,
   };
@@ -88,6 +96,20 @@ describe('proxyAddresses: fed by mail, unique across objects', () => {
     // Its own former address may become its primary again.
     expect((await f(`/v1.0/users/${id}`, { method: 'PATCH', token, body: { mail: `jiro@${D}` } })).status).toBe(204);
     expect(await proxiesOf(id)).toEqual([`SMTP:jiro@${D}`, `smtp:j.suzuki@${D}`]);
+  });
+
+  it("a group's addresses count too: a user cannot take a group's mail or alias", async () => {
+    for (const mail of [`sales@${D}`, `Eigyo@${D}`]) {
+      const r = await f('/v1.0/users', { method: 'POST', token, body: newUser('seller', { mail }) });
+      expect(r.status, mail).toBe(400);
+      expect(r.json.error.message).toBe(PROXY_CONFLICT);
+    }
+    const bad = seed({
+      users: [...seed().users, { userPrincipalName: `eigyo@${D}`, displayName: 'Eigyo', mail: `eigyo@${D}` }],
+    });
+    const r = await f('/_emulator/reset', { method: 'POST', body: bad });
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.json)).toContain('users.1.proxyAddresses');
   });
 
   it('proxyAddresses itself is read-only in Graph', async () => {

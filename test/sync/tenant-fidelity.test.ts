@@ -61,6 +61,10 @@ function seed(): EmulatorSeed {
         proxyAddresses: [`SMTP:shared.box@${MANAGED}`, `smtp:info@${DOMAIN}`],
       },
     ],
+    // A group is never in a domain's user listing, but its addresses are taken all the same.
+    groups: [
+      { id: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f', displayName: 'Team', proxyAddresses: [`SMTP:team@${DOMAIN}`] },
+    ],
     deletedUsers: [
       {
         id: DELETED_ID,
@@ -383,6 +387,7 @@ describe('tenant fidelity: the engine against the emulator over HTTPS', () => {
       source[DOMAIN] = [
         ...source[DOMAIN]!,
         { ...src('info.desk', 'SU5GTw'), mail: `info@${DOMAIN}` },
+        { ...src('team.lead', 'VEVBTQ'), mail: `team@${DOMAIN}` },
         { ...src('fine', 'RklORQ'), mail: `fine@${DOMAIN}` },
       ];
       const plan = await previewOf();
@@ -393,6 +398,9 @@ describe('tenant fidelity: the engine against the emulator over HTTPS', () => {
       expect(failed).toMatchObject({ result: 'failed', errorKind: 'conflict' });
       expect(failed?.errorMessage).toContain(`the mail info@${DOMAIN} is already an e-mail address (proxyAddresses)`);
       expect(failed?.errorMessage).toContain('give this user another mail in Access Control');
+      const group = run.outcomes.find((o) => o.upn === `team.lead@${DOMAIN}`);
+      expect(group).toMatchObject({ result: 'failed', errorKind: 'conflict' });
+      expect(group?.errorMessage).toContain(`the mail team@${DOMAIN} is already an e-mail address (proxyAddresses)`);
       expect(run.outcomes.find((o) => o.upn === `fine@${DOMAIN}`)?.result).toBe('done');
       expect(await user(`fine@${DOMAIN}`)).toBeDefined();
     }, 60_000);
