@@ -16,6 +16,8 @@ const LEAVER_ID = '6f1c2a80-1b2c-4d3e-8f90-0a1b2c3d4e5f';
 const DELETED_ID = '0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d';
 const BLOCKED_ID = '1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b';
 const REPLICATION_DELAY_MS = 300;
+/** An app registration without Organization.Read.All. */
+const NO_ORG_APP = { clientId: 'no-org-app', clientSecret: 'no-org-app-secret-value' };
 /** Waits until the emulator's listings show this test's writes (a dry run reads listings). */
 const replicated = () => new Promise((r) => setTimeout(r, REPLICATION_DELAY_MS + 50));
 
@@ -59,6 +61,13 @@ function seed(): EmulatorSeed {
         mailNickname: 'shared.box',
         mail: `shared.box@${MANAGED}`,
         proxyAddresses: [`SMTP:shared.box@${MANAGED}`, `smtp:info@${DOMAIN}`],
+      },
+    ],
+    apps: [
+      {
+        clientId: NO_ORG_APP.clientId,
+        clientSecret: NO_ORG_APP.clientSecret,
+        permissions: ['User.ReadWrite.All', 'Domain.Read.All', 'RoleManagement.Read.Directory'],
       },
     ],
     // A group is never in a domain's user listing, but its addresses are taken all the same.
@@ -348,6 +357,29 @@ describe('tenant fidelity: the engine against the emulator over HTTPS', () => {
       const run = (await apply(plan)) as RunRecord;
       expect(run.status, run.reason ?? '').toBe('completed');
       expect((await user(`newhire@${DOMAIN}`))?.usageLocation).toBe('KR');
+    }, 60_000);
+
+    it('without Organization.Read.All there is no default: the reader says so instead of failing the dry run', async () => {
+      const limited = createEntraConnector(
+        {
+          tenantId: emulator.tenantId,
+          clientId: NO_ORG_APP.clientId,
+          clientSecret: NO_ORG_APP.clientSecret,
+          clientCertPath: undefined,
+          clientCertThumbprintSha256: undefined,
+          authorityHost: emulator.authorityHost,
+          graphBaseUrl: emulator.graphBaseUrl,
+          caFile: undefined,
+          caPem: emulator.caPem!,
+        },
+        createLogger('silent'),
+      );
+      try {
+        expect(await limited.reader.organizationCountry()).toBeNull();
+        expect(await entra.reader.organizationCountry()).toBe('JP');
+      } finally {
+        await limited.close();
+      }
     }, 60_000);
 
     it('knows which new users cannot sign in: those of a managed domain, not of a federated one', async () => {
