@@ -1,5 +1,6 @@
 // Pure renderers: plans, runs, refusals and settings in, Adaptive Card JSON out (templates in cards/, values escaped).
 import type { DomainSettings, Plan, RunRecord, Change } from '../sync/model.js';
+import { newUsersWithoutCredentials } from '../sync/plan.js';
 import type { DomainView, ImportReport, MoveResult, PrecheckResult, Progress } from '../sync/service.js';
 import { updateNote } from '../sync/plan-csv.js';
 import { type AdaptiveCardJson, renderTemplate } from './card-template.js';
@@ -236,7 +237,12 @@ export function renderDryRunCard(
     nonUsers > 0
       ? `${fmtInt(nonUsers)} of the deletes look like rooms, shared mailboxes or service accounts, not people. Run precheck ${esc(plan.domain, 120)} to move them to the onmicrosoft.com domain before you sync.`
       : '';
-  const warning = [guardWarning, nonUserWarning].filter(Boolean).join('\n\n');
+  const noCredentials = newUsersWithoutCredentials(plan);
+  const signInWarning =
+    noCredentials > 0
+      ? `${fmtInt(noCredentials)} new user(s) cannot sign in until you give each a password or a Temporary Access Pass: ${esc(plan.domain, 120)} is a managed (not federated) domain and the sync sets a random password nobody knows.`
+      : '';
+  const warning = [guardWarning, nonUserWarning, signInWarning].filter(Boolean).join('\n\n');
   return renderTemplate('dry-run', {
     domain: esc(plan.domain, 120),
     subtitle: `Computed ${fmtTime(plan.createdAt)}${options.requestedByName ? ` for ${esc(options.requestedByName, 60)}` : ''} · nothing has been changed yet`,

@@ -11,6 +11,7 @@ const OPTIONS = {
   periodic: { type: 'string' },
   protect: { type: 'string' },
   'allow-source-shrink': { type: 'string' },
+  'usage-location': { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -43,6 +44,11 @@ export function patchFromOptions(values: Record<string, string | boolean | undef
     else throw new UsageError(`--max-count takes a whole number of users or "none" (got "${cap}")`);
   }
   const protect = str('protect');
+  const usage = str('usage-location');
+  if (usage !== undefined && !/^(default|[A-Za-z]{2})$/.test(usage))
+    throw new UsageError(
+      `--usage-location takes a two-letter ISO 3166 country code such as JP, or "default" for the organization's (got "${usage}")`,
+    );
   const patch: DomainSettingsPatch = {
     maxDeletionPercent: percent(str('max-deletions')),
     maxDeletionCount,
@@ -50,12 +56,13 @@ export function patchFromOptions(values: Record<string, string | boolean | undef
     periodic: onOff('periodic', str('periodic')),
     allowSourceShrink: onOff('allow-source-shrink', str('allow-source-shrink')),
     protectedAccounts: protect === undefined ? undefined : protect.split(/[,\s]+/).filter(Boolean),
+    usageLocation: usage === undefined ? undefined : usage.toLowerCase() === 'default' ? null : usage.toUpperCase(),
   };
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as DomainSettingsPatch;
 }
 
 function describe(s: DomainSettings): string {
-  return `${s.domain}: max deletions ${s.maxDeletionPercent}%${s.maxDeletionCount !== null ? ` (cap ${s.maxDeletionCount})` : ''}, on delete: ${s.onDelete}, hourly sync ${s.periodic ? 'on' : 'off'}${s.protectedAccounts.length ? `, protected: ${s.protectedAccounts.join(', ')}` : ''}`;
+  return `${s.domain}: max deletions ${s.maxDeletionPercent}%${s.maxDeletionCount !== null ? ` (cap ${s.maxDeletionCount})` : ''}, on delete: ${s.onDelete}, hourly sync ${s.periodic ? 'on' : 'off'}, usage location ${s.usageLocation ?? "organization's"}${s.protectedAccounts.length ? `, protected: ${s.protectedAccounts.join(', ')}` : ''}`;
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -2,6 +2,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
+import { newUsersWithoutCredentials } from '../sync/plan.js';
 import { planCsvChunks } from '../sync/plan-csv.js';
 import type { Plan } from '../sync/model.js';
 import { isRefusal } from '../sync/service.js';
@@ -65,6 +66,8 @@ export async function run(args: string[]): Promise<number> {
       const c = plan.counts;
       const d = plan.deletion;
       const nonUsers = plan.changes.filter((x) => x.action === 'Delete' && x.nonUserHint).length;
+      const noCredentials = newUsersWithoutCredentials(plan);
+      const usage = plan.writeSettings.usageLocation;
       process.stdout.write(
         [
           `Dry run of ${plan.domain} (plan ${plan.id}, hash ${plan.hash.slice(0, 8)})`,
@@ -74,7 +77,10 @@ export async function run(args: string[]): Promise<number> {
           nonUsers > 0
             ? `  WARNING: ${nonUsers} of the deletes look like rooms, shared mailboxes or service accounts; run\n           entra-sync precheck --domain ${plan.domain} to move them to the onmicrosoft.com domain first`
             : '',
-          `  New users get no licence.`,
+          noCredentials > 0
+            ? `  WARNING: ${noCredentials} new user(s) cannot sign in until you give each a password or a Temporary\n           Access Pass (${plan.domain} is a managed domain; the sync sets a random password nobody knows)`
+            : '',
+          `  New users get no licence.${usage ? ` Usage location: ${usage}.` : ' No usage location: set one with entra-sync domains set ' + plan.domain + ' --usage-location XX before assigning licences.'}`,
           `  CSV: ${csvPath}`,
           plan.guard.ok ? `  Apply it with: entra-sync apply --plan ${plan.id}` : '',
         ]

@@ -5,14 +5,11 @@ import { evaluateFilter, type FilterExpr, filterTerms, ODataSyntaxError, parseFi
 import { ROLE_DEFINITIONS, type RoleAssignment, type Tenant } from './tenant.js';
 
 const READ_DOMAINS = ['Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
-const READ_ORG = [
-  'Organization.Read.All',
-  'Organization.ReadWrite.All',
-  'Directory.Read.All',
-  'Directory.ReadWrite.All',
-  'User.Read.All',
-  'User.ReadWrite.All',
-];
+/**
+ * Application permissions that read the organization (https://learn.microsoft.com/en-us/graph/api/organization-list):
+ * User.Read.All is not one of them.
+ */
+const READ_ORG = ['Organization.Read.All', 'Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 const READ_ROLES = [
   'RoleManagement.Read.Directory',
   'RoleManagement.Read.All',
@@ -100,7 +97,7 @@ function organization(ctx: GraphContext): GraphResponse {
         id: t.tenantId,
         displayName: t.displayName,
         tenantType: 'AAD',
-        countryLetterCode: 'JP',
+        countryLetterCode: t.countryLetterCode,
         preferredLanguage: 'ja',
         onPremisesSyncEnabled: t.domains.some((d) => d.authenticationType === 'Federated') ? true : null,
         verifiedDomains: t.domains

@@ -26,6 +26,8 @@ export interface SeedUser {
   employeeId?: string | null;
   mobilePhone?: string | null;
   businessPhones?: string[];
+  /** `SMTP:`/`smtp:` addresses (default: `SMTP:<mail>` when mail is set); unique across users. */
+  proxyAddresses?: string[];
   officeLocation?: string | null;
   preferredLanguage?: string | null;
   usageLocation?: string | null;
@@ -60,6 +62,7 @@ export interface SeedGroup {
   displayName: string;
   isAssignableToRole?: boolean;
   mail?: string | null;
+  /** Unique across users and groups. Default: `SMTP:<mail>` when mail is set. */
   proxyAddresses?: string[];
   /** Member object ids: users (id or UPN), groups, or service principals. */
   members: string[];
@@ -80,8 +83,16 @@ export interface SeedApp {
   permissions?: string[];
 }
 
+/** The tenant's organization object (GET /organization). */
+export interface SeedOrganization {
+  displayName: string;
+  /** ISO 3166 alpha-2 country (the default usage location of the product's new users); null for none. */
+  countryLetterCode: string | null;
+}
+
 export interface EmulatorSeed {
   tenantId?: string;
+  organization?: SeedOrganization;
   tenantSize?: TenantSize;
   displayName?: string;
   domains: SeedDomain[];
@@ -97,6 +108,7 @@ export interface EmulatorSeed {
 /** String properties a seed may leave null: all of them but the UPN. */
 const NULLABLE_STRINGS: ReadonlySet<string> = new Set([...STRING_PROPS].filter((p) => p !== 'userPrincipalName'));
 const UPN_SHAPE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const PROXY_SHAPE = /^[A-Za-z0-9]+:\S+$/;
 
 /** Checks one seed user (hand-written: seeds hold up to a million users, so this must be cheap). */
 function checkSeedUser(u: unknown, path: string, problems: string[]): void {
@@ -121,6 +133,9 @@ function checkSeedUser(u: unknown, path: string, problems: string[]): void {
     } else if (k === 'businessPhones') {
       if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string')))
         problems.push(`${at}: must be an array of strings`);
+    } else if (k === 'proxyAddresses') {
+      if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !PROXY_SHAPE.test(x))))
+        problems.push(`${at}: must be an array of addresses such as "SMTP:name@domain" or "smtp:alias@domain"`);
     } else problems.push(`${at}: unknown user property`);
   }
   if (!('userPrincipalName' in u)) problems.push(`${path}.userPrincipalName: required`);
@@ -131,6 +146,16 @@ const seedSchema = z
     tenantId: z.string().uuid().optional(),
     tenantSize: z.enum(['small', 'medium', 'large']).optional(),
     displayName: z.string().min(1).optional(),
+    organization: z
+      .object({
+        displayName: z.string().min(1),
+        countryLetterCode: z
+          .string()
+          .regex(/^[A-Z]{2}$/, 'must be a two-letter upper-case ISO 3166 code such as JP')
+          .nullable(),
+      })
+      .strict()
+      .optional(),
     domains: z
       .array(
         z
@@ -165,8 +190,10 @@ const seedSchema = z
             id: z.string().min(1),
             displayName: z.string().min(1),
             isAssignableToRole: z.boolean().optional(),
-            mail: z.string().nullable().optional(),
-            proxyAddresses: z.array(z.string()).optional(),
+            mail: z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address').nullable().optional(),
+            proxyAddresses: z
+              .array(z.string().regex(/^[A-Za-z0-9]+:\S+$/, 'must look like "SMTP:name@domain" or "smtp:alias@domain"'))
+              .optional(),
             members: z.array(z.string()),
           })
           .strict(),

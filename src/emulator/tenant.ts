@@ -2,7 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EmulatorSeed, SeedDomain, TenantSize } from './seed.js';
 import { SeedError } from './seed.js';
-import { completeUser, type UserData } from './user-schema.js';
+import { completeUser, proxyKey, type UserData } from './user-schema.js';
 import { UserStore } from './user-store.js';
 
 export interface RoleDefinition {
@@ -89,10 +89,13 @@ export interface Domain extends Required<SeedDomain> {}
 export class Tenant {
   tenantId: string = randomUUID();
   displayName = 'Emulated tenant';
+  /** The organization's country (GET /organization countryLetterCode). */
+  countryLetterCode: string | null = 'JP';
   size: TenantSize = 'small';
   domains: Domain[] = [];
   roleAssignments: RoleAssignment[] = [];
   roleEligibilities: RoleEligibility[] = [];
+  /** Groups: role-assignable ones can hold roles; every group's proxy addresses are unique across users and groups. */
   groups = new Map<string, GroupData>();
   servicePrincipals = new Map<string, ServicePrincipal>();
   readonly users: UserStore;
@@ -140,6 +143,7 @@ export class Tenant {
     const ids = new Set<string>();
     const upns = new Set<string>();
     const immutables = new Set<string>();
+    const proxies = new Set<string>();
     const toUser =
       (field: string) =>
       (u: EmulatorSeed['users'][number], i: number): UserData => {
@@ -161,10 +165,25 @@ export class Tenant {
         }
         // No spread of the input: seeds can hold a million users, so allocate one object per user.
         const data = completeUser(u as Parameters<typeof completeUser>[0], now);
+        if (field === 'users')
+          for (const a of data.proxyAddresses) {
+            if (proxies.has(proxyKey(a)))
+              problems.push(`${field}.${i}.proxyAddresses: ${a} is already a proxy address of another user or group`);
+            proxies.add(proxyKey(a));
+          }
         data.id = id;
         data.deletedDateTime = field === 'deletedUsers' ? (u.deletedDateTime ?? now) : null;
         return data;
       };
+    // A group's addresses: `SMTP:<mail>` unless given; unique across users and groups, like users' own.
+    const groupProxies = (seed.groups ?? []).map((g, i) => {
+      const proxyAddresses = g.proxyAddresses ?? (g.mail ? [`SMTP:${g.mail}`] : []);
+      for (const a of proxyAddresses) {
+        if (proxies.has(proxyKey(a))) problems.push(`groups.${i}.proxyAddresses: ${a} is already a proxy address`);
+        proxies.add(proxyKey(a));
+      }
+      return proxyAddresses;
+    });
     const users = seed.users.map(toUser('users'));
     const deleted = (seed.deletedUsers ?? []).map(toUser('deletedUsers'));
     const principals = new Map<string, ServicePrincipal>();
@@ -216,7 +235,7 @@ export class Tenant {
         displayName: g.displayName,
         isAssignableToRole: g.isAssignableToRole ?? false,
         mail: g.mail ?? null,
-        proxyAddresses: g.proxyAddresses ?? [],
+        proxyAddresses: groupProxies[i] ?? [],
         members,
       });
     });
@@ -280,14 +299,15 @@ export class Tenant {
     });
     if (problems.length > 0) throw new SeedError(problems.slice(0, 20));
     if (seed.tenantId) this.tenantId = seed.tenantId;
-    this.displayName = seed.displayName ?? this.displayName;
+    this.displayName = seed.organization?.displayName ?? seed.displayName ?? this.displayName;
+    this.countryLetterCode = seed.organization ? seed.organization.countryLetterCode : 'JP';
     this.size = seed.tenantSize ?? defaults.tenantSize;
     this.domains = domains;
     this.roleAssignments = assignments;
     this.roleEligibilities = eligibilities;
     this.groups = groups;
     this.servicePrincipals = principals;
-    this.users.load(users, deleted);
+    this.users.load(users, deleted, [...groups.values()]);
   }
 
   /** What kind of directory object an id names (live users only), or null. */
@@ -399,6 +419,7 @@ export class Tenant {
       tenantId: this.tenantId,
       tenantSize: this.size,
       displayName: this.displayName,
+      organization: { displayName: this.displayName, countryLetterCode: this.countryLetterCode },
       domains: this.domains.map((d) => ({ ...d })),
       users: this.users.allUsers().map(strip),
       deletedUsers: this.users.deletedUsers().map(strip),

@@ -1,4 +1,5 @@
 // The Graph user resource as the emulator serves it: properties, default property set, writability, validation rules.
+import countries from 'i18n-iso-countries';
 
 export interface UserData {
   id: string;
@@ -13,6 +14,11 @@ export interface UserData {
   employeeId: string | null;
   mobilePhone: string | null;
   businessPhones: string[];
+  /**
+   * `SMTP:` (primary) and `smtp:` addresses, unique across users and groups; read-only in Graph, fed by `mail`
+   * (https://learn.microsoft.com/en-us/graph/api/resources/user, property proxyAddresses).
+   */
+  proxyAddresses: string[];
   officeLocation: string | null;
   preferredLanguage: string | null;
   usageLocation: string | null;
@@ -41,6 +47,7 @@ export const USER_PROPS: readonly UserProp[] = [
   'employeeId',
   'mobilePhone',
   'businessPhones',
+  'proxyAddresses',
   'officeLocation',
   'preferredLanguage',
   'usageLocation',
@@ -182,6 +189,13 @@ export function checkUserProperties(body: Record<string, unknown>): PropertyProb
       return invalidValue(prop);
     if (prop === 'onPremisesImmutableId' && typeof value === 'string' && (/[$_\s]/.test(value) || value === ''))
       return invalidValue(prop);
+    // "A two-letter country code (ISO standard 3166)" (https://learn.microsoft.com/en-us/graph/api/resources/user).
+    if (
+      prop === 'usageLocation' &&
+      typeof value === 'string' &&
+      !(/^[A-Z]{2}$/.test(value) && Object.hasOwn(countries.getAlpha2Codes(), value))
+    )
+      return invalidValue(prop);
     if (prop === 'passwordProfile') {
       const problem = checkPasswordProfile(value);
       if (problem) return problem;
@@ -243,6 +257,7 @@ export function completeUser(
     employeeId: input.employeeId ?? null,
     mobilePhone: input.mobilePhone ?? null,
     businessPhones: input.businessPhones ?? [],
+    proxyAddresses: input.proxyAddresses ?? (input.mail ? [`SMTP:${input.mail}`] : []),
     officeLocation: input.officeLocation ?? null,
     preferredLanguage: input.preferredLanguage ?? null,
     usageLocation: input.usageLocation ?? null,
@@ -254,6 +269,23 @@ export function completeUser(
     createdDateTime: input.createdDateTime ?? now,
     deletedDateTime: input.deletedDateTime ?? null,
   };
+}
+
+/** The address of a proxy address without its type prefix, lower-case: what uniqueness compares. */
+export function proxyKey(address: string): string {
+  const colon = address.indexOf(':');
+  return (colon >= 0 ? address.slice(colon + 1) : address).trim().toLowerCase();
+}
+
+/**
+ * The proxy addresses after `mail` changed from `before` to `after`: the new mail becomes the primary `SMTP:`
+ * address, the previous primary stays as a secondary `smtp:` address (as Exchange Online keeps it).
+ */
+export function proxyAddressesAfterMail(current: readonly string[], after: string | null): string[] {
+  const out = current.map((a) => (a.startsWith('SMTP:') ? `smtp:${a.slice(5)}` : a));
+  if (!after) return out;
+  const key = proxyKey(after);
+  return [`SMTP:${after}`, ...out.filter((a) => proxyKey(a) !== key)];
 }
 
 /** Projects a user to the requested properties (the default set when none). */

@@ -7,7 +7,7 @@
 // is absent, an updated user has its old values, and a deleted user is still listed (a ghost).
 import { evaluateFilter, type FilterExpr } from './odata.js';
 import { SortedKeys } from './sorted-keys.js';
-import type { UserData } from './user-schema.js';
+import { proxyKey, type UserData } from './user-schema.js';
 
 interface UserRecord {
   data: UserData;
@@ -54,6 +54,8 @@ export class UserStore {
   private byId = new Map<string, UserRecord>();
   private byUpn = new Map<string, string>();
   private byImmutable = new Map<string, string>();
+  /** Live users' proxy addresses (proxyKey) → id: Graph keeps them unique. */
+  private byProxy = new Map<string, string>();
   private all = new SortedKeys();
   private byDomain = new Map<string, SortedKeys>();
   private byMailDomain = new Map<string, SortedKeys>();
@@ -77,14 +79,23 @@ export class UserStore {
     private readonly replicationDelayMs: () => number,
   ) {}
 
-  /** Replaces everything with the given users (bulk: indexes are sorted once). */
-  load(users: UserData[], deletedUsers: UserData[]): void {
+  /**
+   * Replaces everything with the given users (bulk: indexes are sorted once). `otherHolders` are objects that are
+   * not users (groups) whose proxy addresses users may not take.
+   */
+  load(
+    users: UserData[],
+    deletedUsers: UserData[],
+    otherHolders: readonly { id: string; proxyAddresses: readonly string[] }[] = [],
+  ): void {
     this.countCache.clear();
     this.ghosts = new Map();
     this.ghostByUpn = new Map();
     this.byId = new Map();
     this.byUpn = new Map();
     this.byImmutable = new Map();
+    this.byProxy = new Map();
+    for (const o of otherHolders) for (const a of o.proxyAddresses) this.byProxy.set(proxyKey(a), o.id);
     const perDomain = new Map<string, string[]>();
     const perMailDomain = new Map<string, string[]>();
     for (const u of users) {
@@ -92,6 +103,7 @@ export class UserStore {
       this.byId.set(u.id, { data: u, lagUntil: 0, prev: null });
       this.byUpn.set(upn, u.id);
       if (u.onPremisesImmutableId) this.byImmutable.set(u.onPremisesImmutableId, u.id);
+      for (const a of u.proxyAddresses) this.byProxy.set(proxyKey(a), u.id);
       push(perDomain, domainOf(upn), upn);
       if (u.mail) push(perMailDomain, domainOf(u.mail), mailKey(u.mail, u.id));
     }
@@ -118,6 +130,11 @@ export class UserStore {
 
   idForImmutableId(immutableId: string): string | undefined {
     return this.byImmutable.get(immutableId);
+  }
+
+  /** The live user holding this proxy address (any type prefix, case-insensitive), if any. */
+  idForProxyAddress(address: string): string | undefined {
+    return this.byProxy.get(proxyKey(address));
   }
 
   allUsers(): UserData[] {
@@ -220,14 +237,17 @@ export class UserStore {
     return this.count(source, filter, this.now());
   }
 
-  /** Deleted users, ordered by id, resuming after `after`. */
-  listDeleted(q: ListQuery): ListResult {
+  /**
+   * Deleted users, ordered by id, resuming after `after`. `view` is how Graph shows a deleted user (its UPN
+   * prefixed with its id): the filter is evaluated on that, as Graph does.
+   */
+  listDeleted(q: ListQuery, view: (u: UserData) => UserData = (u) => u): ListResult {
     const items: UserData[] = [];
     let last: string | undefined;
     let hasMore = false;
     let count = 0;
     for (const id of this.deletedOrder.after(q.after)) {
-      const u = this.deleted.get(id)!;
+      const u = view(this.deleted.get(id)!);
       this.examined++;
       if (q.filter && !evaluateFilter(q.filter, (p) => u[p as keyof UserData])) continue;
       if (items.length === q.top) {
@@ -240,8 +260,10 @@ export class UserStore {
     const result: ListResult = { items };
     if (hasMore && last !== undefined) result.next = last;
     if (q.count) {
-      for (const u of this.deleted.values())
+      for (const d of this.deleted.values()) {
+        const u = view(d);
         if (!q.filter || evaluateFilter(q.filter, (p) => u[p as keyof UserData])) count++;
+      }
       result.count = count;
     }
     return result;
@@ -448,6 +470,7 @@ export class UserStore {
   private index(u: UserData): void {
     const upn = u.userPrincipalName.toLowerCase();
     this.byUpn.set(upn, u.id);
+    for (const a of u.proxyAddresses) this.byProxy.set(proxyKey(a), u.id);
     if (u.onPremisesImmutableId) this.byImmutable.set(u.onPremisesImmutableId, u.id);
     this.all.insert(upn);
     listFor(this.byDomain, domainOf(upn)).insert(upn);
@@ -459,6 +482,7 @@ export class UserStore {
     if (this.byUpn.get(upn) === u.id) this.byUpn.delete(upn);
     if (u.onPremisesImmutableId && this.byImmutable.get(u.onPremisesImmutableId) === u.id)
       this.byImmutable.delete(u.onPremisesImmutableId);
+    for (const a of u.proxyAddresses) if (this.byProxy.get(proxyKey(a)) === u.id) this.byProxy.delete(proxyKey(a));
     this.all.remove(upn);
     this.byDomain.get(domainOf(upn))?.remove(upn);
     if (u.mail) this.byMailDomain.get(domainOf(u.mail))?.remove(mailKey(u.mail, u.id));

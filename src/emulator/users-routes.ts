@@ -27,6 +27,7 @@ import {
   completeUser,
   invalidValue,
   projectUser,
+  proxyAddressesAfterMail,
   SYNCED_USER_PROPS,
   USER_PROPS,
   type UserData,
@@ -70,7 +71,7 @@ export async function handleUsers(req: GraphRequest, ctx: GraphContext): Promise
     if (s.length === 3 && s[2] === 'microsoft.graph.user' && m === 'GET') return listDeleted(req, ctx);
     if (s.length === 3 && m === 'GET') return getDeleted(req, ctx, s[2]!);
     if (s.length === 3 && m === 'DELETE') return purgeDeleted(ctx, s[2]!);
-    if (s.length === 4 && s[3] === 'restore' && m === 'POST') return restoreDeleted(ctx, s[2]!);
+    if (s.length === 4 && s[3] === 'restore' && m === 'POST') return restoreDeleted(req, ctx, s[2]!);
     if (s.length <= 4) throw methodNotAllowed();
   }
   return null;
@@ -212,7 +213,7 @@ function listPage(
     after: decodeSkipToken(req.query.get('$skiptoken')),
     count: wantsCount(req),
   };
-  const page = source === 'users' ? ctx.tenant.users.list(query) : ctx.tenant.users.listDeleted(query);
+  const page = source === 'users' ? ctx.tenant.users.list(query) : ctx.tenant.users.listDeleted(query, deletedView);
   const path = source === 'users' ? 'users' : 'directory/deletedItems/microsoft.graph.user';
   const body: Record<string, unknown> = { '@odata.context': contextUrl(ctx, path, select) };
   if (page.count !== undefined) body['@odata.count'] = page.count;
@@ -287,6 +288,18 @@ function checkUpnDomain(ctx: GraphContext, upn: string, immutableId: string | nu
     );
 }
 
+/**
+ * proxyAddresses are unique across users and groups ("Another object with the same value for property
+ * proxyAddresses already exists"); `mail` feeds them
+ * (https://learn.microsoft.com/en-us/graph/api/resources/user, properties mail and proxyAddresses).
+ */
+function checkProxyAddresses(ctx: GraphContext, addresses: readonly string[], selfId: string | null): void {
+  for (const a of addresses) {
+    const owner = ctx.tenant.users.idForProxyAddress(a);
+    if (owner && owner !== selfId) throw conflict('proxyAddresses');
+  }
+}
+
 function failOn(problem: { prop: string; message: string } | null): void {
   if (problem) throw badRequest(problem.message, [{ code: 'InvalidValue', target: problem.prop }]);
 }
@@ -307,6 +320,8 @@ function createUser(req: GraphRequest, ctx: GraphContext): GraphResponse {
   const store = ctx.tenant.users;
   if (store.idForUpn(upn)) throw conflict('userPrincipalName');
   if (immutableId && store.idForImmutableId(immutableId)) throw conflict('onPremisesImmutableId');
+  const mail = typeof body.mail === 'string' && body.mail !== '' ? body.mail : null;
+  checkProxyAddresses(ctx, mail ? [mail] : [], null);
   const { passwordProfile: _pw, ...props } = body;
   const nowIso = new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const user = completeUser(
@@ -314,6 +329,7 @@ function createUser(req: GraphRequest, ctx: GraphContext): GraphResponse {
     nowIso,
   );
   user.onPremisesSyncEnabled = null;
+  user.proxyAddresses = proxyAddressesAfterMail([], mail);
   store.insert(user);
   ctx.onWrite();
   return ok({ '@odata.context': contextUrl(ctx, 'users', null, true), ...projectUser(user, null) }, 201, {
@@ -383,6 +399,10 @@ function updateUser(req: GraphRequest, ctx: GraphContext, idOrUpn: string): Grap
     const owner = store.idForImmutableId(next.onPremisesImmutableId);
     if (owner && owner !== current.id) throw conflict('onPremisesImmutableId');
   }
+  if ('mail' in props && (next.mail ?? '').toLowerCase() !== (current.mail ?? '').toLowerCase()) {
+    next.proxyAddresses = proxyAddressesAfterMail(current.proxyAddresses, next.mail || null);
+    checkProxyAddresses(ctx, next.proxyAddresses, current.id);
+  }
   store.replace(next);
   ctx.onWrite();
   return noContent();
@@ -407,7 +427,8 @@ function deletedView(u: UserData): UserData {
 
 // https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-list
 function listDeleted(req: GraphRequest, ctx: GraphContext): GraphResponse {
-  return listPage(req, ctx, 'deleted', (u, select) => projectUser(deletedView(u), select ?? [...defaultDeletedProps]));
+  // The page's items are already in deletedView form (the filter is evaluated on it).
+  return listPage(req, ctx, 'deleted', (u, select) => projectUser(u, select ?? [...defaultDeletedProps]));
 }
 
 const defaultDeletedProps = [
@@ -433,14 +454,20 @@ function getDeleted(req: GraphRequest, ctx: GraphContext, id: string): GraphResp
 }
 
 // https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-restore
-function restoreDeleted(ctx: GraphContext, id: string): GraphResponse {
+// A user comes back under its original UPN, which must be free; its proxy addresses must not be used by a live
+// object unless the body asks `autoReconcileProxyConflict`, which drops the conflicting ones.
+function restoreDeleted(req: GraphRequest, ctx: GraphContext, id: string): GraphResponse {
   requireAny(ctx, WRITE_USERS);
   const store = ctx.tenant.users;
   const u = store.getDeleted(id);
   if (!u) throw notFound(id);
+  const body = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
   if (store.idForUpn(u.userPrincipalName)) throw conflict('userPrincipalName');
   if (u.onPremisesImmutableId && store.idForImmutableId(u.onPremisesImmutableId))
     throw conflict('onPremisesImmutableId');
+  if (body.autoReconcileProxyConflict === true)
+    u.proxyAddresses = u.proxyAddresses.filter((a) => store.idForProxyAddress(a) === undefined);
+  else checkProxyAddresses(ctx, u.proxyAddresses, null);
   const restored = store.restore(id);
   ctx.onWrite();
   return ok({

@@ -23,9 +23,11 @@ export const ENTRA_USER_SELECT = [
   'department',
   'employeeId',
   'mobilePhone',
+  'usageLocation',
+  'proxyAddresses',
 ] as const;
 
-const DELETED_SELECT = ['id', 'userPrincipalName', 'onPremisesImmutableId', 'deletedDateTime'] as const;
+const DELETED_SELECT = ['id', 'userPrincipalName', 'onPremisesImmutableId', 'deletedDateTime', 'usageLocation'] as const;
 
 /** Built-in template id of Global Administrator (the same in every tenant). */
 export const GLOBAL_ADMIN_TEMPLATE_ID = '62e90394-69f5-4237-9190-012177145e10';
@@ -95,6 +97,10 @@ export function toEntraUser(raw: Json): EntraUser {
     department: str(raw.department),
     employeeId: str(raw.employeeId),
     mobilePhone: str(raw.mobilePhone),
+    usageLocation: str(raw.usageLocation),
+    proxyAddresses: Array.isArray(raw.proxyAddresses)
+      ? raw.proxyAddresses.filter((p): p is string => typeof p === 'string')
+      : [],
   };
 }
 
@@ -254,8 +260,28 @@ export class GraphEntraReader implements EntraReader {
         userPrincipalName: String(r.userPrincipalName ?? ''),
         onPremisesImmutableId: str(r.onPremisesImmutableId),
         deletedDateTime: str(r.deletedDateTime),
+        usageLocation: str(r.usageLocation),
       }))
       .filter((u) => u.userPrincipalName.toLowerCase().endsWith(`@${d}`));
+  }
+
+  // https://learn.microsoft.com/en-us/graph/api/organization-list (application permission Organization.Read.All)
+  async organizationCountry(): Promise<string | null> {
+    let res: GraphResponse | null;
+    try {
+      res = await this.request('/organization?$select=id,countryLetterCode', { permission: 'Organization.Read.All' });
+    } catch (err) {
+      if (!(err instanceof GraphRequestError) || err.kind !== 'forbidden') throw err;
+      // Without Organization.Read.All there is no default: a domain then needs its own usage location.
+      this.logger.warn(
+        { err: err.message },
+        "cannot read the organization's country (grant Organization.Read.All); new users get no usage location unless the domain sets one",
+      );
+      return null;
+    }
+    const org = rowsOf((res?.body ?? {}) as Json)[0];
+    const code = org ? str(org.countryLetterCode) : null;
+    return code && /^[A-Za-z]{2}$/.test(code) ? code.toUpperCase() : null;
   }
 
   /**

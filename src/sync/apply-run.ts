@@ -45,6 +45,20 @@ interface OpTarget {
   readonly key: string;
 }
 
+/**
+ * Graph's answer, with what to do when it is one an administrator must resolve by hand: a mail that another
+ * object already has as a proxy address (Graph keeps proxyAddresses unique across users and groups).
+ */
+export function explainFailure(op: WriteOp, message: string): string {
+  if (!/proxyAddresses/i.test(message)) return message;
+  const mail = op.kind === 'create' || op.kind === 'update' ? op.body.mail : undefined;
+  const what =
+    typeof mail === 'string'
+      ? `the mail ${mail} is already an e-mail address (proxyAddresses) of another user or group in Entra ID`
+      : 'one of its e-mail addresses (proxyAddresses) is now used by another user or group in Entra ID';
+  return `${what}: give this user another mail in Access Control, or remove the address from the other object, then sync again (Graph: ${message})`;
+}
+
 /** Links each write op to the plan change it serves (a restore-Add has two ops: restore, then update). */
 export function indexOpsByChange(plan: Plan, ops: readonly WriteOp[]): Map<string, OpTarget> {
   const addByImmutableId = new Map<string, Extract<Change, { action: 'Add' }>>();
@@ -203,7 +217,13 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
             entries.push(
               applied.applied
                 ? { opId: op.opId, state: 'done', userId: applied.userId }
-                : { opId: op.opId, state: 'failed', errorKind: r.kind, errorCode: r.code, errorMessage: r.message },
+                : {
+                    opId: op.opId,
+                    state: 'failed',
+                    errorKind: r.kind,
+                    errorCode: r.code,
+                    errorMessage: explainFailure(op, r.message),
+                  },
             );
           } else {
             entries.push({
@@ -211,7 +231,7 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
               state: 'failed',
               errorKind: r.kind,
               errorCode: r.code,
-              errorMessage: r.message,
+              errorMessage: explainFailure(op, r.message),
             });
             if (STOPPING.has(r.kind) && !r.targetRefused && !stoppedBy)
               stoppedBy = { kind: r.kind, code: r.code, message: r.message };

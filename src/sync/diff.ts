@@ -37,7 +37,44 @@ import {
  *   by another restore, not held by a live user that keeps it (otherwise Skip conflict).
  */
 
-export type DiffSettings = Pick<DomainSettings, 'protectedAccounts' | 'onDelete'>;
+/* - Soft-deleted users are listed by Graph as `<object id without dashes><original UPN>`: the original UPN is
+ *   derived from that form (originalUpnOfDeleted) before anything compares it.
+ * - Usage location (settings.usageLocation, the effective one): a created user gets it; a matched or restored user
+ *   whose usage location is empty gets it as an extra change; a user that has one keeps it.
+ * - A source user whose write would set a mail that another Entra user of the snapshot already has as a proxy
+ *   address (mail feeds proxyAddresses, unique across objects), or that another source user wants too: Skip
+ *   conflict naming the holder. A holder outside the snapshot is only found at write time (that user's failure).
+ */
+
+/** `usageLocation` is the effective one (the domain's, else the organization's), null or absent for none. */
+export type DiffSettings = Pick<DomainSettings, 'protectedAccounts' | 'onDelete' | 'usageLocation'>;
+
+/**
+ * The UPN a soft-deleted user comes back with. Graph lists a deleted user's UPN as its object id without dashes
+ * followed by the original UPN (https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-list); a bare
+ * original UPN is accepted as it is.
+ */
+export function originalUpnOfDeleted(d: Pick<DeletedEntraUser, 'id' | 'userPrincipalName'>): string {
+  const prefix = d.id.replace(/-/g, '').toLowerCase();
+  const upn = d.userPrincipalName;
+  if (prefix !== '' && upn.toLowerCase().startsWith(prefix) && upn.indexOf('@') > prefix.length)
+    return upn.slice(prefix.length);
+  return upn;
+}
+
+/** A proxy address or mail without its `SMTP:`/`smtp:` type, lower-case: what Graph keeps unique. */
+export const proxyKeyOf = (address: string): string => {
+  const colon = address.indexOf(':');
+  return (colon >= 0 && colon < address.indexOf('@') ? address.slice(colon + 1) : address).trim().toLowerCase();
+};
+
+const isBlank = (v: string | null | undefined): boolean => v === null || (typeof v === 'string' && v.trim() === '');
+
+/** The usage-location change a user needs: only when it was read, is empty, and the domain has one. */
+function usageLocationChange(current: string | null | undefined, wanted: string | null): AttributeChange[] {
+  if (wanted === null || current === undefined || !isBlank(current)) return [];
+  return [{ attribute: 'usageLocation', before: null, after: wanted }];
+}
 
 const lower = (s: string): string => s.toLowerCase();
 const blankToNull = (v: AttributeValue | undefined): AttributeValue =>
@@ -125,6 +162,12 @@ export function stagingUpn(entra: Pick<EntraUser, 'id' | 'userPrincipalName'>, s
 /** The plan's changes, unsorted (buildPlan sorts them). */
 export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[] {
   const domain = snapshot.domain;
+  const wanted = settings.usageLocation;
+  const usageLocation = typeof wanted === 'string' && wanted.trim() !== '' ? wanted.trim().toUpperCase() : null;
+  const deletedUsers = snapshot.deleted.map((d) => {
+    const upn = originalUpnOfDeleted(d);
+    return upn === d.userPrincipalName ? d : { ...d, userPrincipalName: upn };
+  });
   const protectedKeys = new Set(settings.protectedAccounts.map((p) => lower(p.trim())));
 
   const entraById = new Map<string, EntraUser[]>();
@@ -149,7 +192,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     sourceUpnKeys[i] = key;
     sourceUpnCount.set(key, (sourceUpnCount.get(key) ?? 0) + 1);
   }
-  const deletedById = deletedByImmutableId(snapshot.deleted);
+  const deletedById = deletedByImmutableId(deletedUsers);
 
   const untouchable = (e: EntraUser): Untouchable | null => {
     if (protectedKeys.size > 0 && (protectedKeys.has(lower(e.id)) || protectedKeys.has(lower(e.userPrincipalName))))
@@ -163,6 +206,33 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   const claimed = new Set<string>();
   /** Entra users caught in a conflict that no source row carries: their own Skip note. */
   const entraConflict = new Map<string, string>();
+  // Graph's `mail` feeds proxyAddresses, which are unique across users and groups: a mail another object already
+  // has as an address (as far as this snapshot shows) or that several source users want cannot be written.
+  const proxyHolder = new Map<string, EntraUser>();
+  for (const e of snapshot.entra) {
+    for (const a of e.proxyAddresses ?? []) proxyHolder.set(proxyKeyOf(a), e);
+    if (e.mail) proxyHolder.set(proxyKeyOf(e.mail), e);
+  }
+  const sourceMailCount = new Map<string, number>();
+  for (const x of snapshot.source) {
+    if (typeof x.mail !== 'string' || x.mail.trim() === '') continue;
+    const key = proxyKeyOf(x.mail);
+    sourceMailCount.set(key, (sourceMailCount.get(key) ?? 0) + 1);
+  }
+  /** The conflict note when the row would write a mail that cannot be written, else null. */
+  const mailConflict = (changes: readonly AttributeChange[], self: EntraUser | null): string | null => {
+    const mail = changes.find((c) => c.attribute === 'mail')?.after;
+    if (typeof mail !== 'string' || mail === '') return null;
+    const key = proxyKeyOf(mail);
+    if ((sourceMailCount.get(key) ?? 0) > 1) return `conflict: mail ${mail} is wanted by more than one source user`;
+    const holder = proxyHolder.get(key);
+    if (!holder || holder.id === self?.id) return null;
+    // Never deleted to make room: the holder keeps its address until an administrator decides.
+    if (!entraConflict.has(holder.id))
+      entraConflict.set(holder.id, `conflict: not in the source but has the mail ${mail} that a source user needs`);
+    return `conflict: mail ${mail} is already an e-mail address (proxyAddresses) of ${holder.userPrincipalName} (${holder.id}); Entra ID allows it on one object only`;
+  };
+
   const rows: Row[] = [];
   const renameRowByEntraId = new Map<string, Extract<Row, { kind: 'update' }>>();
   /** Old UPNs that restores bring back (two restores may not bring back the same one). */
@@ -221,6 +291,16 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       continue;
     }
     const desired = toDesired(s, domain);
+    const mailChanges = match
+      ? attributeChanges(match, s, desired)
+      : isManaged(s, 'mail') && typeof desired.mail === 'string'
+        ? [{ attribute: 'mail' as const, before: null, after: desired.mail }]
+        : [];
+    const mailClash = mailConflict(mailChanges, match);
+    if (mailClash) {
+      skip(match, 'conflict', mailClash);
+      continue;
+    }
     if (match) {
       claimed.add(match.id);
       const need = lower(match.userPrincipalName) === upnKey ? null : upnKey;
@@ -229,7 +309,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         s,
         entra: match,
         adopt,
-        changes: attributeChanges(match, s, desired),
+        changes: [...mailChanges, ...usageLocationChange(match.usageLocation, usageLocation)],
         need,
         state: need === null ? 2 : 0,
         blockedBy: null,
@@ -259,7 +339,9 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       s,
       desired,
       restore,
-      changes: restore ? restoreChanges(restore, s, desired) : [],
+      changes: restore
+        ? [...restoreChanges(restore, s, desired), ...usageLocationChange(restore.usageLocation, usageLocation)]
+        : [],
       needs,
     });
   }
@@ -421,6 +503,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       upn: s.userPrincipalName,
       immutableId: s.immutableId,
       attributes: row.desired,
+      ...(usageLocation !== null && !row.restore ? { usageLocation } : {}),
       restoreId: row.restore?.id ?? null,
       changes: row.changes,
     });

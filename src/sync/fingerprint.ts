@@ -74,7 +74,7 @@ export function entraFingerprint(
   for (const u of users) records.push({ live: u, admin: adminIds.has(u.id) });
   for (const d of deleted) records.push({ deleted: d });
   return hashSorted(
-    'entra-v1',
+    'entra-v2',
     records,
     (r) => ('live' in r ? `L${r.live.id}` : `D${r.deleted.id}`),
     (r) => {
@@ -108,6 +108,8 @@ export function entraFingerprint(
         u.department,
         u.employeeId,
         u.mobilePhone,
+        u.usageLocation,
+        u.proxyAddresses === undefined ? undefined : [...u.proxyAddresses].sort().join('\n'),
       ]);
     },
   );

@@ -16,6 +16,11 @@ export const SYNCED_ATTRIBUTES = [
   'accountEnabled',
 ] as const;
 export type SyncedAttribute = (typeof SYNCED_ATTRIBUTES)[number];
+/**
+ * What a change may write: the synced attributes, plus the domain's usage location, which the sync sets on users
+ * that have none (it never comes from the source and never overwrites a value).
+ */
+export type ChangedAttribute = SyncedAttribute | 'usageLocation';
 export type AttributeValue = string | boolean | null;
 
 /** A user as Access Control holds it for one domain (the source of truth). Optional fields: undefined = not managed. */
@@ -51,14 +56,24 @@ export interface EntraUser {
   readonly department: string | null;
   readonly employeeId: string | null;
   readonly mobilePhone: string | null;
+  /** ISO 3166 alpha-2 code; Graph refuses a licence to a user without one (undefined: not read). */
+  readonly usageLocation?: string | null;
+  /** `SMTP:`/`smtp:` addresses, unique across users and groups (undefined: not read). */
+  readonly proxyAddresses?: readonly string[];
 }
 
 /** A soft-deleted Entra user (restorable for 30 days). */
 export interface DeletedEntraUser {
   readonly id: string;
+  /**
+   * As Graph lists it: `<object id without dashes><original UPN>` (see originalUpnOfDeleted in diff.ts, which
+   * also accepts the bare original UPN).
+   */
   readonly userPrincipalName: string;
   readonly onPremisesImmutableId: string | null;
   readonly deletedDateTime: string | null;
+  /** The usage location it comes back with (undefined: not read). */
+  readonly usageLocation?: string | null;
 }
 
 export interface EntraDomain {
@@ -89,6 +104,11 @@ export interface DomainSettings {
   /** Allow a run whose source is empty or shrank sharply (the empty-source guard). */
   readonly allowSourceShrink: boolean;
   readonly notify: 'changes-only' | 'always' | 'failures-only';
+  /**
+   * ISO 3166 alpha-2 usage location set on created users and on users that have none; null or absent = the
+   * organization's `countryLetterCode`.
+   */
+  readonly usageLocation?: string | null;
   readonly updatedAt: string;
   readonly updatedBy: string | null;
 }
@@ -116,7 +136,7 @@ export interface DomainSnapshot {
 }
 
 export interface AttributeChange {
-  readonly attribute: SyncedAttribute;
+  readonly attribute: ChangedAttribute;
   readonly before: AttributeValue;
   readonly after: AttributeValue;
 }
@@ -132,6 +152,8 @@ export type Change =
       readonly upn: string;
       readonly immutableId: string;
       readonly attributes: DesiredAttributes;
+      /** The usage location a created user gets (the plan's setting), or null/absent for none. */
+      readonly usageLocation?: string | null;
       /** Set when a soft-deleted Entra user with this Immutable ID is restored instead of creating a new one. */
       readonly restoreId: string | null;
       /** Attributes that differ from the deleted user (restore then update). */
@@ -209,7 +231,20 @@ export type GuardVerdict =
   | { readonly ok: true }
   | { readonly ok: false; readonly code: 'max-deletions' | 'max-count' | 'empty-source'; readonly reason: string };
 
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
+
+/**
+ * Every setting that decides a plan's writes (what the diff and the write builder read), as the plan was made
+ * under it. Apply refuses the plan when any of these differs today (see plan-freshness.ts).
+ */
+export interface PlanWriteSettings {
+  readonly protectedAccounts: readonly string[];
+  readonly onDelete: OnDelete;
+  /** The effective usage location (the domain's, else the organization's), or null when there is none. */
+  readonly usageLocation: string | null;
+  /** The domain's authentication type in Entra ID (a federated domain's users get no usable password). */
+  readonly authenticationType: 'Managed' | 'Federated';
+}
 
 /** A dry run's result, bound to what it was computed from. `hash` covers everything but itself. */
 export interface Plan {
@@ -221,6 +256,9 @@ export interface Plan {
   readonly sourceFingerprint: string;
   readonly entraFingerprint: string;
   readonly settings: Pick<DomainSettings, 'maxDeletionPercent' | 'maxDeletionCount' | 'onDelete' | 'protectedAccounts'>;
+  /** The settings that decide the writes, and their sha256 fingerprint (both covered by `hash`). */
+  readonly writeSettings: PlanWriteSettings;
+  readonly settingsFingerprint: string;
   /** In CSV order: Add, Update, Delete, Skip, NoChange, each by UPN. */
   readonly changes: readonly Change[];
   readonly counts: PlanCounts;

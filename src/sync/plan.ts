@@ -4,6 +4,7 @@ import { bufferedSink, writeCanonicalJson } from './canonical-json.js';
 import { diff } from './diff.js';
 import { entraFingerprint, sourceFingerprint } from './fingerprint.js';
 import { checkGuard, deletionShare, inScopeCount } from './guard.js';
+import { settingsFingerprint, writeSettingsOf } from './plan-freshness.js';
 import { classifyByName } from './precheck-core.js';
 import {
   type Change,
@@ -15,9 +16,10 @@ import {
   type PlanCounts,
 } from './model.js';
 
+/** `usageLocation` here is the effective one (the domain's, else the organization's country), null for none. */
 export type PlanSettings = Pick<
   DomainSettings,
-  'maxDeletionPercent' | 'maxDeletionCount' | 'onDelete' | 'protectedAccounts' | 'allowSourceShrink'
+  'maxDeletionPercent' | 'maxDeletionCount' | 'onDelete' | 'protectedAccounts' | 'allowSourceShrink' | 'usageLocation'
 >;
 
 export interface PlanMeta {
@@ -105,7 +107,11 @@ function hintNonUsers(changes: Change[], snapshot: Pick<DomainSnapshot, 'entra'>
 
 /** The dry run's plan: pure, deterministic for the same snapshot, settings and meta. */
 export function buildPlan(snapshot: DomainSnapshot, settings: PlanSettings, meta: PlanMeta): Plan {
-  const changes = hintNonUsers(sortChanges(diff(snapshot, settings)), snapshot);
+  const writeSettings = writeSettingsOf(settings, snapshot.authenticationType, null);
+  const changes = hintNonUsers(
+    sortChanges(diff(snapshot, { ...settings, usageLocation: writeSettings.usageLocation })),
+    snapshot,
+  );
   const counts = countChanges(changes);
   const planSettings = {
     maxDeletionPercent: settings.maxDeletionPercent,
@@ -127,6 +133,8 @@ export function buildPlan(snapshot: DomainSnapshot, settings: PlanSettings, meta
     sourceFingerprint: sourceFingerprint(snapshot.source),
     entraFingerprint: entraFingerprint(snapshot.entra, snapshot.deleted, snapshot.adminIds),
     settings: planSettings,
+    writeSettings,
+    settingsFingerprint: settingsFingerprint(writeSettings),
     changes,
     counts,
     deletion,
@@ -143,4 +151,16 @@ export function verifyPlanHash(plan: Plan): boolean {
 /** First 8 hex digits, for cards and logs. */
 export function planShortHash(hash: string): string {
   return hash.slice(0, 8);
+}
+
+/**
+ * New users (creates, not restores) who cannot sign in after the sync: in a managed domain they get a random
+ * password nobody knows, so an administrator must give each a password or a Temporary Access Pass. 0 in a
+ * federated domain (they sign in at the identity provider).
+ */
+export function newUsersWithoutCredentials(plan: Pick<Plan, 'changes'> & Partial<Pick<Plan, 'writeSettings'>>): number {
+  if (plan.writeSettings?.authenticationType !== 'Managed') return 0;
+  let n = 0;
+  for (const c of plan.changes) if (c.action === 'Add' && !c.restoreId) n++;
+  return n;
 }

@@ -27,6 +27,8 @@ export interface EntraReader {
   listUsers(domain: string, onProgress?: (p: ReadProgress) => void): Promise<EntraUser[]>;
   /** Soft-deleted users whose UPN ends in @domain or whose Immutable ID is given. */
   listDeletedUsers(domain: string): Promise<DeletedEntraUser[]>;
+  /** The organization's `countryLetterCode` (the default usage location), or null when it has none or is unreadable. */
+  organizationCountry(): Promise<string | null>;
   /**
    * Object ids of principals holding any directory role: directly, through a role-assignable group, PIM-eligible or
    * PIM-active. `fresh` reads it again instead of reusing a recent answer.

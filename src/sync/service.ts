@@ -99,6 +99,8 @@ export interface DomainSettingsPatch {
   readonly protectedAccounts?: readonly string[];
   readonly allowSourceShrink?: boolean;
   readonly notify?: DomainSettings['notify'];
+  /** ISO 3166 alpha-2 code (upper-cased when stored); null = the organization's country. */
+  readonly usageLocation?: string | null;
 }
 
 export interface SyncService {

@@ -1,4 +1,5 @@
 // The use cases behind every front end: domain settings, preview, guarded journaled apply, scheduled runs, pre-check.
+import countries from 'i18n-iso-countries';
 import type { Logger } from '../logger.js';
 import { executePlan, strandedAdoptions } from './apply-run.js';
 import {
@@ -7,6 +8,7 @@ import {
   type DomainSnapshot,
   type EntraDomain,
   type Plan,
+  type PlanWriteSettings,
   type RunRecord,
   type RunTrigger,
   type UserOutcome,
@@ -26,6 +28,7 @@ import type {
 import { entraFingerprint, sourceFingerprint } from './fingerprint.js';
 import { checkGuard, deletionShare, inScopeCount } from './guard.js';
 import { buildPlan, verifyPlanHash } from './plan.js';
+import { checkPlanFreshness, writeSettingsOf } from './plan-freshness.js';
 import { precheckCandidates } from './precheck-core.js';
 import { readSnapshot } from './read-snapshot.js';
 import {
@@ -83,6 +86,14 @@ const normaliseDomain = (d: string) => d.trim().toLowerCase().replace(/^@/, '').
 
 const emptyCounts = { added: 0, updated: 0, deleted: 0, failed: 0 } as const;
 
+/** An assigned ISO 3166-1 alpha-2 code (what Graph's `usageLocation` takes), in either case. */
+const isCountryCode = (code: string): boolean =>
+  /^[A-Za-z]{2}$/.test(code) && Object.hasOwn(countries.getAlpha2Codes(), code.toUpperCase());
+
+/** The patch with its usage location upper-cased (how it is stored and compared). */
+const normalisePatch = (patch: DomainSettingsPatch): DomainSettingsPatch =>
+  typeof patch.usageLocation === 'string' ? { ...patch, usageLocation: patch.usageLocation.toUpperCase() } : patch;
+
 export function createSyncService(deps: SyncServiceDeps): SyncService {
   const leaseTtlMs = deps.leaseTtlMs ?? 120_000;
   const iso = () => deps.now().toISOString();
@@ -121,6 +132,12 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     const c = patch.maxDeletionCount;
     if (c !== undefined && c !== null && !(Number.isInteger(c) && c >= 0))
       return refuse('bad-input', `the deletion cap must be a whole number of users (got ${c}).`);
+    const u = patch.usageLocation;
+    if (u !== undefined && u !== null && !isCountryCode(u))
+      return refuse(
+        'bad-input',
+        `usage-location must be a two-letter ISO 3166 country code such as JP or US (got "${u}"); "default" uses the organization's country.`,
+      );
     return null;
   }
 
@@ -158,11 +175,17 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     return readSnapshot({ source: deps.source, reader: deps.reader, runs: deps.runs }, domain, onProgress);
   }
 
+  /** The settings that decide the domain's writes today (the organization's country only when the domain has none). */
+  async function currentWriteSettings(settings: DomainSettings, domain: EntraDomain): Promise<PlanWriteSettings> {
+    const country = settings.usageLocation ? null : await deps.reader.organizationCountry();
+    return writeSettingsOf(settings, domain.authenticationType, country);
+  }
+
   /**
    * What apply needs from a fresh read: fingerprints, today's guard verdict and the source count. Only these leave
-   * this function, so the snapshot is garbage before the writes start. When both fingerprints and the settings the
-   * diff reads (protected accounts, what a Delete does) are the plan's own, today's diff would be the plan's changes:
-   * the guard is re-checked on the plan's counts instead of diffing 100,000 users a second time.
+   * this function, so the snapshot is garbage before the writes start. Apply refuses the plan unless both
+   * fingerprints and the write settings are the plan's own, and then today's diff would be the plan's changes: the
+   * guard is re-checked on the plan's counts (with today's limits) instead of diffing 100,000 users a second time.
    */
   async function freshVerdict(
     domain: EntraDomain,
@@ -171,33 +194,33 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     onProgress?: ProgressListener,
   ): Promise<Pick<Plan, 'sourceFingerprint' | 'entraFingerprint' | 'guard'> & { sourceCount: number }> {
     const fresh = await snapshotFor(domain, onProgress);
-    const fingerprints = {
+    const guard = checkGuard(
+      {
+        deletion: deletionShare(plan.counts, inScopeCount(fresh), settings),
+        sourceCount: fresh.source.length,
+        previousSourceCount: fresh.previousSourceCount,
+      },
+      settings,
+    );
+    return {
       sourceFingerprint: sourceFingerprint(fresh.source),
       entraFingerprint: entraFingerprint(fresh.entra, fresh.deleted, fresh.adminIds),
+      guard,
+      sourceCount: fresh.source.length,
     };
-    const sameInputs =
-      fingerprints.sourceFingerprint === plan.sourceFingerprint &&
-      fingerprints.entraFingerprint === plan.entraFingerprint;
-    const sameDiffSettings =
-      plan.settings.onDelete === settings.onDelete &&
-      plan.settings.protectedAccounts.length === settings.protectedAccounts.length &&
-      plan.settings.protectedAccounts.every((p, i) => p === settings.protectedAccounts[i]);
-    const guard =
-      sameInputs && sameDiffSettings
-        ? checkGuard(
-            {
-              deletion: deletionShare(plan.counts, inScopeCount(fresh), settings),
-              sourceCount: fresh.source.length,
-              previousSourceCount: fresh.previousSourceCount,
-            },
-            settings,
-          )
-        : makePlan(fresh, settings, plan.createdBy).guard;
-    return { ...fingerprints, guard, sourceCount: fresh.source.length };
   }
 
-  function makePlan(snapshot: DomainSnapshot, settings: DomainSettings, createdBy: string | null): Plan {
-    return buildPlan(snapshot, settings, { id: deps.newId(), now: iso(), createdBy });
+  function makePlan(
+    snapshot: DomainSnapshot,
+    settings: DomainSettings,
+    writeSettings: PlanWriteSettings,
+    createdBy: string | null,
+  ): Plan {
+    return buildPlan(
+      snapshot,
+      { ...settings, usageLocation: writeSettings.usageLocation },
+      { id: deps.newId(), now: iso(), createdBy },
+    );
   }
 
   function newRun(
@@ -246,7 +269,11 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   ): Promise<RunRecord> {
     await deps.runs.put(run);
     options.onStarted?.(run.id);
-    const phases = planToWritePhases(plan, authenticationType, deps.passwordFor);
+    const phases = planToWritePhases(
+      plan,
+      plan.writeSettings?.authenticationType ?? authenticationType,
+      deps.passwordFor,
+    );
     const opCount = phases.reduce((n, p) => n + p.length, 0);
     try {
       const result = await executePlan(
@@ -338,6 +365,14 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           previous.status === 'running' ||
           (previous.status === 'failed' && (await deps.journal.unfinished()).includes(previous.id))
         ) {
+          const stale = checkPlanFreshness(plan, {
+            writeSettings: await currentWriteSettings(ctx.settings, ctx.domain),
+          });
+          if (stale) {
+            await deps.journal.markFinished(previous.id);
+            await endRun(previous, { status: 'refused', reason: stale.reason });
+            return stale;
+          }
           deps.logger.info({ runId: previous.id, planId: plan.id }, 'resuming an interrupted run of this plan');
           return await writePlan(
             { ...previous, status: 'running', endedAt: null, reason: null },
@@ -354,18 +389,21 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         }
       }
       const by = { requestedBy: plan.createdBy, approvedBy: options.approvedBy ?? null };
+      // A setting that decides the writes (protected accounts, on delete, usage location, authentication type)
+      // changed since the dry run: refuse before reading anything.
+      const writeSettings = await currentWriteSettings(ctx.settings, ctx.domain);
+      const settingsStale = checkPlanFreshness(plan, { writeSettings });
+      if (settingsStale) {
+        await logUnwritten({ ...newRun(plan, options.trigger, by, null), id: runId }, 'refused', settingsStale.reason);
+        return settingsStale;
+      }
       // Re-read both sides: anything that changed since the dry run makes the plan stale.
       const current = await freshVerdict(ctx.domain, ctx.settings, plan, options.onProgress);
       const run = { ...newRun(plan, options.trigger, by, current.sourceCount), id: runId };
-      const sourceChanged = current.sourceFingerprint !== plan.sourceFingerprint;
-      const entraChanged = current.entraFingerprint !== plan.entraFingerprint;
-      if (sourceChanged || entraChanged) {
-        const what = [sourceChanged ? 'Access Control' : null, entraChanged ? 'Entra ID' : null]
-          .filter(Boolean)
-          .join(' and ');
-        const reason = `refused: ${what} changed since this dry run (${plan.createdAt}). Run preview again.`;
-        await logUnwritten(run, 'refused', reason);
-        return refuse('stale-plan', reason);
+      const stale = checkPlanFreshness(plan, { writeSettings, ...current });
+      if (stale) {
+        await logUnwritten(run, 'refused', stale.reason);
+        return stale;
       }
       // The guard is checked against today's settings as well as the plan's own verdict.
       const verdict = !plan.guard.ok ? plan.guard : current.guard;
@@ -443,6 +481,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         pausedUntil: null,
         allowSourceShrink: patch.allowSourceShrink ?? false,
         notify: patch.notify ?? 'changes-only',
+        usageLocation: normalisePatch(patch).usageLocation ?? null,
         updatedAt: iso(),
         updatedBy: by,
       };
@@ -462,7 +501,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         );
       const next: DomainSettings = {
         ...existing,
-        ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+        ...Object.fromEntries(Object.entries(normalisePatch(patch)).filter(([, v]) => v !== undefined)),
         updatedAt: iso(),
         updatedBy: by,
       };
@@ -487,7 +526,8 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       const halfDone = await interruptedAdoptions(ctx.domain.id);
       if (halfDone) return halfDone;
       const snapshot = await snapshotFor(ctx.domain, options.onProgress);
-      const plan = makePlan(snapshot, ctx.settings, options.requestedBy ?? null);
+      const writeSettings = await currentWriteSettings(ctx.settings, ctx.domain);
+      const plan = makePlan(snapshot, ctx.settings, writeSettings, options.requestedBy ?? null);
       await deps.plans.put(plan);
       options.onProgress?.({ phase: 'done', done: plan.changes.length, total: plan.changes.length });
       return plan;
@@ -520,7 +560,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       try {
         // One read of each side: the fresh snapshot is both the preview and the apply's freshness check.
         const snapshot = await snapshotFor(ctx.domain);
-        const plan = makePlan(snapshot, ctx.settings, 'scheduler');
+        const plan = makePlan(snapshot, ctx.settings, await currentWriteSettings(ctx.settings, ctx.domain), 'scheduler');
         await deps.plans.put(plan);
         const run = newRun(
           plan,
@@ -530,6 +570,13 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         );
         const claim = await deps.plans.claim(plan.id, run.id);
         if (!claim.claimed) return refuse('plan-used', 'the scheduled plan was claimed twice', claim.runId);
+        // Reading a large domain takes a while: the settings in force now must still be the ones the plan used.
+        const latest = await configured(name);
+        if (isRefusal(latest)) return logUnwritten(run, 'refused', latest.reason);
+        const stale = checkPlanFreshness(plan, {
+          writeSettings: await currentWriteSettings(latest.settings, latest.domain),
+        });
+        if (stale) return logUnwritten(run, 'refused', stale.reason);
         if (!plan.guard.ok) return logUnwritten(run, 'cancelled', plan.guard.reason);
         if (run.total === 0) return endRun(run, { status: 'completed' });
         return await writePlan(run, plan, ctx.domain.authenticationType, {});
@@ -556,6 +603,15 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         const held = await holdLease(plan.domain);
         if (isRefusal(held)) continue;
         try {
+          const stale = checkPlanFreshness(plan, {
+            writeSettings: await currentWriteSettings(ctx.settings, ctx.domain),
+          });
+          if (stale) {
+            deps.logger.warn({ runId, reason: stale.reason }, 'not resuming an interrupted run: its plan is stale');
+            await deps.journal.markFinished(runId);
+            resumed.push(await endRun(run, { status: 'refused', reason: stale.reason }));
+            continue;
+          }
           deps.logger.info({ runId, domain: plan.domain }, 'resuming an interrupted sync run');
           resumed.push(
             await writePlan({ ...run, status: 'running', endedAt: null }, plan, ctx.domain.authenticationType, {}),

@@ -56,6 +56,8 @@ function createBody(
     const v = a[key];
     if (v !== null && v !== undefined && v !== '') body[key] = v;
   }
+  // A licence can only be assigned to a user with a usage location (the plan carries the domain's).
+  if (change.usageLocation) body.usageLocation = change.usageLocation;
   return body;
 }
 

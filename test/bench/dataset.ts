@@ -27,6 +27,7 @@ export interface SeedUserLike {
   userType: 'Member';
   onPremisesImmutableId: string;
   onPremisesSyncEnabled: boolean;
+  usageLocation: string;
 }
 
 export const BENCH_DOMAIN = 'bench.contoso.co.jp';
@@ -158,6 +159,8 @@ export function entraUser(i: number, domain: string, stale: boolean): SeedUserLi
     userType: 'Member',
     onPremisesImmutableId: p.immutableId,
     onPremisesSyncEnabled: false,
+    // Licensed users have one; without it every run would first set the organization's default on each user.
+    usageLocation: 'JP',
   };
 }
 

@@ -40,11 +40,12 @@ export function makePlan(options: {
   entra: EntraUser[];
   settings?: Partial<DomainSettings>;
   id?: string;
+  authenticationType?: 'Managed' | 'Federated';
 }): Plan {
   return buildPlan(
     {
       domain: 'contoso.co.jp',
-      authenticationType: 'Managed',
+      authenticationType: options.authenticationType ?? 'Managed',
       source: options.source,
       entra: options.entra,
       deleted: [],

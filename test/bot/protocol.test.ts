@@ -1,5 +1,6 @@
 // Protocol tests over HTTP: activities POSTed to /api/messages, replies recorded by a fake Bot Connector, real engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRefusal } from '../../src/sync/service.js';
 import { ADMIN, type Harness, NON_ADMIN, startHarness } from './bot-harness.js';
 import { cardOf, cardText } from './fake-connector.js';
 
@@ -190,6 +191,42 @@ describe('bot protocol', () => {
     const runs = (await h.engine.service.listRuns({ domain: DOMAIN })).filter((r) => r.planId === p.planId);
     expect(runs.map((r) => r.status)).toEqual(['refused']);
     expect(runs[0]!.counts).toEqual({ added: 0, updated: 0, deleted: 0, failed: 0 });
+  });
+
+  it('a dry run made before an account was protected is refused as out of date, and the account is not deleted', async () => {
+    const users = await h.engine.directory.listUsers(DOMAIN);
+    const first = await h.engine.service.preview(DOMAIN);
+    if (isRefusal(first)) throw new Error(first.reason);
+    const kept = first.changes.find((c) => c.action === 'NoChange')!;
+    const gone = users.find((u) => u.userPrincipalName === kept.upn)!;
+    await h.engine.directory.replaceDomain(
+      DOMAIN,
+      users.filter((u) => u !== gone),
+    );
+    const p = await preview(h);
+    const plan = await h.engine.service.getPlan(p.planId);
+    const leaver = plan!.changes.find((c) => c.action === 'Delete' && c.upn === gone.userPrincipalName);
+    expect(leaver, 'the dry run deletes the user who left').toBeDefined();
+    await h.engine.service.setDomain(DOMAIN, { protectedAccounts: [leaver!.upn] }, 'another admin');
+    try {
+      const res = await h.post(h.invoke('apply', { planId: p.planId, planHash: p.planHash }, p.messageId));
+      expect(res.status).toBe(200);
+      const refusal = await h.connector.waitFor(
+        (calls) =>
+          calls.find(
+            (c) =>
+              c.kind === 'update' && c.activityId === p.messageId && /out of date/.test(cardText(cardOf(c.activity))),
+          ),
+        20_000,
+      );
+      expect(cardText(cardOf(refusal.activity))).toContain("the domain's settings changed since this dry run");
+      expect(await h.engine.entra.reader.getUser(leaver!.upn)).not.toBeNull();
+      const runs = (await h.engine.service.listRuns({ domain: DOMAIN })).filter((r) => r.planId === p.planId);
+      expect(runs.map((r) => r.status)).toEqual(['refused']);
+    } finally {
+      await h.engine.service.setDomain(DOMAIN, { protectedAccounts: [] }, 'another admin');
+      await h.engine.directory.replaceDomain(DOMAIN, users);
+    }
   });
 
   it('logs shows the runs of the domain', async () => {

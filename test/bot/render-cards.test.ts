@@ -74,6 +74,18 @@ describe('renderDryRunCard', () => {
     expect(a[1]?.data).toEqual({ verb: 'apply', planId: plan.id, planHash: plan.hash });
   });
 
+  it('warns that new users of a managed domain cannot sign in until given a password or a Temporary Access Pass', () => {
+    expect(all).toContain(
+      '1 new user(s) cannot sign in until you give each a password or a Temporary Access Pass: contoso.co.jp is a managed (not federated) domain',
+    );
+    const federated = makePlan({
+      source: [{ userPrincipalName: 'new.hire@contoso.co.jp', immutableId: 'imm-new', displayName: 'New' }],
+      entra: [],
+      authenticationType: 'Federated',
+    });
+    expect(texts(renderDryRunCard(federated, { downloadUrl: 'https://x/d' })).join('\n')).not.toContain('cannot sign in');
+  });
+
   it('warns and hides Sync now when the guard would cancel the sync', () => {
     const tripping = makePlan({
       source: [],

@@ -49,6 +49,7 @@ describe('apply survives being killed', () => {
         jobTitle: 'Staff',
         onPremisesImmutableId: imm(i),
         accountEnabled: true,
+        usageLocation: 'JP',
       })),
     };
     writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));

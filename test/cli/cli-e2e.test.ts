@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, type EmulatorProcess, jsonOf, runCli, startEmulatorProcess } from '../helpers/cli.js';
 
 const DOMAIN = 'contoso.co.jp';
+const MANAGED = 'cloud-only.jp';
 const HEADER = 'Action,UserPrincipalName,ImmutableId,DisplayName,GivenName,Surname,ChangedAttributes,Note';
 
 interface Person {
@@ -32,11 +33,13 @@ function seed() {
     department: p.dept,
     onPremisesImmutableId: p.imm,
     accountEnabled: true,
+    usageLocation: 'JP',
   });
   return {
     domains: [
       { id: 'contosocli.onmicrosoft.com', authenticationType: 'Managed', isVerified: true, isInitial: true },
       { id: DOMAIN, authenticationType: 'Federated', isVerified: true, isDefault: true },
+      { id: MANAGED, authenticationType: 'Managed', isVerified: true },
     ],
     users: [
       ...people.map(entraUser),
@@ -192,6 +195,60 @@ describe('entra-sync CLI against the emulator over HTTPS', () => {
     expect(jsonOf<{ reason: string }>(r2).reason).toMatch(/Entra ID changed.*preview again/);
     await importRows(current);
   }, 60_000);
+
+  // Issue 9 §1, as an administrator met it: a dry run made before an account was protected must not delete it.
+  it('refuses a plan made before `domains set --protect`, and writes nothing', async () => {
+    const leaver = current[3]!;
+    await importRows(current.filter((p) => p !== leaver));
+    const plan = await preview();
+    expect(plan.counts.delete).toBe(1);
+    const before = await entraUsers();
+    const set = await runCli(['domains', 'set', DOMAIN, '--protect', leaver.upn], env);
+    expect(set.code, set.stderr).toBe(0);
+    const r = await runCli(['apply', '--plan', plan.planId, '--json'], env);
+    expect(r.code).toBe(1);
+    const body = jsonOf<{ status: string; reason: string }>(r);
+    expect(body.status).toBe('refused');
+    expect(body.reason).toMatch(/the domain's settings changed since this dry run \(protected accounts\).*Run preview again/);
+    expect(r.stderr).toContain("the domain's settings changed since this dry run");
+    expect(await entraUsers()).toEqual(before);
+    expect((await entraUsers()).map((u) => u.userPrincipalName)).toContain(leaver.upn);
+    const again = await preview();
+    expect(again.counts.delete).toBe(0);
+    expect((await runCli(['domains', 'set', DOMAIN, '--protect', ''], env)).code).toBe(0);
+    await importRows(current);
+  }, 60_000);
+
+  it('sets a usage location per domain (ISO 3166 checked) and warns that new users of a managed domain cannot sign in', async () => {
+    expect((await runCli(['domains', 'add', MANAGED, '--max-deletions', '50'], env)).code).toBe(0);
+    const file = join(dir, 'managed.csv');
+    writeFileSync(file, `${['Login ID,Given name,Family name,Display name,Microsoft Immutable ID', `new.cloud@${MANAGED},New,Cloud,New Cloud,TkVXQ0w`].join('\r\n')}\r\n`);
+    expect((await runCli(['directory', 'import', file], env)).code).toBe(0);
+    const text = await runCli(['preview', '--domain', MANAGED, '--out', join(dir, 'managed.csv.out')], env);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('1 new user(s) cannot sign in until you give each a password or a Temporary');
+    expect(text.stdout).toContain('Usage location: JP.');
+    const federated = await runCli(['preview', '--domain', DOMAIN, '--out', join(dir, 'fed.csv')], env);
+    expect(federated.stdout).not.toContain('cannot sign in');
+
+    const bad = await runCli(['domains', 'set', MANAGED, '--usage-location', 'XX'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/ISO 3166/);
+    const badShape = await runCli(['domains', 'set', MANAGED, '--usage-location', 'Japan'], env);
+    expect(badShape.code).toBe(2);
+    expect(badShape.stderr).toContain('--usage-location');
+    const ok = await runCli(['domains', 'set', MANAGED, '--usage-location', 'us'], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('usage location US');
+    const plan = await runCli(['preview', '--domain', MANAGED, '--json', '--out', join(dir, 'managed2.csv')], env);
+    const applied = await runCli(['apply', '--plan', jsonOf<{ planId: string }>(plan).planId, '--json'], env);
+    expect(applied.code, applied.stderr).toBe(0);
+    const created = (await emulator.fetch('/_emulator/state')).json as { users: { userPrincipalName: string; usageLocation?: string }[] };
+    expect(created.users.find((u) => u.userPrincipalName === `new.cloud@${MANAGED}`)?.usageLocation).toBe('US');
+    expect((await runCli(['domains', 'set', MANAGED, '--usage-location', 'default'], env)).stdout).toContain(
+      "usage location organization's",
+    );
+  }, 90_000);
 
   it('rejects bad input with exit code 2 and changes nothing', async () => {
     const bad = join(dir, 'bad.csv');

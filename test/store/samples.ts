@@ -38,7 +38,7 @@ export function plan(id: string, changeCount: number, domain = 'contoso.co.jp'):
   const all = changes(changeCount, domain);
   const update = all.filter((c) => c.action === 'Update').length;
   return {
-    formatVersion: 1,
+    formatVersion: 2,
     id,
     domain,
     createdAt: '2026-01-02T03:04:05.000Z',
@@ -46,6 +46,8 @@ export function plan(id: string, changeCount: number, domain = 'contoso.co.jp'):
     sourceFingerprint: 'src-fp',
     entraFingerprint: 'entra-fp',
     settings: { maxDeletionPercent: 10, maxDeletionCount: null, onDelete: 'delete', protectedAccounts: [] },
+    writeSettings: { protectedAccounts: [], onDelete: 'delete', usageLocation: 'JP', authenticationType: 'Federated' },
+    settingsFingerprint: 'settings-fp',
     changes: all,
     counts: { add: 0, update, delete: 0, skip: 0, noChange: all.length - update, restore: 0 },
     deletion: { count: 0, inScope: all.length, percent: 0, maxPercent: 10, maxCount: null, wouldCancel: false },

@@ -40,6 +40,7 @@ function seed(): EmulatorSeed {
       jobTitle: 'Staff',
       onPremisesImmutableId: imm(i),
       accountEnabled: true,
+      usageLocation: 'JP',
     })),
   };
 }

@@ -42,6 +42,7 @@ class FakeEntra {
     listUsers: async () => [...this.users.values()],
     listDeletedUsers: async () => [],
     listAdminRoleHolders: async () => new Set(),
+    organizationCountry: async () => null,
     isGlobalAdmin: async () => false,
     findUserByImmutableId: async (imm) => [...this.users.values()].find((u) => u.onPremisesImmutableId === imm) ?? null,
     getUser: async (key) =>

@@ -35,6 +35,8 @@ function seed(): EmulatorSeed {
       jobTitle: 'Staff',
       onPremisesImmutableId: imm(i),
       accountEnabled: true,
+      // The organization's country (the emulator's default, JP): no usage-location update is due.
+      usageLocation: 'JP',
     })),
   };
 }

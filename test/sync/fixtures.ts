@@ -1,6 +1,7 @@
 // Test helpers for the sync core: builders, fast-check generators of snapshots, and an in-memory Entra that applies write ops.
 import fc from 'fast-check';
 import type { DeletedEntraUser, DomainSettings, DomainSnapshot, EntraUser, SourceUser } from '../../src/sync/model.js';
+import { originalUpnOfDeleted, proxyKeyOf } from '../../src/sync/diff.js';
 import type { WriteOp } from '../../src/sync/ports.js';
 
 export const DOMAIN = 'contoso.co.jp';
@@ -84,6 +85,8 @@ export const sourceUserArb: fc.Arbitrary<SourceUser> = fc.record(
     surname: optText(['Yamada', '山田']),
     jobTitle: optText(['Engineer', '+Boss']),
     department: optText(['Sales']),
+    // Mails that collide with each other and with Entra users' addresses (see entraUsersArb).
+    mail: optText([`a.mail@${DOMAIN}`, `b.mail@${DOMAIN}`, `B.MAIL@${DOMAIN}`, `x.mail@${DOMAIN}`]),
     accountEnabled: fc.option(fc.boolean(), { nil: undefined }),
   },
   { requiredKeys: ['userPrincipalName', 'immutableId', 'displayName'] },
@@ -105,6 +108,8 @@ const entraFieldsArb = fc.record({
   accountEnabled: fc.option(fc.boolean(), { nil: null }),
   jobTitle: fc.option(fc.constantFrom('Engineer'), { nil: null }),
   department: fc.option(fc.constantFrom('Sales'), { nil: null }),
+  usageLocation: fc.option(fc.constantFrom('JP', 'US'), { nil: null }),
+  hasMail: fc.boolean(),
 });
 
 /** Entra users with unique ids and unique UPNs (case-insensitive), as Entra guarantees. */
@@ -125,6 +130,10 @@ export const entraUsersArb: fc.Arbitrary<EntraUser[]> = fc
         accountEnabled: f.accountEnabled,
         jobTitle: f.jobTitle,
         department: f.department,
+        usageLocation: f.usageLocation,
+        // Unique per user, as Graph keeps proxy addresses: `mail` is the primary SMTP address.
+        mail: f.hasMail ? `${f.local.toLowerCase()}.mail@${DOMAIN}` : null,
+        proxyAddresses: f.hasMail ? [`SMTP:${f.local.toLowerCase()}.mail@${DOMAIN}`] : [],
       }),
     ),
   );
@@ -139,13 +148,23 @@ const deletedArb: fc.Arbitrary<DeletedEntraUser[]> = fc
     { maxLength: 3 },
   )
   .map((list) =>
-    list.map((d, i) => ({
-      id: `x${i}`,
-      userPrincipalName: `${d.local}@${DOMAIN}`,
-      onPremisesImmutableId: d.immutableId,
-      deletedDateTime: `2026-01-0${d.day}T00:00:00Z`,
-    })),
+    list.map((d, i) => {
+      const id = deletedId(i);
+      // As Graph lists a deleted user: its object id without dashes, then its original UPN.
+      return {
+        id,
+        userPrincipalName: graphDeletedUpn(id, `${d.local}@${DOMAIN}`),
+        onPremisesImmutableId: d.immutableId,
+        deletedDateTime: `2026-01-0${d.day}T00:00:00Z`,
+      };
+    }),
   );
+
+/** A GUID-shaped object id for the i-th deleted user. */
+const deletedId = (i: number): string => `0000000${i}-d31e-4ed0-9a00-00000000000${i}`;
+
+/** `<object id without dashes><original UPN>`, the form of GET /directory/deletedItems/microsoft.graph.user. */
+export const graphDeletedUpn = (id: string, upn: string): string => `${id.replace(/-/g, '')}${upn}`;
 
 export const caseArb = fc
   .record({
@@ -159,6 +178,7 @@ export const caseArb = fc
     maxDeletionCount: fc.constantFrom<number | null>(null, 0, 1, 3),
     previousSourceCount: fc.constantFrom<number | null>(null, 0, 2, 10),
     allowSourceShrink: fc.boolean(),
+    usageLocation: fc.constantFrom<string | null>(null, 'JP'),
   })
   .map((c) => ({
     snapshot: snapshot({
@@ -174,6 +194,7 @@ export const caseArb = fc
       maxDeletionPercent: c.maxDeletionPercent,
       maxDeletionCount: c.maxDeletionCount,
       allowSourceShrink: c.allowSourceShrink,
+      usageLocation: c.usageLocation,
     }),
   }));
 
@@ -188,10 +209,21 @@ export class MemoryEntra {
     for (const u of snap.entra) this.live.set(u.id, { ...u });
     for (const d of snap.deleted)
       this.deleted.set(d.id, {
-        ...entraUser({ id: d.id, userPrincipalName: d.userPrincipalName }),
+        ...entraUser({ id: d.id, userPrincipalName: originalUpnOfDeleted(d) }),
         onPremisesImmutableId: d.onPremisesImmutableId,
         deletedDateTime: d.deletedDateTime ?? '',
       });
+  }
+
+  /** Graph keeps proxy addresses unique across live objects; `mail` is always one of them. */
+  private addressTaken(mail: string, exceptId: string | null): boolean {
+    const key = proxyKeyOf(mail);
+    for (const u of this.live.values()) {
+      if (u.id === exceptId) continue;
+      if ((u.proxyAddresses ?? []).some((a) => proxyKeyOf(a) === key) || (u.mail && proxyKeyOf(u.mail) === key))
+        return true;
+    }
+    return false;
   }
 
   private upnTaken(upn: string, exceptId: string | null): boolean {
@@ -210,9 +242,15 @@ export class MemoryEntra {
         for (const u of this.live.values())
           if (u.onPremisesImmutableId === body.onPremisesImmutableId)
             throw new Error(`create ${op.opId}: Immutable ID already exists`);
+        if (typeof body.mail === 'string' && this.addressTaken(body.mail, null))
+          throw new Error(`create ${op.opId}: proxy address ${body.mail} already exists`);
         const id = `new:${String(body.onPremisesImmutableId)}`;
         const { passwordProfile: _p, ...fields } = body;
-        this.live.set(id, { ...entraUser({ id, userPrincipalName: upn }), ...(fields as Partial<EntraUser>) });
+        this.live.set(id, {
+          ...entraUser({ id, userPrincipalName: upn }),
+          ...(fields as Partial<EntraUser>),
+          proxyAddresses: typeof body.mail === 'string' ? [`SMTP:${body.mail}`] : [],
+        });
         return;
       }
       case 'update': {
@@ -221,7 +259,18 @@ export class MemoryEntra {
         const upn = op.body.userPrincipalName;
         if (typeof upn === 'string' && this.upnTaken(upn, user.id))
           throw new Error(`update ${op.opId}: UPN ${upn} already exists`);
-        this.live.set(user.id, { ...user, ...(op.body as Partial<EntraUser>) });
+        const mail = op.body.mail;
+        if (typeof mail === 'string' && this.addressTaken(mail, user.id))
+          throw new Error(`update ${op.opId}: proxy address ${mail} already exists`);
+        // The previous primary address stays as a secondary one (as Exchange Online keeps it).
+        const proxies =
+          'mail' in op.body
+            ? [
+                ...(typeof mail === 'string' ? [`SMTP:${mail}`] : []),
+                ...(user.proxyAddresses ?? []).map((a) => `smtp:${a.slice(a.indexOf(':') + 1)}`),
+              ]
+            : user.proxyAddresses;
+        this.live.set(user.id, { ...user, ...(op.body as Partial<EntraUser>), proxyAddresses: proxies ?? [] });
         return;
       }
       case 'delete': {
@@ -236,6 +285,8 @@ export class MemoryEntra {
         if (!user) throw new Error(`restore ${op.opId}: no deleted user ${op.deletedId}`);
         if (this.upnTaken(user.userPrincipalName, null))
           throw new Error(`restore ${op.opId}: UPN ${user.userPrincipalName} is taken`);
+        for (const a of user.proxyAddresses ?? [])
+          if (this.addressTaken(a, null)) throw new Error(`restore ${op.opId}: proxy address ${a} is taken`);
         this.deleted.delete(user.id);
         const { deletedDateTime: _d, ...rest } = user;
         this.live.set(user.id, rest);
@@ -256,7 +307,7 @@ export class MemoryEntra {
       entra: [...this.live.values()].filter((u) => u.userPrincipalName.toLowerCase().endsWith(suffix)),
       deleted: [...this.deleted.values()].map((d) => ({
         id: d.id,
-        userPrincipalName: d.userPrincipalName,
+        userPrincipalName: graphDeletedUpn(d.id, d.userPrincipalName),
         onPremisesImmutableId: d.onPremisesImmutableId,
         deletedDateTime: d.deletedDateTime,
       })),
