@@ -38,9 +38,18 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
       'The bot refuses to start: ALLOWED_TENANT_IDS (or BOT_TENANT_ID / ENTRA_TENANT_ID) must name the tenants it serves',
     );
 
-  const secret = await resolveSigningSecret(config.signingSecret, deps.stores.kv<string>('bot-secrets'));
+  const { secret, generated } = await resolveSigningSecret(config.signingSecret, deps.stores.kv<string>('bot-secrets'));
+  if (generated && !config.bot.localMode)
+    logger.warn(
+      'SIGNING_SECRET is not set: download links and consent links end with this process, and other replicas do not accept them; set SIGNING_SECRET (openssl rand -base64 32)',
+    );
   const now = deps.now ?? (() => new Date());
-  const signer = createLinkSigner({ secret, ttlSeconds: config.downloadLinkTtlSeconds, now });
+  const signer = createLinkSigner({
+    secret,
+    ttlSeconds: config.downloadLinkTtlSeconds,
+    now,
+    tenant: config.entra.tenantId ?? 'local',
+  });
   const botAppId = config.bot.id ?? '';
   const adapter = new TeamsAdapter(
     config.bot.id
