@@ -99,6 +99,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     host: config.host,
     port: config.port,
     allowedTenantIds: config.allowedTenantIds,
+    localMode: config.bot.localMode,
     logger,
     routes: {
       async messages(body, req, res) {
