@@ -176,7 +176,21 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
       return;
     }
     case 'import': {
-      const file = findImportFile(context.activity.attachments);
+      const file = findImportFile(context.activity.attachments, {
+        serviceUrl: context.activity.serviceUrl,
+        localMode: rt.config.bot.localMode,
+      });
+      if (file && 'refused' in file) {
+        rt.logger.warn({ by }, 'import refused: the attachment is not served by Teams');
+        await reply(
+          renderMessageCard({
+            title: 'Import refused',
+            color: 'Attention',
+            text: esc(`Nothing was downloaded or changed: ${file.refused}.`, 600),
+          }),
+        );
+        return;
+      }
       if (!file) {
         await reply(
           renderMessageCard({

@@ -10,6 +10,7 @@ let h: Harness;
 let files: Server;
 let filesUrl = '';
 const served = new Map<string, Buffer>();
+const fileGets: string[] = [];
 const uploads = new Map<string, { body: Buffer; range: string }>();
 
 /** Posts a message and returns the text of the card the bot replies with (the replaced card when it updates). */
@@ -39,6 +40,7 @@ beforeAll(async () => {
       });
       return;
     }
+    fileGets.push(req.url ?? '');
     const body = served.get(req.url ?? '');
     if (!body) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/csv' }).end(body);
@@ -110,10 +112,29 @@ describe('commands', () => {
     expect(await ask(`resume ${DOMAIN}`)).toContain('no longer paused');
   });
 
+  it('import: refuses an attachment that Teams does not serve, without fetching it', async () => {
+    served.set('/internal-secret', Buffer.from('userPrincipalName\r\nTOP-SECRET-BYTES\r\n', 'utf8'));
+    for (const attachment of [
+      { contentType: 'text/csv', name: 'x.csv', contentUrl: `${filesUrl}/internal-secret` },
+      { contentType: 'text/csv', name: 'x.csv', contentUrl: `${h.connector.url}/v3/conversations/x` },
+      {
+        contentType: 'application/vnd.microsoft.teams.file.download.info',
+        name: 'x.csv',
+        content: { downloadUrl: 'https://contoso.sharepoint.com.attacker.example/x.csv' },
+      },
+    ]) {
+      const text = await ask('import', { attachments: [attachment] });
+      expect(text).toContain('Import refused');
+      expect(text).toContain('sharepoint.com');
+      expect(text).not.toContain('TOP-SECRET');
+    }
+    expect(fileGets).toEqual([]);
+  });
+
   it('import: downloads the attached CSV and reports per domain; a bad file changes nothing', async () => {
     const before = await h.engine.directory.listUsers(DOMAIN);
-    served.set(
-      '/bad.csv',
+    h.connector.attachments.set(
+      'bad',
       Buffer.from(
         'userPrincipalName,givenName,surname,displayName,immutableId\r\nnot-an-email,A,B,Bad Row,imm-x\r\n',
         'utf8',
@@ -121,7 +142,15 @@ describe('commands', () => {
     );
     const bad = await ask(
       'import',
-      { attachments: [{ contentType: 'text/csv', name: 'bad.csv', contentUrl: `${filesUrl}/bad.csv` }] },
+      {
+        attachments: [
+          {
+            contentType: 'text/csv',
+            name: 'bad.csv',
+            contentUrl: `${h.connector.url}/v3/attachments/bad/views/original`,
+          },
+        ],
+      },
       /Import rejected/,
     );
     expect(bad).toMatch(/Line 2/);
@@ -139,7 +168,7 @@ describe('commands', () => {
       'userPrincipalName,givenName,surname,displayName,immutableId',
       ...rows.map((r) => r.map((c) => `"${c}"`).join(',')),
     ].join('\r\n');
-    served.set('/good.csv', Buffer.from(csv, 'utf8'));
+    h.connector.attachments.set('good', Buffer.from(csv, 'utf8'));
     const good = await ask(
       'import',
       {
@@ -147,7 +176,7 @@ describe('commands', () => {
           {
             contentType: 'application/vnd.microsoft.teams.file.download.info',
             name: 'export.csv',
-            content: { downloadUrl: `${filesUrl}/good.csv`, fileType: 'csv' },
+            content: { downloadUrl: `${h.connector.url}/v3/attachments/good/views/original`, fileType: 'csv' },
           },
         ],
       },

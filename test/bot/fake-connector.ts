@@ -15,6 +15,8 @@ export interface RecordedCall {
 export interface FakeConnector {
   readonly url: string;
   readonly calls: RecordedCall[];
+  /** Files served by the connector's attachment service at `/v3/attachments/{id}/views/original`. */
+  readonly attachments: Map<string, Buffer>;
   /** Polls until `pick` returns a value (or throws after timeoutMs). */
   waitFor<T>(pick: (calls: RecordedCall[]) => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
@@ -22,12 +24,20 @@ export interface FakeConnector {
 
 export async function startFakeConnector(): Promise<FakeConnector> {
   const calls: RecordedCall[] = [];
+  const attachments = new Map<string, Buffer>();
   let n = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      const file = /^\/v3\/attachments\/([^/]+)\/views\/original$/.exec(path);
+      if (file && req.method === 'GET') {
+        const body = attachments.get(file[1]!);
+        if (body) res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+        else res.writeHead(404).end();
+        return;
+      }
       const m = /^\/v3\/conversations\/(.+?)\/activities(?:\/(.+))?$/.exec(path);
       if (!m) {
         res.writeHead(404).end();
@@ -48,6 +58,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   return {
     url,
     calls,
+    attachments,
     async waitFor(pick, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
