@@ -56,7 +56,12 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     const { startEmulator } = await import('./emulator/index.js');
     const stateFile = demoStatePath(config, options.demoStateFile);
     mkdirSync(dirname(stateFile), { recursive: true });
-    const running = await startEmulator({ seed: 'demo', stateFile });
+    // The demo bot's consent callback (bot/consent.ts) is the own app's registered redirect URI.
+    const running = await startEmulator({
+      seed: 'demo',
+      stateFile,
+      redirectUris: [`${config.publicBaseUrl}/api/consent/callback`],
+    });
     emulator = running;
     caPem = running.caPem ?? undefined;
     entraSettings = {

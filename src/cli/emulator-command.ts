@@ -5,7 +5,7 @@ import { createLogger } from '../logger.js';
 import { EXIT } from './command.js';
 
 const USAGE = `Usage: entra-sync emulator [--port N] [--host H] [--seed demo|empty|FILE] [--http] [--state FILE]
-                           [--no-consent] [--time-scale N] [--latency none|realistic]
+                           [--no-consent] [--redirect-uri URL]… [--time-scale N] [--latency none|realistic]
                            [--tenant-size small|medium|large] [--replication-delay MS] [--no-throttling]`;
 
 export interface ParsedEmulatorArgs {
@@ -64,6 +64,13 @@ export function parseEmulatorArgs(args: string[]): ParsedEmulatorArgs | { error:
       case '--no-consent':
         options.consent = false;
         break;
+      case '--redirect-uri': {
+        const v = value();
+        if (!v || !URL.canParse(v))
+          return { error: "--redirect-uri: expected an absolute URL (the bot's consent callback)" };
+        options.redirectUris = [...(options.redirectUris ?? []), v];
+        break;
+      }
       case '--no-throttling':
         options.throttling = false;
         break;

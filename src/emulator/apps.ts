@@ -31,6 +31,8 @@ export interface AppRegistration {
   requested: string[];
   servicePrincipalId: string;
   own: boolean;
+  /** Registered redirect URIs (Web platform): admin consent compares redirect_uri with them exactly. */
+  redirectUris: string[];
 }
 
 export class AppRegistry {
@@ -38,7 +40,12 @@ export class AppRegistry {
   private consents = new Map<string, string[]>();
 
   /** Registers the emulator's own app; its consent is granted when `consented`. */
-  registerOwn(input: { clientId?: string; clientSecret?: string; consented: boolean }): AppRegistration {
+  registerOwn(input: {
+    clientId?: string;
+    clientSecret?: string;
+    consented: boolean;
+    redirectUris?: string[];
+  }): AppRegistration {
     const app: AppRegistration = {
       clientId: input.clientId ?? randomUUID(),
       clientSecret: input.clientSecret ?? randomBytes(30).toString('base64url'),
@@ -47,6 +54,7 @@ export class AppRegistry {
       requested: [...OWN_APP_PERMISSIONS],
       servicePrincipalId: randomUUID(),
       own: true,
+      redirectUris: [...(input.redirectUris ?? [])],
     };
     this.apps.set(app.clientId, app);
     if (input.consented) this.consents.set(app.clientId, [...app.requested]);
@@ -71,6 +79,7 @@ export class AppRegistry {
         requested,
         servicePrincipalId: randomUUID(),
         own: false,
+        redirectUris: [...(a.redirectUris ?? [])],
       });
       this.consents.set(a.clientId, [...requested]);
     }
@@ -95,6 +104,7 @@ export class AppRegistry {
         displayName: a.displayName,
         certificates: a.certificates,
         permissions: this.consents.get(a.clientId) ?? [],
+        redirectUris: [...a.redirectUris],
       }));
   }
 
@@ -109,6 +119,12 @@ export class AppRegistry {
   grant(clientId: string): void {
     const app = this.apps.get(clientId);
     if (app) this.consents.set(clientId, [...app.requested]);
+  }
+
+  /** Replaces an app's registered redirect URIs (the portal's Authentication blade). */
+  setRedirectUris(clientId: string, uris: readonly string[]): void {
+    const app = this.apps.get(clientId);
+    if (app) app.redirectUris = [...uris];
   }
 
   revoke(clientId: string): void {
