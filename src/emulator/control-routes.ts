@@ -77,7 +77,7 @@ export function handleControl(
         return problem(400, 'InvalidConsent', 'clientId: unknown app', ['clientId: unknown app']);
       if (b.redirectUris !== undefined) {
         const uris = Array.isArray(b.redirectUris) ? b.redirectUris : null;
-        if (!uris || !uris.every((u) => typeof u === 'string' && URL.canParse(u)))
+        if (!uris?.every((u) => typeof u === 'string' && URL.canParse(u)))
           return problem(400, 'InvalidConsent', 'redirectUris: must be a list of absolute URLs', [
             'redirectUris: must be a list of absolute URLs',
           ]);
