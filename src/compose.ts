@@ -8,6 +8,7 @@ import { demoDirectory } from './directory/demo-directory.js';
 import { EmbeddedDirectory } from './directory/embedded-directory.js';
 import { importDirectory } from './directory/import.js';
 import { ScimDirectory } from './directory/scim-directory.js';
+import { adminConsentUrl, missingPermissions, rolesOfToken } from './entra/admin-consent.js';
 import { createEntraConnector, type EntraConnector } from './entra/index.js';
 import type { Logger } from './logger.js';
 import { openStore, type Stores } from './store/index.js';
@@ -45,6 +46,37 @@ function demoStatePath(config: Config, override?: string): string {
   const m = /^sqlite:\/\/(.+)$/.exec(config.storeUrl);
   const dir = m?.[1] ? dirname(resolve(m[1])) : resolve('.data');
   return resolve(dir, 'demo-tenant.json');
+}
+
+/**
+ * The bot's view of the Graph connection: "connected" means a fresh token whose `roles` claim holds every required
+ * permission; the admin consent link; where a confirmed grant is recorded.
+ */
+export function engineConnection(engine: Engine) {
+  const settings = engine.entraSettings;
+  const kv = engine.stores.kv<{ tenantId: string; at: string }>('connection');
+  return {
+    tenantId: settings.tenantId ?? null,
+    async status(): Promise<{ connected: true } | { connected: false; reason: string; missing?: readonly string[] }> {
+      // check() acquires a fresh token (msal's cache skipped, then refreshed): the roles are read from it.
+      const check = await engine.entra.credential.check();
+      if (!check.ok) return { connected: false, reason: check.message };
+      const missing = missingPermissions(rolesOfToken(await engine.entra.credential.getToken()));
+      if (missing.length === 0) return { connected: true };
+      return { connected: false, reason: `admin consent is missing for ${missing.join(', ')}`, missing };
+    },
+    consentUrl: (state: string, redirectUri: string) =>
+      adminConsentUrl({
+        authorityHost: settings.authorityHost,
+        tenantId: settings.tenantId ?? 'organizations',
+        clientId: settings.clientId ?? '',
+        redirectUri,
+        state,
+      }),
+    async onConsentGranted(tenantId: string) {
+      await kv.set('consent', { tenantId, at: new Date().toISOString() });
+    },
+  };
 }
 
 export async function createEngine(config: Config, logger: Logger, options: EngineOptions = {}): Promise<Engine> {

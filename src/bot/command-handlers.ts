@@ -96,7 +96,7 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
   const reply = (c: AdaptiveCardJson) => context.sendActivity(card(c));
   switch (cmd.kind) {
     case 'connect':
-      await reply(await connectCard(rt, conversationRefOf(context.activity), actor));
+      await reply(await connectCard(rt, conversationRefOf(context.activity), actor, isPersonalChat(context.activity)));
       return;
     case 'status': {
       const [connection, settings] = await Promise.all([rt.connection.status(), rt.stores.settings.list()]);

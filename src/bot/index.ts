@@ -5,7 +5,7 @@ import { botAuthProblem } from '../config.js';
 import { createAuthorizer } from './authorization.js';
 import { createBackgroundTasks } from './background-tasks.js';
 import { createBotApplication } from './bot-app.js';
-import { createConsentCallback } from './consent.js';
+import { type ConsentConfirmOptions, createConsentCallback } from './consent.js';
 import type { BotDeps, BotServer } from './deps.js';
 import { createDownloadHandler } from './downloads.js';
 import { botbuilderResponse, startHttpServer } from './http-server.js';
@@ -26,6 +26,8 @@ export interface BotServerOptions {
   readonly adminCacheMs?: number;
   /** How long close() waits for background work (default 10 s). */
   readonly closeGraceMs?: number;
+  /** How often a consent answer is checked against a fresh token (default 6 times, 5 s apart). */
+  readonly consentConfirm?: ConsentConfirmOptions;
 }
 
 /** Listens on config.host:config.port; refuses to start without BOT_ID unless local mode on loopback. */
@@ -93,7 +95,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
   };
   const app = createBotApplication(rt, adapter);
   const download = createDownloadHandler({ signer, service: deps.service, logger });
-  const consentCallback = createConsentCallback(rt);
+  const consentCallback = createConsentCallback(rt, options.consentConfirm);
 
   const { server, url } = await startHttpServer({
     host: config.host,

@@ -99,8 +99,11 @@ export function renderConnectCard(input: {
   connected: boolean;
   reason?: string;
   consentUrl?: string | null;
+  /** Shown instead of the button where the consent link must not be posted (a channel or group chat). */
+  note?: string;
 }): AdaptiveCardJson {
   return renderTemplate('connect', {
+    note: input.connected ? '' : (input.note ?? ''),
     statusText: input.connected
       ? 'Connected: the bot can read and write users through Microsoft Graph.'
       : `Not connected: ${esc(input.reason ?? 'unknown reason', 400)}`,

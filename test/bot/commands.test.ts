@@ -1,4 +1,4 @@
-// Commands over HTTP: help/unknown, connect + consent callback, notify here, schedule, import of an attached CSV.
+// Commands over HTTP: help/unknown, notify here, schedule, import of an attached CSV.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,34 +60,6 @@ describe('commands', () => {
     const text = await ask('previw contoso.co.jp');
     expect(text).toContain('Did you mean: **preview contoso.co.jp**?');
     expect(text).toContain('schedule \\<domain\\> on|off'.replace('|', '\\|'));
-  });
-
-  it('connect: a Grant admin consent button with a signed state; the callback posts Connected to that chat', async () => {
-    h.setConnected(false);
-    const before = h.connector.calls.length;
-    await h.post(h.message('connect'));
-    const reply = await h.connector.waitFor((calls) => calls.slice(before).find((c) => c.kind === 'reply'));
-    const card = cardOf(reply.activity)!;
-    expect(cardText(card)).toContain('Not connected: admin consent missing');
-    const button = (card.actions as { type: string; title: string; url: string }[])[0]!;
-    expect(button).toMatchObject({ type: 'Action.OpenUrl', title: 'Grant admin consent' });
-    const consent = new URL(button.url);
-    const state = consent.searchParams.get('state')!;
-    expect(consent.searchParams.get('redirect_uri')).toBe(`${h.bot.url}/api/consent/callback`);
-    const tenant = '6d1f3c2a-8b4e-4f7a-9c21-3e5d7a9b0c11';
-    const callback = (s: string) =>
-      fetch(`${h.bot.url}/api/consent/callback?admin_consent=True&tenant=${tenant}&state=${encodeURIComponent(s)}`);
-    expect((await callback(`${state.slice(0, -2)}xx`)).status).toBe(403);
-    const ok = await callback(state);
-    expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain('Admin consent recorded');
-    expect(h.consentGrants).toEqual([tenant]);
-    const posted = await h.connector.waitFor((calls) =>
-      calls.find((c) => c.kind !== 'update' && cardText(cardOf(c.activity)).startsWith('Connected')),
-    );
-    expect(posted.conversationId).toBe((reply.activity.conversation as { id: string }).id);
-    expect((await callback(state)).status).toBe(410);
-    expect(await ask('connect')).toContain('Connected: the bot can read and write users');
   });
 
   it('notify here stores this conversation as the destination; schedule on says when and where', async () => {
