@@ -50,6 +50,17 @@ function underServiceUrl(url: URL, policy: AttachmentPolicy): boolean {
   return url.pathname.startsWith(`${prefix}v3/attachments/`);
 }
 
+/**
+ * Where Teams asks a bot to upload an accepted file (File Consent card): the user's OneDrive for Business, over
+ * https (`{tenant}-my.sharepoint.com`). Local mode also accepts a loopback target (the tests' stand-in).
+ */
+export function isTeamsUploadUrl(raw: string, localMode: boolean): boolean {
+  const url = parse(raw);
+  if (!url || url.username || url.password) return false;
+  if (url.protocol === 'https:' && isSharePointHost(url.hostname)) return true;
+  return localMode && (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
+}
+
 /** Whether the bot may fetch this URL for an import. */
 export function isAcceptedImportUrl(raw: string, kind: 'download-info' | 'content', policy: AttachmentPolicy): boolean {
   const url = parse(raw);

@@ -2,7 +2,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { downloadImportFile, findImportFile, isAcceptedImportUrl } from '../../src/bot/attachments.js';
+import {
+  downloadImportFile,
+  findImportFile,
+  isAcceptedImportUrl,
+  isTeamsUploadUrl,
+} from '../../src/bot/attachments.js';
 import { parseDirectoryCsvInWorker } from '../../src/directory/csv-parse-thread.js';
 
 const teams = { serviceUrl: 'https://smba.trafficmanager.net/amer/', localMode: false };
@@ -118,5 +123,21 @@ describe('parseDirectoryCsvInWorker', () => {
     const r = await parseDirectoryCsvInWorker(csv);
     expect(r.rows.map((x) => x.user.userPrincipalName)).toEqual(['a@contoso.co.jp']);
     expect(r.rejectedUpns).toBeInstanceOf(Set);
+  });
+});
+
+describe('isTeamsUploadUrl', () => {
+  it('accepts only OneDrive/SharePoint over https (and loopback in local mode)', () => {
+    expect(isTeamsUploadUrl('https://contoso-my.sharepoint.com/personal/a/_api/upload?x=1', false)).toBe(true);
+    for (const bad of [
+      'https://attacker.example/upload',
+      'http://contoso-my.sharepoint.com/upload',
+      'https://contoso-my.sharepoint.com.attacker.example/upload',
+      'http://127.0.0.1:8080/upload',
+      'http://169.254.169.254/latest',
+    ])
+      expect(isTeamsUploadUrl(bad, false), bad).toBe(false);
+    expect(isTeamsUploadUrl('http://127.0.0.1:8080/upload', true)).toBe(true);
+    expect(isTeamsUploadUrl('http://10.0.0.5/upload', true)).toBe(false);
   });
 });

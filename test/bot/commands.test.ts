@@ -227,6 +227,14 @@ describe('commands', () => {
       },
     };
     delete (invoke as { text?: string }).text;
+    // An upload URL that is not OneDrive/SharePoint (nor loopback in local mode) is refused, nothing is sent.
+    const beforeForeign = h.connector.calls.length;
+    const foreign = structuredClone(invoke);
+    foreign.value.uploadInfo.uploadUrl = 'https://attacker.example/upload/2';
+    expect((await h.post(foreign)).status).toBe(200);
+    await h.connector.waitFor((calls) =>
+      calls.slice(beforeForeign).find((c) => String(c.activity.text ?? '').includes('The file upload was refused')),
+    );
     expect((await h.post(invoke)).status).toBe(200);
     const upload = uploads.get('/upload/1')!;
     expect(upload.body.length).toBe(attachment.content.sizeInBytes);
