@@ -35,6 +35,8 @@ export async function startHarness(
     env?: Record<string, string>;
     /** Use the product's real connection (fresh token, roles claim, in-process emulator) instead of the stub. */
     realConnection?: boolean;
+    /** The live Global Administrator check (default: nobody is one). */
+    isGlobalAdmin?: (aadObjectId: string) => Promise<boolean>;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bot-harness-'));
@@ -88,7 +90,7 @@ export async function startHarness(
               connected = true;
             },
           },
-      isGlobalAdmin: async () => false,
+      isGlobalAdmin: options.isGlobalAdmin ?? (async () => false),
     },
     { updateIntervalMs: 50, consentConfirm: { attempts: 3, intervalMs: 200 } },
   );
