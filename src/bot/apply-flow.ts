@@ -1,13 +1,12 @@
 // "Sync now": answers the click at once with a progress card, applies in the background, updates the card in place.
 import type { ConversationReference } from 'botbuilder';
-import { scrubSecrets } from '../logger.js';
 import type { RunRecord } from '../sync/model.js';
 import type { Progress, Refusal } from '../sync/service.js';
 import { isRefusal } from '../sync/service.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { type CardUpdater, createCardUpdater } from './card-updater.js';
 import { escapeCardText } from './escape.js';
-import { errorCard, refusalCard } from './refusal-cards.js';
+import { failureCard, refusalCard } from './refusal-cards.js';
 import { renderMessageCard, renderProgressCard, renderResultCard } from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
@@ -88,7 +87,7 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
     domain: string,
     actor: Actor,
   ): Promise<AdaptiveCardJson> {
-    if ('error' in result) return errorCard('The sync', result.error);
+    if ('error' in result) return failureCard(rt.logger, 'The sync', result.error, { domain });
     if (isRefusal(result)) {
       if (result.code === 'plan-used') return usedPlanCard(result.detail, domain);
       return refusalCard(result, domain);
@@ -157,7 +156,6 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
         .then(
           (r) => r,
           (error: unknown) => {
-            rt.logger.error({ planId: req.planId, err: scrubSecrets(String(error)) }, 'sync failed');
             return { error };
           },
         );

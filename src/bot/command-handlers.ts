@@ -1,6 +1,5 @@
 // Text commands: each parsed command calls one use case and answers with a card (authorization is checked before).
 import type { TurnContext } from 'botbuilder';
-import { scrubSecrets } from '../logger.js';
 import { domainOffsetMs, slotAt, slotTime } from '../schedule/index.js';
 import type { DomainSettings, RunRecord } from '../sync/model.js';
 import { isRefusal, type Refusal } from '../sync/service.js';
@@ -10,7 +9,7 @@ import type { Command } from './command-parser.js';
 import { connectCard } from './consent.js';
 import { escapeCardText as esc } from './escape.js';
 import { runningCard, startPreview } from './preview-flow.js';
-import { errorCard, refusalCard } from './refusal-cards.js';
+import { failureCard, refusalCard } from './refusal-cards.js';
 import {
   fmtTime,
   renderDomainsCard,
@@ -83,8 +82,7 @@ async function inBackground(
     try {
       result = await work();
     } catch (err) {
-      rt.logger.error({ what, err: scrubSecrets(String(err)) }, 'command failed');
-      result = errorCard(what, err);
+      result = failureCard(rt.logger, what, err);
     }
     if (id) await rt.proactive.update(ref, id, result);
     else await rt.proactive.send(ref, result);
@@ -210,7 +208,18 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
         }),
         'The import',
         async () => {
-          const bytes = await downloadImportFile(file);
+          let bytes: Uint8Array;
+          try {
+            bytes = await downloadImportFile(file);
+          } catch (err) {
+            // The download's own sentences name only the file and the HTTP status: safe to show as they are.
+            rt.logger.warn({ by, err: String(err) }, 'import download failed');
+            return renderMessageCard({
+              title: 'Import failed',
+              color: 'Attention',
+              text: esc(err instanceof Error ? err.message : 'the file could not be downloaded', 400),
+            });
+          }
           const report = await rt.service.importDirectory(bytes, { partial: cmd.partial, merge: cmd.merge });
           rt.logger.info(
             { applied: report.applied, rows: report.totalRows, errors: report.errors.length, by },
