@@ -44,37 +44,16 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer | nul
   return Buffer.concat(chunks);
 }
 
-/** Adapts node's ServerResponse to the express-like response botbuilder's CloudAdapter writes to. */
-export function botbuilderResponse(res: ServerResponse) {
-  let status = 200;
-  let body: unknown;
-  return {
-    socket: res.socket,
-    status(code: number) {
-      status = code;
-      return this;
-    },
-    header(name: string, value: unknown) {
-      res.setHeader(name, String(value));
-      return this;
-    },
-    send(b: unknown) {
-      body = b;
-      return this;
-    },
-    end() {
-      if (res.writableEnded) return;
-      res.statusCode = status;
-      if (body === undefined || body === null) {
-        res.end();
-      } else if (typeof body === 'string' || Buffer.isBuffer(body)) {
-        res.end(body);
-      } else {
-        res.setHeader('content-type', 'application/json; charset=utf-8');
-        res.end(JSON.stringify(body));
-      }
-    },
-  };
+/** Writes an activity's answer: 200 with no body for a message, the invoke response's status and JSON otherwise. */
+export function sendInvokeResponse(res: ServerResponse, status: number, body: unknown): void {
+  if (res.writableEnded) return;
+  if (body === undefined || body === null) {
+    res.writeHead(status);
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
 }
 
 /** Local mode only: a request from a browser page (Origin) or through a name that is not loopback (DNS rebinding). */
@@ -119,7 +98,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<{ ser
       } catch {
         return json(res, 400, { error: 'body is not JSON' });
       }
-      if (typeof body !== 'object' || body === null || Array.isArray(body))
+      if (
+        typeof body !== 'object' ||
+        body === null ||
+        Array.isArray(body) ||
+        typeof (body as { type?: unknown }).type !== 'string'
+      )
         return json(res, 400, { error: 'body is not an activity' });
       if (options.localMode && !serviceUrlIsLoopback((body as { serviceUrl?: unknown }).serviceUrl)) {
         logger.warn(

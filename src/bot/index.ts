@@ -1,14 +1,15 @@
 // The Teams bot server: builds the adapter, the teams-ai app and the HTTP routes; the only public entry of src/bot.
-import { TeamsAdapter } from '@microsoft/teams-ai';
 import type { Activity } from 'botbuilder';
 import { botAuthProblem } from '../config.js';
+import { scrubSecrets } from '../logger.js';
 import { createAuthorizer } from './authorization.js';
 import { createBackgroundTasks } from './background-tasks.js';
+import { BotAdapter } from './bot-adapter.js';
 import { createBotApplication } from './bot-app.js';
 import { type ConsentConfirmOptions, createConsentCallback } from './consent.js';
 import type { BotDeps, BotServer } from './deps.js';
 import { createDownloadHandler } from './downloads.js';
-import { botbuilderResponse, startHttpServer } from './http-server.js';
+import { sendInvokeResponse, startHttpServer } from './http-server.js';
 import { createNotifier } from './notifier.js';
 import { createProactive } from './proactive.js';
 import type { BotRuntime } from './runtime.js';
@@ -53,7 +54,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     tenant: config.entra.tenantId ?? 'local',
   });
   const botAppId = config.bot.id ?? '';
-  const adapter = new TeamsAdapter(
+  const adapter = new BotAdapter(
     config.bot.id
       ? {
           MicrosoftAppId: config.bot.id,
@@ -105,13 +106,23 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     logger,
     routes: {
       async messages(body, req, res) {
-        await adapter.process(
-          { method: 'POST', headers: req.headers as Record<string, string>, body },
-          botbuilderResponse(res),
-          async (context) => {
-            await app.run(context);
-          },
-        );
+        const outcome = await adapter.run(String(req.headers.authorization ?? ''), body, async (context) => {
+          await app.run(context);
+        });
+        if (outcome.ok) return sendInvokeResponse(res, outcome.status, outcome.body);
+        const err = outcome.error as { message?: unknown } | null;
+        const message = scrubSecrets(String(err?.message ?? outcome.error))
+          .split('\n')[0]!
+          .slice(0, 300);
+        if (outcome.expected)
+          logger.warn({ status: outcome.status, reason: message }, 'activity refused: not authenticated');
+        else
+          logger.error(
+            { status: outcome.status, err: scrubSecrets(String((err as { stack?: unknown })?.stack ?? message)) },
+            'activity failed',
+          );
+        res.writeHead(outcome.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(outcome.status === 401 ? 'Unauthorized\n' : 'Internal Server Error\n');
       },
       consentCallback,
       download,
