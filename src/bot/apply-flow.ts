@@ -145,6 +145,7 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
         .apply(req.planId, req.planHash, {
           trigger: 'manual',
           approvedBy: req.actor.label,
+          approvedById: req.actor.aadObjectId,
           onStarted: (runId) => {
             planRuns.set(req.planId, runId, 30 * 24 * 3600_000).catch(() => undefined);
           },

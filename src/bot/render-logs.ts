@@ -71,7 +71,10 @@ function whoOf(run: RunRecord): string {
   if (run.trigger === 'hourly') parts.push('periodic sync (scheduler)');
   else {
     if (run.requestedBy) parts.push(`requested by ${escapeCardText(run.requestedBy, 80)}`);
-    if (run.approvedBy) parts.push(`approved by ${escapeCardText(run.approvedBy, 80)}`);
+    if (run.approvedBy)
+      parts.push(
+        `approved by ${escapeCardText(run.approvedBy, 80)}${run.approvedById ? ` (${escapeCardText(run.approvedById, 40)})` : ''}`,
+      );
   }
   return parts.length > 0 ? parts.join(', ') : '—';
 }

@@ -58,7 +58,7 @@ function who(run: RunRecord): string {
   if (run.trigger === 'hourly') return 'scheduler';
   const parts = [
     run.requestedBy && `by ${clean(run.requestedBy)}`,
-    run.approvedBy && `approved ${clean(run.approvedBy)}`,
+    run.approvedBy && `approved ${clean(run.approvedBy)}${run.approvedById ? ` (${clean(run.approvedById)})` : ''}`,
   ];
   return parts.filter(Boolean).join(', ') || '-';
 }
@@ -126,6 +126,7 @@ export function logsJson(runs: readonly RunRecord[]) {
       status: r.status,
       requestedBy: r.requestedBy,
       approvedBy: r.approvedBy,
+      approvedById: r.approvedById ?? null,
       planId: r.planId,
       planHash: r.planHash,
       startedAt: r.startedAt,

@@ -194,7 +194,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   function newRun(
     plan: Plan,
     trigger: RunTrigger,
-    by: { requestedBy: string | null; approvedBy: string | null },
+    by: { requestedBy: string | null; approvedBy: string | null; approvedById?: string | null },
     sourceCount: number | null,
   ): RunRecord {
     return {
@@ -203,6 +203,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       trigger,
       requestedBy: by.requestedBy,
       approvedBy: by.approvedBy,
+      approvedById: by.approvedById ?? null,
       planId: plan.id,
       planHash: plan.hash,
       startedAt: iso(),
@@ -297,7 +298,11 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           );
         }
       }
-      const by = { requestedBy: plan.createdBy, approvedBy: options.approvedBy ?? null };
+      const by = {
+        requestedBy: plan.createdBy,
+        approvedBy: options.approvedBy ?? null,
+        approvedById: options.approvedById ?? null,
+      };
       // Re-read both sides: anything that changed since the dry run makes the plan stale.
       const current = await freshVerdict(ctx.domain, ctx.settings, plan, options.onProgress);
       const run = { ...newRun(plan, options.trigger, by, current.sourceCount), id: runId };

@@ -163,11 +163,26 @@ describe('run CSV', () => {
           errorMessage: '=invalid value, "x"',
         },
       ],
-    } as Pick<RunRecord, 'outcomes'>;
+      approvedBy: 'Ada Admin',
+      approvedById: 'aad-1',
+    } as Pick<RunRecord, 'outcomes' | 'approvedBy' | 'approvedById'>;
     const csv = runCsv(run);
-    expect(csv.startsWith('\uFEFFAction,UserPrincipalName,ImmutableId,Result,ErrorCode,ErrorMessage\r\n')).toBe(true);
+    expect(
+      csv.startsWith(
+        '\uFEFFAction,UserPrincipalName,ImmutableId,Result,ErrorCode,ErrorMessage,ApprovedBy,ApprovedByObjectId\r\n',
+      ),
+    ).toBe(true);
     const parsed = rows(csv);
-    expect(parsed[1]).toEqual(['Add', `a@${DOMAIN}`, 'I1', 'done (restored)', '', '']);
-    expect(parsed[2]).toEqual(['Update', `b@${DOMAIN}`, 'I2', 'failed', 'Request_BadRequest', `'=invalid value, "x"`]);
+    expect(parsed[1]).toEqual(['Add', `a@${DOMAIN}`, 'I1', 'done (restored)', '', '', 'Ada Admin', 'aad-1']);
+    expect(parsed[2]).toEqual([
+      'Update',
+      `b@${DOMAIN}`,
+      'I2',
+      'failed',
+      'Request_BadRequest',
+      `'=invalid value, "x"`,
+      'Ada Admin',
+      'aad-1',
+    ]);
   });
 });
