@@ -58,7 +58,11 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
     });
 
   const resultCard = (run: RunRecord, approvedByName: string | null): AdaptiveCardJson =>
-    renderResultCard(run, { csvUrl: rt.linkFor('run', run.id), approvedByName });
+    renderResultCard(run, {
+      csvUrl: rt.linkFor('run', run.id, 'shared'),
+      approvedByName,
+      linkNote: rt.linkNote('shared'),
+    });
 
   /** The card for a plan some earlier click (here or on another replica) already applied or is applying. */
   async function usedPlanCard(runId: string | undefined, domain: string | null): Promise<AdaptiveCardJson> {

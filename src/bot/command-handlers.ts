@@ -281,11 +281,13 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
       return;
     }
     case 'logs': {
+      const audience = isPersonalChat(context.activity) ? 'personal' : 'shared';
       const runs = await rt.service.listRuns({ ...(cmd.domain ? { domain: cmd.domain } : {}), limit: 24 });
       await reply(
         renderLogsCard(runs, {
           ...(cmd.domain ? { domain: cmd.domain } : {}),
-          linkFor: (kind: 'run', id: string) => rt.linkFor(kind, id),
+          linkFor: (kind: 'run', id: string) => rt.linkFor(kind, id, audience),
+          linkNote: rt.linkNote(audience),
           now: rt.now(),
         }) as AdaptiveCardJson,
       );

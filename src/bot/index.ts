@@ -12,7 +12,12 @@ import { createDownloadHandler } from './downloads.js';
 import { sendInvokeResponse, startHttpServer } from './http-server.js';
 import { createNotifier } from './notifier.js';
 import { createProactive } from './proactive.js';
-import type { BotRuntime } from './runtime.js';
+import { type BotRuntime, type LinkAudience, SHARED_LINK_TTL_SECONDS } from './runtime.js';
+
+const formatTtl = (seconds: number) =>
+  seconds % 3600 === 0
+    ? `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`
+    : `${Math.round(seconds / 60)} minute${Math.round(seconds / 60) === 1 ? '' : 's'}`;
 import { createLinkSigner, resolveSigningSecret } from './signed-links.js';
 
 export type { BotDeps, BotServer } from './deps.js';
@@ -73,6 +78,10 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     onError: (err) => logger.warn({ err: String(err) }, 'Global Administrator check failed'),
   });
 
+  const linkTtl = (audience: LinkAudience) =>
+    audience === 'personal'
+      ? config.downloadLinkTtlSeconds
+      : Math.min(config.downloadLinkTtlSeconds, SHARED_LINK_TTL_SECONDS);
   // The public URL is known before listening unless the port is chosen by the OS (tests): patched below.
   let publicBaseUrl = config.publicBaseUrl;
   const rt: BotRuntime = {
@@ -91,7 +100,10 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     get publicBaseUrl() {
       return publicBaseUrl;
     },
-    linkFor: (kind, id) => `${publicBaseUrl}/downloads/${signer.sign(kind, id)}`,
+    linkFor: (kind, id, audience = 'shared') =>
+      `${publicBaseUrl}/downloads/${signer.sign(kind, id, linkTtl(audience))}`,
+    linkNote: (audience = 'shared') =>
+      `The CSV link works for ${formatTtl(linkTtl(audience))}${audience === 'shared' ? ' (it is visible to everyone in this conversation)' : ''}; ask again for a new one.`,
     updateIntervalMs: options.updateIntervalMs ?? 2000,
   };
   const app = createBotApplication(rt, adapter);
@@ -139,7 +151,8 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     botAppId,
     stores: deps.stores,
     logger,
-    linkFor: (kind, id) => rt.linkFor(kind, id),
+    linkFor: (kind, id) => rt.linkFor(kind, id, 'shared'),
+    linkNote: rt.linkNote('shared'),
   });
 
   let closed = false;

@@ -51,7 +51,12 @@ export function startPreview(
       if (isRefusal(plan)) {
         card = refusalCard(plan, null);
       } else {
-        card = renderDryRunCard(plan, { downloadUrl: rt.linkFor('plan', plan.id), requestedByName: input.actor.label });
+        const audience = input.personal ? 'personal' : 'shared';
+        card = renderDryRunCard(plan, {
+          downloadUrl: rt.linkFor('plan', plan.id, audience),
+          requestedByName: input.actor.label,
+          linkNote: rt.linkNote(audience),
+        });
         planForFile = plan;
         rt.logger.info({ planId: plan.id, domain: plan.domain, counts: plan.counts }, 'dry run ready');
       }

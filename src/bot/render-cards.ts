@@ -201,7 +201,7 @@ const SECTION_TITLES: Record<Exclude<Change['action'], 'NoChange'>, string> = {
 
 export function renderDryRunCard(
   plan: Plan,
-  options: { downloadUrl: string; requestedByName?: string | null },
+  options: { downloadUrl: string; requestedByName?: string | null; linkNote?: string },
 ): AdaptiveCardJson {
   const counts = plan.counts;
   const d = plan.deletion;
@@ -239,6 +239,7 @@ export function renderDryRunCard(
       : '';
   const warning = [guardWarning, nonUserWarning].filter(Boolean).join('\n\n');
   return renderTemplate('dry-run', {
+    linkNote: options.linkNote ?? '',
     domain: esc(plan.domain, 120),
     subtitle: `Computed ${fmtTime(plan.createdAt)}${options.requestedByName ? ` for ${esc(options.requestedByName, 60)}` : ''} · nothing has been changed yet`,
     counts: {
@@ -313,12 +314,13 @@ const STATUS_TITLES: Record<RunRecord['status'], { title: string; color: string 
 
 export function renderResultCard(
   run: RunRecord,
-  options: { csvUrl: string; approvedByName?: string | null },
+  options: { csvUrl: string; approvedByName?: string | null; linkNote?: string },
 ): AdaptiveCardJson {
   const failed = run.outcomes.filter((o) => o.result === 'failed');
   const st = STATUS_TITLES[run.status];
   const who = options.approvedByName ?? run.approvedBy;
   return renderTemplate('result', {
+    linkNote: options.linkNote ?? '',
     title: `${st.title}: ${esc(run.domain, 120)}`,
     color: st.color,
     approvedLine: who
