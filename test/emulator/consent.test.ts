@@ -16,7 +16,8 @@ afterAll(() => emu.close());
 const redirect = 'https://bot.example.test/consent/callback';
 
 describe('admin consent', () => {
-  // https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent
+  // https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent and
+  // https://learn.microsoft.com/en-us/graph/resolve-auth-errors (403 for a token without the permission)
   it('issues tokens without roles before consent, and Graph answers 403 Authorization_RequestDenied', async () => {
     const token = await tokenFor(emu);
     expect(decodeJwt(token).roles).toBeUndefined();
