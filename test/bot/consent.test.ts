@@ -46,7 +46,11 @@ describe('admin consent through the bot', () => {
     expect(text).toContain('Not connected');
     for (const p of ['User.ReadWrite.All', 'Domain.Read.All', 'RoleManagement.Read.Directory'])
       expect(text).toContain(p);
-    expect(buttonUrl(card)).not.toBeNull();
+    const state = new URL(buttonUrl(card)!).searchParams.get('state')!;
+    // The state is a signed consent token that expires within 10 minutes.
+    const [kind, , expiry] = Buffer.from(state.split('.')[0]!, 'base64url').toString('utf8').split(':');
+    expect(kind).toBe('consent');
+    expect(Number(expiry) - Date.now() / 1000).toBeLessThanOrEqual(600);
     expect(cardText(await replyTo('status'))).toContain('admin consent is missing for User.ReadWrite.All');
   });
 
