@@ -1,8 +1,14 @@
 // A SCIM server that never stops paging, or answers too slowly, fails the listing with a clear error (nothing written).
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine } from '../../src/compose.js';
+import { loadConfig } from '../../src/config.js';
 import { SCIM_LIST_RESPONSE, ScimDirectory } from '../../src/directory/scim-directory.js';
+import { createLogger } from '../../src/logger.js';
 
 let server: Server;
 let base = '';
@@ -60,4 +66,28 @@ describe('SCIM listing bounds', () => {
     await expect(dir.listUsers('contoso.co.jp')).rejects.toThrow(/did not answer GET \/Users within 1 s|within 0 s/);
     expect(Date.now() - t0).toBeLessThan(5000);
   });
+});
+
+describe('an hourly run against a SCIM server that pages forever', () => {
+  it('fails with the SCIM error and writes nothing to Entra', async () => {
+    const config = loadConfig({
+      DEMO: 'true',
+      STORE_URL: 'memory://',
+      ACCESS_CONTROL_SCIM_URL: `${base}/endless`,
+      ACCESS_CONTROL_SCIM_TOKEN: 't',
+    });
+    const engine = await createEngine(config, createLogger('silent'), {
+      demoStateFile: join(mkdtempSync(join(tmpdir(), 'scim-bounds-')), 'demo.json'),
+    });
+    try {
+      await engine.service.setDomain('contoso.co.jp', { periodic: true, maxDeletionPercent: 100 }, 'test');
+      const before = JSON.stringify(await engine.entra.reader.listUsers('contoso.co.jp').catch(() => null));
+      const run = await engine.service.runScheduled('contoso.co.jp').catch((err: Error) => err);
+      const text = run instanceof Error ? run.message : JSON.stringify(run);
+      expect(text).toMatch(/SCIM: the listing stopped after 5000 pages/);
+      expect(JSON.stringify(await engine.entra.reader.listUsers('contoso.co.jp').catch(() => null))).toBe(before);
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
 });
