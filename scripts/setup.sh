@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh clone: npm packages from the lock file and, with --system, the
 # Debian packages the tests drive (Chromium for the Playground test, redis-server for the replica test, a
-# Japanese font so that screenshots of cards show Japanese names).
+# Japanese font so that screenshots of cards show Japanese names, LibreOffice Calc for the CSV injection test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,7 @@ if [ "${1:-}" = "--system" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
   [ -d /usr/share/fonts/opentype/ipafont-gothic ] || need+=(fonts-ipafont-gothic)
+  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
   if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
       echo "setup: please install these Debian packages as root: ${need[*]}" >&2

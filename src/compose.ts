@@ -9,6 +9,7 @@ import { EmbeddedDirectory } from './directory/embedded-directory.js';
 import { importDirectory } from './directory/import.js';
 import { KeyvIdentityMemory } from './directory/identity-memory.js';
 import { ScimDirectory } from './directory/scim-directory.js';
+import { adminConsentUrl, missingPermissions, rolesOfToken } from './entra/admin-consent.js';
 import { createEntraConnector, type EntraConnector } from './entra/index.js';
 import type { Logger } from './logger.js';
 import { openStore, type Stores } from './store/index.js';
@@ -50,6 +51,37 @@ function demoStatePath(config: Config, override?: string): string {
   return resolve(dir, 'demo-tenant.json');
 }
 
+/**
+ * The bot's view of the Graph connection: "connected" means a fresh token whose `roles` claim holds every required
+ * permission; the admin consent link; where a confirmed grant is recorded.
+ */
+export function engineConnection(engine: Engine) {
+  const settings = engine.entraSettings;
+  const kv = engine.stores.kv<{ tenantId: string; at: string }>('connection');
+  return {
+    tenantId: settings.tenantId ?? null,
+    async status(): Promise<{ connected: true } | { connected: false; reason: string; missing?: readonly string[] }> {
+      // check() acquires a fresh token (msal's cache skipped, then refreshed): the roles are read from it.
+      const check = await engine.entra.credential.check();
+      if (!check.ok) return { connected: false, reason: check.message };
+      const missing = missingPermissions(rolesOfToken(await engine.entra.credential.getToken()));
+      if (missing.length === 0) return { connected: true };
+      return { connected: false, reason: `admin consent is missing for ${missing.join(', ')}`, missing };
+    },
+    consentUrl: (state: string, redirectUri: string) =>
+      adminConsentUrl({
+        authorityHost: settings.authorityHost,
+        tenantId: settings.tenantId ?? 'organizations',
+        clientId: settings.clientId ?? '',
+        redirectUri,
+        state,
+      }),
+    async onConsentGranted(tenantId: string) {
+      await kv.set('consent', { tenantId, at: new Date().toISOString() });
+    },
+  };
+}
+
 export async function createEngine(config: Config, logger: Logger, options: EngineOptions = {}): Promise<Engine> {
   let emulator: Engine['emulator'] = null;
   let entraSettings: Config['entra'] = config.entra;
@@ -59,10 +91,12 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     const { startEmulator, DEFAULT_REPLICATION_DELAY_MS } = await import('./emulator/index.js');
     const stateFile = demoStatePath(config, options.demoStateFile);
     mkdirSync(dirname(stateFile), { recursive: true });
+    // The demo bot's consent callback (bot/consent.ts) is the own app's registered redirect URI.
     const running = await startEmulator({
       seed: 'demo',
       stateFile,
       replicationDelayMs: options.demoReplicationDelayMs ?? DEFAULT_REPLICATION_DELAY_MS,
+      redirectUris: [`${config.publicBaseUrl}/api/consent/callback`],
     });
     emulator = running;
     caPem = running.caPem ?? undefined;

@@ -1,4 +1,5 @@
 // The one reader of process.env: parses every setting of DESIGN §4.4 once, fails listing each bad variable.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -147,8 +148,44 @@ export class ConfigError extends Error {
   }
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-export const isLoopbackHost = (host: string): boolean => LOOPBACK.has(host) || host.startsWith('127.');
+/**
+ * True only for a loopback address: an IPv4 literal in 127.0.0.0/8, the IPv6 literal ::1 (also bracketed or
+ * written out, and IPv4-mapped 127/8), or exactly `localhost`. Names that merely start with `127.` are not.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost') return true;
+  const kind = isIP(h);
+  if (kind === 4) return h.split('.')[0] === '127';
+  if (kind !== 6) return false;
+  // The WHATWG URL parser normalises an IPv6 literal (zero runs, IPv4-mapped forms) to its shortest text.
+  const canonical = new URL(`http://[${h.replace(/%.*$/, '')}]/`).hostname.slice(1, -1);
+  if (canonical === '::1') return true;
+  const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(canonical);
+  return mapped !== null && Number.parseInt(mapped[1]!, 16) >> 8 === 127;
+}
+
+/** The host name of an HTTP `Host` header value (`name:port`, `[v6]:port`), or null when it is malformed. */
+export function hostOfHostHeader(value: string | undefined): string | null {
+  if (!value) return null;
+  try {
+    const url = new URL(`http://${value}/`);
+    if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) return null;
+    return url.hostname;
+  } catch {
+    return null;
+  }
+}
+
+/** Weak secrets refused at start: fewer than 43 characters (32 bytes as base64) or too few distinct characters. */
+export function signingSecretProblem(secret: string): string | null {
+  if (secret.length < 43 || new Set(secret).size < 12)
+    return 'SIGNING_SECRET: too weak; use at least 32 random bytes, e.g. the output of `openssl rand -base64 32`';
+  return null;
+}
 
 /**
  * The bot server's own start-up rule (botbuilder treats an empty app id as "authentication disabled"):
@@ -190,8 +227,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.BOT_ID && !e.BOT_PASSWORD && e.BOT_APP_TYPE !== 'UserAssignedMSI')
     problems.push('BOT_PASSWORD: required with BOT_ID');
+  if (e.ACCESS_CONTROL_SCIM_URL) {
+    const scim = new URL(e.ACCESS_CONTROL_SCIM_URL);
+    if (scim.protocol !== 'https:' && !(scim.protocol === 'http:' && isLoopbackHost(scim.hostname)))
+      problems.push(
+        'ACCESS_CONTROL_SCIM_URL: must be https:// (http:// only on a loopback address: the bearer token would travel in clear)',
+      );
+  }
+  if (e.SIGNING_SECRET) {
+    const weak = signingSecretProblem(e.SIGNING_SECRET);
+    if (weak) problems.push(weak);
+  }
   if (Boolean(e.ACCESS_CONTROL_SCIM_URL) !== Boolean(e.ACCESS_CONTROL_SCIM_TOKEN))
-    problems.push('ACCESS_CONTROL_SCIM_URL and ACCESS_CONTROL_SCIM_TOKEN: set both to read Access Control over SCIM, or neither');
+    problems.push(
+      'ACCESS_CONTROL_SCIM_URL and ACCESS_CONTROL_SCIM_TOKEN: set both to read Access Control over SCIM, or neither',
+    );
   if (e.SCHEDULER === 'bullmq' && !e.REDIS_URL) problems.push('REDIS_URL: required when SCHEDULER=bullmq');
   if (!/^(sqlite|redis|rediss|postgres|postgresql|memory):/.test(e.STORE_URL))
     problems.push(

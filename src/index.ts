@@ -4,9 +4,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BotServer, startBotServer, writePlaygroundConfig } from './bot/index.js';
-import { createEngine, type Engine } from './compose.js';
+import { createEngine, type Engine, engineConnection } from './compose.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { adminConsentUrl } from './entra/admin-consent.js';
 import { createLogger, type Logger } from './logger.js';
 import { createScheduler } from './schedule/index.js';
 
@@ -75,30 +74,12 @@ function startPlayground(port: number, botUrl: string, contextFile: string | nul
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const engine = await createEngine(config, logger);
-  const connectionKv = engine.stores.kv<{ tenantId: string; at: string }>('connection');
-  const entraCfg = engine.entraSettings;
   const bot = await startBotServer({
     config,
     logger,
     service: engine.service,
     stores: engine.stores,
-    connection: {
-      async status() {
-        const check = await engine.entra.credential.check();
-        return check.ok ? { connected: true } : { connected: false, reason: check.message };
-      },
-      consentUrl: (state, redirectUri) =>
-        adminConsentUrl({
-          authorityHost: entraCfg.authorityHost,
-          tenantId: entraCfg.tenantId ?? 'organizations',
-          clientId: entraCfg.clientId ?? '',
-          redirectUri,
-          state,
-        }),
-      async onConsentGranted(tenantId) {
-        await connectionKv.set('consent', { tenantId, at: new Date().toISOString() });
-      },
-    },
+    connection: engineConnection(engine),
     isGlobalAdmin: (id) => engine.entra.reader.isGlobalAdmin(id),
   });
   const scheduler =

@@ -1,13 +1,12 @@
 // "Sync now": answers the click at once with a progress card, applies in the background, updates the card in place.
 import type { ConversationReference } from 'botbuilder';
-import { scrubSecrets } from '../logger.js';
 import type { RunRecord } from '../sync/model.js';
 import type { Progress, Refusal } from '../sync/service.js';
 import { isRefusal } from '../sync/service.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { type CardUpdater, createCardUpdater } from './card-updater.js';
 import { escapeCardText } from './escape.js';
-import { errorCard, refusalCard } from './refusal-cards.js';
+import { failureCard, refusalCard } from './refusal-cards.js';
 import { renderMessageCard, renderProgressCard, renderResultCard } from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
@@ -59,7 +58,11 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
     });
 
   const resultCard = (run: RunRecord, approvedByName: string | null): AdaptiveCardJson =>
-    renderResultCard(run, { csvUrl: rt.linkFor('run', run.id), approvedByName });
+    renderResultCard(run, {
+      csvUrl: rt.linkFor('run', run.id, 'shared'),
+      approvedByName,
+      linkNote: rt.linkNote('shared'),
+    });
 
   /** The card for a plan some earlier click (here or on another replica) already applied or is applying. */
   async function usedPlanCard(runId: string | undefined, domain: string | null): Promise<AdaptiveCardJson> {
@@ -88,7 +91,7 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
     domain: string,
     actor: Actor,
   ): Promise<AdaptiveCardJson> {
-    if ('error' in result) return errorCard('The sync', result.error);
+    if ('error' in result) return failureCard(rt.logger, 'The sync', result.error, { domain });
     if (isRefusal(result)) {
       if (result.code === 'plan-used') return usedPlanCard(result.detail, domain);
       return refusalCard(result, domain);
@@ -146,6 +149,7 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
         .apply(req.planId, req.planHash, {
           trigger: 'manual',
           approvedBy: req.actor.label,
+          approvedById: req.actor.aadObjectId,
           onStarted: (runId) => {
             planRuns.set(req.planId, runId, 30 * 24 * 3600_000).catch(() => undefined);
           },
@@ -157,7 +161,6 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
         .then(
           (r) => r,
           (error: unknown) => {
-            rt.logger.error({ planId: req.planId, err: scrubSecrets(String(error)) }, 'sync failed');
             return { error };
           },
         );

@@ -1,4 +1,5 @@
-// Who may configure and approve: live Global Administrators (checked through Graph, cached briefly) or listed admins.
+// Who may configure and approve: live Global Administrators (checked through Graph; cached briefly for reads,
+// asked again before every write) or listed admins.
 
 export type AuthorizationAnswer =
   | { readonly allowed: true; readonly via: 'admin-list' | 'global-admin' }
@@ -16,7 +17,11 @@ export interface AuthorizerOptions {
 }
 
 export interface Authorizer {
-  check(aadObjectId: string | null | undefined): Promise<AuthorizationAnswer>;
+  /**
+   * `live`: ask Graph now, ignoring a cached answer (before any write: a demoted administrator must not keep the
+   * power to sync, change settings, move or import for the cache's lifetime).
+   */
+  check(aadObjectId: string | null | undefined, options?: { readonly live?: boolean }): Promise<AuthorizationAnswer>;
   /** A sentence that says who can act, for refusals and help. */
   readonly whoCanAct: string;
 }
@@ -31,14 +36,14 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   const cache = new Map<string, { value: boolean; until: number }>();
   return {
     whoCanAct: WHO_CAN_ACT,
-    async check(aadObjectId) {
+    async check(aadObjectId, checkOptions = {}) {
       const id = (aadObjectId ?? '').trim().toLowerCase();
       if (!id)
         return { allowed: false, reason: `Your Microsoft Entra identity is not known to the bot. ${WHO_CAN_ACT}` };
       if (listed.has(id)) return { allowed: true, via: 'admin-list' };
       const hit = cache.get(id);
       let isAdmin: boolean;
-      if (hit && hit.until > now()) {
+      if (hit && hit.until > now() && !checkOptions.live) {
         isAdmin = hit.value;
       } else {
         try {

@@ -1,4 +1,5 @@
 // The teams-ai Application: tenant gate, authorization on every command and card action, routing to handlers.
+import { randomUUID } from 'node:crypto';
 import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
 import { ActivityTypes, type TurnContext } from 'botbuilder';
 import { scrubSecrets } from '../logger.js';
@@ -9,7 +10,7 @@ import { parse } from './command-parser.js';
 import { escapeCardText } from './escape.js';
 import { onFileConsentAccepted } from './file-consent.js';
 import { toActivity } from './proactive.js';
-import { errorCard } from './refusal-cards.js';
+import { failureCard } from './refusal-cards.js';
 import { renderHelpCard } from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 import { checkTenant } from './tenant-filter.js';
@@ -33,9 +34,21 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
     return verdict.allowed;
   });
 
+  /** Commands and buttons that change something: the Global Administrator role is checked live before them. */
+  const READ_ONLY = new Set([
+    'help',
+    'status',
+    'domains',
+    'logs',
+    'preview',
+    'precheck',
+    'connect',
+    'card:preview',
+    'card:logs',
+  ]);
   const authorize = async (context: TurnContext, what: string) => {
     const actor = actorOf(context.activity);
-    const answer = await rt.authorizer.check(actor.aadObjectId);
+    const answer = await rt.authorizer.check(actor.aadObjectId, { live: !READ_ONLY.has(what) });
     if (!answer.allowed) rt.logger.info({ what, user: actor.aadObjectId }, 'not authorized');
     return { actor, answer };
   };
@@ -47,8 +60,7 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
       try {
         return await handleCardAction(rt, applyFlow, context, verb, data ?? {}, actor);
       } catch (err) {
-        rt.logger.error({ verb, err: scrubSecrets(String(err)) }, 'card action failed');
-        return errorCard('This action', err);
+        return failureCard(rt.logger, 'This action', err, { verb });
       }
     });
   }
@@ -74,8 +86,9 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
       try {
         await handleCommand(rt, context, parsed, actor);
       } catch (err) {
-        rt.logger.error({ command: parsed.kind, err: scrubSecrets(String(err)) }, 'command failed');
-        await context.sendActivity(toActivity(errorCard(`The ${parsed.kind} command`, err)));
+        await context.sendActivity(
+          toActivity(failureCard(rt.logger, `The ${parsed.kind} command`, err, { command: parsed.kind })),
+        );
       }
     },
   );
@@ -93,10 +106,13 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
   });
 
   app.error(async (context, err) => {
-    rt.logger.error({ err: scrubSecrets(err?.message ?? String(err)) }, 'unhandled bot error');
+    const correlationId = randomUUID();
+    rt.logger.error({ correlationId, err: scrubSecrets(err?.message ?? String(err)) }, 'unhandled bot error');
     try {
       if (context.activity.type === ActivityTypes.Message)
-        await context.sendActivity('Something went wrong. The bot log has the details.');
+        await context.sendActivity(
+          `Something went wrong. Try again; if it happens again, give the bot operator this reference: ${correlationId}`,
+        );
     } catch {
       // the conversation may be gone; the error is logged
     }

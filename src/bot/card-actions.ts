@@ -126,9 +126,11 @@ export async function handleCardAction(
     case 'logs': {
       const domain = normaliseDomainArg(str(data.domain) ?? undefined);
       const runs = await rt.service.listRuns({ ...(domain ? { domain } : {}), limit: 24 });
+      const audience = isPersonalChat(context.activity) ? 'personal' : 'shared';
       const logs = renderLogsCard(runs, {
         ...(domain ? { domain } : {}),
-        linkFor: (kind: 'run', id: string) => rt.linkFor(kind, id),
+        linkFor: (kind: 'run', id: string) => rt.linkFor(kind, id, audience),
+        linkNote: rt.linkNote(audience),
         now: rt.now(),
       }) as AdaptiveCardJson;
       await context.sendActivity(toActivity(logs));

@@ -1,6 +1,5 @@
 // Text commands: each parsed command calls one use case and answers with a card (authorization is checked before).
 import type { TurnContext } from 'botbuilder';
-import { scrubSecrets } from '../logger.js';
 import { domainOffsetMs, slotAt, slotTime } from '../schedule/index.js';
 import type { DomainSettings, RunRecord } from '../sync/model.js';
 import { isRefusal, type Refusal } from '../sync/service.js';
@@ -10,7 +9,7 @@ import type { Command } from './command-parser.js';
 import { connectCard } from './consent.js';
 import { escapeCardText as esc } from './escape.js';
 import { runningCard, startPreview } from './preview-flow.js';
-import { errorCard, refusalCard } from './refusal-cards.js';
+import { failureCard, refusalCard } from './refusal-cards.js';
 import {
   fmtTime,
   renderDomainsCard,
@@ -83,8 +82,7 @@ async function inBackground(
     try {
       result = await work();
     } catch (err) {
-      rt.logger.error({ what, err: scrubSecrets(String(err)) }, 'command failed');
-      result = errorCard(what, err);
+      result = failureCard(rt.logger, what, err);
     }
     if (id) await rt.proactive.update(ref, id, result);
     else await rt.proactive.send(ref, result);
@@ -96,7 +94,7 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
   const reply = (c: AdaptiveCardJson) => context.sendActivity(card(c));
   switch (cmd.kind) {
     case 'connect':
-      await reply(await connectCard(rt, conversationRefOf(context.activity), actor));
+      await reply(await connectCard(rt, conversationRefOf(context.activity), actor, isPersonalChat(context.activity)));
       return;
     case 'status': {
       const [connection, settings] = await Promise.all([rt.connection.status(), rt.stores.settings.list()]);
@@ -176,7 +174,21 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
       return;
     }
     case 'import': {
-      const file = findImportFile(context.activity.attachments);
+      const file = findImportFile(context.activity.attachments, {
+        serviceUrl: context.activity.serviceUrl,
+        localMode: rt.config.bot.localMode,
+      });
+      if (file && 'refused' in file) {
+        rt.logger.warn({ by }, 'import refused: the attachment is not served by Teams');
+        await reply(
+          renderMessageCard({
+            title: 'Import refused',
+            color: 'Attention',
+            text: esc(`Nothing was downloaded or changed: ${file.refused}.`, 600),
+          }),
+        );
+        return;
+      }
       if (!file) {
         await reply(
           renderMessageCard({
@@ -196,7 +208,18 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
         }),
         'The import',
         async () => {
-          const bytes = await downloadImportFile(file);
+          let bytes: Uint8Array;
+          try {
+            bytes = await downloadImportFile(file);
+          } catch (err) {
+            // The download's own sentences name only the file and the HTTP status: safe to show as they are.
+            rt.logger.warn({ by, err: String(err) }, 'import download failed');
+            return renderMessageCard({
+              title: 'Import failed',
+              color: 'Attention',
+              text: esc(err instanceof Error ? err.message : 'the file could not be downloaded', 400),
+            });
+          }
           const report = await rt.service.importDirectory(bytes, { partial: cmd.partial, merge: cmd.merge });
           rt.logger.info(
             { applied: report.applied, rows: report.totalRows, errors: report.errors.length, by },
@@ -258,11 +281,13 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
       return;
     }
     case 'logs': {
+      const audience = isPersonalChat(context.activity) ? 'personal' : 'shared';
       const runs = await rt.service.listRuns({ ...(cmd.domain ? { domain: cmd.domain } : {}), limit: 24 });
       await reply(
         renderLogsCard(runs, {
           ...(cmd.domain ? { domain: cmd.domain } : {}),
-          linkFor: (kind: 'run', id: string) => rt.linkFor(kind, id),
+          linkFor: (kind: 'run', id: string) => rt.linkFor(kind, id, audience),
+          linkNote: rt.linkNote(audience),
           now: rt.now(),
         }) as AdaptiveCardJson,
       );

@@ -11,25 +11,51 @@ import type { Actor } from './turn-info.js';
 
 interface ConsentRequest {
   readonly ref: Partial<ConversationReference>;
+  /** The Entra object id of the administrator who asked (the link was shown only in their personal chat). */
   readonly requestedBy: string;
+  readonly requestedByName: string;
 }
 
-const CONSENT_TTL_MS = 3600_000;
+/** Consent links are short-lived and single use. */
+const CONSENT_TTL_MS = 10 * 60_000;
 export const CONSENT_CALLBACK_PATH = '/api/consent/callback';
+/** After the redirect, how long the bot keeps asking for a fresh token until its roles show the grant. */
+export interface ConsentConfirmOptions {
+  readonly attempts?: number;
+  readonly intervalMs?: number;
+}
 
-/** The card for `connect`: connected, or a Grant admin consent button whose state names this conversation. */
+const missingText = (missing: readonly string[] | undefined) =>
+  missing && missing.length > 0 ? ` Missing: ${missing.join(', ')}.` : '';
+
+/**
+ * The card for `connect`: connected, or (in a personal chat) a Grant admin consent button whose state is bound to
+ * this administrator and this chat. A channel or group chat never gets the link: it names the missing permissions
+ * and says to type connect in a personal chat.
+ */
 export async function connectCard(
   rt: BotRuntime,
   ref: Partial<ConversationReference>,
   actor: Actor,
+  personal: boolean,
 ): Promise<AdaptiveCardJson> {
   const status = await rt.connection.status();
   if (status.connected) return renderConnectCard({ connected: true });
+  const reason = status.reason;
+  if (!personal || !actor.aadObjectId)
+    return renderConnectCard({
+      connected: false,
+      reason,
+      consentUrl: null,
+      note: 'The consent link is personal: type connect in a personal chat with the bot to get the Grant admin consent button.',
+    });
   const nonce = randomUUID();
-  await rt.stores.kv<ConsentRequest>('bot-consent').set(nonce, { ref, requestedBy: actor.label }, CONSENT_TTL_MS);
+  await rt.stores
+    .kv<ConsentRequest>('bot-consent')
+    .set(nonce, { ref, requestedBy: actor.aadObjectId, requestedByName: actor.label }, CONSENT_TTL_MS);
   const state = rt.signer.sign('consent', nonce, CONSENT_TTL_MS / 1000);
   const consentUrl = rt.connection.consentUrl(state, `${rt.publicBaseUrl}${CONSENT_CALLBACK_PATH}`);
-  return renderConnectCard({ connected: false, reason: status.reason, consentUrl });
+  return renderConnectCard({ connected: false, reason, consentUrl });
 }
 
 function page(res: ServerResponse, status: number, title: string, text: string): void {
@@ -44,8 +70,60 @@ function page(res: ServerResponse, status: number, title: string, text: string):
   );
 }
 
-/** Handles the redirect from the admin-consent endpoint: verifies state, records the grant, tells the chat. */
-export function createConsentCallback(rt: BotRuntime) {
+/** The tenant the callback is accepted for: the connection's, else ENTRA_TENANT_ID. */
+const configuredTenant = (rt: BotRuntime): string | null =>
+  (rt.connection.tenantId ?? rt.config.entra.tenantId ?? null)?.toLowerCase() ?? null;
+
+/**
+ * Confirms a grant the way Entra can be trusted: a fresh token whose `roles` claim holds every required permission
+ * (consent takes a little while to reach the token service, so it asks a few times). Tells the chat either way.
+ */
+async function confirmGrant(
+  rt: BotRuntime,
+  request: ConsentRequest,
+  tenant: string,
+  options: ConsentConfirmOptions,
+): Promise<void> {
+  const attempts = Math.max(1, options.attempts ?? 6);
+  let last: Awaited<ReturnType<BotRuntime['connection']['status']>> | null = null;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    last = await rt.connection.status();
+    if (last.connected) break;
+    if (attempt < attempts) await new Promise((r) => setTimeout(r, options.intervalMs ?? 5000));
+  }
+  if (last?.connected) {
+    await rt.connection.onConsentGranted(tenant);
+    rt.logger.info({ tenant, by: request.requestedBy }, 'admin consent confirmed by a fresh token');
+    await rt.proactive.send(
+      request.ref,
+      renderMessageCard({
+        title: 'Connected',
+        color: 'Good',
+        text: 'Admin consent was granted: a fresh token carries every permission the bot needs. Next: domains',
+      }),
+    );
+    return;
+  }
+  const missing = last && !last.connected ? last.missing : undefined;
+  rt.logger.warn({ tenant, missing }, 'consent answer received, but a fresh token does not carry the permissions');
+  await rt.proactive.send(
+    request.ref,
+    renderMessageCard({
+      title: 'Not connected yet',
+      color: 'Attention',
+      text: escapeCardText(
+        `Entra reported the consent, but a fresh token still lacks permissions.${missingText(missing)} Wait a minute and type connect; if it stays, grant the missing permissions on the app registration (API permissions → Grant admin consent).`,
+        600,
+      ),
+    }),
+  );
+}
+
+/**
+ * Handles the redirect from the admin-consent endpoint: a valid, unexpired, unused state; the configured tenant
+ * only; then the grant is confirmed by a fresh token's roles (never by the query string) and told to the chat.
+ */
+export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOptions = {}) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const q = url.searchParams;
@@ -56,16 +134,28 @@ export function createConsentCallback(rt: BotRuntime) {
         res,
         check.ok ? 403 : check.status,
         'Consent link not valid',
-        check.ok ? 'Wrong link kind.' : check.message,
+        check.ok
+          ? 'Wrong link kind.'
+          : 'This consent link is not valid or has expired. Type connect in a personal chat with the bot to get a new one.',
       );
     const kv = rt.stores.kv<ConsentRequest>('bot-consent');
     const request = await kv.get(check.id);
     if (!request) return page(res, 410, 'Consent link already used', 'Type connect in Teams to get a new one.');
-    await kv.delete(check.id);
+    const tenant = (q.get('tenant') ?? '').toLowerCase();
+    const expected = configuredTenant(rt);
     const error = q.get('error');
+    if (!error && (expected === null || tenant !== expected)) {
+      // Not consumed: the administrator's own redirect can still arrive.
+      rt.logger.warn({ tenant: tenant.slice(0, 64), expected }, 'consent callback for another tenant refused');
+      return page(res, 403, 'Consent not recorded', 'This answer is for a tenant that this bot does not sync.');
+    }
+    await kv.delete(check.id);
     if (error) {
       const description = (q.get('error_description') ?? '').slice(0, 300);
-      rt.logger.warn({ error, description: scrubSecrets(description) }, 'admin consent not granted');
+      rt.logger.warn(
+        { error: error.slice(0, 64), description: scrubSecrets(description) },
+        'admin consent not granted',
+      );
       await rt.proactive
         .send(
           request.ref,
@@ -76,26 +166,27 @@ export function createConsentCallback(rt: BotRuntime) {
           }),
         )
         .catch(() => undefined);
-      return page(res, 400, 'Consent not granted', `${error}: ${description}`);
-    }
-    const tenant = q.get('tenant') ?? '';
-    const granted = (q.get('admin_consent') ?? '').toLowerCase() === 'true';
-    if (!granted || !/^[0-9a-fA-F-]{36}$/.test(tenant))
-      return page(res, 400, 'Consent not recorded', 'The answer did not say consent was granted for a tenant.');
-    await rt.connection.onConsentGranted(tenant.toLowerCase());
-    rt.logger.info({ tenant }, 'admin consent granted');
-    try {
-      await rt.proactive.send(
-        request.ref,
-        renderMessageCard({
-          title: 'Connected',
-          color: 'Good',
-          text: 'Admin consent was granted. The bot can now read and sync users. Next: domains',
-        }),
+      return page(
+        res,
+        400,
+        'Consent not granted',
+        'Admin consent was not granted. Type connect in Teams to try again.',
       );
-    } catch (err) {
-      rt.logger.warn({ err: scrubSecrets(String(err)) }, 'could not post Connected to the conversation');
     }
-    return page(res, 200, 'Connected', 'Admin consent recorded. You can close this window and return to Teams.');
+    if ((q.get('admin_consent') ?? '').toLowerCase() !== 'true')
+      return page(res, 400, 'Consent not recorded', 'The answer did not say consent was granted.');
+    rt.tasks.run('The consent check', async () => {
+      try {
+        await confirmGrant(rt, request, tenant, options);
+      } catch (err) {
+        rt.logger.warn({ err: scrubSecrets(String(err)) }, 'could not confirm the consent or tell the conversation');
+      }
+    });
+    return page(
+      res,
+      200,
+      'Consent received',
+      'The bot is checking the grant with a fresh token and will post the result in Teams. You can close this window.',
+    );
   };
 }

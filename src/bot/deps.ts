@@ -5,6 +5,10 @@ import type { Stores } from '../store/index.js';
 import type { RunNotifier } from '../sync/ports.js';
 import type { SyncService } from '../sync/service.js';
 
+export type ConnectionStatus =
+  | { readonly connected: true }
+  | { readonly connected: false; readonly reason: string; readonly missing?: readonly string[] };
+
 export interface BotDeps {
   config: Config;
   logger: Logger;
@@ -12,9 +16,15 @@ export interface BotDeps {
   stores: Stores;
   /** Graph connection state + consent. */
   connection: {
-    status(): Promise<{ connected: true } | { connected: false; reason: string }>;
+    /**
+     * Fetches a fresh token and reads its `roles` claim: connected only when every required permission is there;
+     * `missing` names the permissions an administrator still has to grant.
+     */
+    status(): Promise<ConnectionStatus>;
     consentUrl(state: string, redirectUri: string): string;
     onConsentGranted(tenantId: string): Promise<void>;
+    /** The tenant the bot syncs: the consent callback is accepted for it only (default: ENTRA_TENANT_ID). */
+    readonly tenantId?: string | null;
   };
   /** Live Global Administrator check through Graph (the bot caches it briefly). */
   isGlobalAdmin(aadObjectId: string): Promise<boolean>;

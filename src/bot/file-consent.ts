@@ -2,6 +2,7 @@
 import type { ConversationReference, FileConsentCardResponse, TurnContext } from 'botbuilder';
 import { scrubSecrets } from '../logger.js';
 import { planCsvChunks } from '../sync/plan-csv.js';
+import { isTeamsUploadUrl } from './attachments.js';
 import { plainCardText } from './escape.js';
 import type { BotRuntime } from './runtime.js';
 
@@ -54,6 +55,13 @@ export async function onFileConsentAccepted(
     await context.sendActivity('That file offer is not valid any more.');
     return;
   }
+  if (!isTeamsUploadUrl(upload.uploadUrl, rt.config.bot.localMode)) {
+    rt.logger.warn('file upload refused: the upload URL is not a OneDrive/SharePoint address');
+    await context.sendActivity(
+      'The file upload was refused: Teams uploads only go to OneDrive or SharePoint (https://….sharepoint.com). Use the **Download results (CSV)** button on the dry-run card instead.',
+    );
+    return;
+  }
   const plan = await rt.service.getPlan(ctx.id);
   if (!plan) {
     await context.sendActivity('That dry run no longer exists; run it again to get its CSV.');
@@ -65,6 +73,7 @@ export async function onFileConsentAccepted(
       method: 'PUT',
       headers: { 'content-length': String(body.length), 'content-range': `bytes 0-${body.length - 1}/${body.length}` },
       body,
+      redirect: 'error',
     });
     if (!res.ok) throw new Error(`upload answered HTTP ${res.status}`);
   } catch (err) {

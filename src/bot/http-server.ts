@@ -1,6 +1,7 @@
 // The bot's one node:http server: /api/messages (tenant gate → adapter), consent callback, downloads, health.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostOfHostHeader, isLoopbackHost } from '../config.js';
 import type { Logger } from '../logger.js';
 import { scrubSecrets } from '../logger.js';
 import { checkTenant } from './tenant-filter.js';
@@ -18,6 +19,11 @@ export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
   readonly allowedTenantIds: readonly string[];
+  /**
+   * BOT_LOCAL_MODE: activities are not authenticated, so a web page the operator visits must not be able to drive
+   * the bot (no Origin, a loopback Host, a loopback serviceUrl).
+   */
+  readonly localMode?: boolean;
   readonly logger: Logger;
   readonly routes: HttpRoutes;
 }
@@ -38,37 +44,34 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer | nul
   return Buffer.concat(chunks);
 }
 
-/** Adapts node's ServerResponse to the express-like response botbuilder's CloudAdapter writes to. */
-export function botbuilderResponse(res: ServerResponse) {
-  let status = 200;
-  let body: unknown;
-  return {
-    socket: res.socket,
-    status(code: number) {
-      status = code;
-      return this;
-    },
-    header(name: string, value: unknown) {
-      res.setHeader(name, String(value));
-      return this;
-    },
-    send(b: unknown) {
-      body = b;
-      return this;
-    },
-    end() {
-      if (res.writableEnded) return;
-      res.statusCode = status;
-      if (body === undefined || body === null) {
-        res.end();
-      } else if (typeof body === 'string' || Buffer.isBuffer(body)) {
-        res.end(body);
-      } else {
-        res.setHeader('content-type', 'application/json; charset=utf-8');
-        res.end(JSON.stringify(body));
-      }
-    },
-  };
+/** Writes an activity's answer: 200 with no body for a message, the invoke response's status and JSON otherwise. */
+export function sendInvokeResponse(res: ServerResponse, status: number, body: unknown): void {
+  if (res.writableEnded) return;
+  if (body === undefined || body === null) {
+    res.writeHead(status);
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+/** Local mode only: a request from a browser page (Origin) or through a name that is not loopback (DNS rebinding). */
+function localModeRefusal(req: IncomingMessage): string | null {
+  if (req.headers.origin !== undefined) return 'requests from a web page (Origin header) are refused in local mode';
+  const host = hostOfHostHeader(req.headers.host);
+  if (host === null || !isLoopbackHost(host)) return 'local mode answers only requests addressed to a loopback host';
+  return null;
+}
+
+function serviceUrlIsLoopback(serviceUrl: unknown): boolean {
+  if (typeof serviceUrl !== 'string') return false;
+  try {
+    const url = new URL(serviceUrl);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
+  } catch {
+    return false;
+  }
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<{ server: Server; url: string }> {
@@ -77,8 +80,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<{ ser
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return json(res, 200, { status: 'ok' });
+    const guarded = path === '/api/messages' || path === '/api/consent/callback' || path.startsWith('/downloads/');
+    const local = guarded && options.localMode ? localModeRefusal(req) : null;
+    if (local !== null) {
+      logger.warn({ path, reason: local }, 'request refused (local mode)');
+      return json(res, 403, { error: 'forbidden' });
+    }
     if (path === '/api/messages') {
       if (req.method !== 'POST') return json(res, 405, { error: 'POST only' });
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/json') return json(res, 415, { error: 'content-type must be application/json' });
       const raw = await readBody(req, MAX_ACTIVITY_BYTES);
       if (raw === null) return json(res, 413, { error: 'activity too large' });
       let body: unknown;
@@ -87,8 +98,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<{ ser
       } catch {
         return json(res, 400, { error: 'body is not JSON' });
       }
-      if (typeof body !== 'object' || body === null || Array.isArray(body))
+      if (
+        typeof body !== 'object' ||
+        body === null ||
+        Array.isArray(body) ||
+        typeof (body as { type?: unknown }).type !== 'string'
+      )
         return json(res, 400, { error: 'body is not an activity' });
+      if (options.localMode && !serviceUrlIsLoopback((body as { serviceUrl?: unknown }).serviceUrl)) {
+        logger.warn(
+          { type: (body as { type?: unknown }).type },
+          'activity refused: local mode replies only to a loopback serviceUrl',
+        );
+        return json(res, 403, { error: 'forbidden' });
+      }
       const verdict = checkTenant(body as Parameters<typeof checkTenant>[0], options.allowedTenantIds);
       if (!verdict.allowed) {
         logger.warn(

@@ -1,17 +1,23 @@
 // The Teams bot server: builds the adapter, the teams-ai app and the HTTP routes; the only public entry of src/bot.
 import type { Activity } from 'botbuilder';
 import { botAuthProblem } from '../config.js';
+import { scrubSecrets } from '../logger.js';
 import { createAuthorizer } from './authorization.js';
 import { createBackgroundTasks } from './background-tasks.js';
 import { createBotAdapter } from './bot-adapter.js';
 import { createBotApplication } from './bot-app.js';
-import { createConsentCallback } from './consent.js';
+import { type ConsentConfirmOptions, createConsentCallback } from './consent.js';
 import type { BotDeps, BotServer } from './deps.js';
 import { createDownloadHandler } from './downloads.js';
-import { botbuilderResponse, startHttpServer } from './http-server.js';
+import { sendInvokeResponse, startHttpServer } from './http-server.js';
 import { createNotifier } from './notifier.js';
 import { createProactive } from './proactive.js';
-import type { BotRuntime } from './runtime.js';
+import { type BotRuntime, type LinkAudience, SHARED_LINK_TTL_SECONDS } from './runtime.js';
+
+const formatTtl = (seconds: number) =>
+  seconds % 3600 === 0
+    ? `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`
+    : `${Math.round(seconds / 60)} minute${Math.round(seconds / 60) === 1 ? '' : 's'}`;
 import { createLinkSigner, resolveSigningSecret } from './signed-links.js';
 
 export type { BotDeps, BotServer } from './deps.js';
@@ -26,6 +32,8 @@ export interface BotServerOptions {
   readonly adminCacheMs?: number;
   /** How long close() waits for background work (default 10 s). */
   readonly closeGraceMs?: number;
+  /** How often a consent answer is checked against a fresh token (default 6 times, 5 s apart). */
+  readonly consentConfirm?: ConsentConfirmOptions;
 }
 
 /** Listens on config.host:config.port; refuses to start without BOT_ID unless local mode on loopback. */
@@ -38,9 +46,18 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
       'The bot refuses to start: ALLOWED_TENANT_IDS (or BOT_TENANT_ID / ENTRA_TENANT_ID) must name the tenants it serves',
     );
 
-  const secret = await resolveSigningSecret(config.signingSecret, deps.stores.kv<string>('bot-secrets'));
+  const { secret, generated } = await resolveSigningSecret(config.signingSecret, deps.stores.kv<string>('bot-secrets'));
+  if (generated && !config.bot.localMode)
+    logger.warn(
+      'SIGNING_SECRET is not set: download links and consent links end with this process, and other replicas do not accept them; set SIGNING_SECRET (openssl rand -base64 32)',
+    );
   const now = deps.now ?? (() => new Date());
-  const signer = createLinkSigner({ secret, ttlSeconds: config.downloadLinkTtlSeconds, now });
+  const signer = createLinkSigner({
+    secret,
+    ttlSeconds: config.downloadLinkTtlSeconds,
+    now,
+    tenant: config.entra.tenantId ?? 'local',
+  });
   const botAppId = config.bot.id ?? '';
   const adapter = createBotAdapter(config);
   const tasks = createBackgroundTasks(logger);
@@ -52,6 +69,10 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     onError: (err) => logger.warn({ err: String(err) }, 'Global Administrator check failed'),
   });
 
+  const linkTtl = (audience: LinkAudience) =>
+    audience === 'personal'
+      ? config.downloadLinkTtlSeconds
+      : Math.min(config.downloadLinkTtlSeconds, SHARED_LINK_TTL_SECONDS);
   // The public URL is known before listening unless the port is chosen by the OS (tests): patched below.
   let publicBaseUrl = config.publicBaseUrl;
   const rt: BotRuntime = {
@@ -70,27 +91,41 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     get publicBaseUrl() {
       return publicBaseUrl;
     },
-    linkFor: (kind, id) => `${publicBaseUrl}/downloads/${signer.sign(kind, id)}`,
+    linkFor: (kind, id, audience = 'shared') =>
+      `${publicBaseUrl}/downloads/${signer.sign(kind, id, linkTtl(audience))}`,
+    linkNote: (audience = 'shared') =>
+      `The CSV link works for ${formatTtl(linkTtl(audience))}${audience === 'shared' ? ' (it is visible to everyone in this conversation)' : ''}; ask again for a new one.`,
     updateIntervalMs: options.updateIntervalMs ?? 2000,
   };
   const app = createBotApplication(rt, adapter);
   const download = createDownloadHandler({ signer, service: deps.service, logger });
-  const consentCallback = createConsentCallback(rt);
+  const consentCallback = createConsentCallback(rt, options.consentConfirm);
 
   const { server, url } = await startHttpServer({
     host: config.host,
     port: config.port,
     allowedTenantIds: config.allowedTenantIds,
+    localMode: config.bot.localMode,
     logger,
     routes: {
       async messages(body, req, res) {
-        await adapter.process(
-          { method: 'POST', headers: req.headers as Record<string, string>, body },
-          botbuilderResponse(res),
-          async (context) => {
-            await app.run(context);
-          },
-        );
+        const outcome = await adapter.run(String(req.headers.authorization ?? ''), body, async (context) => {
+          await app.run(context);
+        });
+        if (outcome.ok) return sendInvokeResponse(res, outcome.status, outcome.body);
+        const err = outcome.error as { message?: unknown } | null;
+        const message = scrubSecrets(String(err?.message ?? outcome.error))
+          .split('\n')[0]!
+          .slice(0, 300);
+        if (outcome.expected)
+          logger.warn({ status: outcome.status, reason: message }, 'activity refused: not authenticated');
+        else
+          logger.error(
+            { status: outcome.status, err: scrubSecrets(String((err as { stack?: unknown })?.stack ?? message)) },
+            'activity failed',
+          );
+        res.writeHead(outcome.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(outcome.status === 401 ? 'Unauthorized\n' : 'Internal Server Error\n');
       },
       consentCallback,
       download,
@@ -107,7 +142,8 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     botAppId,
     stores: deps.stores,
     logger,
-    linkFor: (kind, id) => rt.linkFor(kind, id),
+    linkFor: (kind, id) => rt.linkFor(kind, id, 'shared'),
+    linkNote: rt.linkNote('shared'),
   });
 
   let closed = false;

@@ -30,6 +30,8 @@ export interface NotifierOptions {
   readonly logger: Logger;
   /** Signed download link of a run's per-user outcomes (CSV). */
   readonly linkFor: LinkFor;
+  /** How long the CSV link works, shown on the card. */
+  readonly linkNote?: string;
   /** Delivery attempts for throttling (429) and server errors (5xx) before giving up (default 5). */
   readonly attempts?: number;
   /** First backoff delay; doubles each attempt, with jitter, capped at maxDelayMs (defaults 1 s and 30 s). */
@@ -101,6 +103,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       }
       const card = renderRunNotification(run, settings, {
         linkFor,
+        ...(options.linkNote ? { linkNote: options.linkNote } : {}),
         ...(options.maxFailures !== undefined ? { maxFailures: options.maxFailures } : {}),
       });
       const activity = MessageFactory.attachment(CardFactory.adaptiveCard(card));

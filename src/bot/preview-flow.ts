@@ -1,11 +1,10 @@
 // The dry run from Teams: answer at once with "Dry run running…", then replace it with the dry-run card.
 import type { ConversationReference } from 'botbuilder';
-import { scrubSecrets } from '../logger.js';
 import { isRefusal } from '../sync/service.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { createCardUpdater } from './card-updater.js';
 import { offerPlanFile } from './file-consent.js';
-import { errorCard, refusalCard } from './refusal-cards.js';
+import { failureCard, refusalCard } from './refusal-cards.js';
 import { renderDryRunCard, renderProgressCard } from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
@@ -52,13 +51,17 @@ export function startPreview(
       if (isRefusal(plan)) {
         card = refusalCard(plan, null);
       } else {
-        card = renderDryRunCard(plan, { downloadUrl: rt.linkFor('plan', plan.id), requestedByName: input.actor.label });
+        const audience = input.personal ? 'personal' : 'shared';
+        card = renderDryRunCard(plan, {
+          downloadUrl: rt.linkFor('plan', plan.id, audience),
+          requestedByName: input.actor.label,
+          linkNote: rt.linkNote(audience),
+        });
         planForFile = plan;
         rt.logger.info({ planId: plan.id, domain: plan.domain, counts: plan.counts }, 'dry run ready');
       }
     } catch (err) {
-      rt.logger.error({ domain: input.domain, err: scrubSecrets(String(err)) }, 'dry run failed');
-      card = errorCard('The dry run', err);
+      card = failureCard(rt.logger, 'The dry run', err, { domain: input.domain });
     }
     await updater.final(card);
     if (planForFile && input.personal) await offerPlanFile(rt, input.ref, planForFile.id);

@@ -101,8 +101,11 @@ export function renderConnectCard(input: {
   connected: boolean;
   reason?: string;
   consentUrl?: string | null;
+  /** Shown instead of the button where the consent link must not be posted (a channel or group chat). */
+  note?: string;
 }): AdaptiveCardJson {
   return renderTemplate('connect', {
+    note: input.connected ? '' : (input.note ?? ''),
     statusText: input.connected
       ? 'Connected: the bot can read and write users through Microsoft Graph.'
       : `Not connected: ${esc(input.reason ?? 'unknown reason', 400)}`,
@@ -201,7 +204,7 @@ const SECTION_TITLES: Record<Exclude<Change['action'], 'NoChange'>, string> = {
 
 export function renderDryRunCard(
   plan: Plan,
-  options: { downloadUrl: string; requestedByName?: string | null },
+  options: { downloadUrl: string; requestedByName?: string | null; linkNote?: string },
 ): AdaptiveCardJson {
   const counts = plan.counts;
   const d = plan.deletion;
@@ -244,6 +247,7 @@ export function renderDryRunCard(
       : '';
   const warning = [guardWarning, nonUserWarning, signInWarning].filter(Boolean).join('\n\n');
   return renderTemplate('dry-run', {
+    linkNote: options.linkNote ?? '',
     domain: esc(plan.domain, 120),
     subtitle: `Computed ${fmtTime(plan.createdAt)}${options.requestedByName ? ` for ${esc(options.requestedByName, 60)}` : ''} · nothing has been changed yet`,
     counts: {
@@ -318,12 +322,13 @@ const STATUS_TITLES: Record<RunRecord['status'], { title: string; color: string 
 
 export function renderResultCard(
   run: RunRecord,
-  options: { csvUrl: string; approvedByName?: string | null },
+  options: { csvUrl: string; approvedByName?: string | null; linkNote?: string },
 ): AdaptiveCardJson {
   const failed = run.outcomes.filter((o) => o.result === 'failed');
   const st = STATUS_TITLES[run.status];
   const who = options.approvedByName ?? run.approvedBy;
   return renderTemplate('result', {
+    linkNote: options.linkNote ?? '',
     title: `${st.title}: ${esc(run.domain, 120)}`,
     color: st.color,
     approvedLine: who

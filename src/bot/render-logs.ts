@@ -11,6 +11,8 @@ export interface LogsCardOptions {
   readonly domain?: string;
   /** A signed download link of the run's per-user outcomes (CSV). */
   readonly linkFor: LinkFor;
+  /** How long the CSV links work (shown on the card). */
+  readonly linkNote?: string;
   readonly now: Date;
   /** Runs listed one by one (default 10); the chart always covers up to the last 24. */
   readonly listed?: number;
@@ -18,6 +20,8 @@ export interface LogsCardOptions {
 
 export interface RunNotificationOptions {
   readonly linkFor: LinkFor;
+  /** How long the CSV link works (shown on the card). */
+  readonly linkNote?: string;
   /** Failures listed on the card (default 10); the CSV has all of them. */
   readonly maxFailures?: number;
 }
@@ -71,7 +75,10 @@ function whoOf(run: RunRecord): string {
   if (run.trigger === 'hourly') parts.push('periodic sync (scheduler)');
   else {
     if (run.requestedBy) parts.push(`requested by ${escapeCardText(run.requestedBy, 80)}`);
-    if (run.approvedBy) parts.push(`approved by ${escapeCardText(run.approvedBy, 80)}`);
+    if (run.approvedBy)
+      parts.push(
+        `approved by ${escapeCardText(run.approvedBy, 80)}${run.approvedById ? ` (${escapeCardText(run.approvedById, 40)})` : ''}`,
+      );
   }
   return parts.length > 0 ? parts.join(', ') : '—';
 }
@@ -102,6 +109,7 @@ export function renderLogsCard(runs: readonly RunRecord[], options: LogsCardOpti
         ]
       : [];
   return renderTemplate('logs', {
+    linkNote: options.linkNote ?? '',
     title: domainLabel ? `Sync log: ${domainLabel}` : 'Sync log: all domains',
     subtitle: `Latest ${number(listed.length)} of ${number(runs.length)} run${runs.length === 1 ? '' : 's'} · as of ${formatTime(options.now.toISOString())}`,
     emptyText: domainLabel
@@ -191,6 +199,7 @@ export function renderRunNotification(
   const kind = run.trigger === 'hourly' ? 'Periodic sync' : run.trigger === 'manual' ? 'Sync' : 'Command-line sync';
   const domain = escapeCardText(run.domain, 100);
   return renderTemplate('run-notification', {
+    linkNote: options.linkNote ?? '',
     title: `${kind} of ${domain}: ${status.label.toLowerCase()}`,
     color: status.color,
     subtitle: `Started ${formatTime(run.startedAt)}${run.endedAt ? ` · ended ${formatTime(run.endedAt)}` : ''}${

@@ -10,6 +10,11 @@ import type { BotDeps } from './deps.js';
 import type { Proactive } from './proactive.js';
 import type { LinkSigner } from './signed-links.js';
 
+export type LinkAudience = 'personal' | 'shared';
+
+/** Download links posted in a channel or group chat are bearer links for everyone there: they expire quickly. */
+export const SHARED_LINK_TTL_SECONDS = 15 * 60;
+
 export interface BotRuntime {
   readonly config: Config;
   readonly logger: Logger;
@@ -25,8 +30,13 @@ export interface BotRuntime {
   readonly tasks: BackgroundTasks;
   /** Public base URL (download links, consent redirect), without trailing slash. */
   readonly publicBaseUrl: string;
-  /** A signed download URL for a plan's or run's CSV. */
-  linkFor(kind: 'plan' | 'run', id: string): string;
+  /**
+   * A signed download URL for a plan's or run's CSV, bound to the tenant. A link posted where others read it
+   * (`shared`: a channel or group chat, the default) lives at most SHARED_LINK_TTL_SECONDS.
+   */
+  linkFor(kind: 'plan' | 'run', id: string, audience?: LinkAudience): string;
+  /** The sentence a card shows under such a link: how long it works. */
+  linkNote(audience?: LinkAudience): string;
   /** Minimum time between two in-place card updates of one message. */
   readonly updateIntervalMs: number;
 }

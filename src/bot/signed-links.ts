@@ -1,4 +1,4 @@
-// HMAC-SHA256 signed, expiring tokens for download links and consent state: `kind:id:expiry` + signature.
+// HMAC-SHA256 signed, expiring tokens for download links and consent state, bound to one tenant.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type LinkKind = 'plan' | 'run' | 'consent';
@@ -18,6 +18,8 @@ export interface LinkSignerOptions {
   readonly secret: string | Uint8Array;
   readonly ttlSeconds?: number;
   readonly now?: () => Date;
+  /** The Entra tenant whose data the links open: a link signed for another tenant is refused (default `local`). */
+  readonly tenant?: string;
 }
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
@@ -27,7 +29,10 @@ export function createLinkSigner(options: LinkSignerOptions): LinkSigner {
   if (secret.length < 16) throw new Error('signing secret must be at least 16 bytes');
   const ttl = options.ttlSeconds ?? 3600;
   const now = options.now ?? (() => new Date());
-  const mac = (payload: string) => createHmac('sha256', secret).update(payload).digest();
+  const tenant = (options.tenant ?? 'local').toLowerCase();
+  // One key per tenant: the same SIGNING_SECRET used by two deployments never lets one open the other's links.
+  const key = createHmac('sha256', secret).update(`entra-sync-bot link key for tenant ${tenant}`).digest();
+  const mac = (payload: string) => createHmac('sha256', key).update(payload).digest();
   return {
     sign(kind, id, ttlSeconds = ttl) {
       if (!KINDS.includes(kind)) throw new Error(`unknown link kind ${kind}`);
@@ -69,14 +74,16 @@ interface SecretStore {
   set(key: string, value: string): Promise<unknown>;
 }
 
-/** config.signingSecret when set; otherwise a random secret created once and kept in the store (shared by replicas). */
-export async function resolveSigningSecret(configured: string | undefined, kv: SecretStore): Promise<string> {
-  if (configured) return configured;
-  const existing = await kv.get('signing-secret');
-  if (typeof existing === 'string' && existing.length >= 32) return existing;
-  const created = randomBytes(32).toString('base64url');
-  await kv.set('signing-secret', created);
-  // Another replica may have raced us: read back so every replica signs with the same secret.
-  const stored = await kv.get('signing-secret');
-  return typeof stored === 'string' && stored.length >= 32 ? stored : created;
+/**
+ * config.signingSecret when set; otherwise a random key that lives only in this process's memory (links and consent
+ * states then end with the process). A key an earlier version kept in the shared state store is erased: that store
+ * holds directory data and is no place for a key in clear.
+ */
+export async function resolveSigningSecret(
+  configured: string | undefined,
+  kv: SecretStore & { delete(key: string): Promise<unknown> },
+): Promise<{ secret: string; generated: boolean }> {
+  if ((await kv.get('signing-secret')) !== undefined) await kv.delete('signing-secret');
+  if (configured) return { secret: configured, generated: false };
+  return { secret: randomBytes(32).toString('base64url'), generated: true };
 }

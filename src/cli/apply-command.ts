@@ -2,6 +2,7 @@
 import type { RunRecord } from '../sync/model.js';
 import { isRefusal, type Refusal } from '../sync/service.js';
 import { EXIT } from './command.js';
+import { terminalText } from './terminal-text.js';
 import { parseOptions, printJson, terminalProgress, UsageError, withEngine } from './context.js';
 
 export function applyJson(result: RunRecord | Refusal, planId: string) {
@@ -62,7 +63,7 @@ export async function run(args: string[]): Promise<number> {
     });
     progress.end();
     if (json) printJson(applyJson(result, planId));
-    if (isRefusal(result)) process.stderr.write(`${result.reason}\n`);
+    if (isRefusal(result)) process.stderr.write(`${terminalText(result.reason)}\n`);
     else {
       if (!json) {
         const c = result.counts;
@@ -70,7 +71,7 @@ export async function run(args: string[]): Promise<number> {
           `Run ${result.id}: ${result.status}. Added ${c.added}, updated ${c.updated}, deleted ${c.deleted}, failed ${c.failed}.\n`,
         );
       }
-      if (result.reason) process.stderr.write(`${result.reason}\n`);
+      if (result.reason) process.stderr.write(`${terminalText(result.reason)}\n`);
     }
     return exitFor(result);
   });

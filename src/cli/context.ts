@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { openStore, type Stores } from '../store/index.js';
 import type { Progress } from '../sync/service.js';
 import { EXIT } from './command.js';
+import { terminalText } from './terminal-text.js';
 
 export class UsageError extends Error {}
 
@@ -27,7 +28,7 @@ function failed(command: string, err: unknown): number {
     process.stderr.write(`entra-sync: ${err.message}\n`);
     return EXIT.badInput;
   }
-  process.stderr.write(`entra-sync ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`entra-sync ${command}: ${terminalText(err instanceof Error ? err.message : String(err))}\n`);
   return EXIT.failure;
 }
 

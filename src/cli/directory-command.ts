@@ -5,6 +5,7 @@ import { EmbeddedDirectory } from '../directory/embedded-directory.js';
 import { importDirectory } from '../directory/import.js';
 import type { ImportReport } from '../sync/service.js';
 import { EXIT } from './command.js';
+import { terminalText } from './terminal-text.js';
 import { withStores } from './context.js';
 
 const USAGE = 'Usage: entra-sync directory import FILE [--partial] [--merge] [--json]';
@@ -15,13 +16,16 @@ export function formatImportReport(report: ImportReport, file: string): string {
   if (report.applied) {
     out.push(`Imported ${file}: ${report.totalRows} row${report.totalRows === 1 ? '' : 's'}.`);
     for (const d of report.domains) {
-      out.push(`  ${d.domain}: ${d.added} added, ${d.updated} updated, ${d.removed} removed, ${d.unchanged} unchanged`);
+      out.push(
+        `  ${terminalText(d.domain)}: ${d.added} added, ${d.updated} updated, ${d.removed} removed, ${d.unchanged} unchanged`,
+      );
     }
     if (report.errors.length > 0) out.push(`${report.errors.length} row problem(s) were skipped (--partial):`);
   } else {
     out.push(`Nothing was imported from ${file}: ${report.errors.length} problem(s) in ${report.totalRows} row(s).`);
   }
-  for (const e of report.errors) out.push(`  line ${e.line}${e.field ? ` (${e.field})` : ''}: ${e.message}`);
+  for (const e of report.errors)
+    out.push(`  line ${e.line}${e.field ? ` (${terminalText(e.field)})` : ''}: ${terminalText(e.message)}`);
   if (!report.applied && report.errors.length > 0)
     out.push('Fix the file and import again, or add --partial to import the good rows only.');
   return `${out.join('\n')}\n`;

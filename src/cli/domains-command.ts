@@ -2,6 +2,7 @@
 import type { DomainSettings } from '../sync/model.js';
 import { type DomainSettingsPatch, isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
+import { terminalText } from './terminal-text.js';
 import { parseOptions, printJson, UsageError, withEngine } from './context.js';
 
 const OPTIONS = {
@@ -84,7 +85,7 @@ export async function run(args: string[]): Promise<number> {
     if (!verb || verb === 'list') {
       const views = await service.listDomains();
       if (isRefusal(views)) {
-        process.stderr.write(`${views.reason}\n`);
+        process.stderr.write(`${terminalText(views.reason)}\n`);
         return EXIT.refused;
       }
       if (json) printJson({ domains: views });
@@ -94,7 +95,7 @@ export async function run(args: string[]): Promise<number> {
           const kind = d.isInitial ? 'initial' : d.authenticationType.toLowerCase();
           const state = v.settings?.synced ? describe(v.settings) : `${d.id}: not synced`;
           const last = v.lastRun ? `, last run ${v.lastRun.status} at ${v.lastRun.startedAt}` : '';
-          process.stdout.write(`${state} [${kind}${d.isVerified ? '' : ', unverified'}]${last}\n`);
+          process.stdout.write(`${terminalText(state)} [${kind}${d.isVerified ? '' : ', unverified'}]${last}\n`);
         }
       return EXIT.ok;
     }
@@ -107,7 +108,7 @@ export async function run(args: string[]): Promise<number> {
           : await service.removeDomain(target, 'cli');
     if (isRefusal(result)) {
       if (json) printJson({ refused: true, code: result.code, reason: result.reason });
-      process.stderr.write(`${result.reason}\n`);
+      process.stderr.write(`${terminalText(result.reason)}\n`);
       return result.code === 'bad-input' || result.code === 'unknown-domain' || result.code === 'unverified-domain'
         ? EXIT.badInput
         : EXIT.refused;

@@ -12,7 +12,7 @@ import { createLogger } from '../logger.js';
 import { EXIT } from './command.js';
 
 const USAGE = `Usage: entra-sync emulator [--port N] [--host H] [--seed demo|empty|FILE] [--http] [--state FILE]
-                           [--no-consent] [--time-scale N] [--latency none|realistic]
+                           [--no-consent] [--redirect-uri URL]… [--time-scale N] [--latency none|realistic]
                            [--tenant-size small|medium|large] [--replication-delay MS] [--no-throttling]
 
 --replication-delay MS  how long listings and advanced queries lag behind writes (default ${DEFAULT_REPLICATION_DELAY_MS}; 0 = off)`;
@@ -74,6 +74,13 @@ export function parseEmulatorArgs(args: string[]): ParsedEmulatorArgs | { error:
       case '--no-consent':
         options.consent = false;
         break;
+      case '--redirect-uri': {
+        const v = value();
+        if (!v || !URL.canParse(v))
+          return { error: "--redirect-uri: expected an absolute URL (the bot's consent callback)" };
+        options.redirectUris = [...(options.redirectUris ?? []), v];
+        break;
+      }
       case '--no-throttling':
         options.throttling = false;
         break;

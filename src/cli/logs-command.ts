@@ -1,6 +1,7 @@
 // `entra-sync logs [--domain D] [--json] [--limit N]`: the sync log as a table (status, trigger, who, counts, duration) or JSON.
 import { parseArgs } from 'node:util';
 import type { RunRecord } from '../sync/model.js';
+import { terminalText } from './terminal-text.js';
 import { EXIT } from './command.js';
 import { withStores } from './context.js';
 
@@ -35,8 +36,7 @@ export function parseLogsArgs(args: string[]): LogsOptions {
 }
 
 /** Control characters and bidi overrides out, so a directory value cannot rewrite the terminal. */
-const clean = (v: string | null | undefined): string =>
-  (v ?? '').replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
+const clean = terminalText;
 
 export function durationMs(run: RunRecord): number | null {
   if (!run.endedAt) return null;
@@ -58,7 +58,7 @@ function who(run: RunRecord): string {
   if (run.trigger === 'hourly') return 'scheduler';
   const parts = [
     run.requestedBy && `by ${clean(run.requestedBy)}`,
-    run.approvedBy && `approved ${clean(run.approvedBy)}`,
+    run.approvedBy && `approved ${clean(run.approvedBy)}${run.approvedById ? ` (${clean(run.approvedById)})` : ''}`,
   ];
   return parts.filter(Boolean).join(', ') || '-';
 }
@@ -126,6 +126,7 @@ export function logsJson(runs: readonly RunRecord[]) {
       status: r.status,
       requestedBy: r.requestedBy,
       approvedBy: r.approvedBy,
+      approvedById: r.approvedById ?? null,
       planId: r.planId,
       planHash: r.planHash,
       startedAt: r.startedAt,

@@ -1,6 +1,7 @@
 // `entra-sync precheck --domain D [--move ID,…] [--json]`: what a first sync would delete; optionally move objects to onmicrosoft.com.
 import { isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
+import { terminalText as t } from './terminal-text.js';
 import { parseOptions, printJson, UsageError, withEngine } from './context.js';
 
 export async function run(args: string[]): Promise<number> {
@@ -26,19 +27,19 @@ export async function run(args: string[]): Promise<number> {
     if (move.length > 0) {
       const moved = await service.moveToInitialDomain(domain, move, 'cli');
       if (isRefusal(moved)) {
-        process.stderr.write(`${moved.reason}\n`);
+        process.stderr.write(`${t(moved.reason)}\n`);
         return EXIT.refused;
       }
       if (json) printJson(moved);
       else {
-        for (const m of moved.moved) process.stdout.write(`moved ${m.from} → ${m.to}\n`);
-        for (const f of moved.failed) process.stderr.write(`not moved ${f.upn}: ${f.reason}\n`);
+        for (const m of moved.moved) process.stdout.write(`moved ${t(m.from)} → ${t(m.to)}\n`);
+        for (const f of moved.failed) process.stderr.write(`not moved ${t(f.upn)}: ${t(f.reason)}\n`);
       }
       return moved.failed.length > 0 ? EXIT.failure : EXIT.ok;
     }
     const result = await service.precheck(domain);
     if (isRefusal(result)) {
-      process.stderr.write(`${result.reason}\n`);
+      process.stderr.write(`${t(result.reason)}\n`);
       return EXIT.refused;
     }
     if (json) {
@@ -65,7 +66,7 @@ export async function run(args: string[]): Promise<number> {
     for (const c of result.candidates) {
       const mark = c.likelyKind ? `likely ${c.likelyKind}` : 'person?';
       process.stdout.write(
-        `  ${c.user.id}  ${c.user.userPrincipalName}  ${c.user.displayName ?? ''}  [${mark}: ${c.why}]\n`,
+        `  ${t(c.user.id)}  ${t(c.user.userPrincipalName)}  ${t(c.user.displayName)}  [${mark}: ${t(c.why)}]\n`,
       );
     }
     process.stdout.write(

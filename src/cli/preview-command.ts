@@ -7,6 +7,7 @@ import { planCsvChunks } from '../sync/plan-csv.js';
 import type { Plan } from '../sync/model.js';
 import { isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
+import { terminalText } from './terminal-text.js';
 import { parseOptions, printJson, terminalProgress, UsageError, withEngine } from './context.js';
 
 async function writeCsv(plan: Plan, path: string): Promise<void> {
@@ -56,7 +57,7 @@ export async function run(args: string[]): Promise<number> {
     const plan = await engine.service.preview(domain, { requestedBy: 'cli', onProgress: progress });
     progress.end();
     if (isRefusal(plan)) {
-      process.stderr.write(`${plan.reason}\n`);
+      process.stderr.write(`${terminalText(plan.reason)}\n`);
       return plan.code === 'unknown-domain' || plan.code === 'unverified-domain' ? EXIT.badInput : EXIT.refused;
     }
     const csvPath = resolve(out ?? `.data/plans/${plan.id}.csv`);

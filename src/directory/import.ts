@@ -1,7 +1,8 @@
 // Imports an Access Control CSV export into the embedded directory: all-or-nothing unless partial, replace or merge.
 import type { SourceUser } from '../sync/model.js';
 import type { ImportReport } from '../sync/service.js';
-import { type CsvError, type CsvRow, parseDirectoryCsv, stableKeyOf } from './csv-import.js';
+import { type CsvError, type CsvImportOptions, type CsvImportResult, type CsvRow, stableKeyOf } from './csv-import.js';
+import { parseDirectoryCsvInWorker } from './csv-parse-thread.js';
 import { type EmbeddedDirectory, mergeUsers } from './embedded-directory.js';
 
 export interface ImportOptions {
@@ -10,6 +11,8 @@ export interface ImportOptions {
   /** Only add and update; never remove users missing from the file. */
   readonly merge?: boolean;
   readonly tenantSalt?: string;
+  /** The CSV parser (default: parseDirectoryCsv in a worker thread, off the event loop). */
+  readonly parse?: (bytes: Uint8Array, options: CsvImportOptions) => Promise<CsvImportResult>;
 }
 
 type DomainCounts = ImportReport['domains'][number];
@@ -77,7 +80,8 @@ export async function importDirectory(
   bytes: Uint8Array,
   options: ImportOptions = {},
 ): Promise<ImportReport> {
-  const parsed = parseDirectoryCsv(bytes, { tenantSalt: options.tenantSalt });
+  const parse = options.parse ?? parseDirectoryCsvInWorker;
+  const parsed = await parse(bytes, options.tenantSalt !== undefined ? { tenantSalt: options.tenantSalt } : {});
   const errors: CsvError[] = [...parsed.errors];
   const rowsByDomain = new Map<string, CsvRow[]>();
   for (const row of parsed.rows) {

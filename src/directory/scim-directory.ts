@@ -15,7 +15,12 @@ export interface ScimDirectoryOptions {
   readonly pageSize?: number;
   /** Use `filter=userName ew "@domain"`: 'auto' asks /ServiceProviderConfig once. */
   readonly filter?: 'auto' | boolean;
+  /** Per request (default 30 s). */
   readonly timeoutMs?: number;
+  /** Most pages one listing reads (default 5,000: a million users at 200 a page). */
+  readonly maxPages?: number;
+  /** Most time one listing takes, all pages together (default 15 minutes). */
+  readonly maxListMs?: number;
   readonly tenantSalt?: string;
   readonly fetch?: typeof fetch;
   /**
@@ -101,6 +106,8 @@ export class ScimDirectory implements SourceDirectory {
   private readonly base: string;
   private readonly pageSize: number;
   private readonly timeoutMs: number;
+  private readonly maxPages: number;
+  private readonly maxListMs: number;
   private readonly fetchImpl: typeof fetch;
   private filterSupported: Promise<boolean> | null = null;
   /** Whether `userName ew` answers can be trusted (null: not checked yet). */
@@ -110,6 +117,8 @@ export class ScimDirectory implements SourceDirectory {
     this.base = options.baseUrl.replace(/\/+$/, '');
     this.pageSize = options.pageSize ?? 200;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxPages = options.maxPages ?? 5000;
+    this.maxListMs = options.maxListMs ?? 15 * 60_000;
     this.fetchImpl = options.fetch ?? fetch;
   }
 
@@ -191,10 +200,27 @@ export class ScimDirectory implements SourceDirectory {
     return new Map([...known, ...fresh]);
   }
 
+  /**
+   * Reads every page, bounded: a server that announces a billion users, or answers one user per page, stops the
+   * listing with an error (and so the run, before anything is written) instead of paging forever.
+   */
   private async listAll(filter: string | null): Promise<ScimUser[]> {
     const out: ScimUser[] = [];
     let startIndex = 1;
-    for (;;) {
+    const started = Date.now();
+    for (let pages = 0; ; pages++) {
+      if (pages >= this.maxPages)
+        throw new ScimError(
+          `SCIM: the listing stopped after ${pages} pages (${out.length} users read): the server keeps announcing more. Nothing was changed; check the Access Control SCIM endpoint.`,
+          0,
+          null,
+        );
+      if (Date.now() - started > this.maxListMs)
+        throw new ScimError(
+          `SCIM: the listing stopped after ${Math.round(this.maxListMs / 1000)} s (${pages} pages, ${out.length} users read). Nothing was changed; check the Access Control SCIM endpoint.`,
+          0,
+          null,
+        );
       const params = new URLSearchParams({ startIndex: String(startIndex), count: String(this.pageSize) });
       if (filter) params.set('filter', filter);
       const page = await this.get<ListResponse>(`/Users?${params.toString()}`);
@@ -208,15 +234,23 @@ export class ScimDirectory implements SourceDirectory {
   private async get<T>(path: string): Promise<T> {
     const url = `${this.base}${path}`;
     let response: Response;
+    let text: string;
     try {
+      // One deadline for the whole request, answer body included.
       response = await this.fetchImpl(url, {
         headers: { authorization: `Bearer ${this.options.token}`, accept: 'application/scim+json, application/json' },
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(Math.max(1, this.timeoutMs)),
       });
+      text = await response.text();
     } catch (err) {
+      if ((err as Error).name === 'TimeoutError')
+        throw new ScimError(
+          `SCIM: ${this.base} did not answer GET ${path.split('?')[0]} within ${Math.round(this.timeoutMs / 1000)} s`,
+          0,
+          null,
+        );
       throw new ScimError(`SCIM: cannot reach ${this.base}: ${(err as Error).message}`, 0, null);
     }
-    const text = await response.text();
     let body: unknown = null;
     try {
       body = text ? JSON.parse(text) : null;

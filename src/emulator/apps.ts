@@ -42,6 +42,8 @@ export interface AppRegistration {
   requested: string[];
   servicePrincipalId: string;
   own: boolean;
+  /** Registered redirect URIs (Web platform): admin consent compares redirect_uri with them exactly. */
+  redirectUris: string[];
 }
 
 export class AppRegistry {
@@ -49,7 +51,12 @@ export class AppRegistry {
   private consents = new Map<string, string[]>();
 
   /** Registers the emulator's own app; its consent is granted when `consented`. */
-  registerOwn(input: { clientId?: string; clientSecret?: string; consented: boolean }): AppRegistration {
+  registerOwn(input: {
+    clientId?: string;
+    clientSecret?: string;
+    consented: boolean;
+    redirectUris?: string[];
+  }): AppRegistration {
     const clientId = input.clientId ?? randomUUID();
     const app: AppRegistration = {
       clientId,
@@ -59,6 +66,7 @@ export class AppRegistry {
       requested: [...OWN_APP_PERMISSIONS],
       servicePrincipalId: servicePrincipalIdFor(clientId),
       own: true,
+      redirectUris: [...(input.redirectUris ?? [])],
     };
     this.apps.set(app.clientId, app);
     if (input.consented) this.consents.set(app.clientId, [...app.requested]);
@@ -83,6 +91,7 @@ export class AppRegistry {
         requested,
         servicePrincipalId: servicePrincipalIdFor(a.clientId),
         own: false,
+        redirectUris: [...(a.redirectUris ?? [])],
       });
       this.consents.set(a.clientId, [...requested]);
     }
@@ -107,6 +116,7 @@ export class AppRegistry {
         displayName: a.displayName,
         certificates: a.certificates,
         permissions: this.consents.get(a.clientId) ?? [],
+        redirectUris: [...a.redirectUris],
       }));
   }
 
@@ -121,6 +131,12 @@ export class AppRegistry {
   grant(clientId: string): void {
     const app = this.apps.get(clientId);
     if (app) this.consents.set(clientId, [...app.requested]);
+  }
+
+  /** Replaces an app's registered redirect URIs (the portal's Authentication blade). */
+  setRedirectUris(clientId: string, uris: readonly string[]): void {
+    const app = this.apps.get(clientId);
+    if (app) app.redirectUris = [...uris];
   }
 
   revoke(clientId: string): void {

@@ -46,14 +46,12 @@ function validate(
       `Application with identifier '${clientId}' was not found in the directory '${tenant.tenantId}'.`,
     );
   const redirectUri = params.get('redirect_uri');
-  let ok = false;
-  try {
-    const u = new URL(redirectUri ?? '');
-    ok = u.protocol === 'https:' || u.protocol === 'http:';
-  } catch {
-    ok = false;
-  }
-  if (!redirectUri || !ok)
+  // Entra redirects only to a URI registered on the app, compared exactly (no prefix, no normalisation):
+  // https://learn.microsoft.com/en-us/entra/identity-platform/reply-url and
+  // https://learn.microsoft.com/en-us/troubleshoot/entra/entra-id/app-integration/error-code-aadsts50011-redirect-uri-mismatch
+  const registered = apps.get(clientId)!.redirectUris;
+  if (registered.length === 0) return errorPage(500113, 'No reply address is registered for the application.');
+  if (!redirectUri || !registered.includes(redirectUri))
     return errorPage(
       50011,
       `The redirect URI '${redirectUri ?? ''}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`,

@@ -83,9 +83,21 @@ export function handleControl(
       return { status: 200, body: { now: new Date(core.now()).toISOString() } };
     }
     case 'POST /_emulator/consent': {
-      const b = (body ?? {}) as { clientId?: unknown; granted?: unknown };
+      const b = (body ?? {}) as { clientId?: unknown; granted?: unknown; redirectUris?: unknown };
       if (typeof b.clientId !== 'string' || !core.apps.get(b.clientId))
         return problem(400, 'InvalidConsent', 'clientId: unknown app', ['clientId: unknown app']);
+      if (b.redirectUris !== undefined) {
+        const uris = Array.isArray(b.redirectUris) ? b.redirectUris : null;
+        if (!uris?.every((u) => typeof u === 'string' && URL.canParse(u)))
+          return problem(400, 'InvalidConsent', 'redirectUris: must be a list of absolute URLs', [
+            'redirectUris: must be a list of absolute URLs',
+          ]);
+        core.apps.setRedirectUris(b.clientId, uris as string[]);
+        if (b.granted === undefined) {
+          after();
+          return { status: 200, body: { clientId: b.clientId, consented: core.apps.isConsented(b.clientId) } };
+        }
+      }
       if (b.granted === false) core.apps.revoke(b.clientId);
       else core.apps.grant(b.clientId);
       after();

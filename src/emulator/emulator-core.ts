@@ -18,7 +18,7 @@ export interface CoreOptions {
   throttling: boolean;
   throttleLimits?: ThrottleLimits;
   consent: boolean;
-  ownApp?: { clientId: string; clientSecret: string };
+  ownApp?: { clientId?: string; clientSecret?: string; redirectUris?: string[] };
   onWrite: () => void;
 }
 

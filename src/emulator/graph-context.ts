@@ -16,7 +16,11 @@ export interface GraphContext {
   onWrite(): void;
 }
 
-/** 403 Authorization_RequestDenied unless the token carries one of the permissions. */
+/**
+ * 403 Authorization_RequestDenied unless the token carries one of the permissions: an app-only token's permissions
+ * are its `roles` claim, absent before admin consent (https://learn.microsoft.com/en-us/graph/resolve-auth-errors,
+ * https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent).
+ */
 export function requireAny(ctx: GraphContext, permissions: readonly string[]): void {
   if (!permissions.some((p) => ctx.roles.includes(p))) throw forbidden();
 }

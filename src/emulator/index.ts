@@ -53,6 +53,8 @@ export interface EmulatorOptions {
   throttleLimits?: ThrottleLimits;
   /** Own app pre-consented (default true). */
   consent?: boolean;
+  /** Redirect URIs registered on the own app (admin consent redirects only to one of them, exactly). */
+  redirectUris?: string[];
   /** Receives operational messages (never secrets); default: silent. */
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -105,6 +107,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           clientId: own.clientId,
           clientSecret: own.clientSecret ?? '',
           consented: core.apps.isConsented(own.clientId),
+          redirectUris: own.redirectUris,
         },
       }).catch((err: unknown) => log('could not write the state file', { err: String(err) })),
     );
@@ -127,7 +130,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throttling: options.throttling ?? true,
     ...(options.throttleLimits ? { throttleLimits: options.throttleLimits } : {}),
     consent: persisted ? persisted.ownApp.consented : (options.consent ?? true),
-    ...(persisted ? { ownApp: persisted.ownApp } : {}),
+    ...(persisted
+      ? { ownApp: { ...persisted.ownApp, redirectUris: options.redirectUris ?? persisted.ownApp.redirectUris ?? [] } }
+      : { ownApp: { redirectUris: options.redirectUris ?? [] } }),
     onWrite: scheduleSave,
   });
   const seedOption = options.seed ?? 'demo';

@@ -81,6 +81,8 @@ export interface SeedApp {
   certificates?: SeedAppCertificate[];
   /** Application permissions consented for it (all the emulator knows when absent). */
   permissions?: string[];
+  /** Its registered redirect URIs (Web platform); admin consent accepts only an exact match. */
+  redirectUris?: string[];
 }
 
 /** The tenant's organization object (GET /organization). */
@@ -206,6 +208,7 @@ const seedSchema = z
             clientId: z.string().min(1),
             clientSecret: z.string().min(1).optional(),
             displayName: z.string().optional(),
+            redirectUris: z.array(z.string().url('must be an absolute URL')).optional(),
             certificates: z
               .array(
                 z

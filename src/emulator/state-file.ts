@@ -6,7 +6,7 @@ import type { EmulatorSeed } from './seed.js';
 export interface PersistedState {
   version: 1;
   seed: EmulatorSeed;
-  ownApp: { clientId: string; clientSecret: string; consented: boolean };
+  ownApp: { clientId: string; clientSecret: string; consented: boolean; redirectUris?: string[] };
 }
 
 export async function readState(path: string): Promise<PersistedState | null> {

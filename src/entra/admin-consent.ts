@@ -59,3 +59,42 @@ export function parseAdminConsentCallback(
   }
   return { granted: true, tenantId, state };
 }
+
+/** The application permissions the bot needs, each with why (the README's real-tenant steps list the same). */
+export const REQUIRED_PERMISSIONS: readonly { readonly name: string; readonly why: string }[] = [
+  { name: 'User.ReadWrite.All', why: 'read the users of each domain and create, update, delete and restore them' },
+  { name: 'Domain.Read.All', why: "list the tenant's domains, whether they are verified and federated" },
+  { name: 'Organization.Read.All', why: "read the organization's country, the default usage location of new users" },
+  {
+    name: 'RoleManagement.Read.Directory',
+    why: 'find holders of admin roles, direct and through PIM (never synced), and check that whoever approves is a Global Administrator',
+  },
+  {
+    name: 'GroupMember.Read.All',
+    why: 'read the members of role-assignable groups that hold a role: they are administrators too',
+  },
+];
+
+/**
+ * The `roles` claim of an app-only access token (the application permissions consented to the app), read without
+ * verifying the signature: the token comes straight from the authority the bot trusts. A token issued before admin
+ * consent carries no `roles` claim at all, and Graph answers it with 403 Authorization_RequestDenied
+ * (https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent,
+ * https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference).
+ */
+export function rolesOfToken(token: string): string[] {
+  const payload = token.split('.')[1];
+  if (!payload) return [];
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { roles?: unknown };
+    return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Which required permissions a token lacks (an empty list: connected). */
+export function missingPermissions(roles: readonly string[]): string[] {
+  // Exact names only: broader permissions (Directory.ReadWrite.All) do not cover every call (it cannot delete users).
+  return REQUIRED_PERMISSIONS.map((p) => p.name).filter((p) => !roles.includes(p));
+}

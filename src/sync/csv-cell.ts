@@ -5,8 +5,11 @@ export const CRLF = '\r\n';
 
 /** Characters that make a spreadsheet treat a cell as a formula (ASCII and full-width forms). */
 const FORMULA_START = new Set(['=', '+', '-', '@', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20']);
-/** Characters a spreadsheet may skip before reading a formula. */
-const LEADING_BLANK = /^[ \u00A0\u3000\t\r\n]*/;
+/**
+ * Characters a spreadsheet may skip before reading a formula: space, NBSP, ideographic space, the Unicode spaces
+ * U+2000–U+200B, BOM/ZWNBSP U+FEFF, and the controls TAB, LF, VT, FF, CR.
+ */
+const LEADING_BLANK = /^[ \u00A0\u3000\u2000-\u200B\uFEFF\t\n\v\f\r]*/;
 
 /**
  * Prefixes `'` to any text a spreadsheet could evaluate: a first non-blank character in = + - @ (or ＝ ＋ － ＠),
@@ -23,11 +26,15 @@ export function neutraliseFormula(text: string): string {
 
 export type CellValue = string | number | boolean | null | undefined;
 
-/** One cell: neutralised, then quoted when it holds a quote, comma, CR or LF (quotes doubled). */
+/**
+ * One cell: neutralised, then quoted when it holds a quote, comma, semicolon, TAB, CR or LF (quotes doubled). A
+ * spreadsheet whose import also splits on `;` or TAB (LibreOffice's default) would otherwise start a new cell there,
+ * and `Sato;=1+1` would become a formula.
+ */
 export function csvCell(value: CellValue): string {
   if (value === null || value === undefined) return '';
   const text = neutraliseFormula(typeof value === 'string' ? value : String(value));
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return /[",;\t\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** One record, CRLF-terminated. */

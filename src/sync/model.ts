@@ -297,7 +297,10 @@ export interface RunRecord {
   readonly domain: string;
   readonly trigger: RunTrigger;
   readonly requestedBy: string | null;
+  /** Who approved: a display name (or `cli`, `periodic sync`). */
   readonly approvedBy: string | null;
+  /** The approver's Entra object id (null for the CLI, the hourly run, and records written before it was kept). */
+  readonly approvedById?: string | null;
   readonly planId: string | null;
   readonly planHash: string | null;
   readonly startedAt: string;

@@ -9,9 +9,17 @@ export const RUN_CSV_COLUMNS = [
   'Result',
   'ErrorCode',
   'ErrorMessage',
+  'ApprovedBy',
+  'ApprovedByObjectId',
 ] as const;
 
-export function runCsvCells(o: UserOutcome): (string | null)[] {
+type RunCsvInput = Pick<RunRecord, 'outcomes'> & Partial<Pick<RunRecord, 'approvedBy' | 'approvedById'>>;
+
+/** One outcome's cells; every row carries who approved the run, so that a CSV read alone still says it. */
+export function runCsvCells(
+  o: UserOutcome,
+  run: Partial<Pick<RunRecord, 'approvedBy' | 'approvedById'>> = {},
+): (string | null)[] {
   return [
     o.action,
     o.upn,
@@ -19,19 +27,21 @@ export function runCsvCells(o: UserOutcome): (string | null)[] {
     o.restored && o.result === 'done' ? 'done (restored)' : o.result,
     o.errorCode ?? (o.errorKind ? o.errorKind : null),
     o.errorMessage ?? null,
+    run.approvedBy ?? null,
+    run.approvedById ?? null,
   ];
 }
 
-function* runRows(run: Pick<RunRecord, 'outcomes'>): Generator<string> {
+function* runRows(run: RunCsvInput): Generator<string> {
   yield CSV_BOM + csvRow(RUN_CSV_COLUMNS);
-  for (const o of run.outcomes) yield csvRow(runCsvCells(o));
+  for (const o of run.outcomes) yield csvRow(runCsvCells(o, run));
 }
 
-export function runCsvChunks(run: Pick<RunRecord, 'outcomes'>): Iterable<string> {
+export function runCsvChunks(run: RunCsvInput): Iterable<string> {
   return blocks(runRows(run));
 }
 
-export function runCsv(run: Pick<RunRecord, 'outcomes'>): string {
+export function runCsv(run: RunCsvInput): string {
   let out = '';
   for (const chunk of runCsvChunks(run)) out += chunk;
   return out;

@@ -45,6 +45,8 @@ export interface PreviewOptions {
 
 export interface ApplyOptions {
   readonly approvedBy?: string | null;
+  /** The approver's Entra object id, kept in the sync log beside the name. */
+  readonly approvedById?: string | null;
   readonly trigger: RunTrigger;
   readonly onProgress?: ProgressListener;
   /** Resolves when the run record exists (status running); the returned promise resolves when the run ends. */

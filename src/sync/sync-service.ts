@@ -226,7 +226,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   function newRun(
     plan: Plan,
     trigger: RunTrigger,
-    by: { requestedBy: string | null; approvedBy: string | null },
+    by: { requestedBy: string | null; approvedBy: string | null; approvedById?: string | null },
     sourceCount: number | null,
   ): RunRecord {
     return {
@@ -235,6 +235,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       trigger,
       requestedBy: by.requestedBy,
       approvedBy: by.approvedBy,
+      approvedById: by.approvedById ?? null,
       planId: plan.id,
       planHash: plan.hash,
       startedAt: iso(),
@@ -388,7 +389,11 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           );
         }
       }
-      const by = { requestedBy: plan.createdBy, approvedBy: options.approvedBy ?? null };
+      const by = {
+        requestedBy: plan.createdBy,
+        approvedBy: options.approvedBy ?? null,
+        approvedById: options.approvedById ?? null,
+      };
       // A setting that decides the writes (protected accounts, on delete, usage location, authentication type)
       // changed since the dry run: refuse before reading anything.
       const writeSettings = await currentWriteSettings(ctx.settings, ctx.domain);

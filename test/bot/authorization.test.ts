@@ -85,3 +85,26 @@ describe('checkTenant', () => {
     expect(checkTenant(act('anything'), []).allowed).toBe(true);
   });
 });
+
+describe('live re-check before writes', () => {
+  it('a demoted administrator is refused a write at once, although the cached answer would still allow reads', async () => {
+    const admins = new Set(['ga']);
+    const calls: string[] = [];
+    const auth = createAuthorizer({
+      adminIds: [],
+      isGlobalAdmin: async (id) => {
+        calls.push(id);
+        return admins.has(id);
+      },
+      ttlMs: 5 * 60_000,
+    });
+    expect((await auth.check('ga')).allowed).toBe(true);
+    admins.delete('ga');
+    expect((await auth.check('ga')).allowed).toBe(true);
+    expect(calls).toEqual(['ga']);
+    expect((await auth.check('ga', { live: true })).allowed).toBe(false);
+    expect(calls).toEqual(['ga', 'ga']);
+    // The live answer also refreshes the cache used for reads.
+    expect((await auth.check('ga')).allowed).toBe(false);
+  });
+});

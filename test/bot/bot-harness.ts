@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BotServer, startBotServer } from '../../src/bot/index.js';
-import { createEngine, type Engine } from '../../src/compose.js';
+import { createEngine, type Engine, engineConnection } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { SyncService } from '../../src/sync/service.js';
@@ -30,7 +30,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: {
+    env?: Record<string, string>;
+    /** Use the product's real connection (fresh token, roles claim, in-process emulator) instead of the stub. */
+    realConnection?: boolean;
+    /** The live Global Administrator check (default: nobody is one). */
+    isGlobalAdmin?: (aadObjectId: string) => Promise<boolean>;
+  } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bot-harness-'));
   const config = loadConfig({
     DEMO: 'true',
@@ -65,18 +73,26 @@ export async function startHarness(options: { env?: Record<string, string> } = {
       logger,
       service,
       stores: engine.stores,
-      connection: {
-        status: async () => (connected ? { connected: true } : { connected: false, reason: 'admin consent missing' }),
-        consentUrl: (state, redirect) =>
-          `https://login.example/adminconsent?state=${encodeURIComponent(state)}&redirect_uri=${encodeURIComponent(redirect)}`,
-        onConsentGranted: async (tenant) => {
-          consentGrants.push(tenant);
-          connected = true;
-        },
-      },
-      isGlobalAdmin: async () => false,
+      connection: options.realConnection
+        ? {
+            ...engineConnection(engine),
+            onConsentGranted: async (tenant: string) => {
+              consentGrants.push(tenant);
+            },
+          }
+        : {
+            status: async () =>
+              connected ? { connected: true } : { connected: false, reason: 'admin consent missing' },
+            consentUrl: (state, redirect) =>
+              `https://login.example/adminconsent?state=${encodeURIComponent(state)}&redirect_uri=${encodeURIComponent(redirect)}`,
+            onConsentGranted: async (tenant) => {
+              consentGrants.push(tenant);
+              connected = true;
+            },
+          },
+      isGlobalAdmin: options.isGlobalAdmin ?? (async () => false),
     },
-    { updateIntervalMs: 50 },
+    { updateIntervalMs: 50, consentConfirm: { attempts: 3, intervalMs: 200 } },
   );
   const conversation = { id: `conv-${randomUUID()}`, conversationType: 'personal', tenantId: TENANT };
   const base = (from: typeof ADMIN) => ({

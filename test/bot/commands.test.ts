@@ -1,4 +1,4 @@
-// Commands over HTTP: help/unknown, connect + consent callback, notify here, schedule, import of an attached CSV.
+// Commands over HTTP: help/unknown, notify here, schedule, import of an attached CSV.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ let h: Harness;
 let files: Server;
 let filesUrl = '';
 const served = new Map<string, Buffer>();
+const fileGets: string[] = [];
 const uploads = new Map<string, { body: Buffer; range: string }>();
 
 /** Posts a message and returns the text of the card the bot replies with (the replaced card when it updates). */
@@ -39,6 +40,7 @@ beforeAll(async () => {
       });
       return;
     }
+    fileGets.push(req.url ?? '');
     const body = served.get(req.url ?? '');
     if (!body) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/csv' }).end(body);
@@ -58,34 +60,6 @@ describe('commands', () => {
     const text = await ask('previw contoso.co.jp');
     expect(text).toContain('Did you mean: **preview contoso.co.jp**?');
     expect(text).toContain('schedule \\<domain\\> on|off'.replace('|', '\\|'));
-  });
-
-  it('connect: a Grant admin consent button with a signed state; the callback posts Connected to that chat', async () => {
-    h.setConnected(false);
-    const before = h.connector.calls.length;
-    await h.post(h.message('connect'));
-    const reply = await h.connector.waitFor((calls) => calls.slice(before).find((c) => c.kind === 'reply'));
-    const card = cardOf(reply.activity)!;
-    expect(cardText(card)).toContain('Not connected: admin consent missing');
-    const button = (card.actions as { type: string; title: string; url: string }[])[0]!;
-    expect(button).toMatchObject({ type: 'Action.OpenUrl', title: 'Grant admin consent' });
-    const consent = new URL(button.url);
-    const state = consent.searchParams.get('state')!;
-    expect(consent.searchParams.get('redirect_uri')).toBe(`${h.bot.url}/api/consent/callback`);
-    const tenant = '6d1f3c2a-8b4e-4f7a-9c21-3e5d7a9b0c11';
-    const callback = (s: string) =>
-      fetch(`${h.bot.url}/api/consent/callback?admin_consent=True&tenant=${tenant}&state=${encodeURIComponent(s)}`);
-    expect((await callback(`${state.slice(0, -2)}xx`)).status).toBe(403);
-    const ok = await callback(state);
-    expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain('Admin consent recorded');
-    expect(h.consentGrants).toEqual([tenant]);
-    const posted = await h.connector.waitFor((calls) =>
-      calls.find((c) => c.kind !== 'update' && cardText(cardOf(c.activity)).startsWith('Connected')),
-    );
-    expect(posted.conversationId).toBe((reply.activity.conversation as { id: string }).id);
-    expect((await callback(state)).status).toBe(410);
-    expect(await ask('connect')).toContain('Connected: the bot can read and write users');
   });
 
   it('notify here stores this conversation as the destination; schedule on says when and where', async () => {
@@ -110,10 +84,29 @@ describe('commands', () => {
     expect(await ask(`resume ${DOMAIN}`)).toContain('no longer paused');
   });
 
+  it('import: refuses an attachment that Teams does not serve, without fetching it', async () => {
+    served.set('/internal-secret', Buffer.from('userPrincipalName\r\nTOP-SECRET-BYTES\r\n', 'utf8'));
+    for (const attachment of [
+      { contentType: 'text/csv', name: 'x.csv', contentUrl: `${filesUrl}/internal-secret` },
+      { contentType: 'text/csv', name: 'x.csv', contentUrl: `${h.connector.url}/v3/conversations/x` },
+      {
+        contentType: 'application/vnd.microsoft.teams.file.download.info',
+        name: 'x.csv',
+        content: { downloadUrl: 'https://contoso.sharepoint.com.attacker.example/x.csv' },
+      },
+    ]) {
+      const text = await ask('import', { attachments: [attachment] });
+      expect(text).toContain('Import refused');
+      expect(text).toContain('sharepoint.com');
+      expect(text).not.toContain('TOP-SECRET');
+    }
+    expect(fileGets).toEqual([]);
+  });
+
   it('import: downloads the attached CSV and reports per domain; a bad file changes nothing', async () => {
     const before = await h.engine.directory.listUsers(DOMAIN);
-    served.set(
-      '/bad.csv',
+    h.connector.attachments.set(
+      'bad',
       Buffer.from(
         'userPrincipalName,givenName,surname,displayName,immutableId\r\nnot-an-email,A,B,Bad Row,imm-x\r\n',
         'utf8',
@@ -121,7 +114,15 @@ describe('commands', () => {
     );
     const bad = await ask(
       'import',
-      { attachments: [{ contentType: 'text/csv', name: 'bad.csv', contentUrl: `${filesUrl}/bad.csv` }] },
+      {
+        attachments: [
+          {
+            contentType: 'text/csv',
+            name: 'bad.csv',
+            contentUrl: `${h.connector.url}/v3/attachments/bad/views/original`,
+          },
+        ],
+      },
       /Import rejected/,
     );
     expect(bad).toMatch(/Line 2/);
@@ -139,7 +140,7 @@ describe('commands', () => {
       'userPrincipalName,givenName,surname,displayName,immutableId',
       ...rows.map((r) => r.map((c) => `"${c}"`).join(',')),
     ].join('\r\n');
-    served.set('/good.csv', Buffer.from(csv, 'utf8'));
+    h.connector.attachments.set('good', Buffer.from(csv, 'utf8'));
     const good = await ask(
       'import',
       {
@@ -147,7 +148,7 @@ describe('commands', () => {
           {
             contentType: 'application/vnd.microsoft.teams.file.download.info',
             name: 'export.csv',
-            content: { downloadUrl: `${filesUrl}/good.csv`, fileType: 'csv' },
+            content: { downloadUrl: `${h.connector.url}/v3/attachments/good/views/original`, fileType: 'csv' },
           },
         ],
       },
@@ -226,6 +227,14 @@ describe('commands', () => {
       },
     };
     delete (invoke as { text?: string }).text;
+    // An upload URL that is not OneDrive/SharePoint (nor loopback in local mode) is refused, nothing is sent.
+    const beforeForeign = h.connector.calls.length;
+    const foreign = structuredClone(invoke);
+    foreign.value.uploadInfo.uploadUrl = 'https://attacker.example/upload/2';
+    expect((await h.post(foreign)).status).toBe(200);
+    await h.connector.waitFor((calls) =>
+      calls.slice(beforeForeign).find((c) => String(c.activity.text ?? '').includes('The file upload was refused')),
+    );
     expect((await h.post(invoke)).status).toBe(200);
     const upload = uploads.get('/upload/1')!;
     expect(upload.body.length).toBe(attachment.content.sizeInBytes);

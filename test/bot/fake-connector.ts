@@ -17,6 +17,8 @@ export interface FakeConnector {
   readonly calls: RecordedCall[];
   /** Requests the `authorize` option refused (answered 401, not recorded as calls). */
   readonly refused: { readonly path: string; readonly reason: string }[];
+  /** Files served by the connector's attachment service at `/v3/attachments/{id}/views/original`. */
+  readonly attachments: Map<string, Buffer>;
   /** Polls until `pick` returns a value (or throws after timeoutMs). */
   waitFor<T>(pick: (calls: RecordedCall[]) => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
@@ -30,12 +32,20 @@ export interface FakeConnectorOptions {
 export async function startFakeConnector(options: FakeConnectorOptions = {}): Promise<FakeConnector> {
   const calls: RecordedCall[] = [];
   const refused: { path: string; reason: string }[] = [];
+  const attachments = new Map<string, Buffer>();
   let n = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      const file = /^\/v3\/attachments\/([^/]+)\/views\/original$/.exec(path);
+      if (file && req.method === 'GET') {
+        const body = attachments.get(file[1]!);
+        if (body) res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+        else res.writeHead(404).end();
+        return;
+      }
       const reason = options.authorize ? await options.authorize(req.headers.authorization) : null;
       if (reason !== null) {
         refused.push({ path, reason });
@@ -68,6 +78,7 @@ export async function startFakeConnector(options: FakeConnectorOptions = {}): Pr
     url,
     calls,
     refused,
+    attachments,
     async waitFor(pick, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {

@@ -151,6 +151,7 @@ describe('bot protocol', () => {
     expect(runs).toHaveLength(1);
     expect(runs[0]!.status).toBe('completed');
     expect(runs[0]!.approvedBy).toBe(ADMIN.name);
+    expect(runs[0]!.approvedById).toBe(ADMIN.aadObjectId);
     // A click on the old card after the run: shows the result, applies nothing.
     const late = await h.post(h.invoke('apply', { planId: p.planId, planHash: p.planHash }, p.messageId));
     expect(cardText(invokeBody(late.body).value)).toMatch(/Sync completed|already/);

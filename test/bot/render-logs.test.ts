@@ -98,6 +98,7 @@ describe('logs card', () => {
       trigger: 'manual',
       requestedBy: '[click](https://evil.example)',
       approvedBy: 'Taro *Yamada*',
+      approvedById: '0b5c2c4e-1f7d-4e8b-9c1a-2d3e4f5a6b7c',
       status: 'refused',
       reason: 'the plan is stale: run preview again for <b>contoso</b>',
       endedAt: null,
@@ -107,7 +108,7 @@ describe('logs card', () => {
     expect(text).toContain('Sync log: contoso.co.jp');
     expect(text).toContain('requested by \\[click\\]\\(https:\u2060//evil.example\\)');
     expect(text).not.toContain('[click](https://evil');
-    expect(text).toContain('approved by Taro \\*Yamada\\*');
+    expect(text).toContain('approved by Taro \\*Yamada\\* (0b5c2c4e-1f7d-4e8b-9c1a-2d3e4f5a6b7c)');
     expect(text).toContain('\\<b\\>contoso\\</b\\>');
     expect(text).toContain('Refused (stale plan)');
     expect(text).toContain('30 s so far');

@@ -1,4 +1,5 @@
-// Server start-up rules and the HTTP surface that needs no engine: auth refusal, health, bad requests.
+// Server start-up rules and the HTTP surface that needs no engine: auth refusal, health, bad requests, local mode.
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BotServer, startBotServer } from '../../src/bot/index.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -7,6 +8,22 @@ import { openStore, type Stores } from '../../src/store/index.js';
 import type { SyncService } from '../../src/sync/service.js';
 
 const logger = createLogger('silent');
+
+/** A raw HTTP request (fetch would not let a test set Host): status only. */
+function raw(base: string, path: string, method: string, headers: Record<string, string>, body?: string) {
+  const url = new URL(path, base);
+  return new Promise<number>((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 /** No call may reach the service in these tests: every method throws. */
 const service = new Proxy({} as SyncService, {
   get: (_t, prop) => () => {
@@ -75,5 +92,40 @@ describe('startBotServer', () => {
     const consent = await fetch(`${bot.url}/api/consent/callback?state=forged&admin_consent=True&tenant=x`);
     expect(consent.status).toBe(403);
     expect(consent.headers.get('content-type')).toMatch(/text\/html/);
+  });
+
+  it('in local mode refuses what a web page could send: other content types, an Origin, a foreign Host or serviceUrl', async () => {
+    const host = new URL(bot.url).host;
+    const activity = (serviceUrl: string) =>
+      JSON.stringify({
+        type: 'message',
+        text: 'status',
+        serviceUrl,
+        channelId: 'msteams',
+        from: { id: 'u', aadObjectId: 'a' },
+        conversation: { id: 'c' },
+        recipient: { id: 'b' },
+      });
+    const json = { 'content-type': 'application/json' };
+    const good = activity('http://127.0.0.1:9/');
+    expect(await raw(bot.url, '/api/messages', 'POST', { ...json, 'content-type': 'text/plain' }, good)).toBe(415);
+    expect(
+      await raw(bot.url, '/api/messages', 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, good),
+    ).toBe(415);
+    expect(await raw(bot.url, '/api/messages', 'POST', { ...json, origin: 'https://evil.example' }, good)).toBe(403);
+    expect(await raw(bot.url, '/api/messages', 'POST', { ...json, host: 'evil.example:3978' }, good)).toBe(403);
+    expect(await raw(bot.url, '/api/messages', 'POST', { ...json, host: '127.0.0.1.evil.example' }, good)).toBe(403);
+    expect(await raw(bot.url, '/api/messages', 'POST', { ...json, host }, activity('https://evil.example/'))).toBe(403);
+    expect(await raw(bot.url, '/api/messages', 'POST', { ...json, host }, activity('http://127.0.0.1.nip.io/'))).toBe(
+      403,
+    );
+    // The same Host and Origin rules guard the download and consent routes.
+    expect(await raw(bot.url, '/downloads/abc', 'GET', { host: 'evil.example' })).toBe(403);
+    expect(await raw(bot.url, '/api/consent/callback?state=x', 'GET', { host: 'evil.example' })).toBe(403);
+    expect(await raw(bot.url, '/downloads/abc', 'GET', { host, origin: 'https://evil.example' })).toBe(403);
+    // Nothing above reached a handler (the service throws on any call); loopback Host + serviceUrl is let through.
+    expect(
+      await raw(bot.url, '/api/consent/callback?state=x', 'GET', { host: `localhost:${new URL(bot.url).port}` }),
+    ).toBe(403);
   });
 });

@@ -36,14 +36,43 @@ describe('createLinkSigner', () => {
   });
 });
 
+describe('tenant binding', () => {
+  it('refuses a link signed with the same secret for another tenant', () => {
+    const a = createLinkSigner({ secret: 'a-secret-of-enough-length', tenant: 'tenant-a' });
+    const b = createLinkSigner({ secret: 'a-secret-of-enough-length', tenant: 'tenant-b' });
+    const t = a.sign('plan', 'p-1');
+    expect(a.verify(t)).toMatchObject({ ok: true, id: 'p-1' });
+    expect(b.verify(t)).toMatchObject({ ok: false, status: 403 });
+  });
+});
+
 describe('resolveSigningSecret', () => {
-  it('uses the configured secret, else creates one and keeps it', async () => {
+  const memoryKv = (map: Map<string, unknown>) => ({
+    get: async (k: string) => map.get(k),
+    set: async (k: string, v: string) => map.set(k, v),
+    delete: async (k: string) => map.delete(k),
+  });
+
+  it('uses the configured secret, else a random key kept only in memory (never in the shared store)', async () => {
     const map = new Map<string, unknown>();
-    const kv = { get: async (k: string) => map.get(k), set: async (k: string, v: string) => map.set(k, v) };
-    expect(await resolveSigningSecret('configured-secret', kv)).toBe('configured-secret');
+    const kv = memoryKv(map);
+    expect(await resolveSigningSecret('configured-secret', kv)).toEqual({
+      secret: 'configured-secret',
+      generated: false,
+    });
     const a = await resolveSigningSecret(undefined, kv);
     const b = await resolveSigningSecret(undefined, kv);
-    expect(a).toBe(b);
-    expect(a.length).toBeGreaterThanOrEqual(32);
+    expect(a.generated).toBe(true);
+    expect(a.secret).not.toBe(b.secret);
+    expect(Buffer.from(a.secret, 'base64url').length).toBe(32);
+    expect([...map.values()]).not.toContain(a.secret);
+    expect(map.size).toBe(0);
+  });
+
+  it('erases a key that an earlier version kept in clear in the store', async () => {
+    const map = new Map<string, unknown>([['signing-secret', 'x'.repeat(43)]]);
+    const r = await resolveSigningSecret(undefined, memoryKv(map));
+    expect(r.secret).not.toBe('x'.repeat(43));
+    expect(map.has('signing-secret')).toBe(false);
   });
 });

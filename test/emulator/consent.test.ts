@@ -8,7 +8,7 @@ let emu: RunningEmulator;
 let f: ReturnType<typeof rawFetch>;
 
 beforeAll(async () => {
-  emu = await startEmulator({ seed: 'demo', consent: false });
+  emu = await startEmulator({ seed: 'demo', consent: false, redirectUris: [redirect] });
   f = rawFetch(emu);
 });
 afterAll(() => emu.close());
@@ -16,7 +16,8 @@ afterAll(() => emu.close());
 const redirect = 'https://bot.example.test/consent/callback';
 
 describe('admin consent', () => {
-  // https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent
+  // https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent and
+  // https://learn.microsoft.com/en-us/graph/resolve-auth-errors (403 for a token without the permission)
   it('issues tokens without roles before consent, and Graph answers 403 Authorization_RequestDenied', async () => {
     const token = await tokenFor(emu);
     expect(decodeJwt(token).roles).toBeUndefined();
@@ -41,6 +42,41 @@ describe('admin consent', () => {
     expect(`${loc.origin}${loc.pathname}`).toBe(redirect);
     expect(loc.searchParams.get('error')).toBe('access_denied');
     expect(loc.searchParams.get('state')).toBe('s-1');
+    expect(decodeJwt(await tokenFor(emu)).roles).toBeUndefined();
+  });
+
+  // https://learn.microsoft.com/en-us/entra/identity-platform/reply-url (exact match) and
+  // https://learn.microsoft.com/en-us/troubleshoot/entra/entra-id/app-integration/error-code-aadsts50011-redirect-uri-mismatch
+  it('redirects only to a registered redirect URI, compared exactly (AADSTS50011), and never on a mismatch', async () => {
+    for (const other of [
+      'https://attacker.example/consent/callback',
+      `${redirect}/`,
+      `${redirect}?x=1`,
+      redirect.replace('https:', 'http:'),
+      redirect.replace('/callback', '/CALLBACK'),
+      'https://bot.example.test/consent/callback.attacker.example',
+    ]) {
+      const q = new URLSearchParams({ client_id: emu.clientId, redirect_uri: other, state: 's' });
+      const page = await f(`/${emu.tenantId}/adminconsent?${q}`);
+      expect(page.status, other).toBe(400);
+      expect(page.text).toContain('AADSTS50011');
+      const post = await f(`/${emu.tenantId}/adminconsent`, {
+        method: 'POST',
+        form: { client_id: emu.clientId, redirect_uri: other, state: 's', decision: 'accept' },
+      });
+      expect(post.status, other).toBe(400);
+      expect(post.headers.get('location')).toBeNull();
+    }
+    expect(decodeJwt(await tokenFor(emu)).roles).toBeUndefined();
+  });
+
+  it('answers AADSTS500113 for an app without any redirect URI; the control API registers them', async () => {
+    const r = await f('/_emulator/consent', { method: 'POST', body: { clientId: emu.clientId, redirectUris: [] } });
+    expect(r.status).toBe(200);
+    const q = new URLSearchParams({ client_id: emu.clientId, redirect_uri: redirect });
+    expect((await f(`/${emu.tenantId}/adminconsent?${q}`)).text).toContain('AADSTS500113');
+    await f('/_emulator/consent', { method: 'POST', body: { clientId: emu.clientId, redirectUris: [redirect] } });
+    expect((await f(`/${emu.tenantId}/adminconsent?${q}`)).status).toBe(200);
     expect(decodeJwt(await tokenFor(emu)).roles).toBeUndefined();
   });
 

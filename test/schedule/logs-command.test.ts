@@ -39,6 +39,7 @@ describe('entra-sync logs', { timeout: 90_000 }, () => {
         trigger: 'manual',
         requestedBy: 'Hanako Sato',
         approvedBy: 'Taro \u001b[31mYamada',
+        approvedById: '0b5c2c4e-1f7d-4e8b-9c1a-2d3e4f5a6b7c',
         status: 'cancelled',
         reason: 'max allowed deletions reached: 70% ≥ 65%',
         counts: { added: 0, updated: 0, deleted: 0, failed: 0 },
@@ -94,6 +95,11 @@ describe('entra-sync logs', { timeout: 90_000 }, () => {
       counts: { added: 4, updated: 8, deleted: 0, failed: 0 },
     });
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    const manual = JSON.parse(cli('--domain', 'fabrikam.jp', '--json').stdout) as { runs: Record<string, unknown>[] };
+    expect(manual.runs[0]).toMatchObject({
+      approvedBy: 'Taro \u001b[31mYamada',
+      approvedById: '0b5c2c4e-1f7d-4e8b-9c1a-2d3e4f5a6b7c',
+    });
   });
 
   it('says when a domain has no runs, and rejects bad input with exit code 2 naming the option', () => {

