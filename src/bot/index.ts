@@ -11,6 +11,7 @@ import { createDownloadHandler } from './downloads.js';
 import { botbuilderResponse, startHttpServer } from './http-server.js';
 import { createNotifier } from './notifier.js';
 import { createProactive } from './proactive.js';
+import { ignoreEvents } from '../sync/observer.js';
 import type { BotRuntime } from './runtime.js';
 import { createLinkSigner, resolveSigningSecret } from './signed-links.js';
 
@@ -81,6 +82,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     },
     linkFor: (kind, id) => `${publicBaseUrl}/downloads/${signer.sign(kind, id)}`,
     updateIntervalMs: options.updateIntervalMs ?? 2000,
+    observe: deps.observer ?? ignoreEvents,
   };
   const app = createBotApplication(rt, adapter);
   const download = createDownloadHandler({ signer, service: deps.service, logger });
@@ -91,6 +93,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     port: config.port,
     allowedTenantIds: config.allowedTenantIds,
     logger,
+    ops: deps.ops ?? null,
     routes: {
       async messages(body, req, res) {
         await adapter.process(

@@ -31,6 +31,7 @@ const STATUS: Record<RunStatus, { label: string; color: string }> = {
   cancelled: { label: 'Cancelled by the guard', color: 'Warning' },
   refused: { label: 'Refused (stale plan)', color: 'Attention' },
   failed: { label: 'Failed', color: 'Attention' },
+  interrupted: { label: 'Interrupted (resumes at restart)', color: 'Warning' },
 };
 
 const TRIGGER: Record<RunRecord['trigger'], string> = {

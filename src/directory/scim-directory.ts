@@ -149,6 +149,12 @@ export class ScimDirectory implements SourceDirectory {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
+      if ((err as Error).name === 'TimeoutError')
+        throw new ScimError(
+          `SCIM: ${this.base} timed out after ${this.timeoutMs / 1000} s (SCIM_TIMEOUT_SECONDS); check that Access Control answers, or raise the limit`,
+          0,
+          null,
+        );
       throw new ScimError(`SCIM: cannot reach ${this.base}: ${(err as Error).message}`, 0, null);
     }
     const text = await response.text();

@@ -23,6 +23,8 @@ export interface BullmqDriver {
   /** Makes sure the domain has a job scheduler with this interval; its first job is the slot after `floorSlot`/now. */
   ensureScheduled(domain: string, floorSlot: number | null): Promise<void>;
   unschedule(domain: string): Promise<void>;
+  /** Throws unless the queue's Redis connection answers PING and the worker runs (readiness). */
+  ping(): Promise<void>;
 }
 
 interface JobData {
@@ -158,6 +160,14 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
       );
       confirmed.set(domain, intervalMs);
       logger.info({ domain, offsetMs: offset }, 'periodic sync scheduled');
+    },
+    async ping() {
+      if (!queue || !worker) throw new Error('the BullMQ worker is not started');
+      if (!worker.isRunning()) throw new Error('the BullMQ worker is not running');
+      const client = await queue.client;
+      if (client.status !== 'ready') throw new Error(`the Redis connection is ${client.status}`);
+      const answer = await (client as unknown as { ping(): Promise<string> }).ping();
+      if (answer !== 'PONG') throw new Error(`Redis answered ${String(answer).slice(0, 40)} to PING`);
     },
     async unschedule(domain) {
       if (!queue) return;
