@@ -243,7 +243,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       status: ended.status,
       seconds,
     });
-    deps.logger.info(
+    deps.logger[ended.status === 'interrupted' ? 'warn' : 'info'](
       { runId: run.id, domain: run.domain, status: ended.status, counts: ended.counts },
       `sync run ${ended.status}`,
     );
