@@ -68,6 +68,29 @@ function scheduledMillis(job: Job<JobData>): number {
   return job.timestamp + (job.opts.delay ?? 0);
 }
 
+/** How long stop() waits for BullMQ to close gracefully before it drops the connection. */
+const CLOSE_LIMIT_MS = 5000;
+
+async function closeBounded(
+  part: { close(): Promise<void>; disconnect(): Promise<void> },
+  what: string,
+  logger: Logger,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), CLOSE_LIMIT_MS);
+  });
+  const outcome = await Promise.race([part.close().then(() => 'closed' as const), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    logger.warn(
+      { part: what },
+      `the BullMQ ${what} did not close within ${CLOSE_LIMIT_MS / 1000} s (Redis unreachable?); disconnecting`,
+    );
+    await Promise.race([part.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+  }
+}
+
 export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
   const { queueName, intervalMs, leaseMs, concurrency, offsetFor, slots, logger, clock } = options;
   const connection = redisOptionsFromUrl(options.redisUrl);
@@ -129,8 +152,9 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
     },
     async stop() {
       stopping = true;
-      await worker?.close();
-      await queue?.close();
+      // close() waits for Redis to answer; with Redis gone it would wait for ever: give up on it after a while.
+      if (worker) await closeBounded(worker, 'worker', logger);
+      if (queue) await closeBounded(queue, 'queue', logger);
       worker = null;
       queue = null;
     },

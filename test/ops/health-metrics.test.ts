@@ -8,6 +8,7 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js
 import { type RunningApp, startApp } from '../../src/index.js';
 import { createLogger } from '../../src/logger.js';
 import { isRefusal } from '../../src/sync/service.js';
+import { redisServerAvailable, startRedisServer } from '../store/redis-server.js';
 
 const DOMAIN = 'ops.example.jp';
 const HIRES = 240;
@@ -120,6 +121,59 @@ describe('operations endpoints', { timeout: 120_000 }, () => {
     } finally {
       await limited.close();
     }
+  });
+
+  it.skipIf(!redisServerAvailable())('/readyz names the BullMQ connection when Redis goes away', async () => {
+    const redis = await startRedisServer();
+    let replica: RunningApp | null = null;
+    try {
+      replica = await startApp(
+        loadConfig(
+          env({ SCHEDULER: 'bullmq', REDIS_URL: redis.url, STORE_URL: `sqlite://${join(dir, 'replica.sqlite')}` }),
+        ),
+        { logger: createLogger('silent') },
+      );
+      const ok = await fetch(`${replica.bot.url}/readyz`);
+      const okBody = (await ok.json()) as { checks: Record<string, { ok: boolean }> };
+      expect(ok.status, JSON.stringify(okBody)).toBe(200);
+      expect(okBody.checks.redis?.ok).toBe(true);
+      await redis.stop();
+      let body: { failing: string[]; checks: Record<string, { reason?: string }> } = { failing: [], checks: {} };
+      for (let i = 0; i < 50 && !body.failing.includes('redis'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const res = await fetch(`${replica.bot.url}/readyz`);
+        body = (await res.json()) as typeof body;
+        if (body.failing.length > 0) expect(res.status).toBe(503);
+      }
+      expect(body.failing).toContain('redis');
+      expect(body.checks.redis?.reason).toMatch(/Redis connection is (reconnecting|connecting|close|end)|timed out/);
+      expect(body.failing).not.toContain('store');
+    } finally {
+      await redis.stop();
+      await replica?.close();
+    }
+  });
+
+  it('METRICS_PORT serves /metrics on its own listener only; metrics are off when neither setting is given', async () => {
+    const separate = await startApp(
+      loadConfig(env({ METRICS_PORT: '0', STORE_URL: `sqlite://${join(dir, 'port.sqlite')}` })),
+      { logger: createLogger('silent'), scheduler: false },
+    );
+    try {
+      expect(separate.metrics?.url).not.toBe(separate.bot.url);
+      expect((await fetch(`${separate.bot.url}/metrics`)).status).toBe(404);
+      const res = await fetch(`${separate.metrics?.url}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('# TYPE entra_sync_runs_total counter');
+      expect((await fetch(`${separate.metrics?.url}/readyz`)).status).toBe(404);
+    } finally {
+      await separate.close();
+    }
+    expect(loadConfig(env()).metrics).toBeNull();
+    expect(() => loadConfig(env({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }))).toThrow(
+      /METRICS_TOKEN: required when METRICS_HOST is not a loopback address/,
+    );
+    expect(() => loadConfig(env({ METRICS_TOKEN: 'short' }))).toThrow(/METRICS_TOKEN: must be at least 16/);
   });
 
   it('/metrics needs the bearer token and its counters move as an apply runs', async () => {
