@@ -7,6 +7,7 @@ import { type BotServer, startBotServer } from '../../src/bot/index.js';
 import { createEngine, type Engine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import type { OpsObserver } from '../../src/sync/observer.js';
 import type { SyncService } from '../../src/sync/service.js';
 import { type FakeConnector, startFakeConnector } from './fake-connector.js';
 
@@ -30,7 +31,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { env?: Record<string, string>; observer?: OpsObserver } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bot-harness-'));
   const config = loadConfig({
     DEMO: 'true',
@@ -75,6 +78,7 @@ export async function startHarness(options: { env?: Record<string, string> } = {
         },
       },
       isGlobalAdmin: async () => false,
+      ...(options.observer ? { observer: options.observer } : {}),
     },
     { updateIntervalMs: 50 },
   );

@@ -2,12 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { type RunningApp, startApp } from '../../src/index.js';
 import { createLogger } from '../../src/logger.js';
 import { isRefusal } from '../../src/sync/service.js';
+import { sample } from '../helpers/prometheus.js';
 import { redisServerAvailable, startRedisServer } from '../store/redis-server.js';
 
 const DOMAIN = 'ops.example.jp';
@@ -33,18 +35,6 @@ const csv = () =>
       return `u${n}@${DOMAIN},U,${n},U ${n},${Buffer.from(`ops-${n}`).toString('base64')}`;
     }),
   ].join('\r\n');
-
-/** The value of one sample line (`name{labels} value`) in a Prometheus text exposition; 0 when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const m = /^([^{ ]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return 0;
-}
 
 describe('operations endpoints', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'ops-'));
@@ -234,6 +224,41 @@ describe('operations endpoints', { timeout: 120_000 }, () => {
     expect(after).toContain('# TYPE entra_sync_graph_budget_used_ratio gauge');
     expect(after).toContain('# TYPE entra_sync_bot_commands_total counter');
     expect(after).toContain('# TYPE entra_sync_card_actions_total counter');
+  });
+
+  it('429s from Graph are counted with their Retry-After seconds', async () => {
+    const dispatcher = new Agent({ connect: { ca: emulator.caPem ?? undefined } });
+    const faults = (body: unknown) =>
+      undiciFetch(`${emulator.graphBaseUrl}/_emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        dispatcher,
+      });
+    const renamed = csv().replace(/,U (\d{4}),/g, ',User $1,');
+    expect((await app.engine.service.importDirectory(new TextEncoder().encode(renamed), {})).applied).toBe(true);
+    const plan = await app.engine.service.preview(DOMAIN, { requestedBy: 'test' });
+    if (isRefusal(plan)) throw new Error(plan.reason);
+    expect(plan.counts.update).toBe(HIRES);
+    expect((await faults({ seed: 7, rates: { throttle: 0.2 } })).status).toBe(200);
+    try {
+      const run = await app.engine.service.apply(plan.id, plan.hash, { trigger: 'cli', approvedBy: 'test' });
+      if (isRefusal(run)) throw new Error(run.reason);
+      expect(run.status).toBe('completed');
+    } finally {
+      await faults({ seed: 7, rates: {} });
+      await dispatcher.close();
+    }
+    const text = await (
+      await fetch(`${app.bot.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).text();
+    const throttled =
+      sample(text, 'entra_sync_graph_throttled_total', { scope: 'request' }) +
+      sample(text, 'entra_sync_graph_throttled_total', { scope: 'item' });
+    expect(throttled).toBeGreaterThan(0);
+    expect(sample(text, 'entra_sync_graph_retry_after_seconds_count')).toBe(throttled);
+    expect(sample(text, 'entra_sync_graph_retry_after_seconds_sum')).toBeGreaterThanOrEqual(throttled);
+    expect(sample(text, 'entra_sync_graph_writes_total', { kind: 'update', outcome: 'done' })).toBe(HIRES);
   });
 
   it('the scheduler next run of a domain with hourly sync is exported as a timestamp', async () => {
