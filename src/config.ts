@@ -197,7 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   if (e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 16)
     problems.push('METRICS_TOKEN: must be at least 16 characters (e.g. openssl rand -hex 32)');
-  if (e.METRICS_PORT === undefined && e.METRICS_TOKEN === undefined && env.METRICS_HOST?.trim())
+  if (e.METRICS_PORT === undefined && env.METRICS_HOST?.trim())
     problems.push('METRICS_HOST: only used with METRICS_PORT');
   if (e.METRICS_PORT !== undefined && !e.METRICS_TOKEN && !isLoopbackHost(e.METRICS_HOST))
     problems.push(

@@ -164,6 +164,16 @@ describe('operations endpoints', { timeout: 120_000 }, () => {
       /METRICS_TOKEN: required when METRICS_HOST is not a loopback address/,
     );
     expect(() => loadConfig(env({ METRICS_TOKEN: 'short' }))).toThrow(/METRICS_TOKEN: must be at least 16/);
+    expect(() => loadConfig(env({ METRICS_TOKEN: TOKEN, METRICS_HOST: '10.0.0.5' }))).toThrow(
+      /METRICS_HOST: only used with METRICS_PORT/,
+    );
+    const defaults = loadConfig(env());
+    expect([defaults.graphTimeoutSeconds, defaults.scimTimeoutSeconds, defaults.shutdownGraceSeconds]).toEqual([
+      60, 30, 30,
+    ]);
+    expect(() => loadConfig(env({ GRAPH_TIMEOUT_SECONDS: '0', SCIM_TIMEOUT_SECONDS: 'soon' }))).toThrow(
+      /GRAPH_TIMEOUT_SECONDS: must be at least 1[\s\S]*SCIM_TIMEOUT_SECONDS: must be a whole number/,
+    );
   });
 
   it('/metrics needs the bearer token and its counters move as an apply runs', async () => {
