@@ -30,7 +30,7 @@ export function loadTeamsSchema(manifestVersion: string): Record<string, unknown
 }
 
 /** The value at a JSON pointer (`/developer/name`), or undefined. */
-function valueAt(doc: unknown, pointer: string): unknown {
+export function valueAt(doc: unknown, pointer: string): unknown {
   let cur: unknown = doc;
   for (const raw of pointer.split('/').slice(1)) {
     const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');

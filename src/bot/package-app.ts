@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { validateTeamsManifest } from './manifest-validation.js';
+import { validateTeamsManifest, valueAt } from './manifest-validation.js';
 import { colorIcon, outlineIcon } from './png-writer.js';
 import { createZip } from './zip-writer.js';
 
@@ -104,8 +104,15 @@ export async function buildAppPackage(options: {
   const manifest = renderManifest(template, manifestValues(options.env));
   const problems = await validateTeamsManifest(manifest);
   if (problems.length > 0) {
+    // Name the env variable behind a field when the template fills it from one (`"name": "${{APP_DEVELOPER_NAME}}"`).
+    const raw = JSON.parse(template) as unknown;
+    const named = problems.map((p) => {
+      const field = valueAt(raw, p.slice(0, p.indexOf(':')));
+      const m = typeof field === 'string' ? /^\$\{\{\s*([A-Z0-9_]+)\s*\}\}$/.exec(field) : null;
+      return m ? `${p} — set by ${m[1]}` : p;
+    });
     throw new PackageError([
-      ...problems,
+      ...named,
       "the manifest does not pass Microsoft's schema: fix the values in env/.env.<name> (or appPackage/manifest.json)",
     ]);
   }

@@ -111,6 +111,7 @@ describe('appPackage', () => {
       expect(await main(['--env', 'long'], root)).toBe(2);
       const text = stderr.mock.calls.map((c) => String(c[0])).join('');
       expect(text).toContain('/developer/name: must NOT have more than 32 characters (got 41 characters');
+      expect(text).toMatch(/Department 01"\) — set by APP_DEVELOPER_NAME/);
     } finally {
       stderr.mockRestore();
     }
