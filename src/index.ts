@@ -184,8 +184,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   let resuming: Promise<unknown> = Promise.resolve();
   const resume = (only?: readonly ('interrupted' | 'running')[]) => {
     resuming = engine.service.resumeInterrupted(only ? { only } : {}).then(
-      (runs) => {
-        if (runs.length > 0) logger.info({ runs: runs.map((r) => r.id) }, 'resumed interrupted sync runs');
+      async (runs) => {
+        if (runs.length === 0) return;
+        logger.info({ runs: runs.map((r) => r.id) }, 'resumed interrupted sync runs');
+        // A resumed run is posted like an hourly one (under the domain's notify setting): nobody watches its card.
+        for (const run of runs) await bot.notifier.runFinished(run);
       },
       (err: unknown) => logger.error({ err: String(err) }, 'could not resume interrupted runs'),
     );
