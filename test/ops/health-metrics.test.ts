@@ -13,7 +13,7 @@ import { sample } from '../helpers/prometheus.js';
 import { redisServerAvailable, startRedisServer } from '../store/redis-server.js';
 
 const DOMAIN = 'ops.example.jp';
-const HIRES = 240;
+const HIRES = 400;
 const TOKEN = 'metrics-token-0123456789abcdef';
 const LIMITED = { clientId: '0c5d1f2e-3a4b-4c6d-8e9f-0a1b2c3d4e5f', clientSecret: 'limited-app-secret-value' };
 
