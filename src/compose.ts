@@ -13,6 +13,7 @@ import { adminConsentUrl, missingPermissions, rolesOfToken } from './entra/admin
 import { createEntraConnector, type EntraConnector } from './entra/index.js';
 import type { Logger } from './logger.js';
 import { openStore, type Stores } from './store/index.js';
+import type { OpsObserver } from './sync/observer.js';
 import type { SyncService } from './sync/service.js';
 import { createSyncService } from './sync/sync-service.js';
 
@@ -35,6 +36,10 @@ export interface EngineOptions {
   /** Replication delay of the demo's emulator (default DEFAULT_REPLICATION_DELAY_MS, as Graph lags). */
   readonly demoReplicationDelayMs?: number;
   readonly leaseTtlMs?: number;
+  /** Told of runs, dry runs, writes and throttling (the metrics registry listens here). */
+  readonly observer?: OpsObserver;
+  /** Aborted on SIGTERM/SIGINT: a run in progress stops after its in-flight writes and ends `interrupted`. */
+  readonly shutdown?: AbortSignal;
 }
 
 /** A strong initial password for a created user: never logged, never shown; federated users never use it. */
@@ -118,7 +123,12 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     await directory.replaceDomain('contoso.co.jp', demoDirectory(demoPeople()));
     logger.info('demo: Access Control directory seeded for contoso.co.jp');
   }
-  const entra = createEntraConnector({ ...entraSettings, ...(caPem ? { caPem } : {}) }, logger);
+  const graphTimeoutMs = config.graphTimeoutSeconds * 1000;
+  const entra = createEntraConnector({ ...entraSettings, ...(caPem ? { caPem } : {}) }, logger, {
+    readTimeoutMs: graphTimeoutMs,
+    writer: { requestTimeoutMs: graphTimeoutMs },
+    ...(options.observer ? { observer: options.observer } : {}),
+  });
   // The embedded directory (CSV imports) is the default source; a SCIM endpoint of Access Control replaces it.
   const source = config.accessControlScim
     ? new ScimDirectory({
@@ -126,6 +136,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
         token: config.accessControlScim.token,
         // Each SCIM user keeps the first Immutable ID it was given, whatever later changes its record.
         identities: new KeyvIdentityMemory(stores.kv('scim-identities')),
+        timeoutMs: config.scimTimeoutSeconds * 1000,
       })
     : directory;
   const service = createSyncService({
@@ -144,6 +155,8 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     passwordFor: () => randomPassword(),
     holder: `${hostname()}:${process.pid}`,
     leaseTtlMs: options.leaseTtlMs ?? config.syncLeaseTtlSeconds * 1000,
+    ...(options.observer ? { observer: options.observer } : {}),
+    ...(options.shutdown ? { shutdown: options.shutdown } : {}),
   });
   if (config.demo && !(await stores.settings.get('contoso.co.jp'))) {
     // The demo starts with its synced domain configured, so `preview contoso.co.jp` works at once.

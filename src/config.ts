@@ -30,6 +30,16 @@ const int = (fallback: number, min: number, max: number) =>
       .max(max, `must be at most ${max}`)
       .default(fallback),
   );
+const intOpt = (min: number, max: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .optional(),
+  );
 const list = () =>
   z.preprocess(
     emptyToUndefined,
@@ -83,6 +93,13 @@ const schema = z.object({
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
+  // Operations (issue 14): metrics endpoint, request timeouts, shutdown grace.
+  METRICS_TOKEN: str(),
+  METRICS_PORT: intOpt(0, 65535),
+  METRICS_HOST: z.preprocess(emptyToUndefined, z.string().trim().default('127.0.0.1')),
+  GRAPH_TIMEOUT_SECONDS: int(60, 1, 600),
+  SCIM_TIMEOUT_SECONDS: int(30, 1, 600),
+  SHUTDOWN_GRACE_SECONDS: int(30, 1, 600),
 });
 
 export interface Config {
@@ -123,6 +140,16 @@ export interface Config {
   readonly downloadLinkTtlSeconds: number;
   readonly signingSecret: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * The Prometheus endpoint; null (off) unless METRICS_TOKEN or METRICS_PORT is set. With a port it listens there
+   * (on `host`), otherwise on the bot's port; a token, when set, is required as `Authorization: Bearer`.
+   */
+  readonly metrics: { readonly token: string | undefined; readonly port: number | null; readonly host: string } | null;
+  /** Time limit of one Graph request (reads and `$batch`) and of one SCIM request, in seconds. */
+  readonly graphTimeoutSeconds: number;
+  readonly scimTimeoutSeconds: number;
+  /** On SIGTERM/SIGINT, how long the in-flight writes may take to finish before the run is left interrupted. */
+  readonly shutdownGraceSeconds: number;
 }
 
 /** Where the bot checks incoming tokens and gets its own (botbuilder's sovereign-cloud settings). */
@@ -247,6 +274,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(
       `STORE_URL: must start with sqlite://, redis://, postgres:// or memory:// (got ${e.STORE_URL.split(':')[0]}:…)`,
     );
+  if (e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 16)
+    problems.push('METRICS_TOKEN: must be at least 16 characters (e.g. openssl rand -hex 32)');
+  if (e.METRICS_PORT === undefined && env.METRICS_HOST?.trim())
+    problems.push('METRICS_HOST: only used with METRICS_PORT');
+  if (e.METRICS_PORT !== undefined && !e.METRICS_TOKEN && !isLoopbackHost(e.METRICS_HOST))
+    problems.push(
+      `METRICS_TOKEN: required when METRICS_HOST is not a loopback address (METRICS_HOST is ${e.METRICS_HOST})`,
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: Config = {
@@ -301,6 +336,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     downloadLinkTtlSeconds: e.DOWNLOAD_LINK_TTL_SECONDS,
     signingSecret: e.SIGNING_SECRET,
     logLevel: e.LOG_LEVEL,
+    metrics:
+      e.METRICS_TOKEN !== undefined || e.METRICS_PORT !== undefined
+        ? { token: e.METRICS_TOKEN, port: e.METRICS_PORT ?? null, host: e.METRICS_HOST }
+        : null,
+    graphTimeoutSeconds: e.GRAPH_TIMEOUT_SECONDS,
+    scimTimeoutSeconds: e.SCIM_TIMEOUT_SECONDS,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
   };
   return deepFreeze(config);
 }

@@ -56,10 +56,16 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
   for (const verb of CARD_VERBS) {
     app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, _state, data) => {
       const { actor, answer } = await authorize(context, `card:${verb}`);
-      if (!answer.allowed) return `Not done: ${answer.reason}`;
+      if (!answer.allowed) {
+        rt.observe({ type: 'card-action', action: verb, outcome: 'unauthorized' });
+        return `Not done: ${answer.reason}`;
+      }
       try {
-        return await handleCardAction(rt, applyFlow, context, verb, data ?? {}, actor);
+        const reply = await handleCardAction(rt, applyFlow, context, verb, data ?? {}, actor);
+        rt.observe({ type: 'card-action', action: verb, outcome: 'ok' });
+        return reply;
       } catch (err) {
+        rt.observe({ type: 'card-action', action: verb, outcome: 'error' });
         return failureCard(rt.logger, 'This action', err, { verb });
       }
     });
@@ -70,22 +76,27 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
     async (context) => {
       const parsed = parse(context.activity.text ?? '');
       if (parsed.kind === 'help') {
+        rt.observe({ type: 'bot-command', command: 'help', outcome: 'ok' });
         await context.sendActivity(toActivity(renderHelpCard()));
         return;
       }
       if (parsed.kind === 'unknown') {
+        rt.observe({ type: 'bot-command', command: 'unknown', outcome: 'unknown' });
         const notice = `${escapeCardText(parsed.reason, 300)}${parsed.suggestion ? ` Did you mean: **${escapeCardText(parsed.suggestion, 120)}**?` : ''}`;
         await context.sendActivity(toActivity(renderHelpCard({ notice })));
         return;
       }
       const { actor, answer } = await authorize(context, parsed.kind);
       if (!answer.allowed) {
+        rt.observe({ type: 'bot-command', command: parsed.kind, outcome: 'unauthorized' });
         await context.sendActivity(toActivity(renderHelpCard({ notice: escapeCardText(answer.reason, 400) })));
         return;
       }
       try {
         await handleCommand(rt, context, parsed, actor);
+        rt.observe({ type: 'bot-command', command: parsed.kind, outcome: 'ok' });
       } catch (err) {
+        rt.observe({ type: 'bot-command', command: parsed.kind, outcome: 'error' });
         await context.sendActivity(
           toActivity(failureCard(rt.logger, `The ${parsed.kind} command`, err, { command: parsed.kind })),
         );

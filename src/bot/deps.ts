@@ -1,7 +1,9 @@
 // What the bot server is built from (passed in by the composition root) and what it hands back.
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { OpsRoutes } from './http-server.js';
 import type { Stores } from '../store/index.js';
+import type { OpsObserver } from '../sync/observer.js';
 import type { RunNotifier } from '../sync/ports.js';
 import type { SyncService } from '../sync/service.js';
 
@@ -29,6 +31,10 @@ export interface BotDeps {
   /** Live Global Administrator check through Graph (the bot caches it briefly). */
   isGlobalAdmin(aadObjectId: string): Promise<boolean>;
   now?: () => Date;
+  /** `/readyz` and `/metrics` on the bot's port (issue 14); absent in tests that do not need them. */
+  ops?: OpsRoutes | null;
+  /** Told of each command and card action with its outcome (metrics). */
+  observer?: OpsObserver;
 }
 
 export interface BotServer {

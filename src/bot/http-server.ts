@@ -15,6 +15,12 @@ export interface HttpRoutes {
   download(req: IncomingMessage, res: ServerResponse, token: string): Promise<void>;
 }
 
+/** Operations endpoints beside the bot's own: readiness (`/readyz`) and, when served on this port, `/metrics`. */
+export interface OpsRoutes {
+  readiness(): Promise<{ readonly status: 'ready' | 'not ready' }>;
+  metrics?: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null;
+}
+
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
@@ -26,6 +32,7 @@ export interface HttpServerOptions {
   readonly localMode?: boolean;
   readonly logger: Logger;
   readonly routes: HttpRoutes;
+  readonly ops?: OpsRoutes | null;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -80,6 +87,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<{ ser
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return json(res, 200, { status: 'ok' });
+    if (path === '/readyz' && options.ops && (req.method === 'GET' || req.method === 'HEAD')) {
+      const report = await options.ops.readiness();
+      return json(res, report.status === 'ready' ? 200 : 503, report);
+    }
+    if (path === '/metrics' && options.ops?.metrics) return options.ops.metrics(req, res);
     const guarded = path === '/api/messages' || path === '/api/consent/callback' || path.startsWith('/downloads/');
     const local = guarded && options.localMode ? localModeRefusal(req) : null;
     if (local !== null) {

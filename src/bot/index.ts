@@ -12,6 +12,7 @@ import { createDownloadHandler } from './downloads.js';
 import { sendInvokeResponse, startHttpServer } from './http-server.js';
 import { createNotifier } from './notifier.js';
 import { createProactive } from './proactive.js';
+import { ignoreEvents } from '../sync/observer.js';
 import { type BotRuntime, type LinkAudience, SHARED_LINK_TTL_SECONDS } from './runtime.js';
 
 const formatTtl = (seconds: number) =>
@@ -96,6 +97,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     linkNote: (audience = 'shared') =>
       `The CSV link works for ${formatTtl(linkTtl(audience))}${audience === 'shared' ? ' (it is visible to everyone in this conversation)' : ''}; ask again for a new one.`,
     updateIntervalMs: options.updateIntervalMs ?? 2000,
+    observe: deps.observer ?? ignoreEvents,
   };
   const app = createBotApplication(rt, adapter);
   const download = createDownloadHandler({ signer, service: deps.service, logger });
@@ -107,6 +109,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     allowedTenantIds: config.allowedTenantIds,
     localMode: config.bot.localMode,
     logger,
+    ops: deps.ops ?? null,
     routes: {
       async messages(body, req, res) {
         const outcome = await adapter.run(String(req.headers.authorization ?? ''), body, async (context) => {

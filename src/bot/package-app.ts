@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { validateTeamsManifest, valueAt } from './manifest-validation.js';
 import { colorIcon, outlineIcon } from './png-writer.js';
 import { createZip } from './zip-writer.js';
 
@@ -90,13 +91,31 @@ export interface BuiltPackage {
   readonly manifest: Record<string, unknown>;
 }
 
-/** Builds the zip: manifest.json (rendered), color.png, outline.png (from appPackage/, generated when absent). */
-export function buildAppPackage(options: {
+/**
+ * Builds the zip: manifest.json (rendered), color.png, outline.png (from appPackage/, generated when absent).
+ * The rendered manifest must pass Microsoft's validator for its manifestVersion; otherwise a PackageError names
+ * every field and nothing is built.
+ */
+export async function buildAppPackage(options: {
   appPackageDir: string;
   env: Record<string, string | undefined>;
-}): BuiltPackage {
+}): Promise<BuiltPackage> {
   const template = readFileSync(resolve(options.appPackageDir, 'manifest.json'), 'utf8');
   const manifest = renderManifest(template, manifestValues(options.env));
+  const problems = await validateTeamsManifest(manifest);
+  if (problems.length > 0) {
+    // Name the env variable behind a field when the template fills it from one (`"name": "${{APP_DEVELOPER_NAME}}"`).
+    const raw = JSON.parse(template) as unknown;
+    const named = problems.map((p) => {
+      const field = valueAt(raw, p.slice(0, p.indexOf(':')));
+      const m = typeof field === 'string' ? /^\$\{\{\s*([A-Z0-9_]+)\s*\}\}$/.exec(field) : null;
+      return m ? `${p} — set by ${m[1]}` : p;
+    });
+    throw new PackageError([
+      ...named,
+      "the manifest does not pass Microsoft's schema: fix the values in env/.env.<name> (or appPackage/manifest.json)",
+    ]);
+  }
   const icons = manifest.icons as { color: string; outline: string };
   const icon = (file: string, make: () => Buffer) => {
     const path = resolve(options.appPackageDir, file);
@@ -119,7 +138,7 @@ function readEnv(root: string, name: string): Record<string, string> {
 }
 
 /** CLI: `tsx src/bot/package-app.ts [--env local] [--out FILE] [--icons]` (--icons rewrites the PNGs in appPackage/). */
-export function main(argv: string[], root: string = process.cwd()): number {
+export async function main(argv: string[], root: string = process.cwd()): Promise<number> {
   let envName = 'local';
   let out: string | null = null;
   let writeIcons = false;
@@ -140,7 +159,7 @@ export function main(argv: string[], root: string = process.cwd()): number {
   }
   try {
     if (!/^[A-Za-z0-9_-]+$/.test(envName)) throw new PackageError([`--env: not a valid name (${envName})`]);
-    const built = buildAppPackage({ appPackageDir, env: readEnv(root, envName) });
+    const built = await buildAppPackage({ appPackageDir, env: readEnv(root, envName) });
     const file = resolve(root, out ?? `appPackage/build/appPackage.${envName}.zip`);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, built.zip);
@@ -152,4 +171,8 @@ export function main(argv: string[], root: string = process.cwd()): number {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exitCode = main(process.argv.slice(2));
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -318,6 +318,7 @@ const STATUS_TITLES: Record<RunRecord['status'], { title: string; color: string 
   cancelled: { title: 'Sync cancelled', color: 'Attention' },
   refused: { title: 'Sync refused', color: 'Attention' },
   failed: { title: 'Sync failed', color: 'Attention' },
+  interrupted: { title: 'Sync interrupted (resumes at restart)', color: 'Warning' },
 };
 
 export function renderResultCard(

@@ -35,6 +35,7 @@ const STATUS: Record<RunStatus, { label: string; color: string }> = {
   cancelled: { label: 'Cancelled by the guard', color: 'Warning' },
   refused: { label: 'Refused (stale plan)', color: 'Attention' },
   failed: { label: 'Failed', color: 'Attention' },
+  interrupted: { label: 'Interrupted (resumes at restart)', color: 'Warning' },
 };
 
 const TRIGGER: Record<RunRecord['trigger'], string> = {
@@ -164,7 +165,8 @@ export function isFailureRun(run: RunRecord): boolean {
 
 /** Whether a finished run is posted under the domain's notify setting (changes-only by default; failures always). */
 export function shouldNotify(run: RunRecord, mode: DomainSettings['notify'] | null | undefined): boolean {
-  if (run.status === 'running') return false;
+  // A running or interrupted run has not ended: its resumption is what gets posted.
+  if (run.status === 'running' || run.status === 'interrupted') return false;
   if (isFailureRun(run)) return true;
   switch (mode ?? 'changes-only') {
     case 'always':

@@ -3,6 +3,7 @@ import type { CloudAdapter } from 'botbuilder';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Stores } from '../store/index.js';
+import type { OpsObserver } from '../sync/observer.js';
 import type { SyncService } from '../sync/service.js';
 import type { Authorizer } from './authorization.js';
 import type { BackgroundTasks } from './background-tasks.js';
@@ -39,4 +40,6 @@ export interface BotRuntime {
   linkNote(audience?: LinkAudience): string;
   /** Minimum time between two in-place card updates of one message. */
   readonly updateIntervalMs: number;
+  /** Told of each command and card action with its outcome (metrics). */
+  readonly observe: OpsObserver;
 }

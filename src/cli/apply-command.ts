@@ -3,7 +3,7 @@ import type { RunRecord } from '../sync/model.js';
 import { isRefusal, type Refusal } from '../sync/service.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
-import { parseOptions, printJson, terminalProgress, UsageError, withEngine } from './context.js';
+import { parseOptions, printJson, terminalProgress, UsageError, withInterruptibleEngine } from './context.js';
 
 export function applyJson(result: RunRecord | Refusal, planId: string) {
   if (isRefusal(result)) {
@@ -47,7 +47,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`entra-sync apply: ${(err as Error).message}\n`);
     return EXIT.badInput;
   }
-  return withEngine('apply', async (engine) => {
+  return withInterruptibleEngine('apply', async (engine) => {
     const plan = await engine.service.getPlan(planId);
     if (!plan) {
       const msg = `No dry run with id ${planId}. Run: entra-sync preview --domain <domain>`;

@@ -32,19 +32,43 @@ function failed(command: string, err: unknown): number {
   return EXIT.failure;
 }
 
-/** Runs a command body with an engine (store, directory, Entra) built from the environment. */
-export async function withEngine(command: string, body: (engine: Engine) => Promise<number>): Promise<number> {
+/**
+ * Runs a command body with an engine (store, directory, Entra) built from the environment. With `interruptible`,
+ * SIGTERM/SIGINT stop a run cleanly (in-flight writes finish, the run ends `interrupted`, the body still answers);
+ * a second signal exits at once.
+ */
+export async function withEngine(
+  command: string,
+  body: (engine: Engine) => Promise<number>,
+  options: { interruptible?: boolean } = {},
+): Promise<number> {
   let engine: Engine | null = null;
+  const shutdown = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shutdown.signal.aborted) process.exit(EXIT.failure);
+    process.stderr.write(`entra-sync ${command}: ${signal} received; finishing the writes in flight, then stopping\n`);
+    shutdown.abort();
+  };
+  if (options.interruptible) {
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
   try {
     const config = loadConfig();
-    engine = await createEngine(config, cliLogger(config));
+    engine = await createEngine(config, cliLogger(config), options.interruptible ? { shutdown: shutdown.signal } : {});
     return await body(engine);
   } catch (err) {
     return failed(command, err);
   } finally {
     await engine?.close();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
   }
 }
+
+/** withEngine for a command that writes (apply): SIGTERM/SIGINT end its run `interrupted` instead of killing it. */
+export const withInterruptibleEngine = (command: string, body: (engine: Engine) => Promise<number>) =>
+  withEngine(command, body, { interruptible: true });
 
 /** Runs a command body that needs only the state store (no connection to Entra ID is made). */
 export async function withStores(command: string, body: (stores: Stores) => Promise<number>): Promise<number> {

@@ -1,24 +1,39 @@
-// `entra-sync logs [--domain D] [--json] [--limit N]`: the sync log as a table (status, trigger, who, counts, duration) or JSON.
+// `entra-sync logs [--domain D] [--json] [--limit N]`: the sync log as a table (status, trigger, who, counts, duration) or JSON; `--run ID [--out FILE.csv]`: one run and its per-user CSV.
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RunRecord } from '../sync/model.js';
 import { terminalText } from './terminal-text.js';
+import { runCsvChunks } from '../sync/run-csv.js';
 import { EXIT } from './command.js';
 import { withStores } from './context.js';
 
-const USAGE = 'Usage: entra-sync logs [--domain D] [--json] [--limit N]   (N: 1–1000, default 20)';
+const USAGE =
+  'Usage: entra-sync logs [--domain D] [--json] [--limit N]   (N: 1–1000, default 20)\n' +
+  '       entra-sync logs --run ID [--out FILE.csv] [--json]  (one run; --out writes its per-user CSV)';
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 export interface LogsOptions {
   readonly domain: string | null;
   readonly json: boolean;
   readonly limit: number;
+  /** One run (`--run ID`) instead of the list; `out`: where its per-user CSV goes. */
+  readonly run?: string | null;
+  readonly out?: string | null;
 }
 
 /** Parses the arguments; throws an Error naming the bad option. */
 export function parseLogsArgs(args: string[]): LogsOptions {
   const { values, positionals } = parseArgs({
     args,
-    options: { domain: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } },
+    options: {
+      domain: { type: 'string' },
+      json: { type: 'boolean' },
+      limit: { type: 'string' },
+      run: { type: 'string' },
+      out: { type: 'string' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -32,7 +47,80 @@ export function parseLogsArgs(args: string[]): LogsOptions {
     limit = Number(values.limit.trim());
     if (limit < 1 || limit > 1000) throw new Error(`--limit: must be between 1 and 1000 (got ${limit})`);
   }
-  return { domain, json: values.json === true, limit };
+  const run = values.run?.trim() || null;
+  if (values.run !== undefined && !run) throw new Error('--run: needs a run id (the RUN column of `entra-sync logs`)');
+  if (run && (rawDomain !== undefined || values.limit !== undefined))
+    throw new Error('--run: shows one run; leave out --domain and --limit');
+  const out = values.out?.trim() || null;
+  if (values.out !== undefined && !out) throw new Error('--out: needs a file name (e.g. run.csv)');
+  if (out && !run) throw new Error('--out: only with --run ID (the run whose per-user CSV to write)');
+  return { domain, json: values.json === true, limit, ...(run ? { run, out } : {}) };
+}
+
+/** Writes the run's per-user CSV (the same bytes as the bot's signed download link) to `path`. */
+async function writeRunCsv(run: RunRecord, path: string): Promise<void> {
+  const file = createWriteStream(path);
+  const failed = once(file, 'error').then(([err]) => {
+    throw err;
+  });
+  const write = async () => {
+    for (const chunk of runCsvChunks(run)) if (!file.write(chunk)) await once(file, 'drain');
+    file.end();
+    await once(file, 'finish');
+  };
+  await Promise.race([write(), failed]);
+}
+
+/** The lines the log card shows for one run: its row, its reason, and its failed users (the first 20). */
+export function formatRunDetail(run: RunRecord): string {
+  const lines = [formatLogsTable([run]).trimEnd()];
+  const failures = run.outcomes.filter((o) => o.result === 'failed');
+  if (failures.length > 0) {
+    lines.push('', `Failed users (${failures.length}):`);
+    for (const o of failures.slice(0, 20))
+      lines.push(
+        `  ${o.action} ${cap(clean(o.upn), 80)}: ${cap(clean(o.errorCode ?? o.errorKind ?? ''), 40)} ${cap(clean(o.errorMessage), 160)}`.trimEnd(),
+      );
+    if (failures.length > 20) lines.push(`  … ${failures.length - 20} more: write the CSV with --out FILE.csv`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function showRun(
+  stores: { runs: { get(id: string): Promise<RunRecord | null> } },
+  options: LogsOptions & { run: string },
+): Promise<number> {
+  const run = await stores.runs.get(options.run);
+  if (!run) {
+    process.stderr.write(`No run with id ${clean(options.run).slice(0, 80)} in the sync log: see entra-sync logs\n`);
+    return EXIT.badInput;
+  }
+  const csvPath = options.out ? resolve(options.out) : null;
+  if (csvPath) {
+    try {
+      await writeRunCsv(run, csvPath);
+    } catch (err) {
+      process.stderr.write(`--out: cannot write ${csvPath} (${(err as NodeJS.ErrnoException).code ?? err})\n`);
+      return EXIT.badInput;
+    }
+  }
+  if (options.json) {
+    const [summary] = logsJson([run]).runs;
+    const failures = run.outcomes
+      .filter((o) => o.result === 'failed')
+      .map((o) => ({
+        action: o.action,
+        userPrincipalName: o.upn,
+        immutableId: o.immutableId,
+        errorCode: o.errorCode ?? o.errorKind ?? null,
+        errorMessage: o.errorMessage ?? null,
+      }));
+    process.stdout.write(`${JSON.stringify({ run: summary, failures, csvPath })}\n`);
+  } else {
+    process.stdout.write(formatRunDetail(run));
+    if (csvPath) process.stdout.write(`Per-user results written to ${csvPath}\n`);
+  }
+  return EXIT.ok;
 }
 
 /** Control characters and bidi overrides out, so a directory value cannot rewrite the terminal. */
@@ -147,6 +235,7 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.badInput;
   }
   return withStores('logs', async (stores) => {
+    if (options.run) return showRun(stores, { ...options, run: options.run });
     const runs = await stores.runs.list({
       ...(options.domain ? { domain: options.domain } : {}),
       limit: options.limit,

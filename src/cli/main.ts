@@ -1,5 +1,5 @@
 // Entry point of the `entra-sync` command: picks the sub-command module and maps its answer to an exit code.
-import { EXIT, type CommandModule } from './command.js';
+import { EXIT, type CommandModule, failureJson } from './command.js';
 
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   emulator: () => import('./emulator-command.js'),
@@ -21,8 +21,10 @@ Commands:
   preview --domain D [--out FILE.csv] [--json]                      dry run: the plan and its CSV
   apply --plan ID [--json]                                          apply a previewed plan
   logs [--domain D] [--json]                                        the sync log
+  logs --run ID [--out FILE.csv] [--json]                           one run; --out writes its per-user CSV
 
-Exit codes: 0 done, 1 refused (reason on stderr), 2 bad input, 3 failure.`;
+Exit codes: 0 done, 1 refused (reason on stderr), 2 bad input, 3 failure.
+With --json, every outcome is one JSON object on stdout (a failure: status, reason, exitCode, exitMeaning).`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -36,7 +38,50 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.badInput;
   }
   const mod = await load();
-  return mod.run(rest);
+  if (!rest.includes('--json')) return mod.run(rest);
+  return withJsonAnswer(() => mod.run(rest));
+}
+
+/** Terminal control sequences (the progress line) out of a captured stderr text. */
+const plain = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '\n');
+
+/**
+ * With `--json`, every outcome is one JSON object on stdout: a command that ends without printing its own (a usage
+ * error, a failure) gets `{"status":"failed"|"bad-input"|"refused","reason","exitCode","exitMeaning"}`, the reason
+ * being what it said on stderr (which it still says).
+ */
+async function withJsonAnswer(run: () => Promise<number>): Promise<number> {
+  let printed = false;
+  let said = '';
+  const stdoutWrite = process.stdout.write.bind(process.stdout);
+  const stderrWrite = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    printed = true;
+    return (stdoutWrite as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (said.length < 4000) said += String(chunk);
+    return (stderrWrite as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  let code: number;
+  try {
+    code = await run();
+  } catch (err) {
+    process.stderr.write(`entra-sync: ${err instanceof Error ? err.message : String(err)}\n`);
+    code = EXIT.failure;
+  } finally {
+    process.stdout.write = stdoutWrite;
+    process.stderr.write = stderrWrite;
+  }
+  if (!printed) {
+    // Log lines (JSON) are not the reason; the plain sentences the command wrote are.
+    const lines = plain(said)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('{'));
+    stdoutWrite(`${JSON.stringify(failureJson(code, lines.join(' ').slice(0, 2000)))}\n`);
+  }
+  return code;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,5 +1,6 @@
 // Writes to Entra ID in $batch requests: several in flight, throttle-aware, bounded retries, one final result per op.
 import type { Logger } from '../logger.js';
+import type { OpsObserver } from '../sync/observer.js';
 import type { EntraWriter, WriteOp, WriteOptions, WriteResult } from '../sync/ports.js';
 import { classifyResponse, type GraphFailure, isRetryable, toFailure } from './errors.js';
 import type { BatchRequestItem, BatchResponseItem, GraphClient } from './graph-client.js';
@@ -24,6 +25,8 @@ export interface GraphBatchWriterOptions {
   readonly requestTimeoutMs?: number;
   /** Backoff for transient failures. Default 250 ms doubling up to 15 s (with jitter). */
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  /** Told of every write's final result, by kind and outcome (metrics). */
+  readonly observer?: OpsObserver;
 }
 
 interface Pending {
@@ -80,8 +83,10 @@ export class GraphBatchWriter implements EntraWriter {
   private readonly requestTimeoutMs: number;
   private readonly backoff: { baseMs: number; maxMs: number };
   private readonly pacer: ThrottlePacer;
+  private readonly observer: OpsObserver | null;
 
   constructor(options: GraphBatchWriterOptions) {
+    this.observer = options.observer ?? null;
     this.graph = options.graph;
     this.logger = options.logger;
     this.clock = options.clock;
@@ -129,6 +134,7 @@ export class GraphBatchWriter implements EntraWriter {
       requestTimeoutMs: this.requestTimeoutMs,
       backoff: this.backoff,
       pacer: this.pacer,
+      observer: this.observer,
     };
   }
 }
@@ -138,6 +144,7 @@ class WriteRun {
   private readonly s: ReturnType<GraphBatchWriter['settings']>;
   private readonly queue: Pending[];
   private readonly reported = new Set<string>();
+  private readonly kinds = new Map<string, WriteOp['kind']>();
   private readonly onResult: WriteOptions['onResult'];
   private readonly signal: AbortSignal | undefined;
   private readonly explainForbidden: WriteOptions['explainForbidden'];
@@ -160,6 +167,7 @@ class WriteRun {
     this.onResult = options.onResult;
     this.signal = options.signal;
     this.explainForbidden = options.explainForbidden;
+    for (const op of ops) this.kinds.set(op.opId, op.kind);
   }
 
   async start(): Promise<void> {
@@ -415,6 +423,8 @@ class WriteRun {
       throw new Error(`internal: a second result for op ${result.opId}`);
     }
     this.reported.add(result.opId);
+    const kind = this.kinds.get(result.opId);
+    if (kind) this.s.observer?.({ type: 'write', kind, outcome: result.ok ? 'done' : result.kind });
     if (!result.ok) {
       this.s.logger.info(
         { opId: result.opId, kind: result.kind, code: result.code, outcomeUnknown: result.outcomeUnknown },

@@ -187,7 +187,10 @@ export function networkErrorCode(err: unknown): string | null {
 }
 
 /** Classifies an exception from the transport (no HTTP answer). `sent` is false only when the request surely never left. */
-export function classifyNetworkError(err: unknown, options: { isWrite?: boolean; target?: string } = {}): GraphFailure {
+export function classifyNetworkError(
+  err: unknown,
+  options: { isWrite?: boolean; target?: string; timeoutMs?: number } = {},
+): GraphFailure {
   const code = networkErrorCode(err) ?? 'NETWORK_ERROR';
   const raw = err instanceof Error ? err.message : String(err);
   const inner = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
@@ -206,6 +209,17 @@ export function classifyNetworkError(err: unknown, options: { isWrite?: boolean;
   const notSent = NOT_SENT.has(code);
   // Unknown codes count as "maybe sent": a create is never blindly repeated.
   const maybeApplied = (options.isWrite ?? false) && !notSent;
+  if (code === 'TimeoutError' && options.timeoutMs !== undefined) {
+    // Our own per-request limit fired (AbortSignal.timeout): the server was reached but did not answer in time.
+    return {
+      kind: 'transient',
+      status: 0,
+      code,
+      message: `the request to${where || ' the server'} timed out after ${formatSeconds(options.timeoutMs)} s (GRAPH_TIMEOUT_SECONDS)`,
+      retryAfterMs: null,
+      maybeApplied,
+    };
+  }
   return {
     kind: 'transient',
     status: 0,
@@ -216,6 +230,12 @@ export function classifyNetworkError(err: unknown, options: { isWrite?: boolean;
     retryAfterMs: null,
     maybeApplied,
   };
+}
+
+/** Milliseconds as seconds for a message: whole when whole, else one decimal. */
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return Number.isInteger(s) ? String(s) : s.toFixed(1);
 }
 
 /** Any thrown value → a GraphFailure (GraphRequestError keeps its own). */

@@ -10,6 +10,7 @@ import {
   ResponseType,
 } from '@microsoft/microsoft-graph-client';
 import type { Logger } from '../logger.js';
+import type { OpsObserver } from '../sync/observer.js';
 import { scrubSecrets } from '../logger.js';
 import type { Credential } from './credential.js';
 import { CredentialError } from './credential.js';
@@ -85,6 +86,8 @@ export interface GraphClientOptions {
   /** Default per-request timeout. Default 60 s. */
   readonly timeoutMs?: number;
   readonly version?: string;
+  /** Told of each 429 (with its Retry-After) and of the throttling budget Graph reports (metrics). */
+  readonly observer?: OpsObserver;
 }
 
 /** Per-request settings for the transport middleware; it also records the transport error the SDK would flatten. */
@@ -146,6 +149,14 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   const defaultTimeoutMs = options.timeoutMs ?? 60_000;
   const { credential, logger } = options;
   const pacer = options.pacer ?? null;
+  const observer = options.observer ?? null;
+  /** Reports a 429 and the budget share after the pacer took the answer in. */
+  const observed = (status: number, retryAfterMs: number | null, scope: 'request' | 'item') => {
+    if (!observer) return;
+    if (status === 429)
+      observer({ type: 'throttled', scope, retryAfterSeconds: retryAfterMs === null ? null : retryAfterMs / 1000 });
+    if (pacer) observer({ type: 'budget', share: pacer.state().usage });
+  };
 
   const sdk = Client.initWithMiddleware({
     baseUrl: graphBaseUrl,
@@ -208,7 +219,11 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
           break;
       }
     } catch (err) {
-      const failure = classifyNetworkError(transport.error ?? err, { isWrite, target: graphBaseUrl });
+      const failure = classifyNetworkError(transport.error ?? err, {
+        isWrite,
+        target: graphBaseUrl,
+        timeoutMs: transport.timeoutMs,
+      });
       logger.debug(
         { method: request.method, path: describePath(request.path), code: failure.code, ms: Date.now() - started },
         'graph request failed without an answer',
@@ -226,6 +241,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     }
     const retryAfterMs = parseRetryAfter(raw.headers.get('retry-after'), Date.now());
     pacer?.observe(raw.status, raw.headers, retryAfterMs);
+    observed(raw.status, retryAfterMs, 'request');
     logger.debug(
       { method: request.method, path: describePath(request.path), status: raw.status, ms: Date.now() - started },
       'graph request',
@@ -285,12 +301,9 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
             body: r.body ?? null,
           }));
         for (const item of responses) {
-          pacer?.observe(
-            item.status,
-            item.headers,
-            parseRetryAfter(item.headers['retry-after'] ?? null, Date.now()),
-            'item',
-          );
+          const itemRetryAfterMs = parseRetryAfter(item.headers['retry-after'] ?? null, Date.now());
+          pacer?.observe(item.status, item.headers, itemRetryAfterMs, 'item');
+          observed(item.status, itemRetryAfterMs, 'item');
         }
       }
     }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { OpsObserver } from '../sync/observer.js';
 import type { EntraReader, EntraWriter } from '../sync/ports.js';
 import { GraphBatchWriter, type GraphBatchWriterOptions } from './batch-writer.js';
 import { type Credential, createCredential } from './credential.js';
@@ -18,6 +19,7 @@ export { ERROR_POLICY, GraphRequestError } from './errors.js';
 export type { GraphClient } from './graph-client.js';
 export { GraphBatchWriter } from './batch-writer.js';
 export { GraphEntraReader } from './user-reader.js';
+export { checkGraphAccess, missingGraphRoles, REQUIRED_GRAPH_ROLES, tokenRoles } from './token-roles.js';
 
 export interface EntraConnector {
   readonly reader: EntraReader;
@@ -49,6 +51,8 @@ export interface EntraConnectorOptions {
   readonly adminCacheMs?: number;
   /** Pacing: budget share where slowing starts (default 0.8) and the gap at 100% (default 2000 ms). */
   readonly pacer?: { readonly slowdownAt?: number; readonly maxGapMs?: number };
+  /** Told of writes, 429s and the throttling budget (metrics). */
+  readonly observer?: OpsObserver;
 }
 
 /** Builds the connector; throws with the variable's name when the configuration cannot work. */
@@ -90,6 +94,7 @@ export function createEntraConnector(
     logger: log,
     pacer,
     ...(options.readTimeoutMs !== undefined ? { timeoutMs: options.readTimeoutMs } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
   });
   const random = options.random ?? Math.random;
   const reader = new GraphEntraReader({
@@ -99,6 +104,13 @@ export function createEntraConnector(
     random,
     ...(options.adminCacheMs !== undefined ? { adminCacheMs: options.adminCacheMs } : {}),
   });
-  const writer = new GraphBatchWriter({ graph, logger: log, clock, random, ...options.writer });
+  const writer = new GraphBatchWriter({
+    graph,
+    logger: log,
+    clock,
+    random,
+    ...options.writer,
+    ...(options.observer ? { observer: options.observer } : {}),
+  });
   return { reader, writer, credential, graph, close: () => transport.close() };
 }

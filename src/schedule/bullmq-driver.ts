@@ -23,6 +23,8 @@ export interface BullmqDriver {
   /** Makes sure the domain has a job scheduler with this interval; its first job is the slot after `floorSlot`/now. */
   ensureScheduled(domain: string, floorSlot: number | null): Promise<void>;
   unschedule(domain: string): Promise<void>;
+  /** Throws unless the queue's Redis connection answers PING and the worker runs (readiness). */
+  ping(): Promise<void>;
 }
 
 interface JobData {
@@ -64,6 +66,29 @@ function scheduledMillis(job: Job<JobData>): number {
   const fromId = Number(tail);
   if (Number.isFinite(fromId) && tail !== '') return fromId;
   return job.timestamp + (job.opts.delay ?? 0);
+}
+
+/** How long stop() waits for BullMQ to close gracefully before it drops the connection. */
+const CLOSE_LIMIT_MS = 5000;
+
+async function closeBounded(
+  part: { close(): Promise<void>; disconnect(): Promise<void> },
+  what: string,
+  logger: Logger,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), CLOSE_LIMIT_MS);
+  });
+  const outcome = await Promise.race([part.close().then(() => 'closed' as const), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    logger.warn(
+      { part: what },
+      `the BullMQ ${what} did not close within ${CLOSE_LIMIT_MS / 1000} s (Redis unreachable?); disconnecting`,
+    );
+    await Promise.race([part.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+  }
 }
 
 export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
@@ -127,8 +152,9 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
     },
     async stop() {
       stopping = true;
-      await worker?.close();
-      await queue?.close();
+      // close() waits for Redis to answer; with Redis gone it would wait for ever: give up on it after a while.
+      if (worker) await closeBounded(worker, 'worker', logger);
+      if (queue) await closeBounded(queue, 'queue', logger);
       worker = null;
       queue = null;
     },
@@ -158,6 +184,14 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
       );
       confirmed.set(domain, intervalMs);
       logger.info({ domain, offsetMs: offset }, 'periodic sync scheduled');
+    },
+    async ping() {
+      if (!queue || !worker) throw new Error('the BullMQ worker is not started');
+      if (!worker.isRunning()) throw new Error('the BullMQ worker is not running');
+      const client = await queue.client;
+      if (client.status !== 'ready') throw new Error(`the Redis connection is ${client.status}`);
+      const answer = await (client as unknown as { ping(): Promise<string> }).ping();
+      if (answer !== 'PONG') throw new Error(`Redis answered ${String(answer).slice(0, 40)} to PING`);
     },
     async unschedule(domain) {
       if (!queue) return;

@@ -3,6 +3,7 @@ export {
   createScheduler,
   type Scheduler,
   type SchedulerOptions,
+  type SchedulerStatus,
   type SchedulerStores,
   type TickReport,
 } from './scheduler.js';

@@ -17,7 +17,7 @@ import {
   type SlotOutcome,
   type StateStore,
 } from './slot-runner.js';
-import { domainOffsetMs, slotAt } from './slots.js';
+import { domainOffsetMs, slotAt, slotTime } from './slots.js';
 
 /** The parts of the store the scheduler uses (`Stores` from src/store satisfies it). */
 export interface SchedulerStores {
@@ -60,8 +60,26 @@ export interface TickReport {
   readonly queued: readonly string[];
 }
 
+/** What the scheduler reports about itself (readiness, metrics). */
+export interface SchedulerStatus {
+  readonly mode: 'local' | 'bullmq';
+  /** Between start() and stop(). */
+  readonly running: boolean;
+  /** When the last timer pass finished (ms since the epoch), and its error when it failed. */
+  readonly lastTickAt: number | null;
+  readonly lastTickError: string | null;
+  /** The next scheduled time of each enabled domain this process knows (ms since the epoch). */
+  readonly nextRuns: readonly { readonly domain: string; readonly at: number }[];
+}
+
 export interface Scheduler {
   readonly mode: 'local' | 'bullmq';
+  /** Running state, last pass and next run per domain; never throws. */
+  status(): SchedulerStatus;
+  /** Throws with the reason when the scheduler cannot work (not started, passes stalled or failing). */
+  checkHealth(): Promise<void>;
+  /** With SCHEDULER=bullmq, throws unless BullMQ's Redis connection answers and the worker runs; null in local mode. */
+  readonly checkQueue: (() => Promise<void>) | null;
   readonly intervalMs: number;
   /** Starts the timer (local) or the BullMQ worker and job schedulers; runs a missed slot once right away. */
   start(): Promise<void>;
@@ -288,28 +306,65 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   let cron: Cron | null = null;
   let ticking: Promise<unknown> | null = null;
+  let running = false;
+  let lastTickAt: number | null = null;
+  let lastTickError: string | null = null;
   const safeTick = (now: number) => {
     if (ticking) return;
     ticking = (mode === 'bullmq' ? bullmqTick(now) : localTick(now))
-      .catch((err: unknown) => logger.error({ err: describe(err) }, 'scheduler tick failed'))
+      .then(
+        () => {
+          lastTickError = null;
+        },
+        (err: unknown) => {
+          lastTickError = describe(err);
+          logger.error({ err: lastTickError }, 'scheduler tick failed');
+        },
+      )
       .finally(() => {
+        lastTickAt = clock();
         ticking = null;
       });
   };
+  /** A pass that has not finished for this long means the timer is stuck (passes run every second). */
+  const stallMs = Math.max(30_000, 3 * refreshMs);
 
   return {
     mode,
     intervalMs,
     history,
     offsetFor,
+    status() {
+      const now = clock();
+      const nextRuns = [...enabled.keys()].map((domain) => {
+        const offset = offsetFor(domain);
+        const slot = slotAt(now, intervalMs, offset);
+        const st = states.get(domain) ?? null;
+        // The current slot is still ahead of us when it has not run yet (it runs on the next pass).
+        const pending = !st?.done.includes(slot) && !(st?.floorSlot != null && slot <= st.floorSlot);
+        return { domain, at: slotTime(pending && mode === 'local' ? slot : slot + 1, intervalMs, offset) };
+      });
+      return { mode, running, lastTickAt, lastTickError, nextRuns };
+    },
+    async checkHealth() {
+      if (!running) throw new Error('the scheduler is not running');
+      const now = clock();
+      if (lastTickAt !== null && now - lastTickAt > stallMs)
+        throw new Error(`no scheduling pass finished for ${Math.round((now - lastTickAt) / 1000)} s`);
+      if (lastTickError) throw new Error(`the last scheduling pass failed: ${lastTickError}`);
+    },
+    checkQueue: driver ? () => driver!.ping() : null,
     async start() {
       if (driver) await driver.start();
       // The first pass runs at once: a slot missed while the bot was down runs now, once.
       await (mode === 'bullmq' ? bullmqTick(clock()) : localTick(clock()));
+      lastTickAt = clock();
+      running = true;
       cron = new Cron('* * * * * *', { protect: true }, () => safeTick(clock()));
       logger.info({ mode, intervalSeconds, holderId }, 'periodic sync scheduler started');
     },
     async stop() {
+      running = false;
       cron?.stop();
       cron = null;
       if (ticking) await ticking;

@@ -30,6 +30,7 @@ export interface ExecuteInput {
    * restore looked up as absent within this time is looked up once more when it has passed. Default 3 s.
    */
   readonly lookupSettleMs?: number;
+  /** Shutdown: no new write starts, the writes in flight finish, and what is not done stays in the journal. */
   readonly signal?: AbortSignal;
 }
 
@@ -38,6 +39,8 @@ export interface ExecuteResult {
   readonly outcomes: UserOutcome[];
   /** Set when a failure of kind 'forbidden' or 'stop' ended the run early. */
   readonly stoppedBy: { kind: ErrorKind; code: string; message: string } | null;
+  /** True when `signal` stopped the run: unfinished writes are left as intents, for resumption. */
+  readonly interrupted: boolean;
 }
 
 interface OpTarget {
@@ -119,14 +122,15 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
 
   let stoppedBy: ExecuteResult['stoppedBy'] = null;
   const explainForbidden = forbiddenExplainer(deps.reader, targets);
+  let halted = false;
   const total = ops.length;
   const report = () => input.onProgress?.({ phase: 'writing', done: final.size, total });
   report();
 
   for (const phase of phases) {
-    for (let start = 0; start < phase.length && !stoppedBy; start += chunkSize) {
+    for (let start = 0; start < phase.length && !stoppedBy && !halted; start += chunkSize) {
       if (input.signal?.aborted) {
-        stoppedBy = { kind: 'stop', code: 'Aborted', message: 'the run was stopped' };
+        halted = true;
         break;
       }
       const pending = phase.slice(start, start + chunkSize).filter((op) => !final.has(op.opId));
@@ -183,7 +187,7 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
         await deps.journal.write(runId, recovered);
         for (const e of recovered) final.set(e.opId, e);
       }
-      for (let round = 0; toSend.length > 0 && round <= rounds && !stoppedBy; round++) {
+      for (let round = 0; toSend.length > 0 && round <= rounds && !stoppedBy && !halted; round++) {
         await deps.journal.write(
           runId,
           toSend.map((op) => ({ opId: op.opId, state: 'intent' as const })),
@@ -201,8 +205,11 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
         const byId = new Map(results.map((r) => [r.opId, r]));
         const entries: JournalEntry[] = [];
         const unknown: WriteOp[] = [];
+        // Shutting down: writes the writer did not finish keep their intent (resumption looks them up or re-sends).
+        const aborting = input.signal?.aborted === true;
         for (const op of toSend) {
           const r = byId.get(op.opId);
+          if (aborting && (!r || (!r.ok && (r.kind === 'stop' || r.outcomeUnknown)))) continue;
           if (!r) {
             unknown.push(op);
             continue;
@@ -279,10 +286,11 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
         }
         report();
         toSend = again;
+        if (aborting) halted = true;
       }
     }
   }
-  return { ...summarise(ops, targets, final), stoppedBy };
+  return { ...summarise(ops, targets, final), stoppedBy, interrupted: halted };
 }
 
 /**
@@ -348,7 +356,7 @@ function summarise(
   ops: readonly WriteOp[],
   targets: Map<string, OpTarget>,
   final: Map<string, JournalEntry>,
-): Omit<ExecuteResult, 'stoppedBy'> {
+): Omit<ExecuteResult, 'stoppedBy' | 'interrupted'> {
   const perChange = new Map<string, { target: OpTarget; entries: (JournalEntry | undefined)[] }>();
   for (const op of ops) {
     const target = targets.get(op.opId)!;

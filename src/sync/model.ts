@@ -268,7 +268,8 @@ export interface Plan {
 }
 
 export type RunTrigger = 'manual' | 'hourly' | 'cli';
-export type RunStatus = 'running' | 'completed' | 'partial' | 'cancelled' | 'refused' | 'failed';
+/** `interrupted`: the process was stopped (SIGTERM) mid-run; its journal is kept and the next start resumes it. */
+export type RunStatus = 'running' | 'completed' | 'partial' | 'cancelled' | 'refused' | 'failed' | 'interrupted';
 
 /** Graph failures fall into this closed set; each has one policy (DESIGN §2 rule 4). */
 export type ErrorKind = 'transient' | 'throttled' | 'conflict' | 'not_found' | 'forbidden' | 'bad_request' | 'stop';

@@ -125,8 +125,11 @@ export interface SyncService {
   apply(planId: string, planHash: string, options: ApplyOptions): Promise<RunRecord | Refusal>;
   /** A periodic run: preview + guard + apply of that preview, logged with trigger 'hourly'. */
   runScheduled(domain: string): Promise<RunRecord | Refusal>;
-  /** Resumes runs that a crash interrupted (called at start). */
-  resumeInterrupted(): Promise<RunRecord[]>;
+  /**
+   * Resumes runs whose journal is still open (a crash, or a shutdown that left them `interrupted`); runs whose domain
+   * lease is held elsewhere are left to their writer. `only` limits it to runs in these statuses.
+   */
+  resumeInterrupted(options?: { only?: readonly RunRecord['status'][] }): Promise<RunRecord[]>;
 
   precheck(domain: string): Promise<PrecheckResult | Refusal>;
   moveToInitialDomain(domain: string, entraIds: readonly string[], by: string | null): Promise<MoveResult | Refusal>;

@@ -27,6 +27,7 @@ import type {
 } from './ports.js';
 import { entraFingerprint, sourceFingerprint } from './fingerprint.js';
 import { checkGuard, deletionShare, inScopeCount } from './guard.js';
+import { ignoreEvents, type OpsObserver } from './observer.js';
 import { buildPlan, verifyPlanHash } from './plan.js';
 import { checkPlanFreshness, writeSettingsOf } from './plan-freshness.js';
 import { precheckCandidates } from './precheck-core.js';
@@ -73,6 +74,13 @@ export interface SyncServiceDeps {
   readonly visibilityTimeoutMs?: number;
   /** Waits between visibility checks (default: a timer). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Told of every run, dry run and their outcomes (metrics); ignored when absent. */
+  readonly observer?: OpsObserver;
+  /**
+   * Aborted when the process shuts down: a run stops sending (the `$batch` in flight finishes), its journal keeps
+   * what is not done, and it ends `interrupted`, to be resumed by resumeInterrupted() at the next start.
+   */
+  readonly shutdown?: AbortSignal;
 }
 
 const refuse = (code: Refusal['code'], reason: string, detail?: string): Refusal => ({
@@ -97,6 +105,9 @@ const normalisePatch = (patch: DomainSettingsPatch): DomainSettingsPatch =>
 export function createSyncService(deps: SyncServiceDeps): SyncService {
   const leaseTtlMs = deps.leaseTtlMs ?? 120_000;
   const iso = () => deps.now().toISOString();
+  const observe = deps.observer ?? ignoreEvents;
+  /** When this process began writing each run (a resumed run counts from its resumption). */
+  const began = new Map<string, number>();
 
   async function tenantDomain(name: string): Promise<EntraDomain | Refusal> {
     const domains = await deps.reader.listDomains();
@@ -254,6 +265,21 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   async function endRun(run: RunRecord, patch: Partial<RunRecord>): Promise<RunRecord> {
     const ended: RunRecord = { ...run, ...patch, endedAt: iso() };
     await deps.runs.put(ended);
+    const from = began.get(run.id) ?? Date.parse(run.startedAt);
+    began.delete(run.id);
+    const seconds = Math.max(0, (Date.parse(ended.endedAt!) - from) / 1000);
+    observe({
+      type: 'run-finished',
+      runId: run.id,
+      domain: run.domain,
+      trigger: run.trigger,
+      status: ended.status,
+      seconds,
+    });
+    deps.logger[ended.status === 'interrupted' ? 'warn' : 'info'](
+      { runId: run.id, domain: run.domain, status: ended.status, counts: ended.counts },
+      `sync run ${ended.status}`,
+    );
     return ended;
   }
 
@@ -269,6 +295,8 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     options: { onProgress?: ProgressListener; onStarted?: (runId: string) => void },
   ): Promise<RunRecord> {
     await deps.runs.put(run);
+    began.set(run.id, deps.now().getTime());
+    observe({ type: 'run-started', runId: run.id, domain: run.domain, trigger: run.trigger });
     options.onStarted?.(run.id);
     const phases = planToWritePhases(
       plan,
@@ -279,9 +307,25 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     try {
       const result = await executePlan(
         { reader: deps.reader, writer: deps.writer, journal: deps.journal, logger: deps.logger },
-        { runId: run.id, plan, phases, onProgress: options.onProgress, chunkSize: deps.journalChunkSize },
+        {
+          runId: run.id,
+          plan,
+          phases,
+          onProgress: options.onProgress,
+          chunkSize: deps.journalChunkSize,
+          signal: deps.shutdown,
+        },
       );
       const c = result.counts;
+      if (result.interrupted) {
+        // The journal stays open: resumeInterrupted() (next start, or another replica) finishes the run.
+        return await endRun(run, {
+          status: 'interrupted',
+          reason: 'interrupted: the bot was stopped during the run; it resumes when the bot starts again',
+          counts: c,
+          outcomes: result.outcomes,
+        });
+      }
       const status = result.stoppedBy ? 'failed' : c.failed > 0 ? 'partial' : 'completed';
       const lagging = await awaitOwnWrites(plan, result.outcomes);
       const reason =
@@ -364,6 +408,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           runId = claim.runId;
         } else if (
           previous.status === 'running' ||
+          previous.status === 'interrupted' ||
           (previous.status === 'failed' && (await deps.journal.unfinished()).includes(previous.id))
         ) {
           const stale = checkPlanFreshness(plan, {
@@ -526,16 +571,32 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     getSettings: (domain) => deps.settings.get(normaliseDomain(domain)),
 
     async preview(rawDomain, options: PreviewOptions = {}) {
-      const ctx = await configured(normaliseDomain(rawDomain));
-      if (isRefusal(ctx)) return ctx;
-      const halfDone = await interruptedAdoptions(ctx.domain.id);
-      if (halfDone) return halfDone;
-      const snapshot = await snapshotFor(ctx.domain, options.onProgress);
-      const writeSettings = await currentWriteSettings(ctx.settings, ctx.domain);
-      const plan = makePlan(snapshot, ctx.settings, writeSettings, options.requestedBy ?? null);
-      await deps.plans.put(plan);
-      options.onProgress?.({ phase: 'done', done: plan.changes.length, total: plan.changes.length });
-      return plan;
+      const domain = normaliseDomain(rawDomain);
+      const started = deps.now().getTime();
+      const finished = (outcome: 'planned' | 'refused' | 'failed') =>
+        observe({ type: 'preview-finished', domain, outcome, seconds: (deps.now().getTime() - started) / 1000 });
+      try {
+        const ctx = await configured(domain);
+        if (isRefusal(ctx)) {
+          finished('refused');
+          return ctx;
+        }
+        const halfDone = await interruptedAdoptions(ctx.domain.id);
+        if (halfDone) {
+          finished('refused');
+          return halfDone;
+        }
+        const snapshot = await snapshotFor(ctx.domain, options.onProgress);
+        const writeSettings = await currentWriteSettings(ctx.settings, ctx.domain);
+        const plan = makePlan(snapshot, ctx.settings, writeSettings, options.requestedBy ?? null);
+        await deps.plans.put(plan);
+        finished('planned');
+        options.onProgress?.({ phase: 'done', done: plan.changes.length, total: plan.changes.length });
+        return plan;
+      } catch (err) {
+        finished('failed');
+        throw err;
+      }
     },
 
     getPlan: (planId) => deps.plans.get(planId),
@@ -590,10 +651,12 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       }
     },
 
-    async resumeInterrupted() {
+    async resumeInterrupted(options = {}) {
       const resumed: RunRecord[] = [];
       for (const runId of await deps.journal.unfinished()) {
+        if (deps.shutdown?.aborted) break;
         const run = await deps.runs.get(runId);
+        if (run && options.only && !options.only.includes(run.status)) continue;
         const plan = run?.planId ? await deps.plans.get(run.planId) : null;
         if (!run || !plan) {
           deps.logger.warn({ runId }, 'an interrupted run has no record or plan left; closing its journal');
@@ -617,9 +680,17 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
             resumed.push(await endRun(run, { status: 'refused', reason: stale.reason }));
             continue;
           }
-          deps.logger.info({ runId, domain: plan.domain }, 'resuming an interrupted sync run');
+          deps.logger.info(
+            { runId, domain: plan.domain, was: run.status },
+            `resuming an interrupted sync run (it was ${run.status})`,
+          );
           resumed.push(
-            await writePlan({ ...run, status: 'running', endedAt: null }, plan, ctx.domain.authenticationType, {}),
+            await writePlan(
+              { ...run, status: 'running', endedAt: null, reason: null },
+              plan,
+              ctx.domain.authenticationType,
+              {},
+            ),
           );
         } finally {
           await held.stop();

@@ -1,12 +1,12 @@
-// The Teams app package: manifest valid against the v1.19 schema (fixture), icons of the right size, a zip that unzips.
+// The Teams app package: manifest valid by Microsoft's validator for its manifestVersion, icons of the right size, a zip that unzips.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { Ajv } from 'ajv';
-import formats from 'ajv-formats';
-import { describe, expect, it } from 'vitest';
+import { AppManifestUtils } from '@microsoft/app-manifest';
+import { describe, expect, it, vi } from 'vitest';
+import { loadTeamsSchema, validateTeamsManifest } from '../../src/bot/manifest-validation.js';
 import {
   buildAppPackage,
   main,
@@ -18,17 +18,26 @@ import {
 import { pngSize } from '../../src/bot/png-writer.js';
 
 const appPackageDir = resolve('appPackage');
-const schema = JSON.parse(readFileSync(resolve('test/fixtures/teams-manifest-v1.19.schema.json'), 'utf8')) as object;
 const env = {
   BOT_ID: '11111111-2222-3333-4444-555555555555',
   PUBLIC_BASE_URL: 'https://entra-sync.contoso.example',
 };
 
-function validator() {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  const addFormats = ((formats as unknown as { default?: unknown }).default ?? formats) as (a: Ajv) => void;
-  addFormats(ajv);
-  return ajv.compile(schema);
+/** Microsoft's validator straight on the published schema of the manifest's version (no wrapper of ours). */
+async function microsoftErrors(manifest: Record<string, unknown>): Promise<string[]> {
+  const schema = loadTeamsSchema(String(manifest.manifestVersion));
+  expect(schema, 'the installed @microsoft/app-manifest ships this version').not.toBeNull();
+  return AppManifestUtils.validateAgainstSchema(manifest as never, schema as never);
+}
+
+/** A throw-away project root with appPackage/ copied and env/.env.<name> written. */
+function projectRoot(name: string, envText: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'app-root-'));
+  execFileSync('mkdir', ['-p', join(root, 'env'), join(root, 'appPackage')]);
+  for (const f of ['manifest.json', 'color.png', 'outline.png'])
+    writeFileSync(join(root, 'appPackage', f), readFileSync(resolve(appPackageDir, f)));
+  writeFileSync(join(root, 'env', `.env.${name}`), envText);
+  return root;
 }
 
 /** Reads a zip's entries with only node:zlib (central directory → local headers → inflate). */
@@ -61,25 +70,61 @@ describe('appPackage', () => {
     expect((bot.commandLists as unknown[]).length).toBeGreaterThan(0);
   });
 
-  it('the rendered manifest validates against the schema; a broken one does not', () => {
-    const validate = validator();
+  it("the rendered manifest passes Microsoft's validator; a broken one fails it, each field named", async () => {
     const manifest = renderManifest(readFileSync(resolve(appPackageDir, 'manifest.json'), 'utf8'), manifestValues(env));
-    expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
+    expect(await microsoftErrors(manifest)).toEqual([]);
+    expect(await validateTeamsManifest(manifest)).toEqual([]);
     expect(manifest.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(manifest.validDomains).toEqual(['entra-sync.contoso.example']);
-    const broken = structuredClone(manifest) as { bots: { scopes: string[] }[] };
+    const broken = structuredClone(manifest) as Record<string, unknown> & { bots: { scopes: string[] }[] };
     broken.bots[0]!.scopes = ['everywhere'];
-    expect(validate(broken)).toBe(false);
-    expect(validate({ ...manifest, id: 'not-a-guid' })).toBe(false);
+    broken.id = 'not-a-guid';
+    expect((await microsoftErrors(broken)).length).toBeGreaterThan(0);
+    const problems = await validateTeamsManifest(broken);
+    expect(problems.some((p) => p.startsWith('/bots/0/scopes/0:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('/id:'))).toBe(true);
   });
 
-  it('builds a zip with manifest.json, color.png 192×192 and outline.png 32×32', () => {
-    const { zip } = buildAppPackage({ appPackageDir, env });
+  it('an unknown manifestVersion or a $schema of another version is refused', async () => {
+    const manifest = renderManifest(readFileSync(resolve(appPackageDir, 'manifest.json'), 'utf8'), manifestValues(env));
+    expect(await validateTeamsManifest({ ...manifest, manifestVersion: '9.99' })).toEqual([
+      expect.stringMatching(/^\/manifestVersion: "9\.99" has no schema/),
+    ]);
+    const other = await validateTeamsManifest({ ...manifest, manifestVersion: '1.17' });
+    expect(other[0]).toMatch(
+      /^\/\$schema: must be https:\/\/developer\.microsoft\.com\/en-us\/json-schemas\/teams\/v1\.17\//,
+    );
+  });
+
+  it('a developer name of 41 characters is refused with the field named, and no zip is written', async () => {
+    const name = 'Contoso Information Systems Department 01';
+    expect(name).toHaveLength(41);
+    const root = projectRoot(
+      'long',
+      `BOT_ID=${env.BOT_ID}\nPUBLIC_BASE_URL=${env.PUBLIC_BASE_URL}\nAPP_DEVELOPER_NAME=${name}\n`,
+    );
+    await expect(buildAppPackage({ appPackageDir, env: { ...env, APP_DEVELOPER_NAME: name } })).rejects.toThrow(
+      PackageError,
+    );
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['--env', 'long'], root)).toBe(2);
+      const text = stderr.mock.calls.map((c) => String(c[0])).join('');
+      expect(text).toContain('/developer/name: must NOT have more than 32 characters (got 41 characters');
+      expect(text).toMatch(/Department 01"\) — set by APP_DEVELOPER_NAME/);
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(existsSync(join(root, 'appPackage/build/appPackage.long.zip'))).toBe(false);
+  });
+
+  it('builds a zip with manifest.json, color.png 192×192 and outline.png 32×32', async () => {
+    const { zip } = await buildAppPackage({ appPackageDir, env });
     const files = unzip(zip);
     expect([...files.keys()].sort()).toEqual(['color.png', 'manifest.json', 'outline.png']);
     expect(pngSize(files.get('color.png')!)).toEqual({ width: 192, height: 192 });
     expect(pngSize(files.get('outline.png')!)).toEqual({ width: 32, height: 32 });
-    expect(validator()(JSON.parse(files.get('manifest.json')!.toString('utf8')))).toBe(true);
+    expect(await microsoftErrors(JSON.parse(files.get('manifest.json')!.toString('utf8')))).toEqual([]);
     // Info-ZIP's unzip (an independent reader) tests every entry's CRC, when it is installed.
     const dir = mkdtempSync(join(tmpdir(), 'app-pkg-'));
     writeFileSync(join(dir, 'app.zip'), zip);
@@ -101,19 +146,17 @@ describe('appPackage', () => {
     }
   });
 
-  it('npm run package reads env/.env.<name> and writes the zip', () => {
-    const root = mkdtempSync(join(tmpdir(), 'app-root-'));
-    execFileSync('mkdir', ['-p', join(root, 'env'), join(root, 'appPackage')]);
-    for (const f of ['manifest.json', 'color.png', 'outline.png'])
-      writeFileSync(join(root, 'appPackage', f), readFileSync(resolve(appPackageDir, f)));
-    writeFileSync(
-      join(root, 'env', '.env.dev'),
-      `# dev\nBOT_ID=${env.BOT_ID}\nPUBLIC_BASE_URL="${env.PUBLIC_BASE_URL}"\n`,
-    );
+  it('npm run package reads env/.env.<name> and writes the zip', async () => {
+    const root = projectRoot('dev', `# dev\nBOT_ID=${env.BOT_ID}\nPUBLIC_BASE_URL="${env.PUBLIC_BASE_URL}"\n`);
     expect(parseEnvFile(readFileSync(join(root, 'env', '.env.dev'), 'utf8')).PUBLIC_BASE_URL).toBe(env.PUBLIC_BASE_URL);
-    expect(main(['--env', 'dev'], root)).toBe(0);
+    expect(await main(['--env', 'dev'], root)).toBe(0);
     const files = unzip(readFileSync(join(root, 'appPackage/build/appPackage.dev.zip')));
     expect(JSON.parse(files.get('manifest.json')!.toString('utf8')).bots[0].botId).toBe(env.BOT_ID);
-    expect(main(['--env', 'missing'], root)).toBe(2);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['--env', 'missing'], root)).toBe(2);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { type BotServer, startBotServer } from '../../src/bot/index.js';
 import { createEngine, type Engine, engineConnection } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import type { OpsObserver } from '../../src/sync/observer.js';
 import type { SyncService } from '../../src/sync/service.js';
 import { type FakeConnector, startFakeConnector } from './fake-connector.js';
 
@@ -37,6 +38,7 @@ export async function startHarness(
     realConnection?: boolean;
     /** The live Global Administrator check (default: nobody is one). */
     isGlobalAdmin?: (aadObjectId: string) => Promise<boolean>;
+    observer?: OpsObserver;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bot-harness-'));
@@ -91,6 +93,7 @@ export async function startHarness(
             },
           },
       isGlobalAdmin: options.isGlobalAdmin ?? (async () => false),
+      ...(options.observer ? { observer: options.observer } : {}),
     },
     { updateIntervalMs: 50, consentConfirm: { attempts: 3, intervalMs: 200 } },
   );

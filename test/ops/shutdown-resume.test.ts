@@ -1,0 +1,199 @@
+// SIGTERM in the middle of a 2,000-change apply (CLI, then the bot server): the run ends interrupted, resumes, completes.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, cliEnv, type EmulatorProcess, jsonOf, runCli, startEmulatorProcess } from '../helpers/cli.js';
+
+const DOMAIN = 'term.jp';
+const EXISTING = 1000;
+const LEAVERS = 200;
+const UPDATED = 600;
+const HIRES = 1200;
+const CHANGES = LEAVERS + UPDATED + HIRES;
+
+const imm = (i: number) => Buffer.from(`term-${i}`).toString('base64').replace(/=+$/, '');
+const upn = (i: number) => `t${String(i).padStart(5, '0')}@${DOMAIN}`;
+
+interface LogLine {
+  readonly msg: string;
+  readonly runId?: string;
+  readonly status?: string;
+}
+
+/** A child process whose stderr pino lines are collected as they come. */
+function watch(child: ChildProcess) {
+  const lines: LogLine[] = [];
+  let buf = '';
+  let stdout = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    stdout += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    buf += b.toString();
+    let nl = buf.indexOf('\n');
+    while (nl >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        lines.push(JSON.parse(line) as LogLine);
+      } catch {
+        lines.push({ msg: line });
+      }
+      nl = buf.indexOf('\n');
+    }
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { lines, exited, stdout: () => stdout };
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('clean shutdown mid-apply', () => {
+  let emulator: EmulatorProcess;
+  let dir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'entra-sync-term-'));
+    const seed = {
+      tenantSize: 'large',
+      domains: [
+        { id: 'termjp.onmicrosoft.com', authenticationType: 'Managed', isVerified: true, isInitial: true },
+        { id: DOMAIN, authenticationType: 'Federated', isVerified: true, isDefault: true },
+      ],
+      users: Array.from({ length: EXISTING }, (_, i) => ({
+        userPrincipalName: upn(i),
+        displayName: `T ${i}`,
+        givenName: 'T',
+        surname: String(i),
+        mailNickname: upn(i).split('@')[0],
+        jobTitle: 'Staff',
+        onPremisesImmutableId: imm(i),
+        accountEnabled: true,
+      })),
+    };
+    writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
+    emulator = await startEmulatorProcess([
+      '--seed',
+      join(dir, 'seed.json'),
+      '--latency',
+      'realistic',
+      '--no-throttling',
+    ]);
+    // The default lease TTL (120 s): a resume only starts at once if the stopped process released its lease.
+    env = cliEnv(emulator.info, `sqlite://${join(dir, 'state.sqlite')}`);
+    const rows = [
+      'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
+      ...Array.from(
+        { length: EXISTING - LEAVERS },
+        (_, i) => `${upn(i)},T,${i},T ${i},${imm(i)},${i < UPDATED ? 'Lead' : 'Staff'}`,
+      ),
+      ...Array.from(
+        { length: HIRES },
+        (_, k) => `${upn(EXISTING + k)},T,${EXISTING + k},T ${EXISTING + k},${imm(EXISTING + k)},Staff`,
+      ),
+    ];
+    writeFileSync(join(dir, 'directory.csv'), `${rows.join('\r\n')}\r\n`);
+    for (const args of [
+      ['domains', 'add', DOMAIN, '--max-deletions', '50'],
+      ['directory', 'import', join(dir, 'directory.csv')],
+    ]) {
+      const r = await runCli(args, env);
+      expect(r.code, r.stderr).toBe(0);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await emulator?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('interrupted → resumed → interrupted → resumed → completed, each user written once', async () => {
+    const preview = await runCli(['preview', '--domain', DOMAIN, '--json', '--out', join(dir, 'p.csv')], env);
+    expect(preview.code, preview.stderr).toBe(0);
+    const plan = jsonOf<{ planId: string; counts: Record<string, number> }>(preview);
+    expect(plan.counts).toMatchObject({ add: HIRES, update: UPDATED, delete: LEAVERS });
+    const writes = async () => ((await emulator.fetch('/_emulator/stats')).json as { writes: number }).writes;
+
+    // 1. The CLI applies; SIGTERM once a few hundred writes are done.
+    const cli = spawn(process.execPath, [BIN, 'apply', '--plan', plan.planId, '--json'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const cliOut = watch(cli);
+    await until('300 writes', async () => (await writes()) >= 300);
+    cli.kill('SIGTERM');
+    const cliCode = await cliOut.exited;
+    const stopped = JSON.parse(cliOut.stdout().trim()) as { runId: string; status: string; reason: string };
+    expect(stopped.status, cliOut.stdout()).toBe('interrupted');
+    expect(stopped.reason).toMatch(/resumes when the bot starts again/);
+    expect(cliCode).toBe(3);
+    const runId = stopped.runId;
+    expect(cliOut.lines.some((l) => l.msg === 'sync run interrupted' && l.runId === runId)).toBe(true);
+    const afterCli = await writes();
+    expect(afterCli).toBeLessThan(CHANGES - 300);
+
+    // 2. The bot starts, resumes the run at once (the CLI released the domain's lease) and is stopped mid-run.
+    const botEnv = { ...env, BOT_LOCAL_MODE: 'true', PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_GRACE_SECONDS: '60' };
+    const startBot = () =>
+      spawn(process.execPath, ['--import', 'tsx', resolve('src/index.ts')], {
+        env: botEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    const bot1 = startBot();
+    const bot1Out = watch(bot1);
+    await until('the first bot resumes the run', () =>
+      bot1Out.lines.some((l) => l.runId === runId && /^resuming an interrupted sync run/.test(l.msg)),
+    );
+    await until('300 more writes', async () => (await writes()) >= afterCli + 300);
+    bot1.kill('SIGTERM');
+    expect(await bot1Out.exited).toBe(0);
+    expect(bot1Out.lines.some((l) => l.msg === 'sync run interrupted' && l.runId === runId)).toBe(true);
+    expect(bot1Out.lines.some((l) => l.msg === 'stopped cleanly')).toBe(true);
+    const afterBot1 = await writes();
+    expect(afterBot1).toBeLessThan(CHANGES);
+
+    // 3. The next start resumes again and completes the run.
+    const bot2 = startBot();
+    const bot2Out = watch(bot2);
+    await until('the second bot completes the run', () =>
+      bot2Out.lines.some((l) => l.runId === runId && l.msg === 'sync run completed'),
+    );
+    bot2.kill('SIGTERM');
+    expect(await bot2Out.exited).toBe(0);
+
+    const sequence = [...cliOut.lines, ...bot1Out.lines, ...bot2Out.lines]
+      .filter((l) => l.runId === runId)
+      .map((l) => (/^resuming/.test(l.msg) ? 'resumed' : l.msg.replace(/^sync run /, '')))
+      .filter((m) => ['interrupted', 'resumed', 'completed'].includes(m));
+    expect(sequence).toEqual(['interrupted', 'resumed', 'interrupted', 'resumed', 'completed']);
+
+    // No duplicate, no lost change: the tenant is exactly the directory, and each change was written once.
+    const logs = jsonOf<{ runs: { runId: string; status: string; counts: Record<string, number> }[] }>(
+      await runCli(['logs', '--domain', DOMAIN, '--json'], env),
+    );
+    const run = logs.runs.find((r) => r.runId === runId);
+    expect(run?.status).toBe('completed');
+    expect(run?.counts).toEqual({ added: HIRES, updated: UPDATED, deleted: LEAVERS, failed: 0 });
+    const state = (await emulator.fetch('/_emulator/state')).json as {
+      users: { userPrincipalName: string; onPremisesImmutableId?: string | null; jobTitle?: string | null }[];
+    };
+    const inDomain = state.users.filter((u) => u.userPrincipalName.endsWith(`@${DOMAIN}`));
+    const ids = inDomain.map((u) => u.onPremisesImmutableId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(inDomain).toHaveLength(EXISTING - LEAVERS + HIRES);
+    expect(inDomain.filter((u) => u.jobTitle === 'Lead')).toHaveLength(UPDATED);
+    // Each change was sent once, apart from the few writes in flight at each stop that were looked up or re-sent.
+    expect(await writes()).toBeLessThan(CHANGES + 100);
+    const again = await runCli(['preview', '--domain', DOMAIN, '--json', '--out', join(dir, 'p2.csv')], env);
+    expect(jsonOf<{ counts: Record<string, number> }>(again).counts).toMatchObject({ add: 0, update: 0, delete: 0 });
+  }, 300_000);
+});
