@@ -19,7 +19,7 @@ export { ERROR_POLICY, GraphRequestError } from './errors.js';
 export type { GraphClient } from './graph-client.js';
 export { GraphBatchWriter } from './batch-writer.js';
 export { GraphEntraReader } from './user-reader.js';
-export { checkGraphAccess, missingGraphRoles, REQUIRED_GRAPH_ROLES, tokenRoles } from './token-roles.js';
+export { checkGraphAccess } from './token-roles.js';
 
 export interface EntraConnector {
   readonly reader: EntraReader;

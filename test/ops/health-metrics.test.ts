@@ -101,7 +101,7 @@ describe('operations endpoints', { timeout: 120_000 }, () => {
       expect(res.status).toBe(503);
       expect(body.failing).toEqual(['graph']);
       expect(body.checks.graph?.reason).toMatch(
-        /lacks the application permissions User\.ReadWrite\.All, Domain\.Read\.All, RoleManagement\.Read\.Directory/,
+        /lacks the application permissions User\.ReadWrite\.All, Domain\.Read\.All, Organization\.Read\.All, RoleManagement\.Read\.Directory, GroupMember\.Read\.All:/,
       );
       expect(body.checks.store?.ok).toBe(true);
       // A store that no longer answers is named too.
