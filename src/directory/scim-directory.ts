@@ -245,7 +245,7 @@ export class ScimDirectory implements SourceDirectory {
     } catch (err) {
       if ((err as Error).name === 'TimeoutError')
         throw new ScimError(
-          `SCIM: ${this.base} timed out after ${Math.round(this.timeoutMs / 1000)} s on GET ${path.split('?')[0]} (SCIM_TIMEOUT_SECONDS); check that Access Control answers, or raise the limit`,
+          `SCIM: ${this.base} timed out after ${Math.round(this.timeoutMs / 1000)} s (SCIM_TIMEOUT_SECONDS) on GET ${path.split('?')[0]}; check that Access Control answers, or raise the limit`,
           0,
           null,
         );

@@ -190,6 +190,17 @@ describe('entra-sync CLI against the emulator over HTTPS', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(patch.status).toBe(204);
+    // Listings lag behind writes (the emulator's replication delay, as Graph's): the apply's re-read can only see the
+    // change once the listing shows it, so wait for that, as an administrator's change would long be visible.
+    const listed = async () => {
+      const filter = encodeURIComponent(`userPrincipalName eq '${current[7]!.upn}'`);
+      const res = await emulator.fetch(`/v1.0/users?$filter=${filter}&$select=jobTitle`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return (res.json as { value: { jobTitle: string | null }[] }).value[0]?.jobTitle === 'Changed in Entra';
+    };
+    for (const until = Date.now() + 15_000; !(await listed()) && Date.now() < until; )
+      await new Promise((r) => setTimeout(r, 200));
     const r2 = await runCli(['apply', '--plan', p2.planId, '--json'], env);
     expect(r2.code).toBe(1);
     expect(jsonOf<{ reason: string }>(r2).reason).toMatch(/Entra ID changed.*preview again/);

@@ -78,6 +78,8 @@ describe('clean shutdown mid-apply', () => {
         jobTitle: 'Staff',
         onPremisesImmutableId: imm(i),
         accountEnabled: true,
+        // The organization's country (the emulator's default, JP): no usage-location update is due.
+        usageLocation: 'JP',
       })),
     };
     writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
