@@ -98,7 +98,8 @@ export class WriteRateController {
   private readonly minSampleMs: number;
   private readonly minPerSecond: number;
   private readonly historySeconds: number;
-  private readonly startedAt: number;
+  /** Clock time the history's second 0 starts at. */
+  readonly startedAt: number;
 
   private pace: number;
   private measured: number | null = null;
