@@ -31,7 +31,10 @@ export interface RateControllerOptions {
   readonly recoverPerSecond?: number;
   /** Shortest time between two saturations that yields a measurement. Default 500 ms. */
   readonly minSampleMs?: number;
-  /** Writes that may start before any answer was seen. Default 0: the first $batch waits for its share of the pace. */
+  /**
+   * Writes that may start before any answer was seen. Default 20: one full $batch goes at once (a budget is usually
+   * not empty); if it was, at most those 20 are refused, and the answers set the mirror right.
+   */
   readonly initialWrites?: number;
   /** Lowest pace, writes per second. Default 0.2. */
   readonly minPerSecond?: number;
@@ -115,7 +118,8 @@ export class WriteRateController {
   private saturations = 0;
   /** Last instant the budget is known to have been empty (strong) or near its end (weak), with the count then. */
   private anchor: { at: number; accepted: number; strong: boolean } | null = null;
-  private hadSpare = false;
+  /** Whether the last accepted write's answer reported budget left (no header counts: at least a fifth). */
+  private hadSpare = true;
   /** Last time a caller had to wait for the mirror to refill (the pace, not a pause, held writes back). */
   private limitedAt = Number.NEGATIVE_INFINITY;
   /** Last time the mirror's content was set from an answer (a header's bound or a 429). */
@@ -139,7 +143,7 @@ export class WriteRateController {
     this.historySeconds = options.historySeconds ?? 3600;
     this.startedAt = this.clock.now();
     this.pace = (budget.writes * 1000) / budget.windowMs;
-    this.spare = options.initialWrites ?? 0;
+    this.spare = options.initialWrites ?? 20;
     this.spareAt = this.startedAt;
     this.paceAt = this.startedAt;
     this.syncedAt = this.startedAt;
@@ -200,7 +204,14 @@ export class WriteRateController {
       this.paceAt = now;
       this.throttled++;
       row.throttled++;
-      this.saturated(now, retryAfterMs);
+      if (retryAfterMs !== null && retryAfterMs > 0) this.pause(retryAfterMs);
+      // A refusal while the last answers said a fifth of the budget or more was left is another limit (or a
+      // transient refusal): honoured above, but it says nothing about the write budget's refill rate.
+      const used = throttleHeader === null ? null : Number(throttleHeader.trim());
+      const percent = used !== null && used > 2;
+      if ((used !== null && Number.isFinite(used) && (percent ? used / 100 : used) >= 1) || !this.hadSpare) {
+        this.saturated(now);
+      }
       return;
     }
     this.accepted++;
@@ -277,11 +288,10 @@ export class WriteRateController {
     this.pace = Math.min(this.pace, this.capacity);
   }
 
-  private saturated(now: number, retryAfterMs: number | null): void {
-    // Graph refused a write: its budget is empty now, and our mirror says so.
+  private saturated(now: number): void {
+    // Graph refused a write for its budget: the budget is empty now, and our mirror says so.
     this.spare = Math.min(this.spare, 0);
     this.syncedAt = now;
-    if (retryAfterMs !== null && retryAfterMs > 0) this.pause(retryAfterMs);
     const a = this.anchor;
     if (a?.strong && now - a.at < this.minSampleMs) return;
     this.saturations++;

@@ -149,11 +149,12 @@ describe('spareFromHeader', () => {
 });
 
 describe('WriteRateController', () => {
-  it('starts on an emptied budget at the documented 20 writes/s and holds at least 97 % of it with a handful of 429s', async () => {
+  it('starts on an emptied budget at the documented 20 writes/s and holds at least 97 % of it, 429s bounded', async () => {
     const sim = simulate({ perSecond: 20 });
     await sim.clock.runUntil(120_000);
     expect(sim.budget.rate(5_000, 120_000)).toBeGreaterThanOrEqual(0.97 * 20);
-    expect(sim.budget.throttled).toBeLessThanOrEqual(0.005 * sim.budget.accepted);
+    // The first $batch goes before any answer (up to its 20 writes refused), then almost none.
+    expect(sim.budget.throttled).toBeLessThanOrEqual(20 + 0.005 * sim.budget.accepted);
     await finish(sim, 120_000);
   });
 
@@ -233,5 +234,24 @@ describe('WriteRateController', () => {
     // 150 accepted in 5 s: 30 writes/s measured, paced 1 % below.
     expect(controller.state().measuredWritesPerSecond).toBeCloseTo(30, 6);
     expect(controller.state().paceWritesPerSecond).toBeCloseTo(29.7, 6);
+  });
+
+  it('honours the Retry-After of a refusal that is not the write budget, without taking it for the refill rate', async () => {
+    const clock = new VirtualClock();
+    const controller = new WriteRateController({ clock });
+    await clock.runUntil(1000);
+    // Answers without the header: at least a fifth of the budget is left.
+    for (let i = 0; i < 40; i++) controller.observe(201, null);
+    const pace = controller.state().paceWritesPerSecond;
+    await clock.runUntil(2000);
+    controller.observe(429, null, 2000);
+    await clock.runUntil(3000);
+    for (let i = 0; i < 40; i++) controller.observe(201, null);
+    controller.observe(429, null, 2000);
+    const state = controller.state();
+    expect(state.saturations).toBe(0);
+    expect(state.measuredWritesPerSecond).toBeNull();
+    expect(state.paceWritesPerSecond).toBe(pace);
+    expect(state.pausedUntil).toBe(5000);
   });
 });
