@@ -1,4 +1,5 @@
 // Paces Graph writes at an estimate of the write budget's refill rate, learnt only from what Graph answers.
+import { parseThrottlePercentage } from './errors.js';
 import type { Clock } from './retry.js';
 
 /**
@@ -207,11 +208,7 @@ export class WriteRateController {
       if (retryAfterMs !== null && retryAfterMs > 0) this.pause(retryAfterMs);
       // A refusal while the last answers said a fifth of the budget or more was left is another limit (or a
       // transient refusal): honoured above, but it says nothing about the write budget's refill rate.
-      const used = throttleHeader === null ? null : Number(throttleHeader.trim());
-      const percent = used !== null && used > 2;
-      if ((used !== null && Number.isFinite(used) && (percent ? used / 100 : used) >= 1) || !this.hadSpare) {
-        this.saturated(now);
-      }
+      if ((parseThrottlePercentage(throttleHeader) ?? 0) >= 1 || !this.hadSpare) this.saturated(now);
       return;
     }
     this.accepted++;
@@ -235,7 +232,7 @@ export class WriteRateController {
     this.hadSpare = hasSpare;
   }
 
-  /** A whole request refused with 429: nothing may start before its Retry-After. */
+  /** A 429's Retry-After (of a write, or of any request of this app): no write may start before it has passed. */
   pause(retryAfterMs: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + retryAfterMs);
   }
