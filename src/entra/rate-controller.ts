@@ -205,10 +205,14 @@ export class WriteRateController {
       this.paceAt = now;
       this.throttled++;
       row.throttled++;
-      if (retryAfterMs !== null && retryAfterMs > 0) this.pause(retryAfterMs);
-      // A refusal while the last answers said a fifth of the budget or more was left is another limit (or a
-      // transient refusal): honoured above, but it says nothing about the write budget's refill rate.
-      if ((parseThrottlePercentage(throttleHeader) ?? 0) >= 1 || !this.hadSpare) this.saturated(now);
+      // A refusal while the last answers said a fifth of the budget or more was left is another limit or a
+      // transient refusal: the refused write waits out its own Retry-After (the writer requeues it), but it says
+      // nothing about the write budget, so neither the pace nor the other writes change.
+      if ((parseThrottlePercentage(throttleHeader) ?? 0) >= 1 || !this.hadSpare) {
+        // The budget is empty: no write may start before Graph's Retry-After.
+        if (retryAfterMs !== null && retryAfterMs > 0) this.pause(retryAfterMs);
+        this.saturated(now);
+      }
       return;
     }
     this.accepted++;

@@ -236,7 +236,7 @@ describe('WriteRateController', () => {
     expect(controller.state().paceWritesPerSecond).toBeCloseTo(29.7, 6);
   });
 
-  it('honours the Retry-After of a refusal that is not the write budget, without taking it for the refill rate', async () => {
+  it('does not take a 429 while budget is left for the refill rate, nor hold other writes back for it', async () => {
     const clock = new VirtualClock();
     const controller = new WriteRateController({ clock });
     await clock.runUntil(1000);
@@ -249,9 +249,11 @@ describe('WriteRateController', () => {
     for (let i = 0; i < 40; i++) controller.observe(201, null);
     controller.observe(429, null, 2000);
     const state = controller.state();
+    expect(state.throttled).toBe(2);
     expect(state.saturations).toBe(0);
     expect(state.measuredWritesPerSecond).toBeNull();
     expect(state.paceWritesPerSecond).toBe(pace);
-    expect(state.pausedUntil).toBe(5000);
+    expect(state.pausedUntil).toBe(0);
+    expect(controller.delayMs(20)).toBe(0);
   });
 });
