@@ -1,4 +1,4 @@
-// Throttle-aware pacing shared by every Graph call of one connector: writes at a learnt rate, reads slowed near the limit.
+// Throttle-aware pacing shared by every Graph call of one connector: writes at a learnt rate, reads slowed near limits.
 import { type HeaderSource, headerValue, parseThrottlePercentage } from './errors.js';
 import { type RateControllerOptions, WriteRateController } from './rate-controller.js';
 import type { Clock } from './retry.js';
@@ -50,8 +50,8 @@ export class ThrottlePacer {
 
   /**
    * Feed every response (or $batch item) here. A 429 on a whole request pauses every request until its Retry-After.
-   * A $batch item is a write: its answer goes to the write-rate controller (which also holds new writes back for a
-   * 429's Retry-After), not to the request gap, so a write budget near its end does not slow reads.
+   * A $batch item is a write: its answer goes to the write-rate controller (which holds new writes back for the
+   * Retry-After of a 429 for the write budget), not to the request gap: a write budget at its end does not slow reads.
    */
   observe(
     status: number,

@@ -1,4 +1,4 @@
-// The write-rate controller against a simulated Graph write budget on a fake clock: convergence, 429s, backing off, recovery.
+// The write-rate controller against a simulated Graph write budget on a fake clock: convergence, 429s, back-off, recovery.
 import { describe, expect, it } from 'vitest';
 import { spareFromHeader, WriteRateController } from '../../src/entra/rate-controller.js';
 import type { Clock } from '../../src/entra/retry.js';
