@@ -26,7 +26,11 @@ export interface RateControllerOptions {
   readonly budget?: WriteBudget;
   /** Fraction below a measured refill rate to pace at. Default 0.01. */
   readonly margin?: number;
-  /** Growth per second (fraction) while Graph reports the budget near its end and nothing is refused. Default 0.001. */
+  /**
+   * Growth per second (fraction) while the pace holds writes back and Graph reports nothing either way. Default 0: a
+   * blind probe is found out only by a 429, whose Retry-After (up to Graph's choosing) then delays the refused write;
+   * the pace rises on Graph's evidence instead (a header reporting more left than expected).
+   */
   readonly probePerSecond?: number;
   /** Largest step up (fraction) when Graph reports more budget left than expected, once measured. Default 0.05. */
   readonly recoverPerSecond?: number;
@@ -90,8 +94,8 @@ export function spareFromHeader(raw: string | null, capacity: number): { low: nu
  * A client-side mirror of Graph's write budget: a token bucket whose refill rate is an estimate, whose content is
  * corrected by every answer. A 429 means Graph's budget is empty at that instant; the writes Graph accepted between
  * two such instants are exactly what it refilled in between, so their count over the time between is a measurement
- * of the refill rate. Between saturations the pace creeps up slowly (so a budget that grows is found), and grows
- * faster while Graph's header says budget is left over; the header's bounds also correct the mirror's content.
+ * of the refill rate. Between saturations the pace grows when Graph's header reports more budget left than the
+ * mirror holds (so a budget that grows is found); the header's bounds also correct the mirror's content.
  */
 export class WriteRateController {
   private readonly clock: Clock;
@@ -137,7 +141,7 @@ export class WriteRateController {
     this.clock = options.clock;
     this.capacity = budget.writes;
     this.margin = options.margin ?? 0.01;
-    this.probePerSecond = options.probePerSecond ?? 0.001;
+    this.probePerSecond = options.probePerSecond ?? 0;
     this.recoverPerSecond = options.recoverPerSecond ?? 0.05;
     this.minSampleMs = options.minSampleMs ?? 500;
     this.minPerSecond = options.minPerSecond ?? 0.2;
@@ -272,8 +276,8 @@ export class WriteRateController {
   /**
    * Raises the pace between saturations. When Graph reports more budget left than the mirror holds (`behind` writes
    * more), the refill rate is at least the pace plus what the mirror missed over the time since it was last set:
-   * the pace takes that step (at most doubling before a measurement, 5 % after one). Otherwise, while the pace is
-   * what holds writes back, it creeps up slowly (the refill rate may have grown without Graph saying so yet).
+   * the pace takes that step (at most doubling before a measurement, 5 % after one). Otherwise, if configured, it
+   * creeps up while the pace is what holds writes back (`probePerSecond`).
    */
   private adjustPace(now: number, behind: number): void {
     const dt = Math.min(1, Math.max(0, now - this.paceAt) / 1000);
