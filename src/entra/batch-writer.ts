@@ -258,10 +258,12 @@ class WriteRun {
         continue;
       }
       this.active++;
+      let release: (() => void) | undefined;
       try {
-        await this.s.pacer.wait(this.signal);
+        release = await this.s.pacer.acquireWrites(batch.length, this.signal);
         await this.sendBatch(batch);
       } finally {
+        release?.();
         this.active--;
         this.notify();
       }

@@ -1,5 +1,6 @@
-// Throttle-aware pacing shared by every Graph call of one connector: slows before the budget runs out, pauses on 429.
+// Throttle-aware pacing shared by every Graph call of one connector: writes at a learnt rate, reads slowed near limits.
 import { type HeaderSource, headerValue, parseThrottlePercentage } from './errors.js';
+import { type RateControllerOptions, WriteRateController } from './rate-controller.js';
 import type { Clock } from './retry.js';
 
 export interface PacerOptions {
@@ -10,6 +11,8 @@ export interface PacerOptions {
   readonly maxGapMs?: number;
   /** How long a reported percentage stays relevant without being repeated. Default 10 s (Graph's window). */
   readonly memoryMs?: number;
+  /** Settings of the write-rate controller (rate-controller.ts). */
+  readonly writes?: Omit<RateControllerOptions, 'clock'>;
 }
 
 export interface PacerState {
@@ -22,9 +25,12 @@ export interface PacerState {
 
 /**
  * Watches responses (x-ms-throttle-limit-percentage, 429 Retry-After) and tells callers how long to wait before the
- * next request and how many may run at once.
+ * next request and how many may run at once. Writes sent in $batch items are paced by a rate controller fed with
+ * the items' answers; requests (reads, and the $batch envelope) by the gap model below.
  */
 export class ThrottlePacer {
+  /** Paces the writes of every $batch sent through this connector. */
+  readonly writes: WriteRateController;
   private readonly clock: Clock;
   private readonly slowdownAt: number;
   private readonly maxGapMs: number;
@@ -39,12 +45,13 @@ export class ThrottlePacer {
     this.slowdownAt = options.slowdownAt ?? 0.8;
     this.maxGapMs = options.maxGapMs ?? 2000;
     this.memoryMs = options.memoryMs ?? 10_000;
+    this.writes = new WriteRateController({ clock: options.clock, ...options.writes });
   }
 
   /**
-   * Feed every response (or $batch item) here. A 429 on a whole request pauses every request until its Retry-After;
-   * a 429 on one $batch item only delays that item (its writer requeues it after its own Retry-After), so it
-   * adjusts pacing through its x-ms-throttle-* headers alone.
+   * Feed every response (or $batch item) here. A 429 on a whole request pauses every request until its Retry-After.
+   * A $batch item is a write: its answer goes to the write-rate controller (which holds new writes back for the
+   * Retry-After of a 429 for the write budget), not to the request gap: a write budget at its end does not slow reads.
    */
   observe(
     status: number,
@@ -53,7 +60,12 @@ export class ThrottlePacer {
     scope: 'request' | 'item' = 'request',
   ): void {
     const now = this.clock.now();
-    const pct = parseThrottlePercentage(headerValue(headers, 'x-ms-throttle-limit-percentage'));
+    const raw = headerValue(headers, 'x-ms-throttle-limit-percentage');
+    if (scope === 'item') {
+      this.writes.observe(status, raw, status === 429 ? retryAfterMs : null);
+      return;
+    }
+    const pct = parseThrottlePercentage(raw);
     if (pct !== null) {
       this.usage = pct;
       this.usageAt = now;
@@ -64,7 +76,10 @@ export class ThrottlePacer {
     if (status === 429 && scope === 'request') {
       this.usage = Math.max(this.usage, 1);
       this.usageAt = now;
-      if (retryAfterMs !== null) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMs);
+      if (retryAfterMs !== null) {
+        this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMs);
+        this.writes.pause(retryAfterMs);
+      }
     }
   }
 
@@ -97,6 +112,14 @@ export class ThrottlePacer {
       await this.clock.sleep(slot - now, signal);
       if (signal?.aborted) return;
     }
+  }
+
+  /**
+   * Waits until a $batch of `writes` writes may start: after any 429 pause, at the write controller's pace. Call the
+   * returned function once the request has been answered or has failed.
+   */
+  acquireWrites(writes: number, signal?: AbortSignal): Promise<() => void> {
+    return this.writes.acquire(writes, signal);
   }
 
   state(): PacerState {

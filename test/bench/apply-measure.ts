@@ -8,6 +8,7 @@ import { createBenchEngine, prepareDomain } from './bench-engine.js';
 import { drainWriteBudget } from './drain-budget.js';
 import { changeCount, type DatasetSpec, sourceUsers } from './dataset.js';
 import type { EmulatorProcess } from './emulator-process.js';
+import { type RatePoint, ratePoints } from './rate-report.js';
 import { sampleWrites, type SustainedRate, sustainedRate } from './write-rate.js';
 
 /** Graph's write budget per app and tenant: 3,000 writes per 150 s; the bucket starts full. */
@@ -24,6 +25,8 @@ export interface ApplyMeasurement {
   readonly throttled: number;
   readonly writeRequests: number;
   readonly writesApplied: number;
+  /** The write-rate controller's pace beside the applied rate, in steps over the apply. */
+  readonly pace: RatePoint[];
 }
 
 /** Loads `spec` into the emulator, previews and applies it with the product engine, sampling the emulator's writes. */
@@ -56,11 +59,21 @@ export async function measureApply(
     const drainBatches = await drainWriteBudget(engine.entra.graph);
     options.log(`write budget emptied first (${drainBatches} batches of 20 charged writes, ×${timeScale} time)`);
     const before = await emulator.stats();
+    const samplesStart = Date.now();
     const sampler = sampleWrites(emulator, 100);
     const a0 = performance.now();
+    const applyStart = Date.now();
     const run = await engine.service.apply(planId, planHash, { trigger: 'cli', approvedBy: 'bench' });
     const applyMs = performance.now() - a0;
+    const applyEnd = Date.now();
     const samples = await sampler.stop();
+    const controller = engine.entra.graph.pacer?.writes;
+    const applySeconds = (applyEnd - applyStart) / 1000;
+    // About 15 to 30 steps whatever the length of the apply.
+    const stepS = Math.max(1, Math.ceil(applySeconds / 30));
+    const pace = controller
+      ? ratePoints(controller.timeline(), controller.startedAt, samples, samplesStart, applyStart, applyEnd, stepS)
+      : [];
     const after = await emulator.stats();
     if (isRefusal(run)) throw new Error(`apply refused: ${run.reason}`);
     const failed = run.outcomes.filter((o) => o.result !== 'done');
@@ -80,6 +93,7 @@ export async function measureApply(
       throttled,
       writeRequests,
       writesApplied,
+      pace,
     };
   } finally {
     await engine.close();
