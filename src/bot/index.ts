@@ -26,6 +26,11 @@ export interface BotServerOptions {
   readonly adminCacheMs?: number;
   /** How long close() waits for background work (default 10 s). */
   readonly closeGraceMs?: number;
+  /**
+   * Offer the dry run CSV as a File Consent card in personal chat (default: not in local mode, whose clients,
+   * the Agents Playground among them, do not support File Consent cards; the download button works everywhere).
+   */
+  readonly fileConsent?: boolean;
 }
 
 /** Listens on config.host:config.port; refuses to start without BOT_ID unless local mode on loopback. */
@@ -81,6 +86,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     },
     linkFor: (kind, id) => `${publicBaseUrl}/downloads/${signer.sign(kind, id)}`,
     updateIntervalMs: options.updateIntervalMs ?? 2000,
+    fileConsent: options.fileConsent ?? !config.bot.localMode,
   };
   const app = createBotApplication(rt, adapter);
   const download = createDownloadHandler({ signer, service: deps.service, logger });

@@ -21,7 +21,7 @@ export function runningCard(domain: string): AdaptiveCardJson {
 
 /**
  * Runs the preview in the background and replaces message `activityId` with progress, then the dry-run card
- * (or the refusal). In personal chat the CSV is also offered as a file.
+ * (or the refusal). In personal chat, where the client supports it, the CSV is also offered as a file.
  */
 export function startPreview(
   rt: BotRuntime,
@@ -61,6 +61,6 @@ export function startPreview(
       card = errorCard('The dry run', err);
     }
     await updater.final(card);
-    if (planForFile && input.personal) await offerPlanFile(rt, input.ref, planForFile.id);
+    if (planForFile && input.personal && rt.fileConsent) await offerPlanFile(rt, input.ref, planForFile.id);
   });
 }

@@ -29,4 +29,6 @@ export interface BotRuntime {
   linkFor(kind: 'plan' | 'run', id: string): string;
   /** Minimum time between two in-place card updates of one message. */
   readonly updateIntervalMs: number;
+  /** Whether the client supports File Consent cards (not in local mode). */
+  readonly fileConsent: boolean;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BotServer, startBotServer } from '../../src/bot/index.js';
+import { type BotServer, type BotServerOptions, startBotServer } from '../../src/bot/index.js';
 import { createEngine, type Engine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -30,7 +30,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { env?: Record<string, string>; bot?: BotServerOptions } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bot-harness-'));
   const config = loadConfig({
     DEMO: 'true',
@@ -76,7 +78,7 @@ export async function startHarness(options: { env?: Record<string, string> } = {
       },
       isGlobalAdmin: async () => false,
     },
-    { updateIntervalMs: 50 },
+    { updateIntervalMs: 50, ...options.bot },
   );
   const conversation = { id: `conv-${randomUUID()}`, conversationType: 'personal', tenantId: TENANT };
   const base = (from: typeof ADMIN) => ({

@@ -28,7 +28,8 @@ async function ask(text: string, extra: Record<string, unknown> = {}, final?: Re
 }
 
 beforeAll(async () => {
-  h = await startHarness();
+  // A Teams client (not local mode's Playground) is told apart by the bot's configuration: File Consent on.
+  h = await startHarness({ bot: { fileConsent: true } });
   files = createServer((req, res) => {
     if (req.method === 'PUT') {
       const chunks: Buffer[] = [];

@@ -95,6 +95,15 @@ describe('bot protocol', () => {
     ).toBe(true);
     const bad = p.download.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
     expect((await fetch(bad)).status).toBe(403);
+    // Local mode (the Playground) does not support File Consent cards: none is sent, the download button is there.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      h.connector.calls.some((c) =>
+        (c.activity.attachments as { contentType: string }[] | undefined)?.some(
+          (a) => a.contentType === 'application/vnd.microsoft.teams.card.file.consent',
+        ),
+      ),
+    ).toBe(false);
     // Cancel discards the plan; its link then answers 410.
     await h.post(h.invoke('cancel', { planId: p.planId, planHash: p.planHash }, p.messageId));
     expect((await fetch(p.download)).status).toBe(410);

@@ -50,7 +50,13 @@ describe('renderDryRunCard', () => {
     expect(plan.counts).toMatchObject({ add: 1, update: 1, delete: 1, noChange: 1 });
     const json = JSON.stringify(card);
     expect(json).toContain('"type":"Chart.Donut"');
-    expect(json).toContain('{"legend":"Delete","value":1}');
+    expect(json).toContain('{"legend":"Delete","value":1,"color":"attention"}');
+    // Only what changes is charted; the unchanged users are stated as a number.
+    const donut = JSON.parse(json.match(/"type":"Chart.Donut"[^\]]*\]/)![0].replace(/^.*"data":/, '')) as {
+      legend: string;
+    }[];
+    expect(donut.map((d) => d.legend)).toEqual(['Add', 'Update', 'Delete']);
+    expect(all).toContain('1 user(s) with no change');
     expect(all).toContain('Deletions: 1 of 3 users in scope (33.3%) · max allowed 50%');
     expect(all).toContain(`Plan ${plan.hash.slice(0, 12)}`);
   });
@@ -72,6 +78,16 @@ describe('renderDryRunCard', () => {
     ]);
     expect(a[0]?.url).toBe('https://bot.example/downloads/tok');
     expect(a[1]?.data).toEqual({ verb: 'apply', planId: plan.id, planHash: plan.hash });
+  });
+
+  it('a plan with no change has no chart and says so', () => {
+    const same = makePlan({
+      source: [{ userPrincipalName: 'same@contoso.co.jp', immutableId: 'imm-same', displayName: 'Same' }],
+      entra: [entraUser('same@contoso.co.jp', 'imm-same', 'Same')],
+    });
+    const c = renderDryRunCard(same, { downloadUrl: 'https://x/d' });
+    expect(JSON.stringify(c)).not.toContain('Chart.Donut');
+    expect(texts(c).join('\n')).toContain('Nothing to change');
   });
 
   it('warns and hides Sync now when the guard would cancel the sync', () => {
