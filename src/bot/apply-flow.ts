@@ -8,7 +8,13 @@ import type { AdaptiveCardJson } from './card-template.js';
 import { type CardUpdater, createCardUpdater } from './card-updater.js';
 import { escapeCardText } from './escape.js';
 import { errorCard, refusalCard } from './refusal-cards.js';
-import { renderMessageCard, renderProgressCard, renderResultCard } from './render-cards.js';
+import {
+  estimateMsLeft,
+  type RateOrigin,
+  renderMessageCard,
+  renderProgressCard,
+  renderResultCard,
+} from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
 
@@ -23,6 +29,8 @@ interface ActiveApply {
   readonly approvedAt: string;
   readonly planHash: string;
   progress: Progress | null;
+  /** When the writing phase was first seen, for the time-left estimate. */
+  writingFrom: RateOrigin | null;
 }
 
 export interface ApplyRequest {
@@ -56,6 +64,7 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
       approvedAt: a.approvedAt,
       planHash: a.planHash,
       waitingText: 'Checking that the dry run is still current…',
+      msLeft: estimateMsLeft(a.writingFrom, rt.now().getTime(), a.progress),
     });
 
   const resultCard = (run: RunRecord, approvedByName: string | null): AdaptiveCardJson =>
@@ -130,6 +139,7 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
         approvedAt: rt.now().toISOString(),
         planHash: req.planHash,
         progress: null,
+        writingFrom: null,
       };
       active.set(req.planId, state);
       let updater: CardUpdater | null = null;
@@ -151,6 +161,8 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
           },
           onProgress: (p) => {
             state.progress = p;
+            if (p.phase === 'writing' && state.writingFrom === null)
+              state.writingFrom = { atMs: rt.now().getTime(), done: p.done };
             updater?.push(progressCard(state));
           },
         })

@@ -271,6 +271,33 @@ const PHASES: Record<Progress['phase'], string> = {
   done: 'Finishing',
 };
 
+/** Where the writing phase started: the estimate is the rate since then, so reading time does not skew it. */
+export interface RateOrigin {
+  readonly atMs: number;
+  readonly done: number;
+}
+
+/**
+ * Milliseconds left at the rate observed since `origin`, or null when there is no rate yet (nothing done since,
+ * or less than a second observed).
+ */
+export function estimateMsLeft(origin: RateOrigin | null, nowMs: number, p: Progress | null): number | null {
+  if (!origin || !p || p.phase !== 'writing' || p.total <= 0) return null;
+  const elapsed = nowMs - origin.atMs;
+  const progressed = p.done - origin.done;
+  if (elapsed < 1000 || progressed <= 0) return null;
+  return Math.max(0, Math.round(((p.total - p.done) * elapsed) / progressed));
+}
+
+/** "about 3 min", "about 40 s", "under 5 s". */
+export function fmtTimeLeft(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 5) return 'under 5 s';
+  if (s < 60) return `about ${Math.ceil(s / 5) * 5} s`;
+  const m = Math.round(s / 60);
+  return m < 60 ? `about ${m} min` : `about ${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
 export function renderProgressCard(input: {
   title: string;
   progress: Progress | null;
@@ -278,6 +305,8 @@ export function renderProgressCard(input: {
   approvedAt?: string | null;
   planHash?: string | null;
   waitingText?: string;
+  /** Estimated time left of the writing phase (estimateMsLeft), shown beside the counter. */
+  msLeft?: number | null;
 }): AdaptiveCardJson {
   const p = input.progress;
   const counter =
@@ -296,6 +325,7 @@ export function renderProgressCard(input: {
       ? `Approved by ${esc(input.approvedBy, 80)} at ${fmtTime(input.approvedAt ?? null)}`
       : '',
     shortHash: input.planHash ? shortHash(input.planHash) : '',
+    timeLeft: input.msLeft !== null && input.msLeft !== undefined ? `${fmtTimeLeft(input.msLeft)} left` : '',
   });
 }
 

@@ -2,7 +2,8 @@
 import type { RunRecord } from '../sync/model.js';
 import { isRefusal, type Refusal } from '../sync/service.js';
 import { EXIT } from './command.js';
-import { parseOptions, printJson, terminalProgress, UsageError, withEngine } from './context.js';
+import { parseOptions, printJson, UsageError, withEngine } from './context.js';
+import { terminalProgress } from './progress-bar.js';
 
 export function applyJson(result: RunRecord | Refusal, planId: string) {
   if (isRefusal(result)) {
@@ -54,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`${msg}\n`);
       return EXIT.badInput;
     }
-    const progress = terminalProgress();
+    const progress = terminalProgress({ json });
     const result = await engine.service.apply(plan.id, plan.hash, {
       trigger: 'cli',
       approvedBy: 'cli',

@@ -6,7 +6,8 @@ import { planCsvChunks } from '../sync/plan-csv.js';
 import type { Plan } from '../sync/model.js';
 import { isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
-import { parseOptions, printJson, terminalProgress, UsageError, withEngine } from './context.js';
+import { parseOptions, printJson, UsageError, withEngine } from './context.js';
+import { terminalProgress } from './progress-bar.js';
 
 async function writeCsv(plan: Plan, path: string): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
@@ -51,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const { domain, out, json } = parsed;
   return withEngine('preview', async (engine) => {
-    const progress = terminalProgress();
+    const progress = terminalProgress({ json });
     const plan = await engine.service.preview(domain, { requestedBy: 'cli', onProgress: progress });
     progress.end();
     if (isRefusal(plan)) {

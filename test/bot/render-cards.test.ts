@@ -1,6 +1,8 @@
 // Card rendering: dry-run, progress, result and refusal cards carry the right data; directory values are escaped and capped.
 import { describe, expect, it } from 'vitest';
 import {
+  estimateMsLeft,
+  fmtTimeLeft,
   renderDomainsCard,
   renderDryRunCard,
   renderHelpCard,
@@ -113,6 +115,19 @@ describe('progress, result and refusal cards', () => {
     const all = texts(c).join('\n');
     expect(all).toContain('1,240 of 5,000');
     expect(all).toContain('Approved by Alex \\[x\\]\\(y\\) at 2026-01-02 03:04 UTC');
+  });
+
+  it('the apply progress estimates the time left from the writing rate', () => {
+    const writing = { phase: 'writing' as const, done: 1240, total: 5000 };
+    // 1,000 written in 10 s since writing began: 3,760 left take about 38 s → "about 40 s".
+    const ms = estimateMsLeft({ atMs: 0, done: 240 }, 10_000, writing);
+    expect(ms).toBe(37_600);
+    const c = renderProgressCard({ title: 'Sync running', progress: writing, msLeft: ms });
+    expect(texts(c).join('\n')).toContain('about 40 s left');
+    expect(estimateMsLeft({ atMs: 0, done: 1240 }, 10_000, writing)).toBeNull();
+    expect(estimateMsLeft(null, 10_000, writing)).toBeNull();
+    expect(fmtTimeLeft(185_000)).toBe('about 3 min');
+    expect(texts(renderProgressCard({ title: 'x', progress: writing })).join('\n')).not.toContain('left');
   });
 
   it('result lists failures with reasons and the run CSV link, and has no buttons', () => {
