@@ -1,4 +1,5 @@
 // The one reader of process.env: parses every setting of DESIGN §4.4 once, fails listing each bad variable.
+import { type Locale, localeOfEnv } from './locale.js';
 import { z } from 'zod';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -74,6 +75,9 @@ const schema = z.object({
   LOG_RETENTION_DAYS: int(90, 1, 3650),
   DOWNLOAD_LINK_TTL_SECONDS: int(3600, 60, 7 * 86_400),
   SIGNING_SECRET: str(),
+  LANG: str(),
+  LC_ALL: str(),
+  LC_MESSAGES: str(),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -116,6 +120,8 @@ export interface Config {
   readonly downloadLinkTtlSeconds: number;
   readonly signingSecret: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The CLI's language, from LC_ALL / LC_MESSAGES / LANG (the bot follows each activity's locale instead). */
+  readonly locale: Locale;
 }
 
 export class ConfigError extends Error {
@@ -162,7 +168,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.BOT_ID && !e.BOT_PASSWORD && e.BOT_APP_TYPE !== 'UserAssignedMSI')
     problems.push('BOT_PASSWORD: required with BOT_ID');
   if (Boolean(e.ACCESS_CONTROL_SCIM_URL) !== Boolean(e.ACCESS_CONTROL_SCIM_TOKEN))
-    problems.push('ACCESS_CONTROL_SCIM_URL and ACCESS_CONTROL_SCIM_TOKEN: set both to read Access Control over SCIM, or neither');
+    problems.push(
+      'ACCESS_CONTROL_SCIM_URL and ACCESS_CONTROL_SCIM_TOKEN: set both to read Access Control over SCIM, or neither',
+    );
   if (e.SCHEDULER === 'bullmq' && !e.REDIS_URL) problems.push('REDIS_URL: required when SCHEDULER=bullmq');
   if (!/^(sqlite|redis|rediss|postgres|postgresql|memory):/.test(e.STORE_URL))
     problems.push(
@@ -213,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     downloadLinkTtlSeconds: e.DOWNLOAD_LINK_TTL_SECONDS,
     signingSecret: e.SIGNING_SECRET,
     logLevel: e.LOG_LEVEL,
+    locale: localeOfEnv(e),
   };
   return deepFreeze(config);
 }

@@ -7,6 +7,7 @@ import { isRefusal } from '../sync/service.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { type CardUpdater, createCardUpdater } from './card-updater.js';
 import { escapeCardText } from './escape.js';
+import type { Lang } from './i18n.js';
 import { errorCard, refusalCard } from './refusal-cards.js';
 import {
   estimateMsLeft,
@@ -24,6 +25,7 @@ const QUICK_ANSWER_MS = 1200;
 const INVOKE_TTL_MS = 24 * 3600_000;
 
 interface ActiveApply {
+  readonly lang: Lang;
   readonly domain: string;
   readonly actor: Actor;
   readonly approvedAt: string;
@@ -34,6 +36,8 @@ interface ActiveApply {
 }
 
 export interface ApplyRequest {
+  /** The language of the person who clicked (the card is updated in it). */
+  readonly lang: Lang;
   readonly planId: string;
   readonly planHash: string;
   readonly actor: Actor;
@@ -57,52 +61,53 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
   const planRuns = rt.stores.kv<string>('bot-plan-runs');
 
   const progressCard = (a: ActiveApply): AdaptiveCardJson =>
-    renderProgressCard({
-      title: `Sync running: ${escapeCardText(a.domain)}`,
+    renderProgressCard(a.lang, {
+      title: a.lang.t('apply.running', { domain: escapeCardText(a.domain) }),
       progress: a.progress,
       approvedBy: a.actor.label,
       approvedAt: a.approvedAt,
       planHash: a.planHash,
-      waitingText: 'Checking that the dry run is still current…',
+      waitingText: a.lang.t('apply.checking'),
       msLeft: estimateMsLeft(a.writingFrom, rt.now().getTime(), a.progress),
     });
 
-  const resultCard = (run: RunRecord, approvedByName: string | null): AdaptiveCardJson =>
-    renderResultCard(run, { csvUrl: rt.linkFor('run', run.id), approvedByName });
+  const resultCard = (lang: Lang, run: RunRecord, approvedByName: string | null): AdaptiveCardJson =>
+    renderResultCard(lang, run, { csvUrl: rt.linkFor('run', run.id), approvedByName });
 
   /** The card for a plan some earlier click (here or on another replica) already applied or is applying. */
-  async function usedPlanCard(runId: string | undefined, domain: string | null): Promise<AdaptiveCardJson> {
+  async function usedPlanCard(lang: Lang, runId: string | undefined, domain: string | null): Promise<AdaptiveCardJson> {
     const run = runId ? await rt.service.getRun(runId) : null;
     if (!run) {
       return renderMessageCard({
-        title: 'This dry run was already approved',
-        text: 'It is applied once only. Run a new dry run to sync again.',
-        actions: domain ? [{ title: 'Run dry run again', verb: 'preview', data: { domain } }] : [],
+        title: lang.t('apply.alreadyApproved'),
+        text: lang.t('apply.alreadyApprovedText'),
+        actions: domain ? [{ title: lang.t('buttons.rerun'), verb: 'preview', data: { domain } }] : [],
       });
     }
     if (run.status === 'running')
-      return renderProgressCard({
-        title: `Sync running: ${escapeCardText(run.domain)}`,
+      return renderProgressCard(lang, {
+        title: lang.t('apply.running', { domain: escapeCardText(run.domain) }),
         progress: null,
         approvedBy: run.approvedBy,
         approvedAt: run.startedAt,
         planHash: run.planHash,
-        waitingText: 'Already running (approved earlier). This card shows the result when it ends.',
+        waitingText: lang.t('apply.alreadyRunning'),
       });
-    return resultCard(run, null);
+    return resultCard(lang, run, null);
   }
 
   async function finalCard(
+    lang: Lang,
     result: RunRecord | Refusal | { error: unknown },
     domain: string,
     actor: Actor,
   ): Promise<AdaptiveCardJson> {
-    if ('error' in result) return errorCard('The sync', result.error);
+    if ('error' in result) return errorCard(lang, lang.t('what.sync'), result.error);
     if (isRefusal(result)) {
-      if (result.code === 'plan-used') return usedPlanCard(result.detail, domain);
-      return refusalCard(result, domain);
+      if (result.code === 'plan-used') return usedPlanCard(lang, result.detail, domain);
+      return refusalCard(lang, result, domain);
     }
-    return resultCard(result, actor.label);
+    return resultCard(lang, result, actor.label);
   }
 
   return {
@@ -115,25 +120,23 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
         const seen = await invokes.get(req.invokeId);
         if (seen !== undefined) {
           const runId = await planRuns.get(req.planId);
-          return usedPlanCard(runId, null);
+          return usedPlanCard(req.lang, runId, null);
         }
         await invokes.set(req.invokeId, req.planId, INVOKE_TTL_MS);
       }
       const plan = await rt.service.getPlan(req.planId);
       if (!plan) {
         const runId = await planRuns.get(req.planId);
-        if (runId) return usedPlanCard(runId, null);
+        if (runId) return usedPlanCard(req.lang, runId, null);
         return refusalCard(
-          {
-            refused: true,
-            code: 'plan-not-found',
-            reason: 'This dry run was cancelled or cleaned up. Nothing was changed.',
-          },
+          req.lang,
+          { refused: true, code: 'plan-not-found', reason: req.lang.t('apply.planGone') },
           null,
         );
       }
       const domain = plan.domain;
       const state: ActiveApply = {
+        lang: req.lang,
         domain,
         actor: req.actor,
         approvedAt: rt.now().toISOString(),
@@ -179,7 +182,7 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
       ]);
       if (quick) {
         active.delete(req.planId);
-        const card = await finalCard(quick.r, domain, req.actor);
+        const card = await finalCard(req.lang, quick.r, domain, req.actor);
         if (updater) {
           const u = updater;
           rt.tasks.run('card-update', () => u.final(card));
@@ -189,7 +192,7 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
       updater?.push(progressCard(state));
       rt.tasks.run('apply', async () => {
         const r = await applying;
-        const card = await finalCard(r, domain, req.actor);
+        const card = await finalCard(req.lang, r, domain, req.actor);
         active.delete(req.planId);
         if (updater) await updater.final(card);
         else await rt.proactive.send(req.ref, card);

@@ -7,6 +7,7 @@ import { CARD_VERBS, handleCardAction } from './card-actions.js';
 import { handleCommand } from './command-handlers.js';
 import { parse } from './command-parser.js';
 import { escapeCardText } from './escape.js';
+import { langFor, localeOf } from './i18n.js';
 import { onFileConsentAccepted } from './file-consent.js';
 import { toActivity } from './proactive.js';
 import { errorCard } from './refusal-cards.js';
@@ -42,13 +43,14 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
 
   for (const verb of CARD_VERBS) {
     app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, _state, data) => {
+      const lang = langFor(localeOf(context.activity.locale));
       const { actor, answer } = await authorize(context, `card:${verb}`);
-      if (!answer.allowed) return `Not done: ${answer.reason}`;
+      if (!answer.allowed) return lang.t('auth.notDone', { reason: answer.reason });
       try {
         return await handleCardAction(rt, applyFlow, context, verb, data ?? {}, actor);
       } catch (err) {
         rt.logger.error({ verb, err: scrubSecrets(String(err)) }, 'card action failed');
-        return errorCard('This action', err);
+        return errorCard(lang, lang.t('what.action'), err);
       }
     });
   }
@@ -56,26 +58,30 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
   app.message(
     async (context) => context.activity.type === ActivityTypes.Message,
     async (context) => {
+      const lang = langFor(localeOf(context.activity.locale));
       const parsed = parse(context.activity.text ?? '');
       if (parsed.kind === 'help') {
-        await context.sendActivity(toActivity(renderHelpCard()));
+        await context.sendActivity(toActivity(renderHelpCard(lang)));
         return;
       }
       if (parsed.kind === 'unknown') {
-        const notice = `${escapeCardText(parsed.reason, 300)}${parsed.suggestion ? ` Did you mean: **${escapeCardText(parsed.suggestion, 120)}**?` : ''}`;
-        await context.sendActivity(toActivity(renderHelpCard({ notice })));
+        const reason = escapeCardText(parsed.reason, 300);
+        const notice = parsed.suggestion
+          ? lang.t('help.didYouMean', { reason, suggestion: escapeCardText(parsed.suggestion, 120) })
+          : reason;
+        await context.sendActivity(toActivity(renderHelpCard(lang, { notice })));
         return;
       }
       const { actor, answer } = await authorize(context, parsed.kind);
       if (!answer.allowed) {
-        await context.sendActivity(toActivity(renderHelpCard({ notice: escapeCardText(answer.reason, 400) })));
+        await context.sendActivity(toActivity(renderHelpCard(lang, { notice: escapeCardText(answer.reason, 400) })));
         return;
       }
       try {
         await handleCommand(rt, context, parsed, actor);
       } catch (err) {
         rt.logger.error({ command: parsed.kind, err: scrubSecrets(String(err)) }, 'command failed');
-        await context.sendActivity(toActivity(errorCard(`The ${parsed.kind} command`, err)));
+        await context.sendActivity(toActivity(errorCard(lang, lang.t('what.command', { command: parsed.kind }), err)));
       }
     },
   );
@@ -83,20 +89,22 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
   app.fileConsentAccept(async (context, _state, response) => {
     const { answer } = await authorize(context, 'file-consent');
     if (!answer.allowed) {
-      await context.sendActivity(`Not done: ${answer.reason}`);
+      await context.sendActivity(
+        langFor(localeOf(context.activity.locale)).t('auth.notDone', { reason: answer.reason }),
+      );
       return;
     }
     await onFileConsentAccepted(rt, context, response);
   });
   app.fileConsentDecline(async (context) => {
-    await context.sendActivity('OK. The Download results (CSV) button on the dry-run card works for an hour.');
+    await context.sendActivity(langFor(localeOf(context.activity.locale)).t('file.declined'));
   });
 
   app.error(async (context, err) => {
     rt.logger.error({ err: scrubSecrets(err?.message ?? String(err)) }, 'unhandled bot error');
     try {
       if (context.activity.type === ActivityTypes.Message)
-        await context.sendActivity('Something went wrong. The bot log has the details.');
+        await context.sendActivity(langFor(localeOf(context.activity.locale)).t('error.unhandled'));
     } catch {
       // the conversation may be gone; the error is logged
     }

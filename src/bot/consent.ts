@@ -5,6 +5,7 @@ import type { ConversationReference } from 'botbuilder';
 import { scrubSecrets } from '../logger.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { escapeCardText } from './escape.js';
+import { type Lang, langFor, localeOf } from './i18n.js';
 import { renderConnectCard, renderMessageCard } from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
@@ -20,16 +21,17 @@ export const CONSENT_CALLBACK_PATH = '/api/consent/callback';
 /** The card for `connect`: connected, or a Grant admin consent button whose state names this conversation. */
 export async function connectCard(
   rt: BotRuntime,
+  lang: Lang,
   ref: Partial<ConversationReference>,
   actor: Actor,
 ): Promise<AdaptiveCardJson> {
   const status = await rt.connection.status();
-  if (status.connected) return renderConnectCard({ connected: true });
+  if (status.connected) return renderConnectCard(lang, { connected: true });
   const nonce = randomUUID();
   await rt.stores.kv<ConsentRequest>('bot-consent').set(nonce, { ref, requestedBy: actor.label }, CONSENT_TTL_MS);
   const state = rt.signer.sign('consent', nonce, CONSENT_TTL_MS / 1000);
   const consentUrl = rt.connection.consentUrl(state, `${rt.publicBaseUrl}${CONSENT_CALLBACK_PATH}`);
-  return renderConnectCard({ connected: false, reason: status.reason, consentUrl });
+  return renderConnectCard(lang, { connected: false, reason: status.reason, consentUrl });
 }
 
 function page(res: ServerResponse, status: number, title: string, text: string): void {
@@ -62,6 +64,7 @@ export function createConsentCallback(rt: BotRuntime) {
     const request = await kv.get(check.id);
     if (!request) return page(res, 410, 'Consent link already used', 'Type connect in Teams to get a new one.');
     await kv.delete(check.id);
+    const lang = langFor(localeOf(request.ref.locale));
     const error = q.get('error');
     if (error) {
       const description = (q.get('error_description') ?? '').slice(0, 300);
@@ -70,9 +73,9 @@ export function createConsentCallback(rt: BotRuntime) {
         .send(
           request.ref,
           renderMessageCard({
-            title: 'Admin consent was not granted',
+            title: lang.t('consent.notGranted'),
             color: 'Attention',
-            text: `${escapeCardText(error, 100)}. Type connect to try again.`,
+            text: lang.t('consent.notGrantedText', { error: escapeCardText(error, 100) }),
           }),
         )
         .catch(() => undefined);
@@ -88,9 +91,10 @@ export function createConsentCallback(rt: BotRuntime) {
       await rt.proactive.send(
         request.ref,
         renderMessageCard({
-          title: 'Connected',
+          title: lang.t('consent.connected'),
           color: 'Good',
-          text: 'Admin consent was granted. The bot can now read and sync users. Next: domains',
+          text: lang.t('consent.connectedText'),
+          actions: [{ title: lang.t('buttons.domains'), verb: 'domains', data: {} }],
         }),
       );
     } catch (err) {

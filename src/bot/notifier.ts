@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { scrubSecrets } from '../logger.js';
 import type { RunRecord } from '../sync/model.js';
 import type { DomainSettingsRepository, RunNotifier } from '../sync/ports.js';
+import { langFor, localeOf } from './i18n.js';
 import { type LinkFor, renderRunNotification, shouldNotify } from './render-logs.js';
 
 /** The part of botbuilder's CloudAdapter the notifier uses. */
@@ -99,12 +100,17 @@ export function createNotifier(options: NotifierOptions): Notifier {
         logger.info(log, 'run not posted: no conversation chosen with "notify here" for this domain');
         return { delivered: false, reason: 'no-destination' };
       }
-      const card = renderRunNotification(run, settings, {
+      // The conversation's language: the locale of the message that chose it ("notify here"), kept in its reference.
+      const lang = langFor(localeOf((ref as { locale?: string }).locale));
+      const card = renderRunNotification(lang, run, settings, {
         linkFor,
         ...(options.maxFailures !== undefined ? { maxFailures: options.maxFailures } : {}),
       });
       const activity = MessageFactory.attachment(CardFactory.adaptiveCard(card));
-      activity.summary = `Sync of ${run.domain}: ${run.status}`;
+      activity.summary = lang.t('notification.summary', {
+        domain: run.domain,
+        status: lang.t(`runStatus.${run.status}`),
+      });
       for (let attempt = 1; ; attempt++) {
         try {
           await adapter.continueConversationAsync(botAppId, ref as Record<string, unknown>, async (context) => {

@@ -1,5 +1,6 @@
 // The CLI's progress bar for preview and apply (cli-progress on stderr): shown only on a terminal and never with --json.
 import cliProgress, { type Options, type Params, type SingleBar } from 'cli-progress';
+import type { Lang } from '../bot/i18n.js';
 import type { Progress } from '../sync/service.js';
 
 export type PhaseLabels = Readonly<Record<Progress['phase'], string>>;
@@ -22,6 +23,16 @@ export interface ProgressBarOptions {
   readonly formatNumber?: (n: number) => string;
   /** "{time} left" in the reader's language. */
   readonly timeLeft?: (time: string) => string;
+}
+
+/** The bar's words in the CLI's language (string table section `cli`). */
+export function cliProgressText(lang: Lang): Pick<ProgressBarOptions, 'labels' | 'formatNumber' | 'timeLeft'> {
+  const phases = ['reading-source', 'reading-entra', 'diffing', 'writing', 'done'] as const;
+  return {
+    labels: Object.fromEntries(phases.map((p) => [p, lang.t(`cli.phase.${p}`)])) as unknown as PhaseLabels,
+    formatNumber: lang.num,
+    timeLeft: (time) => lang.t('cli.timeLeft', { time }),
+  };
 }
 
 export type ProgressReporter = ((p: Progress) => void) & { end(): void };

@@ -54,6 +54,15 @@ afterAll(async () => {
 });
 
 describe('commands', () => {
+  it('answers in the language of the activity: Japanese for ja-JP, English otherwise', async () => {
+    const ja = await ask('help', { locale: 'ja-JP' });
+    expect(ja).toContain('Entra ID 同期: コマンド');
+    expect(ja).not.toContain('Type a command');
+    const unknown = await ask('previw contoso.co.jp', { locale: 'ja-JP' });
+    expect(unknown).toContain('もしかして: **preview contoso.co.jp**');
+    expect(await ask('help', { locale: 'fr-FR' })).toContain('Entra ID sync: commands');
+  });
+
   it('help lists the commands; an unknown command gets help with a suggestion', async () => {
     expect(await ask('help')).toContain('preview \\<domain\\>');
     const text = await ask('previw contoso.co.jp');
@@ -105,7 +114,7 @@ describe('commands', () => {
     const status = await ask('status');
     expect(status).toContain('Entra ID: connected');
     expect(status).toContain(`**${DOMAIN}**`);
-    expect(status).toMatch(/Notifications\nchanges-only\n/);
+    expect(status).toMatch(/Notifications\nchanges only\n/);
     expect(await ask(`pause ${DOMAIN} 2`)).toMatch(/paused until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect((await h.engine.stores.settings.get(DOMAIN))?.pausedUntil).not.toBeNull();
     expect(await ask(`resume ${DOMAIN}`)).toContain('no longer paused');

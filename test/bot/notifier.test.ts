@@ -188,7 +188,7 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
     expect(connector.posts).toHaveLength(2);
   });
 
-  it('a cancelled run carries the deletion share and the Run dry run / Open logs buttons', async () => {
+  it('a cancelled run carries the deletion share and the Run dry run / Sync log buttons', async () => {
     await stores.settings.put(settingsFor('contoso.co.jp', 'failures-only'));
     await notifier.runFinished(
       runFor('contoso.co.jp', {
@@ -203,7 +203,7 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
     const actions = c.actions as { verb: string; title: string; data: Record<string, unknown> }[];
     expect(actions.map((a) => [a.title, a.verb, a.data.domain])).toEqual([
       ['Run dry run', 'preview', 'contoso.co.jp'],
-      ['Open logs', 'logs', 'contoso.co.jp'],
+      ['Sync log', 'logs', 'contoso.co.jp'],
     ]);
   });
 

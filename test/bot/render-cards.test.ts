@@ -12,6 +12,7 @@ import {
 import { refusalCard } from '../../src/bot/refusal-cards.js';
 import type { RunRecord } from '../../src/sync/model.js';
 import { entraUser, makePlan, settings as settingsFixture } from './plan-fixture.js';
+import { ENGLISH } from '../../src/bot/i18n.js';
 
 const texts = (card: unknown): string[] => {
   const out: string[] = [];
@@ -45,7 +46,10 @@ const plan = makePlan({
 });
 
 describe('renderDryRunCard', () => {
-  const card = renderDryRunCard(plan, { downloadUrl: 'https://bot.example/downloads/tok', requestedByName: 'Alex' });
+  const card = renderDryRunCard(ENGLISH, plan, {
+    downloadUrl: 'https://bot.example/downloads/tok',
+    requestedByName: 'Alex',
+  });
   const all = texts(card).join('\n');
 
   it('shows counts, the donut, the deletion share and the short hash', () => {
@@ -87,7 +91,7 @@ describe('renderDryRunCard', () => {
       source: [{ userPrincipalName: 'same@contoso.co.jp', immutableId: 'imm-same', displayName: 'Same' }],
       entra: [entraUser('same@contoso.co.jp', 'imm-same', 'Same')],
     });
-    const c = renderDryRunCard(same, { downloadUrl: 'https://x/d' });
+    const c = renderDryRunCard(ENGLISH, same, { downloadUrl: 'https://x/d' });
     expect(JSON.stringify(c)).not.toContain('Chart.Donut');
     expect(texts(c).join('\n')).toContain('Nothing to change');
   });
@@ -98,7 +102,7 @@ describe('renderDryRunCard', () => {
       entra: [entraUser('a@contoso.co.jp', 'i1', 'A'), entraUser('b@contoso.co.jp', 'i2', 'B')],
       settings: { maxDeletionPercent: 10 },
     });
-    const c = renderDryRunCard(tripping, { downloadUrl: 'https://x/d' });
+    const c = renderDryRunCard(ENGLISH, tripping, { downloadUrl: 'https://x/d' });
     expect(texts(c).join('\n')).toContain('A sync would be cancelled');
     expect(actions(c).map((x) => x.title)).not.toContain('Sync now');
   });
@@ -106,7 +110,7 @@ describe('renderDryRunCard', () => {
 
 describe('progress, result and refusal cards', () => {
   it('progress shows "1,240 of 5,000" as text and who approved', () => {
-    const c = renderProgressCard({
+    const c = renderProgressCard(ENGLISH, {
       title: 'Sync running',
       progress: { phase: 'writing', done: 1240, total: 5000 },
       approvedBy: 'Alex [x](y)',
@@ -122,12 +126,12 @@ describe('progress, result and refusal cards', () => {
     // 1,000 written in 10 s since writing began: 3,760 left take about 38 s → "about 40 s".
     const ms = estimateMsLeft({ atMs: 0, done: 240 }, 10_000, writing);
     expect(ms).toBe(37_600);
-    const c = renderProgressCard({ title: 'Sync running', progress: writing, msLeft: ms });
+    const c = renderProgressCard(ENGLISH, { title: 'Sync running', progress: writing, msLeft: ms });
     expect(texts(c).join('\n')).toContain('about 40 s left');
     expect(estimateMsLeft({ atMs: 0, done: 1240 }, 10_000, writing)).toBeNull();
     expect(estimateMsLeft(null, 10_000, writing)).toBeNull();
-    expect(fmtTimeLeft(185_000)).toBe('about 3 min');
-    expect(texts(renderProgressCard({ title: 'x', progress: writing })).join('\n')).not.toContain('left');
+    expect(fmtTimeLeft(ENGLISH, 185_000)).toBe('about 3 min left');
+    expect(texts(renderProgressCard(ENGLISH, { title: 'x', progress: writing })).join('\n')).not.toContain('left');
   });
 
   it('result lists failures with reasons and the run CSV link, and has no buttons', () => {
@@ -160,7 +164,7 @@ describe('progress, result and refusal cards', () => {
         },
       ],
     } as RunRecord;
-    const c = renderResultCard(run, { csvUrl: 'https://bot.example/downloads/run', approvedByName: 'Alex' });
+    const c = renderResultCard(ENGLISH, run, { csvUrl: 'https://bot.example/downloads/run', approvedByName: 'Alex' });
     const all = texts(c).join('\n');
     expect(all).toContain('Approved by Alex at 2026-01-02 03:04 UTC');
     expect(all).toContain('Authorization\\_RequestDenied — Insufficient privileges');
@@ -170,7 +174,7 @@ describe('progress, result and refusal cards', () => {
   });
 
   it('a stale refusal offers Run dry run again for the domain', () => {
-    const c = refusalCard({ refused: true, code: 'stale-plan', reason: 'Entra ID changed' }, 'contoso.co.jp');
+    const c = refusalCard(ENGLISH, { refused: true, code: 'stale-plan', reason: 'Entra ID changed' }, 'contoso.co.jp');
     expect(actions(c)).toEqual([
       {
         type: 'Action.Execute',
@@ -182,7 +186,7 @@ describe('progress, result and refusal cards', () => {
   });
 
   it('help lists every command with an example', () => {
-    const all = texts(renderHelpCard()).join('\n');
+    const all = texts(renderHelpCard(ENGLISH)).join('\n');
     for (const verb of [
       'connect',
       'domains',
@@ -200,6 +204,7 @@ describe('progress, result and refusal cards', () => {
 
   it('domains card: one block per domain with its settings; bot-written placeholders are escaped too', () => {
     const c = renderDomainsCard(
+      ENGLISH,
       [
         {
           domain: {
