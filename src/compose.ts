@@ -77,6 +77,16 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     await directory.replaceDomain('contoso.co.jp', demoDirectory(demoPeople()));
     logger.info('demo: Access Control directory seeded for contoso.co.jp');
   }
+  if (config.demo && (await directory.count('fabrikam.jp')) === 0) {
+    // The second domain, small and with few differences, so that setting it up and syncing it by buttons passes
+    // its default max allowed deletions (one leaver of 18 is under 10%).
+    const { demoSecondPeople } = await import('./emulator/index.js');
+    await directory.replaceDomain(
+      'fabrikam.jp',
+      demoDirectory(demoSecondPeople(), { leavers: 1, renames: 2, moves: 1, newHires: 2 }),
+    );
+    logger.info('demo: Access Control directory seeded for fabrikam.jp');
+  }
   const entra = createEntraConnector({ ...entraSettings, ...(caPem ? { caPem } : {}) }, logger);
   // The embedded directory (CSV imports) is the default source; a SCIM endpoint of Access Control replaces it.
   const source = config.accessControlScim

@@ -1,27 +1,39 @@
-// Adaptive Card Action.Execute verbs: apply, enable-hourly, cancel, preview, move, logs (authorization is checked before).
+// Adaptive Card Action.Execute verbs: apply, enable-hourly, cancel, preview, move, logs, command, set-up form and Save
+// (authorization is checked before).
 import type { TurnContext } from 'botbuilder';
 import { isRefusal } from '../sync/service.js';
 import type { ApplyFlow } from './apply-flow.js';
 import type { AdaptiveCardJson } from './card-template.js';
-import { scheduleFacts } from './command-handlers.js';
-import { normaliseDomainArg } from './command-parser.js';
+import { handleCommand, scheduleFacts } from './command-handlers.js';
+import { normaliseDomainArg, parse } from './command-parser.js';
 import { escapeCardText as esc } from './escape.js';
 import { type Lang, langFor, localeOf } from './i18n.js';
 import { runningCard, startPreview } from './preview-flow.js';
 import { refusalCard } from './refusal-cards.js';
-import { fmtTime, renderMessageCard, renderMoveResultCard, renderRefusalCard } from './render-cards.js';
+import { fmtTime, renderHelpCard, renderMessageCard, renderMoveResultCard, renderRefusalCard } from './render-cards.js';
+import { saveSetup, setupFormCard } from './setup-flow.js';
 import { renderLogsCard } from './render-logs.js';
 import { toActivity } from './proactive.js';
 import type { BotRuntime } from './runtime.js';
 import { type Actor, conversationKeyOf, isPersonalChat, replyRefOf } from './turn-info.js';
 
-export const CARD_VERBS = ['apply', 'enable-hourly', 'cancel', 'preview', 'move', 'logs'] as const;
+export const CARD_VERBS = [
+  'apply',
+  'enable-hourly',
+  'cancel',
+  'preview',
+  'move',
+  'logs',
+  'command',
+  'setup-form',
+  'setup-save',
+] as const;
 export type CardVerb = (typeof CARD_VERBS)[number];
 
 const str = (v: unknown, max = 200): string | null =>
   typeof v === 'string' && v.length > 0 && v.length <= max ? v : null;
 
-const badData = (lang: Lang, what: 'plan' | 'planId' | 'domain'): AdaptiveCardJson =>
+const badData = (lang: Lang, what: 'plan' | 'planId' | 'domain' | 'command'): AdaptiveCardJson =>
   renderRefusalCard(lang, {
     title: lang.t('button.invalid'),
     reason: lang.t(`button.missing.${what}`),
@@ -134,6 +146,27 @@ export async function handleCardAction(
         });
       const r = await rt.service.moveToInitialDomain(domain, selected, actor.label);
       const result = isRefusal(r) ? refusalCard(lang, r, null) : renderMoveResultCard(lang, domain, r, actor.label);
+      updateForEveryone(rt, context, result);
+      return result;
+    }
+    case 'command': {
+      // A button that stands for a typed command: the same parser, the same handler, the same authorization.
+      const parsed = parse(str(data.command, 300) ?? '');
+      if (parsed.kind === 'unknown' || parsed.kind === 'import') return badData(lang, 'command');
+      if (parsed.kind === 'help') await context.sendActivity(toActivity(renderHelpCard(lang)));
+      else await handleCommand(rt, context, parsed, actor);
+      return lang.t('button.done');
+    }
+    case 'setup-form': {
+      const domain = normaliseDomainArg(str(data.domain) ?? undefined);
+      if (!domain) return badData(lang, 'domain');
+      await context.sendActivity(toActivity(await setupFormCard(rt, lang, domain)));
+      return lang.t('setup.formPosted', { domain });
+    }
+    case 'setup-save': {
+      const domain = normaliseDomainArg(str(data.domain) ?? undefined);
+      if (!domain) return badData(lang, 'domain');
+      const result = await saveSetup(rt, lang, domain, data, actor.label);
       updateForEveryone(rt, context, result);
       return result;
     }

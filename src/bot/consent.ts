@@ -6,7 +6,7 @@ import { scrubSecrets } from '../logger.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { escapeCardText } from './escape.js';
 import { type Lang, langFor, localeOf } from './i18n.js';
-import { renderConnectCard, renderMessageCard } from './render-cards.js';
+import { commandAction, renderConnectCard, renderMessageCard } from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
 
@@ -26,12 +26,13 @@ export async function connectCard(
   actor: Actor,
 ): Promise<AdaptiveCardJson> {
   const status = await rt.connection.status();
-  if (status.connected) return renderConnectCard(lang, { connected: true });
+  const saved = rt.connection.saved ?? null;
+  if (status.connected) return renderConnectCard(lang, { connected: true, saved });
   const nonce = randomUUID();
   await rt.stores.kv<ConsentRequest>('bot-consent').set(nonce, { ref, requestedBy: actor.label }, CONSENT_TTL_MS);
   const state = rt.signer.sign('consent', nonce, CONSENT_TTL_MS / 1000);
   const consentUrl = rt.connection.consentUrl(state, `${rt.publicBaseUrl}${CONSENT_CALLBACK_PATH}`);
-  return renderConnectCard(lang, { connected: false, reason: status.reason, consentUrl });
+  return renderConnectCard(lang, { connected: false, reason: status.reason, consentUrl, saved });
 }
 
 function page(res: ServerResponse, status: number, title: string, text: string): void {
@@ -94,7 +95,7 @@ export function createConsentCallback(rt: BotRuntime) {
           title: lang.t('consent.connected'),
           color: 'Good',
           text: lang.t('consent.connectedText'),
-          actions: [{ title: lang.t('buttons.domains'), verb: 'domains', data: {} }],
+          actions: [commandAction(lang.t('buttons.domains'), 'domains')],
         }),
       );
     } catch (err) {

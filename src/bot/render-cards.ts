@@ -74,9 +74,17 @@ export function renderMessageCard(input: MessageCardInput): AdaptiveCardJson {
 }
 
 export function renderHelpCard(lang: Lang, options: { notice?: string } = {}): AdaptiveCardJson {
+  const steps = [
+    commandAction(lang.t('buttons.connect'), 'connect'),
+    commandAction(lang.t('buttons.domains'), 'domains'),
+    commandAction(lang.t('buttons.previewAll'), 'preview all'),
+    commandAction(lang.t('buttons.status'), 'status'),
+    commandAction(lang.t('buttons.syncLog'), 'logs'),
+  ];
   return renderTemplate('help', {
     s: lang.s,
     notice: options.notice ?? '',
+    actions: steps.map((a) => ({ title: plainCardText(a.title, 40), verb: a.verb, data: { ...a.data, verb: a.verb } })),
     commands: COMMAND_EXAMPLES.map((c) => ({ usage: esc(c.usage, 200), example: esc(c.example, 200) })),
   });
 }
@@ -99,16 +107,41 @@ export function renderRefusalCard(
   });
 }
 
+/** The application permissions the bot needs in Microsoft Graph (granted together by one admin consent). */
+export const REQUIRED_PERMISSIONS = ['User.ReadWrite.All', 'Domain.Read.All', 'RoleManagement.Read.Directory'] as const;
+
+/** The saved connection (the console's "Use saved data"): which tenant and app the bot signs in as. */
+export interface SavedConnection {
+  readonly tenantId: string | null;
+  readonly clientId: string | null;
+  readonly authorityHost: string;
+  readonly graphBaseUrl: string;
+}
+
 export function renderConnectCard(
   lang: Lang,
   input: {
     connected: boolean;
     reason?: string;
     consentUrl?: string | null;
+    saved?: SavedConnection | null;
   },
 ): AdaptiveCardJson {
+  const saved = input.saved;
   return renderTemplate('connect', {
     s: lang.s,
+    saved: saved
+      ? [
+          { title: lang.t('connect.tenant'), value: esc(saved.tenantId ?? '—', 80) },
+          { title: lang.t('connect.app'), value: esc(saved.clientId ?? '—', 80) },
+          { title: lang.t('connect.signIn'), value: esc(saved.authorityHost, 120) },
+          { title: lang.t('connect.graph'), value: esc(saved.graphBaseUrl, 120) },
+        ]
+      : [],
+    permissions: REQUIRED_PERMISSIONS.map((name) => ({
+      name,
+      state: lang.t(input.connected ? 'connect.granted' : 'connect.missing'),
+    })),
     statusText: input.connected
       ? lang.t('connect.connected')
       : lang.t('connect.notConnected', { reason: esc(input.reason ?? lang.t('connect.unknownReason'), 400) }),
@@ -119,19 +152,42 @@ export function renderConnectCard(
 
 const onOff = (lang: Lang, b: boolean) => lang.t(b ? 'common.on' : 'common.off');
 
+/** A button that runs a typed command (the `command` card verb): every step can be done by buttons alone. */
+export const commandAction = (title: string, command: string): ExecuteAction => ({
+  title,
+  verb: 'command',
+  data: { command },
+});
+
 export function renderDomainsCard(lang: Lang, views: readonly DomainView[], options: { now: Date }): AdaptiveCardJson {
   return renderTemplate('domains', {
     s: lang.s,
     domains: views.map((v) => {
       const s = v.settings;
-      const paused =
-        s?.pausedUntil && new Date(s.pausedUntil) > options.now
-          ? lang.t('domains.pausedUntil', { time: fmtTime(s.pausedUntil) })
-          : '';
+      const id = v.domain.id;
+      const paused = Boolean(s?.pausedUntil && new Date(s.pausedUntil) > options.now);
+      const synced = s?.synced === true;
+      const actions: ExecuteAction[] = synced
+        ? [
+            commandAction(lang.t('buttons.dryRun'), `preview ${id}`),
+            { title: lang.t('buttons.settings'), verb: 'setup-form', data: { domain: id } },
+            commandAction(lang.t('buttons.syncLog'), `logs ${id}`),
+            ...(s?.periodic
+              ? [
+                  paused
+                    ? commandAction(lang.t('buttons.resume'), `resume ${id}`)
+                    : commandAction(lang.t('buttons.pause'), `pause ${id}`),
+                ]
+              : []),
+          ]
+        : [{ title: lang.t('buttons.setUp'), verb: 'setup-form', data: { domain: id } }];
       return {
-        name: esc(v.domain.id, 120),
-        authentication: lang.t(v.domain.authenticationType === 'Federated' ? 'domains.federated' : 'domains.managed'),
-        synced: lang.t(s?.synced ? 'common.yes' : 'common.no'),
+        name: esc(id, 120),
+        synced,
+        state: synced
+          ? lang.t(paused ? 'domains.statePaused' : s?.periodic ? 'domains.stateHourly' : 'domains.stateSynced')
+          : lang.t('domains.stateNotSynced'),
+        stateColor: synced ? (paused ? 'Warning' : 'Good') : 'Default',
         maxDeletions: s?.synced
           ? s.maxDeletionCount !== null
             ? lang.t('domains.maxDeletionsWithCount', {
@@ -140,15 +196,51 @@ export function renderDomainsCard(lang: Lang, views: readonly DomainView[], opti
               })
             : lang.t('domains.maxDeletions', { pct: s.maxDeletionPercent })
           : '—',
-        periodic: s?.synced ? `${onOff(lang, s.periodic)}${paused}` : '—',
+        periodic: s?.synced
+          ? `${onOff(lang, s.periodic)}${paused ? lang.t('domains.pausedUntil', { time: fmtTime(s.pausedUntil) }) : ''}`
+          : '—',
         lastRun: v.lastRun
           ? lang.t('domains.lastRun', {
               status: lang.t(`runStatus.${v.lastRun.status}`),
               time: fmtTime(v.lastRun.endedAt ?? v.lastRun.startedAt),
             })
           : lang.t('common.never'),
+        actions: actions.map((a) => ({
+          title: plainCardText(a.title, 40),
+          verb: a.verb,
+          data: { ...a.data, verb: a.verb },
+        })),
       };
     }),
+  });
+}
+
+/** What the set-up form shows: the saved values, or what the person typed when Save refused them. */
+export interface SetupFormValues {
+  readonly maxDeletionPercent: string;
+  readonly onDelete: string;
+  readonly protectedAccounts: string;
+}
+
+/** The "Set up sync" / "Settings" form of one domain, with an error naming the field when Save refused. */
+export function renderSetupCard(
+  lang: Lang,
+  input: { domain: string; configured: boolean; values: SetupFormValues; error?: string },
+): AdaptiveCardJson {
+  return renderTemplate('domain-setup', {
+    s: lang.s,
+    title: lang.t(input.configured ? 'setup.titleSettings' : 'setup.title', { domain: esc(input.domain, 120) }),
+    error: input.error ? esc(input.error, 400) : '',
+    domainId: input.domain,
+    maxDeletionPercent: plainCardText(input.values.maxDeletionPercent, 10),
+    onDelete: input.values.onDelete === 'disable' ? 'disable' : 'delete',
+    // Multi-line input: one account per line, each capped; control characters other than newlines dropped.
+    protectedAccounts: input.values.protectedAccounts
+      .split(/\r?\n/)
+      .map((line) => plainCardText(line, 256))
+      .filter(Boolean)
+      .slice(0, 500)
+      .join('\n'),
   });
 }
 
@@ -402,6 +494,8 @@ export function renderResultCard(
     runId: esc(run.id, 60),
     shortHash: shortHash(run.planHash),
     domainId: run.domain,
+    // After a Sync now, the console's next step: periodic sync (an hourly run's card has no need of it).
+    showHourly: run.trigger === 'manual' && run.status !== 'running',
   });
 }
 

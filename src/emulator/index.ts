@@ -9,7 +9,7 @@ import { readState, writeState } from './state-file.js';
 import type { ThrottleLimits } from './throttle.js';
 import { createTlsMaterial } from './tls.js';
 
-export { demoPeople, type DemoPerson, demoTenantSeed } from './seed-demo.js';
+export { demoPeople, type DemoPerson, demoSecondPeople, demoTenantSeed } from './seed-demo.js';
 export type {
   EmulatorSeed,
   SeedApp,

@@ -12,6 +12,7 @@ import {
   renderPrecheckCard,
   renderProgressCard,
   renderResultCard,
+  renderSetupCard,
   renderStatusCard,
 } from '../../src/bot/render-cards.js';
 import { renderLogsCard, renderRunNotification } from '../../src/bot/render-logs.js';
@@ -116,7 +117,30 @@ export function gallery(lang: Lang): Record<string, AdaptiveCardJson[]> {
     help: [renderHelpCard(lang), renderHelpCard(lang, { notice: 'x' })],
     connect: [
       renderConnectCard(lang, { connected: true }),
-      renderConnectCard(lang, { connected: false, reason: 'consent missing', consentUrl: 'https://login.example/c' }),
+      renderConnectCard(lang, {
+        connected: false,
+        reason: 'consent missing',
+        consentUrl: 'https://login.example/c',
+        saved: {
+          tenantId: 't',
+          clientId: 'c',
+          authorityHost: 'https://login.example',
+          graphBaseUrl: 'https://g.example',
+        },
+      }),
+    ],
+    'domain-setup': [
+      renderSetupCard(lang, {
+        domain: 'fabrikam.jp',
+        configured: false,
+        values: { maxDeletionPercent: '10', onDelete: 'delete', protectedAccounts: '' },
+      }),
+      renderSetupCard(lang, {
+        domain: 'contoso.co.jp',
+        configured: true,
+        values: { maxDeletionPercent: '0', onDelete: 'disable', protectedAccounts: 'a@contoso.co.jp\nb' },
+        error: lang.t('setup.errorMaxDeletions', { value: '0' }),
+      }),
     ],
     domains: [renderDomainsCard(lang, domainViews, { now: NOW }), renderDomainsCard(lang, [], { now: NOW })],
     'dry-run': [

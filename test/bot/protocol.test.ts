@@ -8,6 +8,7 @@ const DOMAIN = 'contoso.co.jp';
 interface Action {
   type: string;
   title: string;
+  verb?: string;
   url?: string;
   data?: Record<string, unknown>;
 }
@@ -154,7 +155,8 @@ describe('bot protocol', () => {
     const text = cardText(cardOf(result.activity));
     expect(text).toContain(`Approved by ${ADMIN.name} at`);
     expect(text).toMatch(/\/downloads\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\)/);
-    expect(actionsOf(cardOf(result.activity))).toEqual([]);
+    // No Sync now any more: only the next steps (hourly sync, the log).
+    expect(actionsOf(cardOf(result.activity)).map((x) => x.verb ?? x.data?.verb)).toEqual(['enable-hourly', 'command']);
     const runs = (await h.engine.service.listRuns({ domain: DOMAIN })).filter((r) => r.planId === p.planId);
     expect(runs).toHaveLength(1);
     expect(runs[0]!.status).toBe('completed');

@@ -134,7 +134,7 @@ describe('progress, result and refusal cards', () => {
     expect(texts(renderProgressCard(ENGLISH, { title: 'x', progress: writing })).join('\n')).not.toContain('left');
   });
 
-  it('result lists failures with reasons and the run CSV link, and has no buttons', () => {
+  it('result lists failures with reasons and the run CSV link; its buttons are the next steps', () => {
     const run: RunRecord = {
       id: 'run-1',
       domain: 'contoso.co.jp',
@@ -170,7 +170,10 @@ describe('progress, result and refusal cards', () => {
     expect(all).toContain('Authorization\\_RequestDenied — Insufficient privileges');
     expect(all).not.toContain('[evil](https');
     expect(all).toContain('(https://bot.example/downloads/run)');
-    expect(actions(c)).toBeUndefined();
+    expect(actions(c).map((a) => [a.title, a.data])).toEqual([
+      ['Enable hourly sync', { verb: 'enable-hourly', domain: 'contoso.co.jp' }],
+      ['Sync log', { verb: 'command', command: 'logs contoso.co.jp' }],
+    ]);
   });
 
   it('a stale refusal offers Run dry run again for the domain', () => {
@@ -202,7 +205,7 @@ describe('progress, result and refusal cards', () => {
       expect(all).toContain(verb);
   });
 
-  it('domains card: one block per domain with its settings; bot-written placeholders are escaped too', () => {
+  it('domains card: each domain with its state and the buttons of its next steps', () => {
     const c = renderDomainsCard(
       ENGLISH,
       [
@@ -233,9 +236,36 @@ describe('progress, result and refusal cards', () => {
     );
     const all = texts(c).join('\n');
     expect(all).toContain('**contoso.co.jp**');
-    expect(all).toContain('federated');
     expect(all).toContain('10%');
-    expect(all).toContain('domain add \\<domain\\> max-deletions 10');
-    expect(all).not.toMatch(/[^\\]<domain>/);
+    expect(all).toContain('not synced');
+    const sets = JSON.stringify(c).match(/"type":"ActionSet","actions":\[[^\]]*\]/g) ?? [];
+    expect(sets).toHaveLength(2);
+    const buttons = sets.map((set) =>
+      (JSON.parse(`{${set}}`).actions as { title: string; data: Record<string, unknown> }[]).map((a) => [
+        a.title,
+        a.data,
+      ]),
+    );
+    // A synced domain: Dry run, Settings, Sync log (Pause only once hourly sync is on).
+    expect(buttons[0]).toEqual([
+      ['Dry run', { verb: 'command', command: 'preview contoso.co.jp' }],
+      ['Settings', { verb: 'setup-form', domain: 'contoso.co.jp' }],
+      ['Sync log', { verb: 'command', command: 'logs contoso.co.jp' }],
+    ]);
+    // A domain not set up: Set up sync opens the form.
+    expect(buttons[1]).toEqual([['Set up sync', { verb: 'setup-form', domain: 'x.onmicrosoft.com' }]]);
+    const hourly = renderDomainsCard(
+      ENGLISH,
+      [
+        {
+          domain: { id: 'a.jp', authenticationType: 'Managed', isVerified: true, isDefault: false, isInitial: false },
+          settings: settingsFixture({ domain: 'a.jp', periodic: true, pausedUntil: '2026-01-02T00:00:00Z' }),
+          lastRun: null,
+        },
+      ],
+      { now: new Date('2026-01-01T00:00:00Z') },
+    );
+    expect(JSON.stringify(hourly)).toContain('"title":"Resume"');
+    expect(texts(hourly).join('\n')).toContain('synced · paused');
   });
 });
