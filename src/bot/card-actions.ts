@@ -10,7 +10,14 @@ import { escapeCardText as esc } from './escape.js';
 import { type Lang, langFor, localeOf } from './i18n.js';
 import { runningCard, startPreview } from './preview-flow.js';
 import { refusalCard } from './refusal-cards.js';
-import { fmtTime, renderHelpCard, renderMessageCard, renderMoveResultCard, renderRefusalCard } from './render-cards.js';
+import {
+  fmtTime,
+  renderDryRunCard,
+  renderHelpCard,
+  renderMessageCard,
+  renderMoveResultCard,
+  renderRefusalCard,
+} from './render-cards.js';
 import { saveSetup, setupFormCard } from './setup-flow.js';
 import { renderLogsCard } from './render-logs.js';
 import { toActivity } from './proactive.js';
@@ -27,6 +34,7 @@ export const CARD_VERBS = [
   'command',
   'setup-form',
   'setup-save',
+  'show-plan',
 ] as const;
 export type CardVerb = (typeof CARD_VERBS)[number];
 
@@ -169,6 +177,20 @@ export async function handleCardAction(
       const result = await saveSetup(rt, lang, domain, data, actor.label);
       updateForEveryone(rt, context, result);
       return result;
+    }
+    case 'show-plan': {
+      // From the `preview all` summary: that domain's own dry-run card, as a new message (Sync now updates it).
+      const planId = str(data.planId);
+      if (!planId) return badData(lang, 'planId');
+      const plan = await rt.service.getPlan(planId);
+      if (!plan)
+        return refusalCard(lang, { refused: true, code: 'plan-not-found', reason: lang.t('apply.planGone') }, null);
+      await context.sendActivity(
+        toActivity(
+          renderDryRunCard(lang, plan, { downloadUrl: rt.linkFor('plan', plan.id), requestedByName: plan.createdBy }),
+        ),
+      );
+      return lang.t('previewAll.posted', { domain: plan.domain });
     }
     case 'logs': {
       const domain = normaliseDomainArg(str(data.domain) ?? undefined);

@@ -7,6 +7,7 @@ import { isRefusal, type Refusal } from '../sync/service.js';
 import { downloadImportFile, findImportFile } from './attachments.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import type { Command } from './command-parser.js';
+import { createCardUpdater } from './card-updater.js';
 import { connectCard } from './consent.js';
 import { escapeCardText as esc } from './escape.js';
 import { type Lang, langFor, localeOf } from './i18n.js';
@@ -17,7 +18,9 @@ import {
   renderDomainsCard,
   renderImportReportCard,
   renderMessageCard,
+  type PreviewAllEntry,
   renderPrecheckCard,
+  renderPreviewAllCard,
   renderProgressCard,
   renderStatusCard,
 } from './render-cards.js';
@@ -195,6 +198,46 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
         ref: replyRefOf(context.activity),
         activityId: sent.id,
         personal: isPersonalChat(context.activity),
+      });
+      return;
+    }
+    case 'preview-all': {
+      const title = lang.t('previewAll.running');
+      const sent = await context.sendActivity(
+        card(renderProgressCard(lang, { title, progress: null, waitingText: lang.t('previewAll.waiting') })),
+      );
+      if (!sent?.id) return;
+      const updater = createCardUpdater({
+        proactive: rt.proactive,
+        ref: replyRefOf(context.activity),
+        activityId: sent.id,
+        logger: rt.logger,
+        intervalMs: rt.updateIntervalMs,
+      });
+      rt.tasks.run('preview-all', async () => {
+        const domains = (await rt.stores.settings.list()).filter((s) => s.synced).map((s) => s.domain);
+        const entries: PreviewAllEntry[] = [];
+        for (const [i, domain] of domains.entries()) {
+          updater.push(
+            renderProgressCard(lang, {
+              title,
+              progress: null,
+              waitingText: lang.t('previewAll.progress', { n: i + 1, total: domains.length, domain: esc(domain) }),
+            }),
+          );
+          try {
+            const plan = await rt.service.preview(domain, { requestedBy: by });
+            entries.push(
+              isRefusal(plan)
+                ? { domain, refusal: plan.reason }
+                : { domain, plan, downloadUrl: rt.linkFor('plan', plan.id) },
+            );
+          } catch (err) {
+            rt.logger.error({ domain, err: scrubSecrets(String(err)) }, 'dry run failed (preview all)');
+            entries.push({ domain, refusal: err instanceof Error ? err.message : String(err) });
+          }
+        }
+        await updater.final(renderPreviewAllCard(lang, entries, { now: rt.now() }));
       });
       return;
     }

@@ -389,6 +389,57 @@ export function renderDryRunCard(
   });
 }
 
+/** One domain's outcome in `preview all`: its plan, or why there is none. */
+export type PreviewAllEntry =
+  | { readonly domain: string; readonly plan: Plan; readonly downloadUrl: string }
+  | { readonly domain: string; readonly refusal: string };
+
+/** The `preview all` summary: one row per domain with its counts, guard verdict, and its card and CSV. */
+export function renderPreviewAllCard(
+  lang: Lang,
+  entries: readonly PreviewAllEntry[],
+  options: { now: Date },
+): AdaptiveCardJson {
+  return renderTemplate('preview-all', {
+    s: lang.s,
+    subtitle: lang.t('previewAll.subtitle', {
+      count: entries.length,
+      domains: lang.num(entries.length),
+      time: fmtTime(options.now.toISOString()),
+    }),
+    rows: entries.map((e) => {
+      if ('refusal' in e)
+        return {
+          domain: esc(e.domain, 120),
+          verdict: lang.t('previewAll.failed'),
+          verdictColor: 'Attention',
+          counts: '',
+          detail: esc(e.refusal, 300),
+          planId: '',
+          downloadUrl: '',
+        };
+      const c = e.plan.counts;
+      const d = e.plan.deletion;
+      const verdict = guardVerdict(lang, e.plan);
+      return {
+        domain: esc(e.domain, 120),
+        verdict: lang.t(verdict ? 'previewAll.wouldCancel' : 'previewAll.ok'),
+        verdictColor: verdict ? 'Attention' : 'Good',
+        counts: lang.t('previewAll.counts', {
+          add: lang.num(c.add),
+          update: lang.num(c.update),
+          delete: lang.num(c.delete),
+          skip: lang.num(c.skip),
+          noChange: lang.num(c.noChange),
+        }),
+        detail: verdict ? verdict : lang.t('previewAll.deletions', { percent: d.percent, limit: limitText(lang, d) }),
+        planId: e.plan.id,
+        downloadUrl: e.downloadUrl,
+      };
+    }),
+  });
+}
+
 /** Where the writing phase started: the estimate is the rate since then, so reading time does not skew it. */
 export interface RateOrigin {
   readonly atMs: number;

@@ -10,6 +10,7 @@ import {
   renderImportReportCard,
   renderMoveResultCard,
   renderPrecheckCard,
+  renderPreviewAllCard,
   renderProgressCard,
   renderResultCard,
   renderSetupCard,
@@ -128,6 +129,18 @@ export function gallery(lang: Lang): Record<string, AdaptiveCardJson[]> {
           graphBaseUrl: 'https://g.example',
         },
       }),
+    ],
+    'preview-all': [
+      renderPreviewAllCard(
+        lang,
+        [
+          { domain: 'contoso.co.jp', plan: galleryPlan, downloadUrl: 'https://bot.example/d1' },
+          { domain: 'fabrikam.jp', plan: trippingPlan, downloadUrl: 'https://bot.example/d2' },
+          { domain: 'x.jp', refusal: 'not connected' },
+        ],
+        { now: NOW },
+      ),
+      renderPreviewAllCard(lang, [], { now: NOW }),
     ],
     'domain-setup': [
       renderSetupCard(lang, {

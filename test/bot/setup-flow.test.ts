@@ -147,6 +147,38 @@ describe('card-first set-up', () => {
     expect(cardText(dryRun)).toMatch(/Deletions: 1 of 18 users in scope/);
   });
 
+  it('preview all: one summary row per set-up domain with its counts, guard verdict, card and CSV', async () => {
+    // contoso.co.jp's limit below its deletion share (its leavers), so its row says a sync would be cancelled.
+    let before = h.connector.calls.length;
+    await h.post(h.message('domain set contoso.co.jp max-deletions 1'));
+    await nextCard(before, (t) => t.includes('max allowed deletions is now 1%'));
+    before = h.connector.calls.length;
+    await h.post(h.message('preview all'));
+    const running = await h.connector.waitFor((calls) => calls.slice(before).find((c) => c.kind === 'reply'));
+    expect(cardText(cardOf(running.activity))).toContain('Dry runs running');
+    const done = await h.connector.waitFor((calls) =>
+      calls.find(
+        (c) =>
+          c.kind === 'update' &&
+          c.activityId === running.resultId &&
+          cardText(cardOf(c.activity)).includes('Dry run of every domain'),
+      ),
+    );
+    const summary = cardOf(done.activity)!;
+    const text = cardText(summary);
+    expect(text).toContain('2 domains');
+    expect(text).toMatch(/\*\*contoso\.co\.jp\*\*\n✗ would be cancelled\nAdd \d+ · Update \d+ · Delete \d+/);
+    expect(text).toMatch(/\*\*fabrikam\.jp\*\*\n✓ can sync\nAdd 2 · Update \d+ · Delete 1 · Skip \d+ · No change \d+/);
+    const json = JSON.stringify(summary);
+    expect(json.match(/"type":"Action.OpenUrl","title":"CSV","url":"[^"]+\/downloads\/[^"]+"/g)).toHaveLength(2);
+    const open = buttonsOf(summary).filter((b) => b.verb === 'show-plan');
+    expect(open).toHaveLength(2);
+    before = h.connector.calls.length;
+    await click(open[1]!);
+    const card = await nextCard(before, (t) => t.includes(`Dry run: ${NEW_DOMAIN}`));
+    expect(buttonsOf(card).map((b) => b.title)).toContain('Sync now');
+  });
+
   it('help has buttons for the common steps; a command button answers as the typed command does', async () => {
     let before = h.connector.calls.length;
     await h.post(h.message('help'));

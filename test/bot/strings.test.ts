@@ -33,7 +33,7 @@ const placeholders = (v: string) => [...v.matchAll(/\{\{(\w+)\}\}/g)].map((m) =>
  * Keys whose Japanese text may equal the English one: names, codes and formats that read the same in both.
  * Add a key here only when the identical text is correct Japanese.
  */
-const SAME_IN_BOTH = new Set(['cli.preview.csv', 'connect.graph', 'setup.protectedPlaceholder']);
+const SAME_IN_BOTH = new Set(['cli.preview.csv', 'connect.graph', 'setup.protectedPlaceholder', 'buttons.downloadShort']);
 
 const tables = Object.fromEntries(LOCALES.map((l) => [l, flatten(loadTable(l))])) as Record<
   (typeof LOCALES)[number],
