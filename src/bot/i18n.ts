@@ -24,6 +24,8 @@ function engine(): i18n {
   const created = i18next.createInstance();
   void created.init({
     initAsync: false,
+    // i18next otherwise prints an advertisement on stdout at start, which would break the CLI's --json output.
+    showSupportNotice: false,
     resources: Object.fromEntries(LOCALES.map((l) => [l, { translation: loadTable(l) }])),
     lng: 'en',
     fallbackLng: 'en',

@@ -275,6 +275,9 @@ export function renderPrecheckCard(lang: Lang, result: PrecheckResult): Adaptive
   });
 }
 
+/** Skip reasons whose note is always the same sentence, so the string tables say it (`skip.<reason>`). */
+const TRANSLATED_SKIPS: ReadonlySet<string> = new Set(['protected', 'ad-synced', 'guest', 'admin-role']);
+
 function changeLine(lang: Lang, c: Change): string {
   switch (c.action) {
     case 'Add':
@@ -289,7 +292,8 @@ function changeLine(lang: Lang, c: Change): string {
     case 'Delete':
       return `${esc(c.upn, 80)}${c.displayName ? ` — ${esc(c.displayName, 60)}` : ''}${c.mode === 'disable' ? lang.t('dryRun.disableMark') : ''}`;
     case 'Skip':
-      return `${esc(c.upn, 80)} — ${esc(c.note || c.reason, 80)}`;
+      // Fixed reasons in the reader's language; a conflict or an invalid value keeps the core's detailed note.
+      return `${esc(c.upn, 80)} — ${TRANSLATED_SKIPS.has(c.reason) ? lang.t(`skip.${c.reason}`) : esc(c.note || c.reason, 80)}`;
     case 'NoChange':
       return esc(c.upn, 80);
   }

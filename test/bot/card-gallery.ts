@@ -35,6 +35,8 @@ export const galleryPlan = makePlan({
     entraUser('same@contoso.co.jp', 'imm-same', 'Same'),
     entraUser('leaver@contoso.co.jp', 'imm-leaver', 'Leaver'),
     entraUser('room-1@contoso.co.jp', null, '会議室 1'),
+    entraUser('ad.user@contoso.co.jp', 'imm-ad', 'AD User', { onPremisesSyncEnabled: true }),
+    entraUser('guest@contoso.co.jp', null, 'Guest', { userType: 'Guest' }),
   ],
 });
 

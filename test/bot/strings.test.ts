@@ -1,6 +1,8 @@
 // The string tables: English and Japanese have the same keys and placeholders, nothing is left untranslated, every
 // key the code or a template names exists, and every card renders completely in both languages.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   LOCALES,
@@ -33,7 +35,12 @@ const placeholders = (v: string) => [...v.matchAll(/\{\{(\w+)\}\}/g)].map((m) =>
  * Keys whose Japanese text may equal the English one: names, codes and formats that read the same in both.
  * Add a key here only when the identical text is correct Japanese.
  */
-const SAME_IN_BOTH = new Set(['cli.preview.csv', 'connect.graph', 'setup.protectedPlaceholder', 'buttons.downloadShort']);
+const SAME_IN_BOTH = new Set([
+  'cli.preview.csv',
+  'connect.graph',
+  'setup.protectedPlaceholder',
+  'buttons.downloadShort',
+]);
 
 const tables = Object.fromEntries(LOCALES.map((l) => [l, flatten(loadTable(l))])) as Record<
   (typeof LOCALES)[number],
@@ -84,6 +91,17 @@ describe('string tables', () => {
     }
     expect(named.size).toBeGreaterThan(100);
     expect([...named].filter((k) => !enBase.has(k))).toEqual([]);
+  });
+
+  it("loading the tables prints nothing (stdout is the CLI's answer, e.g. its --json object)", () => {
+    const out = spawnSync(
+      resolve('node_modules/.bin/tsx'),
+      ['-e', "import('./src/bot/i18n.ts').then((m) => m.langFor('ja').t('help.title'))"],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(out.status).toBe(0);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toBe('');
   });
 
   it('picks the language from the Teams locale and from LANG, English otherwise', () => {
