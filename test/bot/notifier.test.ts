@@ -149,6 +149,17 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
     expect(text).toContain(`(${linkFor('run', run.id)})`);
   });
 
+  it('speaks the language of the conversation: the locale kept with its reference ("notify here" in Japanese)', async () => {
+    const ref = (await stores.conversations.get('team-general')) as Record<string, unknown>;
+    await stores.conversations.put('team-general', { ...ref, locale: 'ja-JP' });
+    await stores.settings.put(settingsFor('contoso.co.jp'));
+    await notifier.runFinished(runFor('contoso.co.jp'));
+    const text = textOf(card(connector.posts[0]!));
+    expect(text).toContain('contoso.co.jp の定期同期: 完了');
+    expect(text).toContain('42 秒');
+    expect(connector.posts[0]!.activity.summary).toBe('contoso.co.jp の同期: 完了');
+  });
+
   it('uses the "all" destination for a domain without its own', async () => {
     await stores.settings.put(settingsFor('fabrikam.jp'));
     const result = await notifier.deliver(runFor('fabrikam.jp'));
