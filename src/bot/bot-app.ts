@@ -45,7 +45,7 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
     app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, _state, data) => {
       const lang = langFor(localeOf(context.activity.locale));
       const { actor, answer } = await authorize(context, `card:${verb}`);
-      if (!answer.allowed) return lang.t('auth.notDone', { reason: answer.reason });
+      if (!answer.allowed) return lang.t('auth.notDone', { reason: lang.t(`auth.reason.${answer.code}`) });
       try {
         return await handleCardAction(rt, applyFlow, context, verb, data ?? {}, actor);
       } catch (err) {
@@ -74,7 +74,9 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
       }
       const { actor, answer } = await authorize(context, parsed.kind);
       if (!answer.allowed) {
-        await context.sendActivity(toActivity(renderHelpCard(lang, { notice: escapeCardText(answer.reason, 400) })));
+        await context.sendActivity(
+          toActivity(renderHelpCard(lang, { notice: escapeCardText(lang.t(`auth.reason.${answer.code}`), 400) })),
+        );
         return;
       }
       try {
@@ -89,9 +91,8 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
   app.fileConsentAccept(async (context, _state, response) => {
     const { answer } = await authorize(context, 'file-consent');
     if (!answer.allowed) {
-      await context.sendActivity(
-        langFor(localeOf(context.activity.locale)).t('auth.notDone', { reason: answer.reason }),
-      );
+      const lang = langFor(localeOf(context.activity.locale));
+      await context.sendActivity(lang.t('auth.notDone', { reason: lang.t(`auth.reason.${answer.code}`) }));
       return;
     }
     await onFileConsentAccepted(rt, context, response);

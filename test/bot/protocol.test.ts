@@ -119,6 +119,14 @@ describe('bot protocol', () => {
     const body = invokeBody(res.body);
     expect(body.type).toBe('application/vnd.microsoft.activity.message');
     expect(String(body.value)).toMatch(/Not done: .*Global Administrator/);
+    // The same refusal in the language of the click.
+    const ja = await h.post({
+      ...h.invoke('apply', { planId: p.planId, planHash: p.planHash }, p.messageId, NON_ADMIN),
+      locale: 'ja-JP',
+    });
+    expect(String(invokeBody(ja.body).value)).toMatch(
+      /^実行しませんでした: あなたはこのテナントの全体管理者ではありません。/,
+    );
     expect(h.serviceCalls.filter((c) => c === 'apply').length).toBe(applyCalls);
     expect(await h.engine.service.listRuns({ domain: DOMAIN })).toEqual(runsBefore);
     expect(await h.engine.service.getPlan(p.planId)).not.toBeNull();
