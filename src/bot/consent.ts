@@ -5,7 +5,8 @@ import type { ConversationReference } from 'botbuilder';
 import { scrubSecrets } from '../logger.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { escapeCardText } from './escape.js';
-import { renderConnectCard, renderMessageCard } from './render-cards.js';
+import { type Lang, langFor, localeOf } from './i18n.js';
+import { commandAction, renderConnectCard, renderMessageCard } from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
 
@@ -25,9 +26,6 @@ export interface ConsentConfirmOptions {
   readonly intervalMs?: number;
 }
 
-const missingText = (missing: readonly string[] | undefined) =>
-  missing && missing.length > 0 ? ` Missing: ${missing.join(', ')}.` : '';
-
 /**
  * The card for `connect`: connected, or (in a personal chat) a Grant admin consent button whose state is bound to
  * this administrator and this chat. A channel or group chat never gets the link: it names the missing permissions
@@ -35,27 +33,25 @@ const missingText = (missing: readonly string[] | undefined) =>
  */
 export async function connectCard(
   rt: BotRuntime,
+  lang: Lang,
   ref: Partial<ConversationReference>,
   actor: Actor,
   personal: boolean,
 ): Promise<AdaptiveCardJson> {
   const status = await rt.connection.status();
-  if (status.connected) return renderConnectCard({ connected: true });
+  const saved = rt.connection.saved ?? null;
+  if (status.connected) return renderConnectCard(lang, { connected: true, saved });
   const reason = status.reason;
+  const missing = status.missing ? { missing: status.missing } : {};
   if (!personal || !actor.aadObjectId)
-    return renderConnectCard({
-      connected: false,
-      reason,
-      consentUrl: null,
-      note: 'The consent link is personal: type connect in a personal chat with the bot to get the Grant admin consent button.',
-    });
+    return renderConnectCard(lang, { connected: false, reason, consentUrl: null, saved, ...missing, notePersonal: true });
   const nonce = randomUUID();
   await rt.stores
     .kv<ConsentRequest>('bot-consent')
     .set(nonce, { ref, requestedBy: actor.aadObjectId, requestedByName: actor.label }, CONSENT_TTL_MS);
   const state = rt.signer.sign('consent', nonce, CONSENT_TTL_MS / 1000);
   const consentUrl = rt.connection.consentUrl(state, `${rt.publicBaseUrl}${CONSENT_CALLBACK_PATH}`);
-  return renderConnectCard({ connected: false, reason, consentUrl });
+  return renderConnectCard(lang, { connected: false, reason, consentUrl, saved, ...missing });
 }
 
 function page(res: ServerResponse, status: number, title: string, text: string): void {
@@ -91,15 +87,17 @@ async function confirmGrant(
     if (last.connected) break;
     if (attempt < attempts) await new Promise((r) => setTimeout(r, options.intervalMs ?? 5000));
   }
+  const lang = langFor(localeOf(request.ref.locale));
   if (last?.connected) {
     await rt.connection.onConsentGranted(tenant);
     rt.logger.info({ tenant, by: request.requestedBy }, 'admin consent confirmed by a fresh token');
     await rt.proactive.send(
       request.ref,
       renderMessageCard({
-        title: 'Connected',
+        title: lang.t('consent.connected'),
         color: 'Good',
-        text: 'Admin consent was granted: a fresh token carries every permission the bot needs. Next: domains',
+        text: lang.t('consent.connectedText'),
+        actions: [commandAction(lang.t('buttons.domains'), 'domains')],
       }),
     );
     return;
@@ -109,12 +107,15 @@ async function confirmGrant(
   await rt.proactive.send(
     request.ref,
     renderMessageCard({
-      title: 'Not connected yet',
+      title: lang.t('consent.notYet'),
       color: 'Attention',
-      text: escapeCardText(
-        `Entra reported the consent, but a fresh token still lacks permissions.${missingText(missing)} Wait a minute and type connect; if it stays, grant the missing permissions on the app registration (API permissions → Grant admin consent).`,
-        600,
-      ),
+      text: lang.t('consent.notYetText', {
+        missing:
+          missing && missing.length > 0
+            ? lang.t('connect.missingList', { permissions: missing.map((m) => escapeCardText(m, 80)).join(', ') })
+            : '',
+      }),
+      actions: [commandAction(lang.t('buttons.connect'), 'connect')],
     }),
   );
 }
@@ -150,6 +151,7 @@ export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOpt
       return page(res, 403, 'Consent not recorded', 'This answer is for a tenant that this bot does not sync.');
     }
     await kv.delete(check.id);
+    const lang = langFor(localeOf(request.ref.locale));
     if (error) {
       const description = (q.get('error_description') ?? '').slice(0, 300);
       rt.logger.warn(
@@ -160,9 +162,9 @@ export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOpt
         .send(
           request.ref,
           renderMessageCard({
-            title: 'Admin consent was not granted',
+            title: lang.t('consent.notGranted'),
             color: 'Attention',
-            text: `${escapeCardText(error, 100)}. Type connect to try again.`,
+            text: lang.t('consent.notGrantedText', { error: escapeCardText(error, 100) }),
           }),
         )
         .catch(() => undefined);
