@@ -50,12 +50,18 @@ export async function scheduleFacts(
   ];
 }
 
+/** A domain's usage location for new users: its country code, or the organization's default. */
+export function usageLocationText(lang: Lang, s: Pick<DomainSettings, 'usageLocation'>): string {
+  return s.usageLocation ? esc(s.usageLocation, 8) : lang.t('settings.usageLocationDefault');
+}
+
 export function settingsFacts(lang: Lang, s: DomainSettings): { title: string; value: string }[] {
   return [
     { title: lang.t('settings.maxDeletions'), value: `${s.maxDeletionPercent}%` },
     { title: lang.t('settings.onDelete'), value: lang.t(`settings.onDeleteValue.${s.onDelete}`) },
     { title: lang.t('settings.hourly'), value: lang.t(s.periodic ? 'common.on' : 'common.off') },
     { title: lang.t('settings.notifications'), value: lang.t(`notifyMode.${s.notify}`) },
+    { title: lang.t('settings.usageLocation'), value: usageLocationText(lang, s) },
   ];
 }
 

@@ -60,9 +60,7 @@ export async function onFileConsentAccepted(
   }
   if (!isTeamsUploadUrl(upload.uploadUrl, rt.config.bot.localMode)) {
     rt.logger.warn('file upload refused: the upload URL is not a OneDrive/SharePoint address');
-    await context.sendActivity(
-      'The file upload was refused: Teams uploads only go to OneDrive or SharePoint (https://….sharepoint.com). Use the **Download results (CSV)** button on the dry-run card instead.',
-    );
+    await context.sendActivity(lang.t('file.uploadRefused'));
     return;
   }
   const plan = await rt.service.getPlan(ctx.id);

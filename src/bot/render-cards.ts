@@ -215,6 +215,7 @@ export function renderDomainsCard(lang: Lang, views: readonly DomainView[], opti
               })
             : lang.t('domains.maxDeletions', { pct: s.maxDeletionPercent })
           : '—',
+        usageLocation: s?.synced ? (s.usageLocation ? esc(s.usageLocation, 8) : lang.t('settings.usageLocationDefault')) : '—',
         periodic: s?.synced
           ? `${onOff(lang, s.periodic)}${paused ? lang.t('domains.pausedUntil', { time: fmtTime(s.pausedUntil) }) : ''}`
           : '—',
@@ -239,6 +240,8 @@ export interface SetupFormValues {
   readonly maxDeletionPercent: string;
   readonly onDelete: string;
   readonly protectedAccounts: string;
+  /** ISO 3166 alpha-2 code of new users' usage location; empty: the organization's default. */
+  readonly usageLocation: string;
 }
 
 /** The "Set up sync" / "Settings" form of one domain, with an error naming the field when Save refused. */
@@ -253,6 +256,7 @@ export function renderSetupCard(
     domainId: input.domain,
     maxDeletionPercent: plainCardText(input.values.maxDeletionPercent, 10),
     onDelete: input.values.onDelete === 'disable' ? 'disable' : 'delete',
+    usageLocation: plainCardText(input.values.usageLocation, 10),
     // Multi-line input: one account per line, each capped; control characters other than newlines dropped.
     protectedAccounts: input.values.protectedAccounts
       .split(/\r?\n/)
@@ -646,7 +650,7 @@ export function renderMoveResultCard(
 export function renderStatusCard(
   lang: Lang,
   input: {
-    connection: { connected: true } | { connected: false; reason: string };
+    connection: { connected: true } | { connected: false; reason: string; missing?: readonly string[] };
     settings: readonly DomainSettings[];
     lastRuns: ReadonlyMap<string, RunRecord | null>;
     destinations: ReadonlyMap<string, boolean>;
@@ -657,7 +661,15 @@ export function renderStatusCard(
     s: lang.s,
     connection: input.connection.connected
       ? lang.t('status.connected')
-      : lang.t('status.notConnected', { reason: esc(input.connection.reason, 300) }),
+      : lang.t('status.notConnected', {
+          // Missing permissions are named (a fresh token's roles); any other reason comes from the sign-in.
+          reason:
+            input.connection.missing && input.connection.missing.length > 0
+              ? lang.t('connect.missingList', {
+                  permissions: input.connection.missing.map((m) => esc(m, 80)).join(', '),
+                })
+              : esc(input.connection.reason, 300),
+        }),
     connectionColor: input.connection.connected ? 'Good' : 'Attention',
     domains: input.settings
       .filter((s) => s.synced)

@@ -1,6 +1,7 @@
 // Card-first set-up of a domain: the "Set up sync" / "Settings" form, and Save with its checks and next steps.
 import { isRefusal } from '../sync/service.js';
 import type { DomainSettingsPatch } from '../sync/service.js';
+import { isCountryCode } from '../sync/sync-service.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { settingsFacts } from './command-handlers.js';
 import { escapeCardText as esc } from './escape.js';
@@ -21,6 +22,7 @@ export function formValues(data: Record<string, unknown>): SetupFormValues {
     maxDeletionPercent: text(data.maxDeletionPercent, 20).trim(),
     onDelete: text(data.onDelete, 20).trim(),
     protectedAccounts: text(data.protectedAccounts, 20_000),
+    usageLocation: text(data.usageLocation, 20).trim(),
   };
 }
 
@@ -44,11 +46,16 @@ export function parseSetupForm(
   if (accounts.length > MAX_PROTECTED) return { error: lang.t('setup.errorProtectedCount', { max: MAX_PROTECTED }) };
   const bad = accounts.find((a) => !UPN.test(a) && !OBJECT_ID.test(a));
   if (bad !== undefined) return { error: lang.t('setup.errorProtected', { value: bad.slice(0, 80) }) };
+  // The same rule as the CLI's --usage-location: an assigned ISO 3166 alpha-2 code; empty means the organization's.
+  const usage = values.usageLocation;
+  if (usage !== '' && !isCountryCode(usage))
+    return { error: lang.t('setup.errorUsageLocation', { value: usage.slice(0, 20) }) };
   return {
     patch: {
       maxDeletionPercent: pct,
       onDelete: values.onDelete,
       protectedAccounts: [...new Set(accounts.map((a) => a.toLowerCase()))],
+      usageLocation: usage === '' ? null : usage.toUpperCase(),
     },
   };
 }
@@ -64,6 +71,7 @@ export async function setupFormCard(rt: BotRuntime, lang: Lang, domain: string):
       maxDeletionPercent: String(configured ? saved.maxDeletionPercent : 10),
       onDelete: configured ? saved.onDelete : 'delete',
       protectedAccounts: configured ? saved.protectedAccounts.join('\n') : '',
+      usageLocation: configured ? (saved.usageLocation ?? '') : '',
     },
   });
 }

@@ -46,6 +46,14 @@ const trippingPlan = makePlan({
   settings: { maxDeletionPercent: 10, maxDeletionCount: 1 },
 });
 
+/** The gallery plan as a federated domain's adoption shows it: the UPN goes through onmicrosoft.com and back. */
+const federatedPlan = {
+  ...galleryPlan,
+  changes: galleryPlan.changes.map((c) =>
+    c.action === 'Update' ? { ...c, adopt: true, via: 'renamed.0a1b2c3d@contoso.onmicrosoft.com' } : c,
+  ),
+};
+
 export function galleryRun(status: RunStatus, trigger: RunRecord['trigger'] = 'manual'): RunRecord {
   return {
     id: `run-${status}`,
@@ -116,10 +124,20 @@ export function gallery(lang: Lang): Record<string, AdaptiveCardJson[]> {
       lastRun: null,
     },
   ] as Parameters<typeof renderDomainsCard>[1];
+  // What a card with a CSV link says under it (bot/index.ts builds the same from the link's lifetime).
+  const sharedNote = lang.t('linkNote.shared', { ttl: lang.t('linkNote.minutes', { count: 15 }) });
+  const personalNote = lang.t('linkNote.personal', { ttl: lang.t('linkNote.hours', { count: 1 }) });
   return {
     help: [renderHelpCard(lang), renderHelpCard(lang, { notice: 'x' })],
     connect: [
       renderConnectCard(lang, { connected: true }),
+      renderConnectCard(lang, {
+        connected: false,
+        reason: 'admin consent is missing',
+        consentUrl: null,
+        missing: ['Organization.Read.All', 'GroupMember.Read.All'],
+        notePersonal: true,
+      }),
       renderConnectCard(lang, {
         connected: false,
         reason: 'consent missing',
@@ -140,7 +158,7 @@ export function gallery(lang: Lang): Record<string, AdaptiveCardJson[]> {
           { domain: 'fabrikam.jp', plan: trippingPlan, downloadUrl: 'https://bot.example/d2' },
           { domain: 'x.jp', refusal: 'not connected' },
         ],
-        { now: NOW },
+        { now: NOW, linkNote: sharedNote },
       ),
       renderPreviewAllCard(lang, [], { now: NOW }),
     ],
@@ -148,12 +166,17 @@ export function gallery(lang: Lang): Record<string, AdaptiveCardJson[]> {
       renderSetupCard(lang, {
         domain: 'fabrikam.jp',
         configured: false,
-        values: { maxDeletionPercent: '10', onDelete: 'delete', protectedAccounts: '' },
+        values: { maxDeletionPercent: '10', onDelete: 'delete', protectedAccounts: '', usageLocation: '' },
       }),
       renderSetupCard(lang, {
         domain: 'contoso.co.jp',
         configured: true,
-        values: { maxDeletionPercent: '0', onDelete: 'disable', protectedAccounts: 'a@contoso.co.jp\nb' },
+        values: {
+          maxDeletionPercent: '0',
+          onDelete: 'disable',
+          protectedAccounts: 'a@contoso.co.jp\nb',
+          usageLocation: 'ZZ',
+        },
         error: lang.t('setup.errorMaxDeletions', { value: '0' }),
       }),
     ],
@@ -161,6 +184,7 @@ export function gallery(lang: Lang): Record<string, AdaptiveCardJson[]> {
     'dry-run': [
       renderDryRunCard(lang, galleryPlan, { downloadUrl: 'https://bot.example/d', requestedByName: 'Alex' }),
       renderDryRunCard(lang, trippingPlan, { downloadUrl: 'https://bot.example/d' }),
+      renderDryRunCard(lang, federatedPlan, { downloadUrl: 'https://bot.example/d', linkNote: personalNote }),
     ],
     precheck: [
       renderPrecheckCard(lang, {
@@ -186,7 +210,7 @@ export function gallery(lang: Lang): Record<string, AdaptiveCardJson[]> {
         }),
       ),
     ],
-    result: STATUSES.map((s) => renderResultCard(lang, galleryRun(s), { csvUrl: 'https://bot.example/r' })),
+    result: STATUSES.map((s) => renderResultCard(lang, galleryRun(s), { csvUrl: 'https://bot.example/r', linkNote: sharedNote })),
     refusal: [
       ...REFUSALS.map((code) => refusalCard(lang, { refused: true, code, reason: 'r', detail: 'host-1' }, 'a.jp')),
       errorCard(lang, lang.t('what.sync'), new Error('boom'), '0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d'),
@@ -238,11 +262,16 @@ export function gallery(lang: Lang): Record<string, AdaptiveCardJson[]> {
           listed: 3,
         },
       ),
-      renderLogsCard(lang, [galleryRun('completed')], { domain: 'contoso.co.jp', linkFor, now: NOW }),
+      renderLogsCard(lang, [galleryRun('completed')], {
+        domain: 'contoso.co.jp',
+        linkFor,
+        linkNote: personalNote,
+        now: NOW,
+      }),
       renderLogsCard(lang, [], { linkFor, now: NOW }),
     ],
     'run-notification': (['hourly', 'manual', 'cli'] as const).flatMap((trigger) =>
-      STATUSES.map((s) => renderRunNotification(lang, galleryRun(s, trigger), settings(), { linkFor })),
+      STATUSES.map((s) => renderRunNotification(lang, galleryRun(s, trigger), settings(), { linkFor, linkNote: sharedNote })),
     ),
   };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   estimateMsLeft,
   fmtTimeLeft,
+  renderConnectCard,
   renderDomainsCard,
   renderDryRunCard,
   renderHelpCard,
@@ -12,7 +13,7 @@ import {
 import { refusalCard } from '../../src/bot/refusal-cards.js';
 import type { RunRecord } from '../../src/sync/model.js';
 import { entraUser, makePlan, settings as settingsFixture } from './plan-fixture.js';
-import { ENGLISH } from '../../src/bot/i18n.js';
+import { ENGLISH, langFor } from '../../src/bot/i18n.js';
 
 const texts = (card: unknown): string[] => {
   const out: string[] = [];
@@ -117,6 +118,30 @@ describe('renderDryRunCard', () => {
     const c = renderDryRunCard(ENGLISH, tripping, { downloadUrl: 'https://x/d' });
     expect(texts(c).join('\n')).toContain('A sync would be cancelled');
     expect(actions(c).map((x) => x.title)).not.toContain('Sync now');
+  });
+});
+
+describe('renderConnectCard', () => {
+  it('names each missing permission (from a fresh token) in both languages; a channel gets no consent link', () => {
+    const input = {
+      connected: false,
+      reason: 'admin consent is missing for Organization.Read.All, GroupMember.Read.All',
+      consentUrl: null,
+      missing: ['Organization.Read.All', 'GroupMember.Read.All'],
+      notePersonal: true,
+    };
+    const en = texts(renderConnectCard(ENGLISH, input)).join('\n');
+    expect(en).toContain('User.ReadWrite.All\n✓ granted');
+    expect(en).toContain('Organization.Read.All\n✗ not granted yet');
+    expect(en).toContain('GroupMember.Read.All\n✗ not granted yet');
+    expect(en).toContain('RoleManagement.Read.Directory\n✓ granted');
+    expect(en).toContain('Missing: Organization.Read.All, GroupMember.Read.All.');
+    expect(en).toContain('type connect in a personal chat with the bot');
+    expect(JSON.stringify(renderConnectCard(ENGLISH, input))).not.toContain('Action.OpenUrl');
+    const ja = texts(renderConnectCard(langFor('ja'), input)).join('\n');
+    expect(ja).toContain('不足しているアクセス許可: Organization.Read.All, GroupMember.Read.All。');
+    expect(ja).toContain('Organization.Read.All\n✗ 未付与');
+    expect(ja).toContain('個人チャットで connect と入力');
   });
 });
 

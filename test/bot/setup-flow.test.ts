@@ -62,13 +62,25 @@ describe('set-up form checks (pure)', () => {
       maxDeletionPercent: '15',
       onDelete: 'disable',
       protectedAccounts: 'Boss@Fabrikam.jp\n, 0f8fad5b-d9cb-469f-a165-70867728950e',
+      usageLocation: '',
     };
     expect(parseSetupForm(ENGLISH, ok)).toEqual({
       patch: {
         maxDeletionPercent: 15,
         onDelete: 'disable',
         protectedAccounts: ['boss@fabrikam.jp', '0f8fad5b-d9cb-469f-a165-70867728950e'],
+        usageLocation: null,
       },
+    });
+    // Usage location: an assigned ISO 3166 alpha-2 code in either case, stored upper-case; empty is the default.
+    expect(parseSetupForm(ENGLISH, { ...ok, usageLocation: 'jp' })).toMatchObject({ patch: { usageLocation: 'JP' } });
+    for (const bad of ['ZZ', 'Japan', 'J', '81'])
+      expect(parseSetupForm(ENGLISH, { ...ok, usageLocation: bad })).toEqual({
+        error: `Usage location: "${bad}" is not a two-letter ISO 3166 country code such as JP or US (leave it empty for the organization's country). Nothing was saved.`,
+      });
+    expect(parseSetupForm(langFor('ja'), { ...ok, usageLocation: 'ZZ' })).toEqual({
+      error:
+        '利用場所: "ZZ" は JP や US のような 2 文字の ISO 3166 国コードではありません (組織の国を使う場合は空欄にしてください)。何も保存していません。',
     });
     expect(parseSetupForm(ENGLISH, { ...ok, maxDeletionPercent: '0' })).toEqual({
       error: 'Max allowed deletions: "0" is not a percentage from 1 to 100. Nothing was saved.',
@@ -106,6 +118,7 @@ describe('card-first set-up', () => {
     const json = JSON.stringify(form);
     expect(json).toContain('"type":"Input.Number","id":"maxDeletionPercent"');
     expect(json).toContain('"value":"10"');
+    expect(json).toContain('"type":"Input.Text","id":"usageLocation"');
     expect(cardText(form)).toContain('the whole sync is cancelled');
     expect(cardText(form)).toContain('restored');
     const save = buttonsOf(form).find((b) => b.title === 'Save')!;
@@ -115,14 +128,27 @@ describe('card-first set-up', () => {
     expect(refused.body.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(cardText(refused.body.value)).toContain('Max allowed deletions: "0" is not a percentage');
     expect(await h.engine.service.getSettings(NEW_DOMAIN)).toBeNull();
+    const badCountry = await click({
+      ...save,
+      data: { ...save.data, maxDeletionPercent: '25', onDelete: 'delete', usageLocation: 'XX' },
+    });
+    expect(cardText(badCountry.body.value)).toContain('Usage location: "XX" is not a two-letter ISO 3166 country code');
+    expect(await h.engine.service.getSettings(NEW_DOMAIN)).toBeNull();
 
     const saved = await click({
       ...save,
-      data: { ...save.data, maxDeletionPercent: '25', onDelete: 'disable', protectedAccounts: 'boss@fabrikam.jp' },
+      data: {
+        ...save.data,
+        maxDeletionPercent: '25',
+        onDelete: 'disable',
+        protectedAccounts: 'boss@fabrikam.jp',
+        usageLocation: 'jp',
+      },
     });
     const text = cardText(saved.body.value);
     expect(text).toContain(`${NEW_DOMAIN} is set up for sync`);
     expect(text).toContain('25%');
+    expect(text).toContain('Usage location\nJP');
     expect(buttonsOf(saved.body.value).map((b) => [b.title, b.data?.command])).toEqual([
       ['Run pre-check', `precheck ${NEW_DOMAIN}`],
       ['Start dry run', `preview ${NEW_DOMAIN}`],
@@ -132,7 +158,13 @@ describe('card-first set-up', () => {
       maxDeletionPercent: 25,
       onDelete: 'disable',
       protectedAccounts: ['boss@fabrikam.jp'],
+      usageLocation: 'JP',
     });
+    // The domains card shows it beside the max allowed deletions; a domain left at the default says so.
+    before = h.connector.calls.length;
+    await h.post(h.message('domains'));
+    const listed = cardText(await nextCard(before, (t) => t.includes('Domains of this tenant') && t.includes('JP')));
+    expect(listed).toContain('Usage location\nJP');
 
     // Run pre-check: the button runs the command; its card follows in the conversation.
     before = h.connector.calls.length;
@@ -214,6 +246,8 @@ describe('card-first set-up', () => {
     const form = await nextCard(before, (t) => t.includes(`設定: ${NEW_DOMAIN}`));
     expect(JSON.stringify(form)).toContain('"label":"最大削除許容数 (%)"');
     expect(JSON.stringify(form)).toContain('"value":"25"');
+    expect(JSON.stringify(form)).toContain('"label":"新しいユーザーの利用場所 (国コード)"');
+    expect(JSON.stringify(form)).toContain('"value":"JP"');
     expect(buttonsOf(form).map((b) => b.title)).toEqual(['保存']);
   });
 });
