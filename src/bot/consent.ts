@@ -54,7 +54,12 @@ export async function connectCard(
   return renderConnectCard(lang, { connected: false, reason, consentUrl, saved, ...missing });
 }
 
-function page(res: ServerResponse, status: number, title: string, text: string): void {
+/** The page the administrator's browser shows after the consent redirect, in their language. */
+type PageKey = 'invalid' | 'wrongKind' | 'used' | 'otherTenant' | 'notGranted' | 'notRecorded' | 'received';
+
+function page(res: ServerResponse, status: number, lang: Lang, key: PageKey): void {
+  const title = lang.t(`consentPage.${key}.title`);
+  const text = lang.t(`consentPage.${key}.text`);
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
@@ -62,7 +67,7 @@ function page(res: ServerResponse, status: number, title: string, text: string):
     'content-security-policy': "default-src 'none'",
   });
   res.end(
-    `<!doctype html><meta charset="utf-8"><title>${esc(title)}</title><h1>${esc(title)}</h1><p>${esc(text)}</p>\n`,
+    `<!doctype html><html lang="${lang.locale}"><meta charset="utf-8"><title>${esc(title)}</title><h1>${esc(title)}</h1><p>${esc(text)}</p>\n`,
   );
 }
 
@@ -129,29 +134,24 @@ export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOpt
     const url = new URL(req.url ?? '/', 'http://localhost');
     const q = url.searchParams;
     const state = q.get('state') ?? '';
+    // Until the request is found, the browser's first language; then the chat's (the locale that asked for the link).
+    const browserLang = langFor(localeOf(String(req.headers['accept-language'] ?? '').split(',')[0]));
     const check = rt.signer.verify(state);
     if (!check.ok || check.kind !== 'consent')
-      return page(
-        res,
-        check.ok ? 403 : check.status,
-        'Consent link not valid',
-        check.ok
-          ? 'Wrong link kind.'
-          : 'This consent link is not valid or has expired. Type connect in a personal chat with the bot to get a new one.',
-      );
+      return page(res, check.ok ? 403 : check.status, browserLang, check.ok ? 'wrongKind' : 'invalid');
     const kv = rt.stores.kv<ConsentRequest>('bot-consent');
     const request = await kv.get(check.id);
-    if (!request) return page(res, 410, 'Consent link already used', 'Type connect in Teams to get a new one.');
+    if (!request) return page(res, 410, browserLang, 'used');
+    const lang = langFor(localeOf(request.ref.locale));
     const tenant = (q.get('tenant') ?? '').toLowerCase();
     const expected = configuredTenant(rt);
     const error = q.get('error');
     if (!error && (expected === null || tenant !== expected)) {
       // Not consumed: the administrator's own redirect can still arrive.
       rt.logger.warn({ tenant: tenant.slice(0, 64), expected }, 'consent callback for another tenant refused');
-      return page(res, 403, 'Consent not recorded', 'This answer is for a tenant that this bot does not sync.');
+      return page(res, 403, lang, 'otherTenant');
     }
     await kv.delete(check.id);
-    const lang = langFor(localeOf(request.ref.locale));
     if (error) {
       const description = (q.get('error_description') ?? '').slice(0, 300);
       rt.logger.warn(
@@ -168,15 +168,10 @@ export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOpt
           }),
         )
         .catch(() => undefined);
-      return page(
-        res,
-        400,
-        'Consent not granted',
-        'Admin consent was not granted. Type connect in Teams to try again.',
-      );
+      return page(res, 400, lang, 'notGranted');
     }
     if ((q.get('admin_consent') ?? '').toLowerCase() !== 'true')
-      return page(res, 400, 'Consent not recorded', 'The answer did not say consent was granted.');
+      return page(res, 400, lang, 'notRecorded');
     rt.tasks.run('The consent check', async () => {
       try {
         await confirmGrant(rt, request, tenant, options);
@@ -184,11 +179,6 @@ export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOpt
         rt.logger.warn({ err: scrubSecrets(String(err)) }, 'could not confirm the consent or tell the conversation');
       }
     });
-    return page(
-      res,
-      200,
-      'Consent received',
-      'The bot is checking the grant with a fresh token and will post the result in Teams. You can close this window.',
-    );
+    return page(res, 200, lang, 'received');
   };
 }

@@ -665,7 +665,7 @@ export function renderStatusCard(
           // Missing permissions are named (a fresh token's roles); any other reason comes from the sign-in.
           reason:
             input.connection.missing && input.connection.missing.length > 0
-              ? lang.t('connect.missingList', {
+              ? lang.t('status.consentMissing', {
                   permissions: input.connection.missing.map((m) => esc(m, 80)).join(', '),
                 })
               : esc(input.connection.reason, 300),
