@@ -61,7 +61,8 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
     app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, _state, data) => {
       const lang = langFor(localeOf(context.activity.locale));
       // A `command` button is checked as the typed command it stands for (a write asks Graph live).
-      const what = verb === 'command' ? parse(typeof data?.command === 'string' ? data.command : '').kind : `card:${verb}`;
+      const what =
+        verb === 'command' ? parse(typeof data?.command === 'string' ? data.command : '').kind : `card:${verb}`;
       const { actor, answer } = await authorize(context, what);
       if (!answer.allowed) {
         rt.observe({ type: 'card-action', action: verb, outcome: 'unauthorized' });

@@ -44,7 +44,14 @@ export async function connectCard(
   const reason = status.reason;
   const missing = status.missing ? { missing: status.missing } : {};
   if (!personal || !actor.aadObjectId)
-    return renderConnectCard(lang, { connected: false, reason, consentUrl: null, saved, ...missing, notePersonal: true });
+    return renderConnectCard(lang, {
+      connected: false,
+      reason,
+      consentUrl: null,
+      saved,
+      ...missing,
+      notePersonal: true,
+    });
   const nonce = randomUUID();
   await rt.stores
     .kv<ConsentRequest>('bot-consent')
@@ -170,8 +177,7 @@ export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOpt
         .catch(() => undefined);
       return page(res, 400, lang, 'notGranted');
     }
-    if ((q.get('admin_consent') ?? '').toLowerCase() !== 'true')
-      return page(res, 400, lang, 'notRecorded');
+    if ((q.get('admin_consent') ?? '').toLowerCase() !== 'true') return page(res, 400, lang, 'notRecorded');
     rt.tasks.run('The consent check', async () => {
       try {
         await confirmGrant(rt, request, tenant, options);

@@ -215,7 +215,11 @@ export function renderDomainsCard(lang: Lang, views: readonly DomainView[], opti
               })
             : lang.t('domains.maxDeletions', { pct: s.maxDeletionPercent })
           : '—',
-        usageLocation: s?.synced ? (s.usageLocation ? esc(s.usageLocation, 8) : lang.t('settings.usageLocationDefault')) : '—',
+        usageLocation: s?.synced
+          ? s.usageLocation
+            ? esc(s.usageLocation, 8)
+            : lang.t('settings.usageLocationDefault')
+          : '—',
         periodic: s?.synced
           ? `${onOff(lang, s.periodic)}${paused ? lang.t('domains.pausedUntil', { time: fmtTime(s.pausedUntil) }) : ''}`
           : '—',

@@ -210,12 +210,19 @@ export function gallery(lang: Lang): Record<string, AdaptiveCardJson[]> {
         }),
       ),
     ],
-    result: STATUSES.map((s) => renderResultCard(lang, galleryRun(s), { csvUrl: 'https://bot.example/r', linkNote: sharedNote })),
+    result: STATUSES.map((s) =>
+      renderResultCard(lang, galleryRun(s), { csvUrl: 'https://bot.example/r', linkNote: sharedNote }),
+    ),
     refusal: [
       ...REFUSALS.map((code) => refusalCard(lang, { refused: true, code, reason: 'r', detail: 'host-1' }, 'a.jp')),
       errorCard(lang, lang.t('what.sync'), new Error('boom'), '0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d'),
       ...['transient', 'throttled', 'forbidden', 'credential', 'directory'].map((kind) =>
-        errorCard(lang, lang.t('what.dryRun'), Object.assign(new Error('x'), { kind }), '0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d'),
+        errorCard(
+          lang,
+          lang.t('what.dryRun'),
+          Object.assign(new Error('x'), { kind }),
+          '0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d',
+        ),
       ),
     ],
     'import-report': [
@@ -271,7 +278,9 @@ export function gallery(lang: Lang): Record<string, AdaptiveCardJson[]> {
       renderLogsCard(lang, [], { linkFor, now: NOW }),
     ],
     'run-notification': (['hourly', 'manual', 'cli'] as const).flatMap((trigger) =>
-      STATUSES.map((s) => renderRunNotification(lang, galleryRun(s, trigger), settings(), { linkFor, linkNote: sharedNote })),
+      STATUSES.map((s) =>
+        renderRunNotification(lang, galleryRun(s, trigger), settings(), { linkFor, linkNote: sharedNote }),
+      ),
     ),
   };
 }

@@ -96,7 +96,9 @@ describe('renderDryRunCard', () => {
       entra: [],
       authenticationType: 'Federated',
     });
-    expect(texts(renderDryRunCard(ENGLISH, federated, { downloadUrl: 'https://x/d' })).join('\n')).not.toContain('cannot sign in');
+    expect(texts(renderDryRunCard(ENGLISH, federated, { downloadUrl: 'https://x/d' })).join('\n')).not.toContain(
+      'cannot sign in',
+    );
   });
 
   it('a plan with no change has no chart and says so', () => {
