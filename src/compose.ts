@@ -81,6 +81,13 @@ export function engineConnection(engine: Engine) {
         redirectUri,
         state,
       }),
+    /** The saved connection `connect` shows (tenant, app, endpoints); never a secret. */
+    saved: {
+      tenantId: settings.tenantId ?? null,
+      clientId: settings.clientId ?? null,
+      authorityHost: settings.authorityHost,
+      graphBaseUrl: settings.graphBaseUrl,
+    },
     async onConsentGranted(tenantId: string) {
       await kv.set('consent', { tenantId, at: new Date().toISOString() });
     },
@@ -122,6 +129,16 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     const { demoPeople } = await import('./emulator/index.js');
     await directory.replaceDomain('contoso.co.jp', demoDirectory(demoPeople()));
     logger.info('demo: Access Control directory seeded for contoso.co.jp');
+  }
+  if (config.demo && (await directory.count('fabrikam.jp')) === 0) {
+    // The second domain, small and with few differences, so that setting it up and syncing it by buttons passes
+    // its default max allowed deletions (one leaver of 18 is under 10%).
+    const { demoSecondPeople } = await import('./emulator/index.js');
+    await directory.replaceDomain(
+      'fabrikam.jp',
+      demoDirectory(demoSecondPeople(), { leavers: 1, renames: 2, moves: 1, newHires: 2 }),
+    );
+    logger.info('demo: Access Control directory seeded for fabrikam.jp');
   }
   const graphTimeoutMs = config.graphTimeoutSeconds * 1000;
   const entra = createEntraConnector({ ...entraSettings, ...(caPem ? { caPem } : {}) }, logger, {

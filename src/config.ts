@@ -1,5 +1,6 @@
 // The one reader of process.env: parses every setting of DESIGN §4.4 once, fails listing each bad variable.
 import { isIP } from 'node:net';
+import { type Locale, localeOfEnv } from './locale.js';
 import { z } from 'zod';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -89,6 +90,9 @@ const schema = z.object({
   LOG_RETENTION_DAYS: int(90, 1, 3650),
   DOWNLOAD_LINK_TTL_SECONDS: int(3600, 60, 7 * 86_400),
   SIGNING_SECRET: str(),
+  LANG: str(),
+  LC_ALL: str(),
+  LC_MESSAGES: str(),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -150,6 +154,8 @@ export interface Config {
   readonly scimTimeoutSeconds: number;
   /** On SIGTERM/SIGINT, how long the in-flight writes may take to finish before the run is left interrupted. */
   readonly shutdownGraceSeconds: number;
+  /** The CLI's language, from LC_ALL / LC_MESSAGES / LANG (the bot follows each activity's locale instead). */
+  readonly locale: Locale;
 }
 
 /** Where the bot checks incoming tokens and gets its own (botbuilder's sovereign-cloud settings). */
@@ -343,6 +349,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphTimeoutSeconds: e.GRAPH_TIMEOUT_SECONDS,
     scimTimeoutSeconds: e.SCIM_TIMEOUT_SECONDS,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    locale: localeOfEnv(e),
   };
   return deepFreeze(config);
 }

@@ -205,6 +205,28 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   };
 }
 
+/** What the server prints on stdout once it listens; in the demo, what to type and what to click, step by step. */
+export function startBanner(input: { demo: boolean; botUrl: string; playgroundUrl: string | null }): string {
+  if (!input.demo || !input.playgroundUrl) return `\nentra-sync-bot is listening on ${input.botUrl}/api/messages\n`;
+  return [
+    '',
+    'entra-sync-bot demo is running: a local Entra ID emulator (tenant "Contoso Japan"), a demo Access Control',
+    'directory and the bot in local mode. Nothing leaves this machine.',
+    '',
+    `  1. Open the Microsoft 365 Agents Playground: ${input.playgroundUrl}`,
+    '  2. Type   domains                 then click  Set up sync  on fabrikam.jp; check the form and click  Save',
+    '  3. Click  Run pre-check           then  Start dry run; click  Download results (CSV)  to check every user',
+    '  4. Click  Sync now                the card shows progress, then the result',
+    '  5. Click  Enable hourly sync      then  Sync log  for the runs and their chart',
+    '',
+    '  Also type:  preview all (a dry run of every set-up domain) · connect · status · help (buttons for each step)',
+    '  The bot answers in Japanese when Teams sends a Japanese locale (ja-JP), in English otherwise.',
+    '',
+    'Logs follow on stderr. Stop with Ctrl+C.',
+    '',
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -216,24 +238,12 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  // A person watching the demo in a terminal reads lines; anything else (a file, a log collector) gets JSON.
+  const logger = createLogger(config.logLevel, process.stderr, {
+    pretty: config.demo && process.stderr.isTTY === true,
+  });
   const app = await startApp(config, { logger, playgroundPort: config.demo ? 56150 : null });
-  const lines = [
-    '',
-    config.demo
-      ? 'entra-sync-bot demo is running (local Entra ID emulator, demo Access Control directory, local mode).'
-      : `entra-sync-bot is listening on ${app.bot.url}/api/messages`,
-  ];
-  if (app.playgroundUrl) {
-    lines.push(
-      `Open the Microsoft 365 Agents Playground: ${app.playgroundUrl}`,
-      'Try:',
-      '  domains',
-      '  preview contoso.co.jp',
-      '  help',
-    );
-  }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(startBanner({ demo: config.demo, botUrl: app.bot.url, playgroundUrl: app.playgroundUrl }));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {

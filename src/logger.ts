@@ -1,5 +1,6 @@
 // Structured logging (pino) with every credential-shaped field redacted, so no secret or token reaches a log line.
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -29,8 +30,31 @@ export const REDACT_PATHS = [
   'headers.authorization',
 ];
 
-/** A pino logger that writes JSON to stderr (stdout stays free for CLI output). */
-export function createLogger(level: string, destination: NodeJS.WritableStream = process.stderr): Logger {
+export interface LoggerOptions {
+  /**
+   * Human-readable lines (pino-pretty) instead of JSON: for a person watching a terminal in development (the demo).
+   * Redaction happens before formatting, so it holds either way.
+   */
+  readonly pretty?: boolean;
+  /** Colours in pretty output (default: when the destination is a terminal). */
+  readonly colorize?: boolean;
+}
+
+/** A pino logger that writes JSON (or, with `pretty`, readable lines) to stderr; stdout stays free for CLI output. */
+export function createLogger(
+  level: string,
+  destination: NodeJS.WritableStream = process.stderr,
+  options: LoggerOptions = {},
+): Logger {
+  const stream = options.pretty
+    ? pretty({
+        destination,
+        colorize: options.colorize ?? (destination as { isTTY?: boolean }).isTTY === true,
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname',
+        sync: true,
+      })
+    : (destination as pino.DestinationStream);
   return pino(
     {
       level,
@@ -38,7 +62,7 @@ export function createLogger(level: string, destination: NodeJS.WritableStream =
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination as pino.DestinationStream,
+    stream,
   );
 }
 

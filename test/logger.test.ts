@@ -27,6 +27,20 @@ describe('logger', () => {
     expect(out).toContain('[redacted]');
   });
 
+  it('pretty output is readable lines, not JSON, and still redacted', () => {
+    const { lines, stream } = capture();
+    const log = createLogger('info', stream, { pretty: true, colorize: false });
+    log.info({ domain: 'contoso.co.jp', clientSecret: 's3cr3t-value' }, 'dry run ready');
+    const out = lines.join('');
+    expect(out).toMatch(/^\[\d{2}:\d{2}:\d{2}\] INFO: dry run ready/);
+    expect(out).toContain('domain: "contoso.co.jp"');
+    expect(out).not.toContain('s3cr3t-value');
+    expect(() => JSON.parse(out)).toThrow();
+    const json = capture();
+    createLogger('info', json.stream).info('plain');
+    expect(JSON.parse(json.lines.join('')).msg).toBe('plain');
+  });
+
   it('scrubs bearer tokens, JWTs and secret query parameters from text', () => {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmNkZWZnaCJ9.c2lnbmF0dXJlLXBhcnQ';
     const text = `Authorization: Bearer abc.def-ghi token ${jwt} client_secret=hunter2&x=1`;

@@ -6,8 +6,15 @@ import { isRefusal } from '../sync/service.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { type CardUpdater, createCardUpdater } from './card-updater.js';
 import { escapeCardText } from './escape.js';
+import type { Lang } from './i18n.js';
 import { failureCard, refusalCard } from './refusal-cards.js';
-import { renderMessageCard, renderProgressCard, renderResultCard } from './render-cards.js';
+import {
+  estimateMsLeft,
+  type RateOrigin,
+  renderMessageCard,
+  renderProgressCard,
+  renderResultCard,
+} from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
 
@@ -17,14 +24,19 @@ const QUICK_ANSWER_MS = 1200;
 const INVOKE_TTL_MS = 24 * 3600_000;
 
 interface ActiveApply {
+  readonly lang: Lang;
   readonly domain: string;
   readonly actor: Actor;
   readonly approvedAt: string;
   readonly planHash: string;
   progress: Progress | null;
+  /** When the writing phase was first seen, for the time-left estimate. */
+  writingFrom: RateOrigin | null;
 }
 
 export interface ApplyRequest {
+  /** The language of the person who clicked (the card is updated in it). */
+  readonly lang: Lang;
   readonly planId: string;
   readonly planHash: string;
   readonly actor: Actor;
@@ -48,55 +60,57 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
   const planRuns = rt.stores.kv<string>('bot-plan-runs');
 
   const progressCard = (a: ActiveApply): AdaptiveCardJson =>
-    renderProgressCard({
-      title: `Sync running: ${escapeCardText(a.domain)}`,
+    renderProgressCard(a.lang, {
+      title: a.lang.t('apply.running', { domain: escapeCardText(a.domain) }),
       progress: a.progress,
       approvedBy: a.actor.label,
       approvedAt: a.approvedAt,
       planHash: a.planHash,
-      waitingText: 'Checking that the dry run is still current…',
+      waitingText: a.lang.t('apply.checking'),
+      msLeft: estimateMsLeft(a.writingFrom, rt.now().getTime(), a.progress),
     });
 
-  const resultCard = (run: RunRecord, approvedByName: string | null): AdaptiveCardJson =>
-    renderResultCard(run, {
+  const resultCard = (lang: Lang, run: RunRecord, approvedByName: string | null): AdaptiveCardJson =>
+    renderResultCard(lang, run, {
       csvUrl: rt.linkFor('run', run.id, 'shared'),
       approvedByName,
-      linkNote: rt.linkNote('shared'),
+      linkNote: rt.linkNote(lang, 'shared'),
     });
 
   /** The card for a plan some earlier click (here or on another replica) already applied or is applying. */
-  async function usedPlanCard(runId: string | undefined, domain: string | null): Promise<AdaptiveCardJson> {
+  async function usedPlanCard(lang: Lang, runId: string | undefined, domain: string | null): Promise<AdaptiveCardJson> {
     const run = runId ? await rt.service.getRun(runId) : null;
     if (!run) {
       return renderMessageCard({
-        title: 'This dry run was already approved',
-        text: 'It is applied once only. Run a new dry run to sync again.',
-        actions: domain ? [{ title: 'Run dry run again', verb: 'preview', data: { domain } }] : [],
+        title: lang.t('apply.alreadyApproved'),
+        text: lang.t('apply.alreadyApprovedText'),
+        actions: domain ? [{ title: lang.t('buttons.rerun'), verb: 'preview', data: { domain } }] : [],
       });
     }
     if (run.status === 'running')
-      return renderProgressCard({
-        title: `Sync running: ${escapeCardText(run.domain)}`,
+      return renderProgressCard(lang, {
+        title: lang.t('apply.running', { domain: escapeCardText(run.domain) }),
         progress: null,
         approvedBy: run.approvedBy,
         approvedAt: run.startedAt,
         planHash: run.planHash,
-        waitingText: 'Already running (approved earlier). This card shows the result when it ends.',
+        waitingText: lang.t('apply.alreadyRunning'),
       });
-    return resultCard(run, null);
+    return resultCard(lang, run, null);
   }
 
   async function finalCard(
+    lang: Lang,
     result: RunRecord | Refusal | { error: unknown },
     domain: string,
     actor: Actor,
   ): Promise<AdaptiveCardJson> {
-    if ('error' in result) return failureCard(rt.logger, 'The sync', result.error, { domain });
+    if ('error' in result) return failureCard(rt.logger, lang, { key: 'what.sync' }, result.error, { domain });
     if (isRefusal(result)) {
-      if (result.code === 'plan-used') return usedPlanCard(result.detail, domain);
-      return refusalCard(result, domain);
+      if (result.code === 'plan-used') return usedPlanCard(lang, result.detail, domain);
+      return refusalCard(lang, result, domain);
     }
-    return resultCard(result, actor.label);
+    return resultCard(lang, result, actor.label);
   }
 
   return {
@@ -109,30 +123,29 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
         const seen = await invokes.get(req.invokeId);
         if (seen !== undefined) {
           const runId = await planRuns.get(req.planId);
-          return usedPlanCard(runId, null);
+          return usedPlanCard(req.lang, runId, null);
         }
         await invokes.set(req.invokeId, req.planId, INVOKE_TTL_MS);
       }
       const plan = await rt.service.getPlan(req.planId);
       if (!plan) {
         const runId = await planRuns.get(req.planId);
-        if (runId) return usedPlanCard(runId, null);
+        if (runId) return usedPlanCard(req.lang, runId, null);
         return refusalCard(
-          {
-            refused: true,
-            code: 'plan-not-found',
-            reason: 'This dry run was cancelled or cleaned up. Nothing was changed.',
-          },
+          req.lang,
+          { refused: true, code: 'plan-not-found', reason: req.lang.t('apply.planGone') },
           null,
         );
       }
       const domain = plan.domain;
       const state: ActiveApply = {
+        lang: req.lang,
         domain,
         actor: req.actor,
         approvedAt: rt.now().toISOString(),
         planHash: req.planHash,
         progress: null,
+        writingFrom: null,
       };
       active.set(req.planId, state);
       let updater: CardUpdater | null = null;
@@ -155,6 +168,8 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
           },
           onProgress: (p) => {
             state.progress = p;
+            if (p.phase === 'writing' && state.writingFrom === null)
+              state.writingFrom = { atMs: rt.now().getTime(), done: p.done };
             updater?.push(progressCard(state));
           },
         })
@@ -170,7 +185,7 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
       ]);
       if (quick) {
         active.delete(req.planId);
-        const card = await finalCard(quick.r, domain, req.actor);
+        const card = await finalCard(req.lang, quick.r, domain, req.actor);
         if (updater) {
           const u = updater;
           rt.tasks.run('card-update', () => u.final(card));
@@ -180,7 +195,7 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
       updater?.push(progressCard(state));
       rt.tasks.run('apply', async () => {
         const r = await applying;
-        const card = await finalCard(r, domain, req.actor);
+        const card = await finalCard(req.lang, r, domain, req.actor);
         active.delete(req.planId);
         if (updater) await updater.final(card);
         else await rt.proactive.send(req.ref, card);

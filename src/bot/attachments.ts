@@ -97,8 +97,29 @@ export function findImportFile(
   return null;
 }
 
-const tooLarge = (name: string, maxBytes: number) =>
-  new Error(`${name} is larger than ${Math.round(maxBytes / 1048576)} MB; split the export by domain`);
+/**
+ * A download that failed for a reason a person can act on. `code` and `values` let the bot say it in the reader's
+ * language (string table `import.download.<code>`); the message is the English sentence (logs, CLI).
+ */
+export class ImportDownloadError extends Error {
+  constructor(
+    readonly code: 'redirected' | 'http' | 'too-large',
+    readonly values: Readonly<Record<string, string | number>>,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImportDownloadError';
+  }
+}
+
+const tooLarge = (name: string, maxBytes: number) => {
+  const mb = Math.round(maxBytes / 1048576);
+  return new ImportDownloadError(
+    'too-large',
+    { file: name, mb },
+    `${name} is larger than ${mb} MB; split the export by domain`,
+  );
+};
 
 /**
  * Downloads the file: redirects are followed only within the same origin, the size is capped while streaming.
@@ -119,12 +140,20 @@ export async function downloadImportFile(
     const location = res.headers.get('location');
     const next = location ? new URL(location, url) : null;
     if (!next || next.origin !== url.origin || hops >= MAX_REDIRECTS)
-      throw new Error(`could not download ${file.name}: the file server redirected elsewhere. ${ACCEPTED_SOURCES}.`);
+      throw new ImportDownloadError(
+        'redirected',
+        { file: file.name },
+        `could not download ${file.name}: the file server redirected elsewhere. ${ACCEPTED_SOURCES}.`,
+      );
     url = next;
   }
   if (!res.ok) {
     await res.body?.cancel();
-    throw new Error(`could not download ${file.name}: HTTP ${res.status}. Attach the file again and retry.`);
+    throw new ImportDownloadError(
+      'http',
+      { file: file.name, status: res.status },
+      `could not download ${file.name}: HTTP ${res.status}. Attach the file again and retry.`,
+    );
   }
   const declared = Number(res.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {

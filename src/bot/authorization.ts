@@ -3,7 +3,10 @@
 
 export type AuthorizationAnswer =
   | { readonly allowed: true; readonly via: 'admin-list' | 'global-admin' }
-  | { readonly allowed: false; readonly reason: string };
+  /** `code` names the refusal so the bot can say it in the reader's language (string table `auth.reason.<code>`). */
+  | { readonly allowed: false; readonly code: AuthorizationRefusal; readonly reason: string };
+
+export type AuthorizationRefusal = 'unknown-identity' | 'check-failed' | 'not-admin';
 
 export interface AuthorizerOptions {
   /** ADMIN_AAD_OBJECT_IDS. */
@@ -39,7 +42,11 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     async check(aadObjectId, checkOptions = {}) {
       const id = (aadObjectId ?? '').trim().toLowerCase();
       if (!id)
-        return { allowed: false, reason: `Your Microsoft Entra identity is not known to the bot. ${WHO_CAN_ACT}` };
+        return {
+          allowed: false,
+          code: 'unknown-identity',
+          reason: `Your Microsoft Entra identity is not known to the bot. ${WHO_CAN_ACT}`,
+        };
       if (listed.has(id)) return { allowed: true, via: 'admin-list' };
       const hit = cache.get(id);
       let isAdmin: boolean;
@@ -52,6 +59,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
           options.onError?.(err);
           return {
             allowed: false,
+            code: 'check-failed',
             reason: `The bot could not check your Global Administrator role right now. Try again in a minute. ${WHO_CAN_ACT}`,
           };
         }
@@ -60,7 +68,11 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       }
       return isAdmin
         ? { allowed: true, via: 'global-admin' }
-        : { allowed: false, reason: `You are not a Global Administrator of this tenant. ${WHO_CAN_ACT}` };
+        : {
+            allowed: false,
+            code: 'not-admin',
+            reason: `You are not a Global Administrator of this tenant. ${WHO_CAN_ACT}`,
+          };
     },
   };
 }

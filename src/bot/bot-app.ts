@@ -8,6 +8,7 @@ import { CARD_VERBS, handleCardAction } from './card-actions.js';
 import { handleCommand } from './command-handlers.js';
 import { parse } from './command-parser.js';
 import { escapeCardText } from './escape.js';
+import { langFor, localeOf } from './i18n.js';
 import { onFileConsentAccepted } from './file-consent.js';
 import { toActivity } from './proactive.js';
 import { failureCard } from './refusal-cards.js';
@@ -41,10 +42,13 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
     'domains',
     'logs',
     'preview',
+    'preview-all',
     'precheck',
     'connect',
     'card:preview',
     'card:logs',
+    'card:setup-form',
+    'card:show-plan',
   ]);
   const authorize = async (context: TurnContext, what: string) => {
     const actor = actorOf(context.activity);
@@ -55,10 +59,14 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
 
   for (const verb of CARD_VERBS) {
     app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, _state, data) => {
-      const { actor, answer } = await authorize(context, `card:${verb}`);
+      const lang = langFor(localeOf(context.activity.locale));
+      // A `command` button is checked as the typed command it stands for (a write asks Graph live).
+      const what =
+        verb === 'command' ? parse(typeof data?.command === 'string' ? data.command : '').kind : `card:${verb}`;
+      const { actor, answer } = await authorize(context, what);
       if (!answer.allowed) {
         rt.observe({ type: 'card-action', action: verb, outcome: 'unauthorized' });
-        return `Not done: ${answer.reason}`;
+        return lang.t('auth.notDone', { reason: lang.t(`auth.reason.${answer.code}`) });
       }
       try {
         const reply = await handleCardAction(rt, applyFlow, context, verb, data ?? {}, actor);
@@ -66,7 +74,7 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
         return reply;
       } catch (err) {
         rt.observe({ type: 'card-action', action: verb, outcome: 'error' });
-        return failureCard(rt.logger, 'This action', err, { verb });
+        return failureCard(rt.logger, lang, { key: 'what.action' }, err, { verb });
       }
     });
   }
@@ -74,22 +82,28 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
   app.message(
     async (context) => context.activity.type === ActivityTypes.Message,
     async (context) => {
+      const lang = langFor(localeOf(context.activity.locale));
       const parsed = parse(context.activity.text ?? '');
       if (parsed.kind === 'help') {
         rt.observe({ type: 'bot-command', command: 'help', outcome: 'ok' });
-        await context.sendActivity(toActivity(renderHelpCard()));
+        await context.sendActivity(toActivity(renderHelpCard(lang)));
         return;
       }
       if (parsed.kind === 'unknown') {
         rt.observe({ type: 'bot-command', command: 'unknown', outcome: 'unknown' });
-        const notice = `${escapeCardText(parsed.reason, 300)}${parsed.suggestion ? ` Did you mean: **${escapeCardText(parsed.suggestion, 120)}**?` : ''}`;
-        await context.sendActivity(toActivity(renderHelpCard({ notice })));
+        const reason = escapeCardText(parsed.reason, 300);
+        const notice = parsed.suggestion
+          ? lang.t('help.didYouMean', { reason, suggestion: escapeCardText(parsed.suggestion, 120) })
+          : reason;
+        await context.sendActivity(toActivity(renderHelpCard(lang, { notice })));
         return;
       }
       const { actor, answer } = await authorize(context, parsed.kind);
       if (!answer.allowed) {
         rt.observe({ type: 'bot-command', command: parsed.kind, outcome: 'unauthorized' });
-        await context.sendActivity(toActivity(renderHelpCard({ notice: escapeCardText(answer.reason, 400) })));
+        await context.sendActivity(
+          toActivity(renderHelpCard(lang, { notice: escapeCardText(lang.t(`auth.reason.${answer.code}`), 400) })),
+        );
         return;
       }
       try {
@@ -98,7 +112,11 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
       } catch (err) {
         rt.observe({ type: 'bot-command', command: parsed.kind, outcome: 'error' });
         await context.sendActivity(
-          toActivity(failureCard(rt.logger, `The ${parsed.kind} command`, err, { command: parsed.kind })),
+          toActivity(
+            failureCard(rt.logger, lang, { key: 'what.command', values: { command: parsed.kind } }, err, {
+              command: parsed.kind,
+            }),
+          ),
         );
       }
     },
@@ -107,13 +125,14 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
   app.fileConsentAccept(async (context, _state, response) => {
     const { answer } = await authorize(context, 'file-consent');
     if (!answer.allowed) {
-      await context.sendActivity(`Not done: ${answer.reason}`);
+      const lang = langFor(localeOf(context.activity.locale));
+      await context.sendActivity(lang.t('auth.notDone', { reason: lang.t(`auth.reason.${answer.code}`) }));
       return;
     }
     await onFileConsentAccepted(rt, context, response);
   });
   app.fileConsentDecline(async (context) => {
-    await context.sendActivity('OK. The Download results (CSV) button on the dry-run card works for an hour.');
+    await context.sendActivity(langFor(localeOf(context.activity.locale)).t('file.declined'));
   });
 
   app.error(async (context, err) => {
@@ -122,7 +141,7 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter): App
     try {
       if (context.activity.type === ActivityTypes.Message)
         await context.sendActivity(
-          `Something went wrong. Try again; if it happens again, give the bot operator this reference: ${correlationId}`,
+          langFor(localeOf(context.activity.locale)).t('error.unhandled', { reference: correlationId }),
         );
     } catch {
       // the conversation may be gone; the error is logged

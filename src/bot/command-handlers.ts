@@ -3,19 +3,23 @@ import type { TurnContext } from 'botbuilder';
 import { domainOffsetMs, slotAt, slotTime } from '../schedule/index.js';
 import type { DomainSettings, RunRecord } from '../sync/model.js';
 import { isRefusal, type Refusal } from '../sync/service.js';
-import { downloadImportFile, findImportFile } from './attachments.js';
+import { downloadImportFile, findImportFile, ImportDownloadError } from './attachments.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import type { Command } from './command-parser.js';
+import { createCardUpdater } from './card-updater.js';
 import { connectCard } from './consent.js';
 import { escapeCardText as esc } from './escape.js';
+import { ENGLISH, type Lang, langFor, localeOf } from './i18n.js';
 import { runningCard, startPreview } from './preview-flow.js';
-import { failureCard, refusalCard } from './refusal-cards.js';
+import { type FailedStep, failureCard, failureSentence, refusalCard } from './refusal-cards.js';
 import {
   fmtTime,
   renderDomainsCard,
   renderImportReportCard,
   renderMessageCard,
+  type PreviewAllEntry,
   renderPrecheckCard,
+  renderPreviewAllCard,
   renderProgressCard,
   renderStatusCard,
 } from './render-cards.js';
@@ -29,6 +33,7 @@ const card = (c: AdaptiveCardJson) => toActivity(c);
 /** When the next periodic run of the domain will start, and where its notification goes. */
 export async function scheduleFacts(
   rt: BotRuntime,
+  lang: Lang,
   domain: string,
   conversationKey: string | null,
 ): Promise<{ title: string; value: string }[]> {
@@ -36,53 +41,58 @@ export async function scheduleFacts(
   const offset = domainOffsetMs(domain, intervalMs);
   const next = slotTime(slotAt(rt.now().getTime(), intervalMs, offset) + 1, intervalMs, offset);
   const dest = await rt.stores.conversations.destinationFor(domain);
-  const where =
-    dest === null
-      ? 'nowhere yet: type "notify here" in the channel that should get them'
-      : dest === conversationKey
-        ? 'this conversation'
-        : 'the conversation chosen with "notify here"';
+  const where = lang.t(
+    dest === null ? 'schedule.whereNowhere' : dest === conversationKey ? 'schedule.whereHere' : 'schedule.whereChosen',
+  );
   return [
-    { title: 'First run', value: fmtTime(new Date(next).toISOString()) },
-    { title: 'Notifications', value: where },
+    { title: lang.t('schedule.firstRun'), value: fmtTime(new Date(next).toISOString()) },
+    { title: lang.t('settings.notifications'), value: where },
   ];
 }
 
-function settingsFacts(s: DomainSettings): { title: string; value: string }[] {
+/** A domain's usage location for new users: its country code, or the organization's default. */
+export function usageLocationText(lang: Lang, s: Pick<DomainSettings, 'usageLocation'>): string {
+  return s.usageLocation ? esc(s.usageLocation, 8) : lang.t('settings.usageLocationDefault');
+}
+
+export function settingsFacts(lang: Lang, s: DomainSettings): { title: string; value: string }[] {
   return [
-    { title: 'Max allowed deletions', value: `${s.maxDeletionPercent}%` },
-    { title: 'On delete', value: s.onDelete === 'disable' ? 'disable the account' : 'delete (restorable 30 days)' },
-    { title: 'Hourly sync', value: s.periodic ? 'on' : 'off' },
-    { title: 'Notifications', value: s.notify },
+    { title: lang.t('settings.maxDeletions'), value: `${s.maxDeletionPercent}%` },
+    { title: lang.t('settings.onDelete'), value: lang.t(`settings.onDeleteValue.${s.onDelete}`) },
+    { title: lang.t('settings.hourly'), value: lang.t(s.periodic ? 'common.on' : 'common.off') },
+    { title: lang.t('settings.notifications'), value: lang.t(`notifyMode.${s.notify}`) },
+    { title: lang.t('settings.usageLocation'), value: usageLocationText(lang, s) },
   ];
 }
 
 function settingsAnswer(
+  lang: Lang,
   result: DomainSettings | Refusal,
   title: (s: DomainSettings) => string,
   text = '',
 ): AdaptiveCardJson {
-  if (isRefusal(result)) return refusalCard(result, null);
-  return renderMessageCard({ title: title(result), color: 'Good', text, facts: settingsFacts(result) });
+  if (isRefusal(result)) return refusalCard(lang, result, null);
+  return renderMessageCard({ title: title(result), color: 'Good', text, facts: settingsFacts(lang, result) });
 }
 
 /** Sends a "running" card now and replaces it from a background task with what `work` returns. */
 async function inBackground(
   rt: BotRuntime,
+  lang: Lang,
   context: TurnContext,
   placeholder: AdaptiveCardJson,
-  what: string,
+  what: FailedStep,
   work: () => Promise<AdaptiveCardJson>,
 ): Promise<void> {
   const sent = await context.sendActivity(card(placeholder));
   const ref = replyRefOf(context.activity);
   const id = sent?.id;
-  rt.tasks.run(what, async () => {
+  rt.tasks.run(ENGLISH.t(what.key, what.values), async () => {
     let result: AdaptiveCardJson;
     try {
       result = await work();
     } catch (err) {
-      result = failureCard(rt.logger, what, err);
+      result = failureCard(rt.logger, lang, what, err);
     }
     if (id) await rt.proactive.update(ref, id, result);
     else await rt.proactive.send(ref, result);
@@ -91,10 +101,13 @@ async function inBackground(
 
 export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: Command, actor: Actor): Promise<void> {
   const by = actor.label;
+  const lang = langFor(localeOf(context.activity.locale));
   const reply = (c: AdaptiveCardJson) => context.sendActivity(card(c));
   switch (cmd.kind) {
     case 'connect':
-      await reply(await connectCard(rt, conversationRefOf(context.activity), actor, isPersonalChat(context.activity)));
+      await reply(
+        await connectCard(rt, lang, conversationRefOf(context.activity), actor, isPersonalChat(context.activity)),
+      );
       return;
     case 'status': {
       const [connection, settings] = await Promise.all([rt.connection.status(), rt.stores.settings.list()]);
@@ -105,12 +118,14 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
         lastRuns.set(s.domain, last ?? null);
         destinations.set(s.domain, (await rt.stores.conversations.destinationFor(s.domain)) !== null);
       }
-      await reply(renderStatusCard({ connection, settings, lastRuns, destinations, now: rt.now() }));
+      await reply(renderStatusCard(lang, { connection, settings, lastRuns, destinations, now: rt.now() }));
       return;
     }
     case 'domains': {
       const views = await rt.service.listDomains();
-      await reply(isRefusal(views) ? refusalCard(views, null) : renderDomainsCard(views, { now: rt.now() }));
+      await reply(
+        isRefusal(views) ? refusalCard(lang, views, null) : renderDomainsCard(lang, views, { now: rt.now() }),
+      );
       return;
     }
     case 'domain-add': {
@@ -121,55 +136,119 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
       );
       await reply(
         settingsAnswer(
+          lang,
           r,
-          (s) => `${esc(s.domain)} is set up for sync`,
-          `Next: precheck ${esc(cmd.domain)}, then preview ${esc(cmd.domain)}.`,
+          (s) => lang.t('settings.setUp', { domain: esc(s.domain) }),
+          lang.t('settings.nextSteps', { domain: esc(cmd.domain) }),
         ),
       );
       return;
     }
     case 'domain-set': {
       const r = await rt.service.setDomain(cmd.domain, { maxDeletionPercent: cmd.maxDeletions }, by);
-      await reply(settingsAnswer(r, (s) => `${esc(s.domain)}: max allowed deletions is now ${s.maxDeletionPercent}%`));
+      await reply(
+        settingsAnswer(lang, r, (s) =>
+          lang.t('settings.maxDeletionsNow', { domain: esc(s.domain), pct: s.maxDeletionPercent }),
+        ),
+      );
       return;
     }
     case 'domain-on-delete': {
       const r = await rt.service.setDomain(cmd.domain, { onDelete: cmd.onDelete }, by);
-      await reply(settingsAnswer(r, (s) => `${esc(s.domain)}: on delete, ${s.onDelete} the account`));
+      await reply(
+        settingsAnswer(lang, r, (s) =>
+          lang.t('settings.onDeleteNow', {
+            domain: esc(s.domain),
+            mode: lang.t(`settings.onDeleteValue.${s.onDelete}`),
+          }),
+        ),
+      );
       return;
     }
     case 'domain-remove': {
       const r = await rt.service.removeDomain(cmd.domain, by);
       await reply(
-        settingsAnswer(r, (s) => `${esc(s.domain)} is no longer synced`, 'Its users in Entra ID are left as they are.'),
+        settingsAnswer(
+          lang,
+          r,
+          (s) => lang.t('settings.removed', { domain: esc(s.domain) }),
+          lang.t('settings.removedText'),
+        ),
       );
       return;
     }
     case 'precheck':
       await inBackground(
         rt,
+        lang,
         context,
-        renderProgressCard({
-          title: `Pre-check running… ${esc(cmd.domain)}`,
+        renderProgressCard(lang, {
+          title: lang.t('precheck.running', { domain: esc(cmd.domain) }),
           progress: null,
-          waitingText: 'Reading both sides.',
+          waitingText: lang.t('precheck.waiting'),
         }),
-        'The pre-check',
+        { key: 'what.precheck' },
         async () => {
           const r = await rt.service.precheck(cmd.domain);
-          return isRefusal(r) ? refusalCard(r, null) : renderPrecheckCard(r);
+          return isRefusal(r) ? refusalCard(lang, r, null) : renderPrecheckCard(lang, r);
         },
       );
       return;
     case 'preview': {
-      const sent = await context.sendActivity(card(runningCard(cmd.domain)));
+      const sent = await context.sendActivity(card(runningCard(lang, cmd.domain)));
       if (!sent?.id) return;
       startPreview(rt, {
+        lang,
         domain: cmd.domain,
         actor,
         ref: replyRefOf(context.activity),
         activityId: sent.id,
         personal: isPersonalChat(context.activity),
+      });
+      return;
+    }
+    case 'preview-all': {
+      const title = lang.t('previewAll.running');
+      const sent = await context.sendActivity(
+        card(renderProgressCard(lang, { title, progress: null, waitingText: lang.t('previewAll.waiting') })),
+      );
+      if (!sent?.id) return;
+      const updater = createCardUpdater({
+        proactive: rt.proactive,
+        ref: replyRefOf(context.activity),
+        activityId: sent.id,
+        logger: rt.logger,
+        intervalMs: rt.updateIntervalMs,
+      });
+      const audience = isPersonalChat(context.activity) ? 'personal' : 'shared';
+      rt.tasks.run('preview-all', async () => {
+        const domains = (await rt.stores.settings.list()).filter((s) => s.synced).map((s) => s.domain);
+        const entries: PreviewAllEntry[] = [];
+        for (const [i, domain] of domains.entries()) {
+          updater.push(
+            renderProgressCard(lang, {
+              title,
+              progress: null,
+              waitingText: lang.t('previewAll.progress', { n: i + 1, total: domains.length, domain: esc(domain) }),
+            }),
+          );
+          try {
+            const plan = await rt.service.preview(domain, { requestedBy: by });
+            entries.push(
+              isRefusal(plan)
+                ? { domain, refusal: plan.reason }
+                : { domain, plan, downloadUrl: rt.linkFor('plan', plan.id, audience) },
+            );
+          } catch (err) {
+            entries.push({
+              domain,
+              refusal: failureSentence(rt.logger, lang, { key: 'what.dryRun' }, err, { domain, via: 'preview all' }),
+            });
+          }
+        }
+        await updater.final(
+          renderPreviewAllCard(lang, entries, { now: rt.now(), linkNote: rt.linkNote(lang, audience) }),
+        );
       });
       return;
     }
@@ -182,42 +261,42 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
         rt.logger.warn({ by }, 'import refused: the attachment is not served by Teams');
         await reply(
           renderMessageCard({
-            title: 'Import refused',
+            title: lang.t('import.refused'),
             color: 'Attention',
-            text: esc(`Nothing was downloaded or changed: ${file.refused}.`, 600),
+            text: lang.t('import.refusedText', { sources: lang.t('import.acceptedSources') }),
           }),
         );
         return;
       }
       if (!file) {
-        await reply(
-          renderMessageCard({
-            title: 'Attach the Access Control export',
-            text: 'In this personal chat, attach the user export (CSV, UTF-8 or Shift_JIS) to a message that says import. Add "partial" to import the good rows when some are rejected, "merge" to only add and update.',
-          }),
-        );
+        await reply(renderMessageCard({ title: lang.t('import.attachTitle'), text: lang.t('import.attachText') }));
         return;
       }
       await inBackground(
         rt,
+        lang,
         context,
-        renderProgressCard({
-          title: `Importing ${esc(file.name, 80)}…`,
+        renderProgressCard(lang, {
+          title: lang.t('import.running', { file: esc(file.name, 80) }),
           progress: null,
-          waitingText: 'Checking every row.',
+          waitingText: lang.t('import.waiting'),
         }),
-        'The import',
+        { key: 'what.import' },
         async () => {
           let bytes: Uint8Array;
           try {
             bytes = await downloadImportFile(file);
           } catch (err) {
-            // The download's own sentences name only the file and the HTTP status: safe to show as they are.
+            // Only a download failure a person can act on is told here (it names the file and the HTTP status only).
+            if (!(err instanceof ImportDownloadError)) throw err;
             rt.logger.warn({ by, err: String(err) }, 'import download failed');
+            const values = Object.fromEntries(
+              Object.entries(err.values).map(([k, v]) => [k, typeof v === 'string' ? esc(v, 120) : v]),
+            );
             return renderMessageCard({
-              title: 'Import failed',
+              title: lang.t('import.failed'),
               color: 'Attention',
-              text: esc(err instanceof Error ? err.message : 'the file could not be downloaded', 400),
+              text: lang.t(`import.download.${err.code}`, { ...values, sources: lang.t('import.acceptedSources') }),
             });
           }
           const report = await rt.service.importDirectory(bytes, { partial: cmd.partial, merge: cmd.merge });
@@ -225,7 +304,7 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
             { applied: report.applied, rows: report.totalRows, errors: report.errors.length, by },
             'directory import',
           );
-          return renderImportReportCard(report);
+          return renderImportReportCard(lang, report);
         },
       );
       return;
@@ -233,15 +312,16 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
     case 'schedule': {
       const r = await rt.service.setDomain(cmd.domain, { periodic: cmd.enabled }, by);
       if (isRefusal(r) || !cmd.enabled) {
-        await reply(settingsAnswer(r, (s) => `Hourly sync of ${esc(s.domain)} is off`));
+        await reply(settingsAnswer(lang, r, (s) => lang.t('schedule.off', { domain: esc(s.domain) })));
         return;
       }
       await reply(
         renderMessageCard({
-          title: `Hourly sync of ${esc(r.domain)} is on`,
+          title: lang.t('schedule.on', { domain: esc(r.domain) }),
           color: 'Good',
-          text: 'Nothing runs now. Each run previews, checks the max allowed deletions and applies.',
-          facts: await scheduleFacts(rt, r.domain, conversationKeyOf(context.activity)),
+          text: lang.t('schedule.onText'),
+          facts: await scheduleFacts(rt, lang, r.domain, conversationKeyOf(context.activity)),
+          actions: [{ title: lang.t('buttons.syncLog'), verb: 'logs', data: { domain: r.domain } }],
         }),
       );
       return;
@@ -249,12 +329,14 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
     case 'pause': {
       const until = new Date(rt.now().getTime() + cmd.hours * 3600_000).toISOString();
       const r = await rt.service.setDomain(cmd.domain, { pausedUntil: until }, by);
-      await reply(settingsAnswer(r, (s) => `Hourly sync of ${esc(s.domain)} is paused until ${fmtTime(until)}`));
+      await reply(
+        settingsAnswer(lang, r, (s) => lang.t('schedule.paused', { domain: esc(s.domain), time: fmtTime(until) })),
+      );
       return;
     }
     case 'resume': {
       const r = await rt.service.setDomain(cmd.domain, { pausedUntil: null }, by);
-      await reply(settingsAnswer(r, (s) => `Hourly sync of ${esc(s.domain)} is no longer paused`));
+      await reply(settingsAnswer(lang, r, (s) => lang.t('schedule.resumed', { domain: esc(s.domain) })));
       return;
     }
     case 'notify-here': {
@@ -263,12 +345,10 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
       await rt.stores.conversations.setDestination(cmd.target, key);
       await reply(
         renderMessageCard({
-          title: 'Notifications will be posted here',
+          title: lang.t('notify.hereTitle'),
           color: 'Good',
           text:
-            cmd.target === '*'
-              ? 'Run results of every domain without a destination of its own go to this conversation.'
-              : `Run results of ${esc(cmd.target)} go to this conversation.`,
+            cmd.target === '*' ? lang.t('notify.hereAll') : lang.t('notify.hereDomain', { domain: esc(cmd.target) }),
         }),
       );
       return;
@@ -276,7 +356,12 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
     case 'notify-mode': {
       const r = await rt.service.setDomain(cmd.domain, { notify: cmd.mode }, by);
       await reply(
-        settingsAnswer(r, (s) => `${esc(s.domain)}: notifications ${s.notify}`, 'Failed runs are always reported.'),
+        settingsAnswer(
+          lang,
+          r,
+          (s) => lang.t('notify.modeNow', { domain: esc(s.domain), mode: lang.t(`notifyMode.${s.notify}`) }),
+          lang.t('notify.failuresAlways'),
+        ),
       );
       return;
     }
@@ -284,10 +369,10 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
       const audience = isPersonalChat(context.activity) ? 'personal' : 'shared';
       const runs = await rt.service.listRuns({ ...(cmd.domain ? { domain: cmd.domain } : {}), limit: 24 });
       await reply(
-        renderLogsCard(runs, {
+        renderLogsCard(lang, runs, {
           ...(cmd.domain ? { domain: cmd.domain } : {}),
           linkFor: (kind: 'run', id: string) => rt.linkFor(kind, id, audience),
-          linkNote: rt.linkNote(audience),
+          linkNote: rt.linkNote(lang, audience),
           now: rt.now(),
         }) as AdaptiveCardJson,
       );

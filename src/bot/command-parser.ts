@@ -12,6 +12,8 @@ export type Command =
   | { readonly kind: 'domain-remove'; readonly domain: string }
   | { readonly kind: 'precheck'; readonly domain: string }
   | { readonly kind: 'preview'; readonly domain: string }
+  /** The dry runs of every domain set up for sync, summarised on one card. */
+  | { readonly kind: 'preview-all' }
   | { readonly kind: 'import'; readonly partial: boolean; readonly merge: boolean }
   | { readonly kind: 'schedule'; readonly domain: string; readonly enabled: boolean }
   | { readonly kind: 'pause'; readonly domain: string; readonly hours: number }
@@ -45,7 +47,7 @@ export const COMMAND_EXAMPLES: readonly { readonly verb: string; readonly usage:
       example: 'domain add contoso.co.jp max-deletions 10',
     },
     { verb: 'precheck', usage: 'precheck <domain>', example: 'precheck contoso.co.jp' },
-    { verb: 'preview', usage: 'preview <domain> (also: dry run, sync)', example: 'preview contoso.co.jp' },
+    { verb: 'preview', usage: 'preview <domain>|all (also: dry run, sync)', example: 'preview contoso.co.jp' },
     { verb: 'import', usage: 'import [partial] [merge] + attach the CSV export', example: 'import' },
     { verb: 'schedule', usage: 'schedule <domain> on|off', example: 'schedule contoso.co.jp on' },
     { verb: 'pause', usage: 'pause <domain> [hours]', example: 'pause contoso.co.jp 4' },
@@ -218,6 +220,7 @@ export function parse(text: string): ParseResult {
       return parseDomainCommand(args);
     case 'precheck':
     case 'preview': {
+      if (verb === 'preview' && args.length === 1 && args[0]!.toLowerCase() === 'all') return { kind: 'preview-all' };
       const domain = normaliseDomainArg(args[0]);
       if (!domain || args.length > 1) return needsDomain(verb, `${verb} <domain>`, args[0]);
       return { kind: verb, domain };

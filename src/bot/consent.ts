@@ -5,7 +5,8 @@ import type { ConversationReference } from 'botbuilder';
 import { scrubSecrets } from '../logger.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { escapeCardText } from './escape.js';
-import { renderConnectCard, renderMessageCard } from './render-cards.js';
+import { type Lang, langFor, localeOf } from './i18n.js';
+import { commandAction, renderConnectCard, renderMessageCard } from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
 
@@ -25,9 +26,6 @@ export interface ConsentConfirmOptions {
   readonly intervalMs?: number;
 }
 
-const missingText = (missing: readonly string[] | undefined) =>
-  missing && missing.length > 0 ? ` Missing: ${missing.join(', ')}.` : '';
-
 /**
  * The card for `connect`: connected, or (in a personal chat) a Grant admin consent button whose state is bound to
  * this administrator and this chat. A channel or group chat never gets the link: it names the missing permissions
@@ -35,19 +33,24 @@ const missingText = (missing: readonly string[] | undefined) =>
  */
 export async function connectCard(
   rt: BotRuntime,
+  lang: Lang,
   ref: Partial<ConversationReference>,
   actor: Actor,
   personal: boolean,
 ): Promise<AdaptiveCardJson> {
   const status = await rt.connection.status();
-  if (status.connected) return renderConnectCard({ connected: true });
+  const saved = rt.connection.saved ?? null;
+  if (status.connected) return renderConnectCard(lang, { connected: true, saved });
   const reason = status.reason;
+  const missing = status.missing ? { missing: status.missing } : {};
   if (!personal || !actor.aadObjectId)
-    return renderConnectCard({
+    return renderConnectCard(lang, {
       connected: false,
       reason,
       consentUrl: null,
-      note: 'The consent link is personal: type connect in a personal chat with the bot to get the Grant admin consent button.',
+      saved,
+      ...missing,
+      notePersonal: true,
     });
   const nonce = randomUUID();
   await rt.stores
@@ -55,10 +58,15 @@ export async function connectCard(
     .set(nonce, { ref, requestedBy: actor.aadObjectId, requestedByName: actor.label }, CONSENT_TTL_MS);
   const state = rt.signer.sign('consent', nonce, CONSENT_TTL_MS / 1000);
   const consentUrl = rt.connection.consentUrl(state, `${rt.publicBaseUrl}${CONSENT_CALLBACK_PATH}`);
-  return renderConnectCard({ connected: false, reason, consentUrl });
+  return renderConnectCard(lang, { connected: false, reason, consentUrl, saved, ...missing });
 }
 
-function page(res: ServerResponse, status: number, title: string, text: string): void {
+/** The page the administrator's browser shows after the consent redirect, in their language. */
+type PageKey = 'invalid' | 'wrongKind' | 'used' | 'otherTenant' | 'notGranted' | 'notRecorded' | 'received';
+
+function page(res: ServerResponse, status: number, lang: Lang, key: PageKey): void {
+  const title = lang.t(`consentPage.${key}.title`);
+  const text = lang.t(`consentPage.${key}.text`);
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
@@ -66,7 +74,7 @@ function page(res: ServerResponse, status: number, title: string, text: string):
     'content-security-policy': "default-src 'none'",
   });
   res.end(
-    `<!doctype html><meta charset="utf-8"><title>${esc(title)}</title><h1>${esc(title)}</h1><p>${esc(text)}</p>\n`,
+    `<!doctype html><html lang="${lang.locale}"><meta charset="utf-8"><title>${esc(title)}</title><h1>${esc(title)}</h1><p>${esc(text)}</p>\n`,
   );
 }
 
@@ -91,15 +99,17 @@ async function confirmGrant(
     if (last.connected) break;
     if (attempt < attempts) await new Promise((r) => setTimeout(r, options.intervalMs ?? 5000));
   }
+  const lang = langFor(localeOf(request.ref.locale));
   if (last?.connected) {
     await rt.connection.onConsentGranted(tenant);
     rt.logger.info({ tenant, by: request.requestedBy }, 'admin consent confirmed by a fresh token');
     await rt.proactive.send(
       request.ref,
       renderMessageCard({
-        title: 'Connected',
+        title: lang.t('consent.connected'),
         color: 'Good',
-        text: 'Admin consent was granted: a fresh token carries every permission the bot needs. Next: domains',
+        text: lang.t('consent.connectedText'),
+        actions: [commandAction(lang.t('buttons.domains'), 'domains')],
       }),
     );
     return;
@@ -109,12 +119,15 @@ async function confirmGrant(
   await rt.proactive.send(
     request.ref,
     renderMessageCard({
-      title: 'Not connected yet',
+      title: lang.t('consent.notYet'),
       color: 'Attention',
-      text: escapeCardText(
-        `Entra reported the consent, but a fresh token still lacks permissions.${missingText(missing)} Wait a minute and type connect; if it stays, grant the missing permissions on the app registration (API permissions → Grant admin consent).`,
-        600,
-      ),
+      text: lang.t('consent.notYetText', {
+        missing:
+          missing && missing.length > 0
+            ? lang.t('connect.missingList', { permissions: missing.map((m) => escapeCardText(m, 80)).join(', ') })
+            : '',
+      }),
+      actions: [commandAction(lang.t('buttons.connect'), 'connect')],
     }),
   );
 }
@@ -128,26 +141,22 @@ export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOpt
     const url = new URL(req.url ?? '/', 'http://localhost');
     const q = url.searchParams;
     const state = q.get('state') ?? '';
+    // Until the request is found, the browser's first language; then the chat's (the locale that asked for the link).
+    const browserLang = langFor(localeOf(String(req.headers['accept-language'] ?? '').split(',')[0]));
     const check = rt.signer.verify(state);
     if (!check.ok || check.kind !== 'consent')
-      return page(
-        res,
-        check.ok ? 403 : check.status,
-        'Consent link not valid',
-        check.ok
-          ? 'Wrong link kind.'
-          : 'This consent link is not valid or has expired. Type connect in a personal chat with the bot to get a new one.',
-      );
+      return page(res, check.ok ? 403 : check.status, browserLang, check.ok ? 'wrongKind' : 'invalid');
     const kv = rt.stores.kv<ConsentRequest>('bot-consent');
     const request = await kv.get(check.id);
-    if (!request) return page(res, 410, 'Consent link already used', 'Type connect in Teams to get a new one.');
+    if (!request) return page(res, 410, browserLang, 'used');
+    const lang = langFor(localeOf(request.ref.locale));
     const tenant = (q.get('tenant') ?? '').toLowerCase();
     const expected = configuredTenant(rt);
     const error = q.get('error');
     if (!error && (expected === null || tenant !== expected)) {
       // Not consumed: the administrator's own redirect can still arrive.
       rt.logger.warn({ tenant: tenant.slice(0, 64), expected }, 'consent callback for another tenant refused');
-      return page(res, 403, 'Consent not recorded', 'This answer is for a tenant that this bot does not sync.');
+      return page(res, 403, lang, 'otherTenant');
     }
     await kv.delete(check.id);
     if (error) {
@@ -160,21 +169,15 @@ export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOpt
         .send(
           request.ref,
           renderMessageCard({
-            title: 'Admin consent was not granted',
+            title: lang.t('consent.notGranted'),
             color: 'Attention',
-            text: `${escapeCardText(error, 100)}. Type connect to try again.`,
+            text: lang.t('consent.notGrantedText', { error: escapeCardText(error, 100) }),
           }),
         )
         .catch(() => undefined);
-      return page(
-        res,
-        400,
-        'Consent not granted',
-        'Admin consent was not granted. Type connect in Teams to try again.',
-      );
+      return page(res, 400, lang, 'notGranted');
     }
-    if ((q.get('admin_consent') ?? '').toLowerCase() !== 'true')
-      return page(res, 400, 'Consent not recorded', 'The answer did not say consent was granted.');
+    if ((q.get('admin_consent') ?? '').toLowerCase() !== 'true') return page(res, 400, lang, 'notRecorded');
     rt.tasks.run('The consent check', async () => {
       try {
         await confirmGrant(rt, request, tenant, options);
@@ -182,11 +185,6 @@ export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOpt
         rt.logger.warn({ err: scrubSecrets(String(err)) }, 'could not confirm the consent or tell the conversation');
       }
     });
-    return page(
-      res,
-      200,
-      'Consent received',
-      'The bot is checking the grant with a fresh token and will post the result in Teams. You can close this window.',
-    );
+    return page(res, 200, lang, 'received');
   };
 }

@@ -6,6 +6,7 @@ import type { Stores } from '../store/index.js';
 import type { OpsObserver } from '../sync/observer.js';
 import type { RunNotifier } from '../sync/ports.js';
 import type { SyncService } from '../sync/service.js';
+import type { SavedConnection } from './render-cards.js';
 
 export type ConnectionStatus =
   | { readonly connected: true }
@@ -27,6 +28,8 @@ export interface BotDeps {
     onConsentGranted(tenantId: string): Promise<void>;
     /** The tenant the bot syncs: the consent callback is accepted for it only (default: ENTRA_TENANT_ID). */
     readonly tenantId?: string | null;
+    /** The saved connection shown by `connect` (tenant, app, endpoints); never a secret. */
+    saved?: SavedConnection;
   };
   /** Live Global Administrator check through Graph (the bot caches it briefly). */
   isGlobalAdmin(aadObjectId: string): Promise<boolean>;

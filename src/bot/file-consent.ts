@@ -4,6 +4,7 @@ import { scrubSecrets } from '../logger.js';
 import { planCsvChunks } from '../sync/plan-csv.js';
 import { isTeamsUploadUrl } from './attachments.js';
 import { plainCardText } from './escape.js';
+import { type Lang, langFor, localeOf } from './i18n.js';
 import type { BotRuntime } from './runtime.js';
 
 export const FILE_CONSENT_CONTENT_TYPE = 'application/vnd.microsoft.teams.card.file.consent';
@@ -18,6 +19,7 @@ export const planFileName = (domain: string, hash: string): string =>
 
 export async function offerPlanFile(
   rt: BotRuntime,
+  lang: Lang,
   ref: Partial<ConversationReference>,
   planId: string,
 ): Promise<void> {
@@ -33,7 +35,7 @@ export async function offerPlanFile(
         contentType: FILE_CONSENT_CONTENT_TYPE,
         name,
         content: {
-          description: plainCardText(`Dry run of ${plan.domain}: every in-scope user with its action (CSV)`, 200),
+          description: plainCardText(lang.t('file.description', { domain: plan.domain }), 200),
           sizeInBytes: size,
           acceptContext: { kind: 'plan', id: plan.id },
           declineContext: { kind: 'plan', id: plan.id },
@@ -49,22 +51,21 @@ export async function onFileConsentAccepted(
   context: TurnContext,
   response: FileConsentCardResponse,
 ): Promise<void> {
+  const lang = langFor(localeOf(context.activity.locale));
   const ctx = response.context as { kind?: unknown; id?: unknown } | undefined;
   const upload = response.uploadInfo;
   if (ctx?.kind !== 'plan' || typeof ctx.id !== 'string' || !upload?.uploadUrl) {
-    await context.sendActivity('That file offer is not valid any more.');
+    await context.sendActivity(lang.t('file.invalid'));
     return;
   }
   if (!isTeamsUploadUrl(upload.uploadUrl, rt.config.bot.localMode)) {
     rt.logger.warn('file upload refused: the upload URL is not a OneDrive/SharePoint address');
-    await context.sendActivity(
-      'The file upload was refused: Teams uploads only go to OneDrive or SharePoint (https://….sharepoint.com). Use the **Download results (CSV)** button on the dry-run card instead.',
-    );
+    await context.sendActivity(lang.t('file.uploadRefused'));
     return;
   }
   const plan = await rt.service.getPlan(ctx.id);
   if (!plan) {
-    await context.sendActivity('That dry run no longer exists; run it again to get its CSV.');
+    await context.sendActivity(lang.t('file.gone'));
     return;
   }
   const body = csvBytes(planCsvChunks(plan));
@@ -78,9 +79,7 @@ export async function onFileConsentAccepted(
     if (!res.ok) throw new Error(`upload answered HTTP ${res.status}`);
   } catch (err) {
     rt.logger.warn({ planId: plan.id, err: scrubSecrets(String(err)) }, 'CSV file upload failed');
-    await context.sendActivity(
-      'The file upload failed. Use the **Download results (CSV)** button on the dry-run card instead.',
-    );
+    await context.sendActivity(lang.t('file.uploadFailed'));
     return;
   }
   await context.sendActivity({

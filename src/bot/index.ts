@@ -15,11 +15,14 @@ import { createProactive } from './proactive.js';
 import { ignoreEvents } from '../sync/observer.js';
 import { type BotRuntime, type LinkAudience, SHARED_LINK_TTL_SECONDS } from './runtime.js';
 
-const formatTtl = (seconds: number) =>
-  seconds % 3600 === 0
-    ? `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`
-    : `${Math.round(seconds / 60)} minute${Math.round(seconds / 60) === 1 ? '' : 's'}`;
 import { createLinkSigner, resolveSigningSecret } from './signed-links.js';
+import type { Lang } from './i18n.js';
+
+/** A link's lifetime in the reader's words: whole hours, else minutes. */
+const formatTtl = (lang: Lang, seconds: number) =>
+  seconds % 3600 === 0
+    ? lang.t('linkNote.hours', { count: seconds / 3600 })
+    : lang.t('linkNote.minutes', { count: Math.round(seconds / 60) });
 
 export type { BotDeps, BotServer } from './deps.js';
 export { parse } from './command-parser.js';
@@ -35,6 +38,11 @@ export interface BotServerOptions {
   readonly closeGraceMs?: number;
   /** How often a consent answer is checked against a fresh token (default 6 times, 5 s apart). */
   readonly consentConfirm?: ConsentConfirmOptions;
+  /**
+   * Offer the dry run CSV as a File Consent card in personal chat (default: not in local mode, whose clients,
+   * the Agents Playground among them, do not support File Consent cards; the download button works everywhere).
+   */
+  readonly fileConsent?: boolean;
 }
 
 /** Listens on config.host:config.port; refuses to start without BOT_ID unless local mode on loopback. */
@@ -94,10 +102,13 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     },
     linkFor: (kind, id, audience = 'shared') =>
       `${publicBaseUrl}/downloads/${signer.sign(kind, id, linkTtl(audience))}`,
-    linkNote: (audience = 'shared') =>
-      `The CSV link works for ${formatTtl(linkTtl(audience))}${audience === 'shared' ? ' (it is visible to everyone in this conversation)' : ''}; ask again for a new one.`,
+    linkNote: (lang, audience = 'shared') =>
+      lang.t(audience === 'shared' ? 'linkNote.shared' : 'linkNote.personal', {
+        ttl: formatTtl(lang, linkTtl(audience)),
+      }),
     updateIntervalMs: options.updateIntervalMs ?? 2000,
     observe: deps.observer ?? ignoreEvents,
+    fileConsent: options.fileConsent ?? !config.bot.localMode,
   };
   const app = createBotApplication(rt, adapter);
   const download = createDownloadHandler({ signer, service: deps.service, logger });
@@ -146,7 +157,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     stores: deps.stores,
     logger,
     linkFor: (kind, id) => rt.linkFor(kind, id, 'shared'),
-    linkNote: rt.linkNote('shared'),
+    linkNote: (lang) => rt.linkNote(lang, 'shared'),
   });
 
   let closed = false;

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { scrubSecrets } from '../logger.js';
 import type { RunRecord } from '../sync/model.js';
 import type { DomainSettingsRepository, RunNotifier } from '../sync/ports.js';
+import { type Lang, langFor, localeOf } from './i18n.js';
 import { type LinkFor, renderRunNotification, shouldNotify } from './render-logs.js';
 
 /** The part of botbuilder's CloudAdapter the notifier uses. */
@@ -30,8 +31,8 @@ export interface NotifierOptions {
   readonly logger: Logger;
   /** Signed download link of a run's per-user outcomes (CSV). */
   readonly linkFor: LinkFor;
-  /** How long the CSV link works, shown on the card. */
-  readonly linkNote?: string;
+  /** How long the CSV link works, in the card's language. */
+  readonly linkNote?: (lang: Lang) => string;
   /** Delivery attempts for throttling (429) and server errors (5xx) before giving up (default 5). */
   readonly attempts?: number;
   /** First backoff delay; doubles each attempt, with jitter, capped at maxDelayMs (defaults 1 s and 30 s). */
@@ -101,13 +102,18 @@ export function createNotifier(options: NotifierOptions): Notifier {
         logger.info(log, 'run not posted: no conversation chosen with "notify here" for this domain');
         return { delivered: false, reason: 'no-destination' };
       }
-      const card = renderRunNotification(run, settings, {
+      // The conversation's language: the locale of the message that chose it ("notify here"), kept in its reference.
+      const lang = langFor(localeOf((ref as { locale?: string }).locale));
+      const card = renderRunNotification(lang, run, settings, {
         linkFor,
-        ...(options.linkNote ? { linkNote: options.linkNote } : {}),
+        ...(options.linkNote ? { linkNote: options.linkNote(lang) } : {}),
         ...(options.maxFailures !== undefined ? { maxFailures: options.maxFailures } : {}),
       });
       const activity = MessageFactory.attachment(CardFactory.adaptiveCard(card));
-      activity.summary = `Sync of ${run.domain}: ${run.status}`;
+      activity.summary = lang.t('notification.summary', {
+        domain: run.domain,
+        status: lang.t(`runStatus.${run.status}`),
+      });
       for (let attempt = 1; ; attempt++) {
         try {
           await adapter.continueConversationAsync(botAppId, ref as Record<string, unknown>, async (context) => {

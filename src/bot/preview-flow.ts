@@ -9,22 +9,24 @@ import { renderDryRunCard, renderProgressCard } from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
 import { escapeCardText } from './escape.js';
+import type { Lang } from './i18n.js';
 
-export function runningCard(domain: string): AdaptiveCardJson {
-  return renderProgressCard({
-    title: `Dry run running… ${escapeCardText(domain)}`,
+export function runningCard(lang: Lang, domain: string): AdaptiveCardJson {
+  return renderProgressCard(lang, {
+    title: lang.t('dryRun.running', { domain: escapeCardText(domain) }),
     progress: null,
-    waitingText: 'Reading Access Control and Entra ID. Nothing is changed by a dry run.',
+    waitingText: lang.t('dryRun.waiting'),
   });
 }
 
 /**
  * Runs the preview in the background and replaces message `activityId` with progress, then the dry-run card
- * (or the refusal). In personal chat the CSV is also offered as a file.
+ * (or the refusal). In personal chat, where the client supports it, the CSV is also offered as a file.
  */
 export function startPreview(
   rt: BotRuntime,
   input: {
+    lang: Lang;
     domain: string;
     actor: Actor;
     ref: Partial<ConversationReference>;
@@ -39,31 +41,32 @@ export function startPreview(
     logger: rt.logger,
     intervalMs: rt.updateIntervalMs,
   });
-  const title = `Dry run running… ${escapeCardText(input.domain)}`;
+  const lang = input.lang;
+  const title = lang.t('dryRun.running', { domain: escapeCardText(input.domain) });
   rt.tasks.run('preview', async () => {
     let card: AdaptiveCardJson;
     let planForFile: { id: string; domain: string } | null = null;
     try {
       const plan = await rt.service.preview(input.domain, {
         requestedBy: input.actor.label,
-        onProgress: (p) => updater.push(renderProgressCard({ title, progress: p })),
+        onProgress: (p) => updater.push(renderProgressCard(lang, { title, progress: p })),
       });
       if (isRefusal(plan)) {
-        card = refusalCard(plan, null);
+        card = refusalCard(lang, plan, null);
       } else {
         const audience = input.personal ? 'personal' : 'shared';
-        card = renderDryRunCard(plan, {
+        card = renderDryRunCard(lang, plan, {
           downloadUrl: rt.linkFor('plan', plan.id, audience),
           requestedByName: input.actor.label,
-          linkNote: rt.linkNote(audience),
+          linkNote: rt.linkNote(lang, audience),
         });
         planForFile = plan;
         rt.logger.info({ planId: plan.id, domain: plan.domain, counts: plan.counts }, 'dry run ready');
       }
     } catch (err) {
-      card = failureCard(rt.logger, 'The dry run', err, { domain: input.domain });
+      card = failureCard(rt.logger, lang, { key: 'what.dryRun' }, err, { domain: input.domain });
     }
     await updater.final(card);
-    if (planForFile && input.personal) await offerPlanFile(rt, input.ref, planForFile.id);
+    if (planForFile && input.personal && rt.fileConsent) await offerPlanFile(rt, lang, input.ref, planForFile.id);
   });
 }

@@ -4,103 +4,107 @@ import type { Logger } from '../logger.js';
 import { scrubSecrets } from '../logger.js';
 import type { Refusal } from '../sync/service.js';
 import type { AdaptiveCardJson } from './card-template.js';
+import { ENGLISH, type Lang } from './i18n.js';
 import { renderRefusalCard } from './render-cards.js';
 
-const TITLES: Record<Refusal['code'], string> = {
-  'unknown-domain': 'Unknown domain',
-  'unverified-domain': 'Domain not verified',
-  'not-configured': 'Domain not set up for sync',
-  guard: 'Sync refused: max allowed deletions',
-  'stale-plan': 'This dry run is out of date',
-  'plan-not-found': 'This dry run no longer exists',
-  'plan-used': 'This dry run was already applied',
-  'lease-held': 'Another sync of this domain is running',
-  'not-connected': 'Not connected to Microsoft Entra ID',
-  'bad-input': 'Not accepted',
-};
-
-const HINTS: Partial<Record<Refusal['code'], string>> = {
-  'stale-plan':
-    'Access Control or Entra ID changed after the dry run. Nothing was changed. Run the dry run again and review it.',
-  'plan-not-found': 'Nothing was changed. Run the dry run again.',
-  guard:
-    'Nothing was changed. Review the deletions; raise the limit with "domain set <domain> max-deletions <pct>" only if they are expected.',
-  'lease-held': 'Nothing was changed by this request. Try again when the running sync has finished.',
-  'not-connected': 'Type connect to see the connection and grant admin consent.',
-  'not-configured': 'Set it up with: domain add <domain> max-deletions 10',
-};
+/** Refusal codes with a next-step hint in the string tables (`refusal.hint.<code>`). */
+const HINTED: ReadonlySet<Refusal['code']> = new Set([
+  'stale-plan',
+  'plan-not-found',
+  'guard',
+  'lease-held',
+  'not-connected',
+  'not-configured',
+]);
 
 /** Which refusals offer **Run dry run again** (when the domain is known). */
 const RERUN: ReadonlySet<Refusal['code']> = new Set(['stale-plan', 'plan-not-found', 'guard', 'plan-used']);
 
-export function refusalCard(refusal: Refusal, domain: string | null): AdaptiveCardJson {
-  const detail = refusal.code === 'lease-held' && refusal.detail ? ` (held by ${refusal.detail})` : '';
-  return renderRefusalCard({
-    title: TITLES[refusal.code] ?? 'Not accepted',
+export function refusalCard(lang: Lang, refusal: Refusal, domain: string | null): AdaptiveCardJson {
+  const detail =
+    refusal.code === 'lease-held' && refusal.detail ? lang.t('refusal.heldBy', { holder: refusal.detail }) : '';
+  return renderRefusalCard(lang, {
+    title: lang.t(`refusal.title.${refusal.code}`),
     reason: `${refusal.reason}${detail}`,
-    hint: HINTS[refusal.code] ?? '',
+    hint: HINTED.has(refusal.code) ? lang.t(`refusal.hint.${refusal.code}`) : '',
     rerunDomain: domain && RERUN.has(refusal.code) ? domain : null,
   });
 }
 
-/** What a person is told for each kind of failure: never the raw message (internal URLs, Graph text). */
-const FAILURES: Record<string, { readonly reason: string; readonly hint: string }> = {
-  transient: {
-    reason: 'Microsoft Graph or the network did not answer in time.',
-    hint: 'Try again in a few minutes.',
-  },
-  throttled: {
-    reason: 'Microsoft Graph is throttling the requests of this app.',
-    hint: 'Try again in a few minutes; an hourly run retries by itself.',
-  },
-  forbidden: {
-    reason: 'Microsoft Graph refused the request: the app lacks a permission or the target is protected.',
-    hint: 'Type connect to check the permissions granted to the app.',
-  },
-  credential: {
-    reason: 'The bot could not sign in to Microsoft Entra ID.',
-    hint: 'Type connect to see what is wrong with the connection.',
-  },
-  directory: {
-    reason: 'Access Control (the source directory) could not be read.',
-    hint: 'Check that Access Control is reachable, then try again.',
-  },
-  internal: {
-    reason: 'Something unexpected went wrong in the bot.',
-    hint: 'Try again; if it happens again, give the bot operator the reference below.',
-  },
-};
+/** The kinds of failure a person is told about (`error.kind.<kind>.reason|hint`): never the raw message. */
+const FAILURE_KINDS: ReadonlySet<string> = new Set([
+  'transient',
+  'throttled',
+  'forbidden',
+  'credential',
+  'directory',
+  'internal',
+]);
 
 /** The failure's kind, from the error's own classification (Graph kinds, credential, directory) or `internal`. */
 export function failureKind(err: unknown): string {
   const e = err as { kind?: unknown; name?: unknown } | null;
-  if (e && typeof e.kind === 'string' && e.kind in FAILURES) return e.kind;
+  if (e && typeof e.kind === 'string' && FAILURE_KINDS.has(e.kind)) return e.kind;
   if (e && e.name === 'CredentialError') return 'credential';
   if (e && typeof e.name === 'string' && /Scim|Directory/.test(e.name)) return 'directory';
   return 'internal';
 }
 
 /**
- * The card for a failure: its kind, what to do, and a reference (correlation id) that finds the detail in the bot
- * log; the detail itself (the error message) goes to the log only.
+ * The card for a failure, in the reader's language: what failed (`what`, already in that language), its kind, what
+ * to do, and a reference (correlation id) that finds the detail in the bot log; the error message goes to the log only.
  */
-export function errorCard(what: string, err: unknown, correlationId: string): AdaptiveCardJson {
-  const f = FAILURES[failureKind(err)] ?? FAILURES.internal!;
-  return renderRefusalCard({
-    title: `${what} failed`,
-    reason: f.reason,
-    hint: `${f.hint} Nothing more will happen for this request. Reference: ${correlationId}`,
+export function errorCard(lang: Lang, what: string, err: unknown, correlationId: string): AdaptiveCardJson {
+  const kind = failureKind(err);
+  return renderRefusalCard(lang, {
+    title: lang.t('error.title', { what }),
+    reason: lang.t(`error.kind.${kind}.reason`),
+    hint: lang.t('error.hintWithReference', { hint: lang.t(`error.kind.${kind}.hint`), reference: correlationId }),
   });
+}
+
+/** What failed, as a string-table key (`what.*`) and its values: the log says it in English, the card in the reader's. */
+export interface FailedStep {
+  readonly key: string;
+  readonly values?: Record<string, string>;
 }
 
 /** Logs the failure with a new correlation id and returns the card that shows that id. */
 export function failureCard(
   logger: Logger,
-  what: string,
+  lang: Lang,
+  what: FailedStep,
   err: unknown,
   fields: Record<string, unknown> = {},
 ): AdaptiveCardJson {
   const correlationId = randomUUID();
-  logger.error({ ...fields, correlationId, kind: failureKind(err), err: scrubSecrets(String(err)) }, `${what} failed`);
-  return errorCard(what, err, correlationId);
+  logger.error(
+    { ...fields, correlationId, kind: failureKind(err), err: scrubSecrets(String(err)) },
+    `${ENGLISH.t(what.key, what.values)} failed`,
+  );
+  return errorCard(lang, lang.t(what.key, what.values), err, correlationId);
+}
+
+/**
+ * Logs the failure with a new correlation id and returns one sentence for a summary line (the `preview all` card):
+ * the kind of failure, what to do and the reference; never the error's own message.
+ */
+export function failureSentence(
+  logger: Logger,
+  lang: Lang,
+  what: FailedStep,
+  err: unknown,
+  fields: Record<string, unknown> = {},
+): string {
+  const correlationId = randomUUID();
+  const kind = failureKind(err);
+  logger.error(
+    { ...fields, correlationId, kind, err: scrubSecrets(String(err)) },
+    `${ENGLISH.t(what.key, what.values)} failed`,
+  );
+  return lang.t('error.sentence', {
+    reason: lang.t(`error.kind.${kind}.reason`),
+    hint: lang.t(`error.kind.${kind}.hint`),
+    reference: correlationId,
+  });
 }

@@ -1,11 +1,12 @@
-// Pure renderers: plans, runs, refusals and settings in, Adaptive Card JSON out (templates in cards/, values escaped).
-import type { DomainSettings, Plan, RunRecord, Change } from '../sync/model.js';
+// Pure renderers: plans, runs, refusals and settings in, Adaptive Card JSON out (templates in cards/, words in the string tables).
+import { REQUIRED_PERMISSIONS } from '../entra/admin-consent.js';
+import type { Change, DomainSettings, Plan, RunRecord } from '../sync/model.js';
 import { newUsersWithoutCredentials } from '../sync/plan.js';
 import type { DomainView, ImportReport, MoveResult, PrecheckResult, Progress } from '../sync/service.js';
-import { updateNote } from '../sync/plan-csv.js';
 import { type AdaptiveCardJson, renderTemplate } from './card-template.js';
 import { COMMAND_EXAMPLES } from './command-parser.js';
 import { escapeCardText as esc, plainCardText } from './escape.js';
+import type { Lang } from './i18n.js';
 
 /** How many changes of each kind the dry-run card lists. */
 export const FIRST_CHANGES_PER_KIND = 5;
@@ -24,14 +25,16 @@ export function fmtTime(iso: string | null | undefined): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-export function fmtDuration(startIso: string, endIso: string | null): string {
+export function fmtDuration(lang: Lang, startIso: string, endIso: string | null): string {
   if (!endIso) return '—';
   const ms = new Date(endIso).getTime() - new Date(startIso).getTime();
   if (!Number.isFinite(ms) || ms < 0) return '—';
   const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
+  if (s < 60) return lang.t('time.seconds', { s });
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  return m < 60
+    ? lang.t('time.minSec', { m, s: s % 60 })
+    : lang.t('time.hourMin', { h: Math.floor(m / 60), m: m % 60 });
 }
 
 /** The first 12 hex digits of a plan hash (any `sha256:` prefix dropped). */
@@ -54,8 +57,8 @@ export interface MessageCardInput {
 }
 
 /**
- * A general card. `title`, `text`, fact values and lines are treated as markdown written by the bot:
- * callers escape any directory value they put in them (escape.ts).
+ * A general card. `title`, `text`, fact values and lines are treated as markdown written by the bot (sentences
+ * from the string tables): callers escape any directory value they put in them (escape.ts).
  */
 export function renderMessageCard(input: MessageCardInput): AdaptiveCardJson {
   return renderTemplate('message', {
@@ -72,24 +75,33 @@ export function renderMessageCard(input: MessageCardInput): AdaptiveCardJson {
   });
 }
 
-export function renderHelpCard(options: { notice?: string } = {}): AdaptiveCardJson {
+export function renderHelpCard(lang: Lang, options: { notice?: string } = {}): AdaptiveCardJson {
+  const steps = [
+    commandAction(lang.t('buttons.connect'), 'connect'),
+    commandAction(lang.t('buttons.domains'), 'domains'),
+    commandAction(lang.t('buttons.previewAll'), 'preview all'),
+    commandAction(lang.t('buttons.status'), 'status'),
+    commandAction(lang.t('buttons.syncLog'), 'logs'),
+  ];
   return renderTemplate('help', {
-    title: 'Entra ID sync: commands',
+    s: lang.s,
     notice: options.notice ?? '',
-    intro:
-      'Type a command in this chat (in a channel, @mention the bot first). Commands are case-insensitive; ' +
-      'dry runs change nothing until you press **Sync now**.',
+    actions: steps.map((a) => ({ title: plainCardText(a.title, 40), verb: a.verb, data: { ...a.data, verb: a.verb } })),
     commands: COMMAND_EXAMPLES.map((c) => ({ usage: esc(c.usage, 200), example: esc(c.example, 200) })),
   });
 }
 
-export function renderRefusalCard(input: {
-  title: string;
-  reason: string;
-  hint?: string;
-  rerunDomain?: string | null;
-}): AdaptiveCardJson {
+export function renderRefusalCard(
+  lang: Lang,
+  input: {
+    title: string;
+    reason: string;
+    hint?: string;
+    rerunDomain?: string | null;
+  },
+): AdaptiveCardJson {
   return renderTemplate('refusal', {
+    s: lang.s,
     title: plainCardText(input.title, 120),
     reason: esc(input.reason, 600),
     hint: input.hint ? esc(input.hint, 300) : '',
@@ -97,68 +109,184 @@ export function renderRefusalCard(input: {
   });
 }
 
-export function renderConnectCard(input: {
-  connected: boolean;
-  reason?: string;
-  consentUrl?: string | null;
-  /** Shown instead of the button where the consent link must not be posted (a channel or group chat). */
-  note?: string;
-}): AdaptiveCardJson {
+/** The saved connection (the console's "Use saved data"): which tenant and app the bot signs in as. */
+export interface SavedConnection {
+  readonly tenantId: string | null;
+  readonly clientId: string | null;
+  readonly authorityHost: string;
+  readonly graphBaseUrl: string;
+}
+
+/**
+ * The `connect` card: status, the saved connection, and each required Graph permission with whether a fresh token
+ * carries it (`missing` names those it lacks; without it, all are granted or none). `notePersonal` replaces the
+ * consent button where the link must not be posted (a channel or group chat).
+ */
+export function renderConnectCard(
+  lang: Lang,
+  input: {
+    connected: boolean;
+    reason?: string;
+    consentUrl?: string | null;
+    saved?: SavedConnection | null;
+    /** The permissions a fresh token lacks, by name (from its `roles` claim). */
+    missing?: readonly string[];
+    notePersonal?: boolean;
+  },
+): AdaptiveCardJson {
+  const saved = input.saved;
+  const missing = new Set(input.missing ?? (input.connected ? [] : REQUIRED_PERMISSIONS.map((p) => p.name)));
   return renderTemplate('connect', {
-    note: input.connected ? '' : (input.note ?? ''),
+    s: lang.s,
+    note: !input.connected && input.notePersonal ? lang.t('connect.personalOnly') : '',
+    saved: saved
+      ? [
+          { title: lang.t('connect.tenant'), value: esc(saved.tenantId ?? '—', 80) },
+          { title: lang.t('connect.app'), value: esc(saved.clientId ?? '—', 80) },
+          { title: lang.t('connect.signIn'), value: esc(saved.authorityHost, 120) },
+          { title: lang.t('connect.graph'), value: esc(saved.graphBaseUrl, 120) },
+        ]
+      : [],
+    permissions: REQUIRED_PERMISSIONS.map((p) => ({
+      name: p.name,
+      state: lang.t(missing.has(p.name) ? 'connect.missing' : 'connect.granted'),
+    })),
+    missingText:
+      !input.connected && missing.size > 0
+        ? lang.t('connect.missingList', { permissions: [...missing].map((m) => esc(m, 80)).join(', ') })
+        : '',
     statusText: input.connected
-      ? 'Connected: the bot can read and write users through Microsoft Graph.'
-      : `Not connected: ${esc(input.reason ?? 'unknown reason', 400)}`,
+      ? lang.t('connect.connected')
+      : lang.t('connect.notConnected', {
+          // A token without some permissions is said in the reader's words; other reasons come from the sign-in.
+          reason:
+            input.missing && input.missing.length > 0
+              ? lang.t('connect.consentMissing')
+              : esc(input.reason ?? lang.t('connect.unknownReason'), 400),
+        }),
     statusColor: input.connected ? 'Good' : 'Attention',
     consentUrl: input.connected ? '' : (input.consentUrl ?? ''),
-    explain:
-      'A Global Administrator grants the app its Graph permissions (User.ReadWrite.All, Domain.Read.All, ' +
-      'RoleManagement.Read.Directory) once for the tenant. The bot posts "Connected" here when it is done.',
   });
 }
 
-const yesNo = (b: boolean) => (b ? 'on' : 'off');
+const onOff = (lang: Lang, b: boolean) => lang.t(b ? 'common.on' : 'common.off');
 
-export function renderDomainsCard(views: readonly DomainView[], options: { now: Date }): AdaptiveCardJson {
+/** A button that runs a typed command (the `command` card verb): every step can be done by buttons alone. */
+export const commandAction = (title: string, command: string): ExecuteAction => ({
+  title,
+  verb: 'command',
+  data: { command },
+});
+
+export function renderDomainsCard(lang: Lang, views: readonly DomainView[], options: { now: Date }): AdaptiveCardJson {
   return renderTemplate('domains', {
+    s: lang.s,
     domains: views.map((v) => {
       const s = v.settings;
-      const paused =
-        s?.pausedUntil && new Date(s.pausedUntil) > options.now ? ` (paused until ${fmtTime(s.pausedUntil)})` : '';
+      const id = v.domain.id;
+      const paused = Boolean(s?.pausedUntil && new Date(s.pausedUntil) > options.now);
+      const synced = s?.synced === true;
+      const actions: ExecuteAction[] = synced
+        ? [
+            commandAction(lang.t('buttons.dryRun'), `preview ${id}`),
+            { title: lang.t('buttons.settings'), verb: 'setup-form', data: { domain: id } },
+            commandAction(lang.t('buttons.syncLog'), `logs ${id}`),
+            ...(s?.periodic
+              ? [
+                  paused
+                    ? commandAction(lang.t('buttons.resume'), `resume ${id}`)
+                    : commandAction(lang.t('buttons.pause'), `pause ${id}`),
+                ]
+              : []),
+          ]
+        : [{ title: lang.t('buttons.setUp'), verb: 'setup-form', data: { domain: id } }];
       return {
-        name: esc(v.domain.id, 120),
-        authentication: v.domain.authenticationType === 'Federated' ? 'federated' : 'managed',
-        synced: s?.synced ? 'yes' : 'no',
+        name: esc(id, 120),
+        synced,
+        state: synced
+          ? lang.t(paused ? 'domains.statePaused' : s?.periodic ? 'domains.stateHourly' : 'domains.stateSynced')
+          : lang.t('domains.stateNotSynced'),
+        stateColor: synced ? (paused ? 'Warning' : 'Good') : 'Default',
         maxDeletions: s?.synced
-          ? `${s.maxDeletionPercent}%${s.maxDeletionCount !== null ? ` (at most ${fmtInt(s.maxDeletionCount)})` : ''}`
+          ? s.maxDeletionCount !== null
+            ? lang.t('domains.maxDeletionsWithCount', {
+                pct: s.maxDeletionPercent,
+                count: lang.num(s.maxDeletionCount),
+              })
+            : lang.t('domains.maxDeletions', { pct: s.maxDeletionPercent })
           : '—',
-        periodic: s?.synced ? `${yesNo(s.periodic)}${paused}` : '—',
-        lastRun: v.lastRun ? `${v.lastRun.status}, ${fmtTime(v.lastRun.endedAt ?? v.lastRun.startedAt)}` : 'never',
+        usageLocation: s?.synced
+          ? s.usageLocation
+            ? esc(s.usageLocation, 8)
+            : lang.t('settings.usageLocationDefault')
+          : '—',
+        periodic: s?.synced
+          ? `${onOff(lang, s.periodic)}${paused ? lang.t('domains.pausedUntil', { time: fmtTime(s.pausedUntil) }) : ''}`
+          : '—',
+        lastRun: v.lastRun
+          ? lang.t('domains.lastRun', {
+              status: lang.t(`runStatus.${v.lastRun.status}`),
+              time: fmtTime(v.lastRun.endedAt ?? v.lastRun.startedAt),
+            })
+          : lang.t('common.never'),
+        actions: actions.map((a) => ({
+          title: plainCardText(a.title, 40),
+          verb: a.verb,
+          data: { ...a.data, verb: a.verb },
+        })),
       };
     }),
-    hint: esc(
-      'Set one up with: domain add <domain> max-deletions 10 · then: precheck <domain> · preview <domain>',
-      300,
-    ),
   });
 }
 
-export function renderPrecheckCard(result: PrecheckResult): AdaptiveCardJson {
+/** What the set-up form shows: the saved values, or what the person typed when Save refused them. */
+export interface SetupFormValues {
+  readonly maxDeletionPercent: string;
+  readonly onDelete: string;
+  readonly protectedAccounts: string;
+  /** ISO 3166 alpha-2 code of new users' usage location; empty: the organization's default. */
+  readonly usageLocation: string;
+}
+
+/** The "Set up sync" / "Settings" form of one domain, with an error naming the field when Save refused. */
+export function renderSetupCard(
+  lang: Lang,
+  input: { domain: string; configured: boolean; values: SetupFormValues; error?: string },
+): AdaptiveCardJson {
+  return renderTemplate('domain-setup', {
+    s: lang.s,
+    title: lang.t(input.configured ? 'setup.titleSettings' : 'setup.title', { domain: esc(input.domain, 120) }),
+    error: input.error ? esc(input.error, 400) : '',
+    domainId: input.domain,
+    maxDeletionPercent: plainCardText(input.values.maxDeletionPercent, 10),
+    onDelete: input.values.onDelete === 'disable' ? 'disable' : 'delete',
+    usageLocation: plainCardText(input.values.usageLocation, 10),
+    // Multi-line input: one account per line, each capped; control characters other than newlines dropped.
+    protectedAccounts: input.values.protectedAccounts
+      .split(/\r?\n/)
+      .map((line) => plainCardText(line, 256))
+      .filter(Boolean)
+      .slice(0, 500)
+      .join('\n'),
+  });
+}
+
+export function renderPrecheckCard(lang: Lang, result: PrecheckResult): AdaptiveCardJson {
   const candidates = result.candidates.slice(0, MAX_PRECHECK_CHOICES);
   const likely = result.candidates.filter((c) => c.likelyKind !== null).length;
   return renderTemplate('precheck', {
+    s: lang.s,
     domain: esc(result.domain, 120),
     domainId: result.domain,
-    initialDomain: esc(result.initialDomain, 120),
+    moveLabel: lang.t('precheck.moveLabel', { domain: esc(result.initialDomain, 120) }),
     summary:
       result.candidates.length === 0
-        ? 'Nothing to move: every Entra user in this domain has a match in Access Control, or is protected.'
-        : `A first sync would delete ${fmtInt(result.candidates.length)} object(s) that are not in Access Control; ` +
-          `${fmtInt(likely)} look like non-user objects (marked ⚑, preselected). Select the ones to keep and move their UPN.`,
+        ? lang.t('precheck.nothing')
+        : lang.t('precheck.summary', { count: lang.num(result.candidates.length), likely: lang.num(likely) }),
     lines: [],
     choices: candidates.map((c) => ({
       title: plainCardText(
-        `${c.likelyKind ? '⚑ ' : ''}${c.user.userPrincipalName} — ${c.user.displayName ?? ''} (${c.likelyKind ?? 'person?'}: ${c.why})`,
+        `${c.likelyKind ? '⚑ ' : ''}${c.user.userPrincipalName} — ${c.user.displayName ?? ''} (${lang.t(`precheck.kind.${c.likelyKind ?? 'person'}`)}: ${c.why})`,
         160,
       ),
       value: c.user.id,
@@ -169,40 +297,52 @@ export function renderPrecheckCard(result: PrecheckResult): AdaptiveCardJson {
       .join(','),
     more:
       result.candidates.length > candidates.length
-        ? `${fmtInt(result.candidates.length - candidates.length)} more not shown; download the dry run CSV for the full list.`
+        ? lang.t('precheck.more', { count: lang.num(result.candidates.length - candidates.length) })
         : '',
   });
 }
 
-function changeLine(c: Change): string {
+/** Skip reasons whose note is always the same sentence, so the string tables say it (`skip.<reason>`). */
+const TRANSLATED_SKIPS: ReadonlySet<string> = new Set(['protected', 'ad-synced', 'guest', 'admin-role']);
+
+function changeLine(lang: Lang, c: Change): string {
   switch (c.action) {
     case 'Add':
-      return `${esc(c.upn, 80)} — ${esc(c.attributes.displayName, 60)}${c.restoreId ? ' (restore)' : ''}`;
+      return `${esc(c.upn, 80)} — ${esc(c.attributes.displayName, 60)}${c.restoreId ? lang.t('dryRun.restoreMark') : ''}`;
     case 'Update': {
       const attrs = c.changes
         .slice(0, 3)
         .map((a) => `${a.attribute}: ${esc(JSON.stringify(a.before), 40)} → ${esc(JSON.stringify(a.after), 40)}`)
         .join('; ');
-      const via = c.via ? ` (${esc(updateNote(c), 300)})` : '';
-      return `${esc(c.upn, 80)} — ${attrs}${c.changes.length > 3 ? `; +${c.changes.length - 3} more` : ''}${via}`;
+      const via = c.via ? lang.t('dryRun.federatedAdopt', { via: esc(c.via, 120), upn: esc(c.upn, 120) }) : '';
+      return `${esc(c.upn, 80)} — ${attrs}${c.changes.length > 3 ? lang.t('dryRun.moreAttributes', { count: c.changes.length - 3 }) : ''}${via}`;
     }
     case 'Delete':
-      return `${esc(c.upn, 80)}${c.displayName ? ` — ${esc(c.displayName, 60)}` : ''}${c.mode === 'disable' ? ' (disable)' : ''}`;
+      return `${esc(c.upn, 80)}${c.displayName ? ` — ${esc(c.displayName, 60)}` : ''}${c.mode === 'disable' ? lang.t('dryRun.disableMark') : ''}`;
     case 'Skip':
-      return `${esc(c.upn, 80)} — ${esc(c.note || c.reason, 80)}`;
+      // Fixed reasons in the reader's language; a conflict or an invalid value keeps the core's detailed note.
+      return `${esc(c.upn, 80)} — ${TRANSLATED_SKIPS.has(c.reason) ? lang.t(`skip.${c.reason}`) : esc(c.note || c.reason, 80)}`;
     case 'NoChange':
       return esc(c.upn, 80);
   }
 }
 
-const SECTION_TITLES: Record<Exclude<Change['action'], 'NoChange'>, string> = {
-  Add: 'Add',
-  Update: 'Update',
-  Delete: 'Delete',
-  Skip: 'Skip',
-};
+/** The max allowed deletions in words: "50%" or "50% or 20 users". */
+export function limitText(lang: Lang, d: { maxPercent: number; maxCount: number | null }): string {
+  return d.maxCount !== null
+    ? lang.t('guard.limitWithCount', { pct: d.maxPercent, count: lang.num(d.maxCount) })
+    : lang.t('guard.limit', { pct: d.maxPercent });
+}
+
+/** A plan's guard verdict in words, or '' when a sync of it would go ahead. */
+export function guardVerdict(lang: Lang, plan: Plan): string {
+  if (!plan.guard.ok) return lang.t('dryRun.wouldCancel', { reason: esc(plan.guard.reason, 300) });
+  if (plan.deletion.wouldCancel) return lang.t('dryRun.wouldCancelDeletions');
+  return '';
+}
 
 export function renderDryRunCard(
+  lang: Lang,
   plan: Plan,
   options: { downloadUrl: string; requestedByName?: string | null; linkNote?: string },
 ): AdaptiveCardJson {
@@ -222,49 +362,60 @@ export function renderDryRunCard(
     const lines: string[] = [];
     for (const c of plan.changes) {
       if (c.action !== action) continue;
-      lines.push(changeLine(c));
+      lines.push(changeLine(lang, c));
       if (lines.length >= FIRST_CHANGES_PER_KIND) break;
     }
-    const more = total > lines.length ? ` (first ${lines.length} of ${fmtInt(total)})` : '';
-    sections.push({ title: `${SECTION_TITLES[action]}${more}`, lines });
+    const label = lang.t(`action.${action}`);
+    sections.push({
+      title:
+        total > lines.length
+          ? lang.t('dryRun.sectionFirst', { action: label, shown: lines.length, total: lang.num(total) })
+          : label,
+      lines,
+    });
   }
-  const limit = `${d.maxPercent}%${d.maxCount !== null ? ` or ${fmtInt(d.maxCount)} users` : ''}`;
-  const guardWarning = !plan.guard.ok
-    ? `A sync would be cancelled: ${esc(plan.guard.reason, 300)}`
-    : d.wouldCancel
-      ? 'A sync would be cancelled: the deletions reach the max allowed deletions.'
-      : '';
   let nonUsers = 0;
   for (const c of plan.changes) if (c.action === 'Delete' && c.nonUserHint) nonUsers++;
   const nonUserWarning =
-    nonUsers > 0
-      ? `${fmtInt(nonUsers)} of the deletes look like rooms, shared mailboxes or service accounts, not people. Run precheck ${esc(plan.domain, 120)} to move them to the onmicrosoft.com domain before you sync.`
-      : '';
+    nonUsers > 0 ? lang.t('dryRun.nonUsers', { count: lang.num(nonUsers), domain: esc(plan.domain, 120) }) : '';
   const noCredentials = newUsersWithoutCredentials(plan);
   const signInWarning =
     noCredentials > 0
-      ? `${fmtInt(noCredentials)} new user(s) cannot sign in until you give each a password or a Temporary Access Pass: ${esc(plan.domain, 120)} is a managed (not federated) domain and the sync sets a random password nobody knows.`
+      ? lang.t('dryRun.noSignIn', { count: lang.num(noCredentials), domain: esc(plan.domain, 120) })
       : '';
-  const warning = [guardWarning, nonUserWarning, signInWarning].filter(Boolean).join('\n\n');
+  const warning = [guardVerdict(lang, plan), nonUserWarning, signInWarning].filter(Boolean).join('\n\n');
   return renderTemplate('dry-run', {
+    s: lang.s,
     linkNote: options.linkNote ?? '',
     domain: esc(plan.domain, 120),
-    subtitle: `Computed ${fmtTime(plan.createdAt)}${options.requestedByName ? ` for ${esc(options.requestedByName, 60)}` : ''} · nothing has been changed yet`,
+    subtitle: options.requestedByName
+      ? lang.t('dryRun.subtitleFor', { time: fmtTime(plan.createdAt), name: esc(options.requestedByName, 60) })
+      : lang.t('dryRun.subtitle', { time: fmtTime(plan.createdAt) }),
     counts: {
-      add: fmtInt(counts.add) + (counts.restore > 0 ? ` (${fmtInt(counts.restore)} restore)` : ''),
-      update: fmtInt(counts.update),
-      delete: fmtInt(counts.delete),
-      skip: fmtInt(counts.skip),
-      noChange: fmtInt(counts.noChange),
+      add:
+        lang.num(counts.add) +
+        (counts.restore > 0 ? lang.t('dryRun.restoreCount', { count: lang.num(counts.restore) }) : ''),
+      update: lang.num(counts.update),
+      delete: lang.num(counts.delete),
+      skip: lang.num(counts.skip),
+      noChange: lang.num(counts.noChange),
     },
+    // Only what changes is charted: a donut that is mostly "No change" hides the adds, updates and deletes.
     donut: [
-      { legend: 'Add', value: counts.add },
-      { legend: 'Update', value: counts.update },
-      { legend: 'Delete', value: counts.delete },
-      { legend: 'Skip', value: counts.skip },
-      { legend: 'No change', value: counts.noChange },
-    ],
-    deletionText: `Deletions: ${fmtInt(d.count)} of ${fmtInt(d.inScope)} users in scope (${d.percent}%) · max allowed ${limit}`,
+      { legend: lang.t('action.Add'), value: counts.add, color: 'good' },
+      { legend: lang.t('action.Update'), value: counts.update, color: 'warning' },
+      { legend: lang.t('action.Delete'), value: counts.delete, color: 'attention' },
+    ].filter((slice) => slice.value > 0),
+    unchangedText:
+      counts.skip > 0
+        ? lang.t('dryRun.unchangedAndSkipped', { count: lang.num(counts.noChange), skipped: lang.num(counts.skip) })
+        : lang.t('dryRun.unchanged', { count: lang.num(counts.noChange) }),
+    deletionText: lang.t('dryRun.deletions', {
+      count: lang.num(d.count),
+      inScope: lang.num(d.inScope),
+      percent: d.percent,
+      limit: limitText(lang, d),
+    }),
     warning,
     sections,
     shortHash: shortHash(plan.hash),
@@ -272,150 +423,281 @@ export function renderDryRunCard(
     canApply: plan.guard.ok && !d.wouldCancel,
     planId: plan.id,
     planHash: plan.hash,
+    domainId: plan.domain,
   });
 }
 
-const PHASES: Record<Progress['phase'], string> = {
-  'reading-source': 'Reading Access Control',
-  'reading-entra': 'Reading Entra ID',
-  diffing: 'Comparing both sides',
-  writing: 'Writing changes to Entra ID',
-  done: 'Finishing',
-};
+/** One domain's outcome in `preview all`: its plan, or why there is none. */
+export type PreviewAllEntry =
+  | { readonly domain: string; readonly plan: Plan; readonly downloadUrl: string }
+  | { readonly domain: string; readonly refusal: string };
 
-export function renderProgressCard(input: {
-  title: string;
-  progress: Progress | null;
-  approvedBy?: string | null;
-  approvedAt?: string | null;
-  planHash?: string | null;
-  waitingText?: string;
-}): AdaptiveCardJson {
+/** The `preview all` summary: one row per domain with its counts, guard verdict, and its card and CSV. */
+export function renderPreviewAllCard(
+  lang: Lang,
+  entries: readonly PreviewAllEntry[],
+  options: { now: Date; linkNote?: string },
+): AdaptiveCardJson {
+  return renderTemplate('preview-all', {
+    s: lang.s,
+    linkNote: entries.some((e) => 'plan' in e) ? (options.linkNote ?? '') : '',
+    subtitle: lang.t('previewAll.subtitle', {
+      count: entries.length,
+      domains: lang.num(entries.length),
+      time: fmtTime(options.now.toISOString()),
+    }),
+    rows: entries.map((e) => {
+      if ('refusal' in e)
+        return {
+          domain: esc(e.domain, 120),
+          verdict: lang.t('previewAll.failed'),
+          verdictColor: 'Attention',
+          counts: '',
+          detail: esc(e.refusal, 300),
+          planId: '',
+          downloadUrl: '',
+        };
+      const c = e.plan.counts;
+      const d = e.plan.deletion;
+      const verdict = guardVerdict(lang, e.plan);
+      return {
+        domain: esc(e.domain, 120),
+        verdict: lang.t(verdict ? 'previewAll.wouldCancel' : 'previewAll.ok'),
+        verdictColor: verdict ? 'Attention' : 'Good',
+        counts: lang.t('previewAll.counts', {
+          add: lang.num(c.add),
+          update: lang.num(c.update),
+          delete: lang.num(c.delete),
+          skip: lang.num(c.skip),
+          noChange: lang.num(c.noChange),
+        }),
+        detail: verdict ? verdict : lang.t('previewAll.deletions', { percent: d.percent, limit: limitText(lang, d) }),
+        planId: e.plan.id,
+        downloadUrl: e.downloadUrl,
+      };
+    }),
+  });
+}
+
+/** Where the writing phase started: the estimate is the rate since then, so reading time does not skew it. */
+export interface RateOrigin {
+  readonly atMs: number;
+  readonly done: number;
+}
+
+/**
+ * Milliseconds left at the rate observed since `origin`, or null when there is no rate yet (nothing done since,
+ * or less than a second observed).
+ */
+export function estimateMsLeft(origin: RateOrigin | null, nowMs: number, p: Progress | null): number | null {
+  if (!origin || !p || p.phase !== 'writing' || p.total <= 0) return null;
+  const elapsed = nowMs - origin.atMs;
+  const progressed = p.done - origin.done;
+  if (elapsed < 1000 || progressed <= 0) return null;
+  return Math.max(0, Math.round(((p.total - p.done) * elapsed) / progressed));
+}
+
+/** "about 3 min", "about 40 s", "under 5 s" (in the reader's language). */
+export function fmtTimeLeft(lang: Lang, ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 5) return lang.t('time.leftUnder5s');
+  if (s < 60) return lang.t('time.leftSeconds', { s: Math.ceil(s / 5) * 5 });
+  const m = Math.round(s / 60);
+  return m < 60 ? lang.t('time.leftMinutes', { m }) : lang.t('time.leftHours', { h: Math.floor(m / 60), m: m % 60 });
+}
+
+export function renderProgressCard(
+  lang: Lang,
+  input: {
+    title: string;
+    progress: Progress | null;
+    approvedBy?: string | null;
+    approvedAt?: string | null;
+    planHash?: string | null;
+    waitingText?: string;
+    /** Estimated time left of the writing phase (estimateMsLeft), shown beside the counter. */
+    msLeft?: number | null;
+  },
+): AdaptiveCardJson {
   const p = input.progress;
   const counter =
     p === null
       ? '…'
-      : p.phase === 'writing' || p.phase === 'done'
-        ? `${fmtInt(p.done)} of ${fmtInt(p.total)}`
-        : p.total > 0
-          ? `${fmtInt(p.done)} of ${fmtInt(p.total)}`
-          : `${fmtInt(p.done)} read`;
+      : p.total > 0 || p.phase === 'writing' || p.phase === 'done'
+        ? lang.t('progress.of', { done: lang.num(p.done), total: lang.num(p.total) })
+        : lang.t('progress.read', { done: lang.num(p.done) });
   return renderTemplate('progress', {
+    s: lang.s,
     title: input.title,
-    phase: p ? `${PHASES[p.phase]}…` : (input.waitingText ?? 'Starting…'),
+    phase: p ? lang.t(`progress.phase.${p.phase}`) : (input.waitingText ?? lang.t('progress.starting')),
     progress: counter,
     approvedLine: input.approvedBy
-      ? `Approved by ${esc(input.approvedBy, 80)} at ${fmtTime(input.approvedAt ?? null)}`
+      ? lang.t('common.approvedBy', { name: esc(input.approvedBy, 80), time: fmtTime(input.approvedAt ?? null) })
       : '',
     shortHash: input.planHash ? shortHash(input.planHash) : '',
+    timeLeft: input.msLeft !== null && input.msLeft !== undefined ? fmtTimeLeft(lang, input.msLeft) : '',
   });
 }
 
-const STATUS_TITLES: Record<RunRecord['status'], { title: string; color: string }> = {
-  running: { title: 'Sync running', color: 'Accent' },
-  completed: { title: 'Sync completed', color: 'Good' },
-  partial: { title: 'Sync completed with failures', color: 'Warning' },
-  cancelled: { title: 'Sync cancelled', color: 'Attention' },
-  refused: { title: 'Sync refused', color: 'Attention' },
-  failed: { title: 'Sync failed', color: 'Attention' },
-  interrupted: { title: 'Sync interrupted (resumes at restart)', color: 'Warning' },
+const STATUS_COLORS: Record<RunRecord['status'], string> = {
+  running: 'Accent',
+  completed: 'Good',
+  partial: 'Warning',
+  cancelled: 'Attention',
+  refused: 'Attention',
+  failed: 'Attention',
+  interrupted: 'Warning',
 };
 
 export function renderResultCard(
+  lang: Lang,
   run: RunRecord,
   options: { csvUrl: string; approvedByName?: string | null; linkNote?: string },
 ): AdaptiveCardJson {
   const failed = run.outcomes.filter((o) => o.result === 'failed');
-  const st = STATUS_TITLES[run.status];
   const who = options.approvedByName ?? run.approvedBy;
   return renderTemplate('result', {
+    s: lang.s,
     linkNote: options.linkNote ?? '',
-    title: `${st.title}: ${esc(run.domain, 120)}`,
-    color: st.color,
+    title: lang.t(`result.title.${run.status}`, { domain: esc(run.domain, 120) }),
+    color: STATUS_COLORS[run.status],
     approvedLine: who
-      ? `Approved by ${esc(who, 80)} at ${fmtTime(run.startedAt)}`
-      : `${run.trigger === 'hourly' ? 'Hourly sync' : 'Started'} at ${fmtTime(run.startedAt)}`,
+      ? lang.t('common.approvedBy', { name: esc(who, 80), time: fmtTime(run.startedAt) })
+      : lang.t(run.trigger === 'hourly' ? 'result.hourlyAt' : 'result.startedAt', { time: fmtTime(run.startedAt) }),
     counts: {
-      added: fmtInt(run.counts.added),
-      updated: fmtInt(run.counts.updated),
-      deleted: fmtInt(run.counts.deleted),
-      failed: fmtInt(run.counts.failed),
+      added: lang.num(run.counts.added),
+      updated: lang.num(run.counts.updated),
+      deleted: lang.num(run.counts.deleted),
+      failed: lang.num(run.counts.failed),
     },
-    duration: fmtDuration(run.startedAt, run.endedAt),
+    duration: fmtDuration(lang, run.startedAt, run.endedAt),
     reason: run.reason ? esc(run.reason, 400) : '',
     failures: failed
       .slice(0, MAX_FAILURES_SHOWN)
       .map(
         (o) =>
-          `${o.action} ${esc(o.upn, 80)}: ${esc(o.errorCode ?? o.errorKind ?? 'error', 40)} — ${esc(o.errorMessage ?? '', 120)}`,
+          `${lang.t(`action.${o.action}`)} ${esc(o.upn, 80)}: ${esc(o.errorCode ?? o.errorKind ?? 'error', 40)} — ${esc(o.errorMessage ?? '', 120)}`,
       ),
     moreFailures:
-      failed.length > MAX_FAILURES_SHOWN ? `${fmtInt(failed.length - MAX_FAILURES_SHOWN)} more in the CSV.` : '',
+      failed.length > MAX_FAILURES_SHOWN
+        ? lang.t('result.moreFailures', { count: lang.num(failed.length - MAX_FAILURES_SHOWN) })
+        : '',
     csvUrl: options.csvUrl,
     runId: esc(run.id, 60),
     shortHash: shortHash(run.planHash),
+    domainId: run.domain,
+    // After a Sync now, the console's next step: periodic sync (an hourly run's card has no need of it).
+    showHourly: run.trigger === 'manual' && run.status !== 'running',
   });
 }
 
-export function renderImportReportCard(report: ImportReport): AdaptiveCardJson {
+export function renderImportReportCard(lang: Lang, report: ImportReport): AdaptiveCardJson {
   const errors = report.errors.slice(0, MAX_IMPORT_ERRORS_SHOWN);
   return renderTemplate('import-report', {
-    title: report.applied ? 'Access Control import applied' : 'Import rejected: nothing was changed',
+    s: lang.s,
+    title: lang.t(report.applied ? 'import.applied' : 'import.rejected'),
     color: report.applied ? 'Good' : 'Attention',
     summary: report.applied
-      ? `${fmtInt(report.totalRows)} row(s) read${report.errors.length ? `, ${fmtInt(report.errors.length)} rejected (partial import)` : ''}.`
-      : `${fmtInt(report.errors.length)} problem(s) in ${fmtInt(report.totalRows)} row(s). Fix the file and attach it again.`,
+      ? report.errors.length
+        ? lang.t('import.summaryPartial', {
+            rows: lang.num(report.totalRows),
+            rejected: lang.num(report.errors.length),
+          })
+        : lang.t('import.summary', { rows: lang.num(report.totalRows) })
+      : lang.t('import.summaryRejected', {
+          problems: lang.num(report.errors.length),
+          rows: lang.num(report.totalRows),
+        }),
     domains: report.applied
       ? report.domains.map((d) => ({
           domain: esc(d.domain, 120),
-          line: `added ${fmtInt(d.added)} · updated ${fmtInt(d.updated)} · removed ${fmtInt(d.removed)} · unchanged ${fmtInt(d.unchanged)}`,
+          line: lang.t('import.domainLine', {
+            added: lang.num(d.added),
+            updated: lang.num(d.updated),
+            removed: lang.num(d.removed),
+            unchanged: lang.num(d.unchanged),
+          }),
         }))
       : [],
-    errors: errors.map((e) => `Line ${e.line}${e.field ? ` (${esc(e.field, 40)})` : ''}: ${esc(e.message, 160)}`),
+    errors: errors.map((e) =>
+      e.field
+        ? lang.t('import.errorField', { line: e.line, field: esc(e.field, 40), message: esc(e.message, 160) })
+        : lang.t('import.error', { line: e.line, message: esc(e.message, 160) }),
+    ),
     moreErrors:
       report.errors.length > errors.length
-        ? `${fmtInt(report.errors.length - errors.length)} more problem(s) not shown.`
+        ? lang.t('import.moreErrors', { count: lang.num(report.errors.length - errors.length) })
         : '',
   });
 }
 
-export function renderMoveResultCard(domain: string, result: MoveResult, by: string | null): AdaptiveCardJson {
+export function renderMoveResultCard(
+  lang: Lang,
+  domain: string,
+  result: MoveResult,
+  by: string | null,
+): AdaptiveCardJson {
   return renderMessageCard({
-    title: `Moved ${fmtInt(result.moved.length)} object(s) out of ${esc(domain, 120)}`,
+    title: lang.t('move.title', { count: lang.num(result.moved.length), domain: esc(domain, 120) }),
     color: result.failed.length ? 'Warning' : 'Good',
-    text: by ? `Approved by ${esc(by, 80)}` : '',
+    text: by ? lang.t('move.by', { name: esc(by, 80) }) : '',
     lines: [
       ...result.moved.slice(0, 20).map((m) => `${esc(m.from, 80)} → ${esc(m.to, 80)}`),
-      ...result.failed.slice(0, 20).map((f) => `Failed: ${esc(f.upn, 80)} — ${esc(f.reason, 120)}`),
+      ...result.failed
+        .slice(0, 20)
+        .map((f) => lang.t('move.failed', { upn: esc(f.upn, 80), reason: esc(f.reason, 120) })),
     ],
+    actions: [{ title: lang.t('buttons.startDryRun'), verb: 'preview', data: { domain } }],
   });
 }
 
-export function renderStatusCard(input: {
-  connection: { connected: true } | { connected: false; reason: string };
-  settings: readonly DomainSettings[];
-  lastRuns: ReadonlyMap<string, RunRecord | null>;
-  destinations: ReadonlyMap<string, boolean>;
-  now: Date;
-}): AdaptiveCardJson {
+export function renderStatusCard(
+  lang: Lang,
+  input: {
+    connection: { connected: true } | { connected: false; reason: string; missing?: readonly string[] };
+    settings: readonly DomainSettings[];
+    lastRuns: ReadonlyMap<string, RunRecord | null>;
+    destinations: ReadonlyMap<string, boolean>;
+    now: Date;
+  },
+): AdaptiveCardJson {
   return renderTemplate('status', {
+    s: lang.s,
     connection: input.connection.connected
-      ? 'Entra ID: connected'
-      : `Entra ID: not connected — ${esc(input.connection.reason, 300)} (type connect)`,
+      ? lang.t('status.connected')
+      : lang.t('status.notConnected', {
+          // Missing permissions are named (a fresh token's roles); any other reason comes from the sign-in.
+          reason:
+            input.connection.missing && input.connection.missing.length > 0
+              ? lang.t('status.consentMissing', {
+                  permissions: input.connection.missing.map((m) => esc(m, 80)).join(', '),
+                })
+              : esc(input.connection.reason, 300),
+        }),
     connectionColor: input.connection.connected ? 'Good' : 'Attention',
     domains: input.settings
       .filter((s) => s.synced)
       .map((s) => {
         const run = input.lastRuns.get(s.domain) ?? null;
         const paused =
-          s.pausedUntil && new Date(s.pausedUntil) > input.now ? `paused until ${fmtTime(s.pausedUntil)}` : null;
+          s.pausedUntil && new Date(s.pausedUntil) > input.now
+            ? lang.t('status.pausedUntil', { time: fmtTime(s.pausedUntil) })
+            : null;
         return {
           name: esc(s.domain, 120),
-          periodic: paused ?? yesNo(s.periodic),
-          notify: `${s.notify}${input.destinations.get(s.domain) ? '' : ' (no channel chosen: notify here)'}`,
+          periodic: paused ?? onOff(lang, s.periodic),
+          notify: input.destinations.get(s.domain)
+            ? lang.t(`notifyMode.${s.notify}`)
+            : lang.t('status.noDestination', { mode: lang.t(`notifyMode.${s.notify}`) }),
           lastRun: run
-            ? `${run.status} ${fmtTime(run.endedAt ?? run.startedAt)} (+${fmtInt(run.counts.added)} ~${fmtInt(run.counts.updated)} −${fmtInt(run.counts.deleted)})`
-            : 'never',
+            ? lang.t('status.lastRun', {
+                status: lang.t(`runStatus.${run.status}`),
+                time: fmtTime(run.endedAt ?? run.startedAt),
+                added: lang.num(run.counts.added),
+                updated: lang.num(run.counts.updated),
+                deleted: lang.num(run.counts.deleted),
+              })
+            : lang.t('common.never'),
         };
       }),
   });

@@ -3,6 +3,7 @@ import type { DomainSettings, RunRecord, RunStatus } from '../sync/model.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { renderTemplate } from './card-template.js';
 import { escapeCardText, plainCardText } from './escape.js';
+import type { Lang } from './i18n.js';
 
 export type LinkFor = (kind: 'run', id: string) => string;
 
@@ -28,33 +29,30 @@ export interface RunNotificationOptions {
 
 const CHART_RUNS = 24;
 
-const STATUS: Record<RunStatus, { label: string; color: string }> = {
-  running: { label: 'Running', color: 'Accent' },
-  completed: { label: 'Completed', color: 'Good' },
-  partial: { label: 'Partially completed', color: 'Warning' },
-  cancelled: { label: 'Cancelled by the guard', color: 'Warning' },
-  refused: { label: 'Refused (stale plan)', color: 'Attention' },
-  failed: { label: 'Failed', color: 'Attention' },
-  interrupted: { label: 'Interrupted (resumes at restart)', color: 'Warning' },
+const STATUS_COLOR: Record<RunStatus, string> = {
+  running: 'Accent',
+  completed: 'Good',
+  partial: 'Warning',
+  cancelled: 'Warning',
+  refused: 'Attention',
+  failed: 'Attention',
+  interrupted: 'Warning',
 };
 
-const TRIGGER: Record<RunRecord['trigger'], string> = {
-  manual: 'Sync now (Teams)',
-  hourly: 'Periodic sync',
-  cli: 'Command line',
-};
+const statusOf = (lang: Lang, status: RunStatus) => ({
+  label: lang.t(`logs.status.${status}`),
+  color: STATUS_COLOR[status] ?? 'Default',
+});
 
-const number = (n: number) => n.toLocaleString('en-US');
-
-/** "850 ms", "42 s", "3 min 05 s", "1 h 02 min"; a running run counts up to `now`. */
-export function formatDuration(ms: number): string {
+/** "850 ms", "42 s", "3 min 05 s", "1 h 02 min" (in the reader's language); a running run counts up to `now`. */
+export function formatDuration(lang: Lang, ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 1000) return lang.t('time.ms', { ms: Math.round(ms) });
   const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
+  if (s < 60) return lang.t('time.seconds', { s });
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+  if (m < 60) return lang.t('time.minSec', { m, s: String(s % 60).padStart(2, '0') });
+  return lang.t('time.hourMin', { h: Math.floor(m / 60), m: String(m % 60).padStart(2, '0') });
 }
 
 /** "2026-01-05 10:20 UTC". */
@@ -65,32 +63,42 @@ export function formatTime(iso: string | null): string {
   return `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-function durationOf(run: RunRecord, now: Date): string {
+function durationOf(lang: Lang, run: RunRecord, now: Date): string {
   const start = Date.parse(run.startedAt);
-  if (run.endedAt) return formatDuration(Date.parse(run.endedAt) - start);
-  return `${formatDuration(now.getTime() - start)} so far`;
+  if (run.endedAt) return formatDuration(lang, Date.parse(run.endedAt) - start);
+  return lang.t('logs.soFar', { duration: formatDuration(lang, now.getTime() - start) });
 }
 
-function whoOf(run: RunRecord): string {
+function whoOf(lang: Lang, run: RunRecord): string {
   const parts: string[] = [];
-  if (run.trigger === 'hourly') parts.push('periodic sync (scheduler)');
+  if (run.trigger === 'hourly') parts.push(lang.t('logs.byScheduler'));
   else {
-    if (run.requestedBy) parts.push(`requested by ${escapeCardText(run.requestedBy, 80)}`);
+    if (run.requestedBy) parts.push(lang.t('logs.requestedBy', { name: escapeCardText(run.requestedBy, 80) }));
     if (run.approvedBy)
       parts.push(
-        `approved by ${escapeCardText(run.approvedBy, 80)}${run.approvedById ? ` (${escapeCardText(run.approvedById, 40)})` : ''}`,
+        run.approvedById
+          ? lang.t('logs.approvedByWithId', {
+              name: escapeCardText(run.approvedBy, 80),
+              id: escapeCardText(run.approvedById, 40),
+            })
+          : lang.t('logs.approvedBy', { name: escapeCardText(run.approvedBy, 80) }),
       );
   }
-  return parts.length > 0 ? parts.join(', ') : '—';
+  return parts.length > 0 ? parts.join(lang.t('logs.whoSeparator')) : '—';
 }
 
-function countsOf(run: RunRecord): string {
+function countsOf(lang: Lang, run: RunRecord): string {
   const c = run.counts;
-  return `+${number(c.added)} added · ${number(c.updated)} updated · −${number(c.deleted)} deleted · ${number(c.failed)} failed`;
+  return lang.t('logs.countsLine', {
+    added: lang.num(c.added),
+    updated: lang.num(c.updated),
+    deleted: lang.num(c.deleted),
+    failed: lang.num(c.failed),
+  });
 }
 
 /** The `logs` card: the latest runs (status, trigger, who, counts, duration, CSV link) and a chart of the last 24. */
-export function renderLogsCard(runs: readonly RunRecord[], options: LogsCardOptions): AdaptiveCardJson {
+export function renderLogsCard(lang: Lang, runs: readonly RunRecord[], options: LogsCardOptions): AdaptiveCardJson {
   const newestFirst = [...runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   const listed = newestFirst.slice(0, Math.max(1, options.listed ?? 10));
   const domainLabel = options.domain ? escapeCardText(options.domain, 100) : null;
@@ -104,41 +112,42 @@ export function renderLogsCard(runs: readonly RunRecord[], options: LogsCardOpti
   const chart =
     chartRuns.length > 0
       ? [
-          series('Added', 'good', (r) => r.counts.added),
-          series('Updated', 'warning', (r) => r.counts.updated),
-          series('Deleted', 'attention', (r) => r.counts.deleted),
+          series(lang.t('counts.added'), 'good', (r) => r.counts.added),
+          series(lang.t('counts.updated'), 'warning', (r) => r.counts.updated),
+          series(lang.t('counts.deleted'), 'attention', (r) => r.counts.deleted),
         ]
       : [];
   return renderTemplate('logs', {
+    s: lang.s,
     linkNote: options.linkNote ?? '',
-    title: domainLabel ? `Sync log: ${domainLabel}` : 'Sync log: all domains',
-    subtitle: `Latest ${number(listed.length)} of ${number(runs.length)} run${runs.length === 1 ? '' : 's'} · as of ${formatTime(options.now.toISOString())}`,
-    emptyText: domainLabel
-      ? `No sync has run for ${domainLabel} yet.`
-      : 'No sync has run yet. Runs appear here after Sync now or a periodic sync.',
+    title: domainLabel ? lang.t('logs.title', { domain: domainLabel }) : lang.t('logs.titleAll'),
+    subtitle: lang.t('logs.subtitle', {
+      count: runs.length,
+      listed: lang.num(listed.length),
+      total: lang.num(runs.length),
+      time: formatTime(options.now.toISOString()),
+    }),
+    emptyText: domainLabel ? lang.t('logs.emptyDomain', { domain: domainLabel }) : lang.t('logs.empty'),
     chart,
-    chartTitle: `Adds, updates and deletes of the last ${number(chartRuns.length)} run${chartRuns.length === 1 ? '' : 's'}`,
+    chartTitle: lang.t('logs.chartTitle', { count: chartRuns.length, runs: lang.num(chartRuns.length) }),
     chartFallback: chartRuns
       .map((r, i) => `${labels[i]}: +${r.counts.added} ~${r.counts.updated} −${r.counts.deleted}`)
       .join(' · '),
     runs: listed.map((r) => {
-      const status = STATUS[r.status] ?? { label: r.status, color: 'Default' };
+      const status = statusOf(lang, r.status);
       return {
         headline: `${status.label}${options.domain ? '' : ` · ${escapeCardText(r.domain, 100)}`}`,
         statusColor: status.color,
         started: formatTime(r.startedAt),
-        trigger: TRIGGER[r.trigger] ?? r.trigger,
-        who: whoOf(r),
-        counts: countsOf(r),
-        duration: durationOf(r, options.now),
+        trigger: lang.t(`logs.triggerName.${r.trigger}`),
+        who: whoOf(lang, r),
+        counts: countsOf(lang, r),
+        duration: durationOf(lang, r, options.now),
         reason: r.reason ? escapeCardText(r.reason, 300) : '',
         csvUrl: options.linkFor('run', r.id),
       };
     }),
-    more:
-      runs.length > listed.length
-        ? `${number(runs.length - listed.length)} older run(s) not listed; \`entra-sync logs\` prints them all.`
-        : '',
+    more: runs.length > listed.length ? lang.t('logs.more', { count: lang.num(runs.length - listed.length) }) : '',
   });
 }
 
@@ -180,48 +189,59 @@ export function shouldNotify(run: RunRecord, mode: DomainSettings['notify'] | nu
 
 /** The card posted to the domain's channel after a run: counts, duration, first failures, CSV link, guard details. */
 export function renderRunNotification(
+  lang: Lang,
   run: RunRecord,
   settings: DomainSettings | null,
   options: RunNotificationOptions,
 ): AdaptiveCardJson {
-  const status = STATUS[run.status] ?? { label: run.status, color: 'Default' };
+  const status = statusOf(lang, run.status);
   const maxFailures = Math.max(0, options.maxFailures ?? 10);
   const failed = run.outcomes.filter((o) => o.result === 'failed');
   const failures = failed.slice(0, maxFailures).map((o) => {
     const code = o.errorCode ? `${escapeCardText(o.errorCode, 60)}: ` : '';
-    return `${o.action} ${escapeCardText(o.upn, 100)}: ${code}${escapeCardText(o.errorMessage ?? 'failed', 160)}`;
+    return `${lang.t(`action.${o.action}`)} ${escapeCardText(o.upn, 100)}: ${code}${escapeCardText(o.errorMessage ?? lang.t('runStatus.failed'), 160)}`;
   });
   const cancelled = run.status === 'cancelled';
   const d = run.deletion;
-  const limit = d ? `${d.maxPercent}%${d.maxCount !== null ? ` or ${number(d.maxCount)} users` : ''}` : null;
+  const limit = d
+    ? d.maxCount !== null
+      ? lang.t('guard.limitWithCount', { pct: d.maxPercent, count: lang.num(d.maxCount) })
+      : lang.t('guard.limit', { pct: d.maxPercent })
+    : null;
   const deletion =
     cancelled && d
-      ? `The plan would delete ${number(d.count)} of ${number(d.inScope)} users (${d.percent}%); the limit is ${limit}. Nothing was changed.`
+      ? lang.t('notification.deletion', {
+          count: lang.num(d.count),
+          inScope: lang.num(d.inScope),
+          percent: d.percent,
+          limit: limit ?? '',
+        })
       : '';
-  const kind = run.trigger === 'hourly' ? 'Periodic sync' : run.trigger === 'manual' ? 'Sync' : 'Command-line sync';
   const domain = escapeCardText(run.domain, 100);
+  const started = lang.t('notification.started', { time: formatTime(run.startedAt) });
+  const ended = run.endedAt ? lang.t('notification.ended', { time: formatTime(run.endedAt) }) : '';
+  const mode = settings ? lang.t('notification.mode', { mode: lang.t(`notifyMode.${settings.notify}`) }) : '';
   return renderTemplate('run-notification', {
+    s: lang.s,
     linkNote: options.linkNote ?? '',
-    title: `${kind} of ${domain}: ${status.label.toLowerCase()}`,
+    title: lang.t(`notification.title.${run.trigger}`, { domain, status: lang.t(`notification.status.${run.status}`) }),
     color: status.color,
-    subtitle: `Started ${formatTime(run.startedAt)}${run.endedAt ? ` · ended ${formatTime(run.endedAt)}` : ''}${
-      settings ? ` · notifications: ${settings.notify}` : ''
-    }`,
-    added: number(run.counts.added),
-    updated: number(run.counts.updated),
-    deleted: number(run.counts.deleted),
-    failed: number(run.counts.failed),
-    duration: run.endedAt ? formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt)) : '—',
+    subtitle: [started, ended, mode].filter(Boolean).join(' · '),
+    added: lang.num(run.counts.added),
+    updated: lang.num(run.counts.updated),
+    deleted: lang.num(run.counts.deleted),
+    failed: lang.num(run.counts.failed),
+    duration: run.endedAt ? formatDuration(lang, Date.parse(run.endedAt) - Date.parse(run.startedAt)) : '—',
     reason: run.reason ? escapeCardText(run.reason, 300) : '',
     deletion,
-    failuresTitle: `Failures (${number(failed.length)})`,
+    failuresTitle: lang.t('notification.failures', { count: lang.num(failed.length) }),
     failures,
     moreFailures:
       failed.length > failures.length
-        ? `…and ${number(failed.length - failures.length)} more: the CSV lists every user's outcome.`
+        ? lang.t('notification.moreFailures', { count: lang.num(failed.length - failures.length) })
         : '',
     csvUrl: options.linkFor('run', run.id),
-    footer: `Run ${plainCardText(run.id, 64)}${run.planHash ? ` · plan ${run.planHash.slice(0, 12)}` : ''}`,
+    footer: `${lang.t('common.run')} ${plainCardText(run.id, 64)}${run.planHash ? ` · ${lang.t('common.plan')} ${run.planHash.slice(0, 12)}` : ''}`,
     cancelled,
     domain: plainCardText(run.domain, 253),
   });

@@ -8,6 +8,7 @@ import type { SyncService } from '../sync/service.js';
 import type { Authorizer } from './authorization.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import type { BotDeps } from './deps.js';
+import type { Lang } from './i18n.js';
 import type { Proactive } from './proactive.js';
 import type { LinkSigner } from './signed-links.js';
 
@@ -37,9 +38,11 @@ export interface BotRuntime {
    */
   linkFor(kind: 'plan' | 'run', id: string, audience?: LinkAudience): string;
   /** The sentence a card shows under such a link: how long it works. */
-  linkNote(audience?: LinkAudience): string;
+  linkNote(lang: Lang, audience?: LinkAudience): string;
   /** Minimum time between two in-place card updates of one message. */
   readonly updateIntervalMs: number;
   /** Told of each command and card action with its outcome (metrics). */
   readonly observe: OpsObserver;
+  /** Whether the client supports File Consent cards (not in local mode). */
+  readonly fileConsent: boolean;
 }

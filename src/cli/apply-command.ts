@@ -3,7 +3,9 @@ import type { RunRecord } from '../sync/model.js';
 import { isRefusal, type Refusal } from '../sync/service.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
-import { parseOptions, printJson, terminalProgress, UsageError, withInterruptibleEngine } from './context.js';
+import { parseOptions, printJson, UsageError, withInterruptibleEngine } from './context.js';
+import { langFor } from '../bot/i18n.js';
+import { cliProgressText, terminalProgress } from './progress-bar.js';
 
 export function applyJson(result: RunRecord | Refusal, planId: string) {
   if (isRefusal(result)) {
@@ -48,14 +50,15 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.badInput;
   }
   return withInterruptibleEngine('apply', async (engine) => {
+    const lang = langFor(engine.config.locale);
     const plan = await engine.service.getPlan(planId);
     if (!plan) {
-      const msg = `No dry run with id ${planId}. Run: entra-sync preview --domain <domain>`;
+      const msg = lang.t('cli.apply.noPlan', { planId });
       if (json) printJson(applyJson({ refused: true, code: 'plan-not-found', reason: msg }, planId));
       process.stderr.write(`${msg}\n`);
       return EXIT.badInput;
     }
-    const progress = terminalProgress();
+    const progress = terminalProgress({ json, ...cliProgressText(lang) });
     const result = await engine.service.apply(plan.id, plan.hash, {
       trigger: 'cli',
       approvedBy: 'cli',
@@ -68,7 +71,14 @@ export async function run(args: string[]): Promise<number> {
       if (!json) {
         const c = result.counts;
         process.stdout.write(
-          `Run ${result.id}: ${result.status}. Added ${c.added}, updated ${c.updated}, deleted ${c.deleted}, failed ${c.failed}.\n`,
+          `${lang.t('cli.apply.summary', {
+            runId: result.id,
+            status: lang.t(`runStatus.${result.status}`),
+            added: c.added,
+            updated: c.updated,
+            deleted: c.deleted,
+            failed: c.failed,
+          })}\n`,
         );
       }
       if (result.reason) process.stderr.write(`${terminalText(result.reason)}\n`);

@@ -1,10 +1,9 @@
-// Shared plumbing of the CLI commands: argument parsing, the engine's lifetime, progress on stderr, JSON output.
+// Shared plumbing of the CLI commands: argument parsing, the engine's lifetime, JSON output.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createEngine, type Engine } from '../compose.js';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openStore, type Stores } from '../store/index.js';
-import type { Progress } from '../sync/service.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
 
@@ -85,36 +84,3 @@ export async function withStores(command: string, body: (stores: Stores) => Prom
 }
 
 export const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
-
-const PHASE_LABEL: Record<Progress['phase'], string> = {
-  'reading-source': 'Reading Access Control',
-  'reading-entra': 'Reading Entra ID',
-  diffing: 'Comparing',
-  writing: 'Writing to Entra ID',
-  done: 'Done',
-};
-
-/** A progress line on stderr, redrawn in place, only when stderr is a terminal. */
-export function terminalProgress(): ((p: Progress) => void) & { end(): void } {
-  const tty = process.stderr.isTTY === true;
-  let last = 0;
-  const draw = (p: Progress) => {
-    if (!tty) return;
-    const now = Date.now();
-    if (p.phase !== 'done' && now - last < 100) return;
-    last = now;
-    const label = PHASE_LABEL[p.phase];
-    let line = label;
-    if (p.total > 0) {
-      const width = 30;
-      const filled = Math.min(width, Math.round((p.done / p.total) * width));
-      line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')}`;
-    } else if (p.done > 0) line = `${label}… ${p.done.toLocaleString('en-US')}`;
-    process.stderr.write(`\r\x1b[2K${line}`);
-  };
-  return Object.assign(draw, {
-    end() {
-      if (tty) process.stderr.write('\r\x1b[2K');
-    },
-  });
-}

@@ -8,7 +8,9 @@ import type { Plan } from '../sync/model.js';
 import { isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
-import { parseOptions, printJson, terminalProgress, UsageError, withEngine } from './context.js';
+import { parseOptions, printJson, UsageError, withEngine } from './context.js';
+import { langFor } from '../bot/i18n.js';
+import { cliProgressText, terminalProgress } from './progress-bar.js';
 
 async function writeCsv(plan: Plan, path: string): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
@@ -53,7 +55,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const { domain, out, json } = parsed;
   return withEngine('preview', async (engine) => {
-    const progress = terminalProgress();
+    const lang = langFor(engine.config.locale);
+    const progress = terminalProgress({ json, ...cliProgressText(lang) });
     const plan = await engine.service.preview(domain, { requestedBy: 'cli', onProgress: progress });
     progress.end();
     if (isRefusal(plan)) {
@@ -69,21 +72,32 @@ export async function run(args: string[]): Promise<number> {
       const nonUsers = plan.changes.filter((x) => x.action === 'Delete' && x.nonUserHint).length;
       const noCredentials = newUsersWithoutCredentials(plan);
       const usage = plan.writeSettings.usageLocation;
+      const limit =
+        d.maxCount !== null
+          ? lang.t('guard.limitWithCount', { pct: d.maxPercent, count: d.maxCount })
+          : lang.t('guard.limit', { pct: d.maxPercent });
       process.stdout.write(
         [
-          `Dry run of ${plan.domain} (plan ${plan.id}, hash ${plan.hash.slice(0, 8)})`,
-          `  Add ${c.add}${c.restore ? ` (${c.restore} restore)` : ''}   Update ${c.update}   Delete ${c.delete}   Skip ${c.skip}   No change ${c.noChange}`,
-          `  Deletions: ${d.count} of ${d.inScope} (${d.percent}%), limit ${d.maxPercent}%${d.maxCount !== null ? ` or ${d.maxCount} users` : ''}`,
-          plan.guard.ok ? '' : `  WARNING: a sync of this plan will be cancelled — ${plan.guard.reason}`,
-          nonUsers > 0
-            ? `  WARNING: ${nonUsers} of the deletes look like rooms, shared mailboxes or service accounts; run\n           entra-sync precheck --domain ${plan.domain} to move them to the onmicrosoft.com domain first`
-            : '',
-          noCredentials > 0
-            ? `  WARNING: ${noCredentials} new user(s) cannot sign in until you give each a password or a Temporary\n           Access Pass (${plan.domain} is a managed domain; the sync sets a random password nobody knows)`
-            : '',
-          `  New users get no licence.${usage ? ` Usage location: ${usage}.` : ' No usage location: set one with entra-sync domains set ' + plan.domain + ' --usage-location XX before assigning licences.'}`,
-          `  CSV: ${csvPath}`,
-          plan.guard.ok ? `  Apply it with: entra-sync apply --plan ${plan.id}` : '',
+          lang.t('cli.preview.header', { domain: plan.domain, planId: plan.id, hash: plan.hash.slice(0, 8) }),
+          lang.t('cli.preview.counts', {
+            add: c.add,
+            restore: c.restore ? lang.t('cli.preview.restore', { count: c.restore }) : '',
+            update: c.update,
+            delete: c.delete,
+            skip: c.skip,
+            noChange: c.noChange,
+          }),
+          lang.t('cli.preview.deletions', { count: d.count, inScope: d.inScope, percent: d.percent, limit }),
+          plan.guard.ok ? '' : lang.t('cli.preview.guard', { reason: plan.guard.reason }),
+          nonUsers > 0 ? lang.t('cli.preview.nonUsers', { count: nonUsers, domain: plan.domain }) : '',
+          noCredentials > 0 ? lang.t('cli.preview.noSignIn', { count: noCredentials, domain: plan.domain }) : '',
+          `${lang.t('cli.preview.noLicence')}${
+            usage
+              ? lang.t('cli.preview.usageLocation', { code: usage })
+              : lang.t('cli.preview.noUsageLocation', { domain: plan.domain })
+          }`,
+          lang.t('cli.preview.csv', { path: csvPath }),
+          plan.guard.ok ? lang.t('cli.preview.applyWith', { planId: plan.id }) : '',
         ]
           .filter(Boolean)
           .join('\n') + '\n',

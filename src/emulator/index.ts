@@ -19,7 +19,7 @@ export type {
   TenantSize,
 } from './seed.js';
 export { parseSeed, SeedError } from './seed.js';
-export { demoPeople, type DemoPerson, demoTenantSeed } from './seed-demo.js';
+export { demoPeople, type DemoPerson, demoSecondPeople, demoTenantSeed } from './seed-demo.js';
 export type { ThrottleLimits } from './throttle.js';
 export { certificateThumbprintSha256 } from './tokens.js';
 

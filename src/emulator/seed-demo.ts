@@ -109,6 +109,11 @@ export function demoPeople(): DemoPerson[] {
   return buildPeople(DEMO_SYNCED_DOMAIN, 170, 'E', 10001);
 }
 
+/** The demo tenant's second domain (not set up for sync at first): the demo sets it up by buttons. */
+export function demoSecondPeople(): DemoPerson[] {
+  return buildPeople('fabrikam.jp', 18, 'F', 20001);
+}
+
 function personUser(p: DemoPerson): SeedUser {
   return {
     userPrincipalName: p.upn,
@@ -132,7 +137,7 @@ function personUser(p: DemoPerson): SeedUser {
 /** The demo tenant (deterministic: same ids and Immutable IDs on every run). */
 export function demoTenantSeed(): EmulatorSeed {
   const contoso = demoPeople().map(personUser);
-  const fabrikam = buildPeople('fabrikam.jp', 18, 'F', 20001).map(personUser);
+  const fabrikam = demoSecondPeople().map(personUser);
   const special: SeedUser[] = [
     {
       userPrincipalName: `admin@${INITIAL}`,

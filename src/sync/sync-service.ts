@@ -95,7 +95,7 @@ const normaliseDomain = (d: string) => d.trim().toLowerCase().replace(/^@/, '').
 const emptyCounts = { added: 0, updated: 0, deleted: 0, failed: 0 } as const;
 
 /** An assigned ISO 3166-1 alpha-2 code (what Graph's `usageLocation` takes), in either case. */
-const isCountryCode = (code: string): boolean =>
+export const isCountryCode = (code: string): boolean =>
   /^[A-Za-z]{2}$/.test(code) && Object.hasOwn(countries.getAlpha2Codes(), code.toUpperCase());
 
 /** The patch with its usage location upper-cased (how it is stored and compared). */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BotServer, startBotServer } from '../../src/bot/index.js';
+import { type BotServer, type BotServerOptions, startBotServer } from '../../src/bot/index.js';
 import { createEngine, type Engine, engineConnection } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -39,6 +39,7 @@ export async function startHarness(
     /** The live Global Administrator check (default: nobody is one). */
     isGlobalAdmin?: (aadObjectId: string) => Promise<boolean>;
     observer?: OpsObserver;
+    bot?: BotServerOptions;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bot-harness-'));
@@ -95,7 +96,7 @@ export async function startHarness(
       isGlobalAdmin: options.isGlobalAdmin ?? (async () => false),
       ...(options.observer ? { observer: options.observer } : {}),
     },
-    { updateIntervalMs: 50, consentConfirm: { attempts: 3, intervalMs: 200 } },
+    { updateIntervalMs: 50, consentConfirm: { attempts: 3, intervalMs: 200 }, ...options.bot },
   );
   const conversation = { id: `conv-${randomUUID()}`, conversationType: 'personal', tenantId: TENANT };
   const base = (from: typeof ADMIN) => ({

@@ -11,6 +11,9 @@ describe('parse', () => {
     expect(parse('Dry Run contoso.co.jp')).toEqual({ kind: 'preview', domain: 'contoso.co.jp' });
     expect(parse('sync contoso.co.jp')).toEqual({ kind: 'preview', domain: 'contoso.co.jp' });
     expect(parse('precheck fabrikam.com')).toEqual({ kind: 'precheck', domain: 'fabrikam.com' });
+    expect(parse('preview all')).toEqual({ kind: 'preview-all' });
+    expect(parse('dry run ALL')).toEqual({ kind: 'preview-all' });
+    expect(parse('precheck all').kind).toBe('unknown');
     expect(parse('connect')).toEqual({ kind: 'connect' });
     expect(parse('status')).toEqual({ kind: 'status' });
     expect(parse('domains')).toEqual({ kind: 'domains' });

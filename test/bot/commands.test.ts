@@ -29,7 +29,8 @@ async function ask(text: string, extra: Record<string, unknown> = {}, final?: Re
 }
 
 beforeAll(async () => {
-  h = await startHarness();
+  // A Teams client (not local mode's Playground) is told apart by the bot's configuration: File Consent on.
+  h = await startHarness({ bot: { fileConsent: true } });
   files = createServer((req, res) => {
     if (req.method === 'PUT') {
       const chunks: Buffer[] = [];
@@ -55,6 +56,15 @@ afterAll(async () => {
 });
 
 describe('commands', () => {
+  it('answers in the language of the activity: Japanese for ja-JP, English otherwise', async () => {
+    const ja = await ask('help', { locale: 'ja-JP' });
+    expect(ja).toContain('Entra ID 同期: コマンド');
+    expect(ja).not.toContain('Type a command');
+    const unknown = await ask('previw contoso.co.jp', { locale: 'ja-JP' });
+    expect(unknown).toContain('もしかして: **preview contoso.co.jp**');
+    expect(await ask('help', { locale: 'fr-FR' })).toContain('Entra ID sync: commands');
+  });
+
   it('help lists the commands; an unknown command gets help with a suggestion', async () => {
     expect(await ask('help')).toContain('preview \\<domain\\>');
     const text = await ask('previw contoso.co.jp');
@@ -78,7 +88,7 @@ describe('commands', () => {
     const status = await ask('status');
     expect(status).toContain('Entra ID: connected');
     expect(status).toContain(`**${DOMAIN}**`);
-    expect(status).toMatch(/Notifications\nchanges-only\n/);
+    expect(status).toMatch(/Notifications\nchanges only\n/);
     expect(await ask(`pause ${DOMAIN} 2`)).toMatch(/paused until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect((await h.engine.stores.settings.get(DOMAIN))?.pausedUntil).not.toBeNull();
     expect(await ask(`resume ${DOMAIN}`)).toContain('no longer paused');

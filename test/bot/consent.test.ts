@@ -52,6 +52,25 @@ describe('admin consent through the bot', () => {
     expect(kind).toBe('consent');
     expect(Number(expiry) - Date.now() / 1000).toBeLessThanOrEqual(600);
     expect(cardText(await replyTo('status'))).toContain('admin consent is missing for User.ReadWrite.All');
+    // The same in Japanese for a ja-JP message: the permissions by name, the sentences translated.
+    const ja = cardText(await replyTo('connect', { locale: 'ja-JP' }));
+    expect(ja).toContain('未接続: 下記のアクセス許可の一部に管理者の同意がありません。');
+    expect(ja).toContain('User.ReadWrite.All\n✗ 未付与');
+    expect(cardText(await replyTo('status', { locale: 'ja-JP' }))).toContain(
+      '次のアクセス許可に管理者の同意がありません: User.ReadWrite.All',
+    );
+  });
+
+  it("the callback's pages speak the browser's language until the chat's is known", async () => {
+    const bad = await fetch(`${h.bot.url}/api/consent/callback?state=forged`, {
+      headers: { 'accept-language': 'ja-JP,ja;q=0.9,en;q=0.8' },
+    });
+    expect(bad.status).toBeGreaterThanOrEqual(400);
+    const body = await bad.text();
+    expect(body).toContain('<html lang="ja">');
+    expect(body).toContain('同意のリンクが無効です');
+    const en = await (await callback({ state: 'forged' })).text();
+    expect(en).toContain('This consent link is not valid or has expired.');
   });
 
   it('in a channel the consent link is never posted', async () => {

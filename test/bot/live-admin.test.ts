@@ -41,4 +41,27 @@ describe('Global Administrator re-checked before writes', () => {
     expect(asked.length).toBe(2);
     expect(await h.engine.stores.settings.get(DOMAIN)).toEqual(before);
   });
+
+  it('a button standing for a typed command is checked as that command: reads cached, writes live', async () => {
+    const click = async (command: string) => {
+      const res = await h.post(h.invoke('command', { command }, 'msg-card'));
+      expect(res.status).toBe(200);
+      return JSON.stringify(res.body);
+    };
+    globalAdmins.add(ADMIN.aadObjectId);
+    // A write asks Graph now (and refreshes the cached answer).
+    let n = asked.length;
+    expect(await click(`schedule ${DOMAIN} off`)).not.toContain('Not done');
+    expect(asked.length).toBe(n + 1);
+    globalAdmins.delete(ADMIN.aadObjectId);
+    // A read button within the cache lifetime is served from the cached answer, as the typed command is.
+    n = asked.length;
+    expect(await click('domains')).not.toContain('Not done');
+    expect(asked.length).toBe(n);
+    // A write button asks again and is refused; nothing changes.
+    const before = await h.engine.stores.settings.get(DOMAIN);
+    expect(await click(`domain set ${DOMAIN} max-deletions 50`)).toContain('You are not a Global Administrator');
+    expect(asked.length).toBe(n + 1);
+    expect(await h.engine.stores.settings.get(DOMAIN)).toEqual(before);
+  });
 });

@@ -149,6 +149,17 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
     expect(text).toContain(`(${linkFor('run', run.id)})`);
   });
 
+  it('speaks the language of the conversation: the locale kept with its reference ("notify here" in Japanese)', async () => {
+    const ref = (await stores.conversations.get('team-general')) as Record<string, unknown>;
+    await stores.conversations.put('team-general', { ...ref, locale: 'ja-JP' });
+    await stores.settings.put(settingsFor('contoso.co.jp'));
+    await notifier.runFinished(runFor('contoso.co.jp'));
+    const text = textOf(card(connector.posts[0]!));
+    expect(text).toContain('contoso.co.jp の定期同期: 完了');
+    expect(text).toContain('42 秒');
+    expect(connector.posts[0]!.activity.summary).toBe('contoso.co.jp の同期: 完了');
+  });
+
   it('uses the "all" destination for a domain without its own', async () => {
     await stores.settings.put(settingsFor('fabrikam.jp'));
     const result = await notifier.deliver(runFor('fabrikam.jp'));
@@ -188,7 +199,7 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
     expect(connector.posts).toHaveLength(2);
   });
 
-  it('a cancelled run carries the deletion share and the Run dry run / Open logs buttons', async () => {
+  it('a cancelled run carries the deletion share and the Run dry run / Sync log buttons', async () => {
     await stores.settings.put(settingsFor('contoso.co.jp', 'failures-only'));
     await notifier.runFinished(
       runFor('contoso.co.jp', {
@@ -203,7 +214,7 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
     const actions = c.actions as { verb: string; title: string; data: Record<string, unknown> }[];
     expect(actions.map((a) => [a.title, a.verb, a.data.domain])).toEqual([
       ['Run dry run', 'preview', 'contoso.co.jp'],
-      ['Open logs', 'logs', 'contoso.co.jp'],
+      ['Sync log', 'logs', 'contoso.co.jp'],
     ]);
   });
 

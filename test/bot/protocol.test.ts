@@ -9,6 +9,7 @@ const DOMAIN = 'contoso.co.jp';
 interface Action {
   type: string;
   title: string;
+  verb?: string;
   url?: string;
   data?: Record<string, unknown>;
 }
@@ -96,6 +97,15 @@ describe('bot protocol', () => {
     ).toBe(true);
     const bad = p.download.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
     expect((await fetch(bad)).status).toBe(403);
+    // Local mode (the Playground) does not support File Consent cards: none is sent, the download button is there.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      h.connector.calls.some((c) =>
+        (c.activity.attachments as { contentType: string }[] | undefined)?.some(
+          (a) => a.contentType === 'application/vnd.microsoft.teams.card.file.consent',
+        ),
+      ),
+    ).toBe(false);
     // Cancel discards the plan; its link then answers 410.
     await h.post(h.invoke('cancel', { planId: p.planId, planHash: p.planHash }, p.messageId));
     expect((await fetch(p.download)).status).toBe(410);
@@ -110,6 +120,14 @@ describe('bot protocol', () => {
     const body = invokeBody(res.body);
     expect(body.type).toBe('application/vnd.microsoft.activity.message');
     expect(String(body.value)).toMatch(/Not done: .*Global Administrator/);
+    // The same refusal in the language of the click.
+    const ja = await h.post({
+      ...h.invoke('apply', { planId: p.planId, planHash: p.planHash }, p.messageId, NON_ADMIN),
+      locale: 'ja-JP',
+    });
+    expect(String(invokeBody(ja.body).value)).toMatch(
+      /^実行しませんでした: あなたはこのテナントの全体管理者ではありません。/,
+    );
     expect(h.serviceCalls.filter((c) => c === 'apply').length).toBe(applyCalls);
     expect(await h.engine.service.listRuns({ domain: DOMAIN })).toEqual(runsBefore);
     expect(await h.engine.service.getPlan(p.planId)).not.toBeNull();
@@ -146,7 +164,8 @@ describe('bot protocol', () => {
     const text = cardText(cardOf(result.activity));
     expect(text).toContain(`Approved by ${ADMIN.name} at`);
     expect(text).toMatch(/\/downloads\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\)/);
-    expect(actionsOf(cardOf(result.activity))).toEqual([]);
+    // No Sync now any more: only the next steps (hourly sync, the log).
+    expect(actionsOf(cardOf(result.activity)).map((x) => x.verb ?? x.data?.verb)).toEqual(['enable-hourly', 'command']);
     const runs = (await h.engine.service.listRuns({ domain: DOMAIN })).filter((r) => r.planId === p.planId);
     expect(runs).toHaveLength(1);
     expect(runs[0]!.status).toBe('completed');

@@ -1,6 +1,9 @@
 // Card rendering: dry-run, progress, result and refusal cards carry the right data; directory values are escaped and capped.
 import { describe, expect, it } from 'vitest';
 import {
+  estimateMsLeft,
+  fmtTimeLeft,
+  renderConnectCard,
   renderDomainsCard,
   renderDryRunCard,
   renderHelpCard,
@@ -10,6 +13,7 @@ import {
 import { refusalCard } from '../../src/bot/refusal-cards.js';
 import type { RunRecord } from '../../src/sync/model.js';
 import { entraUser, makePlan, settings as settingsFixture } from './plan-fixture.js';
+import { ENGLISH, langFor } from '../../src/bot/i18n.js';
 
 const texts = (card: unknown): string[] => {
   const out: string[] = [];
@@ -43,14 +47,23 @@ const plan = makePlan({
 });
 
 describe('renderDryRunCard', () => {
-  const card = renderDryRunCard(plan, { downloadUrl: 'https://bot.example/downloads/tok', requestedByName: 'Alex' });
+  const card = renderDryRunCard(ENGLISH, plan, {
+    downloadUrl: 'https://bot.example/downloads/tok',
+    requestedByName: 'Alex',
+  });
   const all = texts(card).join('\n');
 
   it('shows counts, the donut, the deletion share and the short hash', () => {
     expect(plan.counts).toMatchObject({ add: 1, update: 1, delete: 1, noChange: 1 });
     const json = JSON.stringify(card);
     expect(json).toContain('"type":"Chart.Donut"');
-    expect(json).toContain('{"legend":"Delete","value":1}');
+    expect(json).toContain('{"legend":"Delete","value":1,"color":"attention"}');
+    // Only what changes is charted; the unchanged users are stated as a number.
+    const donut = JSON.parse(json.match(/"type":"Chart.Donut"[^\]]*\]/)![0].replace(/^.*"data":/, '')) as {
+      legend: string;
+    }[];
+    expect(donut.map((d) => d.legend)).toEqual(['Add', 'Update', 'Delete']);
+    expect(all).toContain('1 user(s) with no change');
     expect(all).toContain('Deletions: 1 of 3 users in scope (33.3%) · max allowed 50%');
     expect(all).toContain(`Plan ${plan.hash.slice(0, 12)}`);
   });
@@ -83,7 +96,19 @@ describe('renderDryRunCard', () => {
       entra: [],
       authenticationType: 'Federated',
     });
-    expect(texts(renderDryRunCard(federated, { downloadUrl: 'https://x/d' })).join('\n')).not.toContain('cannot sign in');
+    expect(texts(renderDryRunCard(ENGLISH, federated, { downloadUrl: 'https://x/d' })).join('\n')).not.toContain(
+      'cannot sign in',
+    );
+  });
+
+  it('a plan with no change has no chart and says so', () => {
+    const same = makePlan({
+      source: [{ userPrincipalName: 'same@contoso.co.jp', immutableId: 'imm-same', displayName: 'Same' }],
+      entra: [entraUser('same@contoso.co.jp', 'imm-same', 'Same')],
+    });
+    const c = renderDryRunCard(ENGLISH, same, { downloadUrl: 'https://x/d' });
+    expect(JSON.stringify(c)).not.toContain('Chart.Donut');
+    expect(texts(c).join('\n')).toContain('Nothing to change');
   });
 
   it('warns and hides Sync now when the guard would cancel the sync', () => {
@@ -92,15 +117,39 @@ describe('renderDryRunCard', () => {
       entra: [entraUser('a@contoso.co.jp', 'i1', 'A'), entraUser('b@contoso.co.jp', 'i2', 'B')],
       settings: { maxDeletionPercent: 10 },
     });
-    const c = renderDryRunCard(tripping, { downloadUrl: 'https://x/d' });
+    const c = renderDryRunCard(ENGLISH, tripping, { downloadUrl: 'https://x/d' });
     expect(texts(c).join('\n')).toContain('A sync would be cancelled');
     expect(actions(c).map((x) => x.title)).not.toContain('Sync now');
   });
 });
 
+describe('renderConnectCard', () => {
+  it('names each missing permission (from a fresh token) in both languages; a channel gets no consent link', () => {
+    const input = {
+      connected: false,
+      reason: 'admin consent is missing for Organization.Read.All, GroupMember.Read.All',
+      consentUrl: null,
+      missing: ['Organization.Read.All', 'GroupMember.Read.All'],
+      notePersonal: true,
+    };
+    const en = texts(renderConnectCard(ENGLISH, input)).join('\n');
+    expect(en).toContain('User.ReadWrite.All\n✓ granted');
+    expect(en).toContain('Organization.Read.All\n✗ not granted yet');
+    expect(en).toContain('GroupMember.Read.All\n✗ not granted yet');
+    expect(en).toContain('RoleManagement.Read.Directory\n✓ granted');
+    expect(en).toContain('Missing: Organization.Read.All, GroupMember.Read.All.');
+    expect(en).toContain('type connect in a personal chat with the bot');
+    expect(JSON.stringify(renderConnectCard(ENGLISH, input))).not.toContain('Action.OpenUrl');
+    const ja = texts(renderConnectCard(langFor('ja'), input)).join('\n');
+    expect(ja).toContain('不足しているアクセス許可: Organization.Read.All, GroupMember.Read.All。');
+    expect(ja).toContain('Organization.Read.All\n✗ 未付与');
+    expect(ja).toContain('個人チャットで connect と入力');
+  });
+});
+
 describe('progress, result and refusal cards', () => {
   it('progress shows "1,240 of 5,000" as text and who approved', () => {
-    const c = renderProgressCard({
+    const c = renderProgressCard(ENGLISH, {
       title: 'Sync running',
       progress: { phase: 'writing', done: 1240, total: 5000 },
       approvedBy: 'Alex [x](y)',
@@ -111,7 +160,20 @@ describe('progress, result and refusal cards', () => {
     expect(all).toContain('Approved by Alex \\[x\\]\\(y\\) at 2026-01-02 03:04 UTC');
   });
 
-  it('result lists failures with reasons and the run CSV link, and has no buttons', () => {
+  it('the apply progress estimates the time left from the writing rate', () => {
+    const writing = { phase: 'writing' as const, done: 1240, total: 5000 };
+    // 1,000 written in 10 s since writing began: 3,760 left take about 38 s → "about 40 s".
+    const ms = estimateMsLeft({ atMs: 0, done: 240 }, 10_000, writing);
+    expect(ms).toBe(37_600);
+    const c = renderProgressCard(ENGLISH, { title: 'Sync running', progress: writing, msLeft: ms });
+    expect(texts(c).join('\n')).toContain('about 40 s left');
+    expect(estimateMsLeft({ atMs: 0, done: 1240 }, 10_000, writing)).toBeNull();
+    expect(estimateMsLeft(null, 10_000, writing)).toBeNull();
+    expect(fmtTimeLeft(ENGLISH, 185_000)).toBe('about 3 min left');
+    expect(texts(renderProgressCard(ENGLISH, { title: 'x', progress: writing })).join('\n')).not.toContain('left');
+  });
+
+  it('result lists failures with reasons and the run CSV link; its buttons are the next steps', () => {
     const run: RunRecord = {
       id: 'run-1',
       domain: 'contoso.co.jp',
@@ -141,17 +203,20 @@ describe('progress, result and refusal cards', () => {
         },
       ],
     } as RunRecord;
-    const c = renderResultCard(run, { csvUrl: 'https://bot.example/downloads/run', approvedByName: 'Alex' });
+    const c = renderResultCard(ENGLISH, run, { csvUrl: 'https://bot.example/downloads/run', approvedByName: 'Alex' });
     const all = texts(c).join('\n');
     expect(all).toContain('Approved by Alex at 2026-01-02 03:04 UTC');
     expect(all).toContain('Authorization\\_RequestDenied — Insufficient privileges');
     expect(all).not.toContain('[evil](https');
     expect(all).toContain('(https://bot.example/downloads/run)');
-    expect(actions(c)).toBeUndefined();
+    expect(actions(c).map((a) => [a.title, a.data])).toEqual([
+      ['Enable hourly sync', { verb: 'enable-hourly', domain: 'contoso.co.jp' }],
+      ['Sync log', { verb: 'command', command: 'logs contoso.co.jp' }],
+    ]);
   });
 
   it('a stale refusal offers Run dry run again for the domain', () => {
-    const c = refusalCard({ refused: true, code: 'stale-plan', reason: 'Entra ID changed' }, 'contoso.co.jp');
+    const c = refusalCard(ENGLISH, { refused: true, code: 'stale-plan', reason: 'Entra ID changed' }, 'contoso.co.jp');
     expect(actions(c)).toEqual([
       {
         type: 'Action.Execute',
@@ -163,7 +228,7 @@ describe('progress, result and refusal cards', () => {
   });
 
   it('help lists every command with an example', () => {
-    const all = texts(renderHelpCard()).join('\n');
+    const all = texts(renderHelpCard(ENGLISH)).join('\n');
     for (const verb of [
       'connect',
       'domains',
@@ -179,8 +244,9 @@ describe('progress, result and refusal cards', () => {
       expect(all).toContain(verb);
   });
 
-  it('domains card: one block per domain with its settings; bot-written placeholders are escaped too', () => {
+  it('domains card: each domain with its state and the buttons of its next steps', () => {
     const c = renderDomainsCard(
+      ENGLISH,
       [
         {
           domain: {
@@ -209,9 +275,36 @@ describe('progress, result and refusal cards', () => {
     );
     const all = texts(c).join('\n');
     expect(all).toContain('**contoso.co.jp**');
-    expect(all).toContain('federated');
     expect(all).toContain('10%');
-    expect(all).toContain('domain add \\<domain\\> max-deletions 10');
-    expect(all).not.toMatch(/[^\\]<domain>/);
+    expect(all).toContain('not synced');
+    const sets = JSON.stringify(c).match(/"type":"ActionSet","actions":\[[^\]]*\]/g) ?? [];
+    expect(sets).toHaveLength(2);
+    const buttons = sets.map((set) =>
+      (JSON.parse(`{${set}}`).actions as { title: string; data: Record<string, unknown> }[]).map((a) => [
+        a.title,
+        a.data,
+      ]),
+    );
+    // A synced domain: Dry run, Settings, Sync log (Pause only once hourly sync is on).
+    expect(buttons[0]).toEqual([
+      ['Dry run', { verb: 'command', command: 'preview contoso.co.jp' }],
+      ['Settings', { verb: 'setup-form', domain: 'contoso.co.jp' }],
+      ['Sync log', { verb: 'command', command: 'logs contoso.co.jp' }],
+    ]);
+    // A domain not set up: Set up sync opens the form.
+    expect(buttons[1]).toEqual([['Set up sync', { verb: 'setup-form', domain: 'x.onmicrosoft.com' }]]);
+    const hourly = renderDomainsCard(
+      ENGLISH,
+      [
+        {
+          domain: { id: 'a.jp', authenticationType: 'Managed', isVerified: true, isDefault: false, isInitial: false },
+          settings: settingsFixture({ domain: 'a.jp', periodic: true, pausedUntil: '2026-01-02T00:00:00Z' }),
+          lastRun: null,
+        },
+      ],
+      { now: new Date('2026-01-01T00:00:00Z') },
+    );
+    expect(JSON.stringify(hourly)).toContain('"title":"Resume"');
+    expect(texts(hourly).join('\n')).toContain('synced · paused');
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, renderLogsCard, renderRunNotification, shouldNotify } from '../../src/bot/render-logs.js';
 import type { DomainSettings, RunRecord, UserOutcome } from '../../src/sync/model.js';
 import { settingsFor } from '../schedule/fixtures.js';
+import { ENGLISH } from '../../src/bot/i18n.js';
 
 const T0 = Date.parse('2026-01-05T00:20:00.000Z');
 const linkFor = (kind: 'run', id: string) =>
@@ -61,7 +62,7 @@ const find = (card: unknown, type: string) => {
 
 describe('logs card', () => {
   const runs = Array.from({ length: 30 }, (_, i) => run(i));
-  const card = renderLogsCard(runs, { linkFor, now: new Date(T0 + 40 * 3_600_000) });
+  const card = renderLogsCard(ENGLISH, runs, { linkFor, now: new Date(T0 + 40 * 3_600_000) });
 
   it('charts the adds, updates and deletes of the last 24 runs, oldest first', () => {
     const [chart] = find(card, 'Chart.VerticalBar.Grouped');
@@ -103,7 +104,11 @@ describe('logs card', () => {
       reason: 'the plan is stale: run preview again for <b>contoso</b>',
       endedAt: null,
     });
-    const c = renderLogsCard([manual], { domain: 'contoso.co.jp', linkFor, now: new Date(T0 + 3_600_000 + 90_000) });
+    const c = renderLogsCard(ENGLISH, [manual], {
+      domain: 'contoso.co.jp',
+      linkFor,
+      now: new Date(T0 + 3_600_000 + 90_000),
+    });
     const text = texts(c);
     expect(text).toContain('Sync log: contoso.co.jp');
     expect(text).toContain('requested by \\[click\\]\\(https:\u2060//evil.example\\)');
@@ -115,7 +120,7 @@ describe('logs card', () => {
   });
 
   it('says so when there is no run', () => {
-    const c = renderLogsCard([], { domain: 'contoso.co.jp', linkFor, now: new Date(T0) });
+    const c = renderLogsCard(ENGLISH, [], { domain: 'contoso.co.jp', linkFor, now: new Date(T0) });
     expect(texts(c)).toContain('No sync has run for contoso.co.jp yet.');
     expect(find(c, 'Chart.VerticalBar.Grouped')).toHaveLength(0);
   });
@@ -141,7 +146,7 @@ describe('run notification', () => {
         { action: 'Add', upn: 'ok@contoso.co.jp', immutableId: 'x', result: 'done' },
       ],
     });
-    const card = renderRunNotification(r, settings(), { linkFor });
+    const card = renderRunNotification(ENGLISH, r, settings(), { linkFor });
     const text = texts(card);
     expect(text).toContain('Periodic sync of contoso.co.jp: partially completed');
     expect(text).toContain('Failures (15)');
@@ -153,21 +158,21 @@ describe('run notification', () => {
     expect((card as Node).actions ?? []).toEqual([]);
   });
 
-  it('for a run the guard cancelled: the deletion share against the limit, Run dry run and Open logs', () => {
+  it('for a run the guard cancelled: the deletion share against the limit, Run dry run and Sync log', () => {
     const r = run(4, {
       status: 'cancelled',
       reason: 'max allowed deletions reached: 12% ≥ 10%',
       counts: { added: 0, updated: 0, deleted: 0, failed: 0 },
       deletion: { count: 12, inScope: 100, percent: 12, maxPercent: 10, maxCount: null, wouldCancel: true },
     });
-    const card = renderRunNotification(r, settings(), { linkFor });
+    const card = renderRunNotification(ENGLISH, r, settings(), { linkFor });
     const text = texts(card);
     expect(text).toContain('cancelled by the guard');
     expect(text).toContain('would delete 12 of 100 users (12%); the limit is 10%');
     const actions = (card as Node).actions as Node[];
     expect(actions.map((a) => [a.type, a.title, a.verb, a.data])).toEqual([
       ['Action.Execute', 'Run dry run', 'preview', { verb: 'preview', domain: 'contoso.co.jp' }],
-      ['Action.Execute', 'Open logs', 'logs', { verb: 'logs', domain: 'contoso.co.jp' }],
+      ['Action.Execute', 'Sync log', 'logs', { verb: 'logs', domain: 'contoso.co.jp' }],
     ]);
   });
 
@@ -194,7 +199,7 @@ describe('run notification', () => {
   });
 
   it('formats durations', () => {
-    expect([850, 42_000, 185_000, 3_720_000].map(formatDuration)).toEqual([
+    expect([850, 42_000, 185_000, 3_720_000].map((ms) => formatDuration(ENGLISH, ms))).toEqual([
       '850 ms',
       '42 s',
       '3 min 05 s',

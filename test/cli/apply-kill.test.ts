@@ -53,12 +53,24 @@ describe('apply survives being killed', () => {
       })),
     };
     writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
-    emulator = await startEmulatorProcess(['--seed', join(dir, 'seed.json'), '--latency', 'realistic', '--no-throttling']);
+    emulator = await startEmulatorProcess([
+      '--seed',
+      join(dir, 'seed.json'),
+      '--latency',
+      'realistic',
+      '--no-throttling',
+    ]);
     env = cliEnv(emulator.info, `sqlite://${join(dir, 'state.sqlite')}`, { SYNC_LEASE_TTL_SECONDS: '1' });
     const rows = [
       'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
-      ...Array.from({ length: EXISTING - LEAVERS }, (_, i) => `${upn(i)},K,${i},K ${i},${imm(i)},${i < UPDATED ? 'Lead' : 'Staff'}`),
-      ...Array.from({ length: HIRES }, (_, k) => `${upn(EXISTING + k)},K,${EXISTING + k},K ${EXISTING + k},${imm(EXISTING + k)},Staff`),
+      ...Array.from(
+        { length: EXISTING - LEAVERS },
+        (_, i) => `${upn(i)},K,${i},K ${i},${imm(i)},${i < UPDATED ? 'Lead' : 'Staff'}`,
+      ),
+      ...Array.from(
+        { length: HIRES },
+        (_, k) => `${upn(EXISTING + k)},K,${EXISTING + k},K ${EXISTING + k},${imm(EXISTING + k)},Staff`,
+      ),
     ];
     writeFileSync(join(dir, 'directory.csv'), `${rows.join('\r\n')}\r\n`);
     for (const args of [

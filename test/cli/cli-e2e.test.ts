@@ -20,7 +20,14 @@ interface Person {
 
 const people: Person[] = Array.from({ length: 20 }, (_, i) => {
   const n = String(i + 1).padStart(3, '0');
-  return { upn: `user${n}@${DOMAIN}`, imm: `SU1NLSR${n}`, given: `Given${n}`, sur: `Sur${n}`, display: `Given${n} Sur${n}`, dept: 'Sales' };
+  return {
+    upn: `user${n}@${DOMAIN}`,
+    imm: `SU1NLSR${n}`,
+    given: `Given${n}`,
+    sur: `Sur${n}`,
+    display: `Given${n} Sur${n}`,
+    dept: 'Sales',
+  };
 });
 
 function seed() {
@@ -43,19 +50,54 @@ function seed() {
     ],
     users: [
       ...people.map(entraUser),
-      { id: 'admin-1', userPrincipalName: `admin@${DOMAIN}`, displayName: 'Admin', mailNickname: 'admin', onPremisesImmutableId: 'QURNSU4', accountEnabled: true },
-      { userPrincipalName: `partner_example.com#EXT#@${DOMAIN}`, displayName: 'Partner', mailNickname: 'partner', userType: 'Guest', accountEnabled: true },
-      { userPrincipalName: `onprem@${DOMAIN}`, displayName: 'On Prem', mailNickname: 'onprem', onPremisesImmutableId: 'T05QUkVN', onPremisesSyncEnabled: true, accountEnabled: true },
-      { userPrincipalName: `room-3f@${DOMAIN}`, displayName: '会議室 3F', mailNickname: 'room-3f', onPremisesImmutableId: 'Uk9PTTNG', accountEnabled: true },
+      {
+        id: 'admin-1',
+        userPrincipalName: `admin@${DOMAIN}`,
+        displayName: 'Admin',
+        mailNickname: 'admin',
+        onPremisesImmutableId: 'QURNSU4',
+        accountEnabled: true,
+      },
+      {
+        userPrincipalName: `partner_example.com#EXT#@${DOMAIN}`,
+        displayName: 'Partner',
+        mailNickname: 'partner',
+        userType: 'Guest',
+        accountEnabled: true,
+      },
+      {
+        userPrincipalName: `onprem@${DOMAIN}`,
+        displayName: 'On Prem',
+        mailNickname: 'onprem',
+        onPremisesImmutableId: 'T05QUkVN',
+        onPremisesSyncEnabled: true,
+        accountEnabled: true,
+      },
+      {
+        userPrincipalName: `room-3f@${DOMAIN}`,
+        displayName: '会議室 3F',
+        mailNickname: 'room-3f',
+        onPremisesImmutableId: 'Uk9PTTNG',
+        accountEnabled: true,
+      },
     ],
     deletedUsers: [
-      { id: 'back-1', userPrincipalName: `back@${DOMAIN}`, displayName: 'Back Again', mailNickname: 'back', onPremisesImmutableId: 'QkFDSw', accountEnabled: true, deletedDateTime: '2026-11-20T00:00:00Z' },
+      {
+        id: 'back-1',
+        userPrincipalName: `back@${DOMAIN}`,
+        displayName: 'Back Again',
+        mailNickname: 'back',
+        onPremisesImmutableId: 'QkFDSw',
+        accountEnabled: true,
+        deletedDateTime: '2026-11-20T00:00:00Z',
+      },
     ],
     directoryRoles: [{ roleName: 'Global Administrator', principalIds: ['admin-1'] }],
   };
 }
 
-const csvLine = (cells: string[]) => cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
+const csvLine = (cells: string[]) =>
+  cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
 
 function directoryCsv(rows: Person[]): string {
   const header = 'Login ID,Given name,Family name,Display name,Microsoft Immutable ID,department';
@@ -86,7 +128,9 @@ describe('entra-sync CLI against the emulator over HTTPS', () => {
     }>(r);
   };
   const entraUsers = async () => {
-    const s = (await emulator.fetch('/_emulator/state')).json as { users: { userPrincipalName: string; onPremisesImmutableId?: string | null }[] };
+    const s = (await emulator.fetch('/_emulator/state')).json as {
+      users: { userPrincipalName: string; onPremisesImmutableId?: string | null }[];
+    };
     return s.users;
   };
 
@@ -107,13 +151,22 @@ describe('entra-sync CLI against the emulator over HTTPS', () => {
 
   it('imports, previews, applies, and then previews an empty plan', async () => {
     const hires: Person[] = [
-      { upn: `hanako.sato@${DOMAIN}`, imm: 'SEFOQUtP', given: '花子', sur: '佐藤', display: '佐藤 花子', dept: '営業部' },
+      {
+        upn: `hanako.sato@${DOMAIN}`,
+        imm: 'SEFOQUtP',
+        given: '花子',
+        sur: '佐藤',
+        display: '佐藤 花子',
+        dept: '営業部',
+      },
       { upn: `taro.yamada@${DOMAIN}`, imm: 'VEFSTw', given: '太郎', sur: '山田', display: '山田 太郎', dept: '開発部' },
       { upn: `new.hire@${DOMAIN}`, imm: 'TkVXSA', given: 'New', sur: 'Hire', display: 'New Hire', dept: 'Sales' },
       { upn: `back@${DOMAIN}`, imm: 'QkFDSw', given: 'Back', sur: 'Again', display: 'Back Again', dept: 'Sales' },
     ];
     current = [
-      ...people.slice(0, 18).map((p, i) => (i < 2 ? { ...p, sur: `Married${i}`, display: `${p.given} Married${i}` } : p)),
+      ...people
+        .slice(0, 18)
+        .map((p, i) => (i < 2 ? { ...p, sur: `Married${i}`, display: `${p.given} Married${i}` } : p)),
       ...hires,
     ];
     await importRows(current);
@@ -263,7 +316,10 @@ describe('entra-sync CLI against the emulator over HTTPS', () => {
 
   it('rejects bad input with exit code 2 and changes nothing', async () => {
     const bad = join(dir, 'bad.csv');
-    writeFileSync(bad, 'Login ID,Given name,Family name,Display name,Microsoft Immutable ID\r\nnot-an-email,Some,One,Someone,QUJD\r\n');
+    writeFileSync(
+      bad,
+      'Login ID,Given name,Family name,Display name,Microsoft Immutable ID\r\nnot-an-email,Some,One,Someone,QUJD\r\n',
+    );
     const r = await runCli(['directory', 'import', bad], env);
     expect(r.code).toBe(2);
     expect(r.stderr + r.stdout).toMatch(/line 2/i);

@@ -1,5 +1,6 @@
 // An interrupted run is not over: it is not posted to the notify channel and its card says it resumes; the resumed end is.
 import { describe, expect, it } from 'vitest';
+import { ENGLISH } from '../../src/bot/i18n.js';
 import { renderResultCard } from '../../src/bot/render-cards.js';
 import { shouldNotify } from '../../src/bot/render-logs.js';
 import { runRecordFor } from '../schedule/fixtures.js';
@@ -21,7 +22,7 @@ describe('interrupted runs', () => {
   });
 
   it('show on their result card that they resume at restart', () => {
-    const text = JSON.stringify(renderResultCard(interrupted, { csvUrl: 'https://bot.example/downloads/x' }));
+    const text = JSON.stringify(renderResultCard(ENGLISH, interrupted, { csvUrl: 'https://bot.example/downloads/x' }));
     expect(text).toContain('Sync interrupted (resumes at restart)');
   });
 });

@@ -12,6 +12,7 @@ import { createEngine, type Engine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createScheduler, type Scheduler, slotAt, slotTime } from '../../src/schedule/index.js';
+import { ENGLISH } from '../../src/bot/i18n.js';
 
 const logger = createLogger('silent');
 const linkFor = (kind: 'run', id: string) => `http://127.0.0.1:3978/downloads/${kind}/${id}?sig=t`;
@@ -101,7 +102,7 @@ describe('an hourly run on the real engine, posted to the "notify here" channel'
     expect(card).toContain(`"value":"${run!.counts.added}"`);
     expect(card).toContain(linkFor('run', run!.id));
 
-    const logs = JSON.stringify(renderLogsCard(runs, { domain: 'contoso.co.jp', linkFor, now: new Date() }));
+    const logs = JSON.stringify(renderLogsCard(ENGLISH, runs, { domain: 'contoso.co.jp', linkFor, now: new Date() }));
     expect(logs).toContain('Periodic sync');
     expect(logs).toContain(linkFor('run', run!.id));
   });

@@ -1,6 +1,7 @@
 // Adopting users of a federated domain over HTTPS: the dry run says the UPN goes through onmicrosoft.com, the apply runs
 // the three writes as one journaled unit, a crash or stop between them resumes, and a failed middle step moves the user back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGLISH } from '../../src/bot/i18n.js';
 import { renderDryRunCard } from '../../src/bot/render-cards.js';
 import { createEngine, type Engine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
@@ -158,7 +159,7 @@ describe('the dry run', () => {
     expect(csv).toContain(
       `adopt (federated domain): moves the UPN to erin.0e1f2a3b@${STAGING}, sets the Immutable ID there, then moves it back to erin@${DOMAIN}`,
     );
-    const card = JSON.stringify(renderDryRunCard(plan, { downloadUrl: 'https://bot.example/d' }));
+    const card = JSON.stringify(renderDryRunCard(ENGLISH, plan, { downloadUrl: 'https://bot.example/d' }));
     expect(card).toContain(`moves the UPN to erin.0e1f2a3b@${STAGING}`);
   });
 });

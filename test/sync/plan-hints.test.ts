@@ -5,6 +5,7 @@ import type { EntraUser } from '../../src/sync/model.js';
 import { buildPlan } from '../../src/sync/plan.js';
 import { planCsv } from '../../src/sync/plan-csv.js';
 import { DOMAIN, entraUser, settings, snapshot } from './fixtures.js';
+import { ENGLISH } from '../../src/bot/i18n.js';
 
 const taro = { upn: `taro.yamada@${DOMAIN}`, immutableId: 'VEFSTw', given: '太郎', surname: '山田' };
 const source = [
@@ -44,7 +45,7 @@ const planOf = (entra: EntraUser[]) =>
     createdBy: null,
   });
 const cardOf = (entra: EntraUser[]) =>
-  JSON.stringify(renderDryRunCard(planOf(entra), { downloadUrl: 'https://bot.example/downloads/x' }));
+  JSON.stringify(renderDryRunCard(ENGLISH, planOf(entra), { downloadUrl: 'https://bot.example/downloads/x' }));
 
 describe('non-user objects among the deletes', () => {
   it('flags the room and the shared mailbox, not the person who left', () => {
