@@ -115,6 +115,8 @@ export class GraphEntraReader implements EntraReader {
   private readonly partitionAbove: number;
   private readonly partitions: readonly (readonly string[])[];
   private adminCache: { at: number; ids: Set<string> } | null = null;
+  /** The organization's country, kept as long as the admin list (a run reads it for its dry run and its re-check). */
+  private countryCache: { at: number; code: string | null } | null = null;
   /** Set once Graph refused the partitioned listing's filter (400): later listings go straight to endsWith. */
   private partitionsRefused = false;
   private roleDefinitions: {
@@ -267,6 +269,14 @@ export class GraphEntraReader implements EntraReader {
 
   // https://learn.microsoft.com/en-us/graph/api/organization-list (application permission Organization.Read.All)
   async organizationCountry(): Promise<string | null> {
+    const now = this.clock.now();
+    if (this.countryCache && now - this.countryCache.at < this.adminCacheMs) return this.countryCache.code;
+    const code = await this.readOrganizationCountry();
+    this.countryCache = { at: now, code };
+    return code;
+  }
+
+  private async readOrganizationCountry(): Promise<string | null> {
     let res: GraphResponse | null;
     try {
       res = await this.request('/organization?$select=id,countryLetterCode', { permission: 'Organization.Read.All' });

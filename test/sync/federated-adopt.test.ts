@@ -236,7 +236,9 @@ describe('the apply', () => {
       { ...deps, writer: stopping },
       { runId: 'stopped', plan, phases, signal: stop.signal },
     );
-    expect(stopped.stoppedBy?.code).toBe('Aborted');
+    // A stop (shutdown) ends the run interrupted, not failed: the journal resumes it.
+    expect(stopped.interrupted).toBe(true);
+    expect(stopped.stoppedBy).toBeNull();
     const erin = stopped.outcomes.find((o) => o.upn === `erin@${DOMAIN}`);
     expect(erin?.result).toBe('failed');
     expect(erin?.errorMessage).toContain(`is still at its temporary UPN ${via}`);
