@@ -186,7 +186,12 @@ export function renderDomainsCard(lang: Lang, views: readonly DomainView[], opti
       const id = v.domain.id;
       const paused = Boolean(s?.pausedUntil && new Date(s.pausedUntil) > options.now);
       const synced = s?.synced === true;
-      const actions: ExecuteAction[] = synced
+      // The tenant's *.onmicrosoft.com domain is never synced (the service refuses it): it is where pre-check moves
+      // rooms and service accounts, so the card offers no set-up for it.
+      const initial = v.domain.isInitial && !synced;
+      const actions: ExecuteAction[] = initial
+        ? []
+        : synced
         ? [
             commandAction(lang.t('buttons.dryRun'), `preview ${id}`),
             { title: lang.t('buttons.settings'), verb: 'setup-form', data: { domain: id } },
@@ -199,13 +204,14 @@ export function renderDomainsCard(lang: Lang, views: readonly DomainView[], opti
                 ]
               : []),
           ]
-        : [{ title: lang.t('buttons.setUp'), verb: 'setup-form', data: { domain: id } }];
+          : [{ title: lang.t('buttons.setUp'), verb: 'setup-form', data: { domain: id } }];
       return {
         name: esc(id, 120),
         synced,
+        initial,
         state: synced
           ? lang.t(paused ? 'domains.statePaused' : s?.periodic ? 'domains.stateHourly' : 'domains.stateSynced')
-          : lang.t('domains.stateNotSynced'),
+          : lang.t(initial ? 'domains.stateInitial' : 'domains.stateNotSynced'),
         stateColor: synced ? (paused ? 'Warning' : 'Good') : 'Default',
         maxDeletions: s?.synced
           ? s.maxDeletionCount !== null

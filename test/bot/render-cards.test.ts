@@ -261,6 +261,17 @@ describe('progress, result and refusal cards', () => {
         },
         {
           domain: {
+            id: 'fabrikam.jp',
+            authenticationType: 'Federated',
+            isVerified: true,
+            isDefault: false,
+            isInitial: false,
+          },
+          settings: null,
+          lastRun: null,
+        },
+        {
+          domain: {
             id: 'x.onmicrosoft.com',
             authenticationType: 'Managed',
             isVerified: true,
@@ -277,6 +288,9 @@ describe('progress, result and refusal cards', () => {
     expect(all).toContain('**contoso.co.jp**');
     expect(all).toContain('10%');
     expect(all).toContain('not synced');
+    // The tenant's initial domain is never synced (the service refuses it): it is named, with no Set up button.
+    expect(all).toContain('initial domain');
+    expect(all).toContain('is never synced');
     const sets = JSON.stringify(c).match(/"type":"ActionSet","actions":\[[^\]]*\]/g) ?? [];
     expect(sets).toHaveLength(2);
     const buttons = sets.map((set) =>
@@ -292,7 +306,7 @@ describe('progress, result and refusal cards', () => {
       ['Sync log', { verb: 'command', command: 'logs contoso.co.jp' }],
     ]);
     // A domain not set up: Set up sync opens the form.
-    expect(buttons[1]).toEqual([['Set up sync', { verb: 'setup-form', domain: 'x.onmicrosoft.com' }]]);
+    expect(buttons[1]).toEqual([['Set up sync', { verb: 'setup-form', domain: 'fabrikam.jp' }]]);
     const hourly = renderDomainsCard(
       ENGLISH,
       [
