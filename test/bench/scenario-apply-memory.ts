@@ -22,7 +22,7 @@ await runScenario(S, async (ctx, partial) => {
     const phasePeak = sampler.stop();
     ctx.log(`${m.writesApplied} writes in ${(m.applyMs / 1000).toFixed(1)} s; peak RSS ${peakRssMb()} MB`);
     figures.push(
-      figure(S, 'peak-rss-mb', peakRssMb(), 500, 'max', { unit: 'MB' }),
+      figure(S, 'peak-rss-mb', peakRssMb(), 300, 'max', { unit: 'MB' }),
       figure(S, 'changes', m.changes, null, 'info'),
       figure(S, 'apply-wall-s', m.applyMs / 1000, null, 'info', { unit: 's' }),
       figure(S, 'sampled-peak-rss-mb', phasePeak, null, 'info', { unit: 'MB' }),

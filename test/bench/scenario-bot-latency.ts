@@ -170,8 +170,8 @@ await runScenario(S, async (ctx, partial) => {
     }
     const botMemory = await bot.ask({ cmd: 'memory' });
     figures.push(
-      figure(S, 'command-first-reply-p95-ms', percentile(firstReply, 95), 500, 'max', { unit: 'ms' }),
-      figure(S, 'invoke-response-p95-ms', percentile(invokeMs, 95), 1000, 'max', { unit: 'ms' }),
+      figure(S, 'command-first-reply-p95-ms', percentile(firstReply, 95), 250, 'max', { unit: 'ms' }),
+      figure(S, 'invoke-response-p95-ms', percentile(invokeMs, 95), 250, 'max', { unit: 'ms' }),
       figure(S, 'command-first-reply-p50-ms', percentile(firstReply, 50), null, 'info', { unit: 'ms' }),
       figure(S, 'invoke-response-p50-ms', percentile(invokeMs, 50), null, 'info', { unit: 'ms' }),
       figure(S, 'unanswered', missed.length, 0, 'max'),
