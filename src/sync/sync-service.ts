@@ -298,7 +298,8 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     began.set(run.id, deps.now().getTime());
     observe({ type: 'run-started', runId: run.id, domain: run.domain, trigger: run.trigger });
     options.onStarted?.(run.id);
-    const phases = planToWritePhases(
+    // Only executePlan holds the write ops (and their bodies): they are garbage before the re-read that follows it.
+    let phases: WriteOp[][] | null = planToWritePhases(
       plan,
       plan.writeSettings?.authenticationType ?? authenticationType,
       deps.passwordFor,
@@ -316,6 +317,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           signal: deps.shutdown,
         },
       );
+      phases = null;
       const c = result.counts;
       if (result.interrupted) {
         // The journal stays open: resumeInterrupted() (next start, or another replica) finishes the run.
