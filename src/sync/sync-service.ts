@@ -45,7 +45,7 @@ import {
   type Refusal,
   type SyncService,
 } from './service.js';
-import { type UnseenWrite, unseenWrites } from './visibility.js';
+import { completedChanges, type UnseenWrite, unseenWrites } from './visibility.js';
 import { planToWritePhases } from './write-ops.js';
 
 export interface SyncServiceDeps {
@@ -361,13 +361,15 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   async function awaitOwnWrites(plan: Plan, outcomes: readonly UserOutcome[]): Promise<string | null> {
     const timeoutMs = deps.visibilityTimeoutMs ?? 60_000;
     if (timeoutMs <= 0 || !outcomes.some((o) => o.result === 'done')) return null;
+    // Built once for all the re-reads below (one key per completed change).
+    const done = completedChanges(outcomes);
     const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const started = deps.now().getTime();
     let pause = 250;
     for (let check = 1; ; check++) {
       let unseen: UnseenWrite[];
       try {
-        unseen = unseenWrites(plan, outcomes, await deps.reader.listUsers(plan.domain));
+        unseen = unseenWrites(plan, done, await deps.reader.listUsers(plan.domain));
       } catch (err) {
         // The writes are done and journaled: a failed re-read only means the wait cannot be confirmed.
         deps.logger.warn(
