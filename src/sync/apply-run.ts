@@ -43,10 +43,20 @@ export interface ExecuteResult {
   readonly interrupted: boolean;
 }
 
+type WrittenChange = Extract<Change, { action: 'Add' | 'Update' | 'Delete' }>;
+
 interface OpTarget {
-  readonly change: Extract<Change, { action: 'Add' | 'Update' | 'Delete' }>;
+  readonly change: WrittenChange;
   readonly key: string;
 }
+
+/**
+ * What the run keeps of a settled op: a shared marker for a success (the user id is in the journal, nothing after
+ * the write reads it again), the journal entry for a failure. 100,000 writes then cost one map entry each.
+ */
+type Settled = Pick<JournalEntry, 'state' | 'errorKind' | 'errorCode' | 'errorMessage'>;
+const DONE: Settled = Object.freeze({ state: 'done' });
+const settled = (e: JournalEntry): Settled => (e.state === 'done' ? DONE : e);
 
 /**
  * Graph's answer, with what to do when it is one an administrator must resolve by hand: a mail that another
@@ -64,6 +74,16 @@ export function explainFailure(op: WriteOp, message: string): string {
 
 /** Links each write op to the plan change it serves (a restore-Add has two ops: restore, then update). */
 export function indexOpsByChange(plan: Plan, ops: readonly WriteOp[]): Map<string, OpTarget> {
+  const index = new Map<string, OpTarget>();
+  for (const [opId, change] of changeOfOps(plan, ops)) {
+    const key = change.action === 'Add' ? `add:${change.immutableId}` : `${change.action}:${change.entraId}`;
+    index.set(opId, { change, key });
+  }
+  return index;
+}
+
+/** Each write op's change (the plan's own object: ops of one change share it). */
+function changeOfOps(plan: Plan, ops: readonly WriteOp[]): Map<string, WrittenChange> {
   const addByImmutableId = new Map<string, Extract<Change, { action: 'Add' }>>();
   const addByRestoreId = new Map<string, Extract<Change, { action: 'Add' }>>();
   const byEntraId = new Map<string, Extract<Change, { action: 'Update' | 'Delete' }>>();
@@ -73,15 +93,14 @@ export function indexOpsByChange(plan: Plan, ops: readonly WriteOp[]): Map<strin
       else addByImmutableId.set(c.immutableId, c);
     } else if (c.action === 'Update' || c.action === 'Delete') byEntraId.set(c.entraId, c);
   }
-  const index = new Map<string, OpTarget>();
+  const index = new Map<string, WrittenChange>();
   for (const op of ops) {
-    let change: OpTarget['change'] | undefined;
+    let change: WrittenChange | undefined;
     if (op.kind === 'create') change = addByImmutableId.get(String(op.body.onPremisesImmutableId ?? ''));
     else if (op.kind === 'restore') change = addByRestoreId.get(op.deletedId);
     else change = byEntraId.get(op.userId) ?? addByRestoreId.get(op.userId);
     if (!change) throw new Error(`write op ${op.opId} matches no change of plan ${plan.id}`);
-    const key = change.action === 'Add' ? `add:${change.immutableId}` : `${change.action}:${change.entraId}`;
-    index.set(op.opId, { change, key });
+    index.set(op.opId, change);
   }
   return index;
 }
@@ -115,10 +134,14 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
     now: () => Date.now(),
     sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
   };
-  const targets = indexOpsByChange(plan, ops);
-  const journal = await deps.journal.read(runId);
-  const final = new Map<string, JournalEntry>();
-  for (const [opId, entry] of journal) if (entry.state !== 'intent') final.set(opId, entry);
+  const targets = changeOfOps(plan, ops);
+  // Of the journal, only what resumption needs: settled ops, and which writes a crash left as bare intents.
+  const final = new Map<string, Settled>();
+  const intents = new Set<string>();
+  for (const [opId, entry] of await deps.journal.read(runId)) {
+    if (entry.state === 'intent') intents.add(opId);
+    else final.set(opId, settled(entry));
+  }
 
   let stoppedBy: ExecuteResult['stoppedBy'] = null;
   const explainForbidden = forbiddenExplainer(deps.reader, targets);
@@ -153,7 +176,7 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
       // would not let the user (still without an Immutable ID) back into the federated domain.
       const moves = chunk.filter((op) => op.opId.startsWith('f1:'));
       const holders = await mapLimit(moves, LOOKUP_CONCURRENCY, (op) =>
-        deps.reader.findUserByImmutableId(targets.get(op.opId)?.change.immutableId ?? ''),
+        deps.reader.findUserByImmutableId(targets.get(op.opId)?.immutableId ?? ''),
       );
       for (const [i, op] of moves.entries()) {
         const holder = holders[i];
@@ -163,19 +186,19 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
           state: 'failed',
           errorKind: 'conflict',
           errorCode: 'ObjectConflict',
-          errorMessage: `conflict: Immutable ID ${targets.get(op.opId)?.change.immutableId} is already held by ${holder.userPrincipalName} (${holder.id}); nothing was changed`,
+          errorMessage: `conflict: Immutable ID ${targets.get(op.opId)?.immutableId} is already held by ${holder.userPrincipalName} (${holder.id}); nothing was changed`,
         });
         chunk.splice(chunk.indexOf(op), 1);
       }
       if (blocked.length > 0) {
         await deps.journal.write(runId, blocked);
-        for (const e of blocked) final.set(e.opId, e);
+        for (const e of blocked) final.set(e.opId, settled(e));
       }
       if (chunk.length === 0) continue;
       // Writes that a crash interrupted after their intent was recorded: find out whether they happened.
       let toSend: WriteOp[] = [];
       const recovered: JournalEntry[] = [];
-      const interrupted = chunk.filter((op) => journal.get(op.opId)?.state === 'intent');
+      const interrupted = chunk.filter((op) => intents.has(op.opId));
       const lookups = await mapLimit(interrupted, LOOKUP_CONCURRENCY, (op) => wasApplied(deps.reader, op));
       const appliedBefore = new Map(interrupted.map((op, i) => [op.opId, lookups[i]!]));
       for (const op of chunk) {
@@ -185,7 +208,7 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
       }
       if (recovered.length > 0) {
         await deps.journal.write(runId, recovered);
-        for (const e of recovered) final.set(e.opId, e);
+        for (const e of recovered) final.set(e.opId, settled(e));
       }
       for (let round = 0; toSend.length > 0 && round <= rounds && !stoppedBy && !halted; round++) {
         await deps.journal.write(
@@ -275,9 +298,9 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
         }
         await deps.journal.write(runId, entries);
         for (const e of entries) {
-          final.set(e.opId, e);
+          final.set(e.opId, settled(e));
           if (e.opId.startsWith('f1:') && e.state === 'done') {
-            const c = targets.get(e.opId)?.change;
+            const c = targets.get(e.opId);
             deps.logger.info(
               { runId, upn: c?.upn, via: c?.action === 'Update' ? c.via : undefined },
               'federated user moved to its temporary UPN to set the Immutable ID; it is moved back in this run',
@@ -299,14 +322,14 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
  */
 function forbiddenExplainer(
   reader: EntraReader,
-  targets: Map<string, OpTarget>,
+  targets: Map<string, WrittenChange>,
 ): (op: WriteOp) => Promise<string | null> {
   let admins: Promise<Set<string>> | null = null;
   return async (op) => {
     if (op.kind !== 'update' && op.kind !== 'delete') return null;
     admins ??= reader.listAdminRoleHolders({ fresh: true });
     if (!(await admins).has(op.userId)) return null;
-    const upn = targets.get(op.opId)?.change.upn ?? op.userId;
+    const upn = targets.get(op.opId)?.upn ?? op.userId;
     const verb = op.kind === 'delete' ? 'delete' : 'change';
     return (
       `${upn} holds an admin role (directly, through a group or through PIM), and Microsoft Graph does not let this ` +
@@ -354,23 +377,23 @@ async function wasApplied(reader: EntraReader, op: WriteOp): Promise<{ applied: 
 
 function summarise(
   ops: readonly WriteOp[],
-  targets: Map<string, OpTarget>,
-  final: Map<string, JournalEntry>,
+  targets: Map<string, WrittenChange>,
+  final: Map<string, Settled>,
 ): Omit<ExecuteResult, 'stoppedBy' | 'interrupted'> {
-  const perChange = new Map<string, { target: OpTarget; entries: (JournalEntry | undefined)[] }>();
+  // Ops of one change share the plan's change object: group by it, in the order of each change's first op.
+  const perChange = new Map<WrittenChange, (Settled | undefined)[]>();
   for (const op of ops) {
-    const target = targets.get(op.opId)!;
-    const slot = perChange.get(target.key) ?? { target, entries: [] };
-    slot.entries.push(final.get(op.opId));
-    perChange.set(target.key, slot);
+    const change = targets.get(op.opId)!;
+    const entries = perChange.get(change);
+    if (entries) entries.push(final.get(op.opId));
+    else perChange.set(change, [final.get(op.opId)]);
   }
   let added = 0;
   let updated = 0;
   let deleted = 0;
   let failed = 0;
   const outcomes: UserOutcome[] = [];
-  for (const { target, entries } of perChange.values()) {
-    const c = target.change;
+  for (const [c, entries] of perChange) {
     const failure = entries.find((e) => e?.state === 'failed');
     const done = entries.every((e) => e?.state === 'done');
     const back = c.action === 'Update' && c.via ? final.get(`u:${c.entraId}`) : undefined;

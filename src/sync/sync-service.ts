@@ -45,7 +45,7 @@ import {
   type Refusal,
   type SyncService,
 } from './service.js';
-import { type UnseenWrite, unseenWrites } from './visibility.js';
+import { completedChanges, type UnseenWrite, unseenWrites } from './visibility.js';
 import { planToWritePhases } from './write-ops.js';
 
 export interface SyncServiceDeps {
@@ -298,7 +298,8 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     began.set(run.id, deps.now().getTime());
     observe({ type: 'run-started', runId: run.id, domain: run.domain, trigger: run.trigger });
     options.onStarted?.(run.id);
-    const phases = planToWritePhases(
+    // Only executePlan holds the write ops (and their bodies): they are garbage before the re-read that follows it.
+    let phases: WriteOp[][] | null = planToWritePhases(
       plan,
       plan.writeSettings?.authenticationType ?? authenticationType,
       deps.passwordFor,
@@ -316,6 +317,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           signal: deps.shutdown,
         },
       );
+      phases = null;
       const c = result.counts;
       if (result.interrupted) {
         // The journal stays open: resumeInterrupted() (next start, or another replica) finishes the run.
@@ -359,13 +361,15 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   async function awaitOwnWrites(plan: Plan, outcomes: readonly UserOutcome[]): Promise<string | null> {
     const timeoutMs = deps.visibilityTimeoutMs ?? 60_000;
     if (timeoutMs <= 0 || !outcomes.some((o) => o.result === 'done')) return null;
+    // Built once for all the re-reads below (one key per completed change).
+    const done = completedChanges(outcomes);
     const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const started = deps.now().getTime();
     let pause = 250;
     for (let check = 1; ; check++) {
       let unseen: UnseenWrite[];
       try {
-        unseen = unseenWrites(plan, outcomes, await deps.reader.listUsers(plan.domain));
+        unseen = unseenWrites(plan, done, await deps.reader.listUsers(plan.domain));
       } catch (err) {
         // The writes are done and journaled: a failed re-read only means the wait cannot be confirmed.
         deps.logger.warn(

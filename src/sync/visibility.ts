@@ -13,6 +13,13 @@ const outcomeKey = (o: { action: string; upn: string; immutableId: string | null
 
 const same = (a: unknown, b: unknown) => (a ?? null) === (b ?? null);
 
+/** The changes a run completed, as the keys unseenWrites looks them up by (build once, check many listings). */
+export function completedChanges(outcomes: readonly UserOutcome[]): ReadonlySet<string> {
+  const done = new Set<string>();
+  for (const o of outcomes) if (o.result === 'done') done.add(outcomeKey(o));
+  return done;
+}
+
 /**
  * Compares the changes a run completed with a fresh listing of the domain's Entra users: an Add must be listed
  * with its Immutable ID and UPN, an Update with every value it wrote (or gone, when it moved the UPN out of the
@@ -21,10 +28,10 @@ const same = (a: unknown, b: unknown) => (a ?? null) === (b ?? null);
  */
 export function unseenWrites(
   plan: Plan,
-  outcomes: readonly UserOutcome[],
+  outcomes: readonly UserOutcome[] | ReadonlySet<string>,
   listed: readonly EntraUser[],
 ): UnseenWrite[] {
-  const done = new Set(outcomes.filter((o) => o.result === 'done').map(outcomeKey));
+  const done = outcomes instanceof Set ? outcomes : completedChanges(outcomes as readonly UserOutcome[]);
   const byId = new Map(listed.map((u) => [u.id, u]));
   const byImmutableId = new Map<string, EntraUser>();
   for (const u of listed) if (u.onPremisesImmutableId) byImmutableId.set(u.onPremisesImmutableId, u);
