@@ -25,7 +25,7 @@ export function refusalCard(lang: Lang, refusal: Refusal, domain: string | null)
     refusal.code === 'lease-held' && refusal.detail ? lang.t('refusal.heldBy', { holder: refusal.detail }) : '';
   return renderRefusalCard(lang, {
     title: lang.t(`refusal.title.${refusal.code}`),
-    reason: `${refusal.reason}${detail}`,
+    reason: `${lang.core(refusal.message, refusal.reason)}${detail}`,
     hint: HINTED.has(refusal.code) ? lang.t(`refusal.hint.${refusal.code}`) : '',
     rerunDomain: domain && RERUN.has(refusal.code) ? domain : null,
   });
