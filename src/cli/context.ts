@@ -4,10 +4,23 @@ import { createEngine, type Engine } from '../compose.js';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openStore, type Stores } from '../store/index.js';
+import { ENGLISH, type Lang, langFor } from '../bot/i18n.js';
+import { localeOfEnv } from '../locale.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
 
 export class UsageError extends Error {}
+
+/**
+ * The language of what a command says to a person: LC_ALL, LC_MESSAGES, LANG (as `preview` does). With `--json`
+ * it is English, since a script reads what the command writes then (main.ts turns stderr into the JSON's reason).
+ */
+export const cliLang = (json: boolean, env: NodeJS.ProcessEnv = process.env): Lang =>
+  json ? ENGLISH : langFor(localeOfEnv(env));
+
+/** A refusal or a core sentence on stderr, in the command's language. */
+export const sayCore = (lang: Lang, said: { reason: string; message?: Parameters<Lang['core']>[0] }): string =>
+  terminalText(lang.core(said.message, said.reason));
 
 /** Parses options strictly; an unknown option or a missing value is a UsageError naming it. */
 export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {

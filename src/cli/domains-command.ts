@@ -1,9 +1,10 @@
 // `entra-sync domains [add D --max-deletions PCT | set D … | remove D]`: list and configure synced domains.
-import type { DomainSettings } from '../sync/model.js';
+import type { Lang } from '../bot/i18n.js';
+import type { DomainSettings, RunRecord } from '../sync/model.js';
 import { type DomainSettingsPatch, isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
-import { parseOptions, printJson, UsageError, withEngine } from './context.js';
+import { cliLang, parseOptions, printJson, sayCore, UsageError, withEngine } from './context.js';
 
 const OPTIONS = {
   'max-deletions': { type: 'string' },
@@ -62,9 +63,26 @@ export function patchFromOptions(values: Record<string, string | boolean | undef
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as DomainSettingsPatch;
 }
 
-function describe(s: DomainSettings): string {
-  return `${s.domain}: max deletions ${s.maxDeletionPercent}%${s.maxDeletionCount !== null ? ` (cap ${s.maxDeletionCount})` : ''}, on delete: ${s.onDelete}, hourly sync ${s.periodic ? 'on' : 'off'}, usage location ${s.usageLocation ?? "organization's"}${s.protectedAccounts.length ? `, protected: ${s.protectedAccounts.join(', ')}` : ''}`;
+function describe(lang: Lang, s: DomainSettings): string {
+  return lang.t('cli.domains.settings', {
+    domain: s.domain,
+    pct: s.maxDeletionPercent,
+    cap: s.maxDeletionCount !== null ? lang.t('cli.domains.cap', { count: s.maxDeletionCount }) : '',
+    onDelete: s.onDelete,
+    hourly: lang.t(s.periodic ? 'cli.domains.on' : 'cli.domains.off'),
+    usage: s.usageLocation ?? lang.t('cli.domains.organizationUsage'),
+    protected: s.protectedAccounts.length
+      ? lang.t('cli.domains.protected', { accounts: s.protectedAccounts.join(', ') })
+      : '',
+  });
 }
+
+/** The JSON of a run in `domains --json`: the record as before, without the reason's code (the reason is English). */
+const runJson = (run: RunRecord | null) => {
+  if (!run) return run;
+  const { reasonMessage: _code, ...rest } = run;
+  return rest;
+};
 
 export async function run(args: string[]): Promise<number> {
   let parsed: { verb: string | undefined; domain: string | undefined; patch: DomainSettingsPatch; json: boolean };
@@ -81,21 +99,30 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.badInput;
   }
   const { verb, domain, patch, json } = parsed;
+  const lang = cliLang(json);
   return withEngine('domains', async ({ service }) => {
     if (!verb || verb === 'list') {
       const views = await service.listDomains();
       if (isRefusal(views)) {
-        process.stderr.write(`${terminalText(views.reason)}\n`);
+        process.stderr.write(`${sayCore(lang, views)}\n`);
         return EXIT.refused;
       }
-      if (json) printJson({ domains: views });
+      if (json) printJson({ domains: views.map((v) => ({ ...v, lastRun: runJson(v.lastRun) })) });
       else
         for (const v of views) {
           const d = v.domain;
-          const kind = d.isInitial ? 'initial' : d.authenticationType.toLowerCase();
-          const state = v.settings?.synced ? describe(v.settings) : `${d.id}: not synced`;
-          const last = v.lastRun ? `, last run ${v.lastRun.status} at ${v.lastRun.startedAt}` : '';
-          process.stdout.write(`${terminalText(state)} [${kind}${d.isVerified ? '' : ', unverified'}]${last}\n`);
+          const kind = lang.t(`cli.domains.kind.${d.isInitial ? 'initial' : d.authenticationType.toLowerCase()}`);
+          const state = v.settings?.synced
+            ? describe(lang, v.settings)
+            : lang.t('cli.domains.notSynced', { domain: d.id });
+          const last = v.lastRun
+            ? lang.t('cli.domains.lastRun', {
+                status: lang.t(`cli.status.${v.lastRun.status}`),
+                time: v.lastRun.startedAt,
+              })
+            : '';
+          const unverified = d.isVerified ? '' : lang.t('cli.domains.unverified');
+          process.stdout.write(`${terminalText(state)} [${kind}${unverified}]${last}\n`);
         }
       return EXIT.ok;
     }
@@ -108,13 +135,16 @@ export async function run(args: string[]): Promise<number> {
           : await service.removeDomain(target, 'cli');
     if (isRefusal(result)) {
       if (json) printJson({ refused: true, code: result.code, reason: result.reason });
-      process.stderr.write(`${terminalText(result.reason)}\n`);
+      process.stderr.write(`${sayCore(lang, result)}\n`);
       return result.code === 'bad-input' || result.code === 'unknown-domain' || result.code === 'unverified-domain'
         ? EXIT.badInput
         : EXIT.refused;
     }
     if (json) printJson({ settings: result });
-    else process.stdout.write(verb === 'remove' ? `${result.domain}: no longer synced\n` : `${describe(result)}\n`);
+    else
+      process.stdout.write(
+        `${verb === 'remove' ? lang.t('cli.domains.removed', { domain: result.domain }) : describe(lang, result)}\n`,
+      );
     return EXIT.ok;
   });
 }

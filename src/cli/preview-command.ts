@@ -7,9 +7,8 @@ import { planCsvChunks } from '../sync/plan-csv.js';
 import type { Plan } from '../sync/model.js';
 import { isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
-import { terminalText } from './terminal-text.js';
-import { parseOptions, printJson, UsageError, withEngine } from './context.js';
-import { langFor } from '../bot/i18n.js';
+import { parseOptions, printJson, sayCore, UsageError, withEngine } from './context.js';
+import { ENGLISH, langFor } from '../bot/i18n.js';
 import { cliProgressText, terminalProgress } from './progress-bar.js';
 
 async function writeCsv(plan: Plan, path: string): Promise<void> {
@@ -60,7 +59,8 @@ export async function run(args: string[]): Promise<number> {
     const plan = await engine.service.preview(domain, { requestedBy: 'cli', onProgress: progress });
     progress.end();
     if (isRefusal(plan)) {
-      process.stderr.write(`${terminalText(plan.reason)}\n`);
+      // With --json, stderr becomes the JSON's reason: English.
+      process.stderr.write(`${sayCore(json ? ENGLISH : lang, plan)}\n`);
       return plan.code === 'unknown-domain' || plan.code === 'unverified-domain' ? EXIT.badInput : EXIT.refused;
     }
     const csvPath = resolve(out ?? `.data/plans/${plan.id}.csv`);
@@ -88,7 +88,9 @@ export async function run(args: string[]): Promise<number> {
             noChange: c.noChange,
           }),
           lang.t('cli.preview.deletions', { count: d.count, inScope: d.inScope, percent: d.percent, limit }),
-          plan.guard.ok ? '' : lang.t('cli.preview.guard', { reason: plan.guard.reason }),
+          plan.guard.ok
+            ? ''
+            : lang.t('cli.preview.guard', { reason: lang.core(plan.guard.message, plan.guard.reason) }),
           nonUsers > 0 ? lang.t('cli.preview.nonUsers', { count: nonUsers, domain: plan.domain }) : '',
           noCredentials > 0 ? lang.t('cli.preview.noSignIn', { count: noCredentials, domain: plan.domain }) : '',
           `${lang.t('cli.preview.noLicence')}${
