@@ -101,6 +101,18 @@ export const CORE_MESSAGES = {
   'conflict.federatedNoStaging':
     "conflict: the Immutable ID of a user in a federated domain is set through the tenant's onmicrosoft.com domain, which was not found",
   invalid: 'invalid: {{errors}}',
+  'source.upnRequired': 'userPrincipalName is required',
+  'source.upnInvalid':
+    'userPrincipalName "{{upn}}" is not a valid UPN (alias@domain, alias ≤ {{localMax}} of A–Z a–z 0–9 \' . - _ ! # ^ ~, ≤ {{max}} in all)',
+  'source.upnOtherDomain': 'userPrincipalName "{{upn}}" is not in the domain {{domain}}',
+  'source.emptyMailNickname': 'userPrincipalName "{{upn}}" gives an empty mailNickname',
+  'source.immutableIdRequired': 'immutableId is required',
+  'source.immutableIdCharacters': 'immutableId "{{immutableId}}" must not contain $, _ or white space',
+  'source.tooLong': '{{field}} is longer than {{max}} characters',
+  'source.displayNameRequired': 'displayName is required',
+  'source.notText': '{{field}} must be text',
+  'source.mailInvalid': 'mail "{{mail}}" is not an e-mail address',
+  'source.accountEnabled': 'accountEnabled must be true or false',
 
   'precheck.nameContains': 'name contains "{{word}}"',
   'precheck.upnStartsWith': 'UPN starts with "{{prefix}}"',

@@ -1,6 +1,6 @@
 // Compares a domain's source users with its Entra users and returns one change per in-scope user (pure, O(n)).
-import { type Said, say } from './core-messages.js';
-import { isManaged, managedAttributes, toDesired, validateSourceUser } from './mapping.js';
+import { list, type Said, say } from './core-messages.js';
+import { isManaged, managedAttributes, sourceUserProblems, toDesired } from './mapping.js';
 import {
   type AttributeChange,
   type AttributeValue,
@@ -283,12 +283,21 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       skip(match, hold.reason, hold.note);
       continue;
     }
-    const errors = validateSourceUser(s, domain);
+    const errors = sourceUserProblems(s, domain);
     if (errors.length > 0) {
       const holder = entraByUpn.get(upnKey);
       if (holder && holder !== match)
         entraConflict.set(holder.id, say('conflict.holdsInvalidUpn', { upn: s.userPrincipalName }));
-      skip(match, 'invalid', say('invalid', { errors: errors.join('; ') }));
+      skip(
+        match,
+        'invalid',
+        say('invalid', {
+          errors: list(
+            errors.map((e) => e.message),
+            'semicolon',
+          ),
+        }),
+      );
       continue;
     }
     const desired = toDesired(s, domain);

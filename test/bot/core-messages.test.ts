@@ -134,6 +134,20 @@ describe('a Japanese card shows no English sentence of the core', () => {
     expect(refusal).toContain('保護されたアカウント、削除時の動作');
   });
 
+  it('an invalid source user is explained field by field in Japanese', () => {
+    const plan = makePlan({
+      source: [{ userPrincipalName: 'bad@contoso.co.jp', immutableId: 'a b', displayName: 'Bad', mail: 'nope' }],
+      entra: [],
+    });
+    const skip = plan.changes.find((c) => c.action === 'Skip');
+    expect(skip?.action === 'Skip' && skip.note).toBe(
+      'invalid: immutableId "a b" must not contain $, _ or white space; mail "nope" is not an e-mail address',
+    );
+    expect(skip?.action === 'Skip' && ja.core(skip.noteMessage, skip.note)).toBe(
+      '無効: immutableId "a b" に $、_、空白は使えません、mail "nope" はメール アドレスではありません',
+    );
+  });
+
   it('a run reason with its code is said in Japanese on the result and log cards; Graph text stays as sent', () => {
     const run = {
       ...galleryRun('failed'),
