@@ -2,7 +2,7 @@
 import type { RunRecord } from '../sync/model.js';
 import { isRefusal, type Refusal } from '../sync/service.js';
 import { EXIT } from './command.js';
-import { parseOptions, printJson, sayCore, UsageError, withInterruptibleEngine } from './context.js';
+import { parseOptions, printJson, sayCore, usageError, usageText, withInterruptibleEngine } from './context.js';
 import { ENGLISH, langFor } from '../bot/i18n.js';
 import { cliProgressText, terminalProgress } from './progress-bar.js';
 
@@ -41,11 +41,11 @@ export async function run(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     });
     const id = values.plan ?? positionals[0];
-    if (!id) throw new UsageError('--plan is required: the plan id that preview printed');
+    if (!id) throw usageError('planRequired');
     planId = id;
     json = values.json === true;
   } catch (err) {
-    process.stderr.write(`entra-sync apply: ${(err as Error).message}\n`);
+    process.stderr.write(`entra-sync apply: ${usageText(args, err)}\n`);
     return EXIT.badInput;
   }
   return withInterruptibleEngine('apply', async (engine) => {

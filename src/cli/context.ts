@@ -9,7 +9,26 @@ import { localeOfEnv } from '../locale.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
 
-export class UsageError extends Error {}
+/** A mistake on the command line; `key`/`values` name its sentence in the string tables (`cli.usage.*`). */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly key?: string,
+    readonly values?: Record<string, string | number>,
+  ) {
+    super(message);
+  }
+}
+
+/** A usage error from the tables: its message is the English (what tests and --json read). */
+export const usageError = (key: string, values?: Record<string, string | number>): UsageError =>
+  new UsageError(ENGLISH.t(`cli.usage.${key}`, values), `cli.usage.${key}`, values);
+
+/** What a command says about a bad command line, in its language (Node's own parser errors as Node says them). */
+export const usageText = (args: readonly string[], err: unknown): string => {
+  const lang = cliLang(args.includes('--json'));
+  return err instanceof UsageError && err.key ? lang.t(err.key, err.values) : (err as Error).message;
+};
 
 /**
  * The language of what a command says to a person: LC_ALL, LC_MESSAGES, LANG (as `preview` does). With `--json`

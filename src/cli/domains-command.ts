@@ -4,7 +4,7 @@ import type { DomainSettings, RunRecord } from '../sync/model.js';
 import { type DomainSettingsPatch, isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
-import { cliLang, parseOptions, printJson, sayCore, UsageError, withEngine } from './context.js';
+import { cliLang, parseOptions, printJson, sayCore, usageError, usageText, withEngine } from './context.js';
 
 const OPTIONS = {
   'max-deletions': { type: 'string' },
@@ -20,8 +20,7 @@ const OPTIONS = {
 function percent(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v.replace(/%$/, ''));
-  if (!Number.isFinite(n) || n <= 0 || n > 100)
-    throw new UsageError(`--max-deletions must be a percentage above 0 and at most 100 (got "${v}")`);
+  if (!Number.isFinite(n) || n <= 0 || n > 100) throw usageError('maxDeletions', { value: v });
   return n;
 }
 
@@ -29,7 +28,7 @@ function onOff(name: string, v: string | undefined): boolean | undefined {
   if (v === undefined) return undefined;
   if (/^(on|true|yes)$/i.test(v)) return true;
   if (/^(off|false|no)$/i.test(v)) return false;
-  throw new UsageError(`--${name} takes on or off (got "${v}")`);
+  throw usageError('onOff', { name, value: v });
 }
 
 /** Builds the settings patch from options; every bad value is a UsageError naming the option. */
@@ -37,20 +36,18 @@ export function patchFromOptions(values: Record<string, string | boolean | undef
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const onDelete = str('on-delete');
   if (onDelete !== undefined && onDelete !== 'delete' && onDelete !== 'disable')
-    throw new UsageError(`--on-delete takes delete or disable (got "${onDelete}")`);
+    throw usageError('onDelete', { value: onDelete });
   const cap = str('max-count');
   let maxDeletionCount: number | null | undefined;
   if (cap !== undefined) {
     if (/^(none|off)$/i.test(cap)) maxDeletionCount = null;
     else if (/^\d+$/.test(cap)) maxDeletionCount = Number(cap);
-    else throw new UsageError(`--max-count takes a whole number of users or "none" (got "${cap}")`);
+    else throw usageError('maxCount', { value: cap });
   }
   const protect = str('protect');
   const usage = str('usage-location');
   if (usage !== undefined && !/^(default|[A-Za-z]{2})$/.test(usage))
-    throw new UsageError(
-      `--usage-location takes a two-letter ISO 3166 country code such as JP, or "default" for the organization's (got "${usage}")`,
-    );
+    throw usageError('usageLocation', { value: usage });
   const patch: DomainSettingsPatch = {
     maxDeletionPercent: percent(str('max-deletions')),
     maxDeletionCount,
@@ -89,13 +86,11 @@ export async function run(args: string[]): Promise<number> {
   try {
     const { values, positionals } = parseOptions(args, OPTIONS);
     const [verb, domain] = positionals;
-    if (verb && !['add', 'set', 'remove', 'list'].includes(verb))
-      throw new UsageError(`unknown action "${verb}": use add, set, remove or nothing to list`);
-    if (verb && verb !== 'list' && !domain)
-      throw new UsageError(`domains ${verb} needs a domain, e.g. domains ${verb} contoso.co.jp`);
+    if (verb && !['add', 'set', 'remove', 'list'].includes(verb)) throw usageError('unknownAction', { verb });
+    if (verb && verb !== 'list' && !domain) throw usageError('needsDomain', { verb });
     parsed = { verb, domain, patch: patchFromOptions(values), json: values.json === true };
   } catch (err) {
-    process.stderr.write(`entra-sync domains: ${(err as Error).message}\n`);
+    process.stderr.write(`entra-sync domains: ${usageText(args, err)}\n`);
     return EXIT.badInput;
   }
   const { verb, domain, patch, json } = parsed;

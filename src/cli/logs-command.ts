@@ -8,7 +8,7 @@ import { terminalText } from './terminal-text.js';
 import { runCsvChunks } from '../sync/run-csv.js';
 import { EXIT } from './command.js';
 import { ENGLISH, type Lang } from '../bot/i18n.js';
-import { cliLang, withStores } from './context.js';
+import { cliLang, usageError, usageText, withStores } from './context.js';
 
 const USAGE =
   'Usage: entra-sync logs [--domain D] [--json] [--limit N]   (N: 1–1000, default 20)\n' +
@@ -38,23 +38,22 @@ export function parseLogsArgs(args: string[]): LogsOptions {
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length > 1) throw new Error(`unexpected argument "${positionals[1]}"`);
+  if (positionals.length > 1) throw usageError('unexpectedArgument', { value: positionals[1]! });
   const rawDomain = values.domain ?? positionals[0];
   const domain = rawDomain === undefined ? null : rawDomain.trim().toLowerCase().replace(/^@/, '');
-  if (domain !== null && !DOMAIN.test(domain)) throw new Error(`--domain: "${rawDomain}" is not a domain name`);
+  if (domain !== null && !DOMAIN.test(domain)) throw usageError('notADomain', { value: rawDomain ?? '' });
   let limit = 20;
   if (values.limit !== undefined) {
-    if (!/^\d+$/.test(values.limit.trim())) throw new Error(`--limit: must be a whole number (got "${values.limit}")`);
+    if (!/^\d+$/.test(values.limit.trim())) throw usageError('limitWhole', { value: values.limit });
     limit = Number(values.limit.trim());
-    if (limit < 1 || limit > 1000) throw new Error(`--limit: must be between 1 and 1000 (got ${limit})`);
+    if (limit < 1 || limit > 1000) throw usageError('limitRange', { value: limit });
   }
   const run = values.run?.trim() || null;
-  if (values.run !== undefined && !run) throw new Error('--run: needs a run id (the RUN column of `entra-sync logs`)');
-  if (run && (rawDomain !== undefined || values.limit !== undefined))
-    throw new Error('--run: shows one run; leave out --domain and --limit');
+  if (values.run !== undefined && !run) throw usageError('runNeedsId');
+  if (run && (rawDomain !== undefined || values.limit !== undefined)) throw usageError('runAlone');
   const out = values.out?.trim() || null;
-  if (values.out !== undefined && !out) throw new Error('--out: needs a file name (e.g. run.csv)');
-  if (out && !run) throw new Error('--out: only with --run ID (the run whose per-user CSV to write)');
+  if (values.out !== undefined && !out) throw usageError('outNeedsFile');
+  if (out && !run) throw usageError('outOnlyWithRun');
   return { domain, json: values.json === true, limit, ...(run ? { run, out } : {}) };
 }
 
@@ -237,7 +236,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     options = parseLogsArgs(args);
   } catch (err) {
-    process.stderr.write(`entra-sync logs: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.stderr.write(`entra-sync logs: ${usageText(args, err)}\n${USAGE}\n`);
     return EXIT.badInput;
   }
   const lang = cliLang(options.json);

@@ -2,7 +2,7 @@
 import { isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
 import { terminalText as t } from './terminal-text.js';
-import { cliLang, parseOptions, printJson, sayCore, UsageError, withEngine } from './context.js';
+import { cliLang, parseOptions, printJson, sayCore, usageError, usageText, withEngine } from './context.js';
 
 export async function run(args: string[]): Promise<number> {
   let domain: string;
@@ -15,12 +15,12 @@ export async function run(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     });
     const d = values.domain ?? positionals[0];
-    if (!d) throw new UsageError('--domain is required, e.g. entra-sync precheck --domain contoso.co.jp');
+    if (!d) throw usageError('domainRequired', { command: 'precheck' });
     domain = d;
     move = (values.move ?? '').split(/[,\s]+/).filter(Boolean);
     json = values.json === true;
   } catch (err) {
-    process.stderr.write(`entra-sync precheck: ${(err as Error).message}\n`);
+    process.stderr.write(`entra-sync precheck: ${usageText(args, err)}\n`);
     return EXIT.badInput;
   }
   const lang = cliLang(json);

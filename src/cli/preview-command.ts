@@ -7,7 +7,7 @@ import { planCsvChunks } from '../sync/plan-csv.js';
 import type { Plan } from '../sync/model.js';
 import { isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
-import { parseOptions, printJson, sayCore, UsageError, withEngine } from './context.js';
+import { parseOptions, printJson, sayCore, usageError, usageText, withEngine } from './context.js';
 import { ENGLISH, langFor } from '../bot/i18n.js';
 import { cliProgressText, terminalProgress } from './progress-bar.js';
 
@@ -49,7 +49,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     parsed = parseOpts(args);
   } catch (err) {
-    process.stderr.write(`entra-sync preview: ${(err as Error).message}\n`);
+    process.stderr.write(`entra-sync preview: ${usageText(args, err)}\n`);
     return EXIT.badInput;
   }
   const { domain, out, json } = parsed;
@@ -116,6 +116,6 @@ function parseOpts(args: string[]) {
     json: { type: 'boolean', default: false },
   });
   const domain = values.domain ?? positionals[0];
-  if (!domain) throw new UsageError('--domain is required, e.g. entra-sync preview --domain contoso.co.jp');
+  if (!domain) throw usageError('domainRequired', { command: 'preview' });
   return { domain, out: values.out, json: values.json === true };
 }

@@ -362,6 +362,12 @@ describe('entra-sync CLI against the emulator over HTTPS', () => {
     expect(precheckUnknown.code).toBe(1);
     expect(precheckUnknown.stderr).toContain('nowhere.example はこのテナントのドメインではありません。');
 
+    const badOption = await runCli(['domains', 'set', DOMAIN, '--max-deletions', '0'], ja);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toBe('entra-sync domains: --max-deletions には 0 より大きく 100 以下の割合 (%) を指定してください (指定値: "0")\n');
+    const badOptionJson = await runCli(['domains', 'set', DOMAIN, '--max-deletions', '0', '--json'], ja);
+    expect(jsonOf<{ reason: string }>(badOptionJson).reason).toContain('--max-deletions must be a percentage');
+
     const logs = await runCli(['logs', '--domain', 'nowhere.example'], ja);
     expect(logs.stdout).toBe('同期ログに nowhere.example の実行はありません。\n');
     const noPlan = await runCli(['apply', '--plan', 'no-such-plan'], ja);
