@@ -134,6 +134,19 @@ describe('a Japanese card shows no English sentence of the core', () => {
     expect(refusal).toContain('保護されたアカウント、削除時の動作');
   });
 
+  it('a lease-held refusal names the holder once, in Japanese', () => {
+    const m = message('refusal.leaseHeld', { domain: 'contoso.co.jp', holder: 'host-7:4242' });
+    const card = JSON.stringify(
+      refusalCard(
+        ja,
+        { refused: true, code: 'lease-held', reason: english(m), message: m, detail: 'host-7:4242' },
+        null,
+      ),
+    );
+    expect(card).toContain('contoso.co.jp の同期がすでに実行中です');
+    expect(card.split('host-7:4242').length - 1).toBe(1);
+  });
+
   it('an invalid source user is explained field by field in Japanese', () => {
     const plan = makePlan({
       source: [{ userPrincipalName: 'bad@contoso.co.jp', immutableId: 'a b', displayName: 'Bad', mail: 'nope' }],
