@@ -236,7 +236,7 @@ export async function handleCommand(rt: BotRuntime, context: TurnContext, cmd: C
             const plan = await rt.service.preview(domain, { requestedBy: by });
             entries.push(
               isRefusal(plan)
-                ? { domain, refusal: plan.reason }
+                ? { domain, refusal: lang.core(plan.message, plan.reason) }
                 : { domain, plan, downloadUrl: rt.linkFor('plan', plan.id, audience) },
             );
           } catch (err) {

@@ -21,11 +21,14 @@ const HINTED: ReadonlySet<Refusal['code']> = new Set([
 const RERUN: ReadonlySet<Refusal['code']> = new Set(['stale-plan', 'plan-not-found', 'guard', 'plan-used']);
 
 export function refusalCard(lang: Lang, refusal: Refusal, domain: string | null): AdaptiveCardJson {
+  // The core's sentence names the holder itself; a refusal without one (older, or made by the bot) gets it added.
   const detail =
-    refusal.code === 'lease-held' && refusal.detail ? lang.t('refusal.heldBy', { holder: refusal.detail }) : '';
+    refusal.code === 'lease-held' && refusal.detail && !refusal.message
+      ? lang.t('refusal.heldBy', { holder: refusal.detail })
+      : '';
   return renderRefusalCard(lang, {
     title: lang.t(`refusal.title.${refusal.code}`),
-    reason: `${refusal.reason}${detail}`,
+    reason: `${lang.core(refusal.message, refusal.reason)}${detail}`,
     hint: HINTED.has(refusal.code) ? lang.t(`refusal.hint.${refusal.code}`) : '',
     rerunDomain: domain && RERUN.has(refusal.code) ? domain : null,
   });

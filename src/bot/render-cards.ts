@@ -292,7 +292,7 @@ export function renderPrecheckCard(lang: Lang, result: PrecheckResult): Adaptive
     lines: [],
     choices: candidates.map((c) => ({
       title: plainCardText(
-        `${c.likelyKind ? '⚑ ' : ''}${c.user.userPrincipalName} — ${c.user.displayName ?? ''} (${lang.t(`precheck.kind.${c.likelyKind ?? 'person'}`)}: ${c.why})`,
+        `${c.likelyKind ? '⚑ ' : ''}${c.user.userPrincipalName} — ${c.user.displayName ?? ''} (${lang.t(`precheck.kind.${c.likelyKind ?? 'person'}`)}: ${lang.core(c.whyMessage, c.why)})`,
         160,
       ),
       value: c.user.id,
@@ -326,8 +326,8 @@ function changeLine(lang: Lang, c: Change): string {
     case 'Delete':
       return `${esc(c.upn, 80)}${c.displayName ? ` — ${esc(c.displayName, 60)}` : ''}${c.mode === 'disable' ? lang.t('dryRun.disableMark') : ''}`;
     case 'Skip':
-      // Fixed reasons in the reader's language; a conflict or an invalid value keeps the core's detailed note.
-      return `${esc(c.upn, 80)} — ${TRANSLATED_SKIPS.has(c.reason) ? lang.t(`skip.${c.reason}`) : esc(c.note || c.reason, 80)}`;
+      // Fixed reasons from the tables; a conflict or an invalid value is the core's note, in the reader's language.
+      return `${esc(c.upn, 80)} — ${TRANSLATED_SKIPS.has(c.reason) ? lang.t(`skip.${c.reason}`) : esc(lang.core(c.noteMessage, c.note || c.reason), 200)}`;
     case 'NoChange':
       return esc(c.upn, 80);
   }
@@ -342,7 +342,8 @@ export function limitText(lang: Lang, d: { maxPercent: number; maxCount: number 
 
 /** A plan's guard verdict in words, or '' when a sync of it would go ahead. */
 export function guardVerdict(lang: Lang, plan: Plan): string {
-  if (!plan.guard.ok) return lang.t('dryRun.wouldCancel', { reason: esc(plan.guard.reason, 300) });
+  if (!plan.guard.ok)
+    return lang.t('dryRun.wouldCancel', { reason: esc(lang.core(plan.guard.message, plan.guard.reason), 300) });
   if (plan.deletion.wouldCancel) return lang.t('dryRun.wouldCancelDeletions');
   return '';
 }
@@ -577,7 +578,7 @@ export function renderResultCard(
       failed: lang.num(run.counts.failed),
     },
     duration: fmtDuration(lang, run.startedAt, run.endedAt),
-    reason: run.reason ? esc(run.reason, 400) : '',
+    reason: run.reason ? esc(lang.core(run.reasonMessage, run.reason), 400) : '',
     failures: failed
       .slice(0, MAX_FAILURES_SHOWN)
       .map(
@@ -651,7 +652,9 @@ export function renderMoveResultCard(
       ...result.moved.slice(0, 20).map((m) => `${esc(m.from, 80)} → ${esc(m.to, 80)}`),
       ...result.failed
         .slice(0, 20)
-        .map((f) => lang.t('move.failed', { upn: esc(f.upn, 80), reason: esc(f.reason, 120) })),
+        .map((f) =>
+          lang.t('move.failed', { upn: esc(f.upn, 80), reason: esc(lang.core(f.reasonMessage, f.reason), 120) }),
+        ),
     ],
     actions: [{ title: lang.t('buttons.startDryRun'), verb: 'preview', data: { domain } }],
   });

@@ -143,7 +143,7 @@ export function renderLogsCard(lang: Lang, runs: readonly RunRecord[], options: 
         who: whoOf(lang, r),
         counts: countsOf(lang, r),
         duration: durationOf(lang, r, options.now),
-        reason: r.reason ? escapeCardText(r.reason, 300) : '',
+        reason: r.reason ? escapeCardText(lang.core(r.reasonMessage, r.reason), 300) : '',
         csvUrl: options.linkFor('run', r.id),
       };
     }),
@@ -232,7 +232,7 @@ export function renderRunNotification(
     deleted: lang.num(run.counts.deleted),
     failed: lang.num(run.counts.failed),
     duration: run.endedAt ? formatDuration(lang, Date.parse(run.endedAt) - Date.parse(run.startedAt)) : '—',
-    reason: run.reason ? escapeCardText(run.reason, 300) : '',
+    reason: run.reason ? escapeCardText(lang.core(run.reasonMessage, run.reason), 300) : '',
     deletion,
     failuresTitle: lang.t('notification.failures', { count: lang.num(failed.length) }),
     failures,

@@ -93,7 +93,8 @@ export async function saveSetup(
     ? await rt.service.setDomain(domain, parsed.patch, by)
     : await rt.service.addDomain(domain, parsed.patch, by);
   if (isRefusal(r)) {
-    if (r.code === 'bad-input') return renderSetupCard(lang, { domain, configured, values, error: r.reason });
+    if (r.code === 'bad-input')
+      return renderSetupCard(lang, { domain, configured, values, error: lang.core(r.message, r.reason) });
     return refusalCard(lang, r, null);
   }
   rt.logger.info({ domain, by, settings: parsed.patch }, configured ? 'domain settings saved' : 'domain set up');

@@ -2,9 +2,8 @@
 import type { RunRecord } from '../sync/model.js';
 import { isRefusal, type Refusal } from '../sync/service.js';
 import { EXIT } from './command.js';
-import { terminalText } from './terminal-text.js';
-import { parseOptions, printJson, UsageError, withInterruptibleEngine } from './context.js';
-import { langFor } from '../bot/i18n.js';
+import { parseOptions, printJson, sayCore, usageError, usageText, withInterruptibleEngine } from './context.js';
+import { ENGLISH, langFor } from '../bot/i18n.js';
 import { cliProgressText, terminalProgress } from './progress-bar.js';
 
 export function applyJson(result: RunRecord | Refusal, planId: string) {
@@ -42,18 +41,20 @@ export async function run(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     });
     const id = values.plan ?? positionals[0];
-    if (!id) throw new UsageError('--plan is required: the plan id that preview printed');
+    if (!id) throw usageError('planRequired');
     planId = id;
     json = values.json === true;
   } catch (err) {
-    process.stderr.write(`entra-sync apply: ${(err as Error).message}\n`);
+    process.stderr.write(`entra-sync apply: ${usageText(args, err)}\n`);
     return EXIT.badInput;
   }
   return withInterruptibleEngine('apply', async (engine) => {
     const lang = langFor(engine.config.locale);
+    // What a script reads (--json, and stderr beside it) stays English.
+    const said = json ? ENGLISH : lang;
     const plan = await engine.service.getPlan(planId);
     if (!plan) {
-      const msg = lang.t('cli.apply.noPlan', { planId });
+      const msg = said.t('cli.apply.noPlan', { planId });
       if (json) printJson(applyJson({ refused: true, code: 'plan-not-found', reason: msg }, planId));
       process.stderr.write(`${msg}\n`);
       return EXIT.badInput;
@@ -66,7 +67,7 @@ export async function run(args: string[]): Promise<number> {
     });
     progress.end();
     if (json) printJson(applyJson(result, planId));
-    if (isRefusal(result)) process.stderr.write(`${terminalText(result.reason)}\n`);
+    if (isRefusal(result)) process.stderr.write(`${sayCore(said, result)}\n`);
     else {
       if (!json) {
         const c = result.counts;
@@ -81,7 +82,10 @@ export async function run(args: string[]): Promise<number> {
           })}\n`,
         );
       }
-      if (result.reason) process.stderr.write(`${terminalText(result.reason)}\n`);
+      if (result.reason)
+        process.stderr.write(
+          `${sayCore(said, { reason: result.reason, message: result.reasonMessage ?? undefined })}\n`,
+        );
     }
     return exitFor(result);
   });

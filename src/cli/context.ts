@@ -4,10 +4,42 @@ import { createEngine, type Engine } from '../compose.js';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openStore, type Stores } from '../store/index.js';
+import { ENGLISH, type Lang, langFor } from '../bot/i18n.js';
+import { localeOfEnv } from '../locale.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
 
-export class UsageError extends Error {}
+/** A mistake on the command line; `key`/`values` name its sentence in the string tables (`cli.usage.*`). */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly key?: string,
+    readonly values?: Record<string, string | number>,
+  ) {
+    super(message);
+  }
+}
+
+/** A usage error from the tables: its message is the English (what tests and --json read). */
+export const usageError = (key: string, values?: Record<string, string | number>): UsageError =>
+  new UsageError(ENGLISH.t(`cli.usage.${key}`, values), `cli.usage.${key}`, values);
+
+/** What a command says about a bad command line, in its language (Node's own parser errors as Node says them). */
+export const usageText = (args: readonly string[], err: unknown): string => {
+  const lang = cliLang(args.includes('--json'));
+  return err instanceof UsageError && err.key ? lang.t(err.key, err.values) : (err as Error).message;
+};
+
+/**
+ * The language of what a command says to a person: LC_ALL, LC_MESSAGES, LANG (as `preview` does). With `--json`
+ * it is English, since a script reads what the command writes then (main.ts turns stderr into the JSON's reason).
+ */
+export const cliLang = (json: boolean, env: NodeJS.ProcessEnv = process.env): Lang =>
+  json ? ENGLISH : langFor(localeOfEnv(env));
+
+/** A refusal or a core sentence on stderr, in the command's language. */
+export const sayCore = (lang: Lang, said: { reason: string; message?: Parameters<Lang['core']>[0] }): string =>
+  terminalText(lang.core(said.message, said.reason));
 
 /** Parses options strictly; an unknown option or a missing value is a UsageError naming it. */
 export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {

@@ -6,28 +6,42 @@ import { importDirectory } from '../directory/import.js';
 import type { ImportReport } from '../sync/service.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
-import { withStores } from './context.js';
+import { ENGLISH, type Lang } from '../bot/i18n.js';
+import { cliLang, withStores } from './context.js';
 
 const USAGE = 'Usage: entra-sync directory import FILE [--partial] [--merge] [--json]';
 
 /** The human form of an import report: per-domain counts, then every rejected row with its line. */
-export function formatImportReport(report: ImportReport, file: string): string {
+export function formatImportReport(report: ImportReport, file: string, lang: Lang = ENGLISH): string {
   const out: string[] = [];
   if (report.applied) {
-    out.push(`Imported ${file}: ${report.totalRows} row${report.totalRows === 1 ? '' : 's'}.`);
+    out.push(lang.t('cli.import.imported', { file, count: report.totalRows }));
     for (const d of report.domains) {
       out.push(
-        `  ${terminalText(d.domain)}: ${d.added} added, ${d.updated} updated, ${d.removed} removed, ${d.unchanged} unchanged`,
+        lang.t('cli.import.domain', {
+          domain: terminalText(d.domain),
+          added: d.added,
+          updated: d.updated,
+          removed: d.removed,
+          unchanged: d.unchanged,
+        }),
       );
     }
-    if (report.errors.length > 0) out.push(`${report.errors.length} row problem(s) were skipped (--partial):`);
+    if (report.errors.length > 0) out.push(lang.t('cli.import.skipped', { count: report.errors.length }));
   } else {
-    out.push(`Nothing was imported from ${file}: ${report.errors.length} problem(s) in ${report.totalRows} row(s).`);
+    out.push(lang.t('cli.import.nothing', { file, problems: report.errors.length, rows: report.totalRows }));
   }
   for (const e of report.errors)
-    out.push(`  line ${e.line}${e.field ? ` (${terminalText(e.field)})` : ''}: ${terminalText(e.message)}`);
-  if (!report.applied && report.errors.length > 0)
-    out.push('Fix the file and import again, or add --partial to import the good rows only.');
+    out.push(
+      e.field
+        ? lang.t('cli.import.lineField', {
+            line: e.line,
+            field: terminalText(e.field),
+            message: terminalText(e.message),
+          })
+        : lang.t('cli.import.line', { line: e.line, message: terminalText(e.message) }),
+    );
+  if (!report.applied && report.errors.length > 0) out.push(lang.t('cli.import.fix'));
   return `${out.join('\n')}\n`;
 }
 
@@ -53,12 +67,14 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.badInput;
   }
   const { partial = false, merge = false, json = false } = parsed.values;
+  const lang = cliLang(json);
 
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
   } catch (err) {
-    process.stderr.write(`entra-sync directory: cannot read ${file}: ${(err as Error).message}\n`);
+    const reason = (err as Error).message;
+    process.stderr.write(`entra-sync directory: ${lang.t('cli.import.cannotRead', { file, reason })}\n`);
     return EXIT.badInput;
   }
 
@@ -66,7 +82,7 @@ export async function run(args: string[]): Promise<number> {
     const directory = new EmbeddedDirectory(stores.kv('directory'));
     const report = await importDirectory(directory, bytes, { partial, merge });
     if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else process.stdout.write(formatImportReport(report, file));
+    else process.stdout.write(formatImportReport(report, file, lang));
     return report.applied && report.errors.length === 0 ? EXIT.ok : EXIT.badInput;
   });
 }

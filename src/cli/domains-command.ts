@@ -1,9 +1,10 @@
 // `entra-sync domains [add D --max-deletions PCT | set D … | remove D]`: list and configure synced domains.
-import type { DomainSettings } from '../sync/model.js';
+import type { Lang } from '../bot/i18n.js';
+import type { DomainSettings, RunRecord } from '../sync/model.js';
 import { type DomainSettingsPatch, isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
-import { parseOptions, printJson, UsageError, withEngine } from './context.js';
+import { cliLang, parseOptions, printJson, sayCore, usageError, usageText, withEngine } from './context.js';
 
 const OPTIONS = {
   'max-deletions': { type: 'string' },
@@ -19,8 +20,7 @@ const OPTIONS = {
 function percent(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v.replace(/%$/, ''));
-  if (!Number.isFinite(n) || n <= 0 || n > 100)
-    throw new UsageError(`--max-deletions must be a percentage above 0 and at most 100 (got "${v}")`);
+  if (!Number.isFinite(n) || n <= 0 || n > 100) throw usageError('maxDeletions', { value: v });
   return n;
 }
 
@@ -28,7 +28,7 @@ function onOff(name: string, v: string | undefined): boolean | undefined {
   if (v === undefined) return undefined;
   if (/^(on|true|yes)$/i.test(v)) return true;
   if (/^(off|false|no)$/i.test(v)) return false;
-  throw new UsageError(`--${name} takes on or off (got "${v}")`);
+  throw usageError('onOff', { name, value: v });
 }
 
 /** Builds the settings patch from options; every bad value is a UsageError naming the option. */
@@ -36,20 +36,18 @@ export function patchFromOptions(values: Record<string, string | boolean | undef
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const onDelete = str('on-delete');
   if (onDelete !== undefined && onDelete !== 'delete' && onDelete !== 'disable')
-    throw new UsageError(`--on-delete takes delete or disable (got "${onDelete}")`);
+    throw usageError('onDelete', { value: onDelete });
   const cap = str('max-count');
   let maxDeletionCount: number | null | undefined;
   if (cap !== undefined) {
     if (/^(none|off)$/i.test(cap)) maxDeletionCount = null;
     else if (/^\d+$/.test(cap)) maxDeletionCount = Number(cap);
-    else throw new UsageError(`--max-count takes a whole number of users or "none" (got "${cap}")`);
+    else throw usageError('maxCount', { value: cap });
   }
   const protect = str('protect');
   const usage = str('usage-location');
   if (usage !== undefined && !/^(default|[A-Za-z]{2})$/.test(usage))
-    throw new UsageError(
-      `--usage-location takes a two-letter ISO 3166 country code such as JP, or "default" for the organization's (got "${usage}")`,
-    );
+    throw usageError('usageLocation', { value: usage });
   const patch: DomainSettingsPatch = {
     maxDeletionPercent: percent(str('max-deletions')),
     maxDeletionCount,
@@ -62,40 +60,64 @@ export function patchFromOptions(values: Record<string, string | boolean | undef
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as DomainSettingsPatch;
 }
 
-function describe(s: DomainSettings): string {
-  return `${s.domain}: max deletions ${s.maxDeletionPercent}%${s.maxDeletionCount !== null ? ` (cap ${s.maxDeletionCount})` : ''}, on delete: ${s.onDelete}, hourly sync ${s.periodic ? 'on' : 'off'}, usage location ${s.usageLocation ?? "organization's"}${s.protectedAccounts.length ? `, protected: ${s.protectedAccounts.join(', ')}` : ''}`;
+function describe(lang: Lang, s: DomainSettings): string {
+  return lang.t('cli.domains.settings', {
+    domain: s.domain,
+    pct: s.maxDeletionPercent,
+    cap: s.maxDeletionCount !== null ? lang.t('cli.domains.cap', { count: s.maxDeletionCount }) : '',
+    onDelete: s.onDelete,
+    hourly: lang.t(s.periodic ? 'cli.domains.on' : 'cli.domains.off'),
+    usage: s.usageLocation ?? lang.t('cli.domains.organizationUsage'),
+    protected: s.protectedAccounts.length
+      ? lang.t('cli.domains.protected', { accounts: s.protectedAccounts.join(', ') })
+      : '',
+  });
 }
+
+/** The JSON of a run in `domains --json`: the record as before, without the reason's code (the reason is English). */
+const runJson = (run: RunRecord | null) => {
+  if (!run) return run;
+  const { reasonMessage: _code, ...rest } = run;
+  return rest;
+};
 
 export async function run(args: string[]): Promise<number> {
   let parsed: { verb: string | undefined; domain: string | undefined; patch: DomainSettingsPatch; json: boolean };
   try {
     const { values, positionals } = parseOptions(args, OPTIONS);
     const [verb, domain] = positionals;
-    if (verb && !['add', 'set', 'remove', 'list'].includes(verb))
-      throw new UsageError(`unknown action "${verb}": use add, set, remove or nothing to list`);
-    if (verb && verb !== 'list' && !domain)
-      throw new UsageError(`domains ${verb} needs a domain, e.g. domains ${verb} contoso.co.jp`);
+    if (verb && !['add', 'set', 'remove', 'list'].includes(verb)) throw usageError('unknownAction', { verb });
+    if (verb && verb !== 'list' && !domain) throw usageError('needsDomain', { verb });
     parsed = { verb, domain, patch: patchFromOptions(values), json: values.json === true };
   } catch (err) {
-    process.stderr.write(`entra-sync domains: ${(err as Error).message}\n`);
+    process.stderr.write(`entra-sync domains: ${usageText(args, err)}\n`);
     return EXIT.badInput;
   }
   const { verb, domain, patch, json } = parsed;
+  const lang = cliLang(json);
   return withEngine('domains', async ({ service }) => {
     if (!verb || verb === 'list') {
       const views = await service.listDomains();
       if (isRefusal(views)) {
-        process.stderr.write(`${terminalText(views.reason)}\n`);
+        process.stderr.write(`${sayCore(lang, views)}\n`);
         return EXIT.refused;
       }
-      if (json) printJson({ domains: views });
+      if (json) printJson({ domains: views.map((v) => ({ ...v, lastRun: runJson(v.lastRun) })) });
       else
         for (const v of views) {
           const d = v.domain;
-          const kind = d.isInitial ? 'initial' : d.authenticationType.toLowerCase();
-          const state = v.settings?.synced ? describe(v.settings) : `${d.id}: not synced`;
-          const last = v.lastRun ? `, last run ${v.lastRun.status} at ${v.lastRun.startedAt}` : '';
-          process.stdout.write(`${terminalText(state)} [${kind}${d.isVerified ? '' : ', unverified'}]${last}\n`);
+          const kind = lang.t(`cli.domains.kind.${d.isInitial ? 'initial' : d.authenticationType.toLowerCase()}`);
+          const state = v.settings?.synced
+            ? describe(lang, v.settings)
+            : lang.t('cli.domains.notSynced', { domain: d.id });
+          const last = v.lastRun
+            ? lang.t('cli.domains.lastRun', {
+                status: lang.t(`cli.status.${v.lastRun.status}`),
+                time: v.lastRun.startedAt,
+              })
+            : '';
+          const unverified = d.isVerified ? '' : lang.t('cli.domains.unverified');
+          process.stdout.write(`${terminalText(state)} [${kind}${unverified}]${last}\n`);
         }
       return EXIT.ok;
     }
@@ -108,13 +130,16 @@ export async function run(args: string[]): Promise<number> {
           : await service.removeDomain(target, 'cli');
     if (isRefusal(result)) {
       if (json) printJson({ refused: true, code: result.code, reason: result.reason });
-      process.stderr.write(`${terminalText(result.reason)}\n`);
+      process.stderr.write(`${sayCore(lang, result)}\n`);
       return result.code === 'bad-input' || result.code === 'unknown-domain' || result.code === 'unverified-domain'
         ? EXIT.badInput
         : EXIT.refused;
     }
     if (json) printJson({ settings: result });
-    else process.stdout.write(verb === 'remove' ? `${result.domain}: no longer synced\n` : `${describe(result)}\n`);
+    else
+      process.stdout.write(
+        `${verb === 'remove' ? lang.t('cli.domains.removed', { domain: result.domain }) : describe(lang, result)}\n`,
+      );
     return EXIT.ok;
   });
 }

@@ -7,7 +7,8 @@ import type { RunRecord } from '../sync/model.js';
 import { terminalText } from './terminal-text.js';
 import { runCsvChunks } from '../sync/run-csv.js';
 import { EXIT } from './command.js';
-import { withStores } from './context.js';
+import { ENGLISH, type Lang } from '../bot/i18n.js';
+import { cliLang, usageError, usageText, withStores } from './context.js';
 
 const USAGE =
   'Usage: entra-sync logs [--domain D] [--json] [--limit N]   (N: 1–1000, default 20)\n' +
@@ -37,23 +38,22 @@ export function parseLogsArgs(args: string[]): LogsOptions {
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length > 1) throw new Error(`unexpected argument "${positionals[1]}"`);
+  if (positionals.length > 1) throw usageError('unexpectedArgument', { value: positionals[1]! });
   const rawDomain = values.domain ?? positionals[0];
   const domain = rawDomain === undefined ? null : rawDomain.trim().toLowerCase().replace(/^@/, '');
-  if (domain !== null && !DOMAIN.test(domain)) throw new Error(`--domain: "${rawDomain}" is not a domain name`);
+  if (domain !== null && !DOMAIN.test(domain)) throw usageError('notADomain', { value: rawDomain ?? '' });
   let limit = 20;
   if (values.limit !== undefined) {
-    if (!/^\d+$/.test(values.limit.trim())) throw new Error(`--limit: must be a whole number (got "${values.limit}")`);
+    if (!/^\d+$/.test(values.limit.trim())) throw usageError('limitWhole', { value: values.limit });
     limit = Number(values.limit.trim());
-    if (limit < 1 || limit > 1000) throw new Error(`--limit: must be between 1 and 1000 (got ${limit})`);
+    if (limit < 1 || limit > 1000) throw usageError('limitRange', { value: limit });
   }
   const run = values.run?.trim() || null;
-  if (values.run !== undefined && !run) throw new Error('--run: needs a run id (the RUN column of `entra-sync logs`)');
-  if (run && (rawDomain !== undefined || values.limit !== undefined))
-    throw new Error('--run: shows one run; leave out --domain and --limit');
+  if (values.run !== undefined && !run) throw usageError('runNeedsId');
+  if (run && (rawDomain !== undefined || values.limit !== undefined)) throw usageError('runAlone');
   const out = values.out?.trim() || null;
-  if (values.out !== undefined && !out) throw new Error('--out: needs a file name (e.g. run.csv)');
-  if (out && !run) throw new Error('--out: only with --run ID (the run whose per-user CSV to write)');
+  if (values.out !== undefined && !out) throw usageError('outNeedsFile');
+  if (out && !run) throw usageError('outOnlyWithRun');
   return { domain, json: values.json === true, limit, ...(run ? { run, out } : {}) };
 }
 
@@ -72,16 +72,16 @@ async function writeRunCsv(run: RunRecord, path: string): Promise<void> {
 }
 
 /** The lines the log card shows for one run: its row, its reason, and its failed users (the first 20). */
-export function formatRunDetail(run: RunRecord): string {
-  const lines = [formatLogsTable([run]).trimEnd()];
+export function formatRunDetail(run: RunRecord, lang: Lang = ENGLISH): string {
+  const lines = [formatLogsTable([run], lang).trimEnd()];
   const failures = run.outcomes.filter((o) => o.result === 'failed');
   if (failures.length > 0) {
-    lines.push('', `Failed users (${failures.length}):`);
+    lines.push('', lang.t('cli.logs.failedUsers', { count: failures.length }));
     for (const o of failures.slice(0, 20))
       lines.push(
         `  ${o.action} ${cap(clean(o.upn), 80)}: ${cap(clean(o.errorCode ?? o.errorKind ?? ''), 40)} ${cap(clean(o.errorMessage), 160)}`.trimEnd(),
       );
-    if (failures.length > 20) lines.push(`  … ${failures.length - 20} more: write the CSV with --out FILE.csv`);
+    if (failures.length > 20) lines.push(lang.t('cli.logs.moreFailures', { count: failures.length - 20 }));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -89,10 +89,11 @@ export function formatRunDetail(run: RunRecord): string {
 async function showRun(
   stores: { runs: { get(id: string): Promise<RunRecord | null> } },
   options: LogsOptions & { run: string },
+  lang: Lang,
 ): Promise<number> {
   const run = await stores.runs.get(options.run);
   if (!run) {
-    process.stderr.write(`No run with id ${clean(options.run).slice(0, 80)} in the sync log: see entra-sync logs\n`);
+    process.stderr.write(`${lang.t('cli.logs.noRun', { runId: clean(options.run).slice(0, 80) })}\n`);
     return EXIT.badInput;
   }
   const csvPath = options.out ? resolve(options.out) : null;
@@ -100,7 +101,8 @@ async function showRun(
     try {
       await writeRunCsv(run, csvPath);
     } catch (err) {
-      process.stderr.write(`--out: cannot write ${csvPath} (${(err as NodeJS.ErrnoException).code ?? err})\n`);
+      const reason = String((err as NodeJS.ErrnoException).code ?? err);
+      process.stderr.write(`${lang.t('cli.logs.cannotWrite', { path: csvPath, reason })}\n`);
       return EXIT.badInput;
     }
   }
@@ -117,8 +119,8 @@ async function showRun(
       }));
     process.stdout.write(`${JSON.stringify({ run: summary, failures, csvPath })}\n`);
   } else {
-    process.stdout.write(formatRunDetail(run));
-    if (csvPath) process.stdout.write(`Per-user results written to ${csvPath}\n`);
+    process.stdout.write(formatRunDetail(run, lang));
+    if (csvPath) process.stdout.write(`${lang.t('cli.logs.csvWritten', { path: csvPath })}\n`);
   }
   return EXIT.ok;
 }
@@ -158,8 +160,11 @@ const cap = (s: string, n: number) =>
         .slice(0, n - 1)
         .join('')}…`;
 
-/** The runs as an aligned text table, newest first, with the reason of a run that did not complete under it. */
-export function formatLogsTable(runs: readonly RunRecord[]): string {
+/**
+ * The runs as an aligned text table, newest first, with the reason of a run that did not complete under it (in the
+ * reader's language). Column names, statuses and triggers stay as the --json and the docs name them.
+ */
+export function formatLogsTable(runs: readonly RunRecord[], lang: Lang = ENGLISH): string {
   const header = [
     'STARTED (UTC)',
     'DOMAIN',
@@ -199,7 +204,7 @@ export function formatLogsTable(runs: readonly RunRecord[]): string {
   const out = [line(header)];
   runs.forEach((r, i) => {
     out.push(line(rows[i]!));
-    if (r.reason) out.push(`  ↳ ${cap(clean(r.reason), 200)}`);
+    if (r.reason) out.push(`  ↳ ${cap(clean(lang.core(r.reasonMessage, r.reason)), 200)}`);
   });
   return `${out.join('\n')}\n`;
 }
@@ -231,11 +236,12 @@ export async function run(args: string[]): Promise<number> {
   try {
     options = parseLogsArgs(args);
   } catch (err) {
-    process.stderr.write(`entra-sync logs: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.stderr.write(`entra-sync logs: ${usageText(args, err)}\n${USAGE}\n`);
     return EXIT.badInput;
   }
+  const lang = cliLang(options.json);
   return withStores('logs', async (stores) => {
-    if (options.run) return showRun(stores, { ...options, run: options.run });
+    if (options.run) return showRun(stores, { ...options, run: options.run }, lang);
     const runs = await stores.runs.list({
       ...(options.domain ? { domain: options.domain } : {}),
       limit: options.limit,
@@ -243,9 +249,9 @@ export async function run(args: string[]): Promise<number> {
     if (options.json) process.stdout.write(`${JSON.stringify(logsJson(runs))}\n`);
     else if (runs.length === 0)
       process.stdout.write(
-        options.domain ? `No runs of ${options.domain} in the sync log.\n` : 'The sync log is empty.\n',
+        `${options.domain ? lang.t('cli.logs.emptyDomain', { domain: options.domain }) : lang.t('cli.logs.empty')}\n`,
       );
-    else process.stdout.write(formatLogsTable(runs));
+    else process.stdout.write(formatLogsTable(runs, lang));
     return EXIT.ok;
   });
 }

@@ -2,7 +2,7 @@
 import { isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
 import { terminalText as t } from './terminal-text.js';
-import { parseOptions, printJson, UsageError, withEngine } from './context.js';
+import { cliLang, parseOptions, printJson, sayCore, usageError, usageText, withEngine } from './context.js';
 
 export async function run(args: string[]): Promise<number> {
   let domain: string;
@@ -15,31 +15,40 @@ export async function run(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     });
     const d = values.domain ?? positionals[0];
-    if (!d) throw new UsageError('--domain is required, e.g. entra-sync precheck --domain contoso.co.jp');
+    if (!d) throw usageError('domainRequired', { command: 'precheck' });
     domain = d;
     move = (values.move ?? '').split(/[,\s]+/).filter(Boolean);
     json = values.json === true;
   } catch (err) {
-    process.stderr.write(`entra-sync precheck: ${(err as Error).message}\n`);
+    process.stderr.write(`entra-sync precheck: ${usageText(args, err)}\n`);
     return EXIT.badInput;
   }
+  const lang = cliLang(json);
   return withEngine('precheck', async ({ service }) => {
     if (move.length > 0) {
       const moved = await service.moveToInitialDomain(domain, move, 'cli');
       if (isRefusal(moved)) {
-        process.stderr.write(`${t(moved.reason)}\n`);
+        process.stderr.write(`${sayCore(lang, moved)}\n`);
         return EXIT.refused;
       }
-      if (json) printJson(moved);
+      if (json)
+        printJson({
+          moved: moved.moved,
+          failed: moved.failed.map((f) => ({ id: f.id, upn: f.upn, reason: f.reason })),
+        });
       else {
-        for (const m of moved.moved) process.stdout.write(`moved ${t(m.from)} → ${t(m.to)}\n`);
-        for (const f of moved.failed) process.stderr.write(`not moved ${t(f.upn)}: ${t(f.reason)}\n`);
+        for (const m of moved.moved)
+          process.stdout.write(`${lang.t('cli.precheck.moved', { from: t(m.from), to: t(m.to) })}\n`);
+        for (const f of moved.failed)
+          process.stderr.write(
+            `${lang.t('cli.precheck.notMoved', { upn: t(f.upn), reason: sayCore(lang, { reason: f.reason, message: f.reasonMessage }) })}\n`,
+          );
       }
       return moved.failed.length > 0 ? EXIT.failure : EXIT.ok;
     }
     const result = await service.precheck(domain);
     if (isRefusal(result)) {
-      process.stderr.write(`${t(result.reason)}\n`);
+      process.stderr.write(`${sayCore(lang, result)}\n`);
       return EXIT.refused;
     }
     if (json) {
@@ -57,20 +66,23 @@ export async function run(args: string[]): Promise<number> {
       return EXIT.ok;
     }
     if (result.candidates.length === 0) {
-      process.stdout.write(`${result.domain}: a first sync would delete nothing outside Access Control.\n`);
+      process.stdout.write(`${lang.t('cli.precheck.nothing', { domain: result.domain })}\n`);
       return EXIT.ok;
     }
     process.stdout.write(
-      `${result.domain}: a first sync would delete these ${result.candidates.length} Entra objects:\n`,
+      `${lang.t('cli.precheck.header', { domain: result.domain, count: result.candidates.length })}\n`,
     );
     for (const c of result.candidates) {
-      const mark = c.likelyKind ? `likely ${c.likelyKind}` : 'person?';
+      const mark = c.likelyKind
+        ? lang.t('cli.precheck.likely', { kind: lang.t(`cli.precheck.kind.${c.likelyKind}`) })
+        : lang.t('cli.precheck.person');
+      const why = sayCore(lang, { reason: c.why, message: c.whyMessage });
       process.stdout.write(
-        `  ${t(c.user.id)}  ${t(c.user.userPrincipalName)}  ${t(c.user.displayName)}  [${mark}: ${t(c.why)}]\n`,
+        `  ${t(c.user.id)}  ${t(c.user.userPrincipalName)}  ${t(c.user.displayName)}  [${mark}: ${why}]\n`,
       );
     }
     process.stdout.write(
-      `Move non-user objects to ${result.initialDomain} with: entra-sync precheck --domain ${result.domain} --move <id>,<id>\n`,
+      `${lang.t('cli.precheck.moveWith', { initialDomain: result.initialDomain, domain: result.domain })}\n`,
     );
     return EXIT.ok;
   });

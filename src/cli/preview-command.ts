@@ -7,9 +7,8 @@ import { planCsvChunks } from '../sync/plan-csv.js';
 import type { Plan } from '../sync/model.js';
 import { isRefusal } from '../sync/service.js';
 import { EXIT } from './command.js';
-import { terminalText } from './terminal-text.js';
-import { parseOptions, printJson, UsageError, withEngine } from './context.js';
-import { langFor } from '../bot/i18n.js';
+import { parseOptions, printJson, sayCore, usageError, usageText, withEngine } from './context.js';
+import { ENGLISH, langFor } from '../bot/i18n.js';
 import { cliProgressText, terminalProgress } from './progress-bar.js';
 
 async function writeCsv(plan: Plan, path: string): Promise<void> {
@@ -50,7 +49,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     parsed = parseOpts(args);
   } catch (err) {
-    process.stderr.write(`entra-sync preview: ${(err as Error).message}\n`);
+    process.stderr.write(`entra-sync preview: ${usageText(args, err)}\n`);
     return EXIT.badInput;
   }
   const { domain, out, json } = parsed;
@@ -60,7 +59,8 @@ export async function run(args: string[]): Promise<number> {
     const plan = await engine.service.preview(domain, { requestedBy: 'cli', onProgress: progress });
     progress.end();
     if (isRefusal(plan)) {
-      process.stderr.write(`${terminalText(plan.reason)}\n`);
+      // With --json, stderr becomes the JSON's reason: English.
+      process.stderr.write(`${sayCore(json ? ENGLISH : lang, plan)}\n`);
       return plan.code === 'unknown-domain' || plan.code === 'unverified-domain' ? EXIT.badInput : EXIT.refused;
     }
     const csvPath = resolve(out ?? `.data/plans/${plan.id}.csv`);
@@ -88,7 +88,9 @@ export async function run(args: string[]): Promise<number> {
             noChange: c.noChange,
           }),
           lang.t('cli.preview.deletions', { count: d.count, inScope: d.inScope, percent: d.percent, limit }),
-          plan.guard.ok ? '' : lang.t('cli.preview.guard', { reason: plan.guard.reason }),
+          plan.guard.ok
+            ? ''
+            : lang.t('cli.preview.guard', { reason: lang.core(plan.guard.message, plan.guard.reason) }),
           nonUsers > 0 ? lang.t('cli.preview.nonUsers', { count: nonUsers, domain: plan.domain }) : '',
           noCredentials > 0 ? lang.t('cli.preview.noSignIn', { count: noCredentials, domain: plan.domain }) : '',
           `${lang.t('cli.preview.noLicence')}${
@@ -114,6 +116,6 @@ function parseOpts(args: string[]) {
     json: { type: 'boolean', default: false },
   });
   const domain = values.domain ?? positionals[0];
-  if (!domain) throw new UsageError('--domain is required, e.g. entra-sync preview --domain contoso.co.jp');
+  if (!domain) throw usageError('domainRequired', { command: 'preview' });
   return { domain, out: values.out, json: values.json === true };
 }

@@ -1,5 +1,6 @@
 // Compares a domain's source users with its Entra users and returns one change per in-scope user (pure, O(n)).
-import { isManaged, managedAttributes, toDesired, validateSourceUser } from './mapping.js';
+import { list, type Said, say } from './core-messages.js';
+import { isManaged, managedAttributes, sourceUserProblems, toDesired } from './mapping.js';
 import {
   type AttributeChange,
   type AttributeValue,
@@ -86,7 +87,7 @@ interface Untouchable {
 }
 
 type Row =
-  | { kind: 'skip'; s: SourceUser; entra: EntraUser | null; reason: SkipReason; note: string }
+  | { kind: 'skip'; s: SourceUser; entra: EntraUser | null; reason: SkipReason; note: string | Said }
   | {
       kind: 'update';
       s: SourceUser;
@@ -205,7 +206,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
 
   const claimed = new Set<string>();
   /** Entra users caught in a conflict that no source row carries: their own Skip note. */
-  const entraConflict = new Map<string, string>();
+  const entraConflict = new Map<string, Said>();
   // Graph's `mail` feeds proxyAddresses, which are unique across users and groups: a mail another object already
   // has as an address (as far as this snapshot shows) or that several source users want cannot be written.
   const proxyHolder = new Map<string, EntraUser>();
@@ -220,17 +221,16 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     sourceMailCount.set(key, (sourceMailCount.get(key) ?? 0) + 1);
   }
   /** The conflict note when the row would write a mail that cannot be written, else null. */
-  const mailConflict = (changes: readonly AttributeChange[], self: EntraUser | null): string | null => {
+  const mailConflict = (changes: readonly AttributeChange[], self: EntraUser | null): Said | null => {
     const mail = changes.find((c) => c.attribute === 'mail')?.after;
     if (typeof mail !== 'string' || mail === '') return null;
     const key = proxyKeyOf(mail);
-    if ((sourceMailCount.get(key) ?? 0) > 1) return `conflict: mail ${mail} is wanted by more than one source user`;
+    if ((sourceMailCount.get(key) ?? 0) > 1) return say('conflict.mailWantedTwice', { mail });
     const holder = proxyHolder.get(key);
     if (!holder || holder.id === self?.id) return null;
     // Never deleted to make room: the holder keeps its address until an administrator decides.
-    if (!entraConflict.has(holder.id))
-      entraConflict.set(holder.id, `conflict: not in the source but has the mail ${mail} that a source user needs`);
-    return `conflict: mail ${mail} is already an e-mail address (proxyAddresses) of ${holder.userPrincipalName} (${holder.id}); Entra ID allows it on one object only`;
+    if (!entraConflict.has(holder.id)) entraConflict.set(holder.id, say('conflict.mailOfNonSource', { mail }));
+    return say('conflict.mailHeld', { mail, holder: holder.userPrincipalName, holderId: holder.id });
   };
 
   const rows: Row[] = [];
@@ -239,7 +239,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   const restoreUpnCount = new Map<string, number>();
 
   let s: SourceUser;
-  const skip = (entra: EntraUser | null, reason: SkipReason, note: string): void => {
+  const skip = (entra: EntraUser | null, reason: SkipReason, note: string | Said): void => {
     if (entra) claimed.add(entra.id);
     rows.push({ kind: 'skip', s, entra, reason, note });
   };
@@ -250,8 +250,9 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
 
     if ((sourceIdCount.get(s.immutableId) ?? 0) > 1 || (sourceUpnCount.get(upnKey) ?? 0) > 1) {
       const dupId = (sourceIdCount.get(s.immutableId) ?? 0) > 1;
-      const what = dupId ? `Immutable ID ${s.immutableId}` : `UPN ${s.userPrincipalName}`;
-      const note = `conflict: ${what} is used by more than one source user`;
+      const note = dupId
+        ? say('conflict.sourceImmutableId', { immutableId: s.immutableId })
+        : say('conflict.sourceUpn', { upn: s.userPrincipalName });
       for (const e of idList ?? []) entraConflict.set(e.id, note);
       const holder = entraByUpn.get(upnKey);
       if (holder) entraConflict.set(holder.id, note);
@@ -259,7 +260,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       continue;
     }
     if (idList && idList.length > 1) {
-      const note = `conflict: Immutable ID ${s.immutableId} is held by ${idList.length} Entra users`;
+      const note = say('conflict.immutableIdHeld', { immutableId: s.immutableId, count: idList.length });
       for (const e of idList) entraConflict.set(e.id, note);
       skip(null, 'conflict', note);
       continue;
@@ -282,12 +283,21 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       skip(match, hold.reason, hold.note);
       continue;
     }
-    const errors = validateSourceUser(s, domain);
+    const errors = sourceUserProblems(s, domain);
     if (errors.length > 0) {
       const holder = entraByUpn.get(upnKey);
       if (holder && holder !== match)
-        entraConflict.set(holder.id, `conflict: holds the UPN of invalid source user ${s.userPrincipalName}`);
-      skip(match, 'invalid', `invalid: ${errors.join('; ')}`);
+        entraConflict.set(holder.id, say('conflict.holdsInvalidUpn', { upn: s.userPrincipalName }));
+      skip(
+        match,
+        'invalid',
+        say('invalid', {
+          errors: list(
+            errors.map((e) => e.message),
+            'semicolon',
+          ),
+        }),
+      );
       continue;
     }
     const desired = toDesired(s, domain);
@@ -327,7 +337,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         skip(
           null,
           'conflict',
-          `conflict: soft-deleted user ${restore.id} with this Immutable ID comes back as ${restore.userPrincipalName}, which another source user needs; restore or purge it by hand`,
+          say('conflict.restoreUpnWanted', { deletedId: restore.id, upn: restore.userPrincipalName }),
         );
         continue;
       }
@@ -387,18 +397,26 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     return start.state === 2;
   };
 
-  const blockedNote = (upn: string, holder: EntraUser | null): string =>
+  const blockedNote = (upn: string, holder: EntraUser | null, forRestore = false): Said =>
     holder
-      ? `conflict: UPN ${upn} is held by ${holder.userPrincipalName} (${holder.id}), which keeps it in this run`
-      : `conflict: UPN ${upn} cannot be freed in this run`;
+      ? say(forRestore ? 'conflict.upnHeldForRestore' : 'conflict.upnHeld', {
+          upn,
+          holder: holder.userPrincipalName,
+          holderId: holder.id,
+        })
+      : say('conflict.upnNotFreed', { upn });
 
   const markHolder = (holder: EntraUser | null, s: SourceUser): void => {
     if (holder && !claimed.has(holder.id))
       entraConflict.set(
         holder.id,
-        `conflict: not in the source but holds the UPN of source user ${s.userPrincipalName} (Immutable ID ${s.immutableId})`,
+        say('conflict.holdsSourceUpn', { upn: s.userPrincipalName, immutableId: s.immutableId }),
       );
   };
+
+  /** The Skip fields for a note: the English, and its code when the note is not a fixed reason. */
+  const noteOf = (note: string | Said): { note: string; noteMessage?: Said['message'] } =>
+    typeof note === 'string' ? { note } : { note: note.text, noteMessage: note.message };
 
   const changes: Change[] = [];
   for (const row of rows) {
@@ -411,7 +429,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         immutableId: s.immutableId || null,
         displayName: s.displayName ?? null,
         reason: row.reason,
-        note: row.note,
+        ...noteOf(row.note),
       });
       continue;
     }
@@ -425,7 +443,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
           immutableId: s.immutableId,
           displayName: s.displayName,
           reason: 'conflict',
-          note: blockedNote(s.userPrincipalName, row.blockedBy),
+          ...noteOf(blockedNote(s.userPrincipalName, row.blockedBy)),
         });
       } else if (row.changes.length === 0 && !row.adopt) {
         changes.push({
@@ -443,7 +461,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
           immutableId: s.immutableId,
           displayName: s.displayName,
           reason: 'conflict',
-          note: "conflict: the Immutable ID of a user in a federated domain is set through the tenant's onmicrosoft.com domain, which was not found",
+          ...noteOf(say('conflict.federatedNoStaging')),
         });
       } else {
         const via =
@@ -470,7 +488,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         immutableId: s.immutableId,
         displayName: s.displayName,
         reason: 'conflict',
-        note: `conflict: soft-deleted user ${row.restore.id} comes back as ${row.restore.userPrincipalName}, like another user restored in this run; restore one by hand`,
+        ...noteOf(say('conflict.restoreTwice', { deletedId: row.restore.id, upn: row.restore.userPrincipalName })),
       });
       continue;
     }
@@ -486,7 +504,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     }
     if (blocked) {
       markHolder(blocked.holder, s);
-      const what = row.restore && lower(blocked.upn) !== lower(s.userPrincipalName) ? ' (needed to restore it)' : '';
+      const forRestore = row.restore !== null && lower(blocked.upn) !== lower(s.userPrincipalName);
       changes.push({
         action: 'Skip',
         entraId: null,
@@ -494,7 +512,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         immutableId: s.immutableId,
         displayName: s.displayName,
         reason: 'conflict',
-        note: blockedNote(blocked.upn, blocked.holder) + what,
+        ...noteOf(blockedNote(blocked.upn, blocked.holder, forRestore)),
       });
       continue;
     }
@@ -525,7 +543,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     }
     const conflict = entraConflict.get(e.id);
     if (conflict) {
-      changes.push({ action: 'Skip', ...base, reason: 'conflict', note: conflict });
+      changes.push({ action: 'Skip', ...base, reason: 'conflict', ...noteOf(conflict) });
       continue;
     }
     if (settings.onDelete === 'disable' && e.accountEnabled === false) {

@@ -1,4 +1,5 @@
 // The run guard: max allowed deletions (share and absolute cap) and the empty-source check, as readable verdicts.
+import { type CoreMessageCode, type CoreMessageValue, say } from './core-messages.js';
 import type { Change, DeletionShare, DomainSettings, DomainSnapshot, GuardVerdict, PlanCounts } from './model.js';
 
 /*
@@ -57,6 +58,16 @@ export function deletionShare(
 
 const fmt = (n: number): string => String(Number(n.toFixed(1)));
 
+/** A cancelling verdict: the English reason and the same as a code with values. */
+function cancel(
+  code: Extract<GuardVerdict, { ok: false }>['code'],
+  messageCode: CoreMessageCode,
+  params: Record<string, CoreMessageValue>,
+): GuardVerdict {
+  const { text, message } = say(messageCode, params);
+  return { ok: false, code, reason: text, message };
+}
+
 export interface GuardInput {
   readonly deletion: DeletionShare;
   /** Number of source users read for this run. */
@@ -74,30 +85,17 @@ export function checkGuard(input: GuardInput, settings: GuardCheckSettings): Gua
   const { deletion, sourceCount, previousSourceCount } = input;
   if (!settings.allowSourceShrink) {
     if (sourceCount === 0 && deletion.inScope > 0)
-      return {
-        ok: false,
-        code: 'empty-source',
-        reason: `cancelled: Access Control returned no users while Entra ID has ${deletion.inScope} in the domain (allow a shrinking source to proceed)`,
-      };
+      return cancel('empty-source', 'guard.emptySource', { inScope: deletion.inScope });
     if (previousSourceCount !== null && previousSourceCount > 0 && sourceCount * 2 < previousSourceCount)
-      return {
-        ok: false,
-        code: 'empty-source',
-        reason: `cancelled: Access Control returned ${sourceCount} users, fewer than half of the ${previousSourceCount} of the last run (allow a shrinking source to proceed)`,
-      };
+      return cancel('empty-source', 'guard.sourceShrank', { count: sourceCount, previous: previousSourceCount });
   }
   if (reachesPercent(deletion.count, deletion.inScope, settings.maxDeletionPercent))
-    return {
-      ok: false,
-      code: 'max-deletions',
-      reason: `cancelled: deletions ${fmt(deletion.percent)}% reached the ${fmt(settings.maxDeletionPercent)}% limit`,
-    };
+    return cancel('max-deletions', 'guard.maxDeletions', {
+      percent: fmt(deletion.percent),
+      max: fmt(settings.maxDeletionPercent),
+    });
   const cap = settings.maxDeletionCount ?? null;
   if (cap !== null && deletion.count > cap)
-    return {
-      ok: false,
-      code: 'max-count',
-      reason: `cancelled: ${deletion.count} deletions exceed the cap of ${cap} per run`,
-    };
+    return cancel('max-count', 'guard.maxCount', { count: deletion.count, cap });
   return { ok: true };
 }

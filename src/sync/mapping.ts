@@ -1,4 +1,5 @@
 // Maps an Access Control user to the Entra attributes the sync manages, and checks it against Graph's rules.
+import { type Said, say } from './core-messages.js';
 import {
   type AttributeValue,
   type DesiredAttributes,
@@ -110,40 +111,44 @@ export function isValidUpnSyntax(upn: string, knownDomain?: string): boolean {
 
 /** Every rule `source` breaks, one readable sentence each naming the field; [] when it can be synced. */
 export function validateSourceUser(source: SourceUser, domain: string): string[] {
-  const errors: string[] = [];
+  return sourceUserProblems(source, domain).map((p) => p.text);
+}
+
+/** The same as validateSourceUser, each sentence with its code and values (core-messages.ts). */
+export function sourceUserProblems(source: SourceUser, domain: string): Said[] {
+  const errors: Said[] = [];
   const upn = source.userPrincipalName;
   if (typeof upn !== 'string' || upn.trim() === '') {
-    errors.push('userPrincipalName is required');
+    errors.push(say('source.upnRequired'));
   } else if (!isValidUpnSyntax(upn, domain)) {
-    errors.push(
-      `userPrincipalName "${upn}" is not a valid UPN (alias@domain, alias ≤ ${LIMITS.upnLocal} of A–Z a–z 0–9 ' . - _ ! # ^ ~, ≤ ${LIMITS.upn} in all)`,
-    );
+    errors.push(say('source.upnInvalid', { upn, localMax: LIMITS.upnLocal, max: LIMITS.upn }));
   } else {
     const upnDomain = upn.slice(upn.indexOf('@') + 1).toLowerCase();
-    if (upnDomain !== domain.toLowerCase()) errors.push(`userPrincipalName "${upn}" is not in the domain ${domain}`);
-    if (mailNicknameFor(upn) === '') errors.push(`userPrincipalName "${upn}" gives an empty mailNickname`);
+    if (upnDomain !== domain.toLowerCase()) errors.push(say('source.upnOtherDomain', { upn, domain }));
+    if (mailNicknameFor(upn) === '') errors.push(say('source.emptyMailNickname', { upn }));
   }
   const id = source.immutableId;
-  if (typeof id !== 'string' || id.trim() === '') errors.push('immutableId is required');
-  else if (/[$_\s]/.test(id)) errors.push(`immutableId "${id}" must not contain $, _ or white space`);
-  else if (id.length > LIMITS.immutableId) errors.push(`immutableId is longer than ${LIMITS.immutableId} characters`);
+  if (typeof id !== 'string' || id.trim() === '') errors.push(say('source.immutableIdRequired'));
+  else if (/[$_\s]/.test(id)) errors.push(say('source.immutableIdCharacters', { immutableId: id }));
+  else if (id.length > LIMITS.immutableId)
+    errors.push(say('source.tooLong', { field: 'immutableId', max: LIMITS.immutableId }));
   if (typeof source.displayName !== 'string' || source.displayName.trim() === '')
-    errors.push('displayName is required');
+    errors.push(say('source.displayNameRequired'));
   else if (source.displayName.length > LIMITS.displayName)
-    errors.push(`displayName is longer than ${LIMITS.displayName} characters`);
+    errors.push(say('source.tooLong', { field: 'displayName', max: LIMITS.displayName }));
   for (const key of OPTIONAL_STRINGS) {
     const v = source[key];
     if (v === undefined || v === null) continue;
     if (typeof v !== 'string') {
-      errors.push(`${key} must be text`);
+      errors.push(say('source.notText', { field: key }));
       continue;
     }
     const limit = LIMITS[key];
-    if (v.length > limit) errors.push(`${key} is longer than ${limit} characters`);
+    if (v.length > limit) errors.push(say('source.tooLong', { field: key, max: limit }));
   }
   if (typeof source.mail === 'string' && source.mail.trim() !== '' && !MAIL.test(source.mail))
-    errors.push(`mail "${source.mail}" is not an e-mail address`);
+    errors.push(say('source.mailInvalid', { mail: source.mail }));
   if (source.accountEnabled !== undefined && typeof source.accountEnabled !== 'boolean')
-    errors.push('accountEnabled must be true or false');
+    errors.push(say('source.accountEnabled'));
   return errors;
 }

@@ -1,4 +1,5 @@
 // The data the sync core works on: source users, Entra users, changes, plans, guard verdicts and run records.
+import type { CoreMessage } from './core-messages.js';
 
 /** Attributes the sync writes to Entra, in the order they are shown. */
 export const SYNCED_ATTRIBUTES = [
@@ -193,7 +194,10 @@ export type Change =
       readonly immutableId: string | null;
       readonly displayName: string | null;
       readonly reason: SkipReason;
+      /** In English: the plan CSV's Note column. */
       readonly note: string;
+      /** The note as a code with values (core-messages.ts), for other languages; absent for fixed reasons. */
+      readonly noteMessage?: CoreMessage;
     }
   | {
       readonly action: 'NoChange';
@@ -229,7 +233,14 @@ export interface DeletionShare {
 /** A requirement check's answer: null = allowed, otherwise a sentence a person can read. */
 export type GuardVerdict =
   | { readonly ok: true }
-  | { readonly ok: false; readonly code: 'max-deletions' | 'max-count' | 'empty-source'; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly code: 'max-deletions' | 'max-count' | 'empty-source';
+      /** In English (CSV summary, run log, --json). */
+      readonly reason: string;
+      /** The reason as a code with values (core-messages.ts); absent in plans made before it was kept. */
+      readonly message?: CoreMessage;
+    };
 
 export const PLAN_FORMAT_VERSION = 2;
 
@@ -307,7 +318,10 @@ export interface RunRecord {
   readonly startedAt: string;
   readonly endedAt: string | null;
   readonly status: RunStatus;
+  /** In English: the run log's reason (read by tools). */
   readonly reason: string | null;
+  /** The reason as a code with values (core-messages.ts), for other languages; absent in older records. */
+  readonly reasonMessage?: CoreMessage | null;
   readonly planCounts: PlanCounts | null;
   readonly counts: RunCounts;
   readonly deletion: DeletionShare | null;

@@ -1,6 +1,7 @@
 // Decides whether a plan may still be applied: the one pure freshness check every apply path calls (bot, CLI, hourly).
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
+import { type CoreMessage, list, message, say } from './core-messages.js';
 import type { DomainSettings, EntraDomain, Plan, PlanWriteSettings } from './model.js';
 import type { Refusal } from './service.js';
 
@@ -40,18 +41,26 @@ export interface CurrentState {
   readonly entraFingerprint?: string;
 }
 
-const describeSettingsChange = (was: PlanWriteSettings | undefined, now: PlanWriteSettings): string[] => {
-  if (!was) return ['the plan was made by an older version'];
-  const what: string[] = [];
+const describeSettingsChange = (was: PlanWriteSettings | undefined, now: PlanWriteSettings): CoreMessage[] => {
+  if (!was) return [message('freshness.olderVersion')];
+  const what: CoreMessage[] = [];
   const norm = (l: readonly string[]) => [...new Set(l.map((p) => p.trim().toLowerCase()))].sort().join('\n');
-  if (norm(was.protectedAccounts) !== norm(now.protectedAccounts)) what.push('protected accounts');
-  if (was.onDelete !== now.onDelete) what.push(`on delete (${was.onDelete} → ${now.onDelete})`);
+  const orNone = (v: string | null) => v ?? message('none');
+  if (norm(was.protectedAccounts) !== norm(now.protectedAccounts)) what.push(message('freshness.protectedAccounts'));
+  if (was.onDelete !== now.onDelete) what.push(message('freshness.onDelete', { was: was.onDelete, now: now.onDelete }));
   if ((was.usageLocation ?? '').toUpperCase() !== (now.usageLocation ?? '').toUpperCase())
-    what.push(`usage location (${was.usageLocation ?? 'none'} → ${now.usageLocation ?? 'none'})`);
+    what.push(message('freshness.usageLocation', { was: orNone(was.usageLocation), now: orNone(now.usageLocation) }));
   if (was.authenticationType !== now.authenticationType)
-    what.push(`authentication type (${was.authenticationType} → ${now.authenticationType})`);
+    what.push(message('freshness.authenticationType', { was: was.authenticationType, now: now.authenticationType }));
   return what;
 };
+
+const stale = (said: { text: string; message: CoreMessage }): Refusal => ({
+  refused: true,
+  code: 'stale-plan',
+  reason: said.text,
+  message: said.message,
+});
 
 /**
  * Null when the plan still describes what apply would do; otherwise a `stale-plan` refusal saying what changed.
@@ -65,22 +74,16 @@ export function checkPlanFreshness(
   const now = settingsFingerprint(current.writeSettings);
   if (plan.settingsFingerprint !== now || !plan.writeSettings) {
     const what = describeSettingsChange(plan.writeSettings, current.writeSettings);
-    const detail = what.length > 0 ? ` (${what.join('; ')})` : '';
-    return {
-      refused: true,
-      code: 'stale-plan',
-      reason: `refused: the domain's settings changed since this dry run${detail} (${plan.createdAt}). Run preview again.`,
-    };
+    return stale(
+      what.length > 0
+        ? say('freshness.settings', { what: list(what, 'semicolon'), createdAt: plan.createdAt })
+        : say('freshness.settingsUnnamed', { createdAt: plan.createdAt }),
+    );
   }
   const sourceChanged = current.sourceFingerprint !== undefined && current.sourceFingerprint !== plan.sourceFingerprint;
   const entraChanged = current.entraFingerprint !== undefined && current.entraFingerprint !== plan.entraFingerprint;
   if (!sourceChanged && !entraChanged) return null;
-  const what = [sourceChanged ? 'Access Control' : null, entraChanged ? 'Entra ID' : null]
-    .filter(Boolean)
-    .join(' and ');
-  return {
-    refused: true,
-    code: 'stale-plan',
-    reason: `refused: ${what} changed since this dry run (${plan.createdAt}). Run preview again.`,
-  };
+  const code =
+    sourceChanged && entraChanged ? 'freshness.both' : sourceChanged ? 'freshness.source' : 'freshness.entra';
+  return stale(say(code, { createdAt: plan.createdAt }));
 }

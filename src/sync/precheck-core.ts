@@ -1,4 +1,5 @@
 // Finds the Entra users a first sync would delete and marks the ones that look like rooms, shared mailboxes or services.
+import { type CoreMessageCode, type CoreMessageValue, say } from './core-messages.js';
 import { diff } from './diff.js';
 import type { DomainSettings, DomainSnapshot, EntraUser } from './model.js';
 import type { PrecheckCandidate } from './service.js';
@@ -54,7 +55,13 @@ const words = (text: string): string[] =>
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
 
-type Guess = { likelyKind: Kind; why: string };
+type Guess = Pick<PrecheckCandidate, 'why' | 'whyMessage'> & { likelyKind: Kind };
+
+/** The evidence in English (`why`) and as a code with values (`whyMessage`). */
+const because = (code: CoreMessageCode, params: Record<string, CoreMessageValue> = {}) => {
+  const { text, message } = say(code, params);
+  return { why: text, whyMessage: message };
+};
 
 /** What the object's name or UPN says it is (a room, a service account, a shared mailbox), or null. */
 export function classifyByName(user: EntraUser): Guess | null {
@@ -64,16 +71,16 @@ export function classifyByName(user: EntraUser): Guess | null {
   const hit = (list: readonly string[]): string | undefined => list.find((w) => tokens.has(w));
   const hitText = (list: readonly string[]): string | undefined =>
     list.find((w) => name.includes(w) || local.includes(w));
-  const found = (kind: Kind, why: string) => ({ likelyKind: kind, why });
+  const found = (kind: Kind, why: ReturnType<typeof because>): Guess => ({ likelyKind: kind, ...why });
 
   const room = hit(ROOM_WORDS) ?? hitText(ROOM_JA);
-  if (room) return found('room', `name contains "${room}"`);
+  if (room) return found('room', because('precheck.nameContains', { word: room }));
   const prefix = SERVICE_PREFIXES.find((p) => local.startsWith(p));
-  if (prefix) return found('service-account', `UPN starts with "${prefix}"`);
+  if (prefix) return found('service-account', because('precheck.upnStartsWith', { prefix }));
   const service = hit(SERVICE_WORDS) ?? (local.includes('noreply') ? 'noreply' : undefined);
-  if (service) return found('service-account', `name contains "${service}"`);
+  if (service) return found('service-account', because('precheck.nameContains', { word: service }));
   const shared = hit(SHARED_WORDS) ?? hitText(SHARED_JA);
-  if (shared) return found('shared-mailbox', `name contains "${shared}"`);
+  if (shared) return found('shared-mailbox', because('precheck.nameContains', { word: shared }));
   return null;
 }
 
@@ -81,17 +88,14 @@ export function classifyByName(user: EntraUser): Guess | null {
  * A guess at what kind of object `user` is, with the evidence; likelyKind null when it looks like a person. Beyond
  * the name, an object with neither given name nor surname is suspected too (weaker evidence, fine for a pre-check).
  */
-export function classifyNonUser(user: EntraUser): Pick<PrecheckCandidate, 'likelyKind' | 'why'> {
+export function classifyNonUser(user: EntraUser): Pick<PrecheckCandidate, 'likelyKind' | 'why' | 'whyMessage'> {
   const byName = classifyByName(user);
   if (byName) return byName;
   const noPersonName = !user.givenName && !user.surname;
   if (noPersonName && user.accountEnabled === false)
-    return {
-      likelyKind: 'shared-mailbox',
-      why: 'no given name or surname and sign-in blocked (as for Exchange mailboxes)',
-    };
-  if (noPersonName) return { likelyKind: 'service-account', why: 'no given name or surname' };
-  return { likelyKind: null, why: 'looks like a person (has a given name or surname)' };
+    return { likelyKind: 'shared-mailbox', ...because('precheck.noNameDisabled') };
+  if (noPersonName) return { likelyKind: 'service-account', ...because('precheck.noName') };
+  return { likelyKind: null, ...because('precheck.person') };
 }
 
 /** Entra users of the domain that a first sync (onDelete 'delete') would delete, each with a likely kind. */

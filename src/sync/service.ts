@@ -1,13 +1,6 @@
 // The use cases the bot, the CLI and the scheduler call: one interface, so each front end stays thin.
-import type {
-  DomainSettings,
-  EntraDomain,
-  EntraUser,
-  OnDelete,
-  Plan,
-  RunRecord,
-  RunTrigger,
-} from './model.js';
+import type { DomainSettings, EntraDomain, EntraUser, OnDelete, Plan, RunRecord, RunTrigger } from './model.js';
+import type { CoreMessage } from './core-messages.js';
 
 /** A use case's "no" as a value: a sentence for a person plus a machine code (DESIGN §2 rule 4). */
 export interface Refusal {
@@ -23,7 +16,10 @@ export interface Refusal {
     | 'lease-held'
     | 'not-connected'
     | 'bad-input';
+  /** The sentence in English (the CLI's --json and the logs show it as it is). */
   readonly reason: string;
+  /** The same sentence as a code with values, for a front end that speaks another language (absent: use `reason`). */
+  readonly message?: CoreMessage;
   /** For 'plan-used': the run that already used the plan. For 'lease-held': the holder. */
   readonly detail?: string;
 }
@@ -64,6 +60,8 @@ export interface PrecheckCandidate {
   /** 'room' | 'shared-mailbox' | 'service-account' | null when it looks like a person. */
   readonly likelyKind: 'room' | 'shared-mailbox' | 'service-account' | null;
   readonly why: string;
+  /** `why` as a code with values (core-messages.ts). */
+  readonly whyMessage?: CoreMessage;
 }
 
 export interface PrecheckResult {
@@ -74,7 +72,7 @@ export interface PrecheckResult {
 
 export interface MoveResult {
   readonly moved: readonly { id: string; from: string; to: string }[];
-  readonly failed: readonly { id: string; upn: string; reason: string }[];
+  readonly failed: readonly { id: string; upn: string; reason: string; reasonMessage?: CoreMessage }[];
 }
 
 export interface ImportReport {

@@ -2,6 +2,7 @@
 import countries from 'i18n-iso-countries';
 import type { Logger } from '../logger.js';
 import { executePlan, strandedAdoptions } from './apply-run.js';
+import { type CoreMessage, list, message, type Said, say } from './core-messages.js';
 import {
   DEFAULT_MAX_DELETION_PERCENT,
   type DomainSettings,
@@ -83,10 +84,12 @@ export interface SyncServiceDeps {
   readonly shutdown?: AbortSignal;
 }
 
-const refuse = (code: Refusal['code'], reason: string, detail?: string): Refusal => ({
+/** A refusal: its English sentence (`reason`) and the same as a code with values (`message`). */
+const refuse = (code: Refusal['code'], said: Said, detail?: string): Refusal => ({
   refused: true,
   code,
-  reason,
+  reason: said.text,
+  message: said.message,
   ...(detail ? { detail } : {}),
 });
 
@@ -114,23 +117,15 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     const found = domains.find((d) => d.id.toLowerCase() === name);
     if (!found) {
       const known = domains.map((d) => d.id).join(', ');
-      return refuse('unknown-domain', `${name} is not a domain of this tenant. Tenant domains: ${known || 'none'}.`);
+      return refuse('unknown-domain', say('refusal.unknownDomain', { domain: name, known: known || message('none') }));
     }
-    if (!found.isVerified)
-      return refuse(
-        'unverified-domain',
-        `${name} is not verified in Entra ID. Verify it in the Microsoft 365 admin center (Settings → Domains) first.`,
-      );
+    if (!found.isVerified) return refuse('unverified-domain', say('refusal.unverifiedDomain', { domain: name }));
     return found;
   }
 
   async function configured(name: string): Promise<{ settings: DomainSettings; domain: EntraDomain } | Refusal> {
     const settings = await deps.settings.get(name);
-    if (!settings?.synced)
-      return refuse(
-        'not-configured',
-        `${name} is not set up for sync. Add it first: domain add ${name} max-deletions 10`,
-      );
+    if (!settings?.synced) return refuse('not-configured', say('refusal.notConfigured', { domain: name }));
     const domain = await tenantDomain(name);
     if (isRefusal(domain)) return domain;
     return { settings, domain };
@@ -139,27 +134,20 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   function validatePatch(patch: DomainSettingsPatch): Refusal | null {
     const p = patch.maxDeletionPercent;
     if (p !== undefined && !(Number.isFinite(p) && p > 0 && p <= 100))
-      return refuse('bad-input', `max-deletions must be a percentage above 0 and at most 100 (got ${p}).`);
+      return refuse('bad-input', say('refusal.badMaxDeletions', { value: String(p) }));
     const c = patch.maxDeletionCount;
     if (c !== undefined && c !== null && !(Number.isInteger(c) && c >= 0))
-      return refuse('bad-input', `the deletion cap must be a whole number of users (got ${c}).`);
+      return refuse('bad-input', say('refusal.badDeletionCap', { value: String(c) }));
     const u = patch.usageLocation;
     if (u !== undefined && u !== null && !isCountryCode(u))
-      return refuse(
-        'bad-input',
-        `usage-location must be a two-letter ISO 3166 country code such as JP or US (got "${u}"); "default" uses the organization's country.`,
-      );
+      return refuse('bad-input', say('refusal.badUsageLocation', { value: u }));
     return null;
   }
 
   async function holdLease(domain: string): Promise<{ lease: LeaseHandle; stop: () => Promise<void> } | Refusal> {
     const answer = await deps.leases.acquire(`sync:${domain}`, deps.holder, leaseTtlMs);
     if (!answer.acquired)
-      return refuse(
-        'lease-held',
-        `A sync of ${domain} is already running (held by ${answer.heldBy}). Wait for it to finish, then try again.`,
-        answer.heldBy,
-      );
+      return refuse('lease-held', say('refusal.leaseHeld', { domain, holder: answer.heldBy }), answer.heldBy);
     const lease = answer.lease;
     const timer = setInterval(
       () => {
@@ -263,7 +251,8 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   }
 
   async function endRun(run: RunRecord, patch: Partial<RunRecord>): Promise<RunRecord> {
-    const ended: RunRecord = { ...run, ...patch, endedAt: iso() };
+    // The reason's code goes with the reason: a resumed run never keeps the code of the reason it had before.
+    const ended: RunRecord = { ...run, ...patch, reasonMessage: patch.reasonMessage ?? null, endedAt: iso() };
     await deps.runs.put(ended);
     const from = began.get(run.id) ?? Date.parse(run.startedAt);
     began.delete(run.id);
@@ -284,9 +273,17 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   }
 
   /** A run refused or cancelled before any write is still logged, with its reason. */
-  async function logUnwritten(run: RunRecord, status: 'cancelled' | 'refused', reason: string): Promise<RunRecord> {
-    return endRun(run, { status, reason });
+  async function logUnwritten(
+    run: RunRecord,
+    status: 'cancelled' | 'refused',
+    why: { readonly reason: string; readonly message?: CoreMessage },
+  ): Promise<RunRecord> {
+    return endRun(run, { status, reason: why.reason, reasonMessage: why.message ?? null });
   }
+
+  /** A run's reason in the record: the English and its code. */
+  const reasonOf = (said: Said | null): Pick<RunRecord, 'reason' | 'reasonMessage'> =>
+    said ? { reason: said.text, reasonMessage: said.message } : { reason: null, reasonMessage: null };
 
   async function writePlan(
     run: RunRecord,
@@ -323,25 +320,23 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         // The journal stays open: resumeInterrupted() (next start, or another replica) finishes the run.
         return await endRun(run, {
           status: 'interrupted',
-          reason: 'interrupted: the bot was stopped during the run; it resumes when the bot starts again',
+          ...reasonOf(say('run.interrupted')),
           counts: c,
           outcomes: result.outcomes,
         });
       }
       const status = result.stoppedBy ? 'failed' : c.failed > 0 ? 'partial' : 'completed';
       const lagging = await awaitOwnWrites(plan, result.outcomes);
+      const outcome = result.stoppedBy
+        ? say(result.stoppedBy.kind === 'forbidden' ? 'run.stoppedForbidden' : 'run.stopped', {
+            message: result.stoppedBy.message,
+          })
+        : c.failed > 0
+          ? say('run.someFailed', { count: c.failed })
+          : null;
       const reason =
-        [
-          result.stoppedBy
-            ? `stopped: ${result.stoppedBy.message}${result.stoppedBy.kind === 'forbidden' ? ' — grant the app User.ReadWrite.All (application) with admin consent, then run again' : ''}`
-            : c.failed > 0
-              ? `${c.failed} change(s) failed; see the per-user outcomes`
-              : null,
-          lagging,
-        ]
-          .filter(Boolean)
-          .join('; ') || null;
-      const ended = await endRun(run, { status, reason, counts: c, outcomes: result.outcomes });
+        outcome && lagging ? say('joined', { first: outcome.message, second: lagging.message }) : (outcome ?? lagging);
+      const ended = await endRun(run, { status, ...reasonOf(reason), counts: c, outcomes: result.outcomes });
       await deps.journal.markFinished(run.id);
       options.onProgress?.({ phase: 'done', done: opCount, total: opCount });
       return ended;
@@ -349,7 +344,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       const message = err instanceof Error ? err.message : String(err);
       deps.logger.error({ runId: run.id, domain: run.domain, err: message }, 'sync run failed');
       // The journal stays unfinished so that resumeInterrupted (or the next apply of this plan) can finish it.
-      return endRun(run, { status: 'failed', reason: `failed: ${message}. Apply the same plan again to resume.` });
+      return endRun(run, { status: 'failed', ...reasonOf(say('run.failed', { message })) });
     }
   }
 
@@ -358,7 +353,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
    * eventually consistent). Before a run reports its end, re-reads the domain until the listing shows every change it
    * made, for at most visibilityTimeoutMs; returns a note for the run's reason when some are still not shown.
    */
-  async function awaitOwnWrites(plan: Plan, outcomes: readonly UserOutcome[]): Promise<string | null> {
+  async function awaitOwnWrites(plan: Plan, outcomes: readonly UserOutcome[]): Promise<Said | null> {
     const timeoutMs = deps.visibilityTimeoutMs ?? 60_000;
     if (timeoutMs <= 0 || !outcomes.some((o) => o.result === 'done')) return null;
     // Built once for all the re-reads below (one key per completed change).
@@ -376,7 +371,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           { domain: plan.domain, err: (err as Error).message },
           'could not re-read the domain after the writes',
         );
-        return 'the changes could not be confirmed in a fresh read of Entra ID; wait a minute before the next dry run';
+        return say('run.notConfirmed');
       }
       if (unseen.length === 0) {
         if (check > 1) deps.logger.info({ domain: plan.domain, checks: check }, 'every change is now listed by Graph');
@@ -388,7 +383,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           { domain: plan.domain, unseen: unseen.length, first: unseen.slice(0, 5) },
           'some changes are not yet listed by Graph',
         );
-        return `${unseen.length} change(s) were not yet shown by Graph's listings after ${Math.round(timeoutMs / 1000)} s; wait a few minutes before the next dry run, or it may show them again`;
+        return say('run.notYetListed', { count: unseen.length, seconds: Math.round(timeoutMs / 1000) });
       }
       await sleep(Math.min(pause, timeoutMs - elapsed));
       pause = Math.min(pause * 2, 5_000);
@@ -420,7 +415,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           });
           if (stale) {
             await deps.journal.markFinished(previous.id);
-            await endRun(previous, { status: 'refused', reason: stale.reason });
+            await endRun(previous, { status: 'refused', reason: stale.reason, reasonMessage: stale.message ?? null });
             return stale;
           }
           deps.logger.info({ runId: previous.id, planId: plan.id }, 'resuming an interrupted run of this plan');
@@ -433,7 +428,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         } else {
           return refuse(
             'plan-used',
-            `This dry run was already applied (run ${claim.runId}, ${previous.status}). Run a new dry run to sync again.`,
+            say('refusal.planUsed', { runId: claim.runId, status: message(`status.${previous.status}`) }),
             claim.runId,
           );
         }
@@ -448,7 +443,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       const writeSettings = await currentWriteSettings(ctx.settings, ctx.domain);
       const settingsStale = checkPlanFreshness(plan, { writeSettings });
       if (settingsStale) {
-        await logUnwritten({ ...newRun(plan, options.trigger, by, null), id: runId }, 'refused', settingsStale.reason);
+        await logUnwritten({ ...newRun(plan, options.trigger, by, null), id: runId }, 'refused', settingsStale);
         return settingsStale;
       }
       // Re-read both sides: anything that changed since the dry run makes the plan stale.
@@ -456,14 +451,19 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       const run = { ...newRun(plan, options.trigger, by, current.sourceCount), id: runId };
       const stale = checkPlanFreshness(plan, { writeSettings, ...current });
       if (stale) {
-        await logUnwritten(run, 'refused', stale.reason);
+        await logUnwritten(run, 'refused', stale);
         return stale;
       }
       // The guard is checked against today's settings as well as the plan's own verdict.
       const verdict = !plan.guard.ok ? plan.guard : current.guard;
       if (!verdict.ok) {
-        await logUnwritten(run, 'cancelled', verdict.reason);
-        return refuse('guard', verdict.reason);
+        await logUnwritten(run, 'cancelled', verdict);
+        return {
+          refused: true,
+          code: 'guard',
+          reason: verdict.reason,
+          ...(verdict.message ? { message: verdict.message } : {}),
+        };
       }
       return await writePlan(run, plan, ctx.domain.authenticationType, options);
     } finally {
@@ -483,17 +483,15 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       if (!plan) continue;
       const stranded = strandedAdoptions(plan, await deps.journal.read(runId));
       if (stranded.length === 0) continue;
-      const who = stranded
-        .slice(0, 3)
-        .map((s) => `${s.upn} (now ${s.via})`)
-        .join(', ');
-      const more = stranded.length > 3 ? ` and ${stranded.length - 3} more` : '';
-      return refuse(
-        'lease-held',
-        `An interrupted run (${runId}) left ${who}${more} at a temporary onmicrosoft.com UPN while setting the ` +
-          `Immutable ID. Apply that dry run again (plan ${plan.id}) to finish it, then run a new dry run.`,
-        runId,
+      const users = list(
+        stranded.slice(0, 3).map((s) => message('refusal.strandedUser', { upn: s.upn, via: s.via })),
+        'comma',
       );
+      const said =
+        stranded.length > 3
+          ? say('refusal.strandedAdoptionsMore', { runId, users, more: stranded.length - 3, planId: plan.id })
+          : say('refusal.strandedAdoptions', { runId, users, planId: plan.id });
+      return refuse('lease-held', said, runId);
     }
     return null;
   }
@@ -516,14 +514,9 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       if (bad) return bad;
       const domain = await tenantDomain(name);
       if (isRefusal(domain)) return domain;
-      if (domain.isInitial)
-        return refuse(
-          'bad-input',
-          `${name} is the tenant's initial domain; it holds cloud-only objects and is not synced.`,
-        );
+      if (domain.isInitial) return refuse('bad-input', say('refusal.initialDomain', { domain: name }));
       const existing = await deps.settings.get(name);
-      if (existing?.synced)
-        return refuse('bad-input', `${name} is already synced. Change it with: domain set ${name} max-deletions <pct>`);
+      if (existing?.synced) return refuse('bad-input', say('refusal.alreadySynced', { domain: name }));
       const settings: DomainSettings = {
         domain: name,
         synced: true,
@@ -548,11 +541,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       const bad = validatePatch(patch);
       if (bad) return bad;
       const existing = await deps.settings.get(name);
-      if (!existing?.synced)
-        return refuse(
-          'not-configured',
-          `${name} is not set up for sync. Add it first: domain add ${name} max-deletions 10`,
-        );
+      if (!existing?.synced) return refuse('not-configured', say('refusal.notConfigured', { domain: name }));
       const next: DomainSettings = {
         ...existing,
         ...Object.fromEntries(Object.entries(normalisePatch(patch)).filter(([, v]) => v !== undefined)),
@@ -566,7 +555,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     async removeDomain(rawDomain, by) {
       const name = normaliseDomain(rawDomain);
       const existing = await deps.settings.get(name);
-      if (!existing?.synced) return refuse('not-configured', `${name} is not set up for sync; nothing to remove.`);
+      if (!existing?.synced) return refuse('not-configured', say('refusal.notConfiguredRemove', { domain: name }));
       const next: DomainSettings = { ...existing, synced: false, periodic: false, updatedAt: iso(), updatedBy: by };
       await deps.settings.put(next);
       return next;
@@ -608,16 +597,8 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
 
     async apply(planId, planHash, options) {
       const plan = await deps.plans.get(planId);
-      if (!plan)
-        return refuse(
-          'plan-not-found',
-          `No dry run with id ${planId} exists (it may have been cancelled). Run preview again.`,
-        );
-      if (plan.hash !== planHash || !verifyPlanHash(plan))
-        return refuse(
-          'stale-plan',
-          'This approval does not match the stored dry run (hash mismatch). Run preview again.',
-        );
+      if (!plan) return refuse('plan-not-found', say('refusal.planNotFound', { planId }));
+      if (plan.hash !== planHash || !verifyPlanHash(plan)) return refuse('stale-plan', say('refusal.hashMismatch'));
       return applyStored(plan, options);
     },
 
@@ -630,7 +611,12 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       try {
         // One read of each side: the fresh snapshot is both the preview and the apply's freshness check.
         const snapshot = await snapshotFor(ctx.domain);
-        const plan = makePlan(snapshot, ctx.settings, await currentWriteSettings(ctx.settings, ctx.domain), 'scheduler');
+        const plan = makePlan(
+          snapshot,
+          ctx.settings,
+          await currentWriteSettings(ctx.settings, ctx.domain),
+          'scheduler',
+        );
         await deps.plans.put(plan);
         const run = newRun(
           plan,
@@ -639,15 +625,15 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           snapshot.source.length,
         );
         const claim = await deps.plans.claim(plan.id, run.id);
-        if (!claim.claimed) return refuse('plan-used', 'the scheduled plan was claimed twice', claim.runId);
+        if (!claim.claimed) return refuse('plan-used', say('refusal.scheduledClaimedTwice'), claim.runId);
         // Reading a large domain takes a while: the settings in force now must still be the ones the plan used.
         const latest = await configured(name);
-        if (isRefusal(latest)) return logUnwritten(run, 'refused', latest.reason);
+        if (isRefusal(latest)) return logUnwritten(run, 'refused', latest);
         const stale = checkPlanFreshness(plan, {
           writeSettings: await currentWriteSettings(latest.settings, latest.domain),
         });
-        if (stale) return logUnwritten(run, 'refused', stale.reason);
-        if (!plan.guard.ok) return logUnwritten(run, 'cancelled', plan.guard.reason);
+        if (stale) return logUnwritten(run, 'refused', stale);
+        if (!plan.guard.ok) return logUnwritten(run, 'cancelled', plan.guard);
         if (run.total === 0) return endRun(run, { status: 'completed' });
         return await writePlan(run, plan, ctx.domain.authenticationType, {});
       } finally {
@@ -681,7 +667,9 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           if (stale) {
             deps.logger.warn({ runId, reason: stale.reason }, 'not resuming an interrupted run: its plan is stale');
             await deps.journal.markFinished(runId);
-            resumed.push(await endRun(run, { status: 'refused', reason: stale.reason }));
+            resumed.push(
+              await endRun(run, { status: 'refused', reason: stale.reason, reasonMessage: stale.message ?? null }),
+            );
             continue;
           }
           deps.logger.info(
@@ -709,7 +697,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       if (isRefusal(domain)) return domain;
       const snapshot = await snapshotFor(domain);
       const initial = (await deps.reader.listDomains()).find((d) => d.isInitial);
-      if (!initial) return refuse('unknown-domain', 'The tenant has no *.onmicrosoft.com initial domain.');
+      if (!initial) return refuse('unknown-domain', say('refusal.noInitialDomain'));
       const result: PrecheckResult = {
         domain: name,
         initialDomain: initial.id,
@@ -725,13 +713,14 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       if (isRefusal(held)) return held;
       try {
         const byId = new Map(pre.candidates.map((c) => [c.user.id, c.user]));
-        const failed: { id: string; upn: string; reason: string }[] = [];
+        const failed: MoveResult['failed'][number][] = [];
         const ops: WriteOp[] = [];
         const targets = new Map<string, { id: string; from: string; to: string }>();
         for (const id of new Set(entraIds)) {
           const user = byId.get(id);
           if (!user) {
-            failed.push({ id, upn: id, reason: 'not one of the objects the pre-check lists; nothing was changed' });
+            const why = say('precheck.notListed');
+            failed.push({ id, upn: id, reason: why.text, reasonMessage: why.message });
             continue;
           }
           const local = user.userPrincipalName.split('@')[0] ?? user.id;

@@ -330,4 +330,50 @@ describe('entra-sync CLI against the emulator over HTTPS', () => {
     const plan = await preview();
     expect(plan.counts.add + plan.counts.update + plan.counts.delete).toBe(0);
   }, 60_000);
+
+  it('speaks Japanese with LANG=ja_JP.UTF-8 (domains, precheck, logs, refusals); --json stays English and unchanged', async () => {
+    const ja = { ...env, LANG: 'ja_JP.UTF-8' };
+    const english = /max deletions|not synced|on delete|hourly sync|a first sync would|is not a domain|likely |person\?/;
+
+    const domains = await runCli(['domains'], ja);
+    expect(domains.code, domains.stderr).toBe(0);
+    expect(domains.stdout).toContain(`${DOMAIN}: 最大削除許容数 50%、削除時の動作: delete、1 時間ごとの同期 オフ`);
+    expect(domains.stdout).toContain('contosocli.onmicrosoft.com: 同期していません [初期ドメイン]');
+    expect(domains.stdout).toMatch(/前回の実行: (完了|中止|拒否|一部失敗)/);
+    expect(domains.stdout).not.toMatch(english);
+    const domainsJson = await runCli(['domains', '--json'], ja);
+    expect(domainsJson.stdout).toBe((await runCli(['domains', '--json'], env)).stdout);
+    expect(domainsJson.stdout).not.toContain('reasonMessage');
+
+    const unknown = await runCli(['domains', 'add', 'nowhere.example', '--max-deletions', '10'], ja);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('nowhere.example はこのテナントのドメインではありません。テナントのドメイン:');
+    expect(unknown.stderr).not.toMatch(english);
+    const unknownJson = await runCli(['domains', 'add', 'nowhere.example', '--max-deletions', '10', '--json'], ja);
+    expect(jsonOf<{ reason: string }>(unknownJson).reason).toMatch(/^nowhere\.example is not a domain of this tenant/);
+
+    const precheck = await runCli(['precheck', '--domain', DOMAIN], ja);
+    expect(precheck.code, precheck.stderr).toBe(0);
+    expect(precheck.stdout).toMatch(/最初の同期で(次の \d+ 件の Entra オブジェクトが削除されます|削除される Access Control 外のオブジェクトはありません)/);
+    expect(precheck.stdout).not.toMatch(english);
+    const precheckJson = await runCli(['precheck', '--domain', DOMAIN, '--json'], ja);
+    expect(precheckJson.stdout).toBe((await runCli(['precheck', '--domain', DOMAIN, '--json'], env)).stdout);
+    const precheckUnknown = await runCli(['precheck', '--domain', 'nowhere.example'], ja);
+    expect(precheckUnknown.code).toBe(1);
+    expect(precheckUnknown.stderr).toContain('nowhere.example はこのテナントのドメインではありません。');
+
+    const badOption = await runCli(['domains', 'set', DOMAIN, '--max-deletions', '0'], ja);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toBe('entra-sync domains: --max-deletions には 0 より大きく 100 以下の割合 (%) を指定してください (指定値: "0")\n');
+    const badOptionJson = await runCli(['domains', 'set', DOMAIN, '--max-deletions', '0', '--json'], ja);
+    expect(jsonOf<{ reason: string }>(badOptionJson).reason).toContain('--max-deletions must be a percentage');
+
+    const logs = await runCli(['logs', '--domain', 'nowhere.example'], ja);
+    expect(logs.stdout).toBe('同期ログに nowhere.example の実行はありません。\n');
+    const noPlan = await runCli(['apply', '--plan', 'no-such-plan'], ja);
+    expect(noPlan.code).toBe(2);
+    expect(noPlan.stderr).not.toMatch(/No dry run/);
+    const noPlanJson = await runCli(['apply', '--plan', 'no-such-plan', '--json'], ja);
+    expect(jsonOf<{ reason: string }>(noPlanJson).reason).toMatch(/^No dry run with id no-such-plan/);
+  }, 90_000);
 });

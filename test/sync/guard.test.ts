@@ -28,6 +28,7 @@ describe('guard', () => {
       ok: false,
       code: 'max-deletions',
       reason: 'cancelled: deletions 70% reached the 65% limit',
+      message: { code: 'guard.maxDeletions', params: { percent: '70', max: '65' } },
     });
     expect(guard(65, 100, 65).ok).toBe(false);
     expect(guard(64, 100, 65).ok).toBe(true);

@@ -66,6 +66,7 @@ describe('buildPlan', () => {
       ok: false,
       code: 'max-deletions',
       reason: 'cancelled: deletions 33.3% reached the 30% limit',
+      message: { code: 'guard.maxDeletions', params: { percent: '33.3', max: '30' } },
     });
     expect(plan.changes).toHaveLength(6);
   });

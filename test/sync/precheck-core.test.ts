@@ -32,6 +32,7 @@ describe('precheck', () => {
     expect(classifyNonUser(u('1', 'taikai', { displayName: '第一会議室' }))).toEqual({
       likelyKind: 'room',
       why: 'name contains "会議室"',
+      whyMessage: { code: 'precheck.nameContains', params: { word: '会議室' } },
     });
     expect(classifyNonUser(u('1', 'noreply'))).toMatchObject({ likelyKind: 'service-account' });
     expect(classifyNonUser(u('1', 'support', { displayName: 'Support' }))).toMatchObject({
