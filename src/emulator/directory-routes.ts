@@ -1,6 +1,6 @@
 // Graph v1.0 tenant-level resources: /domains, /organization, /roleManagement/directory role assignments and definitions.
 import { contextUrl, type GraphContext, requireAny } from './graph-context.js';
-import { GraphFailure, type GraphRequest, type GraphResponse, JSON_CONTENT_TYPE, notFound } from './graph-types.js';
+import { GraphFailure, type GraphRequest, type GraphResponse, notFound, ok } from './graph-types.js';
 import { evaluateFilter, type FilterExpr, filterTerms, ODataSyntaxError, parseFilter } from './odata.js';
 import { ROLE_DEFINITIONS, type RoleAssignment, type Tenant } from './tenant.js';
 
@@ -34,10 +34,6 @@ const READ_ACTIVE_SCHEDULES = [
   'RoleManagement.Read.Directory',
   'RoleManagement.ReadWrite.Directory',
 ];
-
-function ok(body: unknown): GraphResponse {
-  return { status: 200, headers: { 'content-type': JSON_CONTENT_TYPE }, body };
-}
 
 export async function handleDirectory(req: GraphRequest, ctx: GraphContext): Promise<GraphResponse | null> {
   const s = req.segments;

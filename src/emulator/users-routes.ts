@@ -17,8 +17,8 @@ import {
   GraphFailure,
   type GraphRequest,
   type GraphResponse,
-  JSON_CONTENT_TYPE,
   notFound,
+  ok,
   unsupportedQuery,
 } from './graph-types.js';
 import { type FilterExpr, filterTerms, ODataSyntaxError, parseFilter, parseSelect } from './odata.js';
@@ -83,10 +83,6 @@ function methodNotAllowed(): GraphFailure {
     'Request_BadRequest',
     'The specified HTTP method is not allowed for the request target.',
   );
-}
-
-function ok(body: unknown, status = 200, headers: Record<string, string> = {}): GraphResponse {
-  return { status, headers: { 'content-type': JSON_CONTENT_TYPE, ...headers }, body };
 }
 
 function noContent(): GraphResponse {
