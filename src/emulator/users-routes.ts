@@ -7,6 +7,7 @@ import {
   type GraphContext,
   nextLink,
   pageSize,
+  parseGraphFilter,
   READ_USERS,
   requireAny,
   WRITE_USERS,
@@ -21,7 +22,7 @@ import {
   ok,
   unsupportedQuery,
 } from './graph-types.js';
-import { type FilterExpr, filterTerms, ODataSyntaxError, parseFilter, parseSelect } from './odata.js';
+import { type FilterExpr, filterTerms, parseSelect } from './odata.js';
 import {
   checkUserProperties,
   completeUser,
@@ -115,13 +116,7 @@ function rejectUnsupportedOptions(req: GraphRequest): void {
 function userFilter(req: GraphRequest): FilterExpr | null {
   const raw = req.query.get('$filter');
   if (raw === null || raw.trim() === '') return null;
-  let expr: FilterExpr;
-  try {
-    expr = parseFilter(raw);
-  } catch (err) {
-    if (err instanceof ODataSyntaxError) throw new GraphFailure(400, 'BadRequest', err.message);
-    throw err;
-  }
+  const expr = parseGraphFilter(raw);
   const adv = advancedQuery(req);
   for (const { op, prop } of filterTerms(expr)) {
     if (op === 'not') {
