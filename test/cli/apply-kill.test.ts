@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addDomainAndImport,
   type CliTenant,
+  churnScenario,
   type EmulatorProcess,
   jsonOf,
   runCli,
@@ -39,24 +40,10 @@ describe('apply survives being killed', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    const seed = {
-      tenantSize: 'large',
-      domains: [
-        { id: 'killjp.onmicrosoft.com', authenticationType: 'Managed', isVerified: true, isInitial: true },
-        { id: DOMAIN, authenticationType: 'Federated', isVerified: true, isDefault: true },
-      ],
-      users: Array.from({ length: EXISTING }, (_, i) => ({
-        userPrincipalName: upn(i),
-        displayName: `K ${i}`,
-        givenName: 'K',
-        surname: String(i),
-        mailNickname: upn(i).split('@')[0],
-        jobTitle: 'Staff',
-        onPremisesImmutableId: imm(i),
-        accountEnabled: true,
-        usageLocation: 'JP',
-      })),
-    };
+    const { seed, rows } = churnScenario(
+      { domain: DOMAIN, initialDomain: 'killjp.onmicrosoft.com', letter: 'K', upn, imm },
+      { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
+    );
     tenant = await startCliTenant({
       prefix: 'entra-sync-kill-',
       seed,
@@ -64,17 +51,7 @@ describe('apply survives being killed', () => {
       env: { SYNC_LEASE_TTL_SECONDS: '1' },
     });
     ({ emulator, dir, env } = tenant);
-    await addDomainAndImport(tenant, DOMAIN, [
-      'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
-      ...Array.from(
-        { length: EXISTING - LEAVERS },
-        (_, i) => `${upn(i)},K,${i},K ${i},${imm(i)},${i < UPDATED ? 'Lead' : 'Staff'}`,
-      ),
-      ...Array.from(
-        { length: HIRES },
-        (_, k) => `${upn(EXISTING + k)},K,${EXISTING + k},K ${EXISTING + k},${imm(EXISTING + k)},Staff`,
-      ),
-    ]);
+    await addDomainAndImport(tenant, DOMAIN, rows);
   }, 120_000);
 
   afterAll(async () => {

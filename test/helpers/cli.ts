@@ -200,3 +200,49 @@ export function spawnApply(planId: string, env: Record<string, string>) {
   );
   return { child, exited, exitCode: () => exitCode };
 }
+
+/** Who a churn scenario is about: the synced domain, its tenant's initial domain, and how its people are named. */
+export interface ChurnPeople {
+  readonly domain: string;
+  readonly initialDomain: string;
+  /** Given name and display-name prefix of everyone (display name `${letter} ${i}`). */
+  readonly letter: string;
+  readonly upn: (i: number) => string;
+  readonly imm: (i: number) => string;
+}
+
+/**
+ * A large tenant whose federated domain holds `existing` synced users (Staff, usage location JP, the organization's
+ * country, so no usage-location update is due), and the directory CSV lines that keep the first `existing - leavers`,
+ * promote the first `updated` of them to Lead and hire `hires` more.
+ */
+export function churnScenario(
+  p: ChurnPeople,
+  n: { existing: number; leavers: number; updated: number; hires: number },
+): { seed: unknown; rows: string[] } {
+  const seed = {
+    tenantSize: 'large',
+    domains: [
+      { id: p.initialDomain, authenticationType: 'Managed', isVerified: true, isInitial: true },
+      { id: p.domain, authenticationType: 'Federated', isVerified: true, isDefault: true },
+    ],
+    users: Array.from({ length: n.existing }, (_, i) => ({
+      userPrincipalName: p.upn(i),
+      displayName: `${p.letter} ${i}`,
+      givenName: p.letter,
+      surname: String(i),
+      mailNickname: p.upn(i).split('@')[0],
+      jobTitle: 'Staff',
+      onPremisesImmutableId: p.imm(i),
+      accountEnabled: true,
+      usageLocation: 'JP',
+    })),
+  };
+  const line = (i: number, jobTitle: string) => `${p.upn(i)},${p.letter},${i},${p.letter} ${i},${p.imm(i)},${jobTitle}`;
+  const rows = [
+    'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
+    ...Array.from({ length: n.existing - n.leavers }, (_, i) => line(i, i < n.updated ? 'Lead' : 'Staff')),
+    ...Array.from({ length: n.hires }, (_, k) => line(n.existing + k, 'Staff')),
+  ];
+  return { seed, rows };
+}

@@ -6,6 +6,7 @@ import {
   addDomainAndImport,
   BIN,
   type CliTenant,
+  churnScenario,
   type EmulatorProcess,
   jsonOf,
   runCli,
@@ -69,25 +70,10 @@ describe('clean shutdown mid-apply', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    const seed = {
-      tenantSize: 'large',
-      domains: [
-        { id: 'termjp.onmicrosoft.com', authenticationType: 'Managed', isVerified: true, isInitial: true },
-        { id: DOMAIN, authenticationType: 'Federated', isVerified: true, isDefault: true },
-      ],
-      users: Array.from({ length: EXISTING }, (_, i) => ({
-        userPrincipalName: upn(i),
-        displayName: `T ${i}`,
-        givenName: 'T',
-        surname: String(i),
-        mailNickname: upn(i).split('@')[0],
-        jobTitle: 'Staff',
-        onPremisesImmutableId: imm(i),
-        accountEnabled: true,
-        // The organization's country (the emulator's default, JP): no usage-location update is due.
-        usageLocation: 'JP',
-      })),
-    };
+    const { seed, rows } = churnScenario(
+      { domain: DOMAIN, initialDomain: 'termjp.onmicrosoft.com', letter: 'T', upn, imm },
+      { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
+    );
     // The default lease TTL (120 s): a resume only starts at once if the stopped process released its lease.
     tenant = await startCliTenant({
       prefix: 'entra-sync-term-',
@@ -95,17 +81,7 @@ describe('clean shutdown mid-apply', () => {
       emulatorArgs: ['--latency', 'realistic', '--no-throttling'],
     });
     ({ emulator, dir, env } = tenant);
-    await addDomainAndImport(tenant, DOMAIN, [
-      'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
-      ...Array.from(
-        { length: EXISTING - LEAVERS },
-        (_, i) => `${upn(i)},T,${i},T ${i},${imm(i)},${i < UPDATED ? 'Lead' : 'Staff'}`,
-      ),
-      ...Array.from(
-        { length: HIRES },
-        (_, k) => `${upn(EXISTING + k)},T,${EXISTING + k},T ${EXISTING + k},${imm(EXISTING + k)},Staff`,
-      ),
-    ]);
+    await addDomainAndImport(tenant, DOMAIN, rows);
   }, 120_000);
 
   afterAll(async () => {
