@@ -21,26 +21,16 @@ const boolOpt = () =>
       .optional()
       .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
   );
+/** A whole number from min to max, with the messages every numeric setting gives. */
+const wholeNumber = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
 const int = (fallback: number, min: number, max: number) =>
-  z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ message: 'must be a whole number' })
-      .int('must be a whole number')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`)
-      .default(fallback),
-  );
-const intOpt = (min: number, max: number) =>
-  z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number({ message: 'must be a whole number' })
-      .int('must be a whole number')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`)
-      .optional(),
-  );
+  z.preprocess(emptyToUndefined, wholeNumber(min, max).default(fallback));
+const intOpt = (min: number, max: number) => z.preprocess(emptyToUndefined, wholeNumber(min, max).optional());
 const list = () =>
   z.preprocess(
     emptyToUndefined,

@@ -1,8 +1,8 @@
 // The Prometheus metrics of the bot (prom-client): an observer of the engine's events, and the /metrics endpoint.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { listenForUrl } from './http-listen.js';
 import type { OpsEvent, OpsObserver } from './sync/observer.js';
 
 export interface Metrics {
@@ -187,18 +187,10 @@ export async function startMetricsServer(
       res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = await listenForUrl(server, options.port, options.host);
   return {
     server,
-    url: `http://${host}:${addr.port}`,
+    url,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

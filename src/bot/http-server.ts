@@ -1,7 +1,7 @@
 // The bot's one node:http server: /api/messages (tenant gate → adapter), consent callback, downloads, health.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostOfHostHeader, isLoopbackHost } from '../config.js';
+import { listenForUrl } from '../http-listen.js';
 import type { Logger } from '../logger.js';
 import { scrubSecrets } from '../logger.js';
 import { checkTenant } from './tenant-filter.js';
@@ -152,14 +152,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<{ ser
     });
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return { server, url: `http://${host}:${addr.port}` };
+  const url = await listenForUrl(server, options.port, options.host);
+  return { server, url };
 }

@@ -72,6 +72,17 @@ export interface FailedStep {
   readonly values?: Record<string, string>;
 }
 
+/** Logs the failure in English under a new correlation id (with its kind and the scrubbed error) and returns that id. */
+function logFailure(logger: Logger, what: FailedStep, err: unknown, fields: Record<string, unknown>) {
+  const correlationId = randomUUID();
+  const kind = failureKind(err);
+  logger.error(
+    { ...fields, correlationId, kind, err: scrubSecrets(String(err)) },
+    `${ENGLISH.t(what.key, what.values)} failed`,
+  );
+  return { correlationId, kind };
+}
+
 /** Logs the failure with a new correlation id and returns the card that shows that id. */
 export function failureCard(
   logger: Logger,
@@ -80,11 +91,7 @@ export function failureCard(
   err: unknown,
   fields: Record<string, unknown> = {},
 ): AdaptiveCardJson {
-  const correlationId = randomUUID();
-  logger.error(
-    { ...fields, correlationId, kind: failureKind(err), err: scrubSecrets(String(err)) },
-    `${ENGLISH.t(what.key, what.values)} failed`,
-  );
+  const { correlationId } = logFailure(logger, what, err, fields);
   return errorCard(lang, lang.t(what.key, what.values), err, correlationId);
 }
 
@@ -99,12 +106,7 @@ export function failureSentence(
   err: unknown,
   fields: Record<string, unknown> = {},
 ): string {
-  const correlationId = randomUUID();
-  const kind = failureKind(err);
-  logger.error(
-    { ...fields, correlationId, kind, err: scrubSecrets(String(err)) },
-    `${ENGLISH.t(what.key, what.values)} failed`,
-  );
+  const { correlationId, kind } = logFailure(logger, what, err, fields);
   return lang.t('error.sentence', {
     reason: lang.t(`error.kind.${kind}.reason`),
     hint: lang.t(`error.kind.${kind}.hint`),

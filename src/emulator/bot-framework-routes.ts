@@ -17,7 +17,17 @@ import {
   BOT_FRAMEWORK_TENANT_ID,
 } from './bot-framework.js';
 import type { EmulatorCore } from './emulator-core.js';
-import { aadError, type IdentityDeps, type IdentityResponse } from './identity-routes.js';
+import {
+  aadError,
+  clientCredentialsClientId,
+  type IdentityDeps,
+  type IdentityResponse,
+  identityDepsOf,
+  noClientCredential,
+  scopeRefusal,
+  unknownClient,
+  wrongClientSecret,
+} from './identity-routes.js';
 
 const json = (status: number, body: unknown): IdentityResponse => ({
   status,
@@ -95,23 +105,12 @@ export async function handleBotFramework(
   if (method === 'GET' && (sub === 'discovery/v2.0/keys' || sub === 'discovery/keys'))
     return json(200, await bf.loginJwks());
   if (sub === 'oauth2/v2.0/token') {
-    const deps = identityDeps(core);
+    const deps = identityDepsOf(core);
     if (method !== 'POST')
       return aadError(deps, 405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.');
     return botToken(core, deps, new URLSearchParams(raw.toString('utf8')));
   }
   return null;
-}
-
-function identityDeps(core: EmulatorCore): IdentityDeps {
-  return {
-    tenant: core.tenant,
-    apps: core.apps,
-    tokens: core.tokens,
-    stats: core.stats,
-    now: core.now,
-    baseUrl: () => core.baseUrl,
-  };
 }
 
 function parseJson(raw: Buffer): unknown {
@@ -129,66 +128,21 @@ function controlProblem(code: string, problems: string[]): IdentityResponse {
 
 /** Client credentials for a registered bot, scope https://api.botframework.com/.default only. */
 async function botToken(core: EmulatorCore, deps: IdentityDeps, form: URLSearchParams): Promise<IdentityResponse> {
-  const missing = (name: string) =>
-    aadError(deps, 400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
-  const grantType = form.get('grant_type');
-  if (!grantType) return missing('grant_type');
-  if (grantType !== 'client_credentials')
-    return aadError(
-      deps,
-      400,
-      'unsupported_grant_type',
-      70003,
-      `The app requested an unsupported grant type '${grantType}'.`,
-    );
-  const clientId = form.get('client_id');
-  if (!clientId) return missing('client_id');
+  const clientId = clientCredentialsClientId(deps, form);
+  if (typeof clientId !== 'string') return clientId;
   const bot = core.botFramework.bot(clientId);
-  if (!bot)
-    return aadError(
-      deps,
-      400,
-      'unauthorized_client',
-      700016,
-      `Application with identifier '${clientId}' was not found in the directory 'Bot Framework'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-    );
+  if (!bot) return unknownClient(deps, clientId, 'Bot Framework');
   const secret = form.get('client_secret');
-  if (secret === null)
-    return aadError(
-      deps,
-      401,
-      'invalid_client',
-      7000218,
-      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-    );
-  if (!core.botFramework.checkPassword(clientId, secret))
-    return aadError(
-      deps,
-      401,
-      'invalid_client',
-      7000215,
-      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
-    );
+  if (secret === null) return noClientCredential(deps);
+  if (!core.botFramework.checkPassword(clientId, secret)) return wrongClientSecret(deps, clientId);
   const scopes = (form.get('scope') ?? '').split(/\s+/).filter(Boolean);
-  if (scopes.length === 0) return missing('scope');
-  for (const s of scopes) {
-    if (!s.endsWith('/.default'))
-      return aadError(
-        deps,
-        400,
-        'invalid_scope',
-        1002012,
-        `The provided value for scope ${s} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
-      );
-    if (s.replace(/\/+\.default$/, '') !== BOT_FRAMEWORK_RESOURCE)
-      return aadError(
-        deps,
-        400,
-        'invalid_resource',
-        500011,
-        `The resource principal named ${s.replace(/\/+\.default$/, '')} was not found in the tenant named Bot Framework. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
-      );
-  }
+  const refused = scopeRefusal(
+    deps,
+    scopes,
+    (s) => s.replace(/\/+\.default$/, '') === BOT_FRAMEWORK_RESOURCE,
+    'Bot Framework',
+  );
+  if (refused) return refused;
   const issued = await core.botFramework.issueBotToken(bot.appId);
   core.stats.tokensIssued++;
   return json(200, {

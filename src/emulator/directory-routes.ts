@@ -1,7 +1,7 @@
 // Graph v1.0 tenant-level resources: /domains, /organization, /roleManagement/directory role assignments and definitions.
-import { contextUrl, type GraphContext, requireAny } from './graph-context.js';
-import { GraphFailure, type GraphRequest, type GraphResponse, JSON_CONTENT_TYPE, notFound } from './graph-types.js';
-import { evaluateFilter, type FilterExpr, filterTerms, ODataSyntaxError, parseFilter } from './odata.js';
+import { contextUrl, type GraphContext, parseGraphFilter, requireAny } from './graph-context.js';
+import { GraphFailure, type GraphRequest, type GraphResponse, notFound, ok } from './graph-types.js';
+import { evaluateFilter, type FilterExpr, filterTerms } from './odata.js';
 import { ROLE_DEFINITIONS, type RoleAssignment, type Tenant } from './tenant.js';
 
 const READ_DOMAINS = ['Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
@@ -34,10 +34,6 @@ const READ_ACTIVE_SCHEDULES = [
   'RoleManagement.Read.Directory',
   'RoleManagement.ReadWrite.Directory',
 ];
-
-function ok(body: unknown): GraphResponse {
-  return { status: 200, headers: { 'content-type': JSON_CONTENT_TYPE }, body };
-}
 
 export async function handleDirectory(req: GraphRequest, ctx: GraphContext): Promise<GraphResponse | null> {
   const s = req.segments;
@@ -122,13 +118,7 @@ function definitionView(d: (typeof ROLE_DEFINITIONS)[number]) {
 function roleFilter(req: GraphRequest): FilterExpr | null {
   const raw = req.query.get('$filter');
   if (!raw) return null;
-  let filter: FilterExpr;
-  try {
-    filter = parseFilter(raw);
-  } catch (err) {
-    if (err instanceof ODataSyntaxError) throw new GraphFailure(400, 'BadRequest', err.message);
-    throw err;
-  }
+  const filter = parseGraphFilter(raw);
   for (const t of filterTerms(filter)) {
     if (!['principalId', 'roleDefinitionId', 'directoryScopeId', 'id'].includes(t.prop) || !['eq', 'in'].includes(t.op))
       throw new GraphFailure(400, 'BadRequest', `Invalid filter clause: '${t.op}' on '${t.prop}' is not supported.`);

@@ -1,5 +1,6 @@
 // What a Graph route handler gets besides the request: the tenant, the caller's permissions, the clock, paging helpers.
 import { forbidden, GraphFailure, type GraphRequest, unsupportedQuery } from './graph-types.js';
+import { type FilterExpr, ODataSyntaxError, parseFilter } from './odata.js';
 import type { Tenant } from './tenant.js';
 
 export interface GraphContext {
@@ -84,4 +85,14 @@ export function nextLink(ctx: GraphContext, req: GraphRequest, cursor: string): 
 export function contextUrl(ctx: GraphContext, resource: string, select: string[] | null, entity = false): string {
   const sel = select ? `(${select.join(',')})` : '';
   return `${ctx.graphBaseUrl}/v1.0/$metadata#${resource}${sel}${entity ? '/$entity' : ''}`;
+}
+
+/** A $filter parsed; a syntax error is Graph's 400 BadRequest with the parser's message. */
+export function parseGraphFilter(raw: string): FilterExpr {
+  try {
+    return parseFilter(raw);
+  } catch (err) {
+    if (err instanceof ODataSyntaxError) throw new GraphFailure(400, 'BadRequest', err.message);
+    throw err;
+  }
 }

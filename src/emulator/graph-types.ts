@@ -24,6 +24,11 @@ export interface GraphResponse {
 export const JSON_CONTENT_TYPE =
   'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
+/** A Graph JSON answer (200 unless told), as every route returns one. */
+export function ok(body: unknown, status = 200, headers: Record<string, string> = {}): GraphResponse {
+  return { status, headers: { 'content-type': JSON_CONTENT_TYPE, ...headers }, body };
+}
+
 export interface ErrorDetail {
   code: string;
   message?: string;

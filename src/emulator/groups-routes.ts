@@ -9,7 +9,7 @@ import {
   READ_USERS,
   requireAny,
 } from './graph-context.js';
-import { GraphFailure, type GraphRequest, type GraphResponse, JSON_CONTENT_TYPE, notFound } from './graph-types.js';
+import { GraphFailure, type GraphRequest, type GraphResponse, notFound, ok } from './graph-types.js';
 import { parseSelect } from './odata.js';
 
 // https://learn.microsoft.com/en-us/graph/api/group-list-members#permissions
@@ -29,10 +29,6 @@ const READ_GROUPS = [
   'Directory.Read.All',
   'Directory.ReadWrite.All',
 ];
-
-function ok(body: unknown): GraphResponse {
-  return { status: 200, headers: { 'content-type': JSON_CONTENT_TYPE }, body };
-}
 
 /** Routes /groups/{id}, /groups/{id}/members and /groups/{id}/transitiveMembers; null for any other path. */
 export async function handleGroups(req: GraphRequest, ctx: GraphContext): Promise<GraphResponse | null> {

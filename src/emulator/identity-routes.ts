@@ -1,6 +1,7 @@
 // Microsoft identity platform endpoints msal-node uses: instance discovery, OpenID configuration, keys, token.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AppRegistry } from './apps.js';
+import type { EmulatorCore } from './emulator-core.js';
 import type { Stats } from './stats.js';
 import type { Tenant } from './tenant.js';
 import { GRAPH_APP_ID, GRAPH_AUDIENCE, type TokenIssuer, verifyClientAssertion } from './tokens.js';
@@ -14,6 +15,18 @@ export interface IdentityDeps {
   now: () => number;
   /** https://127.0.0.1:PORT */
   baseUrl: () => string;
+}
+
+/** The identity endpoints' view of the emulator (the tenant's and the Bot Framework's token endpoints use the same). */
+export function identityDepsOf(core: EmulatorCore): IdentityDeps {
+  return {
+    tenant: core.tenant,
+    apps: core.apps,
+    tokens: core.tokens,
+    stats: core.stats,
+    now: core.now,
+    baseUrl: () => core.baseUrl,
+  };
 }
 
 export interface IdentityResponse {
@@ -68,6 +81,100 @@ function tenantNotFound(deps: IdentityDeps, tenant: string): IdentityResponse {
 }
 
 const GENERIC_TENANTS = new Set(['common', 'organizations', 'consumers']);
+
+// The refusals of a client-credentials token request that the tenant's token endpoint and Bot Framework's
+// (login.microsoftonline.com/botframework.com) share, worded as the identity platform words them:
+// https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow
+
+export function missingParameter(deps: IdentityDeps, name: string): IdentityResponse {
+  return aadError(
+    deps,
+    400,
+    'invalid_request',
+    900144,
+    `The request body must contain the following parameter: '${name}'.`,
+  );
+}
+
+/** The client id of a client-credentials request (grant_type and client_id checked), or its refusal. */
+export function clientCredentialsClientId(deps: IdentityDeps, form: URLSearchParams): string | IdentityResponse {
+  const grantType = form.get('grant_type');
+  if (!grantType) return missingParameter(deps, 'grant_type');
+  if (grantType !== 'client_credentials')
+    return aadError(
+      deps,
+      400,
+      'unsupported_grant_type',
+      70003,
+      `The app requested an unsupported grant type '${grantType}'.`,
+    );
+  const clientId = form.get('client_id');
+  if (!clientId) return missingParameter(deps, 'client_id');
+  return clientId;
+}
+
+/** No application with this client id in the directory (a tenant id, or `Bot Framework`). */
+export function unknownClient(deps: IdentityDeps, clientId: string, directory: string): IdentityResponse {
+  return aadError(
+    deps,
+    400,
+    'unauthorized_client',
+    700016,
+    `Application with identifier '${clientId}' was not found in the directory '${directory}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+  );
+}
+
+export function noClientCredential(deps: IdentityDeps): IdentityResponse {
+  return aadError(
+    deps,
+    401,
+    'invalid_client',
+    7000218,
+    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+  );
+}
+
+export function wrongClientSecret(deps: IdentityDeps, clientId: string): IdentityResponse {
+  return aadError(
+    deps,
+    401,
+    'invalid_client',
+    7000215,
+    `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+  );
+}
+
+/**
+ * The refusal of a client-credentials request's scopes, or null: at least one, each a resource's `/.default`, and
+ * each a resource this endpoint issues tokens for (`accepts`) in the tenant named `tenantName`.
+ */
+export function scopeRefusal(
+  deps: IdentityDeps,
+  scopes: readonly string[],
+  accepts: (scope: string) => boolean,
+  tenantName: string,
+): IdentityResponse | null {
+  if (scopes.length === 0) return missingParameter(deps, 'scope');
+  for (const s of scopes) {
+    if (!s.endsWith('/.default'))
+      return aadError(
+        deps,
+        400,
+        'invalid_scope',
+        1002012,
+        `The provided value for scope ${s} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      );
+    if (!accepts(s))
+      return aadError(
+        deps,
+        400,
+        'invalid_resource',
+        500011,
+        `The resource principal named ${s.replace(/\/+\.default$/, '')} was not found in the tenant named ${tenantName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+      );
+  }
+  return null;
+}
 
 /** Routes the identity endpoints; null when the path is not one of them. */
 export async function handleIdentity(
@@ -144,53 +251,15 @@ async function token(deps: IdentityDeps, tenantSegment: string, form: URLSearchP
       'No tenant-identifying information found in either the request or implied by any provided credentials.',
     );
   if (!deps.tenant.matches(tenantSegment)) return tenantNotFound(deps, tenantSegment);
-  const grantType = form.get('grant_type');
-  if (!grantType)
-    return aadError(
-      deps,
-      400,
-      'invalid_request',
-      900144,
-      "The request body must contain the following parameter: 'grant_type'.",
-    );
-  if (grantType !== 'client_credentials')
-    return aadError(
-      deps,
-      400,
-      'unsupported_grant_type',
-      70003,
-      `The app requested an unsupported grant type '${grantType}'.`,
-    );
-  const clientId = form.get('client_id');
-  if (!clientId)
-    return aadError(
-      deps,
-      400,
-      'invalid_request',
-      900144,
-      "The request body must contain the following parameter: 'client_id'.",
-    );
+  const clientId = clientCredentialsClientId(deps, form);
+  if (typeof clientId !== 'string') return clientId;
   const tid = deps.tenant.tenantId;
   const app = deps.apps.get(clientId);
-  if (!app)
-    return aadError(
-      deps,
-      400,
-      'unauthorized_client',
-      700016,
-      `Application with identifier '${clientId}' was not found in the directory '${tid}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-    );
+  if (!app) return unknownClient(deps, clientId, tid);
   const secret = form.get('client_secret');
   const assertion = form.get('client_assertion');
   if (secret !== null) {
-    if (!app.clientSecret || !safeEqual(secret, app.clientSecret))
-      return aadError(
-        deps,
-        401,
-        'invalid_client',
-        7000215,
-        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
-      );
+    if (!app.clientSecret || !safeEqual(secret, app.clientSecret)) return wrongClientSecret(deps, clientId);
   } else if (assertion !== null) {
     if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
       return aadError(
@@ -213,23 +282,9 @@ async function token(deps: IdentityDeps, tenantSegment: string, form: URLSearchP
     });
     if (!check.ok) return aadError(deps, 401, 'invalid_client', check.code, check.message);
   } else {
-    return aadError(
-      deps,
-      401,
-      'invalid_client',
-      7000218,
-      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-    );
+    return noClientCredential(deps);
   }
   const scopes = (form.get('scope') ?? '').split(/\s+/).filter((s) => s && !STANDARD_OIDC_SCOPES.has(s));
-  if (scopes.length === 0)
-    return aadError(
-      deps,
-      400,
-      'invalid_request',
-      900144,
-      "The request body must contain the following parameter: 'scope'.",
-    );
   const base = deps.baseUrl();
   const accepted = new Set([
     `${GRAPH_AUDIENCE}/.default`,
@@ -238,24 +293,8 @@ async function token(deps: IdentityDeps, tenantSegment: string, form: URLSearchP
     `${base}/.default`,
     `${base}//.default`,
   ]);
-  for (const s of scopes) {
-    if (!s.endsWith('/.default'))
-      return aadError(
-        deps,
-        400,
-        'invalid_scope',
-        1002012,
-        `The provided value for scope ${s} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
-      );
-    if (!accepted.has(s))
-      return aadError(
-        deps,
-        400,
-        'invalid_resource',
-        500011,
-        `The resource principal named ${s.replace(/\/+\.default$/, '')} was not found in the tenant named ${deps.tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
-      );
-  }
+  const refused = scopeRefusal(deps, scopes, (s) => accepted.has(s), deps.tenant.displayName);
+  if (refused) return refused;
   const issued = await deps.tokens.issue({
     tenantId: tid,
     appId: clientId,

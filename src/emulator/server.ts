@@ -10,7 +10,7 @@ import type { EmulatorCore } from './emulator-core.js';
 import { newRequestId } from './graph.js';
 import { parseGraphTarget } from './graph-request.js';
 import { GraphFailure, type GraphResponse, graphError, JSON_CONTENT_TYPE } from './graph-types.js';
-import { handleIdentity } from './identity-routes.js';
+import { handleIdentity, identityDepsOf } from './identity-routes.js';
 import { sleep } from './latency.js';
 
 export interface ServerOptions {
@@ -147,20 +147,7 @@ async function handle(
     core.stats.record(method, `/{tenant}/adminconsent`, r.status);
     return;
   }
-  const identity = await handleIdentity(
-    {
-      tenant: core.tenant,
-      apps: core.apps,
-      tokens: core.tokens,
-      stats: core.stats,
-      now: core.now,
-      baseUrl: () => core.baseUrl,
-    },
-    method,
-    segments,
-    url.searchParams,
-    form,
-  );
+  const identity = await handleIdentity(identityDepsOf(core), method, segments, url.searchParams, form);
   if (identity) {
     core.stats.record(method, `/{tenant}/${segments.slice(1).join('/')}`, identity.status);
     sendJson(res, identity.status, identity.body, identity.headers);

@@ -7,6 +7,7 @@ import {
   type GraphContext,
   nextLink,
   pageSize,
+  parseGraphFilter,
   READ_USERS,
   requireAny,
   WRITE_USERS,
@@ -17,11 +18,11 @@ import {
   GraphFailure,
   type GraphRequest,
   type GraphResponse,
-  JSON_CONTENT_TYPE,
   notFound,
+  ok,
   unsupportedQuery,
 } from './graph-types.js';
-import { type FilterExpr, filterTerms, ODataSyntaxError, parseFilter, parseSelect } from './odata.js';
+import { type FilterExpr, filterTerms, parseSelect } from './odata.js';
 import {
   checkUserProperties,
   completeUser,
@@ -85,10 +86,6 @@ function methodNotAllowed(): GraphFailure {
   );
 }
 
-function ok(body: unknown, status = 200, headers: Record<string, string> = {}): GraphResponse {
-  return { status, headers: { 'content-type': JSON_CONTENT_TYPE, ...headers }, body };
-}
-
 function noContent(): GraphResponse {
   return { status: 204, headers: {} };
 }
@@ -119,13 +116,7 @@ function rejectUnsupportedOptions(req: GraphRequest): void {
 function userFilter(req: GraphRequest): FilterExpr | null {
   const raw = req.query.get('$filter');
   if (raw === null || raw.trim() === '') return null;
-  let expr: FilterExpr;
-  try {
-    expr = parseFilter(raw);
-  } catch (err) {
-    if (err instanceof ODataSyntaxError) throw new GraphFailure(400, 'BadRequest', err.message);
-    throw err;
-  }
+  const expr = parseGraphFilter(raw);
   const adv = advancedQuery(req);
   for (const { op, prop } of filterTerms(expr)) {
     if (op === 'not') {

@@ -1,10 +1,16 @@
-// A child process applying a plan is SIGKILLed at 20+ random points; resuming converges with no duplicate and an empty preview.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cliEnv, type EmulatorProcess, jsonOf, runCli, startEmulatorProcess } from '../helpers/cli.js';
+import {
+  addDomainAndImport,
+  type CliTenant,
+  churnScenario,
+  type EmulatorProcess,
+  jsonOf,
+  runCli,
+  spawnApply,
+  startCliTenant,
+} from '../helpers/cli.js';
 
 const DOMAIN = 'kill.jp';
 const EXISTING = 3000;
@@ -28,63 +34,28 @@ function prng(seed: number) {
 }
 
 describe('apply survives being killed', () => {
+  let tenant: CliTenant;
   let emulator: EmulatorProcess;
   let dir: string;
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'entra-sync-kill-'));
-    const seed = {
-      tenantSize: 'large',
-      domains: [
-        { id: 'killjp.onmicrosoft.com', authenticationType: 'Managed', isVerified: true, isInitial: true },
-        { id: DOMAIN, authenticationType: 'Federated', isVerified: true, isDefault: true },
-      ],
-      users: Array.from({ length: EXISTING }, (_, i) => ({
-        userPrincipalName: upn(i),
-        displayName: `K ${i}`,
-        givenName: 'K',
-        surname: String(i),
-        mailNickname: upn(i).split('@')[0],
-        jobTitle: 'Staff',
-        onPremisesImmutableId: imm(i),
-        accountEnabled: true,
-        usageLocation: 'JP',
-      })),
-    };
-    writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
-    emulator = await startEmulatorProcess([
-      '--seed',
-      join(dir, 'seed.json'),
-      '--latency',
-      'realistic',
-      '--no-throttling',
-    ]);
-    env = cliEnv(emulator.info, `sqlite://${join(dir, 'state.sqlite')}`, { SYNC_LEASE_TTL_SECONDS: '1' });
-    const rows = [
-      'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
-      ...Array.from(
-        { length: EXISTING - LEAVERS },
-        (_, i) => `${upn(i)},K,${i},K ${i},${imm(i)},${i < UPDATED ? 'Lead' : 'Staff'}`,
-      ),
-      ...Array.from(
-        { length: HIRES },
-        (_, k) => `${upn(EXISTING + k)},K,${EXISTING + k},K ${EXISTING + k},${imm(EXISTING + k)},Staff`,
-      ),
-    ];
-    writeFileSync(join(dir, 'directory.csv'), `${rows.join('\r\n')}\r\n`);
-    for (const args of [
-      ['domains', 'add', DOMAIN, '--max-deletions', '50'],
-      ['directory', 'import', join(dir, 'directory.csv')],
-    ]) {
-      const r = await runCli(args, env);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    const { seed, rows } = churnScenario(
+      { domain: DOMAIN, initialDomain: 'killjp.onmicrosoft.com', letter: 'K', upn, imm },
+      { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
+    );
+    tenant = await startCliTenant({
+      prefix: 'entra-sync-kill-',
+      seed,
+      emulatorArgs: ['--latency', 'realistic', '--no-throttling'],
+      env: { SYNC_LEASE_TTL_SECONDS: '1' },
+    });
+    ({ emulator, dir, env } = tenant);
+    await addDomainAndImport(tenant, DOMAIN, rows);
   }, 120_000);
 
   afterAll(async () => {
-    await emulator?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await tenant?.stop();
   });
 
   it(`converges after ${KILLS} kills at random points`, async () => {
@@ -95,35 +66,28 @@ describe('apply survives being killed', () => {
 
     const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
     const random = prng(seed);
-    const writes = async () => ((await emulator.fetch('/_emulator/stats')).json as { writes: number }).writes;
+    const writes = tenant.writes;
     let kills = 0;
     let killsMidWrite = 0;
     let finished = false;
     for (let attempt = 0; kills < KILLS && attempt < KILLS * 3; attempt++) {
-      const child = spawn(process.execPath, [BIN, 'apply', '--plan', plan.planId, '--json'], { env, stdio: 'ignore' });
-      let exitCode: number | null | undefined;
-      const exited = new Promise<void>((r) =>
-        child.once('exit', (code) => {
-          exitCode = code;
-          r();
-        }),
-      );
+      const { child, exited, exitCode } = spawnApply(plan.planId, env);
       // Half the kill points are random in time (start-up, reading, claiming); half random in write progress.
       const before = await writes();
       const byWrites = attempt % 2 === 1;
       const target = before + 20 + Math.floor(random() * 200);
       const deadline = Date.now() + (byWrites ? 60_000 : 100 + Math.floor(random() * 1900));
-      while (exitCode === undefined && Date.now() < deadline) {
+      while (exitCode() === undefined && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 25));
         if (byWrites && (await writes()) >= target) break;
       }
-      if (process.env.KILL_DEBUG) console.log(attempt, byWrites ? 'writes' : 'time', before, await writes(), exitCode);
-      if (exitCode === undefined) {
+      if (process.env.KILL_DEBUG) console.log(attempt, byWrites ? 'writes' : 'time', before, await writes(), exitCode());
+      if (exitCode() === undefined) {
         child.kill('SIGKILL');
         await exited;
         kills++;
         if ((await writes()) > before) killsMidWrite++;
-      } else if (exitCode === 0) {
+      } else if (exitCode() === 0) {
         finished = true;
         break;
       }

@@ -1,11 +1,16 @@
-// Adopting federated users is SIGKILLed mid-write again and again: every user ever seen on onmicrosoft.com is one the
-// plan names, and applying the same plan again finishes every unit (moved back, Immutable ID set, nobody stranded).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
+import { readFileSync, } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cliEnv, type EmulatorProcess, jsonOf, runCli, startEmulatorProcess } from '../helpers/cli.js';
+import {
+  addDomainAndImport,
+  type CliTenant,
+  type EmulatorProcess,
+  jsonOf,
+  runCli,
+  spawnApply,
+  startCliTenant,
+} from '../helpers/cli.js';
 
 const DOMAIN = 'fedkill.jp';
 const STAGING = 'fedkilljp.onmicrosoft.com';
@@ -18,12 +23,12 @@ const upn = (i: number) => `f${String(i).padStart(4, '0')}@${DOMAIN}`;
 type StateUser = { userPrincipalName: string; onPremisesImmutableId?: string | null; jobTitle?: string | null };
 
 describe('federated adoption survives being killed between its steps', () => {
+  let tenant: CliTenant;
   let emulator: EmulatorProcess;
   let dir: string;
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'entra-sync-fedkill-'));
     const seed = {
       tenantSize: 'large',
       domains: [
@@ -41,32 +46,21 @@ describe('federated adoption survives being killed between its steps', () => {
         accountEnabled: true,
       })),
     };
-    writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
-    emulator = await startEmulatorProcess([
-      '--seed',
-      join(dir, 'seed.json'),
-      '--latency',
-      'realistic',
-      '--no-throttling',
-    ]);
-    env = cliEnv(emulator.info, `sqlite://${join(dir, 'state.sqlite')}`, { SYNC_LEASE_TTL_SECONDS: '1' });
-    const rows = [
+    tenant = await startCliTenant({
+      prefix: 'entra-sync-fedkill-',
+      seed,
+      emulatorArgs: ['--latency', 'realistic', '--no-throttling'],
+      env: { SYNC_LEASE_TTL_SECONDS: '1' },
+    });
+    ({ emulator, dir, env } = tenant);
+    await addDomainAndImport(tenant, DOMAIN, [
       'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
       ...Array.from({ length: USERS }, (_, i) => `${upn(i)},F,${i},F ${i},${imm(i)},Lead`),
-    ];
-    writeFileSync(join(dir, 'directory.csv'), `${rows.join('\r\n')}\r\n`);
-    for (const args of [
-      ['domains', 'add', DOMAIN, '--max-deletions', '50'],
-      ['directory', 'import', join(dir, 'directory.csv')],
-    ]) {
-      const r = await runCli(args, env);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    ]);
   }, 120_000);
 
   afterAll(async () => {
-    await emulator?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await tenant?.stop();
   });
 
   it(`finishes every unit after ${KILLS} kills, and names every temporary UPN in the plan`, async () => {
@@ -81,27 +75,20 @@ describe('federated adoption survives being killed between its steps', () => {
     expect(named.size).toBe(USERS);
 
     const state = async () => ((await emulator.fetch('/_emulator/state')).json as { users: StateUser[] }).users;
-    const writes = async () => ((await emulator.fetch('/_emulator/stats')).json as { writes: number }).writes;
+    const writes = tenant.writes;
     let kills = 0;
     let seenStaged = 0;
     for (let attempt = 0; kills < KILLS && attempt < KILLS * 3; attempt++) {
-      const child = spawn(process.execPath, [BIN, 'apply', '--plan', plan.planId, '--json'], { env, stdio: 'ignore' });
-      let exitCode: number | null | undefined;
-      const exited = new Promise<void>((r) =>
-        child.once('exit', (code) => {
-          exitCode = code;
-          r();
-        }),
-      );
+      const { child, exited, exitCode } = spawnApply(plan.planId, env);
       const target = (await writes()) + 40 + attempt * 53;
       const deadline = Date.now() + 60_000;
-      while (exitCode === undefined && Date.now() < deadline && (await writes()) < target)
+      while (exitCode() === undefined && Date.now() < deadline && (await writes()) < target)
         await new Promise((r) => setTimeout(r, 20));
-      if (exitCode === undefined) {
+      if (exitCode() === undefined) {
         child.kill('SIGKILL');
         await exited;
         kills++;
-      } else if (exitCode === 0) break;
+      } else if (exitCode() === 0) break;
       // Whoever sits on onmicrosoft.com now is a temporary UPN the plan (CSV Note) names.
       const staged = (await state()).filter((u) => u.userPrincipalName.endsWith(`@${STAGING}`));
       for (const u of staged) expect(named.has(u.userPrincipalName), u.userPrincipalName).toBe(true);

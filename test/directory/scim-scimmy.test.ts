@@ -1,16 +1,15 @@
 // The SCIM client against a SCIM 2.0 server we did not write (scimmy + scimmy-routers on express 4), end to end.
-import { randomUUID } from 'node:crypto';
 import Keyv from 'keyv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KeyvIdentityMemory } from '../../src/directory/identity-memory.js';
 import { SCIM_ENTERPRISE_USER, ScimDirectory, type ScimUser } from '../../src/directory/scim-directory.js';
 import { DEFAULT_REPLICATION_DELAY_MS, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { createEntraConnector, type EntraConnector } from '../../src/entra/index.js';
+import type { EntraConnector } from '../../src/entra/index.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { Plan, RunRecord } from '../../src/sync/model.js';
 import { isRefusal, type SyncService } from '../../src/sync/service.js';
-import { createSyncService } from '../../src/sync/sync-service.js';
+import { emulatorEntra, testSyncService } from '../helpers/engine.js';
 import { type ScimmyServer, startScimmyServer } from './scimmy-server.js';
 
 const TOKEN = 'scimmy-test-token-7f3a';
@@ -127,20 +126,7 @@ describe('dry runs of a SCIM source whose records change (scimmy → engine → 
       ],
       users: [],
     });
-    entra = createEntraConnector(
-      {
-        tenantId: emulator.tenantId,
-        clientId: emulator.clientId,
-        clientSecret: emulator.clientSecret,
-        clientCertPath: undefined,
-        clientCertThumbprintSha256: undefined,
-        authorityHost: emulator.authorityHost,
-        graphBaseUrl: emulator.graphBaseUrl,
-        caFile: undefined,
-        caPem: emulator.caPem!,
-      },
-      createLogger('silent'),
-    );
+    entra = emulatorEntra(emulator, createLogger('silent'));
     stores = await openStore('memory://');
   }, 60_000);
 
@@ -171,27 +157,14 @@ describe('dry runs of a SCIM source whose records change (scimmy → engine → 
         person(9, { [SCIM_ENTERPRISE_USER]: { employeeNumber: 'E-9' } }),
       ],
     });
-    service = createSyncService({
+    service = testSyncService(entra, stores, {
       source: new ScimDirectory({
         baseUrl: server.baseUrl,
         fetch: server.fetch,
         token: TOKEN,
         identities: new KeyvIdentityMemory(stores.kv('scim-identities')),
       }),
-      reader: entra.reader,
-      writer: entra.writer,
-      settings: stores.settings,
-      plans: stores.plans,
-      runs: stores.runs,
-      journal: stores.journal,
-      leases: stores.leases,
-      importer: async () => {
-        throw new Error('not used');
-      },
       logger: createLogger('silent'),
-      now: () => new Date(),
-      newId: () => randomUUID(),
-      passwordFor: () => `Aa1!${randomUUID()}`,
       holder: 'scim-test',
     });
     expect(isRefusal(await service.addDomain(DOMAIN, { maxDeletionPercent: 50 }, 'test'))).toBe(false);

@@ -1,8 +1,11 @@
 // Test helpers that run the real `entra-sync` binary: the emulator as a child process and CLI commands against it.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Agent, fetch } from 'undici';
+import { expect } from 'vitest';
 
 export const BIN = new URL('../../bin/entra-sync.js', import.meta.url).pathname;
 
@@ -130,4 +133,116 @@ export function jsonOf<T>(r: CliResult): T {
   } catch {
     throw new Error(`no JSON on stdout (exit ${r.code}). stdout: ${r.stdout}\nstderr: ${r.stderr}`);
   }
+}
+
+/** A temporary folder holding the seed and a SQLite store, an emulator process seeded from it, and the CLI's environment. */
+export interface CliTenant {
+  readonly dir: string;
+  readonly emulator: EmulatorProcess;
+  readonly env: Record<string, string>;
+  /** How many writes the emulator has accepted so far. */
+  writes(): Promise<number>;
+  /** Stops the emulator and removes the folder. */
+  stop(): Promise<void>;
+}
+
+/** Writes the seed to a new temporary folder, starts the emulator from it and points the CLI at both. */
+export async function startCliTenant(options: {
+  readonly prefix: string;
+  readonly seed: unknown;
+  /** Extra `entra-sync emulator` arguments (e.g. `--latency realistic`). */
+  readonly emulatorArgs?: readonly string[];
+  /** Extra environment for the CLI (e.g. SYNC_LEASE_TTL_SECONDS). */
+  readonly env?: Record<string, string>;
+}): Promise<CliTenant> {
+  const dir = mkdtempSync(join(tmpdir(), options.prefix));
+  try {
+    writeFileSync(join(dir, 'seed.json'), JSON.stringify(options.seed));
+    const emulator = await startEmulatorProcess(['--seed', join(dir, 'seed.json'), ...(options.emulatorArgs ?? [])]);
+    const env = cliEnv(emulator.info, `sqlite://${join(dir, 'state.sqlite')}`, options.env);
+    return {
+      dir,
+      emulator,
+      env,
+      writes: async () => ((await emulator.fetch('/_emulator/stats')).json as { writes: number }).writes,
+      async stop() {
+        await emulator.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Adds the domain (max deletions 50%) and imports these CSV lines (header first) as the directory; both must succeed. */
+export async function addDomainAndImport(tenant: CliTenant, domain: string, rows: readonly string[]): Promise<void> {
+  writeFileSync(join(tenant.dir, 'directory.csv'), `${rows.join('\r\n')}\r\n`);
+  for (const args of [
+    ['domains', 'add', domain, '--max-deletions', '50'],
+    ['directory', 'import', join(tenant.dir, 'directory.csv')],
+  ]) {
+    const r = await runCli(args, tenant.env);
+    expect(r.code, r.stderr).toBe(0);
+  }
+}
+
+/** Starts `apply --plan ID --json` in a child process with no output, to be killed; `exitCode()` is undefined while it runs. */
+export function spawnApply(planId: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [BIN, 'apply', '--plan', planId, '--json'], { env, stdio: 'ignore' });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((r) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      r();
+    }),
+  );
+  return { child, exited, exitCode: () => exitCode };
+}
+
+/** Who a churn scenario is about: the synced domain, its tenant's initial domain, and how its people are named. */
+export interface ChurnPeople {
+  readonly domain: string;
+  readonly initialDomain: string;
+  /** Given name and display-name prefix of everyone (display name `${letter} ${i}`). */
+  readonly letter: string;
+  readonly upn: (i: number) => string;
+  readonly imm: (i: number) => string;
+}
+
+/**
+ * A large tenant whose federated domain holds `existing` synced users (Staff, usage location JP, the organization's
+ * country, so no usage-location update is due), and the directory CSV lines that keep the first `existing - leavers`,
+ * promote the first `updated` of them to Lead and hire `hires` more.
+ */
+export function churnScenario(
+  p: ChurnPeople,
+  n: { existing: number; leavers: number; updated: number; hires: number },
+): { seed: unknown; rows: string[] } {
+  const seed = {
+    tenantSize: 'large',
+    domains: [
+      { id: p.initialDomain, authenticationType: 'Managed', isVerified: true, isInitial: true },
+      { id: p.domain, authenticationType: 'Federated', isVerified: true, isDefault: true },
+    ],
+    users: Array.from({ length: n.existing }, (_, i) => ({
+      userPrincipalName: p.upn(i),
+      displayName: `${p.letter} ${i}`,
+      givenName: p.letter,
+      surname: String(i),
+      mailNickname: p.upn(i).split('@')[0],
+      jobTitle: 'Staff',
+      onPremisesImmutableId: p.imm(i),
+      accountEnabled: true,
+      usageLocation: 'JP',
+    })),
+  };
+  const line = (i: number, jobTitle: string) => `${p.upn(i)},${p.letter},${i},${p.letter} ${i},${p.imm(i)},${jobTitle}`;
+  const rows = [
+    'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
+    ...Array.from({ length: n.existing - n.leavers }, (_, i) => line(i, i < n.updated ? 'Lead' : 'Staff')),
+    ...Array.from({ length: n.hires }, (_, k) => line(n.existing + k, 'Staff')),
+  ];
+  return { seed, rows };
 }

@@ -1,13 +1,19 @@
 // The CLI as scripts use it: one JSON object for every outcome, timeouts that say so, and a run's per-user CSV from `logs`.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { RUN_CSV_COLUMNS, runCsv } from '../../src/sync/run-csv.js';
-import { cliEnv, type EmulatorProcess, jsonOf, runCli, startEmulatorProcess } from '../helpers/cli.js';
+import {
+  addDomainAndImport,
+  type CliTenant,
+  type EmulatorProcess,
+  jsonOf,
+  runCli,
+  startCliTenant,
+} from '../helpers/cli.js';
 
 const DOMAIN = 'scripts.jp';
 const imm = (i: number) => Buffer.from(`scripts-${i}`).toString('base64').replace(/=+$/, '');
@@ -21,13 +27,13 @@ interface FailureJson {
 }
 
 describe('entra-sync for scripts', { timeout: 180_000 }, () => {
+  let tenant: CliTenant;
   let emulator: EmulatorProcess;
   let dir: string;
   let env: Record<string, string>;
   let hanging: Server;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'entra-sync-scripts-'));
     const seed = {
       domains: [
         { id: 'scriptsjp.onmicrosoft.com', authenticationType: 'Managed', isVerified: true, isInitial: true },
@@ -45,25 +51,16 @@ describe('entra-sync for scripts', { timeout: 180_000 }, () => {
         usageLocation: 'JP',
       })),
     };
-    writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
-    emulator = await startEmulatorProcess(['--seed', join(dir, 'seed.json'), '--no-throttling']);
-    env = cliEnv(emulator.info, `sqlite://${join(dir, 'state.sqlite')}`);
+    tenant = await startCliTenant({ prefix: 'entra-sync-scripts-', seed, emulatorArgs: ['--no-throttling'] });
+    ({ emulator, dir, env } = tenant);
     // s0 stays, s1 gets a new display name, s2 leaves, s3 and s4 are hired.
-    const rows = [
+    await addDomainAndImport(tenant, DOMAIN, [
       'userPrincipalName,givenName,surname,displayName,immutableId',
       `${upn(0)},S,0,S 0,${imm(0)}`,
       `${upn(1)},S,1,S One,${imm(1)}`,
       `${upn(3)},S,3,S 3,${imm(3)}`,
       `${upn(4)},S,4,S 4,${imm(4)}`,
-    ];
-    writeFileSync(join(dir, 'directory.csv'), `${rows.join('\r\n')}\r\n`);
-    for (const args of [
-      ['domains', 'add', DOMAIN, '--max-deletions', '50'],
-      ['directory', 'import', join(dir, 'directory.csv')],
-    ]) {
-      const r = await runCli(args, env);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    ]);
     // An HTTP server that accepts requests and never answers (a hung SCIM endpoint).
     hanging = createServer(() => undefined);
     await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
@@ -72,8 +69,7 @@ describe('entra-sync for scripts', { timeout: 180_000 }, () => {
   afterAll(async () => {
     hanging?.closeAllConnections();
     await new Promise((r) => hanging?.close(r));
-    await emulator?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await tenant?.stop();
   });
 
   it('logs --run ID --out FILE.csv writes the run CSV the bot link serves; --json describes the run', async () => {

@@ -1,10 +1,17 @@
 // SIGTERM in the middle of a 2,000-change apply (CLI, then the bot server): the run ends interrupted, resumes, completes.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cliEnv, type EmulatorProcess, jsonOf, runCli, startEmulatorProcess } from '../helpers/cli.js';
+import {
+  addDomainAndImport,
+  BIN,
+  type CliTenant,
+  churnScenario,
+  type EmulatorProcess,
+  jsonOf,
+  runCli,
+  startCliTenant,
+} from '../helpers/cli.js';
 
 const DOMAIN = 'term.jp';
 const EXISTING = 1000;
@@ -57,65 +64,28 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
 }
 
 describe('clean shutdown mid-apply', () => {
+  let tenant: CliTenant;
   let emulator: EmulatorProcess;
   let dir: string;
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'entra-sync-term-'));
-    const seed = {
-      tenantSize: 'large',
-      domains: [
-        { id: 'termjp.onmicrosoft.com', authenticationType: 'Managed', isVerified: true, isInitial: true },
-        { id: DOMAIN, authenticationType: 'Federated', isVerified: true, isDefault: true },
-      ],
-      users: Array.from({ length: EXISTING }, (_, i) => ({
-        userPrincipalName: upn(i),
-        displayName: `T ${i}`,
-        givenName: 'T',
-        surname: String(i),
-        mailNickname: upn(i).split('@')[0],
-        jobTitle: 'Staff',
-        onPremisesImmutableId: imm(i),
-        accountEnabled: true,
-        // The organization's country (the emulator's default, JP): no usage-location update is due.
-        usageLocation: 'JP',
-      })),
-    };
-    writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
-    emulator = await startEmulatorProcess([
-      '--seed',
-      join(dir, 'seed.json'),
-      '--latency',
-      'realistic',
-      '--no-throttling',
-    ]);
+    const { seed, rows } = churnScenario(
+      { domain: DOMAIN, initialDomain: 'termjp.onmicrosoft.com', letter: 'T', upn, imm },
+      { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
+    );
     // The default lease TTL (120 s): a resume only starts at once if the stopped process released its lease.
-    env = cliEnv(emulator.info, `sqlite://${join(dir, 'state.sqlite')}`);
-    const rows = [
-      'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
-      ...Array.from(
-        { length: EXISTING - LEAVERS },
-        (_, i) => `${upn(i)},T,${i},T ${i},${imm(i)},${i < UPDATED ? 'Lead' : 'Staff'}`,
-      ),
-      ...Array.from(
-        { length: HIRES },
-        (_, k) => `${upn(EXISTING + k)},T,${EXISTING + k},T ${EXISTING + k},${imm(EXISTING + k)},Staff`,
-      ),
-    ];
-    writeFileSync(join(dir, 'directory.csv'), `${rows.join('\r\n')}\r\n`);
-    for (const args of [
-      ['domains', 'add', DOMAIN, '--max-deletions', '50'],
-      ['directory', 'import', join(dir, 'directory.csv')],
-    ]) {
-      const r = await runCli(args, env);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    tenant = await startCliTenant({
+      prefix: 'entra-sync-term-',
+      seed,
+      emulatorArgs: ['--latency', 'realistic', '--no-throttling'],
+    });
+    ({ emulator, dir, env } = tenant);
+    await addDomainAndImport(tenant, DOMAIN, rows);
   }, 120_000);
 
   afterAll(async () => {
-    await emulator?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await tenant?.stop();
   });
 
   it('interrupted → resumed → interrupted → resumed → completed, each user written once', async () => {
@@ -123,7 +93,7 @@ describe('clean shutdown mid-apply', () => {
     expect(preview.code, preview.stderr).toBe(0);
     const plan = jsonOf<{ planId: string; counts: Record<string, number> }>(preview);
     expect(plan.counts).toMatchObject({ add: HIRES, update: UPDATED, delete: LEAVERS });
-    const writes = async () => ((await emulator.fetch('/_emulator/stats')).json as { writes: number }).writes;
+    const writes = tenant.writes;
 
     // 1. The CLI applies; SIGTERM once a few hundred writes are done.
     const cli = spawn(process.execPath, [BIN, 'apply', '--plan', plan.planId, '--json'], {

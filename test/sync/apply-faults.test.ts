@@ -1,6 +1,5 @@
 // A 2,000-change plan applied over HTTPS against the emulator with 20% injected faults converges exactly.
-import { randomUUID } from 'node:crypto';
-import { Agent, fetch } from 'undici';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_REPLICATION_DELAY_MS,
@@ -8,12 +7,12 @@ import {
   type RunningEmulator,
   startEmulator,
 } from '../../src/emulator/index.js';
-import { createEntraConnector, type EntraConnector } from '../../src/entra/index.js';
+import type { EntraConnector } from '../../src/entra/index.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { RunRecord, SourceUser } from '../../src/sync/model.js';
 import { isRefusal, type SyncService } from '../../src/sync/service.js';
-import { createSyncService } from '../../src/sync/sync-service.js';
+import { emulatorControl, emulatorEntra, testSyncService } from '../helpers/engine.js';
 
 const DOMAIN = 'faults.jp';
 const EXISTING = 1000;
@@ -68,54 +67,21 @@ describe('apply under injected faults', () => {
   let service: SyncService;
   let dispatcher: Agent;
 
-  const control = async (path: string, body?: unknown) => {
-    const res = await fetch(`${emulator.graphBaseUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      dispatcher,
-    });
-    expect(res.status).toBeLessThan(300);
-    return res.json() as Promise<Record<string, unknown>>;
-  };
+  const control = emulatorControl(
+    () => emulator,
+    () => dispatcher,
+  );
 
   beforeAll(async () => {
     // Listings lag behind writes, as Graph's do (https://learn.microsoft.com/en-us/graph/aad-advanced-queries).
     emulator = await startEmulator({ seed: seed(), latency: 'none', replicationDelayMs: DEFAULT_REPLICATION_DELAY_MS });
     dispatcher = new Agent({ connect: { ca: emulator.caPem! } });
     const logger = createLogger('silent');
-    entra = createEntraConnector(
-      {
-        tenantId: emulator.tenantId,
-        clientId: emulator.clientId,
-        clientSecret: emulator.clientSecret,
-        clientCertPath: undefined,
-        clientCertThumbprintSha256: undefined,
-        authorityHost: emulator.authorityHost,
-        graphBaseUrl: emulator.graphBaseUrl,
-        caFile: undefined,
-        caPem: emulator.caPem!,
-      },
-      logger,
-      { writer: { backoff: { baseMs: 20, maxMs: 200 } } },
-    );
+    entra = emulatorEntra(emulator, logger, { writer: { backoff: { baseMs: 20, maxMs: 200 } } });
     stores = await openStore('memory://');
-    service = createSyncService({
+    service = testSyncService(entra, stores, {
       source: { listUsers: async (d) => (d === DOMAIN ? source : []) },
-      reader: entra.reader,
-      writer: entra.writer,
-      settings: stores.settings,
-      plans: stores.plans,
-      runs: stores.runs,
-      journal: stores.journal,
-      leases: stores.leases,
-      importer: async () => {
-        throw new Error('not used');
-      },
       logger,
-      now: () => new Date(),
-      newId: () => randomUUID(),
-      passwordFor: () => `Aa1!${randomUUID()}`,
       holder: 'faults-test',
     });
     const added = await service.addDomain(DOMAIN, { maxDeletionPercent: 50 }, 'test');

@@ -1,6 +1,5 @@
 // Apply against listings that lag behind writes (emulator over HTTPS, 1 s replication delay): no phantom changes after.
-import { randomUUID } from 'node:crypto';
-import { Agent, fetch } from 'undici';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_REPLICATION_DELAY_MS,
@@ -8,12 +7,12 @@ import {
   type RunningEmulator,
   startEmulator,
 } from '../../src/emulator/index.js';
-import { createEntraConnector, type EntraConnector } from '../../src/entra/index.js';
+import type { EntraConnector } from '../../src/entra/index.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { Plan, RunRecord, SourceUser } from '../../src/sync/model.js';
 import { isRefusal, type SyncService } from '../../src/sync/service.js';
-import { createSyncService } from '../../src/sync/sync-service.js';
+import { emulatorControl, emulatorEntra, testSyncService } from '../helpers/engine.js';
 
 // Graph's listings and advanced queries are eventually consistent; GET by id or UPN is not:
 // https://learn.microsoft.com/en-us/graph/aad-advanced-queries
@@ -55,34 +54,15 @@ describe('apply with replication delay on', () => {
   let dispatcher: Agent;
   let source: SourceUser[] = [];
 
-  const control = async (path: string, body?: unknown) => {
-    const res = await fetch(`${emulator.graphBaseUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      dispatcher,
-    });
-    expect(res.status).toBeLessThan(300);
-    return res.json() as Promise<Record<string, unknown>>;
-  };
+  const control = emulatorControl(
+    () => emulator,
+    () => dispatcher,
+  );
 
   const service = (visibilityTimeoutMs?: number): SyncService =>
-    createSyncService({
+    testSyncService(entra, stores, {
       source: { listUsers: async (d) => (d === DOMAIN ? source : []) },
-      reader: entra.reader,
-      writer: entra.writer,
-      settings: stores.settings,
-      plans: stores.plans,
-      runs: stores.runs,
-      journal: stores.journal,
-      leases: stores.leases,
-      importer: async () => {
-        throw new Error('not used');
-      },
       logger: createLogger('silent'),
-      now: () => new Date(),
-      newId: () => randomUUID(),
-      passwordFor: () => `Aa1!${randomUUID()}`,
       holder: 'lag-test',
       ...(visibilityTimeoutMs !== undefined ? { visibilityTimeoutMs } : {}),
     });
@@ -102,21 +82,7 @@ describe('apply with replication delay on', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ seed: seed(), replicationDelayMs: DEFAULT_REPLICATION_DELAY_MS });
     dispatcher = new Agent({ connect: { ca: emulator.caPem! } });
-    entra = createEntraConnector(
-      {
-        tenantId: emulator.tenantId,
-        clientId: emulator.clientId,
-        clientSecret: emulator.clientSecret,
-        clientCertPath: undefined,
-        clientCertThumbprintSha256: undefined,
-        authorityHost: emulator.authorityHost,
-        graphBaseUrl: emulator.graphBaseUrl,
-        caFile: undefined,
-        caPem: emulator.caPem!,
-      },
-      createLogger('silent'),
-      { writer: { backoff: { baseMs: 20, maxMs: 200 } } },
-    );
+    entra = emulatorEntra(emulator, createLogger('silent'), { writer: { backoff: { baseMs: 20, maxMs: 200 } } });
     stores = await openStore('memory://');
     const added = await service().addDomain(DOMAIN, { maxDeletionPercent: 50 }, 'test');
     expect(isRefusal(added)).toBe(false);

@@ -1,14 +1,14 @@
 // The engine against the emulator over HTTPS: plans bound to their settings, usage location, deleted users' real UPNs.
 import { randomUUID } from 'node:crypto';
-import { Agent, fetch } from 'undici';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EmulatorSeed, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { createEntraConnector, type EntraConnector } from '../../src/entra/index.js';
+import type { EntraConnector } from '../../src/entra/index.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { Plan, RunRecord, SourceUser } from '../../src/sync/model.js';
 import { isRefusal, type Refusal, type SyncService } from '../../src/sync/service.js';
-import { createSyncService } from '../../src/sync/sync-service.js';
+import { emulatorControl, emulatorEntra, testSyncService } from '../helpers/engine.js';
 
 const DOMAIN = 'fidelity.co.jp';
 const MANAGED = 'managed.co.jp';
@@ -113,16 +113,10 @@ describe('tenant fidelity: the engine against the emulator over HTTPS', () => {
   /** Runs once while the source is being read (the hourly run's read), then clears itself. */
   let duringRead: (() => Promise<void>) | null = null;
 
-  const control = async (path: string, body?: unknown) => {
-    const res = await fetch(`${emulator.graphBaseUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      dispatcher,
-    });
-    expect(res.status, await res.clone().text()).toBeLessThan(300);
-    return res.json() as Promise<Record<string, unknown>>;
-  };
+  const control = emulatorControl(
+    () => emulator,
+    () => dispatcher,
+  );
   const state = async () => (await control('/_emulator/state')) as { users: StateUser[]; deletedItems: StateUser[] };
   const user = async (upn: string) => (await state()).users.find((u) => u.userPrincipalName === upn);
   const previewOf = async (domain = DOMAIN): Promise<Plan> => {
@@ -137,27 +131,14 @@ describe('tenant fidelity: the engine against the emulator over HTTPS', () => {
     emulator = await startEmulator({ seed: seed(), latency: 'none', replicationDelayMs: REPLICATION_DELAY_MS });
     dispatcher = new Agent({ connect: { ca: emulator.caPem! } });
     const logger = createLogger('silent');
-    entra = createEntraConnector(
-      {
-        tenantId: emulator.tenantId,
-        clientId: emulator.clientId,
-        clientSecret: emulator.clientSecret,
-        clientCertPath: undefined,
-        clientCertThumbprintSha256: undefined,
-        authorityHost: emulator.authorityHost,
-        graphBaseUrl: emulator.graphBaseUrl,
-        caFile: undefined,
-        caPem: emulator.caPem!,
-      },
-      logger,
-    );
+    entra = emulatorEntra(emulator, logger);
   }, 60_000);
 
   beforeEach(async () => {
     await control('/_emulator/reset', seed());
     await stores?.close();
     stores = await openStore('memory://');
-    service = createSyncService({
+    service = testSyncService(entra, stores, {
       source: {
         listUsers: async (d) => {
           const hook = duringRead;
@@ -166,20 +147,7 @@ describe('tenant fidelity: the engine against the emulator over HTTPS', () => {
           return source[d] ?? [];
         },
       },
-      reader: entra.reader,
-      writer: entra.writer,
-      settings: stores.settings,
-      plans: stores.plans,
-      runs: stores.runs,
-      journal: stores.journal,
-      leases: stores.leases,
-      importer: async () => {
-        throw new Error('not used');
-      },
       logger: createLogger('silent'),
-      now: () => new Date(),
-      newId: () => randomUUID(),
-      passwordFor: () => `Aa1!${randomUUID()}`,
       holder: 'fidelity-test',
     });
     source = {
@@ -360,20 +328,7 @@ describe('tenant fidelity: the engine against the emulator over HTTPS', () => {
     }, 60_000);
 
     it('without Organization.Read.All there is no default: the reader says so instead of failing the dry run', async () => {
-      const limited = createEntraConnector(
-        {
-          tenantId: emulator.tenantId,
-          clientId: NO_ORG_APP.clientId,
-          clientSecret: NO_ORG_APP.clientSecret,
-          clientCertPath: undefined,
-          clientCertThumbprintSha256: undefined,
-          authorityHost: emulator.authorityHost,
-          graphBaseUrl: emulator.graphBaseUrl,
-          caFile: undefined,
-          caPem: emulator.caPem!,
-        },
-        createLogger('silent'),
-      );
+      const limited = emulatorEntra(emulator, createLogger('silent'), {}, NO_ORG_APP);
       try {
         expect(await limited.reader.organizationCountry()).toBeNull();
         expect(await entra.reader.organizationCountry()).toBe('JP');
