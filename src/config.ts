@@ -1,4 +1,4 @@
-// The one reader of process.env: parses every setting of DESIGN §4.4 once, fails listing each bad variable.
+// The one reader of process.env: parses every setting of env/.env.example once, fails listing each bad variable.
 import { isIP } from 'node:net';
 import { type Locale, localeOfEnv } from './locale.js';
 import { z } from 'zod';

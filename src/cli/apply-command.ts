@@ -1,4 +1,4 @@
-// `entra-sync apply --plan ID [--json]`: applies a previewed plan; the JSON and exit codes of DESIGN §4.5.
+// `entra-sync apply --plan ID [--json]`: applies a previewed plan; the JSON and exit codes of the README's command line section.
 import type { RunRecord } from '../sync/model.js';
 import { isRefusal, type Refusal } from '../sync/service.js';
 import { EXIT } from './command.js';

@@ -1,4 +1,4 @@
-// What every CLI sub-command module exports, and the exit codes of DESIGN §4.5.
+// What every CLI sub-command module exports, and the exit codes of the README's command line section.
 export const EXIT = { ok: 0, refused: 1, badInput: 2, failure: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

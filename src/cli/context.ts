@@ -53,7 +53,7 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
 /** The CLI's stdout is its answer; its logs go to stderr, and routine info lines are left out. */
 const cliLogger = (config: Config): Logger => createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
 
-/** Maps what a command body threw to the exit codes of DESIGN §4.5, saying what went wrong on stderr. */
+/** Maps what a command body threw to the exit codes of the README's command line section, saying what went wrong on stderr. */
 function failed(command: string, err: unknown): number {
   if (err instanceof ConfigError || err instanceof UsageError) {
     process.stderr.write(`entra-sync: ${err.message}\n`);

@@ -1,4 +1,4 @@
-// `entra-sync emulator`: starts the local Entra ID emulator, prints its one-line JSON (DESIGN §4.3), runs until a signal.
+// `entra-sync emulator`: starts the local Entra ID emulator, prints its one-line JSON (the README's emulator section), runs until a signal.
 import { readFile } from 'node:fs/promises';
 import {
   DEFAULT_REPLICATION_DELAY_MS,

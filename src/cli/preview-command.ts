@@ -1,4 +1,4 @@
-// `entra-sync preview --domain D [--out FILE.csv] [--json]`: dry run, plan CSV, summary or the JSON of DESIGN §4.5.
+// `entra-sync preview --domain D [--out FILE.csv] [--json]`: dry run, plan CSV, summary or the JSON of the README's command line section.
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';

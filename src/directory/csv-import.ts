@@ -1,4 +1,4 @@
-// Parses and validates an Access Control CSV export (DESIGN §4.1) into source users per domain: pure, no I/O.
+// Parses and validates an Access Control CSV export (the README's Access Control CSV format) into source users per domain: pure, no I/O.
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import type { SourceUser } from '../sync/model.js';

@@ -1,4 +1,4 @@
-// The control API beside the Graph surface (DESIGN §4.3): reset, state, faults, latency, stats, clock.
+// The control API beside the Graph surface (the README's emulator section): reset, state, faults, latency, stats, clock.
 import type { EmulatorCore } from './emulator-core.js';
 import { SeedError } from './seed.js';
 

@@ -2,7 +2,7 @@
 import type { ErrorKind } from '../sync/model.js';
 import { scrubSecrets } from '../logger.js';
 
-/** What to do with each kind (DESIGN §2 rule 4). */
+/** What to do with each kind (docs/architecture.md, Errors). */
 export type ErrorPolicy = 'retry' | 'retry-after' | 'adopt-or-skip' | 'done-or-skip' | 'skip-and-log' | 'stop-run';
 
 export const ERROR_POLICY: Readonly<Record<ErrorKind, ErrorPolicy>> = Object.freeze({

@@ -282,7 +282,7 @@ export type RunTrigger = 'manual' | 'hourly' | 'cli';
 /** `interrupted`: the process was stopped (SIGTERM) mid-run; its journal is kept and the next start resumes it. */
 export type RunStatus = 'running' | 'completed' | 'partial' | 'cancelled' | 'refused' | 'failed' | 'interrupted';
 
-/** Graph failures fall into this closed set; each has one policy (DESIGN §2 rule 4). */
+/** Graph failures fall into this closed set; each has one policy (docs/architecture.md, Errors). */
 export type ErrorKind = 'transient' | 'throttled' | 'conflict' | 'not_found' | 'forbidden' | 'bad_request' | 'stop';
 
 export interface UserOutcome {

@@ -1,4 +1,4 @@
-// The dry-run CSV of a plan (DESIGN §4.2): UTF-8 BOM, CRLF, RFC 4180, fixed columns, formula-safe cells.
+// The dry-run CSV of a plan (the README's plan CSV contract): UTF-8 BOM, CRLF, RFC 4180, fixed columns, formula-safe cells.
 import { blocks, CSV_BOM, csvRow } from './csv-cell.js';
 import type { AttributeChange, AttributeValue, Change, Plan } from './model.js';
 

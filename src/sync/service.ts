@@ -2,7 +2,7 @@
 import type { DomainSettings, EntraDomain, EntraUser, OnDelete, Plan, RunRecord, RunTrigger } from './model.js';
 import type { CoreMessage } from './core-messages.js';
 
-/** A use case's "no" as a value: a sentence for a person plus a machine code (DESIGN §2 rule 4). */
+/** A use case's "no" as a value: a sentence for a person plus a machine code (docs/architecture.md, Errors). */
 export interface Refusal {
   readonly refused: true;
   readonly code:
@@ -132,7 +132,7 @@ export interface SyncService {
   precheck(domain: string): Promise<PrecheckResult | Refusal>;
   moveToInitialDomain(domain: string, entraIds: readonly string[], by: string | null): Promise<MoveResult | Refusal>;
 
-  /** Imports an Access Control export (DESIGN §4.1). Nothing changes when any row is rejected unless partial. */
+  /** Imports an Access Control export (the README's Access Control CSV format). Nothing changes when any row is rejected unless partial. */
   importDirectory(bytes: Uint8Array, options: { partial?: boolean; merge?: boolean }): Promise<ImportReport>;
 
   getRun(runId: string): Promise<RunRecord | null>;

@@ -14,7 +14,7 @@ export interface BenchEngineOptions {
   readonly env?: Record<string, string>;
 }
 
-/** The environment a real deployment would set to point the product at this tenant (DESIGN §4.4). */
+/** The environment a real deployment would set to point the product at this tenant (env/.env.example). */
 export function productEnv(info: EmulatorInfo, options: BenchEngineOptions = {}): Record<string, string> {
   return {
     DEMO: 'false',

@@ -33,7 +33,7 @@ function spawnCli(args: string[]) {
 }
 
 describe('entra-sync emulator (CLI)', () => {
-  // DESIGN §4.3: once listening, exactly one line of JSON on stdout
+  // the README's emulator section: once listening, exactly one line of JSON on stdout
   it('prints the JSON line, serves tokens with the printed credentials over its CA, and stops on SIGTERM', async () => {
     const cli = spawnCli(['--seed', 'demo', '--port', '0']);
     const line = await cli.firstLine;

@@ -108,7 +108,7 @@ describe('admin consent', () => {
     expect(page.value).toHaveLength(1);
   });
 
-  // DESIGN §4.3: reset keeps the emulator's own app registration and its consent
+  // the README's emulator section: reset keeps the emulator's own app registration and its consent
   it('keeps the own app and its consent across POST /_emulator/reset', async () => {
     const seed = demoTenantSeed();
     const r = await f('/_emulator/reset', {

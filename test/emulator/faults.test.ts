@@ -119,7 +119,7 @@ describe('latency, stats and state', () => {
     expect(s.json.requests['GET /v1.0/users 200']).toBe(1);
   });
 
-  // DESIGN §4.3 reset: a bad seed changes nothing and the error names the field
+  // the README's emulator section reset: a bad seed changes nothing and the error names the field
   it('rejects a bad seed with the field named and keeps the state', async () => {
     const before = (await f('/_emulator/state')).json.users.length;
     const seed = demoTenantSeed();
