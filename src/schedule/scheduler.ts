@@ -340,9 +340,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const offset = offsetFor(domain);
         const slot = slotAt(now, intervalMs, offset);
         const st = states.get(domain) ?? null;
-        // The current slot is still ahead of us when it has not run yet (it runs on the next pass).
-        const pending = !st?.done.includes(slot) && !(st?.floorSlot != null && slot <= st.floorSlot);
-        return { domain, at: slotTime(pending && mode === 'local' ? slot : slot + 1, intervalMs, offset) };
+        // The current slot is still ahead of us when it has not run yet: it runs on the next pass, that is now. A
+        // domain without a state yet was just enabled, and enabling never runs at once: its first run is the next slot.
+        const pending = st !== null && !st.done.includes(slot) && !(st.floorSlot != null && slot <= st.floorSlot);
+        const at =
+          pending && mode === 'local'
+            ? Math.max(slotTime(slot, intervalMs, offset), now)
+            : slotTime(slot + 1, intervalMs, offset);
+        return { domain, at };
       });
       return { mode, running, lastTickAt, lastTickError, nextRuns };
     },
