@@ -434,17 +434,19 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       continue;
     }
     if (row.kind === 'update') {
+      // A matched user the plan cannot update: Skip as a conflict, the note saying why.
+      const conflict = (note: string | Said): Change => ({
+        action: 'Skip',
+        entraId: row.entra.id,
+        upn: s.userPrincipalName,
+        immutableId: s.immutableId,
+        displayName: s.displayName,
+        reason: 'conflict',
+        ...noteOf(note),
+      });
       if (row.need !== null && !resolve(row)) {
         markHolder(row.blockedBy, s);
-        changes.push({
-          action: 'Skip',
-          entraId: row.entra.id,
-          upn: s.userPrincipalName,
-          immutableId: s.immutableId,
-          displayName: s.displayName,
-          reason: 'conflict',
-          ...noteOf(blockedNote(s.userPrincipalName, row.blockedBy)),
-        });
+        changes.push(conflict(blockedNote(s.userPrincipalName, row.blockedBy)));
       } else if (row.changes.length === 0 && !row.adopt) {
         changes.push({
           action: 'NoChange',
@@ -454,15 +456,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
           displayName: s.displayName,
         });
       } else if (row.adopt && snapshot.authenticationType === 'Federated' && !snapshot.stagingDomain) {
-        changes.push({
-          action: 'Skip',
-          entraId: row.entra.id,
-          upn: s.userPrincipalName,
-          immutableId: s.immutableId,
-          displayName: s.displayName,
-          reason: 'conflict',
-          ...noteOf(say('conflict.federatedNoStaging')),
-        });
+        changes.push(conflict(say('conflict.federatedNoStaging')));
       } else {
         const via =
           row.adopt && snapshot.authenticationType === 'Federated'
