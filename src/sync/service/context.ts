@@ -6,7 +6,7 @@ import { buildPlan } from '../plan.js';
 import { writeSettingsOf } from '../plan-freshness.js';
 import type { LeaseHandle } from '../ports.js';
 import { readSnapshot } from '../read-snapshot.js';
-import { isRefusal, type ProgressListener, type Refusal } from '../service-interface.js';
+import { isRefusal, type ProgressListener, type Refusal, syncLeaseName } from '../service-interface.js';
 import { refuse, type SyncServiceDeps } from './deps.js';
 
 /** A domain lease held for a use case, renewed until `stop` releases it. */
@@ -34,8 +34,12 @@ export function createServiceContext(deps: SyncServiceDeps) {
     return found;
   }
 
-  async function configured(name: string): Promise<{ settings: DomainSettings; domain: EntraDomain } | Refusal> {
-    const settings = await deps.settings.get(name);
+  /** The domain's settings (read here unless `known` are given) when it is synced, and its tenant domain. */
+  async function configured(
+    name: string,
+    known?: DomainSettings | null,
+  ): Promise<{ settings: DomainSettings; domain: EntraDomain } | Refusal> {
+    const settings = known === undefined ? await deps.settings.get(name) : known;
     if (!settings?.synced) return refuse('not-configured', say('refusal.notConfigured', { domain: name }));
     const domain = await tenantDomain(name);
     if (isRefusal(domain)) return domain;
@@ -44,7 +48,7 @@ export function createServiceContext(deps: SyncServiceDeps) {
 
   /** Takes the domain's lease `sync:<domain>` (one writer per domain across processes) and renews it until stopped. */
   async function holdLease(domain: string): Promise<HeldLease | Refusal> {
-    const answer = await deps.leases.acquire(`sync:${domain}`, deps.holder, leaseTtlMs);
+    const answer = await deps.leases.acquire(syncLeaseName(domain), deps.holder, leaseTtlMs);
     if (!answer.acquired)
       return refuse('lease-held', say('refusal.leaseHeld', { domain, holder: answer.heldBy }), answer.heldBy);
     const lease = answer.lease;
