@@ -48,6 +48,7 @@ import {
 } from './service.js';
 import { completedChanges, type UnseenWrite, unseenWrites } from './visibility.js';
 import { planToWritePhases } from './write-ops.js';
+import { normaliseDomain } from './domain-name.js';
 
 export interface SyncServiceDeps {
   readonly source: SourceDirectory;
@@ -92,8 +93,6 @@ const refuse = (code: Refusal['code'], said: Said, detail?: string): Refusal => 
   message: said.message,
   ...(detail ? { detail } : {}),
 });
-
-const normaliseDomain = (d: string) => d.trim().toLowerCase().replace(/^@/, '').replace(/\.$/, '');
 
 const emptyCounts = { added: 0, updated: 0, deleted: 0, failed: 0 } as const;
 
