@@ -1,7 +1,7 @@
 // Pure renderers: plans, runs, refusals and settings in, Adaptive Card JSON out (templates in cards/, words in the string tables).
 import { REQUIRED_PERMISSIONS } from '../entra/admin-consent.js';
 import type { Change, DomainSettings, Plan, RunRecord } from '../sync/model.js';
-import { newUsersWithoutCredentials } from '../sync/plan.js';
+import { newUsersWithoutCredentials, planShortHash } from '../sync/plan.js';
 import type { DomainView, ImportReport, MoveResult, PrecheckResult, Progress } from '../sync/service.js';
 import { type AdaptiveCardJson, renderTemplate } from './card-template.js';
 import { COMMAND_EXAMPLES } from './command-parser.js';
@@ -37,9 +37,8 @@ export function fmtDuration(lang: Lang, startIso: string, endIso: string | null)
     : lang.t('time.hourMin', { h: Math.floor(m / 60), m: m % 60 });
 }
 
-/** The first 12 hex digits of a plan hash (any `sha256:` prefix dropped). */
-export const shortHash = (hash: string | null | undefined): string =>
-  (hash ?? '').replace(/^sha256:/, '').slice(0, 12) || '—';
+/** A plan hash as cards show it (`planShortHash`), or "—" when there is none. */
+export const shortHash = (hash: string | null | undefined): string => (hash ? planShortHash(hash) : '—');
 
 export interface ExecuteAction {
   readonly title: string;

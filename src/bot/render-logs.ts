@@ -1,5 +1,6 @@
 // Renders the sync-log card (latest runs + chart of the last 24) and the channel card posted after an hourly run.
 import type { DomainSettings, RunRecord, RunStatus } from '../sync/model.js';
+import { planShortHash } from '../sync/plan.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { renderTemplate } from './card-template.js';
 import { escapeCardText, plainCardText } from './escape.js';
@@ -241,7 +242,7 @@ export function renderRunNotification(
         ? lang.t('notification.moreFailures', { count: lang.num(failed.length - failures.length) })
         : '',
     csvUrl: options.linkFor('run', run.id),
-    footer: `${lang.t('common.run')} ${plainCardText(run.id, 64)}${run.planHash ? ` · ${lang.t('common.plan')} ${run.planHash.slice(0, 12)}` : ''}`,
+    footer: `${lang.t('common.run')} ${plainCardText(run.id, 64)}${run.planHash ? ` · ${lang.t('common.plan')} ${planShortHash(run.planHash)}` : ''}`,
     cancelled,
     domain: plainCardText(run.domain, 253),
   });
