@@ -10,14 +10,9 @@ import { escapeCardText as esc } from './escape.js';
 import { type Lang, langFor, localeOf } from './i18n.js';
 import { runningCard, startPreview } from './preview-flow.js';
 import { refusalCard } from './refusal-cards.js';
-import {
-  fmtTime,
-  renderDryRunCard,
-  renderHelpCard,
-  renderMessageCard,
-  renderMoveResultCard,
-  renderRefusalCard,
-} from './render-cards.js';
+import { fmtTime } from './card-format.js';
+import { renderHelpCard, renderMessageCard, renderRefusalCard } from './render-cards.js';
+import { renderDryRunCard, renderMoveResultCard } from './render-plan-cards.js';
 import { saveSetup, setupFormCard } from './setup-flow.js';
 import { renderLogsCard } from './render-logs.js';
 import { toActivity } from './proactive.js';
