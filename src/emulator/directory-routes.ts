@@ -2,7 +2,8 @@
 import { contextUrl, type GraphContext, parseGraphFilter, requireAny } from './graph-context.js';
 import { GraphErrorResponse, type GraphRequest, type GraphResponse, notFound, ok } from './graph-types.js';
 import { evaluateFilter, type FilterExpr, filterTerms } from './odata.js';
-import { ROLE_DEFINITIONS, type RoleAssignment, type Tenant } from './tenant.js';
+import type { Tenant } from './tenant.js';
+import { ROLE_DEFINITIONS, type RoleAssignment } from './tenant-objects.js';
 
 const READ_DOMAINS = ['Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 /**
