@@ -8,13 +8,8 @@ import { type CardUpdater, createCardUpdater } from './card-updater.js';
 import { escapeCardText } from './escape.js';
 import type { Lang } from './i18n.js';
 import { failureCard, refusalCard } from './refusal-cards.js';
-import {
-  estimateMsLeft,
-  type RateOrigin,
-  renderMessageCard,
-  renderProgressCard,
-  renderResultCard,
-} from './render-cards.js';
+import { renderMessageCard } from './render-cards.js';
+import { estimateMsLeft, type RateOrigin, renderProgressCard, renderResultCard } from './render-run-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
 

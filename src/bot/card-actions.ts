@@ -5,24 +5,20 @@ import { isRefusal } from '../sync/service-interface.js';
 import type { ApplyFlow } from './apply-flow.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { handleCommand, scheduleFacts } from './command-handlers.js';
-import { normaliseDomainArg, parse } from './command-parser.js';
+import { parse } from './command-parser.js';
 import { escapeCardText as esc } from './escape.js';
 import { type Lang, langFor, localeOf } from './i18n.js';
 import { runningCard, startPreview } from './preview-flow.js';
 import { refusalCard } from './refusal-cards.js';
-import {
-  fmtTime,
-  renderDryRunCard,
-  renderHelpCard,
-  renderMessageCard,
-  renderMoveResultCard,
-  renderRefusalCard,
-} from './render-cards.js';
+import { fmtTime } from './card-format.js';
+import { renderHelpCard, renderMessageCard, renderRefusalCard } from './render-cards.js';
+import { renderDryRunCard, renderMoveResultCard } from './render-plan-cards.js';
 import { saveSetup, setupFormCard } from './setup-flow.js';
 import { renderLogsCard } from './render-logs.js';
 import { toActivity } from './proactive.js';
 import type { BotRuntime } from './runtime.js';
 import { type Actor, conversationKeyOf, isPersonalChat, replyRefOf } from './turn-info.js';
+import { parseDomainName } from '../sync/domain-name.js';
 
 export const CARD_VERBS = [
   'apply',
@@ -82,7 +78,7 @@ export async function handleCardAction(
     case 'enable-hourly': {
       const planId = str(data.planId);
       const plan = planId ? await rt.service.getPlan(planId) : null;
-      const domain = plan?.domain ?? normaliseDomainArg(str(data.domain) ?? undefined);
+      const domain = plan?.domain ?? parseDomainName(str(data.domain) ?? undefined);
       if (!domain) return badData(lang, 'domain');
       const r = await rt.service.setDomain(domain, { periodic: true }, actor.label);
       if (isRefusal(r)) return refusalCard(lang, r, domain);
@@ -125,7 +121,7 @@ export async function handleCardAction(
       return result;
     }
     case 'preview': {
-      const domain = normaliseDomainArg(str(data.domain) ?? undefined);
+      const domain = parseDomainName(str(data.domain) ?? undefined);
       if (!domain) return badData(lang, 'domain');
       // A new message, so the card that was clicked (a refusal, a notification) stays as it was.
       const sent = await context.sendActivity(toActivity(runningCard(lang, domain)));
@@ -141,7 +137,7 @@ export async function handleCardAction(
       return lang.t('dryRun.started', { domain });
     }
     case 'move': {
-      const domain = normaliseDomainArg(str(data.domain) ?? undefined);
+      const domain = parseDomainName(str(data.domain) ?? undefined);
       if (!domain) return badData(lang, 'domain');
       const selected = (str(data.selected, 100_000) ?? '')
         .split(',')
@@ -166,13 +162,13 @@ export async function handleCardAction(
       return lang.t('button.done');
     }
     case 'setup-form': {
-      const domain = normaliseDomainArg(str(data.domain) ?? undefined);
+      const domain = parseDomainName(str(data.domain) ?? undefined);
       if (!domain) return badData(lang, 'domain');
       await context.sendActivity(toActivity(await setupFormCard(rt, lang, domain)));
       return lang.t('setup.formPosted', { domain });
     }
     case 'setup-save': {
-      const domain = normaliseDomainArg(str(data.domain) ?? undefined);
+      const domain = parseDomainName(str(data.domain) ?? undefined);
       if (!domain) return badData(lang, 'domain');
       const result = await saveSetup(rt, lang, domain, data, actor.label);
       updateForEveryone(rt, context, result);
@@ -198,7 +194,7 @@ export async function handleCardAction(
       return lang.t('previewAll.posted', { domain: plan.domain });
     }
     case 'logs': {
-      const domain = normaliseDomainArg(str(data.domain) ?? undefined);
+      const domain = parseDomainName(str(data.domain) ?? undefined);
       const runs = await rt.service.listRuns({ ...(domain ? { domain } : {}), limit: 24 });
       const audience = isPersonalChat(context.activity) ? 'personal' : 'shared';
       const logs = renderLogsCard(lang, runs, {

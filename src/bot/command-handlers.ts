@@ -12,17 +12,10 @@ import { escapeCardText as esc } from './escape.js';
 import { ENGLISH, type Lang, langFor, localeOf } from './i18n.js';
 import { runningCard, startPreview } from './preview-flow.js';
 import { type FailedStep, failureCard, failureSentence, refusalCard } from './refusal-cards.js';
-import {
-  fmtTime,
-  renderDomainsCard,
-  renderImportReportCard,
-  renderMessageCard,
-  type PreviewAllEntry,
-  renderPrecheckCard,
-  renderPreviewAllCard,
-  renderProgressCard,
-  renderStatusCard,
-} from './render-cards.js';
+import { fmtTime } from './card-format.js';
+import { renderDomainsCard, renderMessageCard, renderStatusCard } from './render-cards.js';
+import { type PreviewAllEntry, renderPrecheckCard, renderPreviewAllCard } from './render-plan-cards.js';
+import { renderImportReportCard, renderProgressCard } from './render-run-cards.js';
 import { renderLogsCard } from './render-logs.js';
 import type { BotRuntime } from './runtime.js';
 import { type Actor, conversationKeyOf, conversationRefOf, isPersonalChat, replyRefOf } from './turn-info.js';

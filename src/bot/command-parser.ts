@@ -1,4 +1,5 @@
 // Pure parser for the bot's text commands: message text in, a closed union out (command, help or unknown).
+import { parseDomainName } from '../sync/domain-name.js';
 
 export type NotifyMode = 'changes-only' | 'always' | 'failures-only';
 
@@ -73,17 +74,6 @@ const VERBS = [
   'import',
 ].concat(['schedule', 'pause', 'resume', 'notify', 'logs']);
 
-const DOMAIN_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
-const DOMAIN_RE = new RegExp(`^${DOMAIN_LABEL}(?:\\.${DOMAIN_LABEL})+$`);
-
-/** A lower-case DNS domain name (at least two labels), or null. */
-export function normaliseDomainArg(raw: string | undefined): string | null {
-  if (!raw) return null;
-  const d = raw.trim().toLowerCase().replace(/^@/, '').replace(/\.$/, '');
-  if (d.length > 253 || !DOMAIN_RE.test(d)) return null;
-  return d;
-}
-
 /** Removes Teams mentions, HTML tags/entities and invisible characters; collapses whitespace. */
 export function cleanCommandText(text: string): string {
   return text
@@ -153,7 +143,7 @@ function parseDomainCommand(args: string[]): ParseResult {
   const action = sub.toLowerCase();
   if (action !== 'add' && action !== 'set' && action !== 'remove')
     return unknown(`domain ${sub.slice(0, 30)}: expected add, set or remove.`, 'domain add contoso.co.jp');
-  const domain = normaliseDomainArg(rawDomain);
+  const domain = parseDomainName(rawDomain);
   if (!domain) return needsDomain(`domain ${action}`, `domain ${action} <domain>`, rawDomain);
   if (action === 'remove')
     return rest.length === 0
@@ -221,7 +211,7 @@ export function parse(text: string): ParseResult {
     case 'precheck':
     case 'preview': {
       if (verb === 'preview' && args.length === 1 && args[0]!.toLowerCase() === 'all') return { kind: 'preview-all' };
-      const domain = normaliseDomainArg(args[0]);
+      const domain = parseDomainName(args[0]);
       if (!domain || args.length > 1) return needsDomain(verb, `${verb} <domain>`, args[0]);
       return { kind: verb, domain };
     }
@@ -233,7 +223,7 @@ export function parse(text: string): ParseResult {
       return { kind: 'import', partial: flags.includes('partial'), merge: flags.includes('merge') };
     }
     case 'schedule': {
-      const domain = normaliseDomainArg(args[0]);
+      const domain = parseDomainName(args[0]);
       const state = args[1]?.toLowerCase();
       if (!domain) return needsDomain('schedule', 'schedule <domain> on|off', args[0]);
       if (args.length !== 2 || (state !== 'on' && state !== 'off'))
@@ -241,7 +231,7 @@ export function parse(text: string): ParseResult {
       return { kind: 'schedule', domain, enabled: state === 'on' };
     }
     case 'pause': {
-      const domain = normaliseDomainArg(args[0]);
+      const domain = parseDomainName(args[0]);
       if (!domain) return needsDomain('pause', 'pause <domain> [hours]', args[0]);
       if (args.length === 1) return { kind: 'pause', domain, hours: DEFAULT_PAUSE_HOURS };
       const raw = args[1]!.toLowerCase().replace(/h(ours?)?$/, '');
@@ -251,7 +241,7 @@ export function parse(text: string): ParseResult {
       return { kind: 'pause', domain, hours };
     }
     case 'resume': {
-      const domain = normaliseDomainArg(args[0]);
+      const domain = parseDomainName(args[0]);
       if (!domain || args.length > 1) return needsDomain('resume', 'resume <domain>', args[0]);
       return { kind: 'resume', domain };
     }
@@ -260,11 +250,11 @@ export function parse(text: string): ParseResult {
         if (args.length === 1) return { kind: 'notify-here', target: '*' };
         const t = args[1]!.toLowerCase();
         if (args.length === 2 && (t === 'all' || t === '*')) return { kind: 'notify-here', target: '*' };
-        const domain = normaliseDomainArg(args[1]);
+        const domain = parseDomainName(args[1]);
         if (!domain || args.length > 2) return needsDomain('notify here', 'notify here [<domain>|all]', args[1]);
         return { kind: 'notify-here', target: domain };
       }
-      const domain = normaliseDomainArg(args[0]);
+      const domain = parseDomainName(args[0]);
       if (!domain) return needsDomain('notify', 'notify <domain> changes-only|always|failures-only', args[0]);
       const mode = args[1]?.toLowerCase();
       if (args.length !== 2 || (mode !== 'changes-only' && mode !== 'always' && mode !== 'failures-only'))
@@ -274,7 +264,7 @@ export function parse(text: string): ParseResult {
     case 'logs':
     case 'log': {
       if (args.length === 0) return { kind: 'logs', domain: null };
-      const domain = normaliseDomainArg(args[0]);
+      const domain = parseDomainName(args[0]);
       if (!domain || args.length > 1) return needsDomain('logs', 'logs [<domain>]', args[0]);
       return { kind: 'logs', domain };
     }

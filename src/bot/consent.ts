@@ -6,7 +6,8 @@ import { scrubSecrets } from '../logger.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { escapeCardText } from './escape.js';
 import { type Lang, langFor, localeOf } from './i18n.js';
-import { commandAction, renderConnectCard, renderMessageCard } from './render-cards.js';
+import { commandAction } from './card-format.js';
+import { renderConnectCard, renderMessageCard } from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
 

@@ -2,6 +2,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
+import { planShortHash } from '../sync/plan.js';
 import { planCsvChunks } from '../sync/plan-csv.js';
 import { runCsvChunks } from '../sync/run-csv.js';
 import type { SyncService } from '../sync/service-interface.js';
@@ -41,7 +42,7 @@ export function createDownloadHandler(deps: { signer: LinkSigner; service: SyncS
           410,
           'This dry run no longer exists (it was cancelled or cleaned up). Run the dry run again.',
         );
-      const name = `dry-run-${safeName(plan.domain)}-${plan.hash.replace(/^sha256:/, '').slice(0, 12)}.csv`;
+      const name = `dry-run-${safeName(plan.domain)}-${planShortHash(plan.hash)}.csv`;
       deps.logger.info({ planId: plan.id, domain: plan.domain }, 'plan CSV downloaded');
       return stream(res, name, req.method === 'HEAD' ? [] : planCsvChunks(plan));
     }

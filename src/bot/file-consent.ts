@@ -1,6 +1,7 @@
 // Personal chat only: offers the dry run CSV as a file (File Consent card) and uploads it when the admin accepts.
 import type { ConversationReference, FileConsentCardResponse, TurnContext } from 'botbuilder';
 import { scrubSecrets } from '../logger.js';
+import { planShortHash } from '../sync/plan.js';
 import { planCsvChunks } from '../sync/plan-csv.js';
 import { isTeamsUploadUrl } from './attachments.js';
 import { plainCardText } from './escape.js';
@@ -15,7 +16,7 @@ function csvBytes(chunks: Iterable<string>): Buffer {
 }
 
 export const planFileName = (domain: string, hash: string): string =>
-  `dry-run-${domain.replace(/[^A-Za-z0-9.-]+/g, '_')}-${hash.replace(/^sha256:/, '').slice(0, 12)}.csv`;
+  `dry-run-${domain.replace(/[^A-Za-z0-9.-]+/g, '_')}-${planShortHash(hash)}.csv`;
 
 export async function offerPlanFile(
   rt: BotRuntime,

@@ -1,7 +1,8 @@
 // Renders the sync-log card (latest runs + chart of the last 24) and the channel card posted after an hourly run.
 import type { DomainSettings, RunRecord, RunStatus } from '../sync/model.js';
-import type { AdaptiveCardJson } from './card-template.js';
-import { renderTemplate } from './card-template.js';
+import { planShortHash } from '../sync/plan.js';
+import { fmtTime } from './card-format.js';
+import { type AdaptiveCardJson, renderTemplate } from './card-template.js';
 import { escapeCardText, plainCardText } from './escape.js';
 import type { Lang } from './i18n.js';
 
@@ -55,14 +56,6 @@ export function formatDuration(lang: Lang, ms: number): string {
   return lang.t('time.hourMin', { h: Math.floor(m / 60), m: String(m % 60).padStart(2, '0') });
 }
 
-/** "2026-01-05 10:20 UTC". */
-export function formatTime(iso: string | null): string {
-  if (!iso) return '—';
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return '—';
-  return `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
 function durationOf(lang: Lang, run: RunRecord, now: Date): string {
   const start = Date.parse(run.startedAt);
   if (run.endedAt) return formatDuration(lang, Date.parse(run.endedAt) - start);
@@ -103,7 +96,7 @@ export function renderLogsCard(lang: Lang, runs: readonly RunRecord[], options: 
   const listed = newestFirst.slice(0, Math.max(1, options.listed ?? 10));
   const domainLabel = options.domain ? escapeCardText(options.domain, 100) : null;
   const chartRuns = newestFirst.slice(0, CHART_RUNS).reverse();
-  const labels = uniqueLabels(chartRuns.map((r) => plainCardText(formatTime(r.startedAt).slice(5, 16), 20)));
+  const labels = uniqueLabels(chartRuns.map((r) => plainCardText(fmtTime(r.startedAt).slice(5, 16), 20)));
   const series = (legend: string, color: string, pick: (r: RunRecord) => number) => ({
     legend,
     color,
@@ -125,7 +118,7 @@ export function renderLogsCard(lang: Lang, runs: readonly RunRecord[], options: 
       count: runs.length,
       listed: lang.num(listed.length),
       total: lang.num(runs.length),
-      time: formatTime(options.now.toISOString()),
+      time: fmtTime(options.now.toISOString()),
     }),
     emptyText: domainLabel ? lang.t('logs.emptyDomain', { domain: domainLabel }) : lang.t('logs.empty'),
     chart,
@@ -138,7 +131,7 @@ export function renderLogsCard(lang: Lang, runs: readonly RunRecord[], options: 
       return {
         headline: `${status.label}${options.domain ? '' : ` · ${escapeCardText(r.domain, 100)}`}`,
         statusColor: status.color,
-        started: formatTime(r.startedAt),
+        started: fmtTime(r.startedAt),
         trigger: lang.t(`logs.triggerName.${r.trigger}`),
         who: whoOf(lang, r),
         counts: countsOf(lang, r),
@@ -218,8 +211,8 @@ export function renderRunNotification(
         })
       : '';
   const domain = escapeCardText(run.domain, 100);
-  const started = lang.t('notification.started', { time: formatTime(run.startedAt) });
-  const ended = run.endedAt ? lang.t('notification.ended', { time: formatTime(run.endedAt) }) : '';
+  const started = lang.t('notification.started', { time: fmtTime(run.startedAt) });
+  const ended = run.endedAt ? lang.t('notification.ended', { time: fmtTime(run.endedAt) }) : '';
   const mode = settings ? lang.t('notification.mode', { mode: lang.t(`notifyMode.${settings.notify}`) }) : '';
   return renderTemplate('run-notification', {
     s: lang.s,
@@ -241,7 +234,7 @@ export function renderRunNotification(
         ? lang.t('notification.moreFailures', { count: lang.num(failed.length - failures.length) })
         : '',
     csvUrl: options.linkFor('run', run.id),
-    footer: `${lang.t('common.run')} ${plainCardText(run.id, 64)}${run.planHash ? ` · ${lang.t('common.plan')} ${run.planHash.slice(0, 12)}` : ''}`,
+    footer: `${lang.t('common.run')} ${plainCardText(run.id, 64)}${run.planHash ? ` · ${lang.t('common.plan')} ${planShortHash(run.planHash)}` : ''}`,
     cancelled,
     domain: plainCardText(run.domain, 253),
   });

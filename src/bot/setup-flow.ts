@@ -7,7 +7,8 @@ import { settingsFacts } from './command-handlers.js';
 import { escapeCardText as esc } from './escape.js';
 import type { Lang } from './i18n.js';
 import { refusalCard } from './refusal-cards.js';
-import { commandAction, renderMessageCard, renderSetupCard, type SetupFormValues } from './render-cards.js';
+import { commandAction } from './card-format.js';
+import { renderMessageCard, renderSetupCard, type SetupFormValues } from './render-cards.js';
 import type { BotRuntime } from './runtime.js';
 
 const MAX_PROTECTED = 500;

@@ -9,11 +9,11 @@ import { runCsvChunks } from '../sync/run-csv.js';
 import { EXIT } from './command.js';
 import { ENGLISH, type Lang } from '../bot/i18n.js';
 import { cliLang, usageError, usageText, withStores } from './context.js';
+import { parseDomainName } from '../sync/domain-name.js';
 
 const USAGE =
   'Usage: entra-sync logs [--domain D] [--json] [--limit N]   (N: 1–1000, default 20)\n' +
   '       entra-sync logs --run ID [--out FILE.csv] [--json]  (one run; --out writes its per-user CSV)';
-const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 export interface LogsOptions {
   readonly domain: string | null;
@@ -40,8 +40,8 @@ export function parseLogsArgs(args: string[]): LogsOptions {
   });
   if (positionals.length > 1) throw usageError('unexpectedArgument', { value: positionals[1]! });
   const rawDomain = values.domain ?? positionals[0];
-  const domain = rawDomain === undefined ? null : rawDomain.trim().toLowerCase().replace(/^@/, '');
-  if (domain !== null && !DOMAIN.test(domain)) throw usageError('notADomain', { value: rawDomain ?? '' });
+  const domain = rawDomain === undefined ? null : parseDomainName(rawDomain);
+  if (rawDomain !== undefined && domain === null) throw usageError('notADomain', { value: rawDomain });
   let limit = 20;
   if (values.limit !== undefined) {
     if (!/^\d+$/.test(values.limit.trim())) throw usageError('limitWhole', { value: values.limit });

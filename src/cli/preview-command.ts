@@ -2,7 +2,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
-import { newUsersWithoutCredentials } from '../sync/plan.js';
+import { newUsersWithoutCredentials, planShortHash } from '../sync/plan.js';
 import { planCsvChunks } from '../sync/plan-csv.js';
 import type { Plan } from '../sync/model.js';
 import { isRefusal } from '../sync/service-interface.js';
@@ -78,7 +78,7 @@ export async function run(args: string[]): Promise<number> {
           : lang.t('guard.limit', { pct: d.maxPercent });
       process.stdout.write(
         [
-          lang.t('cli.preview.header', { domain: plan.domain, planId: plan.id, hash: plan.hash.slice(0, 8) }),
+          lang.t('cli.preview.header', { domain: plan.domain, planId: plan.id, hash: planShortHash(plan.hash) }),
           lang.t('cli.preview.counts', {
             add: c.add,
             restore: c.restore ? lang.t('cli.preview.restore', { count: c.restore }) : '',

@@ -2,6 +2,7 @@
 import type Keyv from 'keyv';
 import type { SourceUser } from '../sync/model.js';
 import type { SourceDirectory } from '../sync/ports.js';
+import { normaliseDomain } from '../sync/domain-name.js';
 
 export interface EmbeddedDirectoryOptions {
   /** Users per stored chunk. */
@@ -16,7 +17,6 @@ interface DomainMeta {
 }
 
 const DOMAINS = 'domains';
-const norm = (domain: string) => domain.trim().toLowerCase().replace(/^@/, '');
 
 /** Users are matched by Immutable ID first, then by UPN (case-insensitive). */
 export function sameUser(a: SourceUser, b: SourceUser): boolean {
@@ -37,7 +37,7 @@ export class EmbeddedDirectory implements SourceDirectory {
   private chunkKey = (domain: string, version: number, n: number) => `users:${domain}:${version}:${n}`;
 
   async listUsers(domain: string): Promise<SourceUser[]> {
-    const d = norm(domain);
+    const d = normaliseDomain(domain);
     for (let attempt = 0; attempt < 5; attempt++) {
       const meta = (await this.kv.get(this.metaKey(d))) as DomainMeta | undefined;
       if (!meta) return [];
@@ -57,7 +57,7 @@ export class EmbeddedDirectory implements SourceDirectory {
   }
 
   async count(domain: string): Promise<number> {
-    return ((await this.kv.get(this.metaKey(norm(domain)))) as DomainMeta | undefined)?.count ?? 0;
+    return ((await this.kv.get(this.metaKey(normaliseDomain(domain)))) as DomainMeta | undefined)?.count ?? 0;
   }
 
   async domains(): Promise<string[]> {
@@ -66,7 +66,7 @@ export class EmbeddedDirectory implements SourceDirectory {
 
   /** The domain's users become exactly `users` (an export is the full list); an empty list empties the domain. */
   async replaceDomain(domain: string, users: readonly SourceUser[]): Promise<void> {
-    const d = norm(domain);
+    const d = normaliseDomain(domain);
     for (const u of users) {
       if (!u.userPrincipalName.toLowerCase().endsWith(`@${d}`))
         throw new Error(`directory: ${u.userPrincipalName} is not in ${d}`);

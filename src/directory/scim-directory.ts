@@ -3,6 +3,7 @@ import type { SourceUser } from '../sync/model.js';
 import type { SourceDirectory } from '../sync/ports.js';
 import { deriveImmutableId } from '../sync/immutable-id.js';
 import type { SourceIdentityMemory } from './identity-memory.js';
+import { normaliseDomain } from '../sync/domain-name.js';
 
 export const SCIM_LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const SCIM_ENTERPRISE_USER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -123,7 +124,7 @@ export class ScimDirectory implements SourceDirectory {
   }
 
   async listUsers(domain: string): Promise<SourceUser[]> {
-    const d = domain.trim().toLowerCase().replace(/^@/, '');
+    const d = normaliseDomain(domain);
     const suffix = `@${d}`;
     const users = ((await this.useFilter()) ? await this.filteredUsers(suffix) : null) ?? (await this.listAll(null));
     // userName is case-insensitive (RFC 7643 §4.1.1, caseExact false): `@Contoso.co.jp` is in contoso.co.jp.

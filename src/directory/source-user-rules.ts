@@ -1,4 +1,6 @@
 // Validation rules for a source user's fields (Entra's limits), shared by the CSV import and the SCIM client.
+import { isDomainName } from '../sync/domain-name.js';
+
 export const LIMITS = {
   userPrincipalName: 113,
   upnLocalPart: 64,
@@ -15,7 +17,6 @@ export const LIMITS = {
 } as const;
 
 const LOCAL_PART = /^[A-Za-z0-9'!#^~_-]+(\.[A-Za-z0-9'!#^~_-]+)*$/;
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const MAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Why a UPN is not acceptable to Entra, or null when it is. */
@@ -29,7 +30,7 @@ export function upnProblem(upn: string): string | null {
   if (local.length > LIMITS.upnLocalPart) return `the part before @ is ${local.length} characters; at most 64`;
   if (!LOCAL_PART.test(local))
     return `"${local}" before @ may only use letters, digits and ' . - _ ! # ^ ~ (no leading, trailing or double dot)`;
-  if (!DOMAIN.test(domain)) return `"${domain}" is not a domain name`;
+  if (!isDomainName(domain)) return `"${domain}" is not a domain name`;
   return null;
 }
 

@@ -1,7 +1,7 @@
 // App registrations known to the emulator tenant, their credentials, and the application permissions consented to them.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SeedApp, SeedAppCertificate } from './seed.js';
-import { stableId } from './tenant.js';
+import { stableId } from './tenant-objects.js';
 
 /** Application permissions the emulator's Graph surface understands. */
 export const KNOWN_PERMISSIONS = [

@@ -1,7 +1,7 @@
 // POST /v1.0/$batch: up to 20 requests, unique ids, dependsOn (424 after a failed dependency), per-item throttling.
 import type { GraphService } from './graph.js';
 import { parseGraphTarget } from './graph-request.js';
-import { GraphFailure, type GraphResponse } from './graph-types.js';
+import { GraphErrorResponse, type GraphResponse } from './graph-types.js';
 import type { AccessTokenClaims } from './tokens.js';
 
 export const MAX_BATCH = 20;
@@ -22,9 +22,9 @@ export interface BatchItemResponse {
   body?: unknown;
 }
 
-/** Checks the envelope; throws GraphFailure (400) for the whole batch when it is malformed. */
+/** Checks the envelope; throws GraphErrorResponse (400) for the whole batch when it is malformed. */
 export function parseBatch(body: unknown): BatchItem[] {
-  const bad = (message: string) => new GraphFailure(400, 'BadRequest', message);
+  const bad = (message: string) => new GraphErrorResponse(400, 'BadRequest', message);
   if (typeof body !== 'object' || body === null || !Array.isArray((body as { requests?: unknown }).requests))
     throw bad('Invalid batch payload format.');
   const raw = (body as { requests: unknown[] }).requests;
@@ -121,7 +121,7 @@ export async function runBatch(
       const req = parseGraphTarget(it.method, `/v1.0/${it.url.replace(/^\/+/, '')}`, it.headers, it.body);
       response = (await graph.execute(req, claims, requestId, true)).response;
     } catch (err) {
-      if (!(err instanceof GraphFailure)) throw err;
+      if (!(err instanceof GraphErrorResponse)) throw err;
       response = { status: err.status, headers: {}, body: { error: { code: err.code, message: err.message } } };
     }
     const headers: Record<string, string> = {};

@@ -1,8 +1,9 @@
 // Graph v1.0 tenant-level resources: /domains, /organization, /roleManagement/directory role assignments and definitions.
 import { contextUrl, type GraphContext, parseGraphFilter, requireAny } from './graph-context.js';
-import { GraphFailure, type GraphRequest, type GraphResponse, notFound, ok } from './graph-types.js';
+import { GraphErrorResponse, type GraphRequest, type GraphResponse, notFound, ok } from './graph-types.js';
 import { evaluateFilter, type FilterExpr, filterTerms } from './odata.js';
-import { ROLE_DEFINITIONS, type RoleAssignment, type Tenant } from './tenant.js';
+import type { Tenant } from './tenant.js';
+import { ROLE_DEFINITIONS, type RoleAssignment } from './tenant-objects.js';
 
 const READ_DOMAINS = ['Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 /**
@@ -121,7 +122,7 @@ function roleFilter(req: GraphRequest): FilterExpr | null {
   const filter = parseGraphFilter(raw);
   for (const t of filterTerms(filter)) {
     if (!['principalId', 'roleDefinitionId', 'directoryScopeId', 'id'].includes(t.prop) || !['eq', 'in'].includes(t.op))
-      throw new GraphFailure(400, 'BadRequest', `Invalid filter clause: '${t.op}' on '${t.prop}' is not supported.`);
+      throw new GraphErrorResponse(400, 'BadRequest', `Invalid filter clause: '${t.op}' on '${t.prop}' is not supported.`);
   }
   return filter;
 }
@@ -179,7 +180,7 @@ function expansion(req: GraphRequest, type: string): 'roleDefinition' | 'princip
   const expand = req.query.get('$expand');
   if (!expand) return null;
   if (expand === 'roleDefinition' || expand === 'principal') return expand;
-  throw new GraphFailure(
+  throw new GraphErrorResponse(
     400,
     'BadRequest',
     `Could not find a navigation property named '${expand}' on type 'microsoft.graph.${type}'.`,

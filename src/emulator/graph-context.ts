@@ -1,5 +1,5 @@
 // What a Graph route handler gets besides the request: the tenant, the caller's permissions, the clock, paging helpers.
-import { forbidden, GraphFailure, type GraphRequest, unsupportedQuery } from './graph-types.js';
+import { forbidden, GraphErrorResponse, type GraphRequest, unsupportedQuery } from './graph-types.js';
 import { type FilterExpr, ODataSyntaxError, parseFilter } from './odata.js';
 import type { Tenant } from './tenant.js';
 
@@ -64,7 +64,7 @@ export function decodeSkipToken(token: string | null): string | undefined {
     if (typeof parsed.after !== 'string') throw new Error('shape');
     return parsed.after;
   } catch {
-    throw new GraphFailure(
+    throw new GraphErrorResponse(
       400,
       'Directory_InvalidSkipToken',
       'The specified page token value has expired or is invalid.',
@@ -92,7 +92,7 @@ export function parseGraphFilter(raw: string): FilterExpr {
   try {
     return parseFilter(raw);
   } catch (err) {
-    if (err instanceof ODataSyntaxError) throw new GraphFailure(400, 'BadRequest', err.message);
+    if (err instanceof ODataSyntaxError) throw new GraphErrorResponse(400, 'BadRequest', err.message);
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 // Turns a Graph request target ("/v1.0/users/alice%40contoso.com?$select=id") into a GraphRequest.
-import { GraphFailure, type GraphRequest } from './graph-types.js';
+import { GraphErrorResponse, type GraphRequest } from './graph-types.js';
 
 /** Parses method, path+query, headers and body; the path must be under /v1.0. */
 export function parseGraphTarget(
@@ -12,12 +12,12 @@ export function parseGraphTarget(
   const rawPath = q >= 0 ? target.slice(0, q) : target;
   const rawQuery = q >= 0 ? target.slice(q + 1) : '';
   const parts = rawPath.split('/').filter(Boolean);
-  if (parts[0] !== 'v1.0') throw new GraphFailure(400, 'BadRequest', `Invalid version: ${parts[0] ?? '(none)'}`);
+  if (parts[0] !== 'v1.0') throw new GraphErrorResponse(400, 'BadRequest', `Invalid version: ${parts[0] ?? '(none)'}`);
   let segments: string[];
   try {
     segments = parts.slice(1).map((s) => decodeURIComponent(s));
   } catch {
-    throw new GraphFailure(400, 'BadRequest', 'The request URL is not valid: bad percent-encoding.');
+    throw new GraphErrorResponse(400, 'BadRequest', 'The request URL is not valid: bad percent-encoding.');
   }
   // Graph also accepts the key-as-parentheses form: users('alice@contoso.com')
   if (segments.length >= 1) {

@@ -54,7 +54,12 @@ export function graphError(
   return { status, headers: { 'content-type': JSON_CONTENT_TYPE }, body: { error } };
 }
 
-export class GraphFailure extends Error {
+/**
+ * Thrown by a route to refuse a request: caught at the edge (`graph.ts`, `server.ts`, `$batch`) and answered with
+ * `status` and Graph's error body built by `graphError`. Not `GraphFailure` of `src/entra/errors.ts`, the client's
+ * classified failure.
+ */
+export class GraphErrorResponse extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -66,13 +71,13 @@ export class GraphFailure extends Error {
 }
 
 export const badRequest = (message: string, details?: ErrorDetail[]) =>
-  new GraphFailure(400, 'Request_BadRequest', message, details);
-export const unsupportedQuery = (message: string) => new GraphFailure(400, 'Request_UnsupportedQuery', message);
+  new GraphErrorResponse(400, 'Request_BadRequest', message, details);
+export const unsupportedQuery = (message: string) => new GraphErrorResponse(400, 'Request_UnsupportedQuery', message);
 export const notFound = (id: string) =>
-  new GraphFailure(
+  new GraphErrorResponse(
     404,
     'Request_ResourceNotFound',
     `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
   );
 export const forbidden = () =>
-  new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+  new GraphErrorResponse(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');

@@ -5,7 +5,7 @@ import { handleDirectory } from './directory-routes.js';
 import { handleGroups } from './groups-routes.js';
 import type { FaultInjector, FaultKind } from './faults.js';
 import type { GraphContext } from './graph-context.js';
-import { GraphFailure, type GraphRequest, type GraphResponse, graphError } from './graph-types.js';
+import { GraphErrorResponse, type GraphRequest, type GraphResponse, graphError } from './graph-types.js';
 import type { Stats } from './stats.js';
 import type { Tenant } from './tenant.js';
 import { requestCost, type Throttler } from './throttle.js';
@@ -110,7 +110,7 @@ export class GraphService {
         (await handleGroups(req, ctx)) ??
         graphError(400, 'BadRequest', `Resource not found for the segment '${req.segments[0] ?? ''}'.`, requestId, now);
     } catch (err) {
-      if (!(err instanceof GraphFailure)) throw err;
+      if (!(err instanceof GraphErrorResponse)) throw err;
       response = graphError(err.status, err.code, err.message, requestId, now, err.details);
     }
     Object.assign(response.headers, verdict.headers);

@@ -9,7 +9,7 @@ import {
   READ_USERS,
   requireAny,
 } from './graph-context.js';
-import { GraphFailure, type GraphRequest, type GraphResponse, notFound, ok } from './graph-types.js';
+import { GraphErrorResponse, type GraphRequest, type GraphResponse, notFound, ok } from './graph-types.js';
 import { parseSelect } from './odata.js';
 
 // https://learn.microsoft.com/en-us/graph/api/group-list-members#permissions
@@ -35,7 +35,7 @@ export async function handleGroups(req: GraphRequest, ctx: GraphContext): Promis
   const s = req.segments;
   if (s[0] !== 'groups' || s.length < 2 || s.length > 3) return null;
   if (req.method !== 'GET')
-    throw new GraphFailure(
+    throw new GraphErrorResponse(
       405,
       'Request_BadRequest',
       'The specified HTTP method is not allowed for the request target.',

@@ -9,7 +9,7 @@ import { handleControl } from './control-routes.js';
 import type { EmulatorCore } from './emulator-core.js';
 import { newRequestId } from './graph.js';
 import { parseGraphTarget } from './graph-request.js';
-import { GraphFailure, type GraphResponse, graphError, JSON_CONTENT_TYPE } from './graph-types.js';
+import { GraphErrorResponse, type GraphResponse, graphError, JSON_CONTENT_TYPE } from './graph-types.js';
 import { handleIdentity, identityDepsOf } from './identity-routes.js';
 import { sleep } from './latency.js';
 
@@ -70,7 +70,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new GraphFailure(413, 'RequestEntityTooLarge', 'The request body is too large.');
+    if (size > MAX_BODY) throw new GraphErrorResponse(413, 'RequestEntityTooLarge', 'The request body is too large.');
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks);
@@ -240,7 +240,7 @@ async function handleGraph(
     try {
       items = parseBatch(body);
     } catch (err) {
-      if (!(err instanceof GraphFailure)) throw err;
+      if (!(err instanceof GraphErrorResponse)) throw err;
       await respond(graphError(err.status, err.code, err.message, requestId, now()), false);
       return;
     }
@@ -275,7 +275,7 @@ async function handleGraph(
   try {
     graphReq = parseGraphTarget(method, target, headers, body);
   } catch (err) {
-    if (!(err instanceof GraphFailure)) throw err;
+    if (!(err instanceof GraphErrorResponse)) throw err;
     await respond(graphError(err.status, err.code, err.message, requestId, now()), false);
     return;
   }

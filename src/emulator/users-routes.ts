@@ -15,7 +15,7 @@ import {
 import {
   badRequest,
   forbidden,
-  GraphFailure,
+  GraphErrorResponse,
   type GraphRequest,
   type GraphResponse,
   notFound,
@@ -78,8 +78,8 @@ export async function handleUsers(req: GraphRequest, ctx: GraphContext): Promise
   return null;
 }
 
-function methodNotAllowed(): GraphFailure {
-  return new GraphFailure(
+function methodNotAllowed(): GraphErrorResponse {
+  return new GraphErrorResponse(
     405,
     'Request_BadRequest',
     'The specified HTTP method is not allowed for the request target.',
@@ -96,7 +96,7 @@ function selection(req: GraphRequest): string[] | null {
   const props = parseSelect(raw);
   for (const p of props) {
     if (!(USER_PROPS as readonly string[]).includes(p) && p !== 'passwordProfile')
-      throw new GraphFailure(
+      throw new GraphErrorResponse(
         400,
         'BadRequest',
         `Could not find a property named '${p}' on type 'microsoft.graph.user'.`,
@@ -129,7 +129,7 @@ function userFilter(req: GraphRequest): FilterExpr | null {
         throw unsupportedQuery(
           `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`,
         );
-      throw new GraphFailure(
+      throw new GraphErrorResponse(
         400,
         'BadRequest',
         `Could not find a property named '${prop}' on type 'microsoft.graph.user'.`,
@@ -164,7 +164,7 @@ function rejectUndocumentedForm(ctx: GraphContext, expr: FilterExpr | null): voi
     );
 }
 
-function advancedRequired(op: string, hasHeader: boolean): GraphFailure {
+function advancedRequired(op: string, hasHeader: boolean): GraphErrorResponse {
   return hasHeader
     ? unsupportedQuery(
         `Operator '${op}' is an advanced query: it needs $count=true together with the 'ConsistencyLevel:eventual' header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
@@ -178,7 +178,7 @@ function wantsCount(req: GraphRequest): boolean {
   const raw = req.query.get('$count');
   if (raw === null) return false;
   if (raw !== 'true' && raw !== 'false')
-    throw new GraphFailure(400, 'BadRequest', `Invalid value '${raw}' for $count.`);
+    throw new GraphErrorResponse(400, 'BadRequest', `Invalid value '${raw}' for $count.`);
   if (raw === 'true' && !advancedQuery(req).eventual)
     throw unsupportedQuery(
       "The $count query parameter is an advanced query: it needs the 'ConsistencyLevel:eventual' header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
@@ -258,7 +258,7 @@ function requireObjectBody(req: GraphRequest): Record<string, unknown> {
   return req.body as Record<string, unknown>;
 }
 
-function conflict(prop: string): GraphFailure {
+function conflict(prop: string): GraphErrorResponse {
   return badRequest(`Another object with the same value for property ${prop} already exists.`, [
     { code: 'ObjectConflict', target: prop },
   ]);

@@ -5,6 +5,7 @@ import type { EntraReader, ReadProgress } from '../sync/ports.js';
 import { classifyResponse, GraphRequestError, type GraphFailure, isRetryable, toFailure } from './errors.js';
 import type { GraphClient, GraphResponse } from './graph-client.js';
 import { backoffDelay, type Clock, DEFAULT_BACKOFF, type RandomSource, retryAfterDelay } from './retry.js';
+import { requireDomainName } from '../sync/domain-name.js';
 
 /** The properties of EntraUser, in `$select` order. */
 export const ENTRA_USER_SELECT = [
@@ -153,7 +154,7 @@ export class GraphEntraReader implements EntraReader {
   }
 
   async listUsers(domain: string, onProgress?: (p: ReadProgress) => void): Promise<EntraUser[]> {
-    const d = normalizeDomain(domain);
+    const d = requireDomainName(domain);
     const inDomain = `endsWith(userPrincipalName,${q(`@${d}`)})`;
     const byId = new Map<string, EntraUser>();
     const take = (rows: Json[]) => {
@@ -240,7 +241,7 @@ export class GraphEntraReader implements EntraReader {
   }
 
   async listDeletedUsers(domain: string): Promise<DeletedEntraUser[]> {
-    const d = normalizeDomain(domain);
+    const d = requireDomainName(domain);
     const filter = `endsWith(userPrincipalName,${q(`@${d}`)})`;
     const select = DELETED_SELECT.join(',');
     const base = '/directory/deletedItems/microsoft.graph.user';
@@ -471,12 +472,4 @@ function rowsOf(body: Json): Json[] {
 function nextLinkOf(body: Json): string | null {
   const link = body['@odata.nextLink'];
   return typeof link === 'string' && link !== '' ? link : null;
-}
-
-function normalizeDomain(domain: string): string {
-  const d = domain.trim().toLowerCase().replace(/^@/, '');
-  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(d)) {
-    throw new Error(`domain: "${domain}" is not a domain name`);
-  }
-  return d;
 }

@@ -1,6 +1,7 @@
 // Teams conversation references (for proactive messages) and the notification destination of each domain.
 import type Keyv from 'keyv';
 import { keyPart } from './keys.js';
+import { normaliseDomain } from '../sync/domain-name.js';
 
 export interface ConversationRepository {
   put(key: string, ref: unknown): Promise<void>;
@@ -11,7 +12,7 @@ export interface ConversationRepository {
   destinationFor(domain: string): Promise<string | null>;
 }
 
-const norm = (domain: string) => (domain === '*' ? '*' : domain.trim().toLowerCase());
+const norm = (domain: string) => (domain === '*' ? '*' : normaliseDomain(domain));
 
 export class KeyvConversationRepository implements ConversationRepository {
   constructor(private readonly kv: Keyv<unknown>) {}

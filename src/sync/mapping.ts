@@ -7,6 +7,7 @@ import {
   type SourceUser,
   type SyncedAttribute,
 } from './model.js';
+import { isDomainName } from './domain-name.js';
 
 /*
  * Limits from the Microsoft Graph v1.0 `user` resource type
@@ -32,8 +33,6 @@ export const LIMITS = {
 } as const;
 
 const UPN_LOCAL = /^[A-Za-z0-9'.\-_!#^~]+$/;
-const DOMAIN_LABELS =
-  /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const MAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Characters Exchange accepts in a mail alias; anything else becomes `_`. */
 const NICKNAME_BAD = /[^A-Za-z0-9'.\-_!#^~]/g;
@@ -106,7 +105,7 @@ export function isValidUpnSyntax(upn: string, knownDomain?: string): boolean {
   if (local.length > LIMITS.upnLocal || upn.length > LIMITS.upn) return false;
   if (!UPN_LOCAL.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return false;
   if (knownDomain !== undefined && domain.toLowerCase() === knownDomain.toLowerCase()) return true;
-  return DOMAIN_LABELS.test(domain);
+  return isDomainName(domain.toLowerCase());
 }
 
 /** Every rule `source` breaks, one readable sentence each naming the field; [] when it can be synced. */

@@ -148,9 +148,9 @@ export function verifyPlanHash(plan: Plan): boolean {
   return typeof plan.hash === 'string' && computePlanHash(plan) === plan.hash;
 }
 
-/** First 8 hex digits, for cards and logs. */
+/** The one short form of a plan hash: its first 12 hex digits (cards, CSV file names, logs, CLI). */
 export function planShortHash(hash: string): string {
-  return hash.slice(0, 8);
+  return hash.slice(0, 12);
 }
 
 /**

@@ -5,17 +5,17 @@ import { refusalCard, errorCard } from '../../src/bot/refusal-cards.js';
 import {
   renderConnectCard,
   renderDomainsCard,
-  renderDryRunCard,
   renderHelpCard,
-  renderImportReportCard,
-  renderMoveResultCard,
-  renderPrecheckCard,
-  renderPreviewAllCard,
-  renderProgressCard,
-  renderResultCard,
   renderSetupCard,
   renderStatusCard,
 } from '../../src/bot/render-cards.js';
+import {
+  renderDryRunCard,
+  renderMoveResultCard,
+  renderPrecheckCard,
+  renderPreviewAllCard,
+} from '../../src/bot/render-plan-cards.js';
+import { renderImportReportCard, renderProgressCard, renderResultCard } from '../../src/bot/render-run-cards.js';
 import { renderLogsCard, renderRunNotification } from '../../src/bot/render-logs.js';
 import type { Refusal } from '../../src/sync/service-interface.js';
 import type { RunRecord, RunStatus } from '../../src/sync/model.js';

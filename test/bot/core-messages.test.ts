@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { LOCALES, langFor, loadTable, type StringTable } from '../../src/bot/i18n.js';
 import { refusalCard } from '../../src/bot/refusal-cards.js';
-import { renderDryRunCard, renderResultCard } from '../../src/bot/render-cards.js';
+import { renderDryRunCard } from '../../src/bot/render-plan-cards.js';
+import { renderResultCard } from '../../src/bot/render-run-cards.js';
 import { renderLogsCard } from '../../src/bot/render-logs.js';
 import {
   CORE_MESSAGES,

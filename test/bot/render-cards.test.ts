@@ -1,15 +1,8 @@
 // Card rendering: dry-run, progress, result and refusal cards carry the right data; directory values are escaped and capped.
 import { describe, expect, it } from 'vitest';
-import {
-  estimateMsLeft,
-  fmtTimeLeft,
-  renderConnectCard,
-  renderDomainsCard,
-  renderDryRunCard,
-  renderHelpCard,
-  renderProgressCard,
-  renderResultCard,
-} from '../../src/bot/render-cards.js';
+import { renderConnectCard, renderDomainsCard, renderHelpCard } from '../../src/bot/render-cards.js';
+import { renderDryRunCard } from '../../src/bot/render-plan-cards.js';
+import { estimateMsLeft, fmtTimeLeft, renderProgressCard, renderResultCard } from '../../src/bot/render-run-cards.js';
 import { refusalCard } from '../../src/bot/refusal-cards.js';
 import type { RunRecord } from '../../src/sync/model.js';
 import { entraUser, makePlan, settings as settingsFixture } from './plan-fixture.js';

@@ -1,7 +1,7 @@
 // An interrupted run is not over: it is not posted to the notify channel and its card says it resumes; the resumed end is.
 import { describe, expect, it } from 'vitest';
 import { ENGLISH } from '../../src/bot/i18n.js';
-import { renderResultCard } from '../../src/bot/render-cards.js';
+import { renderResultCard } from '../../src/bot/render-run-cards.js';
 import { shouldNotify } from '../../src/bot/render-logs.js';
 import { runRecordFor } from '../schedule/fixtures.js';
 

@@ -2,7 +2,7 @@
 // the three writes as one journaled unit, a crash or stop between them resumes, and a failed middle step moves the user back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGLISH } from '../../src/bot/i18n.js';
-import { renderDryRunCard } from '../../src/bot/render-cards.js';
+import { renderDryRunCard } from '../../src/bot/render-plan-cards.js';
 import { createEngine, type Engine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { type EmulatorSeed, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';

@@ -1,6 +1,6 @@
 // Deletes that look like rooms, shared mailboxes or service accounts are flagged in the plan, its CSV and the dry-run card.
 import { describe, expect, it } from 'vitest';
-import { renderDryRunCard } from '../../src/bot/render-cards.js';
+import { renderDryRunCard } from '../../src/bot/render-plan-cards.js';
 import type { EntraUser } from '../../src/sync/model.js';
 import { buildPlan } from '../../src/sync/plan.js';
 import { planCsv } from '../../src/sync/plan-csv.js';

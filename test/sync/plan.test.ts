@@ -57,7 +57,8 @@ describe('buildPlan', () => {
     expect(plan.writeSettings).toEqual({ protectedAccounts: [], onDelete: 'delete', usageLocation: null, authenticationType: 'Managed' });
     expect(plan.settingsFingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(plan.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(planShortHash(plan.hash)).toBe(plan.hash.slice(0, 8));
+    expect(planShortHash(plan.hash)).toBe(plan.hash.slice(0, 12));
+    expect(planShortHash(plan.hash)).toMatch(/^[0-9a-f]{12}$/);
   });
 
   it('reports a guard trip but still carries the whole plan', () => {

@@ -58,4 +58,3 @@ export const refuse = (code: Refusal['code'], said: Said, detail?: string): Refu
   ...(detail ? { detail } : {}),
 });
 
-export const normaliseDomain = (d: string) => d.trim().toLowerCase().replace(/^@/, '').replace(/\.$/, '');

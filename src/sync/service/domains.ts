@@ -10,7 +10,8 @@ import {
   type SyncService,
 } from '../service-interface.js';
 import type { ServiceContext } from './context.js';
-import { normaliseDomain, refuse } from './deps.js';
+import { normaliseDomain } from '../domain-name.js';
+import { refuse } from './deps.js';
 
 /** An assigned ISO 3166-1 alpha-2 code (what Graph's `usageLocation` takes), in either case. */
 export const isCountryCode = (code: string): boolean =>

@@ -11,7 +11,8 @@ import {
   type SyncService,
 } from '../service-interface.js';
 import type { ServiceContext } from './context.js';
-import { normaliseDomain, refuse } from './deps.js';
+import { normaliseDomain } from '../domain-name.js';
+import { refuse } from './deps.js';
 
 export function precheckUseCases(ctx: ServiceContext): Pick<SyncService, 'precheck' | 'moveToInitialDomain'> {
   const { deps, tenantDomain, holdLease, snapshotFor } = ctx;

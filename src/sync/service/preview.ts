@@ -3,7 +3,8 @@ import { strandedAdoptions } from '../apply-run.js';
 import { list, message, say } from '../core-messages.js';
 import { isRefusal, type PreviewOptions, type Refusal, type SyncService } from '../service-interface.js';
 import type { ServiceContext } from './context.js';
-import { normaliseDomain, refuse } from './deps.js';
+import { normaliseDomain } from '../domain-name.js';
+import { refuse } from './deps.js';
 
 /**
  * A refusal while an interrupted run of the domain has federated users at their temporary onmicrosoft.com UPN: a new

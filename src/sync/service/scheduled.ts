@@ -3,7 +3,8 @@ import { say } from '../core-messages.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
 import { type HeldDomain, isRefusal, type SyncService } from '../service-interface.js';
 import type { ServiceContext } from './context.js';
-import { normaliseDomain, refuse } from './deps.js';
+import { normaliseDomain } from '../domain-name.js';
+import { refuse } from './deps.js';
 import type { RunWriter } from './run-writer.js';
 
 export function scheduledUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncService, 'runScheduled'> {

@@ -1,0 +1,41 @@
+// Formatting shared by the card view models: times in UTC, durations, the short plan hash, command buttons.
+import type { Lang } from './i18n.js';
+import { planShortHash } from '../sync/plan.js';
+
+/** `2026-11-26 15:04 UTC` (cards are read by people in several time zones; UTC is stated). */
+export function fmtTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export function fmtDuration(lang: Lang, startIso: string, endIso: string | null): string {
+  if (!endIso) return '—';
+  const ms = new Date(endIso).getTime() - new Date(startIso).getTime();
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return lang.t('time.seconds', { s });
+  const m = Math.floor(s / 60);
+  return m < 60
+    ? lang.t('time.minSec', { m, s: s % 60 })
+    : lang.t('time.hourMin', { h: Math.floor(m / 60), m: m % 60 });
+}
+
+/** A plan hash as cards show it (`planShortHash`), or "—" when there is none. */
+export const shortHash = (hash: string | null | undefined): string => (hash ? planShortHash(hash) : '—');
+
+export interface ExecuteAction {
+  readonly title: string;
+  readonly verb: string;
+  readonly data: Record<string, unknown>;
+}
+
+export const onOff = (lang: Lang, b: boolean) => lang.t(b ? 'common.on' : 'common.off');
+
+/** A button that runs a typed command (the `command` card verb): every step can be done by buttons alone. */
+export const commandAction = (title: string, command: string): ExecuteAction => ({
+  title,
+  verb: 'command',
+  data: { command },
+});
