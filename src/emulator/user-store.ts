@@ -5,6 +5,9 @@
 // user itself (https://learn.microsoft.com/en-us/graph/aad-advanced-queries: with the advanced query parameters
 // "the response will be eventually consistent"). For the delay after a write, a listing still shows what it showed before: a new or restored user
 // is absent, an updated user has its old values, and a deleted user is still listed (a ghost).
+//
+// One class (over 300 lines) because its indexes, the replicas' ghosts and the query planner that picks an index
+// for a $filter share private state; splitting them would expose the indexes to every route.
 import { evaluateFilter, type FilterExpr } from './odata.js';
 import { SortedKeys } from './sorted-keys.js';
 import { proxyKey, type UserData } from './user-schema.js';
