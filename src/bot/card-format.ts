@@ -10,6 +10,7 @@ export function fmtTime(iso: string | null | undefined): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/** A run's duration as the result card shows it (`42 s`, `3 min 5 s`), or an em dash while it has no end. */
 export function fmtDuration(lang: Lang, startIso: string, endIso: string | null): string {
   if (!endIso) return '—';
   const ms = new Date(endIso).getTime() - new Date(startIso).getTime();
@@ -25,12 +26,14 @@ export function fmtDuration(lang: Lang, startIso: string, endIso: string | null)
 /** A plan hash as cards show it (`planShortHash`), or "—" when there is none. */
 export const shortHash = (hash: string | null | undefined): string => (hash ? planShortHash(hash) : '—');
 
+/** An `Action.Execute` button: its title, the card verb it sends, and the verb's data. */
 export interface ExecuteAction {
   readonly title: string;
   readonly verb: string;
   readonly data: Record<string, unknown>;
 }
 
+/** "on" or "off" in the reader's language. */
 export const onOff = (lang: Lang, b: boolean) => lang.t(b ? 'common.on' : 'common.off');
 
 /** A button that runs a typed command (the `command` card verb): every step can be done by buttons alone. */

@@ -1,4 +1,5 @@
 // Parses and validates an Access Control CSV export (the README's Access Control CSV format) into source users per domain: pure, no I/O.
+// Just over 300 lines, kept whole: the header mapping, the per-row rules and the per-domain grouping are one pass.
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import type { SourceUser } from '../sync/model.js';

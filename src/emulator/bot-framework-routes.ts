@@ -20,14 +20,13 @@ import type { EmulatorCore } from './emulator-core.js';
 import {
   aadError,
   clientCredentialsClientId,
-  type IdentityDeps,
   type IdentityResponse,
-  identityDepsOf,
   noClientCredential,
   scopeRefusal,
   unknownClient,
   wrongClientSecret,
-} from './identity-routes.js';
+} from './identity-answers.js';
+import { type IdentityDeps, identityDepsOf } from './identity-routes.js';
 
 const json = (status: number, body: unknown): IdentityResponse => ({
   status,

@@ -1,12 +1,18 @@
-// In-memory users and deleted users, indexed by id, lower-case UPN, Immutable ID, UPN domain and mail domain.
+// In-memory users and deleted users, indexed by id, lower-case UPN, Immutable ID, proxy address, UPN domain and
+// mail domain.
 //
 // Replication delay models Graph's eventual consistency: listings and advanced queries ($filter, $count with
 // `ConsistencyLevel: eventual`) are served from replicas that lag behind writes, while GET by id or UPN reads the
 // user itself (https://learn.microsoft.com/en-us/graph/aad-advanced-queries: with the advanced query parameters
-// "the response will be eventually consistent"). For the delay after a write, a listing still shows what it showed before: a new or restored user
-// is absent, an updated user has its old values, and a deleted user is still listed (a ghost).
+// "the response will be eventually consistent"). For the delay after a write, a listing still shows what it
+// showed before: a new or restored user is absent, an updated user has its old values, and a deleted user is
+// still listed (a ghost).
+//
+// Over 300 lines but one class: every write updates the indexes, the replication lag and the ghosts of deleted
+// users together, and they are private to it. The query planner is user-query-plan.ts.
 import { evaluateFilter, type FilterExpr } from './odata.js';
 import { SortedKeys } from './sorted-keys.js';
+import { domainOf, planQuery, scanAll, type Source, sourceKeys, type UserIndexes } from './user-query-plan.js';
 import { proxyKey, type UserData } from './user-schema.js';
 
 interface UserRecord {
@@ -15,22 +21,6 @@ interface UserRecord {
   lagUntil: number;
   prev: UserData | null;
 }
-
-/** Where a list query's candidates come from; keys are iterated in order and resumed after a cursor key. */
-type Source = (
-  | {
-      kind: 'list';
-      list: SortedKeys;
-      prefix: string;
-      toId: (key: string) => string | undefined;
-      /** Several prefixes instead of `prefix` (sorted, none a prefix of another): their ranges in order. */
-      prefixes?: string[];
-    }
-  | { kind: 'keys'; keys: string[]; toId: (key: string) => string | undefined }
-) & {
-  /** True when the source yields exactly the filter's matches (so a count needs no scan). */
-  exact?: boolean;
-};
 
 export interface ListQuery {
   filter: FilterExpr | null;
@@ -47,14 +37,13 @@ export interface ListResult {
   count?: number;
 }
 
-const domainOf = (upnOrMail: string) => upnOrMail.slice(upnOrMail.lastIndexOf('@') + 1).toLowerCase();
 const mailKey = (mail: string, id: string) => `${mail.toLowerCase()}\u0000${id}`;
 
 export class UserStore {
   private byId = new Map<string, UserRecord>();
   private byUpn = new Map<string, string>();
   private byImmutable = new Map<string, string>();
-  /** Live users' proxy addresses (proxyKey) → id: Graph keeps them unique. */
+  /** Proxy addresses (proxyKey) of live users and of groups → owner id: Graph keeps them unique across both. */
   private byProxy = new Map<string, string>();
   private all = new SortedKeys();
   private byDomain = new Map<string, SortedKeys>();
@@ -207,12 +196,12 @@ export class UserStore {
   /** A page of users matching the filter, in the source index's order, resuming after `after`. */
   list(q: ListQuery): ListResult {
     this.sweepGhosts();
-    const source = (q.filter && this.plan(q.filter)) || this.scanAll();
+    const source = (q.filter && planQuery(q.filter, this.indexes)) || scanAll(this.indexes);
     const items: UserData[] = [];
     let last: string | undefined;
     let hasMore = false;
     const now = this.now();
-    for (const key of this.keys(source, q.after)) {
+    for (const key of sourceKeys(source, q.after)) {
       const view = this.visible(source.toId(key), now);
       if (!view) continue;
       this.examined++;
@@ -233,7 +222,7 @@ export class UserStore {
   /** How many users match (no page): O(1) when an index answers the filter exactly. */
   countMatching(filter: FilterExpr | null): number {
     this.sweepGhosts();
-    const source = (filter && this.plan(filter)) || this.scanAll();
+    const source = (filter && planQuery(filter, this.indexes)) || scanAll(this.indexes);
     return this.count(source, filter, this.now());
   }
 
@@ -290,6 +279,20 @@ export class UserStore {
   /** The id behind a UPN key of the list indexes: the live user, else a deleted user listings still show. */
   private idOfUpnKey = (k: string): string | undefined => this.byUpn.get(k) ?? this.ghostByUpn.get(k);
 
+  /** The planner's view of the indexes (read through, since load() replaces them). */
+  private readonly indexes: UserIndexes = {
+    all: () => this.all,
+    domainList: (domain) => this.byDomain.get(domain),
+    mailDomainList: (domain) => this.byMailDomain.get(domain),
+    idOfUpnKey: this.idOfUpnKey,
+    hasId: (id) => this.byId.has(id) || this.ghosts.has(id),
+    idsWithImmutableId: (immutableId) => [
+      this.byImmutable.get(immutableId),
+      ...this.ghostsWithImmutableId(immutableId),
+    ],
+    upnOf: (id) => (this.byId.get(id)?.data ?? this.ghosts.get(id)?.data)?.userPrincipalName,
+  };
+
   private addGhost(id: string, data: UserData, until: number): void {
     const upn = data.userPrincipalName.toLowerCase();
     this.ghosts.set(id, { data, until });
@@ -319,18 +322,6 @@ export class UserStore {
     for (const [id, g] of this.ghosts) if (now >= g.until) this.dropGhost(id);
   }
 
-  private *keys(source: Source, after: string | undefined): Generator<string> {
-    if (source.kind === 'list') {
-      if (source.prefixes) {
-        for (const p of source.prefixes) yield* source.list.after(after, p);
-        return;
-      }
-      yield* source.list.after(after, source.prefix);
-      return;
-    }
-    for (const k of source.keys) if (after === undefined || k > after) yield k;
-  }
-
   private count(source: Source, filter: FilterExpr | null, now: number): number {
     if (
       (!filter || source.exact) &&
@@ -345,7 +336,7 @@ export class UserStore {
     const cached = key === null ? undefined : this.countCache.get(key);
     if (cached !== undefined) return cached;
     let n = 0;
-    for (const key of this.keys(source, undefined)) {
+    for (const key of sourceKeys(source, undefined)) {
       const view = this.visible(source.toId(key), now);
       if (!view) continue;
       this.examined++;
@@ -353,112 +344,6 @@ export class UserStore {
     }
     if (key !== null) this.countCache.set(key, n);
     return n;
-  }
-
-  private scanAll(): Source {
-    return { kind: 'list', list: this.all, prefix: '', toId: this.idOfUpnKey };
-  }
-
-  /** Chooses an index that yields a superset of the filter's matches, or null (full scan). */
-  private plan(e: FilterExpr): Source | null {
-    const byUpnKey = this.idOfUpnKey;
-    const mailId = (k: string) => k.slice(k.indexOf('\u0000') + 1);
-    switch (e.kind) {
-      case 'and': {
-        const ranges = this.planPrefixesInDomain(e);
-        if (ranges) return ranges;
-        const a = this.plan(e.left);
-        const b = this.plan(e.right);
-        const pick = !a || !b ? (a ?? b) : estimate(a) <= estimate(b) ? a : b;
-        return pick ? { ...pick, exact: false } : null;
-      }
-      case 'or': {
-        const a = this.plan(e.left);
-        const b = this.plan(e.right);
-        if (a?.kind === 'keys' && b?.kind === 'keys') {
-          const ka = a.keys.map((k) => a.toId(k)).filter(isString);
-          const kb = b.keys.map((k) => b.toId(k)).filter(isString);
-          return this.keysSource([...ka, ...kb]);
-        }
-        return null;
-      }
-      case 'cmp':
-        if (e.op !== 'eq' || typeof e.value !== 'string') return null;
-        return this.planEq(e.prop, [e.value]);
-      case 'in':
-        return this.planEq(
-          e.prop,
-          e.values.filter((v): v is string => typeof v === 'string'),
-        );
-      case 'fn': {
-        const value = e.value.toLowerCase();
-        if (e.prop === 'userPrincipalName') {
-          if (e.fn === 'startsWith') return { kind: 'list', list: this.all, prefix: value, toId: byUpnKey };
-          const at = value.lastIndexOf('@');
-          if (at >= 0) {
-            const list = this.byDomain.get(value.slice(at + 1)) ?? new SortedKeys();
-            return { kind: 'list', list, prefix: '', toId: byUpnKey, exact: at === 0 };
-          }
-        }
-        if (e.prop === 'mail' && e.fn === 'endsWith') {
-          const at = value.lastIndexOf('@');
-          if (at >= 0) {
-            const list = this.byMailDomain.get(value.slice(at + 1)) ?? new SortedKeys();
-            return { kind: 'list', list, prefix: '', toId: mailId, exact: at === 0 };
-          }
-        }
-        return null;
-      }
-      default:
-        return null;
-    }
-  }
-
-  /**
-   * `startsWith(userPrincipalName,'a') [or startsWith(…,'b') …] and endsWith(userPrincipalName,'@d')` (a listing
-   * partitioned by first letters): the prefix ranges of the domain's own index, so each page costs its size.
-   */
-  private planPrefixesInDomain(e: { left: FilterExpr; right: FilterExpr }): Source | null {
-    const domainIn = (x: FilterExpr): string | null =>
-      x.kind === 'fn' && x.fn === 'endsWith' && x.prop === 'userPrincipalName' && x.value.startsWith('@')
-        ? x.value.slice(1).toLowerCase()
-        : null;
-    const prefixesOf = (x: FilterExpr): string[] | null => {
-      if (x.kind === 'fn' && x.fn === 'startsWith' && x.prop === 'userPrincipalName') return [x.value.toLowerCase()];
-      if (x.kind !== 'or') return null;
-      const l = prefixesOf(x.left);
-      const r = l && prefixesOf(x.right);
-      return l && r ? [...l, ...r] : null;
-    };
-    const domain = domainIn(e.right) ?? domainIn(e.left);
-    const raw = domainIn(e.right) !== null ? prefixesOf(e.left) : prefixesOf(e.right);
-    if (domain === null || raw === null || raw.length === 0) return null;
-    // A prefix that another prefix covers adds nothing (and would yield its keys twice).
-    const sorted = [...new Set(raw)].sort();
-    const prefixes = sorted.filter((p, i) => !sorted.slice(0, i).some((q) => p.startsWith(q)));
-    const list = this.byDomain.get(domain) ?? new SortedKeys();
-    return { kind: 'list', list, prefix: '', prefixes, toId: this.idOfUpnKey, exact: true };
-  }
-
-  private planEq(prop: string, values: string[]): Source | null {
-    let ids: (string | undefined)[];
-    if (prop === 'userPrincipalName') ids = values.map((v) => this.idOfUpnKey(v.toLowerCase()));
-    else if (prop === 'id') ids = values.filter((v) => this.byId.has(v) || this.ghosts.has(v));
-    else if (prop === 'onPremisesImmutableId')
-      ids = values.flatMap((v) => [this.byImmutable.get(v), ...this.ghostsWithImmutableId(v)]);
-    else if (prop === 'mail' && values.length === 1) {
-      const mail = values[0]!.toLowerCase();
-      const list = this.byMailDomain.get(domainOf(mail)) ?? new SortedKeys();
-      return { kind: 'list', list, prefix: `${mail}\u0000`, toId: (k) => k.slice(k.indexOf('\u0000') + 1) };
-    } else return null;
-    return this.keysSource(ids.filter(isString));
-  }
-
-  /** A source over explicit ids, ordered (and resumed) by lower-case UPN. */
-  private keysSource(ids: string[]): Source {
-    const upnOf = (id: string) => (this.byId.get(id)?.data ?? this.ghosts.get(id)?.data)?.userPrincipalName;
-    const keys = [...new Set(ids.map((id) => upnOf(id)?.toLowerCase()).filter(isString))].sort();
-    return { kind: 'keys', keys, toId: this.idOfUpnKey };
   }
 
   private ghostsWithImmutableId(immutableId: string): string[] {
@@ -487,14 +372,6 @@ export class UserStore {
     this.byDomain.get(domainOf(upn))?.remove(upn);
     if (u.mail) this.byMailDomain.get(domainOf(u.mail))?.remove(mailKey(u.mail, u.id));
   }
-}
-
-function estimate(s: Source): number {
-  return s.kind === 'keys' ? s.keys.length : s.prefix ? s.list.size / 2 : s.list.size;
-}
-
-function isString(v: string | undefined): v is string {
-  return typeof v === 'string';
 }
 
 function push(m: Map<string, string[]>, k: string, v: string): void {

@@ -1,17 +1,8 @@
 // Graph v1.0 users: list/get/create/update/delete, $count, and the deleted items (restore, purge) of soft delete.
+// One file because the user and deleted-user routes share their write checks (conflicts, proxy addresses, privileged
+// targets); the listing query options are in users-query.ts.
 import { randomUUID } from 'node:crypto';
-import {
-  advancedQuery,
-  contextUrl,
-  decodeSkipToken,
-  type GraphContext,
-  nextLink,
-  pageSize,
-  parseGraphFilter,
-  READ_USERS,
-  requireAny,
-  WRITE_USERS,
-} from './graph-context.js';
+import { advancedQuery, contextUrl, type GraphContext, READ_USERS, requireAny, WRITE_USERS } from './graph-context.js';
 import {
   badRequest,
   forbidden,
@@ -22,7 +13,6 @@ import {
   ok,
   unsupportedQuery,
 } from './graph-types.js';
-import { type FilterExpr, filterTerms, parseSelect } from './odata.js';
 import {
   checkUserProperties,
   completeUser,
@@ -30,29 +20,17 @@ import {
   projectUser,
   proxyAddressesAfterMail,
   SYNCED_USER_PROPS,
-  USER_PROPS,
   type UserData,
 } from './user-schema.js';
-
-/** Which $filter operators each user property supports; `*` marks those that need an advanced query. */
-const FILTERABLE: Record<string, string[]> = {
-  id: ['eq', 'in'],
-  userPrincipalName: ['eq', 'in', 'startsWith', 'endsWith*', 'ne*'],
-  mail: ['eq', 'in', 'startsWith', 'endsWith*', 'ne*'],
-  onPremisesImmutableId: ['eq', 'in', 'ne*'],
-  displayName: ['eq', 'in', 'startsWith', 'ne*'],
-  givenName: ['eq', 'in', 'startsWith', 'ne*'],
-  surname: ['eq', 'in', 'startsWith', 'ne*'],
-  mailNickname: ['eq', 'in', 'startsWith', 'ne*'],
-  employeeId: ['eq', 'in', 'startsWith', 'ne*'],
-  department: ['eq', 'in', 'startsWith', 'ne*'],
-  jobTitle: ['eq', 'in', 'startsWith', 'ne*'],
-  accountEnabled: ['eq', 'ne*'],
-  userType: ['eq', 'in', 'ne*'],
-  onPremisesSyncEnabled: ['eq', 'ne*'],
-};
-
-const UNMANAGED_QUERY_OPTIONS = ['$orderby', '$search', '$expand', '$skip'];
+import {
+  deletedView,
+  listPage,
+  rejectUndocumentedForm,
+  rejectUnsupportedOptions,
+  selection,
+  userFilter,
+  withCountTrue,
+} from './users-query.js';
 
 /** Routes /users… and /directory/deletedItems…; returns null when the path is not one of them. */
 export async function handleUsers(req: GraphRequest, ctx: GraphContext): Promise<GraphResponse | null> {
@@ -90,129 +68,6 @@ function noContent(): GraphResponse {
   return { status: 204, headers: {} };
 }
 
-function selection(req: GraphRequest): string[] | null {
-  const raw = req.query.get('$select');
-  if (raw === null) return null;
-  const props = parseSelect(raw);
-  for (const p of props) {
-    if (!(USER_PROPS as readonly string[]).includes(p) && p !== 'passwordProfile')
-      throw new GraphErrorResponse(
-        400,
-        'BadRequest',
-        `Could not find a property named '${p}' on type 'microsoft.graph.user'.`,
-      );
-  }
-  return props.length > 0 ? props : null;
-}
-
-function rejectUnsupportedOptions(req: GraphRequest): void {
-  for (const o of UNMANAGED_QUERY_OPTIONS) {
-    if (req.query.has(o))
-      throw unsupportedQuery(`The query option '${o}' is not supported by this emulator on this resource.`);
-  }
-}
-
-/** Parses and checks $filter against Graph's support table; endsWith/ne/not need ConsistencyLevel + $count. */
-function userFilter(req: GraphRequest): FilterExpr | null {
-  const raw = req.query.get('$filter');
-  if (raw === null || raw.trim() === '') return null;
-  const expr = parseGraphFilter(raw);
-  const adv = advancedQuery(req);
-  for (const { op, prop } of filterTerms(expr)) {
-    if (op === 'not') {
-      if (!adv.eventual || !adv.count) throw advancedRequired('not', adv.eventual);
-      continue;
-    }
-    const allowed = FILTERABLE[prop];
-    if (!allowed) {
-      if ((USER_PROPS as readonly string[]).includes(prop))
-        throw unsupportedQuery(
-          `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`,
-        );
-      throw new GraphErrorResponse(
-        400,
-        'BadRequest',
-        `Could not find a property named '${prop}' on type 'microsoft.graph.user'.`,
-      );
-    }
-    if (allowed.includes(op)) continue;
-    if (allowed.includes(`${op}*`)) {
-      if (!adv.eventual || !adv.count) throw advancedRequired(op, adv.eventual);
-      continue;
-    }
-    throw unsupportedQuery(
-      `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`,
-    );
-  }
-  return expr;
-}
-
-/**
- * With the tenant's filter forms set to 'documented', refuses a user filter that joins `endsWith` to another
- * string function (`(startsWith(…) or …) and endsWith(…)`). The advanced-query page documents `endsWith` on
- * userPrincipalName/mail alone and `startsWith(…) OR startsWith(…)`, never the two together:
- * https://learn.microsoft.com/en-us/graph/aad-advanced-queries#query-scenarios-that-require-advanced-query-capabilities
- * Graph's answer to a filter clause it does not take is 400 Request_UnsupportedQuery naming the property.
- */
-function rejectUndocumentedForm(ctx: GraphContext, expr: FilterExpr | null): void {
-  if (ctx.tenant.filterForms !== 'documented' || expr === null) return;
-  const fns = filterTerms(expr).filter((t) => t.op === 'startsWith' || t.op === 'endsWith');
-  const ends = fns.find((t) => t.op === 'endsWith');
-  if (ends && fns.length > 1)
-    throw unsupportedQuery(
-      `Unsupported or invalid query filter clause specified for property '${ends.prop}' of resource 'User'.`,
-    );
-}
-
-function advancedRequired(op: string, hasHeader: boolean): GraphErrorResponse {
-  return hasHeader
-    ? unsupportedQuery(
-        `Operator '${op}' is an advanced query: it needs $count=true together with the 'ConsistencyLevel:eventual' header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
-      )
-    : unsupportedQuery(
-        `Operator '${op}' is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
-      );
-}
-
-function wantsCount(req: GraphRequest): boolean {
-  const raw = req.query.get('$count');
-  if (raw === null) return false;
-  if (raw !== 'true' && raw !== 'false')
-    throw new GraphErrorResponse(400, 'BadRequest', `Invalid value '${raw}' for $count.`);
-  if (raw === 'true' && !advancedQuery(req).eventual)
-    throw unsupportedQuery(
-      "The $count query parameter is an advanced query: it needs the 'ConsistencyLevel:eventual' header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
-    );
-  return raw === 'true';
-}
-
-/** One page of a user listing, as GET /users and GET /directory/deletedItems/microsoft.graph.user both answer it. */
-function listPage(
-  req: GraphRequest,
-  ctx: GraphContext,
-  source: 'users' | 'deleted',
-  present: (u: UserData, select: readonly string[] | null) => Record<string, unknown>,
-): GraphResponse {
-  requireAny(ctx, READ_USERS);
-  rejectUnsupportedOptions(req);
-  const select = selection(req);
-  const filter = userFilter(req);
-  if (source === 'users') rejectUndocumentedForm(ctx, filter);
-  const query = {
-    filter,
-    top: pageSize(req),
-    after: decodeSkipToken(req.query.get('$skiptoken')),
-    count: wantsCount(req),
-  };
-  const page = source === 'users' ? ctx.tenant.users.list(query) : ctx.tenant.users.listDeleted(query, deletedView);
-  const path = source === 'users' ? 'users' : 'directory/deletedItems/microsoft.graph.user';
-  const body: Record<string, unknown> = { '@odata.context': contextUrl(ctx, path, select) };
-  if (page.count !== undefined) body['@odata.count'] = page.count;
-  if (page.next !== undefined) body['@odata.nextLink'] = nextLink(ctx, req, page.next);
-  body.value = page.items.map((u) => present(u, select));
-  return ok(body);
-}
-
 // https://learn.microsoft.com/en-us/graph/api/user-list
 function listUsers(req: GraphRequest, ctx: GraphContext): GraphResponse {
   return listPage(req, ctx, 'users', (u, select) => projectUser(u, select));
@@ -229,12 +84,6 @@ function countUsers(req: GraphRequest, ctx: GraphContext): GraphResponse {
   rejectUndocumentedForm(ctx, filter);
   const count = ctx.tenant.users.countMatching(filter);
   return { status: 200, headers: { 'content-type': 'text/plain;charset=utf-8' }, text: String(count) };
-}
-
-function withCountTrue(q: URLSearchParams): URLSearchParams {
-  const c = new URLSearchParams(q);
-  c.set('$count', 'true');
-  return c;
 }
 
 function findUser(ctx: GraphContext, idOrUpn: string): UserData {
@@ -409,11 +258,6 @@ function deleteUser(ctx: GraphContext, idOrUpn: string): GraphResponse {
   ctx.tenant.forgetPrincipal(u.id);
   ctx.onWrite();
   return noContent();
-}
-
-/** A deleted user as Entra shows it: the UPN prefixed with the object id without dashes. */
-function deletedView(u: UserData): UserData {
-  return { ...u, userPrincipalName: `${u.id.replace(/-/g, '')}${u.userPrincipalName}` };
 }
 
 // https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-list

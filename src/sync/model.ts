@@ -1,4 +1,6 @@
 // The data the sync core works on: source users, Entra users, changes, plans, guard verdicts and run records.
+// Over 300 lines but kept whole: types only, the core's one vocabulary, imported by every layer; split, each import
+// would have to know which part a type lives in.
 import type { CoreMessage } from './core-messages.js';
 
 /** Attributes the sync writes to Entra, in the order they are shown. */
