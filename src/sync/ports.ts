@@ -107,6 +107,8 @@ export interface RunLogRepository {
   put(run: RunRecord): Promise<void>;
   /** Newest first. `outcomes: false` leaves the per-user outcomes out (an empty list) for summaries. */
   list(filter: { domain?: string; limit?: number; outcomes?: boolean }): Promise<RunRecord[]>;
+  /** The newest run of each of these domains (keyed lower-case, outcomes left out), read in one pass for all of them. */
+  lastRuns(domains: readonly string[]): Promise<Map<string, RunRecord>>;
   prune(olderThan: Date): Promise<number>;
 }
 

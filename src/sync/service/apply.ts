@@ -2,7 +2,7 @@
 import { message, say } from '../core-messages.js';
 import { entraFingerprint, sourceFingerprint } from '../fingerprint.js';
 import { checkGuard, deletionShare, inScopeCount } from '../guard.js';
-import type { DomainSettings, EntraDomain, Plan, RunRecord } from '../model.js';
+import type { Plan, RunRecord } from '../model.js';
 import { verifyPlanHash } from '../plan.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
 import {
@@ -12,7 +12,7 @@ import {
   type Refusal,
   type SyncService,
 } from '../service-interface.js';
-import type { ServiceContext } from './context.js';
+import type { Configured, ServiceContext } from './context.js';
 import { refuse } from './deps.js';
 import type { RunWriter } from './run-writer.js';
 
@@ -27,12 +27,11 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
    * guard is re-checked on the plan's counts (with today's limits) instead of diffing 100,000 users a second time.
    */
   async function freshVerdict(
-    domain: EntraDomain,
-    settings: DomainSettings,
+    { settings, ...found }: Configured,
     plan: Plan,
     onProgress?: ProgressListener,
   ): Promise<Pick<Plan, 'sourceFingerprint' | 'entraFingerprint' | 'guard'> & { sourceCount: number }> {
-    const fresh = await snapshotFor(domain, onProgress);
+    const fresh = await snapshotFor(found, onProgress);
     const guard = checkGuard(
       {
         deletion: deletionShare(plan.counts, inScopeCount(fresh), settings),
@@ -106,7 +105,7 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
         return settingsStale;
       }
       // Re-read both sides: anything that changed since the dry run makes the plan stale.
-      const current = await freshVerdict(found.domain, found.settings, plan, options.onProgress);
+      const current = await freshVerdict(found, plan, options.onProgress);
       const run = { ...newRun(plan, options.trigger, by, current.sourceCount), id: runId };
       const stale = checkPlanFreshness(plan, { writeSettings, ...current });
       if (stale) {

@@ -23,7 +23,7 @@ export function scheduledUseCases(ctx: ServiceContext, runs: RunWriter): Pick<Sy
       if (isRefusal(lease)) return lease;
       try {
         // One read of each side: the fresh snapshot is both the preview and the apply's freshness check.
-        const snapshot = await snapshotFor(found.domain);
+        const snapshot = await snapshotFor(found);
         const plan = makePlan(
           snapshot,
           found.settings,
