@@ -1,17 +1,16 @@
 // The Teams bot server: builds the adapter, the teams-ai app and the HTTP routes; the only public entry of src/bot.
-import type { Activity } from 'botbuilder';
 import { botAuthProblem } from '../config.js';
 import { scrubSecrets } from '../logger.js';
 import { createAuthorizer } from './authorization.js';
 import { createBackgroundTasks } from './background-tasks.js';
 import { createBotAdapter } from './bot-adapter.js';
 import { createBotApplication } from './bot-app.js';
+import { createBotMessenger } from './bot-messenger.js';
 import { type ConsentConfirmOptions, createConsentCallback } from './consent.js';
 import type { BotDeps, BotServer } from './deps.js';
 import { createDownloadHandler } from './downloads.js';
 import { sendInvokeResponse, startHttpServer } from './http-server.js';
 import { createNotifier } from './notifier.js';
-import { createProactive } from './proactive.js';
 import { ignoreEvents } from '../sync/observer.js';
 import { type BotRuntime, type LinkAudience, SHARED_LINK_TTL_SECONDS } from './runtime.js';
 
@@ -70,7 +69,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
   const botAppId = config.bot.id ?? '';
   const adapter = createBotAdapter(config);
   const tasks = createBackgroundTasks(logger);
-  const proactive = createProactive({ adapter, botAppId, logger });
+  const messenger = createBotMessenger({ adapter, botAppId, logger });
   const authorizer = createAuthorizer({
     adminIds: config.adminAadObjectIds,
     isGlobalAdmin: deps.isGlobalAdmin,
@@ -91,11 +90,9 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     stores: deps.stores,
     connection: deps.connection,
     now,
-    adapter,
-    botAppId,
     authorizer,
     signer,
-    proactive,
+    messenger,
     tasks,
     get publicBaseUrl() {
       return publicBaseUrl;
@@ -110,7 +107,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     observe: deps.observer ?? ignoreEvents,
     fileConsent: options.fileConsent ?? !config.bot.localMode,
   };
-  const app = createBotApplication(rt, adapter);
+  const app = createBotApplication(rt, adapter, botAppId);
   const download = createDownloadHandler({ signer, service: deps.service, logger });
   const consentCallback = createConsentCallback(rt, options.consentConfirm);
 
@@ -149,11 +146,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
   logger.info({ url, localMode: config.bot.localMode, publicBaseUrl }, 'bot server listening');
 
   const notifier = createNotifier({
-    adapter: {
-      continueConversationAsync: (appId, ref, logic) =>
-        adapter.continueConversationAsync(appId, ref as Partial<Activity>, logic),
-    },
-    botAppId,
+    messenger,
     stores: deps.stores,
     logger,
     linkFor: (kind, id) => rt.linkFor(kind, id, 'shared'),

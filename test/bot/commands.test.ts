@@ -76,9 +76,9 @@ describe('commands', () => {
     expect(await ask(`notify here ${DOMAIN}`)).toContain(`Run results of ${DOMAIN} go to this conversation.`);
     const key = await h.engine.stores.conversations.destinationFor(DOMAIN);
     expect(key).toMatch(/^conv-/);
-    const ref = (await h.engine.stores.conversations.get(key!)) as { serviceUrl: string; conversation: { id: string } };
-    expect(ref.serviceUrl).toBe(h.connector.url);
-    expect(ref.conversation.id).toBe(key);
+    const address = (await h.engine.stores.conversations.get(key!))!;
+    expect(address.serviceUrl).toBe(h.connector.url);
+    expect(address.conversationId).toBe(key);
     const text = await ask(`schedule ${DOMAIN} on`);
     expect(text).toContain(`Hourly sync of ${DOMAIN} is on`);
     expect(text).toMatch(/First run\n\d{4}-\d\d-\d\d \d\d:\d\d UTC/);

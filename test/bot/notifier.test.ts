@@ -1,10 +1,13 @@
 // The run notifier over the real Bot Framework protocol: a CloudAdapter posting to a recording Bot Connector (node:http).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TurnContext } from 'botbuilder';
+import Keyv from 'keyv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBotMessenger, type RetryOptions } from '../../src/bot/bot-messenger.js';
 import { createNotifier, type Notifier } from '../../src/bot/notifier.js';
 import { createLogger } from '../../src/logger.js';
+import { KeyvConversationRepository } from '../../src/store/conversation-repository.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { DomainSettings, RunRecord } from '../../src/sync/model.js';
 import { settingsFor as sharedSettingsFor } from '../schedule/fixtures.js';
@@ -60,6 +63,14 @@ async function startConnector() {
 
 /** A CloudAdapter without credentials (the bot's local mode): proactive posts go to serviceUrl unauthenticated. */
 const localAdapter = () => new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
+/** The bot's Messenger over that adapter (its retry loop is the one the notifier relies on). */
+const localMessenger = (retry?: RetryOptions) =>
+  createBotMessenger({
+    adapter: localAdapter(),
+    botAppId: '',
+    logger: createLogger('silent'),
+    ...(retry ? { retry } : {}),
+  });
 
 const T0 = Date.parse('2026-01-05T10:20:00.000Z');
 const linkFor = (kind: 'run', id: string) => `http://127.0.0.1:3978/downloads/${kind}/${id}?sig=s1`;
@@ -103,28 +114,23 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
     connector = await startConnector();
     stores = await openStore('memory://');
     waits = [];
-    // `notify here` in a channel: the conversation reference (serviceUrl = the connector) and the destination.
-    const channelRef = {
-      channelId: 'msteams',
-      serviceUrl: connector.url,
-      conversation: { id: '19:general@thread.tacv2', conversationType: 'channel', tenantId: 'tenant-1' },
-      bot: { id: '28:bot', name: 'Entra Sync' },
-    };
-    await stores.conversations.put('team-general', channelRef);
+    // `notify here` in a channel: the conversation's address (serviceUrl = the connector) and the destination.
+    const channel = { conversationId: '19:general@thread.tacv2', serviceUrl: connector.url, tenantId: 'tenant-1' };
+    await stores.conversations.put('team-general', channel);
     await stores.conversations.setDestination('contoso.co.jp', 'team-general');
-    await stores.conversations.put('ops-chat', { ...channelRef, conversation: { id: '19:ops@thread.v2' } });
+    await stores.conversations.put('ops-chat', { ...channel, conversationId: '19:ops@thread.v2' });
     await stores.conversations.setDestination('*', 'ops-chat');
     notifier = createNotifier({
-      adapter: localAdapter(),
-      botAppId: '',
+      messenger: localMessenger({
+        attempts: 4,
+        baseDelayMs: 5,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      }),
       stores,
       logger: createLogger('silent'),
       linkFor,
-      attempts: 4,
-      baseDelayMs: 5,
-      sleep: async (ms) => {
-        waits.push(ms);
-      },
     });
   });
 
@@ -150,14 +156,46 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
   });
 
   it('speaks the language of the conversation: the locale kept with its reference ("notify here" in Japanese)', async () => {
-    const ref = (await stores.conversations.get('team-general')) as Record<string, unknown>;
-    await stores.conversations.put('team-general', { ...ref, locale: 'ja-JP' });
+    const address = (await stores.conversations.get('team-general'))!;
+    await stores.conversations.put('team-general', { ...address, locale: 'ja-JP' });
     await stores.settings.put(settingsFor('contoso.co.jp'));
     await notifier.runFinished(runFor('contoso.co.jp'));
     const text = textOf(card(connector.posts[0]!));
     expect(text).toContain('contoso.co.jp の定期同期: 完了');
     expect(text).toContain('42 秒');
     expect(connector.posts[0]!.activity.summary).toBe('contoso.co.jp の同期: 完了');
+  });
+
+  it('posts to a conversation chosen with "notify here" by the previous version (a stored botbuilder reference)', async () => {
+    // What that version stored: botbuilder's reference of the "notify here" message, without its activity id.
+    const { activityId: _reply, ...legacy } = TurnContext.getConversationReference({
+      id: 'm-1',
+      channelId: 'msteams',
+      serviceUrl: connector.url,
+      locale: 'ja-JP',
+      from: { id: 'u-1', name: 'Ada' },
+      recipient: { id: '28:bot', name: 'Entra Sync' },
+      conversation: {
+        id: '19:old@thread.tacv2',
+        conversationType: 'channel',
+        tenantId: 'tenant-1',
+        isGroup: true,
+        name: '',
+      },
+    });
+    const kv = new Keyv();
+    await kv.set('ref:team-old', legacy);
+    await kv.set('dest:contoso.co.jp', 'team-old');
+    await stores.settings.put(settingsFor('contoso.co.jp'));
+    const old = createNotifier({
+      messenger: localMessenger(),
+      stores: { settings: stores.settings, conversations: new KeyvConversationRepository(kv) },
+      logger: createLogger('silent'),
+      linkFor,
+    });
+    expect(await old.deliver(runFor('contoso.co.jp'))).toEqual({ delivered: true, attempts: 1 });
+    expect(connector.posts.map((p) => p.conversationId)).toEqual(['19:old@thread.tacv2']);
+    expect(textOf(card(connector.posts[0]!))).toContain('contoso.co.jp の定期同期: 完了');
   });
 
   it('uses the "all" destination for a domain without its own', async () => {
@@ -245,12 +283,10 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
     expect(waits).toEqual([]);
 
     const once = createNotifier({
-      adapter: localAdapter(),
-      botAppId: '',
+      messenger: localMessenger({ attempts: 1 }),
       stores,
       logger: createLogger('silent'),
       linkFor,
-      attempts: 1,
     });
     for (let i = 0; i < 4; i++) connector.script.push({ status: 500 });
     await expect(once.runFinished(runFor('contoso.co.jp'))).resolves.toBeUndefined();
@@ -261,8 +297,7 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
 
   it('never throws when the store fails', async () => {
     const broken = createNotifier({
-      adapter: localAdapter(),
-      botAppId: '',
+      messenger: localMessenger(),
       stores: {
         settings: {
           async get() {
