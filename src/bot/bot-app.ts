@@ -1,9 +1,10 @@
 // Adapter: the teams-ai Application. Turns activities into handler input, looks handlers up in the registry, checks
 // authorization, and sends their answers in the turn (tenant gate first).
 import { randomUUID } from 'node:crypto';
-import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
+import { Application, type TurnState } from '@microsoft/teams-ai';
 import { ActivityTypes, type TurnContext } from 'botbuilder';
 import { scrubSecrets } from '../logger.js';
+import type { AdapterOutcome, BotAdapter } from './bot-adapter.js';
 import { toActivity } from './bot-messenger.js';
 import { CARD_VERBS } from './card-actions.js';
 import { parse } from './command-parser.js';
@@ -35,7 +36,12 @@ async function sendReply(context: TurnContext, reply: Reply): Promise<void> {
   if ('card' in reply) reply.followUp?.(sent?.id ?? null);
 }
 
-export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter, botAppId: string): Application<TurnState> {
+/** Runs one incoming activity (authentication, the turn, the invoke answer) and hands the outcome back as a value. */
+export interface ActivityProcessor {
+  process(authorization: string, activity: Record<string, unknown>): Promise<AdapterOutcome>;
+}
+
+export function createBotApplication(rt: BotRuntime, adapter: BotAdapter, botAppId: string): ActivityProcessor {
   const app = new Application<TurnState>({
     adapter,
     botAppId,
@@ -143,5 +149,10 @@ export function createBotApplication(rt: BotRuntime, adapter: TeamsAdapter, botA
       // the conversation may be gone; the error is logged
     }
   });
-  return app;
+  return {
+    process: (authorization, activity) =>
+      adapter.run(authorization, activity, async (context) => {
+        await app.run(context);
+      }),
+  };
 }

@@ -1,4 +1,12 @@
-// The Teams bot server: builds the adapter, the teams-ai app and the HTTP routes; the only public entry of src/bot.
+// The Teams bot server: builds the bot, its Messenger and the HTTP routes; the only public entry of src/bot.
+//
+// The bot SDK seam. Only these files import botbuilder, teams-ai or botframework-* (test/bot/sdk-seam.test.ts
+// fails otherwise); swapping the SDK for the Teams SDK (@microsoft/teams.apps) rewrites them and nothing else:
+//   src/bot/bot-adapter.ts    authentication of incoming activities and their processing, outcome as a value
+//   src/bot/bot-app.ts        activities in: handler input built, registry looked up, authorization, replies sent
+//   src/bot/bot-messenger.ts  the Messenger port (src/bot/messenger.ts): sends and updates, with the one retry loop
+// Every other file speaks ConversationAddress, handler input and replies (src/bot/handlers.ts) and plain
+// Adaptive Card JSON.
 import { botAuthProblem } from '../config.js';
 import { scrubSecrets } from '../logger.js';
 import { createAuthorizer } from './authorization.js';
@@ -120,9 +128,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     ops: deps.ops ?? null,
     routes: {
       async messages(body, req, res) {
-        const outcome = await adapter.run(String(req.headers.authorization ?? ''), body, async (context) => {
-          await app.run(context);
-        });
+        const outcome = await app.process(String(req.headers.authorization ?? ''), body);
         if (outcome.ok) return sendInvokeResponse(res, outcome.status, outcome.body);
         const err = outcome.error as { message?: unknown } | null;
         const message = scrubSecrets(String(err?.message ?? outcome.error))
