@@ -64,7 +64,6 @@ function referenceOf(address: ConversationAddress, botAppId: string): Partial<Co
       ...(address.tenantId ? { tenantId: address.tenantId } : {}),
     } as ConversationReference['conversation'],
     ...(address.locale ? { locale: address.locale } : {}),
-    ...(address.replyToId ? { activityId: address.replyToId } : {}),
     ...(botAppId ? { bot: { id: `28:${botAppId}`, name: '' } } : {}),
   };
 }

@@ -64,8 +64,7 @@ export type CommandRoutes = {
 
 /** The conversation itself rather than the thread that asked: where later posts (notifications, consent) go. */
 export function hereAddress(input: HandlerInput): ConversationAddress {
-  const { replyToId: _thread, ...address } = input.address;
-  return { ...address, conversationId: input.conversationKey };
+  return { ...input.address, conversationId: input.conversationKey };
 }
 
 export const cardReply = (card: AdaptiveCardJson): Reply => ({ card });

@@ -48,7 +48,7 @@ export class DeliveryError extends Error {
 }
 
 export interface Messenger {
-  /** Posts a message to the conversation (in the thread of `address.replyToId`, when set). Throws DeliveryError. */
+  /** Posts a message to the conversation (a channel thread is part of its id). Throws DeliveryError. */
   send(address: ConversationAddress, message: OutgoingMessage): Promise<Sent>;
   /** Replaces an existing message's card for everyone in the conversation. Throws DeliveryError. */
   update(address: ConversationAddress, activityId: string, card: AdaptiveCardJson): Promise<void>;

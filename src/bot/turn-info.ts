@@ -49,14 +49,13 @@ export function addressOf(activity: IncomingActivity): ConversationAddress {
   };
 }
 
-/** The address that answers this activity in its own thread (channel reply chain kept). */
+/** The address that answers this activity in its own thread (a channel thread is `;messageid=` in the id). */
 export function replyAddressOf(activity: IncomingActivity): ConversationAddress {
   return {
     conversationId: activity.conversation?.id ?? 'unknown',
     serviceUrl: activity.serviceUrl ?? '',
     tenantId: tenantOf(activity),
     ...(activity.locale ? { locale: activity.locale } : {}),
-    ...(activity.id ? { replyToId: activity.id } : {}),
   };
 }
 

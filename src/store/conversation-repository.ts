@@ -12,8 +12,6 @@ export interface ConversationAddress {
   readonly serviceUrl: string;
   readonly tenantId: string | null;
   readonly locale?: string;
-  /** The message a reply answers (a turn's own address only; a stored address has none). */
-  readonly replyToId?: string;
 }
 
 export interface ConversationRepository {
@@ -50,8 +48,7 @@ export class KeyvConversationRepository implements ConversationRepository {
   constructor(private readonly kv: Keyv<unknown>) {}
 
   async put(key: string, address: ConversationAddress): Promise<void> {
-    const { replyToId: _reply, ...stored } = address;
-    await this.kv.set(`ref:${keyPart(key)}`, stored);
+    await this.kv.set(`ref:${keyPart(key)}`, { ...address });
   }
 
   async get(key: string): Promise<ConversationAddress | null> {
