@@ -12,6 +12,16 @@ import type { Actor } from './turn-info.js';
 import { escapeCardText } from './escape.js';
 import type { Lang } from './i18n.js';
 
+/** In-place updates of the message that says the dry run is running. */
+const updaterOf = (rt: BotRuntime, message: { address: ConversationAddress; activityId: string }) =>
+  createCardUpdater({
+    messenger: rt.messenger,
+    address: message.address,
+    activityId: message.activityId,
+    logger: rt.logger,
+    intervalMs: rt.updateIntervalMs,
+  });
+
 export function runningCard(lang: Lang, domain: string): AdaptiveCardJson {
   return renderProgressCard(lang, {
     title: lang.t('dryRun.running', { domain: escapeCardText(domain) }),
@@ -35,13 +45,7 @@ export function startPreview(
     personal: boolean;
   },
 ): void {
-  const updater = createCardUpdater({
-    messenger: rt.messenger,
-    address: input.address,
-    activityId: input.activityId,
-    logger: rt.logger,
-    intervalMs: rt.updateIntervalMs,
-  });
+  const updater = updaterOf(rt, input);
   const lang = input.lang;
   const title = lang.t('dryRun.running', { domain: escapeCardText(input.domain) });
   rt.tasks.run('preview', async () => {
@@ -79,13 +83,7 @@ export function startPreviewAll(
 ): void {
   const { lang } = input;
   const title = lang.t('previewAll.running');
-  const updater = createCardUpdater({
-    messenger: rt.messenger,
-    address: input.address,
-    activityId: input.activityId,
-    logger: rt.logger,
-    intervalMs: rt.updateIntervalMs,
-  });
+  const updater = updaterOf(rt, input);
   const audience = input.personal ? 'personal' : 'shared';
   rt.tasks.run('preview-all', async () => {
     const domains = (await rt.stores.settings.list()).filter((s) => s.synced).map((s) => s.domain);

@@ -1,63 +1,21 @@
 // The Messenger over botbuilder against a recording Bot Connector (node:http): addresses, updates, the one retry loop.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBotMessenger } from '../../src/bot/bot-messenger.js';
 import type { AdaptiveCardJson } from '../../src/bot/card-template.js';
 import { DeliveryError, type Messenger } from '../../src/bot/messenger.js';
 import { createLogger } from '../../src/logger.js';
-
-interface Call {
-  readonly method: string;
-  readonly path: string;
-  readonly activity: Record<string, unknown>;
-}
-
-async function startConnector() {
-  const calls: Call[] = [];
-  const script: { status: number; headers?: Record<string, string> }[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      calls.push({
-        method: req.method ?? '',
-        path,
-        activity: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'),
-      });
-      const next = script.shift() ?? { status: req.method === 'PUT' ? 200 : 201 };
-      res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
-      res.end(
-        JSON.stringify(
-          next.status < 300 ? { id: `msg-${calls.length}` } : { error: { code: 'Throttled', message: 'no' } },
-        ),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls,
-    script,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
+import { startScriptedConnector } from './scripted-connector.js';
 
 const card = { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: 'hi' }] } as AdaptiveCardJson;
 
 describe('Messenger over botbuilder (recording Bot Connector over HTTP)', () => {
-  let connector: Awaited<ReturnType<typeof startConnector>>;
+  let connector: Awaited<ReturnType<typeof startScriptedConnector>>;
   let messenger: Messenger;
   let waits: number[];
 
   beforeEach(async () => {
-    connector = await startConnector();
+    connector = await startScriptedConnector();
     waits = [];
     messenger = createBotMessenger({
       adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})),
@@ -79,7 +37,7 @@ describe('Messenger over botbuilder (recording Bot Connector over HTTP)', () => 
       },
       { card, summary: 'a summary' },
     );
-    expect(sent).toEqual({ id: 'msg-1', attempts: 1 });
+    expect(sent).toEqual({ id: 'activity-1', attempts: 1 });
     expect(connector.calls).toHaveLength(1);
     expect(connector.calls[0]!.method).toBe('POST');
     // botbuilder posts a proactive message as a reply to its own continuation id; the thread is in the conversation id.
