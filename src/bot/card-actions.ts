@@ -165,7 +165,7 @@ export function createVerbRoutes(applyFlow: ApplyFlow): VerbRoutes {
       },
     },
     command: {
-      access: 'anyone',
+      access: 'write',
       run: async (_rt, input) => badData(input.lang, 'command'),
     },
     'setup-form': {

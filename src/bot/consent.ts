@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { scrubSecrets } from '../logger.js';
+import { toConversationAddress } from '../store/conversation-repository.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import type { ConversationAddress } from './messenger.js';
 import { escapeCardText } from './escape.js';
@@ -15,6 +16,12 @@ interface ConsentRequest {
   /** The Entra object id of the administrator who asked (the link was shown only in their personal chat). */
   readonly requestedBy: string;
   readonly requestedByName: string;
+}
+
+/** A stored request; one saved by the previous version (a botbuilder reference in `ref`) is read alike. */
+function requestOf(stored: (ConsentRequest & { ref?: unknown }) | undefined): ConsentRequest | null {
+  const address = toConversationAddress(stored?.address ?? stored?.ref);
+  return stored && address ? { ...stored, address } : null;
 }
 
 /** Consent links are short-lived and single use. */
@@ -145,7 +152,7 @@ export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOpt
     if (!check.ok || check.kind !== 'consent')
       return page(res, check.ok ? 403 : check.status, browserLang, check.ok ? 'wrongKind' : 'invalid');
     const kv = rt.stores.kv<ConsentRequest>('bot-consent');
-    const request = await kv.get(check.id);
+    const request = requestOf(await kv.get(check.id));
     if (!request) return page(res, 410, browserLang, 'used');
     const lang = langFor(localeOf(request.address.locale));
     const tenant = (q.get('tenant') ?? '').toLowerCase();

@@ -61,7 +61,7 @@ export function createRegistry(rt: BotRuntime): Registry {
       // A button that stands for a typed command: the same route, the same authorization; its card is a new message.
       const parsed = parse(typeof data.command === 'string' && data.command.length <= 300 ? data.command : '');
       if (parsed.kind === 'unknown' || parsed.kind === 'import')
-        return { name: parsed.kind, access: 'write', run: (input) => verbs.command.run(rt, input) };
+        return { name: parsed.kind, access: verbs.command.access, run: (input) => verbs.command.run(rt, input) };
       const typed = command(parsed);
       return {
         name: parsed.kind,

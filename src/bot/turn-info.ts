@@ -1,12 +1,10 @@
-// Who sent an activity and where: the actor, the conversation's address for later messages, and its storage key.
+// Who sent an activity and where: the actor, the address that answers it, and the conversation's storage key.
 import type { ConversationAddress } from '../store/conversation-repository.js';
 
 /** The fields of an incoming activity (plain Bot Framework JSON) the handlers read. */
 export interface IncomingActivity {
-  readonly id?: string;
   readonly locale?: string;
   readonly serviceUrl?: string;
-  readonly replyToId?: string;
   readonly from?: { readonly aadObjectId?: string; readonly name?: string };
   readonly conversation?: {
     readonly id?: string;
@@ -38,16 +36,6 @@ const tenantOf = (activity: IncomingActivity): string | null => {
   const id = activity.conversation?.tenantId ?? fromChannel;
   return typeof id === 'string' && id ? id : null;
 };
-
-/** The address for new posts later: the conversation itself, no reply thread (what `notify here` keeps). */
-export function addressOf(activity: IncomingActivity): ConversationAddress {
-  return {
-    conversationId: baseConversationId(activity.conversation?.id ?? 'unknown'),
-    serviceUrl: activity.serviceUrl ?? '',
-    tenantId: tenantOf(activity),
-    ...(activity.locale ? { locale: activity.locale } : {}),
-  };
-}
 
 /** The address that answers this activity in its own thread (a channel thread is `;messageid=` in the id). */
 export function replyAddressOf(activity: IncomingActivity): ConversationAddress {
