@@ -85,8 +85,8 @@ export function createBotApplication(rt: BotRuntime, adapter: BotAdapter, botApp
       }
       try {
         const reply = await route.run(input);
-        rt.observe({ type: 'card-action', action: verb, outcome: 'ok' });
         if ('post' in reply) await sendReply(context, reply.post);
+        rt.observe({ type: 'card-action', action: verb, outcome: 'ok' });
         return 'card' in reply ? reply.card : reply.text;
       } catch (err) {
         rt.observe({ type: 'card-action', action: verb, outcome: 'error' });
