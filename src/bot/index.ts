@@ -1,7 +1,8 @@
 // The Teams bot server: builds the bot, its Messenger and the HTTP routes; the only public entry of src/bot.
 //
 // The bot SDK seam. Only these files import botbuilder, teams-ai or botframework-* (test/bot/sdk-seam.test.ts
-// fails otherwise); swapping the SDK for the Teams SDK (@microsoft/teams.apps) rewrites them and nothing else:
+// fails otherwise); swapping the SDK for the Teams SDK (@microsoft/teams.apps) rewrites them and their three
+// constructor calls below, nothing else:
 //   src/bot/bot-adapter.ts    authentication of incoming activities and their processing, outcome as a value
 //   src/bot/bot-app.ts        activities in: handler input built, registry looked up, authorization, replies sent
 //   src/bot/bot-messenger.ts  the Messenger port (src/bot/messenger.ts): sends and updates, with the one retry loop
