@@ -1,11 +1,11 @@
 // "Sync now": answers the click at once with a progress card, applies in the background, updates the card in place.
-import type { ConversationReference } from 'botbuilder';
 import type { RunRecord } from '../sync/model.js';
 import type { Progress, Refusal } from '../sync/service-interface.js';
 import { isRefusal } from '../sync/service-interface.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { type CardUpdater, createCardUpdater } from './card-updater.js';
 import { escapeCardText } from './escape.js';
+import type { ConversationAddress } from './messenger.js';
 import type { Lang } from './i18n.js';
 import { failureCard, refusalCard } from './refusal-cards.js';
 import { renderMessageCard } from './render-cards.js';
@@ -37,7 +37,7 @@ export interface ApplyRequest {
   readonly actor: Actor;
   /** The invoke activity's id: a replay of the same invoke is answered without applying. */
   readonly invokeId: string | null;
-  readonly ref: Partial<ConversationReference>;
+  readonly address: ConversationAddress;
   /** The card message to update for everyone (the invoke's replyToId). */
   readonly messageId: string | null;
 }
@@ -146,8 +146,8 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
       let updater: CardUpdater | null = null;
       if (req.messageId)
         updater = createCardUpdater({
-          proactive: rt.proactive,
-          ref: req.ref,
+          messenger: rt.messenger,
+          address: req.address,
           activityId: req.messageId,
           logger: rt.logger,
           intervalMs: rt.updateIntervalMs,
@@ -193,7 +193,7 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
         const card = await finalCard(req.lang, r, domain, req.actor);
         active.delete(req.planId);
         if (updater) await updater.final(card);
-        else await rt.proactive.send(req.ref, card);
+        else await rt.messenger.send(req.address, { card });
       });
       return progressCard(state);
     },

@@ -1,6 +1,6 @@
 // Finds and fetches the file attached to an `import` message, only from where Teams really serves attachments.
-import type { Attachment } from 'botbuilder';
 import { isLoopbackHost } from '../config.js';
+import type { IncomingAttachment } from './handlers.js';
 
 export const TEAMS_FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
 export const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
@@ -78,7 +78,7 @@ export function isAcceptedImportUrl(raw: string, kind: 'download-info' | 'conten
  * there is none. Cards and inline HTML are ignored.
  */
 export function findImportFile(
-  attachments: readonly Attachment[] | undefined,
+  attachments: readonly IncomingAttachment[] | undefined,
   policy: AttachmentPolicy,
 ): ImportFileAnswer {
   for (const a of attachments ?? []) {

@@ -1,8 +1,7 @@
 // Updates one message's card in place, at most once per interval, always ending with the final card.
 import type { Logger } from '../logger.js';
 import type { AdaptiveCardJson } from './card-template.js';
-import type { ConversationReference } from 'botbuilder';
-import type { Proactive } from './proactive.js';
+import type { ConversationAddress, Messenger } from './messenger.js';
 
 export interface CardUpdater {
   /** Shows this card soon (coalesced: only the latest pushed card within an interval is sent). */
@@ -12,8 +11,8 @@ export interface CardUpdater {
 }
 
 export function createCardUpdater(options: {
-  proactive: Proactive;
-  ref: Partial<ConversationReference>;
+  messenger: Messenger;
+  address: ConversationAddress;
   activityId: string;
   logger: Logger;
   intervalMs?: number;
@@ -27,7 +26,7 @@ export function createCardUpdater(options: {
   const send = (card: AdaptiveCardJson) => {
     lastSent = Date.now();
     chain = chain
-      .then(() => options.proactive.update(options.ref, options.activityId, card))
+      .then(() => options.messenger.update(options.address, options.activityId, card))
       .catch((err: unknown) =>
         options.logger.warn(
           { activityId: options.activityId, err: err instanceof Error ? err.message : String(err) },

@@ -1,9 +1,10 @@
 // Admin consent: the `connect` card with a signed state, and GET /api/consent/callback that records the grant.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ConversationReference } from 'botbuilder';
 import { scrubSecrets } from '../logger.js';
+import { toConversationAddress } from '../store/conversation-repository.js';
 import type { AdaptiveCardJson } from './card-template.js';
+import type { ConversationAddress } from './messenger.js';
 import { escapeCardText } from './escape.js';
 import { type Lang, langFor, localeOf } from './i18n.js';
 import { commandAction } from './card-format.js';
@@ -12,10 +13,16 @@ import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
 
 interface ConsentRequest {
-  readonly ref: Partial<ConversationReference>;
+  readonly address: ConversationAddress;
   /** The Entra object id of the administrator who asked (the link was shown only in their personal chat). */
   readonly requestedBy: string;
   readonly requestedByName: string;
+}
+
+/** A stored request; one saved by the previous version (a botbuilder reference in `ref`) is read alike. */
+function requestOf(stored: (ConsentRequest & { ref?: unknown }) | undefined): ConsentRequest | null {
+  const address = toConversationAddress(stored?.address ?? stored?.ref);
+  return stored && address ? { ...stored, address } : null;
 }
 
 /** Consent links are short-lived and single use. */
@@ -35,7 +42,7 @@ export interface ConsentConfirmOptions {
 export async function connectCard(
   rt: BotRuntime,
   lang: Lang,
-  ref: Partial<ConversationReference>,
+  address: ConversationAddress,
   actor: Actor,
   personal: boolean,
 ): Promise<AdaptiveCardJson> {
@@ -56,7 +63,7 @@ export async function connectCard(
   const nonce = randomUUID();
   await rt.stores
     .kv<ConsentRequest>('bot-consent')
-    .set(nonce, { ref, requestedBy: actor.aadObjectId, requestedByName: actor.label }, CONSENT_TTL_MS);
+    .set(nonce, { address, requestedBy: actor.aadObjectId, requestedByName: actor.label }, CONSENT_TTL_MS);
   const state = rt.signer.sign('consent', nonce, CONSENT_TTL_MS / 1000);
   const consentUrl = rt.connection.consentUrl(state, `${rt.publicBaseUrl}${CONSENT_CALLBACK_PATH}`);
   return renderConnectCard(lang, { connected: false, reason, consentUrl, saved, ...missing });
@@ -100,26 +107,24 @@ async function confirmGrant(
     if (last.connected) break;
     if (attempt < attempts) await new Promise((r) => setTimeout(r, options.intervalMs ?? 5000));
   }
-  const lang = langFor(localeOf(request.ref.locale));
+  const lang = langFor(localeOf(request.address.locale));
   if (last?.connected) {
     await rt.connection.onConsentGranted(tenant);
     rt.logger.info({ tenant, by: request.requestedBy }, 'admin consent confirmed by a fresh token');
-    await rt.proactive.send(
-      request.ref,
-      renderMessageCard({
+    await rt.messenger.send(request.address, {
+      card: renderMessageCard({
         title: lang.t('consent.connected'),
         color: 'Good',
         text: lang.t('consent.connectedText'),
         actions: [commandAction(lang.t('buttons.domains'), 'domains')],
       }),
-    );
+    });
     return;
   }
   const missing = last && !last.connected ? last.missing : undefined;
   rt.logger.warn({ tenant, missing }, 'consent answer received, but a fresh token does not carry the permissions');
-  await rt.proactive.send(
-    request.ref,
-    renderMessageCard({
+  await rt.messenger.send(request.address, {
+    card: renderMessageCard({
       title: lang.t('consent.notYet'),
       color: 'Attention',
       text: lang.t('consent.notYetText', {
@@ -130,7 +135,7 @@ async function confirmGrant(
       }),
       actions: [commandAction(lang.t('buttons.connect'), 'connect')],
     }),
-  );
+  });
 }
 
 /**
@@ -148,9 +153,9 @@ export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOpt
     if (!check.ok || check.kind !== 'consent')
       return page(res, check.ok ? 403 : check.status, browserLang, check.ok ? 'wrongKind' : 'invalid');
     const kv = rt.stores.kv<ConsentRequest>('bot-consent');
-    const request = await kv.get(check.id);
+    const request = requestOf(await kv.get(check.id));
     if (!request) return page(res, 410, browserLang, 'used');
-    const lang = langFor(localeOf(request.ref.locale));
+    const lang = langFor(localeOf(request.address.locale));
     const tenant = (q.get('tenant') ?? '').toLowerCase();
     const expected = configuredTenant(rt);
     const error = q.get('error');
@@ -166,15 +171,14 @@ export function createConsentCallback(rt: BotRuntime, options: ConsentConfirmOpt
         { error: error.slice(0, 64), description: scrubSecrets(description) },
         'admin consent not granted',
       );
-      await rt.proactive
-        .send(
-          request.ref,
-          renderMessageCard({
+      await rt.messenger
+        .send(request.address, {
+          card: renderMessageCard({
             title: lang.t('consent.notGranted'),
             color: 'Attention',
             text: lang.t('consent.notGrantedText', { error: escapeCardText(error, 100) }),
           }),
-        )
+        })
         .catch(() => undefined);
       return page(res, 400, lang, 'notGranted');
     }

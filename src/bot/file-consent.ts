@@ -1,15 +1,25 @@
 // Personal chat only: offers the dry run CSV as a file (File Consent card) and uploads it when the admin accepts.
-import type { ConversationReference, FileConsentCardResponse, TurnContext } from 'botbuilder';
 import { scrubSecrets } from '../logger.js';
+import type { Plan } from '../sync/model.js';
 import { planShortHash } from '../sync/plan.js';
 import { planCsvChunks } from '../sync/plan-csv.js';
 import { isTeamsUploadUrl } from './attachments.js';
 import { plainCardText } from './escape.js';
-import { type Lang, langFor, localeOf } from './i18n.js';
+import type { Lang } from './i18n.js';
+import type { ConversationAddress, OutgoingMessage } from './messenger.js';
 import type { BotRuntime } from './runtime.js';
 
-export const FILE_CONSENT_CONTENT_TYPE = 'application/vnd.microsoft.teams.card.file.consent';
-export const FILE_INFO_CONTENT_TYPE = 'application/vnd.microsoft.teams.card.file.info';
+/** What Teams sends when the user accepts a File Consent card (`fileConsent/invoke`, action `accept`). */
+export interface FileConsentAnswer {
+  readonly context?: unknown;
+  readonly uploadInfo?: {
+    readonly name?: string;
+    readonly uploadUrl?: string;
+    readonly contentUrl?: string;
+    readonly uniqueId?: string;
+    readonly fileType?: string;
+  };
+}
 
 function csvBytes(chunks: Iterable<string>): Buffer {
   return Buffer.concat(Array.from(chunks, (c) => Buffer.from(c, 'utf8')));
@@ -18,57 +28,39 @@ function csvBytes(chunks: Iterable<string>): Buffer {
 export const planFileName = (domain: string, hash: string): string =>
   `dry-run-${domain.replace(/[^A-Za-z0-9.-]+/g, '_')}-${planShortHash(hash)}.csv`;
 
+/** Offers the CSV of the plan the dry run just produced (the plan in hand: nothing is loaded again). */
 export async function offerPlanFile(
   rt: BotRuntime,
   lang: Lang,
-  ref: Partial<ConversationReference>,
-  planId: string,
+  address: ConversationAddress,
+  plan: Plan,
 ): Promise<void> {
-  const plan = await rt.service.getPlan(planId);
-  if (!plan) return;
   let size = 0;
   for (const chunk of planCsvChunks(plan)) size += Buffer.byteLength(chunk, 'utf8');
-  const name = planFileName(plan.domain, plan.hash);
-  await rt.proactive.send(ref, {
-    type: 'message',
-    attachments: [
-      {
-        contentType: FILE_CONSENT_CONTENT_TYPE,
-        name,
-        content: {
-          description: plainCardText(lang.t('file.description', { domain: plan.domain }), 200),
-          sizeInBytes: size,
-          acceptContext: { kind: 'plan', id: plan.id },
-          declineContext: { kind: 'plan', id: plan.id },
-        },
-      },
-    ],
+  await rt.messenger.send(address, {
+    fileOffer: {
+      name: planFileName(plan.domain, plan.hash),
+      description: plainCardText(lang.t('file.description', { domain: plan.domain }), 200),
+      sizeInBytes: size,
+      context: { kind: 'plan', id: plan.id },
+    },
   });
 }
 
-/** Uploads the CSV to the OneDrive location Teams gives on accept, then posts the file card. */
-export async function onFileConsentAccepted(
-  rt: BotRuntime,
-  context: TurnContext,
-  response: FileConsentCardResponse,
-): Promise<void> {
-  const lang = langFor(localeOf(context.activity.locale));
-  const ctx = response.context as { kind?: unknown; id?: unknown } | undefined;
-  const upload = response.uploadInfo;
-  if (ctx?.kind !== 'plan' || typeof ctx.id !== 'string' || !upload?.uploadUrl) {
-    await context.sendActivity(lang.t('file.invalid'));
-    return;
-  }
+/**
+ * Uploads the CSV to the OneDrive location Teams gives on accept; answers with the file card, or a sentence saying
+ * why not. The plan is loaded here: the answer may come long after the offer, from another replica.
+ */
+export async function acceptPlanFile(rt: BotRuntime, lang: Lang, answer: FileConsentAnswer): Promise<OutgoingMessage> {
+  const ctx = answer.context as { kind?: unknown; id?: unknown } | undefined;
+  const upload = answer.uploadInfo;
+  if (ctx?.kind !== 'plan' || typeof ctx.id !== 'string' || !upload?.uploadUrl) return { text: lang.t('file.invalid') };
   if (!isTeamsUploadUrl(upload.uploadUrl, rt.config.bot.localMode)) {
     rt.logger.warn('file upload refused: the upload URL is not a OneDrive/SharePoint address');
-    await context.sendActivity(lang.t('file.uploadRefused'));
-    return;
+    return { text: lang.t('file.uploadRefused') };
   }
   const plan = await rt.service.getPlan(ctx.id);
-  if (!plan) {
-    await context.sendActivity(lang.t('file.gone'));
-    return;
-  }
+  if (!plan) return { text: lang.t('file.gone') };
   const body = csvBytes(planCsvChunks(plan));
   try {
     const res = await fetch(upload.uploadUrl, {
@@ -80,18 +72,14 @@ export async function onFileConsentAccepted(
     if (!res.ok) throw new Error(`upload answered HTTP ${res.status}`);
   } catch (err) {
     rt.logger.warn({ planId: plan.id, err: scrubSecrets(String(err)) }, 'CSV file upload failed');
-    await context.sendActivity(lang.t('file.uploadFailed'));
-    return;
+    return { text: lang.t('file.uploadFailed') };
   }
-  await context.sendActivity({
-    type: 'message',
-    attachments: [
-      {
-        contentType: FILE_INFO_CONTENT_TYPE,
-        contentUrl: upload.contentUrl,
-        name: upload.name,
-        content: { uniqueId: upload.uniqueId, fileType: upload.fileType },
-      },
-    ],
-  });
+  return {
+    fileInfo: {
+      name: upload.name,
+      contentUrl: upload.contentUrl,
+      uniqueId: upload.uniqueId,
+      fileType: upload.fileType,
+    },
+  };
 }

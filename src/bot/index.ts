@@ -1,17 +1,25 @@
-// The Teams bot server: builds the adapter, the teams-ai app and the HTTP routes; the only public entry of src/bot.
-import type { Activity } from 'botbuilder';
+// The Teams bot server: builds the bot, its Messenger and the HTTP routes; the only public entry of src/bot.
+//
+// The bot SDK seam. Only these files import botbuilder, teams-ai or botframework-* (test/bot/sdk-seam.test.ts
+// fails otherwise); swapping the SDK for the Teams SDK (@microsoft/teams.apps) rewrites them and their three
+// constructor calls below, nothing else:
+//   src/bot/bot-adapter.ts    authentication of incoming activities and their processing, outcome as a value
+//   src/bot/bot-app.ts        activities in: handler input built, registry looked up, authorization, replies sent
+//   src/bot/bot-messenger.ts  the Messenger port (src/bot/messenger.ts): sends and updates, with the one retry loop
+// Every other file speaks ConversationAddress, handler input and replies (src/bot/handlers.ts) and plain
+// Adaptive Card JSON.
 import { botAuthProblem } from '../config.js';
 import { scrubSecrets } from '../logger.js';
 import { createAuthorizer } from './authorization.js';
 import { createBackgroundTasks } from './background-tasks.js';
 import { createBotAdapter } from './bot-adapter.js';
 import { createBotApplication } from './bot-app.js';
+import { createBotMessenger } from './bot-messenger.js';
 import { type ConsentConfirmOptions, createConsentCallback } from './consent.js';
 import type { BotDeps, BotServer } from './deps.js';
 import { createDownloadHandler } from './downloads.js';
 import { sendInvokeResponse, startHttpServer } from './http-server.js';
 import { createNotifier } from './notifier.js';
-import { createProactive } from './proactive.js';
 import { ignoreEvents } from '../sync/observer.js';
 import { type BotRuntime, type LinkAudience, SHARED_LINK_TTL_SECONDS } from './runtime.js';
 
@@ -70,7 +78,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
   const botAppId = config.bot.id ?? '';
   const adapter = createBotAdapter(config);
   const tasks = createBackgroundTasks(logger);
-  const proactive = createProactive({ adapter, botAppId, logger });
+  const messenger = createBotMessenger({ adapter, botAppId, logger });
   const authorizer = createAuthorizer({
     adminIds: config.adminAadObjectIds,
     isGlobalAdmin: deps.isGlobalAdmin,
@@ -91,11 +99,9 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     stores: deps.stores,
     connection: deps.connection,
     now,
-    adapter,
-    botAppId,
     authorizer,
     signer,
-    proactive,
+    messenger,
     tasks,
     get publicBaseUrl() {
       return publicBaseUrl;
@@ -110,7 +116,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     observe: deps.observer ?? ignoreEvents,
     fileConsent: options.fileConsent ?? !config.bot.localMode,
   };
-  const app = createBotApplication(rt, adapter);
+  const app = createBotApplication(rt, adapter, botAppId);
   const download = createDownloadHandler({ signer, service: deps.service, logger });
   const consentCallback = createConsentCallback(rt, options.consentConfirm);
 
@@ -123,9 +129,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
     ops: deps.ops ?? null,
     routes: {
       async messages(body, req, res) {
-        const outcome = await adapter.run(String(req.headers.authorization ?? ''), body, async (context) => {
-          await app.run(context);
-        });
+        const outcome = await app.process(String(req.headers.authorization ?? ''), body);
         if (outcome.ok) return sendInvokeResponse(res, outcome.status, outcome.body);
         const err = outcome.error as { message?: unknown } | null;
         const message = scrubSecrets(String(err?.message ?? outcome.error))
@@ -149,11 +153,7 @@ export async function startBotServer(deps: BotDeps, options: BotServerOptions = 
   logger.info({ url, localMode: config.bot.localMode, publicBaseUrl }, 'bot server listening');
 
   const notifier = createNotifier({
-    adapter: {
-      continueConversationAsync: (appId, ref, logic) =>
-        adapter.continueConversationAsync(appId, ref as Partial<Activity>, logic),
-    },
-    botAppId,
+    messenger,
     stores: deps.stores,
     logger,
     linkFor: (kind, id) => rt.linkFor(kind, id, 'shared'),

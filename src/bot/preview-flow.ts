@@ -1,16 +1,27 @@
-// The dry run from Teams: answer at once with "Dry run running…", then replace it with the dry-run card.
-import type { ConversationReference } from 'botbuilder';
+// The dry run from Teams: answer at once with "Dry run running…", then replace it with the dry-run card (one domain or all).
+import type { Plan } from '../sync/model.js';
 import { isRefusal } from '../sync/service-interface.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { createCardUpdater } from './card-updater.js';
+import type { ConversationAddress } from './messenger.js';
 import { offerPlanFile } from './file-consent.js';
-import { failureCard, refusalCard } from './refusal-cards.js';
-import { renderDryRunCard } from './render-plan-cards.js';
+import { failureCard, failureSentence, refusalCard } from './refusal-cards.js';
+import { type PreviewAllEntry, renderDryRunCard, renderPreviewAllCard } from './render-plan-cards.js';
 import { renderProgressCard } from './render-run-cards.js';
 import type { BotRuntime } from './runtime.js';
 import type { Actor } from './turn-info.js';
 import { escapeCardText } from './escape.js';
 import type { Lang } from './i18n.js';
+
+/** In-place updates of the message that says the dry run is running. */
+const updaterOf = (rt: BotRuntime, message: { address: ConversationAddress; activityId: string }) =>
+  createCardUpdater({
+    messenger: rt.messenger,
+    address: message.address,
+    activityId: message.activityId,
+    logger: rt.logger,
+    intervalMs: rt.updateIntervalMs,
+  });
 
 export function runningCard(lang: Lang, domain: string): AdaptiveCardJson {
   return renderProgressCard(lang, {
@@ -30,23 +41,17 @@ export function startPreview(
     lang: Lang;
     domain: string;
     actor: Actor;
-    ref: Partial<ConversationReference>;
+    address: ConversationAddress;
     activityId: string;
     personal: boolean;
   },
 ): void {
-  const updater = createCardUpdater({
-    proactive: rt.proactive,
-    ref: input.ref,
-    activityId: input.activityId,
-    logger: rt.logger,
-    intervalMs: rt.updateIntervalMs,
-  });
+  const updater = updaterOf(rt, input);
   const lang = input.lang;
   const title = lang.t('dryRun.running', { domain: escapeCardText(input.domain) });
   rt.tasks.run('preview', async () => {
     let card: AdaptiveCardJson;
-    let planForFile: { id: string; domain: string } | null = null;
+    let planForFile: Plan | null = null;
     try {
       const plan = await rt.service.preview(input.domain, {
         requestedBy: input.actor.label,
@@ -68,6 +73,48 @@ export function startPreview(
       card = failureCard(rt.logger, lang, { key: 'what.dryRun' }, err, { domain: input.domain });
     }
     await updater.final(card);
-    if (planForFile && input.personal && rt.fileConsent) await offerPlanFile(rt, lang, input.ref, planForFile.id);
+    if (planForFile && input.personal && rt.fileConsent) await offerPlanFile(rt, lang, input.address, planForFile);
+  });
+}
+
+/** `preview all`: the dry run of every domain set up for sync, one after the other, summarised on message `activityId`. */
+export function startPreviewAll(
+  rt: BotRuntime,
+  input: { lang: Lang; actor: Actor; address: ConversationAddress; activityId: string; personal: boolean },
+): void {
+  const { lang } = input;
+  const title = lang.t('previewAll.running');
+  const updater = updaterOf(rt, input);
+  const audience = input.personal ? 'personal' : 'shared';
+  rt.tasks.run('preview-all', async () => {
+    const domains = (await rt.stores.settings.list()).filter((s) => s.synced).map((s) => s.domain);
+    const entries: PreviewAllEntry[] = [];
+    for (const [i, domain] of domains.entries()) {
+      updater.push(
+        renderProgressCard(lang, {
+          title,
+          progress: null,
+          waitingText: lang.t('previewAll.progress', {
+            n: i + 1,
+            total: domains.length,
+            domain: escapeCardText(domain),
+          }),
+        }),
+      );
+      try {
+        const plan = await rt.service.preview(domain, { requestedBy: input.actor.label });
+        entries.push(
+          isRefusal(plan)
+            ? { domain, refusal: lang.core(plan.message, plan.reason) }
+            : { domain, plan, downloadUrl: rt.linkFor('plan', plan.id, audience) },
+        );
+      } catch (err) {
+        entries.push({
+          domain,
+          refusal: failureSentence(rt.logger, lang, { key: 'what.dryRun' }, err, { domain, via: 'preview all' }),
+        });
+      }
+    }
+    await updater.final(renderPreviewAllCard(lang, entries, { now: rt.now(), linkNote: rt.linkNote(lang, audience) }));
   });
 }

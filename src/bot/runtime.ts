@@ -1,5 +1,4 @@
 // Everything a bot handler needs, built once by startBotServer and passed to each handler.
-import type { CloudAdapter } from 'botbuilder';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Stores } from '../store/index.js';
@@ -9,7 +8,7 @@ import type { Authorizer } from './authorization.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import type { BotDeps } from './deps.js';
 import type { Lang } from './i18n.js';
-import type { Proactive } from './proactive.js';
+import type { Messenger } from './messenger.js';
 import type { LinkSigner } from './signed-links.js';
 
 export type LinkAudience = 'personal' | 'shared';
@@ -24,11 +23,10 @@ export interface BotRuntime {
   readonly stores: Stores;
   readonly connection: BotDeps['connection'];
   readonly now: () => Date;
-  readonly adapter: CloudAdapter;
-  readonly botAppId: string;
   readonly authorizer: Authorizer;
   readonly signer: LinkSigner;
-  readonly proactive: Proactive;
+  /** Posts and replaces messages: replies sent later, progress cards, notifications, file offers. */
+  readonly messenger: Messenger;
   readonly tasks: BackgroundTasks;
   /** Public base URL (download links, consent redirect), without trailing slash. */
   readonly publicBaseUrl: string;

@@ -3,7 +3,7 @@ import { isRefusal } from '../sync/service-interface.js';
 import type { DomainSettingsPatch } from '../sync/service-interface.js';
 import { isCountryCode } from '../sync/service/domains.js';
 import type { AdaptiveCardJson } from './card-template.js';
-import { settingsFacts } from './command-handlers.js';
+import { settingsFacts } from './settings-facts.js';
 import { escapeCardText as esc } from './escape.js';
 import type { Lang } from './i18n.js';
 import { refusalCard } from './refusal-cards.js';

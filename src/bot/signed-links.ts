@@ -53,6 +53,8 @@ export function createLinkSigner(options: LinkSignerOptions): LinkSigner {
       if (!p || !s || extra !== undefined || !/^[A-Za-z0-9_-]+$/.test(p) || !/^[A-Za-z0-9_-]+$/.test(s)) return bad;
       const payload = Buffer.from(p, 'base64url').toString('utf8');
       const given = Buffer.from(s, 'base64url');
+      // Only the one spelling this bot issues: base64url's last character carries spare bits a decoder ignores.
+      if (b64(payload) !== p || given.toString('base64url') !== s) return bad;
       const expected = mac(payload);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return bad;
       const m = /^(plan|run|consent):([^:]+):(\d{1,12})$/.exec(payload);

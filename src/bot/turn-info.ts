@@ -1,5 +1,19 @@
-// Who sent an activity and where: the actor, the conversation reference for later messages, and its storage key.
-import { type Activity, type ConversationReference, TurnContext } from 'botbuilder';
+// Who sent an activity and where: the actor, the address that answers it, and the conversation's storage key.
+import type { ConversationAddress } from '../store/conversation-repository.js';
+
+/** The fields of an incoming activity (plain Bot Framework JSON) the handlers read. */
+export interface IncomingActivity {
+  readonly locale?: string;
+  readonly serviceUrl?: string;
+  readonly from?: { readonly aadObjectId?: string; readonly name?: string };
+  readonly conversation?: {
+    readonly id?: string;
+    readonly tenantId?: string;
+    readonly conversationType?: string;
+    readonly isGroup?: boolean;
+  };
+  readonly channelData?: unknown;
+}
 
 export interface Actor {
   readonly aadObjectId: string | null;
@@ -7,7 +21,7 @@ export interface Actor {
   readonly label: string;
 }
 
-export function actorOf(activity: Partial<Activity>): Actor {
+export function actorOf(activity: IncomingActivity): Actor {
   const aad =
     typeof activity.from?.aadObjectId === 'string' && activity.from.aadObjectId ? activity.from.aadObjectId : null;
   const name = typeof activity.from?.name === 'string' ? activity.from.name.trim() : '';
@@ -17,23 +31,27 @@ export function actorOf(activity: Partial<Activity>): Actor {
 /** Channel replies carry `;messageid=…`; a destination for new posts is the channel itself. */
 export const baseConversationId = (id: string): string => id.split(';messageid=')[0] ?? id;
 
-/** The conversation reference of the activity for new posts later: the conversation itself, no reply thread. */
-export function conversationRefOf(activity: Partial<Activity>): Partial<ConversationReference> {
-  const { activityId: _reply, ...ref } = TurnContext.getConversationReference(activity);
-  if (ref.conversation?.id) ref.conversation = { ...ref.conversation, id: baseConversationId(ref.conversation.id) };
-  return ref;
-}
+const tenantOf = (activity: IncomingActivity): string | null => {
+  const fromChannel = (activity.channelData as { tenant?: { id?: unknown } } | undefined)?.tenant?.id;
+  const id = activity.conversation?.tenantId ?? fromChannel;
+  return typeof id === 'string' && id ? id : null;
+};
 
-/** The reference that replies in the same thread (channel reply chain kept). */
-export function replyRefOf(activity: Partial<Activity>): Partial<ConversationReference> {
-  return TurnContext.getConversationReference(activity);
+/** The address that answers this activity in its own thread (a channel thread is `;messageid=` in the id). */
+export function replyAddressOf(activity: IncomingActivity): ConversationAddress {
+  return {
+    conversationId: activity.conversation?.id ?? 'unknown',
+    serviceUrl: activity.serviceUrl ?? '',
+    tenantId: tenantOf(activity),
+    ...(activity.locale ? { locale: activity.locale } : {}),
+  };
 }
 
 /** A stable key for a conversation: its base id. */
-export function conversationKeyOf(activity: Partial<Activity>): string {
+export function conversationKeyOf(activity: IncomingActivity): string {
   return baseConversationId(activity.conversation?.id ?? 'unknown');
 }
 
-export const isPersonalChat = (activity: Partial<Activity>): boolean =>
+export const isPersonalChat = (activity: IncomingActivity): boolean =>
   activity.conversation?.conversationType === 'personal' ||
   (!activity.conversation?.isGroup && !activity.conversation?.conversationType);

@@ -11,14 +11,14 @@ describe('createCardUpdater', () => {
     const sent: { n: number; at: number }[] = [];
     const start = Date.now();
     const updater = createCardUpdater({
-      proactive: {
-        send: async () => null,
+      messenger: {
+        send: async () => ({ id: null, attempts: 1 }),
         update: async (_ref, id, c) => {
           expect(id).toBe('msg-1');
           sent.push({ n: (c as unknown as { n: number }).n, at: Date.now() - start });
         },
       },
-      ref: {},
+      address: { conversationId: 'c-1', serviceUrl: 'http://127.0.0.1:1', tenantId: null },
       activityId: 'msg-1',
       logger: createLogger('silent'),
       intervalMs: 200,
@@ -41,8 +41,8 @@ describe('createCardUpdater', () => {
     const sent: number[] = [];
     let first = true;
     const updater = createCardUpdater({
-      proactive: {
-        send: async () => null,
+      messenger: {
+        send: async () => ({ id: null, attempts: 1 }),
         update: async (_r, _i, c) => {
           if (first) {
             first = false;
@@ -51,7 +51,7 @@ describe('createCardUpdater', () => {
           sent.push((c as unknown as { n: number }).n);
         },
       },
-      ref: {},
+      address: { conversationId: 'c-1', serviceUrl: 'http://127.0.0.1:1', tenantId: null },
       activityId: 'm',
       logger: createLogger('silent'),
       intervalMs: 10,

@@ -76,9 +76,9 @@ describe('commands', () => {
     expect(await ask(`notify here ${DOMAIN}`)).toContain(`Run results of ${DOMAIN} go to this conversation.`);
     const key = await h.engine.stores.conversations.destinationFor(DOMAIN);
     expect(key).toMatch(/^conv-/);
-    const ref = (await h.engine.stores.conversations.get(key!)) as { serviceUrl: string; conversation: { id: string } };
-    expect(ref.serviceUrl).toBe(h.connector.url);
-    expect(ref.conversation.id).toBe(key);
+    const address = (await h.engine.stores.conversations.get(key!))!;
+    expect(address.serviceUrl).toBe(h.connector.url);
+    expect(address.conversationId).toBe(key);
     const text = await ask(`schedule ${DOMAIN} on`);
     expect(text).toContain(`Hourly sync of ${DOMAIN} is on`);
     expect(text).toMatch(/First run\n\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
@@ -202,6 +202,7 @@ describe('commands', () => {
 
   it('in personal chat the dry run CSV is offered as a file; accepting uploads it and posts the file card', async () => {
     const before = h.connector.calls.length;
+    const callsBefore = h.serviceCalls.length;
     await h.post(h.message(`preview ${DOMAIN}`));
     const offer = await h.connector.waitFor((calls) =>
       calls
@@ -219,6 +220,8 @@ describe('commands', () => {
       }[]
     )[0]!;
     expect(attachment.name).toMatch(/^dry-run-contoso\.co\.jp-[0-9a-f]{12}\.csv$/);
+    // The offer is made from the plan the dry run just returned: the plan is not loaded again for it.
+    expect(h.serviceCalls.slice(callsBefore)).toEqual(['preview']);
     const invoke = {
       ...h.message(''),
       type: 'invoke',
@@ -245,7 +248,10 @@ describe('commands', () => {
     await h.connector.waitFor((calls) =>
       calls.slice(beforeForeign).find((c) => String(c.activity.text ?? '').includes('The file upload was refused')),
     );
+    const callsBeforeAccept = h.serviceCalls.length;
     expect((await h.post(invoke)).status).toBe(200);
+    // Accepting may come much later (or reach another replica): the plan is loaded once, to upload its CSV.
+    expect(h.serviceCalls.slice(callsBeforeAccept)).toEqual(['getPlan']);
     const upload = uploads.get('/upload/1')!;
     expect(upload.body.length).toBe(attachment.content.sizeInBytes);
     expect(upload.body.toString('utf8')).toMatch(/^\ufeffAction,UserPrincipalName/);

@@ -1,5 +1,6 @@
 // Admin consent end to end against the emulator: roles decide "connected", the link is personal and single use,
 // the callback is accepted for the configured tenant only, and a grant counts only once a fresh token shows it.
+import { TurnContext } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { rawFetch } from '../emulator/helpers.js';
@@ -96,6 +97,29 @@ describe('admin consent through the bot', () => {
     expect(h.consentGrants).toEqual([]);
     // Single use.
     expect((await callback({ admin_consent: 'True', tenant: emu.tenantId, state })).status).toBe(410);
+  });
+
+  it('a consent link asked for before an upgrade (its chat saved as a botbuilder reference) still tells the chat', async () => {
+    const state = new URL(buttonUrl(await replyTo('connect'))!).searchParams.get('state')!;
+    const nonce = Buffer.from(state.split('.')[0]!, 'base64url').toString('utf8').split(':')[1]!;
+    const kv = h.engine.stores.kv<Record<string, unknown>>('bot-consent');
+    const saved = (await kv.get(nonce)) as { address: { conversationId: string; serviceUrl: string } };
+    // What the previous version saved: botbuilder's reference of the chat instead of an address.
+    const { activityId: _reply, ...ref } = TurnContext.getConversationReference({
+      id: 'm-1',
+      channelId: 'msteams',
+      serviceUrl: saved.address.serviceUrl,
+      from: { id: ADMIN.id, name: ADMIN.name },
+      recipient: { id: 'bot-id', name: 'Entra Sync' },
+      conversation: { id: saved.address.conversationId, conversationType: 'personal', isGroup: false, name: '' },
+    });
+    await kv.set(nonce, { ref, requestedBy: ADMIN.aadObjectId, requestedByName: ADMIN.name });
+    const before = h.connector.calls.length;
+    expect((await callback({ admin_consent: 'True', tenant: emu.tenantId, state })).status).toBe(200);
+    const told = await h.connector.waitFor((calls) =>
+      calls.slice(before).find((c) => /Not connected yet/.test(cardText(cardOf(c.activity)))),
+    );
+    expect(told.conversationId).toBe(saved.address.conversationId);
   });
 
   it('the real grant: Entra redirects to the registered callback; a fresh token carries the roles; Connected', async () => {

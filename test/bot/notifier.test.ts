@@ -1,65 +1,26 @@
 // The run notifier over the real Bot Framework protocol: a CloudAdapter posting to a recording Bot Connector (node:http).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TurnContext } from 'botbuilder';
+import Keyv from 'keyv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBotMessenger, type RetryOptions } from '../../src/bot/bot-messenger.js';
 import { createNotifier, type Notifier } from '../../src/bot/notifier.js';
 import { createLogger } from '../../src/logger.js';
+import { KeyvConversationRepository } from '../../src/store/conversation-repository.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { DomainSettings, RunRecord } from '../../src/sync/model.js';
 import { settingsFor as sharedSettingsFor } from '../schedule/fixtures.js';
-
-interface Post {
-  readonly conversationId: string;
-  readonly activity: Record<string, unknown>;
-}
-
-/** A Bot Connector stand-in: records every POSTed activity and answers with the scripted statuses, then 201. */
-async function startConnector() {
-  const posts: Post[] = [];
-  const script: { status: number; headers?: Record<string, string> }[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      // botbuilder posts a proactive message as SendToConversation or ReplyToActivity (…/activities/{continuation id}).
-      const m = /^\/v3\/conversations\/([^/]+)\/activities(?:\/[^/]+)?\/?$/.exec(
-        new URL(req.url ?? '/', 'http://x').pathname,
-      );
-      if (req.method !== 'POST' || !m) {
-        res.writeHead(404).end();
-        return;
-      }
-      posts.push({
-        conversationId: decodeURIComponent(m[1]!),
-        activity: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
-      });
-      const next = script.shift() ?? { status: 201 };
-      res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
-      res.end(
-        next.status < 300
-          ? JSON.stringify({ id: `activity-${posts.length}` })
-          : JSON.stringify({
-              error: { code: next.status === 403 ? 'BotNotInConversationRoster' : 'Throttled', message: 'no' },
-            }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    posts,
-    script,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
+import { type ConnectorCall, startScriptedConnector } from './scripted-connector.js';
 
 /** A CloudAdapter without credentials (the bot's local mode): proactive posts go to serviceUrl unauthenticated. */
 const localAdapter = () => new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
+/** The bot's Messenger over that adapter (its retry loop is the one the notifier relies on). */
+const localMessenger = (retry?: RetryOptions) =>
+  createBotMessenger({
+    adapter: localAdapter(),
+    botAppId: '',
+    logger: createLogger('silent'),
+    ...(retry ? { retry } : {}),
+  });
 
 const T0 = Date.parse('2026-01-05T10:20:00.000Z');
 const linkFor = (kind: 'run', id: string) => `http://127.0.0.1:3978/downloads/${kind}/${id}?sig=s1`;
@@ -89,42 +50,37 @@ function runFor(domain: string, patch: Partial<RunRecord> = {}): RunRecord {
   };
 }
 
-const card = (p: Post) =>
+const card = (p: ConnectorCall) =>
   (p.activity.attachments as { contentType: string; content: Record<string, unknown> }[])[0]!.content;
 const textOf = (value: unknown): string => JSON.stringify(value);
 
 describe('run notifier (recording Bot Connector over HTTP)', () => {
-  let connector: Awaited<ReturnType<typeof startConnector>>;
+  let connector: Awaited<ReturnType<typeof startScriptedConnector>>;
   let stores: Stores;
   let notifier: Notifier;
   let waits: number[];
 
   beforeEach(async () => {
-    connector = await startConnector();
+    connector = await startScriptedConnector();
     stores = await openStore('memory://');
     waits = [];
-    // `notify here` in a channel: the conversation reference (serviceUrl = the connector) and the destination.
-    const channelRef = {
-      channelId: 'msteams',
-      serviceUrl: connector.url,
-      conversation: { id: '19:general@thread.tacv2', conversationType: 'channel', tenantId: 'tenant-1' },
-      bot: { id: '28:bot', name: 'Entra Sync' },
-    };
-    await stores.conversations.put('team-general', channelRef);
+    // `notify here` in a channel: the conversation's address (serviceUrl = the connector) and the destination.
+    const channel = { conversationId: '19:general@thread.tacv2', serviceUrl: connector.url, tenantId: 'tenant-1' };
+    await stores.conversations.put('team-general', channel);
     await stores.conversations.setDestination('contoso.co.jp', 'team-general');
-    await stores.conversations.put('ops-chat', { ...channelRef, conversation: { id: '19:ops@thread.v2' } });
+    await stores.conversations.put('ops-chat', { ...channel, conversationId: '19:ops@thread.v2' });
     await stores.conversations.setDestination('*', 'ops-chat');
     notifier = createNotifier({
-      adapter: localAdapter(),
-      botAppId: '',
+      messenger: localMessenger({
+        attempts: 4,
+        baseDelayMs: 5,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      }),
       stores,
       logger: createLogger('silent'),
       linkFor,
-      attempts: 4,
-      baseDelayMs: 5,
-      sleep: async (ms) => {
-        waits.push(ms);
-      },
     });
   });
 
@@ -137,8 +93,8 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
     await stores.settings.put(settingsFor('contoso.co.jp'));
     const run = runFor('contoso.co.jp');
     await notifier.runFinished(run);
-    expect(connector.posts).toHaveLength(1);
-    const [post] = connector.posts;
+    expect(connector.calls).toHaveLength(1);
+    const [post] = connector.calls;
     expect(post!.conversationId).toBe('19:general@thread.tacv2');
     expect(post!.activity.type).toBe('message');
     const c = card(post!);
@@ -150,21 +106,53 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
   });
 
   it('speaks the language of the conversation: the locale kept with its reference ("notify here" in Japanese)', async () => {
-    const ref = (await stores.conversations.get('team-general')) as Record<string, unknown>;
-    await stores.conversations.put('team-general', { ...ref, locale: 'ja-JP' });
+    const address = (await stores.conversations.get('team-general'))!;
+    await stores.conversations.put('team-general', { ...address, locale: 'ja-JP' });
     await stores.settings.put(settingsFor('contoso.co.jp'));
     await notifier.runFinished(runFor('contoso.co.jp'));
-    const text = textOf(card(connector.posts[0]!));
+    const text = textOf(card(connector.calls[0]!));
     expect(text).toContain('contoso.co.jp の定期同期: 完了');
     expect(text).toContain('42 秒');
-    expect(connector.posts[0]!.activity.summary).toBe('contoso.co.jp の同期: 完了');
+    expect(connector.calls[0]!.activity.summary).toBe('contoso.co.jp の同期: 完了');
+  });
+
+  it('posts to a conversation chosen with "notify here" by the previous version (a stored botbuilder reference)', async () => {
+    // What that version stored: botbuilder's reference of the "notify here" message, without its activity id.
+    const { activityId: _reply, ...legacy } = TurnContext.getConversationReference({
+      id: 'm-1',
+      channelId: 'msteams',
+      serviceUrl: connector.url,
+      locale: 'ja-JP',
+      from: { id: 'u-1', name: 'Ada' },
+      recipient: { id: '28:bot', name: 'Entra Sync' },
+      conversation: {
+        id: '19:old@thread.tacv2',
+        conversationType: 'channel',
+        tenantId: 'tenant-1',
+        isGroup: true,
+        name: '',
+      },
+    });
+    const kv = new Keyv();
+    await kv.set('ref:team-old', legacy);
+    await kv.set('dest:contoso.co.jp', 'team-old');
+    await stores.settings.put(settingsFor('contoso.co.jp'));
+    const old = createNotifier({
+      messenger: localMessenger(),
+      stores: { settings: stores.settings, conversations: new KeyvConversationRepository(kv) },
+      logger: createLogger('silent'),
+      linkFor,
+    });
+    expect(await old.deliver(runFor('contoso.co.jp'))).toEqual({ delivered: true, attempts: 1 });
+    expect(connector.calls.map((p) => p.conversationId)).toEqual(['19:old@thread.tacv2']);
+    expect(textOf(card(connector.calls[0]!))).toContain('contoso.co.jp の定期同期: 完了');
   });
 
   it('uses the "all" destination for a domain without its own', async () => {
     await stores.settings.put(settingsFor('fabrikam.jp'));
     const result = await notifier.deliver(runFor('fabrikam.jp'));
     expect(result).toEqual({ delivered: true, attempts: 1 });
-    expect(connector.posts.map((p) => p.conversationId)).toEqual(['19:ops@thread.v2']);
+    expect(connector.calls.map((p) => p.conversationId)).toEqual(['19:ops@thread.v2']);
   });
 
   it('respects the notify setting: no post for a run without changes, always for failures', async () => {
@@ -173,7 +161,7 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
     expect(await notifier.deliver(quiet)).toEqual({ delivered: false, reason: 'not-wanted' });
     await stores.settings.put(settingsFor('contoso.co.jp', 'failures-only'));
     expect(await notifier.deliver(runFor('contoso.co.jp'))).toEqual({ delivered: false, reason: 'not-wanted' });
-    expect(connector.posts).toHaveLength(0);
+    expect(connector.calls).toHaveLength(0);
     const failed = runFor('contoso.co.jp', {
       status: 'partial',
       counts: { added: 1, updated: 0, deleted: 0, failed: 1 },
@@ -190,13 +178,13 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
       ],
     });
     await notifier.runFinished(failed);
-    expect(connector.posts).toHaveLength(1);
-    expect(textOf(card(connector.posts[0]!))).toContain(
+    expect(connector.calls).toHaveLength(1);
+    expect(textOf(card(connector.calls[0]!))).toContain(
       'hanako@contoso.co.jp: Request\\\\_MultipleObjectsWithSameKeyValue',
     );
     await stores.settings.put(settingsFor('contoso.co.jp', 'always'));
     await notifier.runFinished(quiet);
-    expect(connector.posts).toHaveLength(2);
+    expect(connector.calls).toHaveLength(2);
   });
 
   it('a cancelled run carries the deletion share and the Run dry run / Sync log buttons', async () => {
@@ -209,7 +197,7 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
         deletion: { count: 70, inScope: 100, percent: 70, maxPercent: 65, maxCount: null, wouldCancel: true },
       }),
     );
-    const c = card(connector.posts[0]!);
+    const c = card(connector.calls[0]!);
     expect(textOf(c)).toContain('would delete 70 of 100 users (70%); the limit is 65%');
     const actions = c.actions as { verb: string; title: string; data: Record<string, unknown> }[];
     expect(actions.map((a) => [a.title, a.verb, a.data.domain])).toEqual([
@@ -230,10 +218,10 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
     );
     const result = await notifier.deliver(runFor('contoso.co.jp'));
     expect(result).toEqual({ delivered: true, attempts: 2 });
-    expect(connector.posts).toHaveLength(5);
+    expect(connector.calls).toHaveLength(5);
     expect(waits).toHaveLength(1);
     expect(waits[0]).toBeGreaterThan(0);
-    expect(card(connector.posts[4]!).type).toBe('AdaptiveCard');
+    expect(card(connector.calls[4]!).type).toBe('AdaptiveCard');
   });
 
   it('gives up without throwing when the bot was removed (403) or the connector keeps failing', async () => {
@@ -241,28 +229,25 @@ describe('run notifier (recording Bot Connector over HTTP)', () => {
     connector.script.push({ status: 403 });
     const gone = await notifier.deliver(runFor('contoso.co.jp'));
     expect(gone).toEqual({ delivered: false, reason: 'gone', detail: '403' });
-    expect(connector.posts).toHaveLength(1);
+    expect(connector.calls).toHaveLength(1);
     expect(waits).toEqual([]);
 
     const once = createNotifier({
-      adapter: localAdapter(),
-      botAppId: '',
+      messenger: localMessenger({ attempts: 1 }),
       stores,
       logger: createLogger('silent'),
       linkFor,
-      attempts: 1,
     });
     for (let i = 0; i < 4; i++) connector.script.push({ status: 500 });
     await expect(once.runFinished(runFor('contoso.co.jp'))).resolves.toBeUndefined();
-    expect(connector.posts).toHaveLength(5);
+    expect(connector.calls).toHaveLength(5);
     connector.script.push({ status: 400 });
     expect(await once.deliver(runFor('contoso.co.jp'))).toEqual({ delivered: false, reason: 'gave-up', detail: '400' });
   });
 
   it('never throws when the store fails', async () => {
     const broken = createNotifier({
-      adapter: localAdapter(),
-      botAppId: '',
+      messenger: localMessenger(),
       stores: {
         settings: {
           async get() {

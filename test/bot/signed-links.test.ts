@@ -22,6 +22,21 @@ describe('createLinkSigner', () => {
     expect(other.verify(t)).toMatchObject({ ok: false, status: 403 });
   });
 
+  it('refuses every other spelling of a token: any one character changed, even base64url spare bits', () => {
+    for (const id of ['p-1', 'p-22', 'p-333']) {
+      const t = signer.sign('plan', id);
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      for (let i = 0; i < t.length; i++) {
+        if (t[i] === '.') continue;
+        for (const c of alphabet) {
+          if (c === t[i]) continue;
+          const altered = t.slice(0, i) + c + t.slice(i + 1);
+          expect(signer.verify(altered).ok, altered).toBe(false);
+        }
+      }
+    }
+  });
+
   it('expires after the TTL with 410', () => {
     const t = signer.sign('plan', 'p-1');
     now = new Date(now.getTime() + 3599_000);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifier } from '../../src/bot/notifier.js';
+import { createBotMessenger } from '../../src/bot/bot-messenger.js';
 import { renderLogsCard } from '../../src/bot/render-logs.js';
 import { createEngine, type Engine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
@@ -39,15 +40,17 @@ describe('an hourly run on the real engine, posted to the "notify here" channel'
     engine = await createEngine(config, logger, { demoStateFile: join(dir, 'demo-tenant.json') });
     const serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await engine.stores.conversations.put('team:general', {
-      channelId: 'msteams',
+      conversationId: '19:general@thread.tacv2',
       serviceUrl,
-      conversation: { id: '19:general@thread.tacv2', conversationType: 'channel' },
-      bot: { id: '28:bot', name: 'Entra Sync' },
+      tenantId: null,
     });
     await engine.stores.conversations.setDestination('contoso.co.jp', 'team:general');
     const notifier = createNotifier({
-      adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})),
-      botAppId: '',
+      messenger: createBotMessenger({
+        adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})),
+        botAppId: '',
+        logger,
+      }),
       stores: engine.stores,
       logger,
       linkFor,

@@ -167,7 +167,7 @@ export function storeContract(name: string, makeUrl: () => string) {
     });
 
     it('keeps conversation references and picks the domain destination before the catch-all', async () => {
-      const ref = { conversation: { id: '19:abc@thread.tacv2' }, serviceUrl: 'https://smba.example/' };
+      const ref = { conversationId: '19:abc@thread.tacv2', serviceUrl: 'https://smba.example/', tenantId: 't-1' };
       const longKey = `19:${'x'.repeat(400)}@thread.tacv2`;
       await stores.conversations.put(longKey, ref);
       expect(await stores.conversations.get(longKey)).toEqual(ref);
