@@ -5,9 +5,9 @@ import { type EmulatorSeed, type RunningEmulator, startEmulator } from '../../sr
 import type { EntraConnector } from '../../src/entra/index.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore, type Stores } from '../../src/store/index.js';
-import type { RunRecord } from '../../src/sync/model.js';
 import { isRefusal, type PrecheckResult, type SyncService } from '../../src/sync/service-interface.js';
 import { emulatorEntra, testSyncService } from '../helpers/engine.js';
+import { run } from '../store/samples.js';
 
 const FEDERATED = 'federated.co.jp';
 const MANAGED = ['alpha.co.jp', 'beta.co.jp', 'gamma.co.jp'];
@@ -43,25 +43,6 @@ function counted<T extends object>(target: T, calls: string[]): T {
     },
   });
 }
-
-const runOf = (id: string, domain: string, startedAt: string): RunRecord => ({
-  id,
-  domain,
-  trigger: 'manual',
-  requestedBy: 'test',
-  approvedBy: 'test',
-  planId: null,
-  planHash: null,
-  startedAt,
-  endedAt: startedAt,
-  status: 'completed',
-  reason: null,
-  planCounts: { add: 0, update: 0, delete: 0, skip: 0, noChange: 0, restore: 0 },
-  counts: { added: 0, updated: 0, deleted: 0, failed: 0 },
-  deletion: null,
-  total: 0,
-  outcomes: [{ action: 'Update', upn: `u@${domain}`, immutableId: null, result: 'done' }],
-});
 
 describe('read each thing once', () => {
   let emulator: RunningEmulator;
@@ -123,11 +104,11 @@ describe('read each thing once', () => {
   it('the domain list reads the sync log once for every configured domain, with each one’s newest run', async () => {
     const day = (d: number, h: number) =>
       `2026-11-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:00:00.000Z`;
-    await stores.runs.put(runOf('a-old', 'alpha.co.jp', day(20, 1)));
-    await stores.runs.put(runOf('a-new', 'alpha.co.jp', day(21, 9)));
-    await stores.runs.put(runOf('a-mid', 'alpha.co.jp', day(21, 3)));
-    await stores.runs.put(runOf('b-only', 'beta.co.jp', day(2, 0)));
-    await stores.runs.put(runOf('f-new', FEDERATED, day(25, 23)));
+    await stores.runs.put(run('a-old', 'alpha.co.jp', day(20, 1)));
+    await stores.runs.put(run('a-new', 'alpha.co.jp', day(21, 9)));
+    await stores.runs.put(run('a-mid', 'alpha.co.jp', day(21, 3)));
+    await stores.runs.put(run('b-only', 'beta.co.jp', day(2, 0)));
+    await stores.runs.put(run('f-new', FEDERATED, day(25, 23)));
     runCalls.length = 0;
     const views = await service.listDomains();
     if (isRefusal(views)) throw new Error(views.reason);

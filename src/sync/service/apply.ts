@@ -18,7 +18,7 @@ import type { RunWriter } from './run-writer.js';
 
 export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncService, 'apply'> {
   const { deps, configured, holdLease, snapshotFor, currentWriteSettings } = ctx;
-  const { newRun, endRun, logUnwritten, writePlan } = runs;
+  const { newRun, logUnwritten, writePlan, resumeRun } = runs;
 
   /**
    * What apply needs from a fresh read: fingerprints, today's guard verdict and the source count. Only these leave
@@ -68,21 +68,8 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
           previous.status === 'interrupted' ||
           (previous.status === 'failed' && (await deps.journal.unfinished()).includes(previous.id))
         ) {
-          const stale = checkPlanFreshness(plan, {
-            writeSettings: await currentWriteSettings(found.settings, found.domain),
-          });
-          if (stale) {
-            await deps.journal.markFinished(previous.id);
-            await endRun(previous, { status: 'refused', reason: stale.reason, reasonMessage: stale.message ?? null });
-            return stale;
-          }
-          deps.logger.info({ runId: previous.id, planId: plan.id }, 'resuming an interrupted run of this plan');
-          return await writePlan(
-            { ...previous, status: 'running', endedAt: null, reason: null },
-            plan,
-            found.domain.authenticationType,
-            options,
-          );
+          const resumed = await resumeRun(previous, plan, found, options);
+          return resumed.stale ?? resumed.ended;
         } else {
           return refuse(
             'plan-used',

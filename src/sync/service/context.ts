@@ -28,21 +28,21 @@ export interface Configured extends TenantDomain {
 
 export type ServiceContext = ReturnType<typeof createServiceContext>;
 
+/** The tenant's domain of that (normalised) name in the tenant's domain list, or why it cannot be synced. */
+function findDomain(name: string, domains: readonly EntraDomain[]): EntraDomain | Refusal {
+  const found = domains.find((d) => d.id.toLowerCase() === name);
+  if (!found) {
+    const known = domains.map((d) => d.id).join(', ');
+    return refuse('unknown-domain', say('refusal.unknownDomain', { domain: name, known: known || message('none') }));
+  }
+  if (!found.isVerified) return refuse('unverified-domain', say('refusal.unverifiedDomain', { domain: name }));
+  return found;
+}
+
 export function createServiceContext(deps: SyncServiceDeps) {
   const leaseTtlMs = deps.leaseTtlMs ?? 120_000;
   const iso = () => deps.now().toISOString();
   const observe: (event: OpsEvent) => void = deps.observer ?? ignoreEvents;
-
-  /** The tenant's domain of that (normalised) name in the tenant's domain list, or why it cannot be synced. */
-  function findDomain(name: string, domains: readonly EntraDomain[]): EntraDomain | Refusal {
-    const found = domains.find((d) => d.id.toLowerCase() === name);
-    if (!found) {
-      const known = domains.map((d) => d.id).join(', ');
-      return refuse('unknown-domain', say('refusal.unknownDomain', { domain: name, known: known || message('none') }));
-    }
-    if (!found.isVerified) return refuse('unverified-domain', say('refusal.unverifiedDomain', { domain: name }));
-    return found;
-  }
 
   /** The tenant's domain of that (normalised) name, with the tenant's domain list it was found in (read once here). */
   async function tenantDomain(name: string): Promise<TenantDomain | Refusal> {

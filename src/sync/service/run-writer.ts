@@ -2,11 +2,12 @@
 import { executePlan } from '../apply-run.js';
 import { type CoreMessage, type Said, say } from '../core-messages.js';
 import type { EntraDomain, Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
+import { checkPlanFreshness } from '../plan-freshness.js';
 import type { WriteOp } from '../ports.js';
-import type { ProgressListener } from '../service-interface.js';
+import type { ProgressListener, Refusal } from '../service-interface.js';
 import { completedChanges, type UnseenWrite, unseenWrites } from '../visibility.js';
 import { planToWritePhases } from '../write-ops.js';
-import type { ServiceContext } from './context.js';
+import type { Configured, ServiceContext } from './context.js';
 
 const emptyCounts = { added: 0, updated: 0, deleted: 0, failed: 0 } as const;
 
@@ -16,7 +17,7 @@ const reasonOf = (said: Said | null): Pick<RunRecord, 'reason' | 'reasonMessage'
 
 export type RunWriter = ReturnType<typeof createRunWriter>;
 
-export function createRunWriter({ deps, iso, observe }: ServiceContext) {
+export function createRunWriter({ deps, iso, observe, currentWriteSettings }: ServiceContext) {
   /** When this process began writing each run (a resumed run counts from its resumption). */
   const began = new Map<string, number>();
 
@@ -184,5 +185,34 @@ export function createRunWriter({ deps, iso, observe }: ServiceContext) {
     }
   }
 
-  return { newRun, endRun, logUnwritten, writePlan };
+  /**
+   * Finishes a run of `plan` whose journal is still open, under the domain lease the caller holds; a plan made stale
+   * by a settings change since (the pure freshness check) closes the run as refused instead, writing nothing more.
+   */
+  async function resumeRun(
+    run: RunRecord,
+    plan: Plan,
+    found: Configured,
+    options: { onProgress?: ProgressListener; onStarted?: (runId: string) => void },
+  ): Promise<{ readonly ended: RunRecord; readonly stale: Refusal | null }> {
+    const stale = checkPlanFreshness(plan, { writeSettings: await currentWriteSettings(found.settings, found.domain) });
+    if (stale) {
+      deps.logger.warn({ runId: run.id, reason: stale.reason }, 'not resuming an interrupted run: its plan is stale');
+      await deps.journal.markFinished(run.id);
+      const ended = await endRun(run, {
+        status: 'refused',
+        reason: stale.reason,
+        reasonMessage: stale.message ?? null,
+      });
+      return { ended, stale };
+    }
+    deps.logger.info(
+      { runId: run.id, planId: plan.id, domain: plan.domain, was: run.status },
+      `resuming an interrupted sync run (it was ${run.status})`,
+    );
+    const resumed = { ...run, status: 'running' as const, endedAt: null, reason: null };
+    return { ended: await writePlan(resumed, plan, found.domain.authenticationType, options), stale: null };
+  }
+
+  return { newRun, endRun, logUnwritten, writePlan, resumeRun };
 }
