@@ -62,8 +62,6 @@ export interface SyncServiceDeps {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly newId: () => string;
-  /** A strong random initial password for a created user (never logged, never shown). */
-  readonly passwordFor: (immutableId: string) => string;
   /** Who this process is, for "held by …" answers (e.g. host:pid). */
   readonly holder: string;
   readonly leaseTtlMs?: number;
@@ -299,7 +297,6 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     let phases: WriteOp[][] | null = planToWritePhases(
       plan,
       plan.writeSettings?.authenticationType ?? authenticationType,
-      deps.passwordFor,
     );
     const opCount = phases.reduce((n, p) => n + p.length, 0);
     try {
@@ -725,7 +722,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
           }
           const local = user.userPrincipalName.split('@')[0] ?? user.id;
           const to = `${local}@${pre.initialDomain}`;
-          ops.push({ opId: `m:${id}`, kind: 'update', userId: id, body: { userPrincipalName: to } });
+          ops.push({ opId: `m:${id}`, phase: 0, kind: 'update', userId: id, attributes: { userPrincipalName: to } });
           targets.set(`m:${id}`, { id, from: user.userPrincipalName, to });
         }
         const moved: { id: string; from: string; to: string }[] = [];

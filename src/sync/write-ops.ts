@@ -1,6 +1,6 @@
-// Turns a plan's changes into Graph write operations with stable op ids, ordered in dependency phases.
+// Turns a plan's changes into meaning-level write ops (create, update, disable, delete, restore) with stable op ids, in dependency phases.
 import type { AttributeChange, Change, EntraDomain, Plan } from './model.js';
-import type { WriteOp } from './ports.js';
+import type { WriteAttributes, WriteOp } from './ports.js';
 
 /*
  * Op ids (stable for a plan, used by the journal): create `a:<immutableId>`, update `u:<entraId>`,
@@ -15,14 +15,12 @@ import type { WriteOp } from './ports.js';
  * one after another; ops inside a phase are independent and may be sent together.
  */
 
-export type PasswordFor = (immutableId: string) => string;
-
 type Update = Extract<Change, { action: 'Update' }>;
 
-const bodyOf = (changes: readonly AttributeChange[]): Record<string, unknown> => {
-  const body: Record<string, unknown> = {};
-  for (const c of changes) body[c.attribute] = c.after;
-  return body;
+const attributesOf = (changes: readonly AttributeChange[]): WriteAttributes => {
+  const attributes: Partial<Record<AttributeChange['attribute'], AttributeChange['after']>> = {};
+  for (const c of changes) attributes[c.attribute] = c.after;
+  return attributes;
 };
 
 const renameOf = (changes: readonly AttributeChange[]): { from: string; to: string } | null => {
@@ -33,39 +31,10 @@ const renameOf = (changes: readonly AttributeChange[]): { from: string; to: stri
   return from === to ? null : { from, to };
 };
 
-/** Create body for a new user: required properties, the Immutable ID, a password, other non-empty attributes. */
-function createBody(
-  change: Extract<Change, { action: 'Add' }>,
-  authenticationType: EntraDomain['authenticationType'],
-  passwordFor: PasswordFor,
-): Record<string, unknown> {
-  const a = change.attributes;
-  const body: Record<string, unknown> = {
-    accountEnabled: a.accountEnabled ?? true,
-    displayName: a.displayName,
-    mailNickname: a.mailNickname,
-    userPrincipalName: a.userPrincipalName,
-    onPremisesImmutableId: change.immutableId,
-    passwordProfile: {
-      // Federated users sign in at their identity provider; the cloud password is never used.
-      forceChangePasswordNextSignIn: authenticationType === 'Managed',
-      password: passwordFor(change.immutableId),
-    },
-  };
-  for (const key of ['givenName', 'surname', 'mail', 'jobTitle', 'department', 'employeeId', 'mobilePhone'] as const) {
-    const v = a[key];
-    if (v !== null && v !== undefined && v !== '') body[key] = v;
-  }
-  // A licence can only be assigned to a user with a usage location (the plan carries the domain's).
-  if (change.usageLocation) body.usageLocation = change.usageLocation;
-  return body;
-}
-
 /** The plan's writes grouped in phases that must run one after another. Skip and NoChange never produce ops. */
 export function planToWritePhases(
   plan: Pick<Plan, 'changes'>,
   authenticationType: EntraDomain['authenticationType'],
-  passwordFor: PasswordFor,
 ): WriteOp[][] {
   const renameFrom = new Map<string, Update>();
   for (const c of plan.changes) {
@@ -104,15 +73,15 @@ export function planToWritePhases(
   };
 
   const phases: WriteOp[][] = [];
-  const put = (n: number, op: WriteOp): void => {
+  type Unphased<T> = T extends WriteOp ? Omit<T, 'phase'> : never;
+  const put = (n: number, op: Unphased<WriteOp>): void => {
     while (phases.length <= n) phases.push([]);
-    phases[n]!.push(op);
+    phases[n]!.push({ ...op, phase: n } as WriteOp);
   };
   for (const c of plan.changes) {
     switch (c.action) {
       case 'Delete':
-        if (c.mode === 'disable')
-          put(0, { opId: `d:${c.entraId}`, kind: 'update', userId: c.entraId, body: { accountEnabled: false } });
+        if (c.mode === 'disable') put(0, { opId: `d:${c.entraId}`, kind: 'disable', userId: c.entraId });
         else put(0, { opId: `d:${c.entraId}`, kind: 'delete', userId: c.entraId });
         break;
       case 'Update':
@@ -123,30 +92,35 @@ export function planToWritePhases(
           const rest = c.changes.filter(
             (x) => x.attribute !== 'userPrincipalName' && x.attribute !== 'onPremisesImmutableId',
           );
-          put(level, { opId: first, kind: 'update', userId: c.entraId, body: { userPrincipalName: c.via } });
+          put(level, { opId: first, kind: 'update', userId: c.entraId, attributes: { userPrincipalName: c.via } });
           put(level + 1, {
             opId: `f2:${c.entraId}`,
             kind: 'update',
             userId: c.entraId,
-            body: bodyOf(immutable),
+            attributes: attributesOf(immutable),
             requires: first,
           });
           put(level + 2, {
             opId: `u:${c.entraId}`,
             kind: 'update',
             userId: c.entraId,
-            body: { userPrincipalName: c.upn },
+            attributes: { userPrincipalName: c.upn },
             requires: first,
           });
           if (rest.length > 0)
-            put(level + 3, { opId: `f3:${c.entraId}`, kind: 'update', userId: c.entraId, body: bodyOf(rest) });
+            put(level + 3, {
+              opId: `f3:${c.entraId}`,
+              kind: 'update',
+              userId: c.entraId,
+              attributes: attributesOf(rest),
+            });
           break;
         }
         put(renameOf(c.changes) ? levelOf(c) : 0, {
           opId: `u:${c.entraId}`,
           kind: 'update',
           userId: c.entraId,
-          body: bodyOf(c.changes),
+          attributes: attributesOf(c.changes),
         });
         break;
       case 'Add': {
@@ -154,7 +128,11 @@ export function planToWritePhases(
           put(afterRename(c.upn), {
             opId: `a:${c.immutableId}`,
             kind: 'create',
-            body: createBody(c, authenticationType, passwordFor),
+            userPrincipalName: c.upn,
+            immutableId: c.immutableId,
+            attributes: c.attributes,
+            usageLocation: c.usageLocation || null,
+            authenticationType,
           });
           break;
         }
@@ -167,7 +145,7 @@ export function planToWritePhases(
             opId: `u:${c.restoreId}`,
             kind: 'update',
             userId: c.restoreId,
-            body: bodyOf(c.changes),
+            attributes: attributesOf(c.changes),
           });
         break;
       }
@@ -182,7 +160,6 @@ export function planToWritePhases(
 export function planToWriteOps(
   plan: Pick<Plan, 'changes'>,
   authenticationType: EntraDomain['authenticationType'],
-  passwordFor: PasswordFor,
 ): WriteOp[] {
-  return planToWritePhases(plan, authenticationType, passwordFor).flat();
+  return planToWritePhases(plan, authenticationType).flat();
 }
