@@ -83,8 +83,20 @@ describe('planToWriteOps', () => {
       ],
     });
     const plan = buildPlan(snap, settings(), meta);
+    // The diff gives each change its phase while it follows the chain: c frees nothing, b waits for c, a for b.
+    const phaseOf = Object.fromEntries(
+      plan.changes.map((c) => [c.upn, c.action === 'Add' || c.action === 'Update' ? (c.phase ?? 0) : null]),
+    );
+    expect(phaseOf).toEqual({ [`c@${DOMAIN}`]: 0, [`b@${DOMAIN}`]: 1, [`a@${DOMAIN}`]: 2 });
     const phases = planToWritePhases(plan, 'Managed');
     expect(phases.map((p) => p.map((o) => o.opId))).toEqual([['u:e2'], ['u:e1'], ['a:NEW']]);
+    // A plan stored by format 2 carries no phases: they are derived from its renames, with the same result.
+    const bare = plan.changes.map((c) => {
+      const { phase: _p, ...rest } = c as typeof c & { phase?: number };
+      return rest as typeof c;
+    });
+    expect(planToWritePhases({ changes: bare, formatVersion: 2 }, 'Managed')).toEqual(phases);
+    expect(planToWritePhases({ changes: bare, formatVersion: 3 }, 'Managed').map((p) => p.length)).toEqual([3]);
     const entra = new MemoryEntra(snap);
     entra.applyPhases(phases);
     expect([...entra.live.values()].map((u) => u.userPrincipalName).sort()).toEqual(
