@@ -8,6 +8,7 @@ import type {
   EntraDomain,
   EntraUser,
   ErrorKind,
+  ErrorPolicy,
   Plan,
   RunRecord,
   SourceUser,
@@ -90,6 +91,8 @@ export type WriteResult =
       readonly ok: false;
       readonly status: number;
       readonly kind: ErrorKind;
+      /** The kind's policy (the adapter's ERROR_POLICY): the apply run acts on this, never on the kind itself. */
+      readonly policy: ErrorPolicy;
       readonly code: string;
       readonly message: string;
       /** True when the write may have been applied (connection lost after sending): resolve before retrying. */
