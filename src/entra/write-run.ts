@@ -1,4 +1,6 @@
 // One GraphBatchWriter.execute() call: a queue of ops sent in $batch requests by workers, retried per nextRetry, one result each.
+// Over 300 lines on purpose: the queue, the workers and the one-result-per-op bookkeeping share one state, which a
+// split would have to expose; Graph requests are built in write-requests.ts and the retry rule is nextRetry (retry.ts).
 import type { Logger } from '../logger.js';
 import type { OpsObserver } from '../sync/observer.js';
 import type { WriteOp, WriteOptions, WriteResult } from '../sync/ports.js';

@@ -124,11 +124,12 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
         const byId = new Map(results.map((r) => [r.opId, r]));
         const entries: JournalEntry[] = [];
         const unknown: WriteOp[] = [];
-        // Shutting down: writes the writer did not finish keep their intent (resumption looks them up or re-sends).
+        // Shutting down: writes the writer did not finish (reported with kind 'stop', the abort's own) or whose answer
+        // was lost keep their intent (resumption looks them up or re-sends).
         const aborting = input.signal?.aborted === true;
         for (const op of toSend) {
           const r = byId.get(op.opId);
-          if (aborting && (!r || (!r.ok && (r.policy === 'stop-run' || r.outcomeUnknown)))) continue;
+          if (aborting && (!r || (!r.ok && (r.kind === 'stop' || r.outcomeUnknown)))) continue;
           if (r?.ok) {
             entries.push({ opId: op.opId, state: 'done', userId: r.userId });
           } else if (needsLookup(op) && (!r || r.outcomeUnknown)) {

@@ -91,7 +91,7 @@ export type WriteResult =
       readonly ok: false;
       readonly status: number;
       readonly kind: ErrorKind;
-      /** The kind's policy (the adapter's ERROR_POLICY): the apply run acts on this, never on the kind itself. */
+      /** The kind's policy (the adapter's ERROR_POLICY): the apply run decides by this, not by its own table. */
       readonly policy: ErrorPolicy;
       readonly code: string;
       readonly message: string;
