@@ -90,11 +90,10 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
     began.set(run.id, deps.now().getTime());
     observe({ type: 'run-started', runId: run.id, domain: run.domain, trigger: run.trigger });
     options.onStarted?.(run.id);
-    // Only executePlan holds the write ops (and their bodies): they are garbage before the re-read that follows it.
+    // Only executePlan holds the write ops: they are garbage before the re-read that follows it.
     let phases: WriteOp[][] | null = planToWritePhases(
       plan,
       plan.writeSettings?.authenticationType ?? authenticationType,
-      deps.passwordFor,
     );
     const opCount = phases.reduce((n, p) => n + p.length, 0);
     try {
