@@ -1,0 +1,334 @@
+// The bot's side of the sync worker thread: a SyncService whose domain-wide use cases run in the thread, restarted when it dies.
+import { hostname } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { RunRecord } from '../sync/model.js';
+import type { OpsObserver } from '../sync/observer.js';
+import { isRefusal, type ProgressListener, type SyncService } from '../sync/service.js';
+import {
+  type FromWorker,
+  fromPortableError,
+  PROTOCOL_VERSION,
+  type ToWorker,
+  type WorkerMethod,
+  type WorkerSetup,
+} from './protocol.js';
+import { startThread } from './start-thread.js';
+
+export interface SyncWorkerOptions {
+  readonly config: Config;
+  /** The Entra connection the worker uses (the main engine's: in the demo, its emulator), with the CA it trusts. */
+  readonly entra: WorkerSetup['entra'];
+  /** The main thread's own service: it answers the quick calls (settings, plans, runs, the domain list). */
+  readonly local: SyncService;
+  readonly logger: Logger;
+  readonly prettyLogs?: boolean;
+  /** Receives the worker's engine events (the metrics registry). */
+  readonly observer?: OpsObserver;
+  /** Wait before starting a thread again after it died (default 1 s, doubled while it keeps dying, at most 30 s). */
+  readonly restartDelayMs?: number;
+}
+
+export interface SyncWorker {
+  /** The use cases: domain-wide ones in the worker thread, the others in the main thread. */
+  readonly service: SyncService;
+  /** The running thread (null while it restarts), for diagnostics and the crash tests. */
+  thread(): Worker | null;
+  /** How many times the thread has died and been started again. */
+  restarts(): number;
+  /** SIGTERM/SIGINT: runs in the worker stop after their in-flight writes and end `interrupted`. */
+  abort(): void;
+  /** Waits for the calls in progress, closes the worker's engine and ends the thread. */
+  close(): Promise<void>;
+}
+
+/** The error a caller gets when the worker died under its call and the call cannot be finished for it. */
+export class SyncWorkerStoppedError extends Error {
+  override readonly name = 'SyncWorkerStoppedError';
+  /** The failure kind the bot's cards know (`error.kind.worker`). */
+  readonly kind = 'worker';
+}
+
+interface Call {
+  readonly id: number;
+  readonly method: WorkerMethod;
+  readonly args: readonly unknown[];
+  readonly onProgress: ProgressListener | undefined;
+  readonly onStarted: ((runId: string) => void) | undefined;
+  /** The run this call started (apply), once the worker said so. */
+  runId: string | null;
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncWorker> {
+  const { logger } = options;
+  const leaseTtlMs = options.config.syncLeaseTtlSeconds * 1000;
+  const baseDelay = options.restartDelayMs ?? 1000;
+  let generation = 0;
+  let restartCount = 0;
+  let thread: Worker | null = null;
+  let holder = '';
+  /** Lease holder names of threads that died: a lease they still hold only waits for its expiry. */
+  const deadHolders = new Set<string>();
+  let ready: Promise<void> = Promise.resolve();
+  let aborted = false;
+  let closing = false;
+  let nextId = 0;
+  const calls = new Map<number, Call>();
+  /** Set while a dead thread's calls are being finished: resumeInterrupted waits, so it does not race the recovery. */
+  let recovering: Promise<void> = Promise.resolve();
+
+  const post = (message: ToWorker) => thread?.postMessage(message);
+
+  function onMessage(message: FromWorker) {
+    if (message.v !== PROTOCOL_VERSION) {
+      logger.error(
+        { got: message.v, want: PROTOCOL_VERSION },
+        'sync worker: message of another protocol version ignored',
+      );
+      return;
+    }
+    switch (message.kind) {
+      case 'event':
+        options.observer?.(message.event);
+        return;
+      case 'ready':
+      case 'closed':
+        return;
+    }
+    const call = calls.get(message.id);
+    if (!call) return;
+    switch (message.kind) {
+      case 'progress':
+        call.onProgress?.(message.progress);
+        return;
+      case 'started':
+        call.runId = message.runId;
+        call.onStarted?.(message.runId);
+        return;
+      case 'result':
+        calls.delete(call.id);
+        call.resolve(message.value);
+        return;
+      case 'refusal':
+        calls.delete(call.id);
+        call.resolve(message.refusal);
+        return;
+      case 'error':
+        calls.delete(call.id);
+        call.reject(fromPortableError(message.error));
+        return;
+    }
+  }
+
+  /** Starts one thread and resolves when its engine is built; rejects when it dies first. */
+  function spawn(): Promise<void> {
+    generation += 1;
+    holder = `${hostname()}:${process.pid}:sync-worker-${generation}`;
+    const setup: WorkerSetup = {
+      v: PROTOCOL_VERSION,
+      config: options.config,
+      entra: options.entra,
+      holder,
+      logLevel: logger.level,
+      prettyLogs: options.prettyLogs ?? false,
+    };
+    const worker = startThread(import.meta.url, 'sync-worker-main', { workerData: setup });
+    thread = worker;
+    return new Promise<void>((resolve, reject) => {
+      let up = false;
+      worker.on('message', (message: FromWorker) => {
+        if (message.kind === 'ready' && !up) {
+          up = true;
+          resolve();
+        }
+        onMessage(message);
+      });
+      worker.on('error', (err) => {
+        logger.error({ err: String(err), holder }, 'sync worker: uncaught error');
+        if (!up) reject(err);
+      });
+      worker.once('exit', (code) => {
+        if (thread === worker) thread = null;
+        if (!up) {
+          reject(new Error(`the sync worker stopped (exit code ${code}) before it was ready`));
+          return;
+        }
+        if (!closing) onCrash(worker, code);
+      });
+    });
+  }
+
+  /** Starts a thread again until one is ready (or the bot stops), waiting longer after each failure. */
+  async function respawn(): Promise<void> {
+    let delay = baseDelay;
+    for (;;) {
+      await sleep(delay);
+      if (closing || aborted) throw new SyncWorkerStoppedError('the bot is stopping');
+      try {
+        await spawn();
+        return;
+      } catch (err) {
+        logger.error({ err: String(err), retryInMs: delay * 2 }, 'sync worker: could not start again');
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
+  }
+
+  function onCrash(worker: Worker, code: number) {
+    const orphans = [...calls.values()];
+    calls.clear();
+    deadHolders.add(holder);
+    restartCount += 1;
+    logger.error(
+      {
+        exitCode: code,
+        threadId: worker.threadId,
+        calls: orphans.map((c) => c.method),
+        runs: orphans.map((c) => c.runId),
+      },
+      'the sync worker stopped unexpectedly; starting it again (open runs resume from their journal)',
+    );
+    ready = respawn();
+    recovering = (async () => {
+      const up = await ready.then(
+        () => true,
+        () => false,
+      );
+      await Promise.all(
+        orphans.map((call) => (up && call.method === 'apply' ? recoverApply(call, code) : fail(call, code))),
+      );
+    })();
+  }
+
+  function fail(call: Call, code: number) {
+    const during =
+      call.method === 'apply' && call.runId
+        ? `run ${call.runId}, which resumes from its journal and is posted when it ends`
+        : call.method;
+    call.reject(new SyncWorkerStoppedError(`the sync worker stopped (exit code ${code}) during ${during}`));
+  }
+
+  /**
+   * An approved apply whose thread died: the same apply is sent to the new thread. Applying a plan again resumes the
+   * run that claimed it from its journal (or carries on under its claim when no run was recorded yet), so the admin's
+   * card gets the run's real end. The dead thread's domain lease is only waited out (it expires within the TTL).
+   */
+  async function recoverApply(call: Call, code: number) {
+    const deadline = Date.now() + leaseTtlMs + 30_000;
+    logger.warn(
+      { runId: call.runId, planId: call.args[0] },
+      'sync worker: resuming the approved run in the new worker',
+    );
+    for (;;) {
+      let answer: unknown;
+      try {
+        answer = await send(call.method, call.args, call.onProgress, (runId) => {
+          call.runId = runId;
+          if (call.onStarted) call.onStarted(runId);
+        });
+      } catch (err) {
+        call.reject(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      const waitingOnDead =
+        isRefusal(answer) &&
+        answer.code === 'lease-held' &&
+        answer.detail !== undefined &&
+        deadHolders.has(answer.detail);
+      if (!waitingOnDead) {
+        call.resolve(answer);
+        return;
+      }
+      if (Date.now() > deadline || closing || aborted) {
+        fail(call, code);
+        return;
+      }
+      await sleep(Math.min(1000, Math.max(100, leaseTtlMs / 4)));
+    }
+  }
+
+  /** Sends one call to the thread (waiting for a restart in progress). */
+  async function send(
+    method: WorkerMethod,
+    args: readonly unknown[],
+    onProgress?: ProgressListener,
+    onStarted?: (runId: string) => void,
+  ): Promise<unknown> {
+    await ready;
+    if (closing) throw new SyncWorkerStoppedError('the bot is stopping: nothing new starts');
+    const id = ++nextId;
+    return new Promise((resolve, reject) => {
+      calls.set(id, { id, method, args, onProgress, onStarted, runId: null, resolve, reject });
+      post({ v: PROTOCOL_VERSION, kind: 'call', id, method, args });
+    });
+  }
+
+  await spawn();
+
+  const local = options.local;
+  const service: SyncService = {
+    listDomains: () => local.listDomains(),
+    addDomain: (domain, patch, by) => local.addDomain(domain, patch, by),
+    setDomain: (domain, patch, by) => local.setDomain(domain, patch, by),
+    removeDomain: (domain, by) => local.removeDomain(domain, by),
+    getSettings: (domain) => local.getSettings(domain),
+    getPlan: (planId) => local.getPlan(planId),
+    discardPlan: (planId) => local.discardPlan(planId),
+    getRun: (runId) => local.getRun(runId),
+    listRuns: (filter) => local.listRuns(filter),
+    preview: async (domain, opts = {}) => {
+      const { onProgress, ...rest } = opts;
+      return send('preview', [domain, { ...rest, progress: onProgress !== undefined }], onProgress) as ReturnType<
+        SyncService['preview']
+      >;
+    },
+    apply: async (planId, planHash, opts) => {
+      const { onProgress, onStarted, ...rest } = opts;
+      return send(
+        'apply',
+        [planId, planHash, { ...rest, progress: onProgress !== undefined }],
+        onProgress,
+        onStarted,
+      ) as ReturnType<SyncService['apply']>;
+    },
+    runScheduled: async (domain) => send('runScheduled', [domain]) as ReturnType<SyncService['runScheduled']>,
+    resumeInterrupted: async (opts) => {
+      await recovering;
+      return (await send('resumeInterrupted', [opts ?? {}])) as RunRecord[];
+    },
+    precheck: async (domain) => send('precheck', [domain]) as ReturnType<SyncService['precheck']>,
+    moveToInitialDomain: async (domain, ids, by) =>
+      send('moveToInitialDomain', [domain, ids, by]) as ReturnType<SyncService['moveToInitialDomain']>,
+    importDirectory: async (bytes, opts) =>
+      send('importDirectory', [bytes, opts]) as ReturnType<SyncService['importDirectory']>,
+  };
+
+  return {
+    service,
+    thread: () => thread,
+    restarts: () => restartCount,
+    abort() {
+      aborted = true;
+      post({ v: PROTOCOL_VERSION, kind: 'abort' });
+    },
+    async close() {
+      if (closing) return;
+      aborted = true;
+      closing = true;
+      const worker = thread;
+      if (!worker) return;
+      const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+      post({ v: PROTOCOL_VERSION, kind: 'close' });
+      await exited;
+      // Calls the thread could not answer (it was ended from outside) fail rather than hang.
+      for (const call of calls.values())
+        call.reject(new SyncWorkerStoppedError(`the sync worker ended during ${call.method}`));
+      calls.clear();
+    },
+  };
+}

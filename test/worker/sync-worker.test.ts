@@ -1,0 +1,147 @@
+// The sync worker thread against the emulator over HTTPS: dry runs and applies run in it, and a thread killed mid-apply is restarted and the run resumed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../../src/compose.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import type { RunRecord } from '../../src/sync/model.js';
+import type { OpsEvent } from '../../src/sync/observer.js';
+import { isRefusal, type Progress } from '../../src/sync/service.js';
+import { type SyncWorker, SyncWorkerStoppedError, startSyncWorker } from '../../src/worker/sync-worker-client.js';
+import { addDomainAndImport, type CliTenant, churnScenario, startCliTenant } from '../helpers/cli.js';
+
+const DOMAIN = 'thread.jp';
+const EXISTING = 400;
+const LEAVERS = 40;
+const UPDATED = 160;
+const HIRES = 500;
+const CHANGES = LEAVERS + UPDATED + HIRES;
+const LEASE_TTL_SECONDS = 3;
+
+const imm = (i: number) => Buffer.from(`thread-${i}`).toString('base64').replace(/=+$/, '');
+const upn = (i: number) => `w${String(i).padStart(5, '0')}@${DOMAIN}`;
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('sync worker thread', () => {
+  let tenant: CliTenant;
+  let engine: Engine;
+  let worker: SyncWorker;
+  const events: OpsEvent[] = [];
+
+  beforeAll(async () => {
+    const { seed, rows } = churnScenario(
+      { domain: DOMAIN, initialDomain: 'threadjp.onmicrosoft.com', letter: 'W', upn, imm },
+      { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
+    );
+    tenant = await startCliTenant({
+      prefix: 'entra-sync-thread-',
+      seed,
+      // Realistic latency: the apply takes seconds, long enough to be killed in the middle.
+      emulatorArgs: ['--latency', 'realistic', '--no-throttling'],
+      env: { SYNC_LEASE_TTL_SECONDS: String(LEASE_TTL_SECONDS) },
+    });
+    await addDomainAndImport(tenant, DOMAIN, rows);
+    // The main thread's engine trusts the emulator's self-signed CA from ENTRA_CA_FILE; the worker gets that PEM.
+    const config = loadConfig(tenant.env);
+    const logger = createLogger('silent');
+    engine = await createEngine(config, logger);
+    worker = await startSyncWorker({
+      config,
+      entra: { settings: engine.entraSettings, caPem: engine.entraCaPem },
+      local: engine.service,
+      logger,
+      observer: (e) => events.push(e),
+      restartDelayMs: 100,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.close();
+    await engine?.close();
+    await tenant?.stop();
+  });
+
+  it('runs a dry run in the thread: progress and engine events reach the caller, the plan is in the shared store', async () => {
+    const progress: Progress[] = [];
+    const plan = await worker.service.preview(DOMAIN, { requestedBy: 'test', onProgress: (p) => progress.push(p) });
+    if (isRefusal(plan)) throw new Error(plan.reason);
+    expect(plan.counts).toMatchObject({ add: HIRES, update: UPDATED, delete: LEAVERS });
+    expect(progress.map((p) => p.phase)).toContain('diffing');
+    expect(events.some((e) => e.type === 'preview-finished' && e.domain === DOMAIN && e.outcome === 'planned')).toBe(
+      true,
+    );
+    // The main thread reads the plan the worker stored (SQLite file, two openers).
+    expect((await engine.service.getPlan(plan.id))?.hash).toBe(plan.hash);
+    // A refusal crosses the thread as a value.
+    const refused = await worker.service.preview('nowhere.example');
+    expect(isRefusal(refused) && refused.code).toBe('not-configured');
+  }, 60_000);
+
+  it('a dry run whose thread dies fails with a clear error, and the restarted thread answers the next one', async () => {
+    const restartsBefore = worker.restarts();
+    const progress: Progress[] = [];
+    const pending = worker.service.preview(DOMAIN, { onProgress: (p) => progress.push(p) });
+    await until('the dry run to start reading', () => progress.length > 0);
+    await worker.thread()?.terminate();
+    const err = await pending.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SyncWorkerStoppedError);
+    expect((err as SyncWorkerStoppedError).kind).toBe('worker');
+    expect((err as Error).message).toMatch(/sync worker stopped .* during preview/);
+    expect(worker.restarts()).toBe(restartsBefore + 1);
+    const again = await worker.service.preview(DOMAIN);
+    expect(isRefusal(again)).toBe(false);
+  }, 60_000);
+
+  it('a thread terminated mid-apply is restarted; the run resumes from its journal and the caller gets its end', async () => {
+    const plan = await worker.service.preview(DOMAIN, { requestedBy: 'test' });
+    if (isRefusal(plan)) throw new Error(plan.reason);
+    const writesBefore = await tenant.writes();
+    const started: string[] = [];
+    const restartsBefore = worker.restarts();
+    const applying = worker.service.apply(plan.id, plan.hash, {
+      trigger: 'manual',
+      approvedBy: 'Test Admin',
+      onStarted: (runId) => started.push(runId),
+    });
+    await until('100 writes', async () => (await tenant.writes()) >= writesBefore + 100);
+    expect(started).toHaveLength(1);
+    const killedAt = Date.now();
+    await worker.thread()?.terminate();
+    const writesAtKill = await tenant.writes();
+    expect(writesAtKill - writesBefore).toBeLessThan(CHANGES);
+
+    const run = (await applying) as RunRecord;
+    expect(isRefusal(run), JSON.stringify(run)).toBe(false);
+    expect(worker.restarts()).toBe(restartsBefore + 1);
+    // The same run, resumed (not a second run), after the dead thread's lease expired.
+    expect(run.id).toBe(started[0]);
+    expect(started.every((id) => id === run.id)).toBe(true);
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(LEASE_TTL_SECONDS * 1000 - 1000);
+    expect(run.status).toBe('completed');
+    expect(run.counts).toEqual({ added: HIRES, updated: UPDATED, deleted: LEAVERS, failed: 0 });
+    expect((await engine.service.getRun(run.id))?.status).toBe('completed');
+
+    // No duplicate, no lost change: the tenant is exactly the directory, each change written about once.
+    const state = (await tenant.emulator.fetch('/_emulator/state')).json as {
+      users: { userPrincipalName: string; onPremisesImmutableId?: string | null; jobTitle?: string | null }[];
+    };
+    const inDomain = state.users.filter((u) => u.userPrincipalName.endsWith(`@${DOMAIN}`));
+    const ids = inDomain.map((u) => u.onPremisesImmutableId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(inDomain).toHaveLength(EXISTING - LEAVERS + HIRES);
+    expect(inDomain.filter((u) => u.jobTitle === 'Lead')).toHaveLength(UPDATED);
+    expect((await tenant.writes()) - writesBefore).toBeLessThan(CHANGES + 50);
+    const next = await worker.service.preview(DOMAIN);
+    if (isRefusal(next)) throw new Error(next.reason);
+    expect(next.counts).toMatchObject({ add: 0, update: 0, delete: 0 });
+  }, 120_000);
+});
