@@ -1,5 +1,7 @@
 // The sync worker thread against the emulator over HTTPS: dry runs and applies run in it, and a thread killed mid-apply is restarted and the run resumed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGLISH } from '../../src/bot/i18n.js';
+import { failureCard } from '../../src/bot/refusal-cards.js';
 import { createEngine, type Engine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -7,6 +9,7 @@ import type { RunRecord } from '../../src/sync/model.js';
 import type { OpsEvent } from '../../src/sync/observer.js';
 import { isRefusal, type Progress } from '../../src/sync/service.js';
 import { type SyncWorker, SyncWorkerStoppedError, startSyncWorker } from '../../src/worker/sync-worker-client.js';
+import { cardText } from '../bot/fake-connector.js';
 import { addDomainAndImport, type CliTenant, churnScenario, startCliTenant } from '../helpers/cli.js';
 
 const DOMAIN = 'thread.jp';
@@ -97,6 +100,11 @@ describe('sync worker thread', () => {
     expect((err as SyncWorkerStoppedError).kind).toBe('worker');
     expect((err as Error).message).toMatch(/sync worker stopped .* during preview/);
     expect(worker.restarts()).toBe(restartsBefore + 1);
+    // What the admin who asked for the dry run is shown (never the raw message).
+    const card = cardText(failureCard(createLogger('silent'), ENGLISH, { key: 'what.dryRun' }, err));
+    expect(card).toContain('The dry run failed');
+    expect(card).toContain('The sync engine stopped unexpectedly during this step; it has been started again.');
+    expect(card).toContain('Run the step again.');
     const again = await worker.service.preview(DOMAIN);
     expect(isRefusal(again)).toBe(false);
   }, 60_000);
