@@ -134,15 +134,6 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     storeProbe(engine.stores.kv<string>('health'), `${hostname()}:${process.pid}`),
     { name: 'graph', check: () => checkGraphAccess(engine.entra.credential) },
   ];
-  if (syncWorker) {
-    const worker = syncWorker;
-    probes.push({
-      name: 'sync-worker',
-      check: async () => {
-        if (!worker.thread()) throw new Error('the sync worker thread is starting again after it stopped');
-      },
-    });
-  }
   if (options.scheduler !== false) {
     probes.push({
       name: 'scheduler',
