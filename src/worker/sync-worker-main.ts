@@ -92,15 +92,20 @@ port.on('message', (message: ToWorker) => {
     send({ v: PROTOCOL_VERSION, kind: 'error', id, error: { name: 'Error', message: `unknown method ${method}` } });
     return;
   }
-  const call = invoke(id, method, args).then(
-    (value) =>
-      send(
-        isRefusal(value)
-          ? { v: PROTOCOL_VERSION, kind: 'refusal', id, refusal: value }
-          : { v: PROTOCOL_VERSION, kind: 'result', id, value },
-      ),
-    (err: unknown) => send({ v: PROTOCOL_VERSION, kind: 'error', id, error: toPortableError(err) }),
-  );
+  // A malformed call becomes an error answer, not an exception that would end the thread.
+  const call = Promise.resolve()
+    .then(() => invoke(id, method, args))
+    .then(
+      (value) =>
+        send(
+          isRefusal(value)
+            ? { v: PROTOCOL_VERSION, kind: 'refusal', id, refusal: value }
+            : { v: PROTOCOL_VERSION, kind: 'result', id, value },
+        ),
+      (err: unknown) => send({ v: PROTOCOL_VERSION, kind: 'error', id, error: toPortableError(err) }),
+    )
+    // An answer that cannot be cloned (a bug: the use cases return plain data) still answers the caller.
+    .catch((err: unknown) => send({ v: PROTOCOL_VERSION, kind: 'error', id, error: toPortableError(err) }));
   inFlight.add(call);
   void call.finally(() => inFlight.delete(call));
 });

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import type { RunRecord } from '../../src/sync/model.js';
 import type { OpsEvent } from '../../src/sync/observer.js';
 import { isRefusal, type Progress } from '../../src/sync/service.js';
+import { type FromWorker, PROTOCOL_VERSION } from '../../src/worker/protocol.js';
 import { type SyncWorker, SyncWorkerStoppedError, startSyncWorker } from '../../src/worker/sync-worker-client.js';
 import { cardText } from '../bot/fake-connector.js';
 import { addDomainAndImport, type CliTenant, churnScenario, startCliTenant } from '../helpers/cli.js';
@@ -84,6 +85,28 @@ describe('sync worker thread', () => {
     // A refusal crosses the thread as a value.
     const refused = await worker.service.preview('nowhere.example');
     expect(isRefusal(refused) && refused.code).toBe('not-configured');
+  }, 60_000);
+
+  it('a malformed call is answered with an error and the thread lives on', async () => {
+    const thread = worker.thread();
+    if (!thread) throw new Error('no thread');
+    const restartsBefore = worker.restarts();
+    const answer = new Promise<FromWorker>((resolve) => {
+      const listen = (m: FromWorker) => {
+        if ('id' in m && m.id === 999_999) {
+          thread.off('message', listen);
+          resolve(m);
+        }
+      };
+      thread.on('message', listen);
+    });
+    thread.postMessage({ v: PROTOCOL_VERSION, kind: 'call', id: 999_999, method: 'apply', args: [] });
+    const m = await answer;
+    expect(m.kind).toBe('error');
+    expect(m.kind === 'error' && m.error.name).toBe('TypeError');
+    expect(worker.thread()).toBe(thread);
+    expect(worker.restarts()).toBe(restartsBefore);
+    expect(await worker.service.precheck(DOMAIN)).toMatchObject({ domain: DOMAIN });
   }, 60_000);
 
   it('a dry run whose thread dies fails with a clear error, and the restarted thread answers the next one', async () => {
