@@ -320,6 +320,8 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
       if (closing) return;
       aborted = true;
       closing = true;
+      // A thread being started again after a crash is waited for, then closed like any other.
+      await ready.catch(() => undefined);
       const worker = thread;
       if (!worker) return;
       const exited = new Promise<void>((r) => worker.once('exit', () => r()));
