@@ -44,7 +44,7 @@ export interface EngineOptions {
   readonly shutdown?: AbortSignal;
   /**
    * Use this Entra connection instead of the config's, and start no demo emulator nor demo seeding: the sync worker
-   * thread is given the one its main thread resolved (in the demo, the main thread's emulator, reached over HTTPS).
+   * process is given the one the bot resolved (in the demo, the bot's emulator, reached over HTTPS).
    */
   readonly entra?: { readonly settings: Config['entra']; readonly caPem: string | null };
   /** The name this engine's leases are held under (default `host:pid`). */

@@ -76,7 +76,7 @@ const schema = z.object({
   SYNC_INTERVAL_SECONDS: int(3600, 1, 86_400),
   SYNC_LEASE_TTL_SECONDS: int(120, 1, 3600),
   SCHEDULER: z.preprocess(emptyToUndefined, z.enum(['local', 'bullmq']).default('local')),
-  SYNC_WORKER: z.preprocess(emptyToUndefined, z.enum(['thread', 'inline']).default('thread')),
+  SYNC_WORKER: z.preprocess(emptyToUndefined, z.enum(['process', 'inline']).default('process')),
   REDIS_URL: str(),
   LOG_RETENTION_DAYS: int(90, 1, 3650),
   DOWNLOAD_LINK_TTL_SECONDS: int(3600, 60, 7 * 86_400),
@@ -130,8 +130,8 @@ export interface Config {
   /** How long a crashed writer's per-domain lease blocks others (renewed every third of it while running). */
   readonly syncLeaseTtlSeconds: number;
   readonly scheduler: 'local' | 'bullmq';
-  /** Where the bot server runs dry runs, applies, resumes and hourly runs: a worker thread, or its own event loop. */
-  readonly syncWorker: 'thread' | 'inline';
+  /** Where the bot server runs dry runs, applies, resumes and hourly runs: a worker process, or its own event loop. */
+  readonly syncWorker: 'process' | 'inline';
   readonly redisUrl: string | undefined;
   readonly logRetentionDays: number;
   readonly downloadLinkTtlSeconds: number;

@@ -21,15 +21,15 @@ export interface AppOptions {
   readonly playgroundPort?: number | null;
   /** Start the hourly scheduler (default true). */
   readonly scheduler?: boolean;
-  /** The worker thread's logs are human-readable lines too (the demo in a terminal). */
+  /** The sync worker's logs are human-readable lines too (the demo in a terminal). */
   readonly prettyLogs?: boolean;
 }
 
 export interface RunningApp {
   readonly engine: Engine;
-  /** The use cases as the bot calls them: dry runs, applies, resumes and hourly runs in the sync worker thread. */
+  /** The use cases as the bot calls them: dry runs, applies, resumes and hourly runs in the sync worker process. */
   readonly service: SyncService;
-  /** The sync worker thread (null with SYNC_WORKER=inline or a memory:// store). */
+  /** The sync worker process (null with SYNC_WORKER=inline or a memory:// store). */
   readonly syncWorker: SyncWorker | null;
   readonly bot: BotServer;
   readonly playgroundUrl: string | null;
@@ -102,13 +102,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     shutdown: shutdown.signal,
     ...(metrics ? { observer: metrics.observe } : {}),
   });
-  // A memory:// store lives in this thread's heap: a worker thread would open another, empty one.
-  const threaded = config.syncWorker === 'thread' && !config.storeUrl.startsWith('memory:');
-  if (config.syncWorker === 'thread' && !threaded)
-    logger.info('STORE_URL is memory://, which one thread cannot share with another: syncs run on the bot thread');
+  // A memory:// store lives in this process's heap: a worker process would open another, empty one.
+  const separate = config.syncWorker === 'process' && !config.storeUrl.startsWith('memory:');
+  if (config.syncWorker === 'process' && !separate)
+    logger.info('STORE_URL is memory://, which another process cannot share: syncs run in the bot process');
   let syncWorker: SyncWorker | null = null;
   try {
-    syncWorker = threaded
+    syncWorker = separate
       ? await startSyncWorker({
           config,
           entra: { settings: engine.entraSettings, caPem: engine.entraCaPem },

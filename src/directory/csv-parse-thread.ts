@@ -1,5 +1,5 @@
 // Runs parseDirectoryCsv in a worker thread, so that a large export never stalls the bot's replies and cards.
-import { startThread } from '../worker/start-thread.js';
+import { startThread } from '../worker/spawn-module.js';
 import type { CsvImportOptions, CsvImportResult } from './csv-import.js';
 
 /** Parses the export in its own thread. */

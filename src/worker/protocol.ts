@@ -1,4 +1,4 @@
-// The typed messages between the bot's main thread and the sync worker thread: calls in; progress, started, result, refusal, error out.
+// The typed messages between the bot server and its sync worker process: setup and calls in; progress, started, result, refusal, error out.
 import type { Config } from '../config.js';
 import type { OpsEvent } from '../sync/observer.js';
 import type { ApplyOptions, PreviewOptions, Progress, Refusal, SyncService } from '../sync/service.js';
@@ -18,26 +18,27 @@ export const WORKER_METHODS = [
 ] as const satisfies readonly (keyof SyncService)[];
 export type WorkerMethod = (typeof WORKER_METHODS)[number];
 
-/** What the worker needs to build its engine, besides the config (workerData). */
+/** What the worker needs to build its engine: its first message. */
 export interface WorkerSetup {
   readonly v: typeof PROTOCOL_VERSION;
-  /** The bot's parsed config (plain data). */
+  /** The bot's parsed config (plain data; it holds the Graph credential, so it travels over IPC, never argv or env). */
   readonly config: Config;
-  /** The Entra connection the main thread resolved (in the demo: its in-process emulator's), with the CA to trust. */
+  /** The Entra connection the bot resolved (in the demo: its in-process emulator's), with the CA to trust. */
   readonly entra: { readonly settings: Config['entra']; readonly caPem: string | null };
-  /** The lease holder name of this worker incarnation (`host:pid:sync-worker-N`). */
+  /** The lease holder name of this worker incarnation (`host:pid:sync-worker-N`, pid of the bot). */
   readonly holder: string;
   readonly logLevel: string;
   readonly prettyLogs: boolean;
 }
 
-/** Callbacks cannot cross threads: the options travel without them, and say which ones the caller listens to. */
+/** Callbacks cannot cross processes: the options travel without them, and say which ones the caller listens to. */
 type Portable<T> = Omit<T, 'onProgress' | 'onStarted'> & { readonly progress?: boolean };
 export type PortablePreviewOptions = Portable<PreviewOptions>;
 export type PortableApplyOptions = Portable<ApplyOptions>;
 
-/** Main thread → worker. */
+/** Bot → worker. */
 export type ToWorker =
+  | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'setup'; readonly setup: WorkerSetup }
   | {
       readonly v: typeof PROTOCOL_VERSION;
       readonly kind: 'call';
@@ -47,7 +48,7 @@ export type ToWorker =
     }
   /** SIGTERM/SIGINT: runs stop after their in-flight writes and end `interrupted`; nothing new starts. */
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'abort' }
-  /** Finish (after abort): wait for the calls in progress, close the engine, end the thread. */
+  /** Finish (after abort): wait for the calls in progress, close the engine, end the process. */
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'close' };
 
 /** An exception, as plain data: the bot chooses its card by `kind`/`name` (refusal-cards.ts failureKind). */
@@ -58,7 +59,7 @@ export interface PortableError {
   readonly stack?: string;
 }
 
-/** Worker → main thread. */
+/** Worker → bot. */
 export type FromWorker =
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'ready' }
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'progress'; readonly id: number; readonly progress: Progress }
@@ -66,7 +67,7 @@ export type FromWorker =
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'result'; readonly id: number; readonly value: unknown }
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'refusal'; readonly id: number; readonly refusal: Refusal }
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'error'; readonly id: number; readonly error: PortableError }
-  /** An engine event for the metrics registry, which lives in the main thread. */
+  /** An engine event for the metrics registry, which lives in the bot. */
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'event'; readonly event: OpsEvent }
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'closed' };
 
@@ -83,7 +84,7 @@ export function toPortableError(err: unknown): PortableError {
   return { name: 'Error', message: String(err) };
 }
 
-/** The worker's exception rebuilt in the main thread, with the same name and kind. */
+/** The worker's exception rebuilt in the bot, with the same name and kind. */
 export function fromPortableError(e: PortableError): Error {
   const err = new Error(e.message);
   err.name = e.name;

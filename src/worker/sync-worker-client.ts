@@ -1,6 +1,6 @@
-// The bot's side of the sync worker thread: a SyncService whose domain-wide use cases run in the thread, restarted when it dies.
+// The bot's side of the sync worker process: a SyncService whose domain-wide use cases run in that process, restarted when it dies.
 import { hostname } from 'node:os';
-import type { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { RunRecord } from '../sync/model.js';
@@ -14,32 +14,32 @@ import {
   type WorkerMethod,
   type WorkerSetup,
 } from './protocol.js';
-import { startThread } from './start-thread.js';
+import { startProcess } from './spawn-module.js';
 
 export interface SyncWorkerOptions {
   readonly config: Config;
   /** The Entra connection the worker uses (the main engine's: in the demo, its emulator), with the CA it trusts. */
   readonly entra: WorkerSetup['entra'];
-  /** The main thread's own service: it answers the quick calls (settings, plans, runs, the domain list). */
+  /** The bot's own service: it answers the quick calls (settings, plans, runs, the domain list). */
   readonly local: SyncService;
   readonly logger: Logger;
   readonly prettyLogs?: boolean;
   /** Receives the worker's engine events (the metrics registry). */
   readonly observer?: OpsObserver;
-  /** Wait before starting a thread again after it died (default 1 s, doubled while it keeps dying, at most 30 s). */
+  /** Wait before starting a worker again after it died (default 1 s, doubled while it keeps dying, at most 30 s). */
   readonly restartDelayMs?: number;
 }
 
 export interface SyncWorker {
-  /** The use cases: domain-wide ones in the worker thread, the others in the main thread. */
+  /** The use cases: domain-wide ones in the worker process, the others in the bot's own. */
   readonly service: SyncService;
-  /** The running thread (null while it restarts), for diagnostics and the crash tests. */
-  thread(): Worker | null;
-  /** How many times the thread has died and been started again. */
+  /** The running worker process (null while it restarts), for diagnostics and the crash tests. */
+  child(): ChildProcess | null;
+  /** How many times the worker has died and been started again. */
   restarts(): number;
   /** SIGTERM/SIGINT: runs in the worker stop after their in-flight writes and end `interrupted`. */
   abort(): void;
-  /** Waits for the calls in progress, closes the worker's engine and ends the thread. */
+  /** Waits for the calls in progress, closes the worker's engine and ends the process. */
   close(): Promise<void>;
 }
 
@@ -70,19 +70,21 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
   const baseDelay = options.restartDelayMs ?? 1000;
   let generation = 0;
   let restartCount = 0;
-  let thread: Worker | null = null;
+  let current: ChildProcess | null = null;
   let holder = '';
-  /** Lease holder names of threads that died: a lease they still hold only waits for its expiry. */
+  /** Lease holder names of workers that died: a lease they still hold only waits for its expiry. */
   const deadHolders = new Set<string>();
   let ready: Promise<void> = Promise.resolve();
   let aborted = false;
   let closing = false;
   let nextId = 0;
   const calls = new Map<number, Call>();
-  /** Set while a dead thread's calls are being finished: resumeInterrupted waits, so it does not race the recovery. */
+  /** Set while a dead worker's calls are being finished: resumeInterrupted waits, so it does not race the recovery. */
   let recovering: Promise<void> = Promise.resolve();
 
-  const post = (message: ToWorker) => thread?.postMessage(message);
+  const post = (message: ToWorker) => {
+    if (current?.connected) current.send(message);
+  };
 
   function onMessage(message: FromWorker) {
     if (message.v !== PROTOCOL_VERSION) {
@@ -125,7 +127,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
     }
   }
 
-  /** Starts one thread and resolves when its engine is built; rejects when it dies first. */
+  /** Starts one worker process and resolves when its engine is built; rejects when it dies first. */
   function spawn(): Promise<void> {
     generation += 1;
     holder = `${hostname()}:${process.pid}:sync-worker-${generation}`;
@@ -137,8 +139,9 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
       logLevel: logger.level,
       prettyLogs: options.prettyLogs ?? false,
     };
-    const worker = startThread(import.meta.url, 'sync-worker-main', { workerData: setup });
-    thread = worker;
+    const worker = startProcess(import.meta.url, 'sync-worker-main');
+    current = worker;
+    worker.send({ v: PROTOCOL_VERSION, kind: 'setup', setup } satisfies ToWorker);
     return new Promise<void>((resolve, reject) => {
       let up = false;
       worker.on('message', (message: FromWorker) => {
@@ -148,22 +151,20 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
         }
         onMessage(message);
       });
-      worker.on('error', (err) => {
-        logger.error({ err: String(err), holder }, 'sync worker: uncaught error');
-        if (!up) reject(err);
-      });
-      worker.once('exit', (code) => {
-        if (thread === worker) thread = null;
+      worker.on('error', (err) => logger.error({ err: String(err), holder }, 'sync worker: process error'));
+      worker.once('exit', (code, signal) => {
+        if (current === worker) current = null;
+        const how = signal ? `signal ${signal}` : `exit code ${code}`;
         if (!up) {
-          reject(new Error(`the sync worker stopped (exit code ${code}) before it was ready`));
+          reject(new Error(`the sync worker stopped (${how}) before it was ready`));
           return;
         }
-        if (!closing) onCrash(worker, code);
+        if (!closing) onCrash(worker, how);
       });
     });
   }
 
-  /** Starts a thread again until one is ready (or the bot stops), waiting longer after each failure. */
+  /** Starts a worker again until one is ready (or the bot stops), waiting longer after each failure. */
   async function respawn(): Promise<void> {
     let delay = baseDelay;
     for (;;) {
@@ -179,15 +180,15 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
     }
   }
 
-  function onCrash(worker: Worker, code: number) {
+  function onCrash(worker: ChildProcess, how: string) {
     const orphans = [...calls.values()];
     calls.clear();
     deadHolders.add(holder);
     restartCount += 1;
     logger.error(
       {
-        exitCode: code,
-        threadId: worker.threadId,
+        how,
+        workerPid: worker.pid,
         calls: orphans.map((c) => c.method),
         runs: orphans.map((c) => c.runId),
       },
@@ -200,25 +201,25 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
         () => false,
       );
       await Promise.all(
-        orphans.map((call) => (up && call.method === 'apply' ? recoverApply(call, code) : fail(call, code))),
+        orphans.map((call) => (up && call.method === 'apply' ? recoverApply(call, how) : fail(call, how))),
       );
     })();
   }
 
-  function fail(call: Call, code: number) {
+  function fail(call: Call, how: string) {
     const during =
       call.method === 'apply' && call.runId
         ? `run ${call.runId}, which resumes from its journal and is posted when it ends`
         : call.method;
-    call.reject(new SyncWorkerStoppedError(`the sync worker stopped (exit code ${code}) during ${during}`));
+    call.reject(new SyncWorkerStoppedError(`the sync worker stopped (${how}) during ${during}`));
   }
 
   /**
-   * An approved apply whose thread died: the same apply is sent to the new thread. Applying a plan again resumes the
+   * An approved apply whose worker died: the same apply is sent to the new worker. Applying a plan again resumes the
    * run that claimed it from its journal (or carries on under its claim when no run was recorded yet), so the admin's
-   * card gets the run's real end. The dead thread's domain lease is only waited out (it expires within the TTL).
+   * card gets the run's real end. The dead worker's domain lease is only waited out (it expires within the TTL).
    */
-  async function recoverApply(call: Call, code: number) {
+  async function recoverApply(call: Call, how: string) {
     const deadline = Date.now() + leaseTtlMs + 30_000;
     logger.warn(
       { runId: call.runId, planId: call.args[0] },
@@ -245,14 +246,14 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
         return;
       }
       if (Date.now() > deadline || closing || aborted) {
-        fail(call, code);
+        fail(call, how);
         return;
       }
       await sleep(Math.min(1000, Math.max(100, leaseTtlMs / 4)));
     }
   }
 
-  /** Sends one call to the thread (waiting for a restart in progress). */
+  /** Sends one call to the worker (waiting for a restart in progress). */
   async function send(
     method: WorkerMethod,
     args: readonly unknown[],
@@ -310,7 +311,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
 
   return {
     service,
-    thread: () => thread,
+    child: () => current,
     restarts: () => restartCount,
     abort() {
       aborted = true;
@@ -320,14 +321,14 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
       if (closing) return;
       aborted = true;
       closing = true;
-      // A thread being started again after a crash is waited for, then closed like any other.
+      // A worker being started again after a crash is waited for, then closed like any other.
       await ready.catch(() => undefined);
-      const worker = thread;
+      const worker = current;
       if (!worker) return;
       const exited = new Promise<void>((r) => worker.once('exit', () => r()));
       post({ v: PROTOCOL_VERSION, kind: 'close' });
       await exited;
-      // Calls the thread could not answer (it was ended from outside) fail rather than hang.
+      // Calls the worker could not answer (it was ended from outside) fail rather than hang.
       for (const call of calls.values())
         call.reject(new SyncWorkerStoppedError(`the sync worker ended during ${call.method}`));
       calls.clear();

@@ -1,6 +1,5 @@
-// Entry of the sync worker thread: builds the engine and serves the use cases that read or write a domain to the bot's main thread.
-import { parentPort, workerData } from 'node:worker_threads';
-import { createEngine } from '../compose.js';
+// Entry of the sync worker process: builds the engine and serves the use cases that read or write a domain to the bot server.
+import { createEngine, type Engine } from '../compose.js';
 import { createLogger } from '../logger.js';
 import { isRefusal, type Progress, type SyncService } from '../sync/service.js';
 import {
@@ -15,62 +14,96 @@ import {
   type WorkerSetup,
 } from './protocol.js';
 
-const port = parentPort;
-if (!port) throw new Error('sync-worker-main.ts runs as a worker thread (src/worker/sync-worker-client.ts starts it)');
-const setup = workerData as WorkerSetup;
-if (setup.v !== PROTOCOL_VERSION)
-  throw new Error(`sync worker protocol ${String(setup.v)} asked, this build speaks ${PROTOCOL_VERSION}`);
-
-const send = (message: FromWorker) => port.postMessage(message);
-const logger = createLogger(setup.logLevel, process.stderr, { pretty: setup.prettyLogs });
+if (!process.send)
+  throw new Error(
+    "sync-worker-main.ts runs as the bot server's child process (src/worker/sync-worker-client.ts starts it)",
+  );
+const send = (message: FromWorker) => {
+  if (process.connected) process.send?.(message);
+};
+// The bot coordinates the stop (abort, then close): a Ctrl+C reaching the whole process group is left to it.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
 const shutdown = new AbortController();
-const engine = await createEngine(setup.config, logger, {
-  entra: setup.entra,
-  holder: setup.holder,
-  shutdown: shutdown.signal,
-  observer: (event) => send({ v: PROTOCOL_VERSION, kind: 'event', event }),
-});
-const service: SyncService = engine.service;
+let engine: Engine | null = null;
+let service: SyncService | null = null;
+let closing: Promise<void> | null = null;
+
+async function setUp(setup: WorkerSetup): Promise<void> {
+  const logger = createLogger(setup.logLevel, process.stderr, { pretty: setup.prettyLogs });
+  engine = await createEngine(setup.config, logger, {
+    entra: setup.entra,
+    holder: setup.holder,
+    shutdown: shutdown.signal,
+    observer: (event) => send({ v: PROTOCOL_VERSION, kind: 'event', event }),
+  });
+  service = engine.service;
+  send({ v: PROTOCOL_VERSION, kind: 'ready' });
+}
 
 /** One call: the options' callbacks are rebuilt as messages to the caller. */
 function invoke(id: number, method: WorkerMethod, args: readonly unknown[]): Promise<unknown> {
+  const use = service;
+  if (!use) throw new Error('the sync worker received a call before its setup');
   const progress = (p: Progress) => send({ v: PROTOCOL_VERSION, kind: 'progress', id, progress: p });
   switch (method) {
     case 'preview': {
       const [domain, opts = {}] = args as [string, PortablePreviewOptions?];
       const { progress: wants, ...rest } = opts;
-      return service.preview(domain, { ...rest, ...(wants ? { onProgress: progress } : {}) });
+      return use.preview(domain, { ...rest, ...(wants ? { onProgress: progress } : {}) });
     }
     case 'apply': {
       const [planId, planHash, opts] = args as [string, string, PortableApplyOptions];
       const { progress: wants, ...rest } = opts;
-      return service.apply(planId, planHash, {
+      return use.apply(planId, planHash, {
         ...rest,
         ...(wants ? { onProgress: progress } : {}),
         onStarted: (runId) => send({ v: PROTOCOL_VERSION, kind: 'started', id, runId }),
       });
     }
     case 'runScheduled':
-      return service.runScheduled(args[0] as string);
+      return use.runScheduled(args[0] as string);
     case 'resumeInterrupted':
-      return service.resumeInterrupted(args[0] as Parameters<SyncService['resumeInterrupted']>[0]);
+      return use.resumeInterrupted(args[0] as Parameters<SyncService['resumeInterrupted']>[0]);
     case 'precheck':
-      return service.precheck(args[0] as string);
+      return use.precheck(args[0] as string);
     case 'moveToInitialDomain':
-      return service.moveToInitialDomain(args[0] as string, args[1] as string[], args[2] as string | null);
+      return use.moveToInitialDomain(args[0] as string, args[1] as string[], args[2] as string | null);
     case 'importDirectory':
-      return service.importDirectory(args[0] as Uint8Array, args[1] as { partial?: boolean; merge?: boolean });
+      return use.importDirectory(args[0] as Uint8Array, args[1] as { partial?: boolean; merge?: boolean });
   }
 }
 
 const inFlight = new Set<Promise<void>>();
 
-port.on('message', (message: ToWorker) => {
+/** Stops runs, waits for the calls in progress, closes the engine and ends the process. */
+function close(): Promise<void> {
+  closing ??= (async () => {
+    shutdown.abort();
+    await Promise.allSettled([...inFlight]);
+    await engine?.close();
+    send({ v: PROTOCOL_VERSION, kind: 'closed' });
+    if (process.connected) process.disconnect();
+    process.exit(0);
+  })();
+  return closing;
+}
+
+// The bot is gone (it exited or was killed): stop writing and end, leaving open runs to the journal.
+process.on('disconnect', () => void close());
+
+process.on('message', (message: ToWorker) => {
   if (message.v !== PROTOCOL_VERSION) {
-    logger.error(
-      { got: message.v, want: PROTOCOL_VERSION },
-      'sync worker: message of another protocol version ignored',
+    process.stderr.write(
+      `sync worker: message of protocol ${String(message.v)} ignored (this build speaks ${PROTOCOL_VERSION})\n`,
     );
+    return;
+  }
+  if (message.kind === 'setup') {
+    setUp(message.setup).catch((err: unknown) => {
+      process.stderr.write(`sync worker: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    });
     return;
   }
   if (message.kind === 'abort') {
@@ -78,13 +111,7 @@ port.on('message', (message: ToWorker) => {
     return;
   }
   if (message.kind === 'close') {
-    shutdown.abort();
-    void (async () => {
-      await Promise.allSettled([...inFlight]);
-      await engine.close();
-      send({ v: PROTOCOL_VERSION, kind: 'closed' });
-      port.close();
-    })();
+    void close();
     return;
   }
   const { id, method, args } = message;
@@ -92,7 +119,7 @@ port.on('message', (message: ToWorker) => {
     send({ v: PROTOCOL_VERSION, kind: 'error', id, error: { name: 'Error', message: `unknown method ${method}` } });
     return;
   }
-  // A malformed call becomes an error answer, not an exception that would end the thread.
+  // A malformed call becomes an error answer, not an exception that would end the process.
   const call = Promise.resolve()
     .then(() => invoke(id, method, args))
     .then(
@@ -109,5 +136,3 @@ port.on('message', (message: ToWorker) => {
   inFlight.add(call);
   void call.finally(() => inFlight.delete(call));
 });
-
-send({ v: PROTOCOL_VERSION, kind: 'ready' });

@@ -1,4 +1,4 @@
-// The bot server as deployed (startApp, sync worker thread, emulator over HTTPS): an admin clicks Sync now, the thread is killed mid-apply, and the admin's card still ends with the run's result.
+// The bot server as deployed (startApp, sync worker process, emulator over HTTPS): an admin clicks Sync now, the worker is killed mid-apply, and the admin's card still ends with the run's result.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type RunningApp, startApp } from '../../src/index.js';
@@ -25,7 +25,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
   }
 }
 
-describe('bot with its sync worker thread', () => {
+describe('bot with its sync worker process', () => {
   let tenant: CliTenant;
   let connector: FakeConnector;
   let app: RunningApp;
@@ -52,7 +52,7 @@ describe('bot with its sync worker thread', () => {
       ADMIN_AAD_OBJECT_IDS: ADMIN,
       SYNC_LEASE_TTL_SECONDS: '3',
     });
-    expect(config.syncWorker).toBe('thread');
+    expect(config.syncWorker).toBe('process');
     app = await startApp(config, { scheduler: false, playgroundPort: null, logger: createLogger('silent') });
   }, 120_000);
 
@@ -62,7 +62,7 @@ describe('bot with its sync worker thread', () => {
     await tenant?.stop();
   });
 
-  it('Sync now survives the thread being killed: the card ends with the completed run', async () => {
+  it('Sync now survives its worker being killed: the card ends with the completed run', async () => {
     expect(app.syncWorker).not.toBeNull();
     const tenantId = tenant.emulator.info.tenantId;
     const plan = await app.service.preview(DOMAIN, { requestedBy: 'test' });
@@ -93,8 +93,8 @@ describe('bot with its sync worker thread', () => {
     expect(res.status).toBe(200);
     expect(JSON.stringify(await res.json())).toContain(`Sync running: ${DOMAIN}`);
     await until('100 writes', async () => (await tenant.writes()) >= writesBefore + 100);
-    await app.syncWorker?.thread()?.terminate();
-    expect(app.syncWorker?.restarts()).toBe(1);
+    app.syncWorker?.child()?.kill('SIGKILL');
+    await until('the worker to be seen dead', () => app.syncWorker?.restarts() === 1, 10_000);
 
     // The admin's card is updated in place to the result of the resumed run (not left on "Syncing…").
     const final = await connector.waitFor(

@@ -1,4 +1,4 @@
-// The sync worker thread against the emulator over HTTPS: dry runs and applies run in it, and a thread killed mid-apply is restarted and the run resumed.
+// The sync worker process against the emulator over HTTPS: dry runs and applies run in it, and a worker killed mid-apply is restarted and the run resumed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGLISH } from '../../src/bot/i18n.js';
 import { failureCard } from '../../src/bot/refusal-cards.js';
@@ -32,7 +32,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
   }
 }
 
-describe('sync worker thread', () => {
+describe('sync worker process', () => {
   let tenant: CliTenant;
   let engine: Engine;
   let worker: SyncWorker;
@@ -44,14 +44,14 @@ describe('sync worker thread', () => {
       { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
     );
     tenant = await startCliTenant({
-      prefix: 'entra-sync-thread-',
+      prefix: 'entra-sync-worker-',
       seed,
       // Realistic latency: the apply takes seconds, long enough to be killed in the middle.
       emulatorArgs: ['--latency', 'realistic', '--no-throttling'],
       env: { SYNC_LEASE_TTL_SECONDS: String(LEASE_TTL_SECONDS) },
     });
     await addDomainAndImport(tenant, DOMAIN, rows);
-    // The main thread's engine trusts the emulator's self-signed CA from ENTRA_CA_FILE; the worker gets that PEM.
+    // The bot's engine trusts the emulator's self-signed CA from ENTRA_CA_FILE; the worker gets that PEM.
     const config = loadConfig(tenant.env);
     const logger = createLogger('silent');
     engine = await createEngine(config, logger);
@@ -71,7 +71,7 @@ describe('sync worker thread', () => {
     await tenant?.stop();
   });
 
-  it('runs a dry run in the thread: progress and engine events reach the caller, the plan is in the shared store', async () => {
+  it('runs a dry run in the worker: progress and engine events reach the caller, the plan is in the shared store', async () => {
     const progress: Progress[] = [];
     const plan = await worker.service.preview(DOMAIN, { requestedBy: 'test', onProgress: (p) => progress.push(p) });
     if (isRefusal(plan)) throw new Error(plan.reason);
@@ -80,48 +80,64 @@ describe('sync worker thread', () => {
     expect(events.some((e) => e.type === 'preview-finished' && e.domain === DOMAIN && e.outcome === 'planned')).toBe(
       true,
     );
-    // The main thread reads the plan the worker stored (SQLite file, two openers).
+    // The bot reads the plan the worker stored (SQLite file, two openers).
     expect((await engine.service.getPlan(plan.id))?.hash).toBe(plan.hash);
-    // A refusal crosses the thread as a value.
+    // A refusal crosses the process boundary as a value.
     const refused = await worker.service.preview('nowhere.example');
     expect(isRefusal(refused) && refused.code).toBe('not-configured');
   }, 60_000);
 
-  it('a malformed call is answered with an error and the thread lives on', async () => {
-    const thread = worker.thread();
-    if (!thread) throw new Error('no thread');
+  it('imports an Access Control export in the worker (its CSV parser thread inside it); the bot reads the result', async () => {
+    const csv = [
+      'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
+      'one@import.thread.jp,One,Import,One Import,b25lLWltcG9ydA,Staff',
+      'two@import.thread.jp,Two,Import,Two Import,dHdvLWltcG9ydA,Staff',
+    ].join('\r\n');
+    const report = await worker.service.importDirectory(new TextEncoder().encode(`${csv}\r\n`), { merge: true });
+    expect(report.errors).toEqual([]);
+    expect(report.applied).toBe(true);
+    expect(report.domains).toEqual([{ domain: 'import.thread.jp', added: 2, updated: 0, removed: 0, unchanged: 0 }]);
+    expect(await engine.directory.count('import.thread.jp')).toBe(2);
+    expect(await engine.directory.count(DOMAIN)).toBe(EXISTING - LEAVERS + HIRES);
+  }, 60_000);
+
+  it('a malformed call is answered with an error and the worker lives on', async () => {
+    const child = worker.child();
+    if (!child) throw new Error('no worker process');
     const restartsBefore = worker.restarts();
     const answer = new Promise<FromWorker>((resolve) => {
       const listen = (m: FromWorker) => {
         if ('id' in m && m.id === 999_999) {
-          thread.off('message', listen);
+          child.off('message', listen);
           resolve(m);
         }
       };
-      thread.on('message', listen);
+      child.on('message', listen);
     });
-    thread.postMessage({ v: PROTOCOL_VERSION, kind: 'call', id: 999_999, method: 'apply', args: [] });
+    child.send({ v: PROTOCOL_VERSION, kind: 'call', id: 999_999, method: 'apply', args: [] });
     const m = await answer;
     expect(m.kind).toBe('error');
     expect(m.kind === 'error' && m.error.name).toBe('TypeError');
-    expect(worker.thread()).toBe(thread);
+    expect(worker.child()).toBe(child);
     expect(worker.restarts()).toBe(restartsBefore);
     expect(await worker.service.precheck(DOMAIN)).toMatchObject({ domain: DOMAIN });
   }, 60_000);
 
-  it('a dry run whose thread dies fails with a clear error, and the restarted thread answers the next one', async () => {
+  it('a dry run whose worker is killed fails with a clear error, and the restarted worker answers the next one', async () => {
     const restartsBefore = worker.restarts();
     const progress: Progress[] = [];
     const pending = worker.service.preview(DOMAIN, { onProgress: (p) => progress.push(p) });
     await until('the dry run to start reading', () => progress.length > 0);
-    await worker.thread()?.terminate();
+    const killed = worker.child();
+    killed?.kill('SIGKILL');
     const err = await pending.then(
       () => null,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(SyncWorkerStoppedError);
     expect((err as SyncWorkerStoppedError).kind).toBe('worker');
-    expect((err as Error).message).toMatch(/sync worker stopped .* during preview/);
+    expect((err as Error).message).toMatch(/sync worker stopped \(signal SIGKILL\) during preview/);
+    expect(worker.child()?.pid).not.toBe(killed?.pid);
     expect(worker.restarts()).toBe(restartsBefore + 1);
     // What the admin who asked for the dry run is shown (never the raw message).
     const card = cardText(failureCard(createLogger('silent'), ENGLISH, { key: 'what.dryRun' }, err));
@@ -132,7 +148,7 @@ describe('sync worker thread', () => {
     expect(isRefusal(again)).toBe(false);
   }, 60_000);
 
-  it('a thread terminated mid-apply is restarted; the run resumes from its journal and the caller gets its end', async () => {
+  it('a worker killed mid-apply is restarted; the run resumes from its journal and the caller gets its end', async () => {
     const plan = await worker.service.preview(DOMAIN, { requestedBy: 'test' });
     if (isRefusal(plan)) throw new Error(plan.reason);
     const writesBefore = await tenant.writes();
@@ -146,14 +162,14 @@ describe('sync worker thread', () => {
     await until('100 writes', async () => (await tenant.writes()) >= writesBefore + 100);
     expect(started).toHaveLength(1);
     const killedAt = Date.now();
-    await worker.thread()?.terminate();
+    worker.child()?.kill('SIGKILL');
     const writesAtKill = await tenant.writes();
     expect(writesAtKill - writesBefore).toBeLessThan(CHANGES);
 
     const run = (await applying) as RunRecord;
     expect(isRefusal(run), JSON.stringify(run)).toBe(false);
     expect(worker.restarts()).toBe(restartsBefore + 1);
-    // The same run, resumed (not a second run), after the dead thread's lease expired.
+    // The same run, resumed (not a second run), after the dead worker's lease expired.
     expect(run.id).toBe(started[0]);
     expect(started.every((id) => id === run.id)).toBe(true);
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(LEASE_TTL_SECONDS * 1000 - 1000);
