@@ -1,7 +1,7 @@
 // Scenario bot-latency: 20 simulated admins send commands and card actions to /api/messages (local mode, a recording
 // Bot Connector as serviceUrl) while a 10,000-change apply, approved on a card, runs in the bot's process. The bot runs
-// in its own process (bot-host.ts) as deployed: SQLite store, syncs in the sync worker thread (SYNC_WORKER, default
-// thread; `--inline` measures them on the bot's event loop instead). Admins and connector run here, as Teams would.
+// in its own process (bot-host.ts) as deployed: SQLite store, syncs in the bot's sync worker process (SYNC_WORKER,
+// default process; `--inline` measures them on the bot's event loop). Admins and connector run here, as Teams would.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -46,7 +46,7 @@ await runScenario(S, async (ctx, partial) => {
   const tenantId = emulator.info.tenantId;
   await emulator.load(spec);
   const dir = mkdtempSync(join(tmpdir(), 'bench-bot-latency-'));
-  const syncWorker = process.argv.includes('--inline') ? 'inline' : 'thread';
+  const syncWorker = process.argv.includes('--inline') ? 'inline' : 'process';
   const env = productEnv(emulator.info, {
     storeUrl: `sqlite://${join(dir, 'state.sqlite')}`,
     env: {
@@ -184,6 +184,9 @@ await runScenario(S, async (ctx, partial) => {
       figure(S, 'unanswered', missed.length, 0, 'max'),
       figure(S, 'writes-during-load', duringWrites, null, 'info'),
       figure(S, 'bot-peak-rss-mb', Number(botMemory.peakRssMb), null, 'info', { unit: 'MB' }),
+      ...(botMemory.workerPeakRssMb == null
+        ? []
+        : [figure(S, 'sync-worker-peak-rss-mb', Number(botMemory.workerPeakRssMb), null, 'info', { unit: 'MB' })]),
     );
     return {
       settings: {
