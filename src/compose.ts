@@ -24,6 +24,8 @@ export interface Engine {
   readonly entra: EntraConnector;
   /** The Entra settings in force (in the demo: the in-process emulator's). */
   readonly entraSettings: Config['entra'];
+  /** The extra CA the Entra connection trusts (ENTRA_CA_FILE, or the demo emulator's self-signed one), if any. */
+  readonly entraCaPem: string | null;
   readonly service: SyncService;
   /** The in-process emulator when running the demo (null against a real tenant). */
   readonly emulator: { graphBaseUrl: string; tenantId: string; close(): Promise<void> } | null;
@@ -40,6 +42,13 @@ export interface EngineOptions {
   readonly observer?: OpsObserver;
   /** Aborted on SIGTERM/SIGINT: a run in progress stops after its in-flight writes and ends `interrupted`. */
   readonly shutdown?: AbortSignal;
+  /**
+   * Use this Entra connection instead of the config's, and start no demo emulator nor demo seeding: the sync worker
+   * process is given the one the bot resolved (in the demo, the bot's emulator, reached over HTTPS).
+   */
+  readonly entra?: { readonly settings: Config['entra']; readonly caPem: string | null };
+  /** The name this engine's leases are held under (default `host:pid`). */
+  readonly holder?: string;
 }
 
 /** Derives the demo state file from the store URL so CLI and bot share one demo tenant. */
@@ -93,7 +102,10 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
   let entraSettings: Config['entra'] = config.entra;
   let caPem: string | undefined = config.entra.caFile ? readFileSync(config.entra.caFile, 'utf8') : undefined;
 
-  if (config.demo) {
+  if (options.entra) {
+    entraSettings = options.entra.settings;
+    caPem = options.entra.caPem ?? undefined;
+  } else if (config.demo) {
     const { startEmulator, DEFAULT_REPLICATION_DELAY_MS } = await import('./emulator/index.js');
     const stateFile = demoStatePath(config, options.demoStateFile);
     mkdirSync(dirname(stateFile), { recursive: true });
@@ -119,12 +131,14 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
 
   const stores = await openStore(config.storeUrl, { logger });
   const directory = new EmbeddedDirectory(stores.kv('directory'));
-  if (config.demo && (await directory.count('contoso.co.jp')) === 0) {
+  // The demo's seeding is done once, by the engine that started the emulator.
+  const seedDemo = config.demo && !options.entra;
+  if (seedDemo && (await directory.count('contoso.co.jp')) === 0) {
     const { demoPeople } = await import('./emulator/index.js');
     await directory.replaceDomain('contoso.co.jp', demoDirectory(demoPeople()));
     logger.info('demo: Access Control directory seeded for contoso.co.jp');
   }
-  if (config.demo && (await directory.count('fabrikam.jp')) === 0) {
+  if (seedDemo && (await directory.count('fabrikam.jp')) === 0) {
     // The second domain, small and with few differences, so that setting it up and syncing it by buttons passes
     // its default max allowed deletions (one leaver of 18 is under 10%).
     const { demoSecondPeople } = await import('./emulator/index.js');
@@ -163,12 +177,12 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     logger,
     now: () => new Date(),
     newId: () => randomUUID(),
-    holder: `${hostname()}:${process.pid}`,
+    holder: options.holder ?? `${hostname()}:${process.pid}`,
     leaseTtlMs: options.leaseTtlMs ?? config.syncLeaseTtlSeconds * 1000,
     ...(options.observer ? { observer: options.observer } : {}),
     ...(options.shutdown ? { shutdown: options.shutdown } : {}),
   });
-  if (config.demo && !(await stores.settings.get('contoso.co.jp'))) {
+  if (seedDemo && !(await stores.settings.get('contoso.co.jp'))) {
     // The demo starts with its synced domain configured, so `preview contoso.co.jp` works at once.
     await service.addDomain('contoso.co.jp', { maxDeletionPercent: 10 }, 'demo');
   }
@@ -178,6 +192,7 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     directory,
     entra,
     entraSettings,
+    entraCaPem: caPem ?? null,
     service,
     emulator,
     async close() {

@@ -74,6 +74,7 @@ export const envSchema = z.object({
   SYNC_INTERVAL_SECONDS: int(3600, 1, 86_400),
   SYNC_LEASE_TTL_SECONDS: int(120, 1, 3600),
   SCHEDULER: z.preprocess(emptyToUndefined, z.enum(['local', 'bullmq']).default('local')),
+  SYNC_WORKER: z.preprocess(emptyToUndefined, z.enum(['process', 'inline']).default('process')),
   REDIS_URL: str(),
   LOG_RETENTION_DAYS: int(90, 1, 3650),
   DOWNLOAD_LINK_TTL_SECONDS: int(3600, 60, 7 * 86_400),

@@ -36,6 +36,8 @@ export interface Config {
   /** How long a crashed writer's per-domain lease blocks others (renewed every third of it while running). */
   readonly syncLeaseTtlSeconds: number;
   readonly scheduler: 'local' | 'bullmq';
+  /** Where the bot server runs dry runs, applies, resumes and hourly runs: a worker process, or its own event loop. */
+  readonly syncWorker: 'process' | 'inline';
   readonly redisUrl: string | undefined;
   readonly logRetentionDays: number;
   readonly downloadLinkTtlSeconds: number;
@@ -234,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     syncIntervalSeconds: e.SYNC_INTERVAL_SECONDS,
     syncLeaseTtlSeconds: e.SYNC_LEASE_TTL_SECONDS,
     scheduler: e.SCHEDULER,
+    syncWorker: e.SYNC_WORKER,
     redisUrl: e.REDIS_URL,
     logRetentionDays: e.LOG_RETENTION_DAYS,
     downloadLinkTtlSeconds: e.DOWNLOAD_LINK_TTL_SECONDS,

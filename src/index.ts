@@ -12,6 +12,8 @@ import { checkGraphAccess } from './entra/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics, metricsHandler, startMetricsServer } from './metrics.js';
 import { createScheduler, type Scheduler } from './schedule/index.js';
+import type { SyncService } from './sync/service-interface.js';
+import { type SyncWorker, startSyncWorker } from './worker/sync-worker-client.js';
 
 export interface AppOptions {
   readonly logger?: Logger;
@@ -19,10 +21,16 @@ export interface AppOptions {
   readonly playgroundPort?: number | null;
   /** Start the hourly scheduler (default true). */
   readonly scheduler?: boolean;
+  /** The sync worker's logs are human-readable lines too (the demo in a terminal). */
+  readonly prettyLogs?: boolean;
 }
 
 export interface RunningApp {
   readonly engine: Engine;
+  /** The use cases as the bot calls them: dry runs, applies, resumes and hourly runs in the sync worker process. */
+  readonly service: SyncService;
+  /** The sync worker process (null with SYNC_WORKER=inline or a memory:// store). */
+  readonly syncWorker: SyncWorker | null;
   readonly bot: BotServer;
   readonly playgroundUrl: string | null;
   /** The Prometheus registry when metrics are on (METRICS_TOKEN / METRICS_PORT), with its own listener's URL. */
@@ -94,6 +102,27 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     shutdown: shutdown.signal,
     ...(metrics ? { observer: metrics.observe } : {}),
   });
+  // A memory:// store lives in this process's heap: a worker process would open another, empty one.
+  const separate = config.syncWorker === 'process' && !config.storeUrl.startsWith('memory:');
+  if (config.syncWorker === 'process' && !separate)
+    logger.info('STORE_URL is memory://, which another process cannot share: syncs run in the bot process');
+  let syncWorker: SyncWorker | null = null;
+  try {
+    syncWorker = separate
+      ? await startSyncWorker({
+          config,
+          entra: { settings: engine.entraSettings, caPem: engine.entraCaPem },
+          local: engine.service,
+          logger,
+          prettyLogs: options.prettyLogs ?? false,
+          ...(metrics ? { observer: metrics.observe } : {}),
+        })
+      : null;
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  const service = syncWorker?.service ?? engine.service;
   let scheduler: Scheduler | null = null;
   const probes: ReadinessProbe[] = [
     {
@@ -129,7 +158,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const bot = await startBotServer({
     config,
     logger,
-    service: engine.service,
+    service,
     stores: engine.stores,
     connection: engineConnection(engine),
     isGlobalAdmin: (id) => engine.entra.reader.isGlobalAdmin(id),
@@ -144,7 +173,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       ? null
       : createScheduler({
           config,
-          service: engine.service,
+          service,
           stores: engine.stores,
           notifier: bot.notifier,
           logger,
@@ -164,7 +193,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // Runs left open by a stop or a crash resume now; later, those another replica left behind.
   let resuming: Promise<unknown> = Promise.resolve();
   const resume = (only?: readonly ('interrupted' | 'running')[]) => {
-    resuming = engine.service.resumeInterrupted(only ? { only } : {}).then(
+    resuming = service.resumeInterrupted(only ? { only } : {}).then(
       async (runs) => {
         if (runs.length === 0) return;
         logger.info({ runs: runs.map((r) => r.id) }, 'resumed interrupted sync runs');
@@ -186,6 +215,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   let closing: Promise<void> | null = null;
   return {
     engine,
+    service,
+    syncWorker,
     bot,
     playgroundUrl,
     metrics: metrics ? { registry: metrics, url: metricsServer?.url ?? bot.url } : null,
@@ -194,10 +225,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       closing ??= (async () => {
         // Stop writing first: each run ends after its in-flight $batch and keeps its journal open.
         shutdown.abort();
+        syncWorker?.abort();
         clearInterval(resumeTimer);
         playground?.kill('SIGTERM');
         await Promise.all([scheduler?.stop(), bot.close(), resuming]);
         await metricsServer?.close();
+        // The worker's runs have ended (interrupted) by now; it closes its own engine.
+        await syncWorker?.close();
         await engine.close();
       })();
       return closing;
@@ -239,10 +273,9 @@ async function main(): Promise<void> {
     throw err;
   }
   // A person watching the demo in a terminal reads lines; anything else (a file, a log collector) gets JSON.
-  const logger = createLogger(config.logLevel, process.stderr, {
-    pretty: config.demo && process.stderr.isTTY === true,
-  });
-  const app = await startApp(config, { logger, playgroundPort: config.demo ? 56150 : null });
+  const pretty = config.demo && process.stderr.isTTY === true;
+  const logger = createLogger(config.logLevel, process.stderr, { pretty });
+  const app = await startApp(config, { logger, playgroundPort: config.demo ? 56150 : null, prettyLogs: pretty });
   process.stdout.write(startBanner({ demo: config.demo, botUrl: app.bot.url, playgroundUrl: app.playgroundUrl }));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -41,6 +41,7 @@ const FAILURE_KINDS: ReadonlySet<string> = new Set([
   'forbidden',
   'credential',
   'directory',
+  'worker',
   'internal',
 ]);
 

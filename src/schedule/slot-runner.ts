@@ -17,7 +17,7 @@ export interface SlotInfo {
  * lease and passes the settings it read under it (`held`): the run takes no second lease and reads them no second time.
  */
 export interface ScheduledRunner {
-  runScheduled(domain: string, slot?: SlotInfo, held?: HeldDomain): Promise<RunRecord | Refusal>;
+  runScheduled(domain: string, held?: HeldDomain, slot?: SlotInfo): Promise<RunRecord | Refusal>;
 }
 
 /** The scheduler's per-domain memory, kept in the store so every replica sees it. */
@@ -157,8 +157,8 @@ export function createSlotRunner(options: SlotRunnerOptions) {
       try {
         const result = await runner.runScheduled(
           domain,
-          { slot, scheduledAt: new Date(scheduledAt).toISOString() },
           { settings: latest },
+          { slot, scheduledAt: new Date(scheduledAt).toISOString() },
         );
         outcome = isRefusal(result) ? { kind: 'refused', refusal: result } : { kind: 'ran', run: result };
       } catch (err) {

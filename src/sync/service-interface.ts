@@ -134,10 +134,10 @@ export interface SyncService {
   apply(planId: string, planHash: string, options: ApplyOptions): Promise<RunRecord | Refusal>;
   /**
    * A periodic run: preview + guard + apply of that preview, logged with trigger 'hourly'. It takes the domain's lease
-   * and reads the settings itself; the scheduler, which holds the lease already, passes a `HeldDomain` as a third
-   * argument (after its slot) so that neither happens twice (src/schedule/slot-runner.ts, `ScheduledRunner`).
+   * and reads the settings itself; the scheduler, which holds the lease already, passes the settings it read under it
+   * (`held`) so that neither happens twice (src/schedule/slot-runner.ts, `ScheduledRunner`).
    */
-  runScheduled(domain: string): Promise<RunRecord | Refusal>;
+  runScheduled(domain: string, held?: HeldDomain): Promise<RunRecord | Refusal>;
   /**
    * Resumes runs whose journal is still open (a crash, or a shutdown that left them `interrupted`); runs whose domain
    * lease is held elsewhere are left to their writer. `only` limits it to runs in these statuses.

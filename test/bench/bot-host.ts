@@ -1,7 +1,10 @@
-// Child program running the product's bot server (startApp, scheduler off) for bot-latency, apart from the simulated
-// admins and the recording Bot Connector, as Teams would be. Usage: node --import tsx test/bench/bot-host.ts
+// Child program running the product's bot server (startApp, scheduler off; syncs in its sync worker process unless
+// SYNC_WORKER=inline) for bot-latency, apart from the simulated admins and the recording Bot Connector, as Teams would
+// be. Usage: node --import tsx test/bench/bot-host.ts
 // '<{"env":{…},"spec":{…}}>'; prints {"url":…} when listening, then answers JSON commands on stdin, one per line:
-// {"id":1,"cmd":"preview"} → {planId, planHash}; {"id":2,"cmd":"lastRun"} → {status}; {"id":3,"cmd":"memory"}.
+// {"id":1,"cmd":"preview"} → {planId, planHash}; {"id":2,"cmd":"lastRun"} → {status};
+// {"id":3,"cmd":"memory"} → {peakRssMb, workerPeakRssMb}.
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config.js';
 import { startApp } from '../../src/index.js';
@@ -30,16 +33,23 @@ async function main(): Promise<void> {
     const answer = async (): Promise<Record<string, unknown>> => {
       switch (command.cmd) {
         case 'preview': {
-          const plan = await app.engine.service.preview(domain, { requestedBy: 'bench approver' });
+          const plan = await app.service.preview(domain, { requestedBy: 'bench approver' });
           if (isRefusal(plan)) throw new Error(`preview refused: ${plan.reason}`);
           return { planId: plan.id, planHash: plan.hash, counts: plan.counts };
         }
         case 'lastRun': {
-          const [run] = await app.engine.service.listRuns({ domain, limit: 1 });
+          const [run] = await app.service.listRuns({ domain, limit: 1 });
           return { status: run?.status ?? null, counts: run?.counts ?? null };
         }
-        case 'memory':
-          return { peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+        case 'memory': {
+          // The sync worker is a child process: its peak (VmHWM) is read while it still runs.
+          const pid = app.syncWorker?.child()?.pid;
+          const hwm = pid ? /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] : undefined;
+          return {
+            peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+            workerPeakRssMb: hwm ? Math.round(Number(hwm) / 1024) : null,
+          };
+        }
         default:
           throw new Error(`unknown command ${command.cmd}`);
       }

@@ -1,7 +1,10 @@
 // Scenario bot-latency: 20 simulated admins send commands and card actions to /api/messages (local mode, a recording
 // Bot Connector as serviceUrl) while a 10,000-change apply, approved on a card, runs in the bot's process. The bot runs
-// in its own process (bot-host.ts); admins and connector run here, as Teams would be outside the bot.
-import { resolve } from 'node:path';
+// in its own process (bot-host.ts) as deployed: SQLite store, syncs in the bot's sync worker process (SYNC_WORKER,
+// default process; `--inline` measures them on the bot's event loop). Admins and connector run here, as Teams would.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { productEnv } from './bench-engine.js';
 import { startChild } from './child-channel.js';
 import { changeMix } from './dataset.js';
@@ -42,8 +45,12 @@ await runScenario(S, async (ctx, partial) => {
   const figures: Figure[] = partial;
   const tenantId = emulator.info.tenantId;
   await emulator.load(spec);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-bot-latency-'));
+  const syncWorker = process.argv.includes('--inline') ? 'inline' : 'process';
   const env = productEnv(emulator.info, {
+    storeUrl: `sqlite://${join(dir, 'state.sqlite')}`,
     env: {
+      SYNC_WORKER: syncWorker,
       HOST: '127.0.0.1',
       PORT: '0',
       BOT_LOCAL_MODE: 'true',
@@ -177,6 +184,9 @@ await runScenario(S, async (ctx, partial) => {
       figure(S, 'unanswered', missed.length, 0, 'max'),
       figure(S, 'writes-during-load', duringWrites, null, 'info'),
       figure(S, 'bot-peak-rss-mb', Number(botMemory.peakRssMb), null, 'info', { unit: 'MB' }),
+      ...(botMemory.workerPeakRssMb == null
+        ? []
+        : [figure(S, 'sync-worker-peak-rss-mb', Number(botMemory.workerPeakRssMb), null, 'info', { unit: 'MB' })]),
     );
     return {
       settings: {
@@ -186,6 +196,7 @@ await runScenario(S, async (ctx, partial) => {
         changes,
         timeScale,
         latency,
+        syncWorker,
         approveInvokeMs: Math.round(approve.ms),
         applyStillRunningAfterLoad: stillRunning,
         applyFinalStatus: finalStatus,
@@ -201,5 +212,6 @@ await runScenario(S, async (ctx, partial) => {
     await bot.close(10_000);
     await connector.close();
     await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

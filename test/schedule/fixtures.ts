@@ -1,4 +1,5 @@
 // Shared test helpers for the scheduler: domain settings, run records and a recording runner in place of SyncService.
+import type { HeldDomain } from '../../src/sync/service-interface.js';
 import type { DomainSettings, RunRecord } from '../../src/sync/model.js';
 import type { ScheduledRunner, SlotInfo } from '../../src/schedule/index.js';
 
@@ -54,7 +55,7 @@ export function recordingRunner(clock: () => number) {
   const calls: RecordedCall[] = [];
   let gate: { promise: Promise<void>; release: () => void } | null = null;
   const runner: ScheduledRunner = {
-    async runScheduled(domain: string, slot?: SlotInfo) {
+    async runScheduled(domain: string, _held?: HeldDomain, slot?: SlotInfo) {
       const call: RecordedCall = { domain, slot: slot?.slot ?? null, startedAt: clock(), endedAt: null };
       calls.push(call);
       if (gate) await gate.promise;

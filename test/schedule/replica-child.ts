@@ -14,7 +14,7 @@ const name = `replica-${process.pid}`;
 
 // Records start and end of every run per domain + slot in Redis, and takes a little while like a real sync.
 const runner: ScheduledRunner = {
-  async runScheduled(domain, slot) {
+  async runScheduled(domain, _held, slot) {
     const startedAt = Date.now();
     const key = `${domain}|${slot?.slot ?? ''}`;
     await recorder

@@ -11,7 +11,7 @@ import {
   slotAt,
   slotTime,
 } from '../../src/schedule/index.js';
-import { isRefusal } from '../../src/sync/service-interface.js';
+import { type HeldDomain, isRefusal } from '../../src/sync/service-interface.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { RunRecord } from '../../src/sync/model.js';
 import { recordingRunner, runRecordFor, settingsFor } from './fixtures.js';
@@ -258,8 +258,8 @@ describe('a process that stops between a run and its record', () => {
     const clock = () => now;
     const rec = recordingRunner(clock);
     const runner = {
-      async runScheduled(domain: string, slot?: SlotInfo) {
-        const run = await rec.runner.runScheduled(domain, slot);
+      async runScheduled(domain: string, held?: HeldDomain, slot?: SlotInfo) {
+        const run = await rec.runner.runScheduled(domain, held, slot);
         if (isRefusal(run)) return run;
         if (writesRunLog) await stores.runs.put(run);
         return run;

@@ -15,7 +15,7 @@ export function scheduledUseCases(ctx: ServiceContext, runs: RunWriter): Pick<Sy
      * With `held`, the caller holds the domain's lease and read these settings under it: no lease is taken and the
      * settings are not read again before the snapshot. The freshness check after the snapshot reads them once more.
      */
-    async runScheduled(rawDomain: string, _slot?: unknown, held?: HeldDomain) {
+    async runScheduled(rawDomain: string, held?: HeldDomain) {
       const name = normaliseDomain(rawDomain);
       const found = await configured(name, held ? held.settings : undefined);
       if (isRefusal(found)) return found;

@@ -1,0 +1,94 @@
+// The typed messages between the bot server and its sync worker process: setup and calls in; progress, started, result, refusal, error out.
+import type { Config } from '../config.js';
+import type { OpsEvent } from '../sync/observer.js';
+import type { ApplyOptions, PreviewOptions, Progress, Refusal, SyncService } from '../sync/service-interface.js';
+
+/** Bumped whenever a message changes shape; both ends come from one build, so a mismatch is a packaging error. */
+export const PROTOCOL_VERSION = 1;
+
+/** The use cases that read or write a whole domain: they run in the worker, never on the bot's event loop. */
+export const WORKER_METHODS = [
+  'preview',
+  'apply',
+  'runScheduled',
+  'resumeInterrupted',
+  'precheck',
+  'moveToInitialDomain',
+  'importDirectory',
+] as const satisfies readonly (keyof SyncService)[];
+export type WorkerMethod = (typeof WORKER_METHODS)[number];
+
+/** What the worker needs to build its engine: its first message. */
+export interface WorkerSetup {
+  readonly v: typeof PROTOCOL_VERSION;
+  /** The bot's parsed config (plain data; it holds the Graph credential, so it travels over IPC, never argv or env). */
+  readonly config: Config;
+  /** The Entra connection the bot resolved (in the demo: its in-process emulator's), with the CA to trust. */
+  readonly entra: { readonly settings: Config['entra']; readonly caPem: string | null };
+  /** The lease holder name of this worker incarnation (`host:pid:sync-worker-N`, pid of the bot). */
+  readonly holder: string;
+  readonly logLevel: string;
+  readonly prettyLogs: boolean;
+}
+
+/** Callbacks cannot cross processes: the options travel without them, and say which ones the caller listens to. */
+type Portable<T> = Omit<T, 'onProgress' | 'onStarted'> & { readonly progress?: boolean };
+export type PortablePreviewOptions = Portable<PreviewOptions>;
+export type PortableApplyOptions = Portable<ApplyOptions>;
+
+/** Bot → worker. */
+export type ToWorker =
+  | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'setup'; readonly setup: WorkerSetup }
+  | {
+      readonly v: typeof PROTOCOL_VERSION;
+      readonly kind: 'call';
+      readonly id: number;
+      readonly method: WorkerMethod;
+      readonly args: readonly unknown[];
+    }
+  /** SIGTERM/SIGINT: runs stop after their in-flight writes and end `interrupted`; nothing new starts. */
+  | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'abort' }
+  /** Finish (after abort): wait for the calls in progress, close the engine, end the process. */
+  | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'close' };
+
+/** An exception, as plain data: the bot chooses its card by `kind`/`name` (refusal-cards.ts failureKind). */
+export interface PortableError {
+  readonly name: string;
+  readonly message: string;
+  readonly kind?: string;
+  readonly stack?: string;
+}
+
+/** Worker → bot. */
+export type FromWorker =
+  | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'ready' }
+  | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'progress'; readonly id: number; readonly progress: Progress }
+  | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'started'; readonly id: number; readonly runId: string }
+  | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'result'; readonly id: number; readonly value: unknown }
+  | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'refusal'; readonly id: number; readonly refusal: Refusal }
+  | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'error'; readonly id: number; readonly error: PortableError }
+  /** An engine event for the metrics registry, which lives in the bot. */
+  | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'event'; readonly event: OpsEvent }
+  | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'closed' };
+
+export function toPortableError(err: unknown): PortableError {
+  if (err instanceof Error) {
+    const kind = (err as { kind?: unknown }).kind;
+    return {
+      name: err.name,
+      message: err.message,
+      ...(typeof kind === 'string' ? { kind } : {}),
+      ...(err.stack ? { stack: err.stack } : {}),
+    };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+/** The worker's exception rebuilt in the bot, with the same name and kind. */
+export function fromPortableError(e: PortableError): Error {
+  const err = new Error(e.message);
+  err.name = e.name;
+  if (e.kind !== undefined) Object.assign(err, { kind: e.kind });
+  if (e.stack) err.stack = e.stack;
+  return err;
+}

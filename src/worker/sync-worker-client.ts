@@ -1,0 +1,337 @@
+// The bot's side of the sync worker process: a SyncService whose domain-wide use cases run in that process, restarted when it dies.
+import { hostname } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { RunRecord } from '../sync/model.js';
+import type { OpsObserver } from '../sync/observer.js';
+import { isRefusal, type ProgressListener, type SyncService } from '../sync/service-interface.js';
+import {
+  type FromWorker,
+  fromPortableError,
+  PROTOCOL_VERSION,
+  type ToWorker,
+  type WorkerMethod,
+  type WorkerSetup,
+} from './protocol.js';
+import { startProcess } from './spawn-module.js';
+
+export interface SyncWorkerOptions {
+  readonly config: Config;
+  /** The Entra connection the worker uses (the main engine's: in the demo, its emulator), with the CA it trusts. */
+  readonly entra: WorkerSetup['entra'];
+  /** The bot's own service: it answers the quick calls (settings, plans, runs, the domain list). */
+  readonly local: SyncService;
+  readonly logger: Logger;
+  readonly prettyLogs?: boolean;
+  /** Receives the worker's engine events (the metrics registry). */
+  readonly observer?: OpsObserver;
+  /** Wait before starting a worker again after it died (default 1 s, doubled while it keeps dying, at most 30 s). */
+  readonly restartDelayMs?: number;
+}
+
+export interface SyncWorker {
+  /** The use cases: domain-wide ones in the worker process, the others in the bot's own. */
+  readonly service: SyncService;
+  /** The running worker process (null while it restarts), for diagnostics and the crash tests. */
+  child(): ChildProcess | null;
+  /** How many times the worker has died and been started again. */
+  restarts(): number;
+  /** SIGTERM/SIGINT: runs in the worker stop after their in-flight writes and end `interrupted`. */
+  abort(): void;
+  /** Waits for the calls in progress, closes the worker's engine and ends the process. */
+  close(): Promise<void>;
+}
+
+/** The error a caller gets when the worker died under its call and the call cannot be finished for it. */
+export class SyncWorkerStoppedError extends Error {
+  override readonly name = 'SyncWorkerStoppedError';
+  /** The failure kind the bot's cards know (`error.kind.worker`). */
+  readonly kind = 'worker';
+}
+
+interface Call {
+  readonly id: number;
+  readonly method: WorkerMethod;
+  readonly args: readonly unknown[];
+  readonly onProgress: ProgressListener | undefined;
+  readonly onStarted: ((runId: string) => void) | undefined;
+  /** The run this call started (apply), once the worker said so. */
+  runId: string | null;
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncWorker> {
+  const { logger } = options;
+  const leaseTtlMs = options.config.syncLeaseTtlSeconds * 1000;
+  const baseDelay = options.restartDelayMs ?? 1000;
+  let generation = 0;
+  let restartCount = 0;
+  let current: ChildProcess | null = null;
+  let holder = '';
+  /** Lease holder names of workers that died: a lease they still hold only waits for its expiry. */
+  const deadHolders = new Set<string>();
+  let ready: Promise<void> = Promise.resolve();
+  let aborted = false;
+  let closing = false;
+  let nextId = 0;
+  const calls = new Map<number, Call>();
+  /** Set while a dead worker's calls are being finished: resumeInterrupted waits, so it does not race the recovery. */
+  let recovering: Promise<void> = Promise.resolve();
+
+  const post = (message: ToWorker) => {
+    if (current?.connected) current.send(message);
+  };
+
+  function onMessage(message: FromWorker) {
+    if (message.v !== PROTOCOL_VERSION) {
+      logger.error(
+        { got: message.v, want: PROTOCOL_VERSION },
+        'sync worker: message of another protocol version ignored',
+      );
+      return;
+    }
+    switch (message.kind) {
+      case 'event':
+        options.observer?.(message.event);
+        return;
+      case 'ready':
+      case 'closed':
+        return;
+    }
+    const call = calls.get(message.id);
+    if (!call) return;
+    switch (message.kind) {
+      case 'progress':
+        call.onProgress?.(message.progress);
+        return;
+      case 'started':
+        call.runId = message.runId;
+        call.onStarted?.(message.runId);
+        return;
+      case 'result':
+        calls.delete(call.id);
+        call.resolve(message.value);
+        return;
+      case 'refusal':
+        calls.delete(call.id);
+        call.resolve(message.refusal);
+        return;
+      case 'error':
+        calls.delete(call.id);
+        call.reject(fromPortableError(message.error));
+        return;
+    }
+  }
+
+  /** Starts one worker process and resolves when its engine is built; rejects when it dies first. */
+  function spawn(): Promise<void> {
+    generation += 1;
+    holder = `${hostname()}:${process.pid}:sync-worker-${generation}`;
+    const setup: WorkerSetup = {
+      v: PROTOCOL_VERSION,
+      config: options.config,
+      entra: options.entra,
+      holder,
+      logLevel: logger.level,
+      prettyLogs: options.prettyLogs ?? false,
+    };
+    const worker = startProcess(import.meta.url, 'sync-worker-main');
+    current = worker;
+    worker.send({ v: PROTOCOL_VERSION, kind: 'setup', setup } satisfies ToWorker);
+    return new Promise<void>((resolve, reject) => {
+      let up = false;
+      worker.on('message', (message: FromWorker) => {
+        if (message.kind === 'ready' && !up) {
+          up = true;
+          resolve();
+        }
+        onMessage(message);
+      });
+      worker.on('error', (err) => logger.error({ err: String(err), holder }, 'sync worker: process error'));
+      worker.once('exit', (code, signal) => {
+        if (current === worker) current = null;
+        const how = signal ? `signal ${signal}` : `exit code ${code}`;
+        if (!up) {
+          reject(new Error(`the sync worker stopped (${how}) before it was ready`));
+          return;
+        }
+        if (!closing) onCrash(worker, how);
+      });
+    });
+  }
+
+  /** Starts a worker again until one is ready (or the bot stops), waiting longer after each failure. */
+  async function respawn(): Promise<void> {
+    let delay = baseDelay;
+    for (;;) {
+      await sleep(delay);
+      if (closing || aborted) throw new SyncWorkerStoppedError('the bot is stopping');
+      try {
+        await spawn();
+        return;
+      } catch (err) {
+        logger.error({ err: String(err), retryInMs: delay * 2 }, 'sync worker: could not start again');
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
+  }
+
+  function onCrash(worker: ChildProcess, how: string) {
+    const orphans = [...calls.values()];
+    calls.clear();
+    deadHolders.add(holder);
+    restartCount += 1;
+    logger.error(
+      {
+        how,
+        workerPid: worker.pid,
+        calls: orphans.map((c) => c.method),
+        runs: orphans.map((c) => c.runId),
+      },
+      'the sync worker stopped unexpectedly; starting it again (open runs resume from their journal)',
+    );
+    ready = respawn();
+    recovering = (async () => {
+      const up = await ready.then(
+        () => true,
+        () => false,
+      );
+      await Promise.all(
+        orphans.map((call) => (up && call.method === 'apply' ? recoverApply(call, how) : fail(call, how))),
+      );
+    })();
+  }
+
+  function fail(call: Call, how: string) {
+    const during =
+      call.method === 'apply' && call.runId
+        ? `run ${call.runId}, which resumes from its journal and is posted when it ends`
+        : call.method;
+    call.reject(new SyncWorkerStoppedError(`the sync worker stopped (${how}) during ${during}`));
+  }
+
+  /**
+   * An approved apply whose worker died: the same apply is sent to the new worker. Applying a plan again resumes the
+   * run that claimed it from its journal (or carries on under its claim when no run was recorded yet), so the admin's
+   * card gets the run's real end. The dead worker's domain lease is only waited out (it expires within the TTL).
+   */
+  async function recoverApply(call: Call, how: string) {
+    const deadline = Date.now() + leaseTtlMs + 30_000;
+    logger.warn(
+      { runId: call.runId, planId: call.args[0] },
+      'sync worker: resuming the approved run in the new worker',
+    );
+    for (;;) {
+      let answer: unknown;
+      try {
+        answer = await send(call.method, call.args, call.onProgress, (runId) => {
+          call.runId = runId;
+          if (call.onStarted) call.onStarted(runId);
+        });
+      } catch (err) {
+        call.reject(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      const waitingOnDead =
+        isRefusal(answer) &&
+        answer.code === 'lease-held' &&
+        answer.detail !== undefined &&
+        deadHolders.has(answer.detail);
+      if (!waitingOnDead) {
+        call.resolve(answer);
+        return;
+      }
+      if (Date.now() > deadline || closing || aborted) {
+        fail(call, how);
+        return;
+      }
+      await sleep(Math.min(1000, Math.max(100, leaseTtlMs / 4)));
+    }
+  }
+
+  /** Sends one call to the worker (waiting for a restart in progress). */
+  async function send(
+    method: WorkerMethod,
+    args: readonly unknown[],
+    onProgress?: ProgressListener,
+    onStarted?: (runId: string) => void,
+  ): Promise<unknown> {
+    await ready;
+    if (closing) throw new SyncWorkerStoppedError('the bot is stopping: nothing new starts');
+    const id = ++nextId;
+    return new Promise((resolve, reject) => {
+      calls.set(id, { id, method, args, onProgress, onStarted, runId: null, resolve, reject });
+      post({ v: PROTOCOL_VERSION, kind: 'call', id, method, args });
+    });
+  }
+
+  await spawn();
+
+  const local = options.local;
+  const service: SyncService = {
+    listDomains: () => local.listDomains(),
+    addDomain: (domain, patch, by) => local.addDomain(domain, patch, by),
+    setDomain: (domain, patch, by) => local.setDomain(domain, patch, by),
+    removeDomain: (domain, by) => local.removeDomain(domain, by),
+    getSettings: (domain) => local.getSettings(domain),
+    getPlan: (planId) => local.getPlan(planId),
+    discardPlan: (planId) => local.discardPlan(planId),
+    getRun: (runId) => local.getRun(runId),
+    listRuns: (filter) => local.listRuns(filter),
+    preview: async (domain, opts = {}) => {
+      const { onProgress, ...rest } = opts;
+      return send('preview', [domain, { ...rest, progress: onProgress !== undefined }], onProgress) as ReturnType<
+        SyncService['preview']
+      >;
+    },
+    apply: async (planId, planHash, opts) => {
+      const { onProgress, onStarted, ...rest } = opts;
+      return send(
+        'apply',
+        [planId, planHash, { ...rest, progress: onProgress !== undefined }],
+        onProgress,
+        onStarted,
+      ) as ReturnType<SyncService['apply']>;
+    },
+    runScheduled: async (domain, held) => send('runScheduled', held ? [domain, held] : [domain]) as ReturnType<SyncService['runScheduled']>,
+    resumeInterrupted: async (opts) => {
+      await recovering;
+      return (await send('resumeInterrupted', [opts ?? {}])) as RunRecord[];
+    },
+    precheck: async (domain) => send('precheck', [domain]) as ReturnType<SyncService['precheck']>,
+    moveToInitialDomain: async (domain, ids, by) =>
+      send('moveToInitialDomain', [domain, ids, by]) as ReturnType<SyncService['moveToInitialDomain']>,
+    importDirectory: async (bytes, opts) =>
+      send('importDirectory', [bytes, opts]) as ReturnType<SyncService['importDirectory']>,
+  };
+
+  return {
+    service,
+    child: () => current,
+    restarts: () => restartCount,
+    abort() {
+      aborted = true;
+      post({ v: PROTOCOL_VERSION, kind: 'abort' });
+    },
+    async close() {
+      if (closing) return;
+      aborted = true;
+      closing = true;
+      // A worker being started again after a crash is waited for, then closed like any other.
+      await ready.catch(() => undefined);
+      const worker = current;
+      if (!worker) return;
+      const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+      post({ v: PROTOCOL_VERSION, kind: 'close' });
+      await exited;
+      // Calls the worker could not answer (it was ended from outside) fail rather than hang.
+      for (const call of calls.values())
+        call.reject(new SyncWorkerStoppedError(`the sync worker ended during ${call.method}`));
+      calls.clear();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+// The sync worker process against the emulator over HTTPS: dry runs and applies run in it, and a worker killed mid-apply is restarted and the run resumed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGLISH } from '../../src/bot/i18n.js';
+import { failureCard } from '../../src/bot/refusal-cards.js';
+import { createEngine, type Engine } from '../../src/compose.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import type { RunRecord } from '../../src/sync/model.js';
+import type { OpsEvent } from '../../src/sync/observer.js';
+import { isRefusal, type Progress } from '../../src/sync/service-interface.js';
+import { type FromWorker, PROTOCOL_VERSION } from '../../src/worker/protocol.js';
+import { type SyncWorker, SyncWorkerStoppedError, startSyncWorker } from '../../src/worker/sync-worker-client.js';
+import { cardText } from '../bot/fake-connector.js';
+import { addDomainAndImport, type CliTenant, churnScenario, startCliTenant } from '../helpers/cli.js';
+
+const DOMAIN = 'thread.jp';
+const EXISTING = 400;
+const LEAVERS = 40;
+const UPDATED = 160;
+const HIRES = 500;
+const CHANGES = LEAVERS + UPDATED + HIRES;
+const LEASE_TTL_SECONDS = 3;
+
+const imm = (i: number) => Buffer.from(`thread-${i}`).toString('base64').replace(/=+$/, '');
+const upn = (i: number) => `w${String(i).padStart(5, '0')}@${DOMAIN}`;
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('sync worker process', () => {
+  let tenant: CliTenant;
+  let engine: Engine;
+  let worker: SyncWorker;
+  const events: OpsEvent[] = [];
+
+  beforeAll(async () => {
+    const { seed, rows } = churnScenario(
+      { domain: DOMAIN, initialDomain: 'threadjp.onmicrosoft.com', letter: 'W', upn, imm },
+      { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
+    );
+    tenant = await startCliTenant({
+      prefix: 'entra-sync-worker-',
+      seed,
+      // Realistic latency: the apply takes seconds, long enough to be killed in the middle.
+      emulatorArgs: ['--latency', 'realistic', '--no-throttling'],
+      env: { SYNC_LEASE_TTL_SECONDS: String(LEASE_TTL_SECONDS) },
+    });
+    await addDomainAndImport(tenant, DOMAIN, rows);
+    // The bot's engine trusts the emulator's self-signed CA from ENTRA_CA_FILE; the worker gets that PEM.
+    const config = loadConfig(tenant.env);
+    const logger = createLogger('silent');
+    engine = await createEngine(config, logger);
+    worker = await startSyncWorker({
+      config,
+      entra: { settings: engine.entraSettings, caPem: engine.entraCaPem },
+      local: engine.service,
+      logger,
+      observer: (e) => events.push(e),
+      restartDelayMs: 100,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.close();
+    await engine?.close();
+    await tenant?.stop();
+  });
+
+  it('runs a dry run in the worker: progress and engine events reach the caller, the plan is in the shared store', async () => {
+    const progress: Progress[] = [];
+    const plan = await worker.service.preview(DOMAIN, { requestedBy: 'test', onProgress: (p) => progress.push(p) });
+    if (isRefusal(plan)) throw new Error(plan.reason);
+    expect(plan.counts).toMatchObject({ add: HIRES, update: UPDATED, delete: LEAVERS });
+    expect(progress.map((p) => p.phase)).toContain('diffing');
+    expect(events.some((e) => e.type === 'preview-finished' && e.domain === DOMAIN && e.outcome === 'planned')).toBe(
+      true,
+    );
+    // The bot reads the plan the worker stored (SQLite file, two openers).
+    expect((await engine.service.getPlan(plan.id))?.hash).toBe(plan.hash);
+    // A refusal crosses the process boundary as a value.
+    const refused = await worker.service.preview('nowhere.example');
+    expect(isRefusal(refused) && refused.code).toBe('not-configured');
+  }, 60_000);
+
+  it('imports an Access Control export in the worker (its CSV parser thread inside it); the bot reads the result', async () => {
+    const csv = [
+      'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
+      'one@import.thread.jp,One,Import,One Import,b25lLWltcG9ydA,Staff',
+      'two@import.thread.jp,Two,Import,Two Import,dHdvLWltcG9ydA,Staff',
+    ].join('\r\n');
+    const report = await worker.service.importDirectory(new TextEncoder().encode(`${csv}\r\n`), { merge: true });
+    expect(report.errors).toEqual([]);
+    expect(report.applied).toBe(true);
+    expect(report.domains).toEqual([{ domain: 'import.thread.jp', added: 2, updated: 0, removed: 0, unchanged: 0 }]);
+    expect(await engine.directory.count('import.thread.jp')).toBe(2);
+    expect(await engine.directory.count(DOMAIN)).toBe(EXISTING - LEAVERS + HIRES);
+  }, 60_000);
+
+  it('a malformed call is answered with an error and the worker lives on', async () => {
+    const child = worker.child();
+    if (!child) throw new Error('no worker process');
+    const restartsBefore = worker.restarts();
+    const answer = new Promise<FromWorker>((resolve) => {
+      const listen = (m: FromWorker) => {
+        if ('id' in m && m.id === 999_999) {
+          child.off('message', listen);
+          resolve(m);
+        }
+      };
+      child.on('message', listen);
+    });
+    child.send({ v: PROTOCOL_VERSION, kind: 'call', id: 999_999, method: 'apply', args: [] });
+    const m = await answer;
+    expect(m.kind).toBe('error');
+    expect(m.kind === 'error' && m.error.name).toBe('TypeError');
+    expect(worker.child()).toBe(child);
+    expect(worker.restarts()).toBe(restartsBefore);
+    expect(await worker.service.precheck(DOMAIN)).toMatchObject({ domain: DOMAIN });
+  }, 60_000);
+
+  it('a dry run whose worker is killed fails with a clear error, and the restarted worker answers the next one', async () => {
+    const restartsBefore = worker.restarts();
+    const progress: Progress[] = [];
+    const pending = worker.service.preview(DOMAIN, { onProgress: (p) => progress.push(p) });
+    await until('the dry run to start reading', () => progress.length > 0);
+    const killed = worker.child();
+    killed?.kill('SIGKILL');
+    const err = await pending.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SyncWorkerStoppedError);
+    expect((err as SyncWorkerStoppedError).kind).toBe('worker');
+    expect((err as Error).message).toMatch(/sync worker stopped \(signal SIGKILL\) during preview/);
+    expect(worker.child()?.pid).not.toBe(killed?.pid);
+    expect(worker.restarts()).toBe(restartsBefore + 1);
+    // What the admin who asked for the dry run is shown (never the raw message).
+    const card = cardText(failureCard(createLogger('silent'), ENGLISH, { key: 'what.dryRun' }, err));
+    expect(card).toContain('The dry run failed');
+    expect(card).toContain('The sync engine stopped unexpectedly during this step; it has been started again.');
+    expect(card).toContain('Run the step again.');
+    const again = await worker.service.preview(DOMAIN);
+    expect(isRefusal(again)).toBe(false);
+  }, 60_000);
+
+  it('a worker killed mid-apply is restarted; the run resumes from its journal and the caller gets its end', async () => {
+    const plan = await worker.service.preview(DOMAIN, { requestedBy: 'test' });
+    if (isRefusal(plan)) throw new Error(plan.reason);
+    const writesBefore = await tenant.writes();
+    const started: string[] = [];
+    const restartsBefore = worker.restarts();
+    const applying = worker.service.apply(plan.id, plan.hash, {
+      trigger: 'manual',
+      approvedBy: 'Test Admin',
+      onStarted: (runId) => started.push(runId),
+    });
+    await until('100 writes', async () => (await tenant.writes()) >= writesBefore + 100);
+    expect(started).toHaveLength(1);
+    const killedAt = Date.now();
+    worker.child()?.kill('SIGKILL');
+    const writesAtKill = await tenant.writes();
+    expect(writesAtKill - writesBefore).toBeLessThan(CHANGES);
+
+    const run = (await applying) as RunRecord;
+    expect(isRefusal(run), JSON.stringify(run)).toBe(false);
+    expect(worker.restarts()).toBe(restartsBefore + 1);
+    // The same run, resumed (not a second run), after the dead worker's lease expired.
+    expect(run.id).toBe(started[0]);
+    expect(started.every((id) => id === run.id)).toBe(true);
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(LEASE_TTL_SECONDS * 1000 - 1000);
+    expect(run.status).toBe('completed');
+    expect(run.counts).toEqual({ added: HIRES, updated: UPDATED, deleted: LEAVERS, failed: 0 });
+    expect((await engine.service.getRun(run.id))?.status).toBe('completed');
+
+    // No duplicate, no lost change: the tenant is exactly the directory, each change written about once.
+    const state = (await tenant.emulator.fetch('/_emulator/state')).json as {
+      users: { userPrincipalName: string; onPremisesImmutableId?: string | null; jobTitle?: string | null }[];
+    };
+    const inDomain = state.users.filter((u) => u.userPrincipalName.endsWith(`@${DOMAIN}`));
+    const ids = inDomain.map((u) => u.onPremisesImmutableId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(inDomain).toHaveLength(EXISTING - LEAVERS + HIRES);
+    expect(inDomain.filter((u) => u.jobTitle === 'Lead')).toHaveLength(UPDATED);
+    expect((await tenant.writes()) - writesBefore).toBeLessThan(CHANGES + 50);
+    const next = await worker.service.preview(DOMAIN);
+    if (isRefusal(next)) throw new Error(next.reason);
+    expect(next.counts).toMatchObject({ add: 0, update: 0, delete: 0 });
+  }, 120_000);
+});
