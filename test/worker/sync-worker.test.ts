@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { RunRecord } from '../../src/sync/model.js';
 import type { OpsEvent } from '../../src/sync/observer.js';
-import { isRefusal, type Progress } from '../../src/sync/service-interface.js';
+import { isRefusal, type Progress, syncLeaseName } from '../../src/sync/service-interface.js';
 import { type FromWorker, PROTOCOL_VERSION } from '../../src/worker/protocol.js';
 import { type SyncWorker, SyncWorkerStoppedError, startSyncWorker } from '../../src/worker/sync-worker-client.js';
 import { cardText } from '../bot/fake-connector.js';
@@ -191,4 +191,21 @@ describe('sync worker process', () => {
     if (isRefusal(next)) throw new Error(next.reason);
     expect(next.counts).toMatchObject({ add: 0, update: 0, delete: 0 });
   }, 120_000);
+
+  it('an hourly run under the lease of the scheduler runs in the worker with the settings the scheduler read', async () => {
+    const settings = await engine.service.getSettings(DOMAIN);
+    if (!settings) throw new Error('the domain is not configured');
+    // The slot runner holds the domain's sync lease in the bot process and hands the settings over.
+    const answer = await engine.stores.leases.acquire(syncLeaseName(DOMAIN), 'slot-runner-test', 60_000);
+    if (!answer.acquired) throw new Error(`lease held by ${answer.heldBy}`);
+    try {
+      const run = await worker.service.runScheduled(DOMAIN, { settings });
+      expect(isRefusal(run) ? `${run.code}: ${run.reason}` : run.trigger).toBe('hourly');
+      // Control: a call without the held settings takes the lease itself, and it is held.
+      const refused = await worker.service.runScheduled(DOMAIN);
+      expect(isRefusal(refused) ? refused.code : refused.status).toBe('lease-held');
+    } finally {
+      await answer.lease.release();
+    }
+  }, 60_000);
 });
