@@ -160,6 +160,10 @@ export function stagingUpn(entra: Pick<EntraUser, 'id' | 'userPrincipalName'>, s
   return `${local.slice(0, 55)}.${entra.id.replace(/-/g, '').slice(0, 8).toLowerCase()}@${stagingDomain}`;
 }
 
+/** The Skip fields for a note: the English, and its code when the note is not a fixed reason. */
+const noteOf = (note: string | Said): { note: string; noteMessage?: Said['message'] } =>
+  typeof note === 'string' ? { note } : { note: note.text, noteMessage: note.message };
+
 /**
  * Interns strings to dense numbers 0, 1, 2 … in first-seen order: each key is hashed into one table once, and what
  * the diff knows per key (holders, counts) lives in typed arrays indexed by that number. With a million users per
@@ -303,7 +307,12 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     return say('conflict.mailHeld', { mail, holder: holder.userPrincipalName, holderId: holder.id });
   };
 
-  const rows: Row[] = [];
+  /**
+   * One entry per source user, in source order: its change, or its row while the change waits for the UPNs to be
+   * resolved (renames and creates). Rows that need nothing resolved become changes at once, so a million of them
+   * are never all held.
+   */
+  const rows: (Row | Change)[] = [];
   const renameRowByEntraId = new Map<string, Extract<Row, { kind: 'update' }>>();
   /** Old UPNs that restores bring back (two restores may not bring back the same one). */
   const restoreUpnCount = new Map<string, number>();
@@ -313,7 +322,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   let matchAt = -1;
   const skip = (entra: EntraUser | null, reason: SkipReason, note: string | Said): void => {
     if (entra) claimedAt[matchAt] = 1;
-    rows.push({ kind: 'skip', s, entra, reason, note });
+    rows.push(changeOf({ kind: 'skip', s, entra, reason, note }));
   };
   for (let i = 0; i < sourceUsers.length; i++) {
     s = sourceUsers[i]!;
@@ -400,7 +409,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         state: need === null ? 2 : 0,
         blockedBy: null,
       };
-      rows.push(row);
+      rows.push(need === null ? changeOf(row) : row);
       if (need !== null) renameRowByEntraId.set(match.id, row);
       continue;
     }
@@ -490,15 +499,11 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       );
   };
 
-  /** The Skip fields for a note: the English, and its code when the note is not a fixed reason. */
-  const noteOf = (note: string | Said): { note: string; noteMessage?: Said['message'] } =>
-    typeof note === 'string' ? { note } : { note: note.text, noteMessage: note.message };
-
-  const changes: Change[] = [];
-  for (const row of rows) {
+  /** The change of one source row (at once for rows that need no UPN resolved, else after all rows). */
+  function changeOf(row: Row): Change {
     const s = row.s;
     if (row.kind === 'skip') {
-      changes.push({
+      return {
         action: 'Skip',
         entraId: row.entra?.id ?? null,
         upn: s.userPrincipalName,
@@ -506,8 +511,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         displayName: s.displayName ?? null,
         reason: row.reason,
         ...noteOf(row.note),
-      });
-      continue;
+      };
     }
     if (row.kind === 'update') {
       // A matched user the plan cannot update: Skip as a conflict, the note saying why.
@@ -522,23 +526,23 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       });
       if (row.need !== null && !resolve(row)) {
         markHolder(row.blockedBy, s);
-        changes.push(conflict(blockedNote(s.userPrincipalName, row.blockedBy)));
+        return conflict(blockedNote(s.userPrincipalName, row.blockedBy));
       } else if (row.changes.length === 0 && !row.adopt) {
-        changes.push({
+        return {
           action: 'NoChange',
           entraId: row.entra.id,
           upn: s.userPrincipalName,
           immutableId: s.immutableId,
           displayName: s.displayName,
-        });
+        };
       } else if (row.adopt && snapshot.authenticationType === 'Federated' && !snapshot.stagingDomain) {
-        changes.push(conflict(say('conflict.federatedNoStaging')));
+        return conflict(say('conflict.federatedNoStaging'));
       } else {
         const via =
           row.adopt && snapshot.authenticationType === 'Federated'
             ? stagingUpn(row.entra, snapshot.stagingDomain!)
             : undefined;
-        changes.push({
+        return {
           action: 'Update',
           entraId: row.entra.id,
           upn: s.userPrincipalName,
@@ -546,12 +550,11 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
           changes: row.changes,
           adopt: row.adopt,
           ...(via ? { via } : {}),
-        });
+        };
       }
-      continue;
     }
     if (row.restore && row.needs.length > 1 && (restoreUpnCount.get(row.needs[1]!) ?? 0) > 1) {
-      changes.push({
+      return {
         action: 'Skip',
         entraId: null,
         upn: s.userPrincipalName,
@@ -559,8 +562,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         displayName: s.displayName,
         reason: 'conflict',
         ...noteOf(say('conflict.restoreTwice', { deletedId: row.restore.id, upn: row.restore.userPrincipalName })),
-      });
-      continue;
+      };
     }
     let blocked: { upn: string; holder: EntraUser } | null = null;
     for (const need of row.needs) {
@@ -575,7 +577,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     if (blocked) {
       markHolder(blocked.holder, s);
       const forRestore = row.restore !== null && lower(blocked.upn) !== lower(s.userPrincipalName);
-      changes.push({
+      return {
         action: 'Skip',
         entraId: null,
         upn: s.userPrincipalName,
@@ -583,10 +585,9 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         displayName: s.displayName,
         reason: 'conflict',
         ...noteOf(blockedNote(blocked.upn, blocked.holder, forRestore)),
-      });
-      continue;
+      };
     }
-    changes.push({
+    return {
       action: 'Add',
       upn: s.userPrincipalName,
       immutableId: s.immutableId,
@@ -594,8 +595,14 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       ...(usageLocation !== null && !row.restore ? { usageLocation } : {}),
       restoreId: row.restore?.id ?? null,
       changes: row.changes,
-    });
+    };
   }
+
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if ('kind' in r) rows[i] = changeOf(r);
+  }
+  const changes = rows as Change[];
 
   for (let at = 0; at < entraUsers.length; at++) {
     if (claimedAt[at] === 1) continue;
