@@ -214,6 +214,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   const upnHolder = new Int32Array(capacity).fill(-1);
   const upnSourceCount = new Int32Array(capacity);
   const entraUpnNo = new Int32Array(entraUsers.length);
+  const entraUpnKeys: string[] = new Array(entraUsers.length);
   for (let at = 0; at < entraUsers.length; at++) {
     const e = entraUsers[at]!;
     const id = e.onPremisesImmutableId;
@@ -224,7 +225,9 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       else if (count === 2) idHolders.set(n, [idFirstHolder[n]!, at]);
       else idHolders.get(n)!.push(at);
     }
-    const u = upns.intern(lower(e.userPrincipalName));
+    const key = lower(e.userPrincipalName);
+    entraUpnKeys[at] = key;
+    const u = upns.intern(key);
     entraUpnNo[at] = u;
     if (upnHolder[u] === -1) upnHolder[u] = at;
   }
@@ -238,7 +241,9 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     idSourceCount[n]!++;
     const key = lower(s.userPrincipalName);
     sourceUpnKeys[i] = key;
-    const u = upns.intern(key);
+    // Most source users keep the UPN of the Entra user holding their Immutable ID: its number needs no lookup.
+    const holder = idFirstHolder[n]!;
+    const u = holder >= 0 && entraUpnKeys[holder] === key ? entraUpnNo[holder]! : upns.intern(key);
     sourceUpnNo[i] = u;
     upnSourceCount[u]!++;
   }
