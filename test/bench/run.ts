@@ -5,11 +5,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BenchReport, reportLines, type ScenarioResult, writeReport } from './report.js';
 
-/**
- * Scenario name → its entry file and arguments (in the order they run). The full run has them all; `--quick` leaves
- * out those marked `full` (a million users takes minutes) and runs the others at small sizes; `--large` runs only
- * the million-user preview.
- */
+/** One bench scenario: its process's entry file, arguments and node flags. */
 interface Scenario {
   readonly name: string;
   readonly file: string;
@@ -19,6 +15,11 @@ interface Scenario {
   readonly full?: true;
 }
 
+/**
+ * Scenario name → its entry file and arguments (in the order they run). The full run has them all; `--quick` leaves
+ * out those marked `full` (a million users takes minutes) and runs the others at small sizes; `--large` runs only
+ * the million-user preview.
+ */
 const SCENARIOS: readonly Scenario[] = [
   { name: 'apply-throughput', file: 'scenario-apply-throughput.ts' },
   { name: 'preview-scale', file: 'scenario-preview-scale.ts' },
@@ -55,6 +56,7 @@ function parseFlags(argv: readonly string[]): RunFlags {
   const known = new Set(SCENARIOS.map((s) => s.name));
   for (const o of flags.only) {
     if (!known.has(o)) throw new Error(`unknown scenario ${o}; scenarios: ${[...known].join(', ')}`);
+    if (flags.quick && SCENARIOS.find((s) => s.name === o)?.full) throw new Error(`${o} has no --quick size`);
   }
   return flags;
 }
