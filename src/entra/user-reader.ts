@@ -95,6 +95,16 @@ function bool(v: unknown): boolean | null {
   return typeof v === 'boolean' ? v : null;
 }
 
+/** One shared empty list for the many users without proxy addresses (EntraUser's lists are read-only). */
+const NO_ADDRESSES: readonly string[] = Object.freeze([]);
+
+/** The page's own array when it holds only strings (the usual case): no copy per user. */
+function addresses(v: unknown): readonly string[] {
+  if (!Array.isArray(v) || v.length === 0) return NO_ADDRESSES;
+  for (const p of v) if (typeof p !== 'string') return v.filter((x): x is string => typeof x === 'string');
+  return v as string[];
+}
+
 export function toEntraUser(raw: Json): EntraUser {
   return {
     id: String(raw.id),
@@ -113,9 +123,7 @@ export function toEntraUser(raw: Json): EntraUser {
     employeeId: str(raw.employeeId),
     mobilePhone: str(raw.mobilePhone),
     usageLocation: str(raw.usageLocation),
-    proxyAddresses: Array.isArray(raw.proxyAddresses)
-      ? raw.proxyAddresses.filter((p): p is string => typeof p === 'string')
-      : [],
+    proxyAddresses: addresses(raw.proxyAddresses),
   };
 }
 
@@ -174,11 +182,12 @@ export class GraphEntraReader implements EntraReader {
     const d = requireDomainName(domain);
     const inDomain = `endsWith(userPrincipalName,${q(`@${d}`)})`;
     const byId = new Map<string, EntraUser>();
+    const suffix = `@${d}`;
     const take = (rows: Json[]) => {
       for (const raw of rows) {
         const user = toEntraUser(raw);
         // Graph's filter is authoritative, but a page read during writes may repeat a user: keep one per id.
-        if (user.userPrincipalName.toLowerCase().endsWith(`@${d}`)) byId.set(user.id, user);
+        if (user.userPrincipalName.toLowerCase().endsWith(suffix)) byId.set(user.id, user);
       }
       onProgress?.({ read: byId.size });
     };

@@ -163,6 +163,32 @@ export function stagingUpn(entra: Pick<EntraUser, 'id' | 'userPrincipalName'>, s
   return `${local.slice(0, 55)}.${entra.id.replace(/-/g, '').slice(0, 8).toLowerCase()}@${stagingDomain}`;
 }
 
+/** The Skip fields for a note: the English, and its code when the note is not a fixed reason. */
+const noteOf = (note: string | Said): { note: string; noteMessage?: Said['message'] } =>
+  typeof note === 'string' ? { note } : { note: note.text, noteMessage: note.message };
+
+/**
+ * Interns strings to dense numbers 0, 1, 2 … in first-seen order: each key is hashed into one table once, and what
+ * the diff knows per key (holders, counts) lives in typed arrays indexed by that number. With a million users per
+ * side this replaces a dozen lookups per user in as many growing Maps by two.
+ */
+class KeyTable {
+  private readonly numbers = new Map<string, number>();
+  /** The key's number, a new one when it was not seen before. */
+  intern(key: string): number {
+    let n = this.numbers.get(key);
+    if (n === undefined) {
+      n = this.numbers.size;
+      this.numbers.set(key, n);
+    }
+    return n;
+  }
+  /** The key's number, or -1 when it was never interned. */
+  find(key: string): number {
+    return this.numbers.get(key) ?? -1;
+  }
+}
+
 /** The plan's changes, unsorted (buildPlan sorts them). */
 export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[] {
   const domain = snapshot.domain;
@@ -174,28 +200,82 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   });
   const protectedKeys = new Set(settings.protectedAccounts.map((p) => lower(p.trim())));
 
-  const entraById = new Map<string, EntraUser[]>();
-  const entraByUpn = new Map<string, EntraUser>();
-  for (const e of snapshot.entra) {
+  // Entra users are known by their position in snapshot.entra (object ids are unique: the reader keeps one per id);
+  // Immutable IDs and lower-case UPNs of both sides by their interned number.
+  const entraUsers = snapshot.entra;
+  const sourceUsers = snapshot.source;
+  const capacity = entraUsers.length + sourceUsers.length;
+  const ids = new KeyTable();
+  const upns = new KeyTable();
+  /** Per Immutable ID: the first Entra user holding it (-1: none), how many do, how many source users want it. */
+  const idFirstHolder = new Int32Array(capacity).fill(-1);
+  const idHolderCount = new Int32Array(capacity);
+  const idSourceCount = new Int32Array(capacity);
+  /** Every holder of an Immutable ID held more than once, in snapshot order (rare). */
+  const idHolders = new Map<number, number[]>();
+  /** Per lower-case UPN: the first Entra user with it (-1: none) and how many source users want it. */
+  const upnHolder = new Int32Array(capacity).fill(-1);
+  const upnSourceCount = new Int32Array(capacity);
+  const entraUpnNo = new Int32Array(entraUsers.length);
+  const entraUpnKeys: string[] = new Array(entraUsers.length);
+  for (let at = 0; at < entraUsers.length; at++) {
+    const e = entraUsers[at]!;
     const id = e.onPremisesImmutableId;
     if (id) {
-      const list = entraById.get(id);
-      if (list) list.push(e);
-      else entraById.set(id, [e]);
+      const n = ids.intern(id);
+      const count = ++idHolderCount[n]!;
+      if (count === 1) idFirstHolder[n] = at;
+      else if (count === 2) idHolders.set(n, [idFirstHolder[n]!, at]);
+      else idHolders.get(n)!.push(at);
     }
     const key = lower(e.userPrincipalName);
-    if (!entraByUpn.has(key)) entraByUpn.set(key, e);
+    entraUpnKeys[at] = key;
+    const u = upns.intern(key);
+    entraUpnNo[at] = u;
+    if (upnHolder[u] === -1) upnHolder[u] = at;
   }
-  const sourceIdCount = new Map<string, number>();
-  const sourceUpnCount = new Map<string, number>();
-  const sourceUpnKeys: string[] = new Array(snapshot.source.length);
-  for (let i = 0; i < snapshot.source.length; i++) {
-    const s = snapshot.source[i]!;
-    sourceIdCount.set(s.immutableId, (sourceIdCount.get(s.immutableId) ?? 0) + 1);
+  const sourceIdNo = new Int32Array(sourceUsers.length);
+  const sourceUpnNo = new Int32Array(sourceUsers.length);
+  const sourceUpnKeys: string[] = new Array(sourceUsers.length);
+  for (let i = 0; i < sourceUsers.length; i++) {
+    const s = sourceUsers[i]!;
+    const n = ids.intern(s.immutableId);
+    sourceIdNo[i] = n;
+    idSourceCount[n]!++;
     const key = lower(s.userPrincipalName);
     sourceUpnKeys[i] = key;
-    sourceUpnCount.set(key, (sourceUpnCount.get(key) ?? 0) + 1);
+    // Most source users keep the UPN of the Entra user holding their Immutable ID: its number needs no lookup.
+    const holder = idFirstHolder[n]!;
+    const u = holder >= 0 && entraUpnKeys[holder] === key ? entraUpnNo[holder]! : upns.intern(key);
+    sourceUpnNo[i] = u;
+    upnSourceCount[u]!++;
   }
+  /** The Entra users holding Immutable ID number n, in snapshot order. */
+  const holdersOfId = (n: number): EntraUser[] => {
+    const count = idHolderCount[n]!;
+    if (count === 0) return [];
+    if (count === 1) return [entraUsers[idFirstHolder[n]!]!];
+    return idHolders.get(n)!.map((at) => entraUsers[at]!);
+  };
+  /** Entra user holding a lower-case UPN (the first in snapshot order), by the UPN or its number. */
+  const holderAt = (u: number): EntraUser | undefined => {
+    const at = u < 0 ? -1 : upnHolder[u]!;
+    return at < 0 ? undefined : entraUsers[at];
+  };
+  const entraByUpn = { get: (key: string): EntraUser | undefined => holderAt(upns.find(key)) };
+  /** Whether a source user wants the lower-case UPN. */
+  const sourceWantsUpn = (key: string): boolean => {
+    const u = upns.find(key);
+    return u >= 0 && upnSourceCount[u]! > 0;
+  };
+  /** Entra users (by position) that a source row or a conflict already accounts for. */
+  const claimedAt = new Uint8Array(entraUsers.length);
+  /** Position of an Entra user given by object: through its UPN's holder (the common case), else by search (rare). */
+  const positionOf = (e: EntraUser): number => {
+    const u = upns.find(lower(e.userPrincipalName));
+    const at = u < 0 ? -1 : upnHolder[u]!;
+    return at >= 0 && entraUsers[at] === e ? at : entraUsers.indexOf(e);
+  };
   const deletedById = deletedByImmutableId(deletedUsers);
 
   const untouchable = (e: EntraUser): Untouchable | null => {
@@ -207,7 +287,6 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     return null;
   };
 
-  const claimed = new Set<string>();
   /** Entra users caught in a conflict that no source row carries: their own Skip note. */
   const entraConflict = new Map<string, Said>();
   // Graph's `mail` feeds proxyAddresses, which are unique across users and groups: a mail another object already
@@ -236,28 +315,37 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     return say('conflict.mailHeld', { mail, holder: holder.userPrincipalName, holderId: holder.id });
   };
 
-  const rows: Row[] = [];
+  /**
+   * One entry per source user, in source order: its change, or its row while the change waits for the UPNs to be
+   * resolved (renames and creates). Rows that need nothing resolved become changes at once, so a million of them
+   * are never all held.
+   */
+  const rows: (Row | Change)[] = [];
   const renameRowByEntraId = new Map<string, Extract<Row, { kind: 'update' }>>();
   /** Old UPNs that restores bring back (two restores may not bring back the same one). */
   const restoreUpnCount = new Map<string, number>();
 
   let s: SourceUser;
+  /** Position in snapshot.entra of the current source user's match, -1 for none. */
+  let matchAt = -1;
   const skip = (entra: EntraUser | null, reason: SkipReason, note: string | Said): void => {
-    if (entra) claimed.add(entra.id);
-    rows.push({ kind: 'skip', s, entra, reason, note });
+    if (entra) claimedAt[matchAt] = 1;
+    rows.push(changeOf({ kind: 'skip', s, entra, reason, note }));
   };
-  for (let i = 0; i < snapshot.source.length; i++) {
-    s = snapshot.source[i]!;
+  for (let i = 0; i < sourceUsers.length; i++) {
+    s = sourceUsers[i]!;
     const upnKey = sourceUpnKeys[i]!;
-    const idList = s.immutableId ? entraById.get(s.immutableId) : undefined;
+    const upnNo = sourceUpnNo[i]!;
+    const idNo = sourceIdNo[i]!;
+    const idList = s.immutableId ? holdersOfId(idNo) : undefined;
 
-    if ((sourceIdCount.get(s.immutableId) ?? 0) > 1 || (sourceUpnCount.get(upnKey) ?? 0) > 1) {
-      const dupId = (sourceIdCount.get(s.immutableId) ?? 0) > 1;
+    if (idSourceCount[idNo]! > 1 || upnSourceCount[upnNo]! > 1) {
+      const dupId = idSourceCount[idNo]! > 1;
       const note = dupId
         ? say('conflict.sourceImmutableId', { immutableId: s.immutableId })
         : say('conflict.sourceUpn', { upn: s.userPrincipalName });
       for (const e of idList ?? []) entraConflict.set(e.id, note);
-      const holder = entraByUpn.get(upnKey);
+      const holder = holderAt(upnNo);
       if (holder) entraConflict.set(holder.id, note);
       skip(null, 'conflict', note);
       continue;
@@ -268,16 +356,17 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       skip(null, 'conflict', note);
       continue;
     }
-    let match: EntraUser | null = idList?.[0] ?? null;
+    matchAt = s.immutableId ? idFirstHolder[idNo]! : -1;
     let adopt = false;
-    if (!match) {
-      const byUpn = entraByUpn.get(upnKey);
-      if (byUpn && !byUpn.onPremisesImmutableId) {
-        match = byUpn;
+    if (matchAt < 0) {
+      const byUpn = upnHolder[upnNo]!;
+      if (byUpn >= 0 && !entraUsers[byUpn]!.onPremisesImmutableId) {
+        matchAt = byUpn;
         adopt = true;
       }
     }
-    if (protectedKeys.has(upnKey)) {
+    const match: EntraUser | null = matchAt < 0 ? null : entraUsers[matchAt]!;
+    if (protectedKeys.size > 0 && protectedKeys.has(upnKey)) {
       skip(match, 'protected', 'protected account');
       continue;
     }
@@ -288,7 +377,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     }
     const errors = sourceUserProblems(s, domain);
     if (errors.length > 0) {
-      const holder = entraByUpn.get(upnKey);
+      const holder = holderAt(upnNo);
       if (holder && holder !== match)
         entraConflict.set(holder.id, say('conflict.holdsInvalidUpn', { upn: s.userPrincipalName }));
       skip(
@@ -315,20 +404,21 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       continue;
     }
     if (match) {
-      claimed.add(match.id);
-      const need = lower(match.userPrincipalName) === upnKey ? null : upnKey;
+      claimedAt[matchAt] = 1;
+      const need = entraUpnNo[matchAt] === upnNo ? null : upnKey;
+      const extra = usageLocationChange(match.usageLocation, usageLocation);
       const row: Extract<Row, { kind: 'update' }> = {
         kind: 'update',
         s,
         entra: match,
         adopt,
-        changes: [...mailChanges, ...usageLocationChange(match.usageLocation, usageLocation)],
+        changes: extra.length === 0 ? mailChanges : [...mailChanges, ...extra],
         need,
         state: need === null ? 2 : 0,
         blockedBy: null,
         phase: 0,
       };
-      rows.push(row);
+      rows.push(need === null ? changeOf(row) : row);
       if (need !== null) renameRowByEntraId.set(match.id, row);
       continue;
     }
@@ -337,7 +427,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     if (restore && lower(restore.userPrincipalName) !== upnKey) {
       const restoredUpn = lower(restore.userPrincipalName);
       // The restored user comes back under its old UPN: no other source user may want that UPN.
-      if (sourceUpnCount.has(restoredUpn)) {
+      if (sourceWantsUpn(restoredUpn)) {
         skip(
           null,
           'conflict',
@@ -416,22 +506,18 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       : say('conflict.upnNotFreed', { upn });
 
   const markHolder = (holder: EntraUser | null, s: SourceUser): void => {
-    if (holder && !claimed.has(holder.id))
+    if (holder && claimedAt[positionOf(holder)] !== 1)
       entraConflict.set(
         holder.id,
         say('conflict.holdsSourceUpn', { upn: s.userPrincipalName, immutableId: s.immutableId }),
       );
   };
 
-  /** The Skip fields for a note: the English, and its code when the note is not a fixed reason. */
-  const noteOf = (note: string | Said): { note: string; noteMessage?: Said['message'] } =>
-    typeof note === 'string' ? { note } : { note: note.text, noteMessage: note.message };
-
-  const changes: Change[] = [];
-  for (const row of rows) {
+  /** The change of one source row (at once for rows that need no UPN resolved, else after all rows). */
+  function changeOf(row: Row): Change {
     const s = row.s;
     if (row.kind === 'skip') {
-      changes.push({
+      return {
         action: 'Skip',
         entraId: row.entra?.id ?? null,
         upn: s.userPrincipalName,
@@ -439,8 +525,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         displayName: s.displayName ?? null,
         reason: row.reason,
         ...noteOf(row.note),
-      });
-      continue;
+      };
     }
     if (row.kind === 'update') {
       // A matched user the plan cannot update: Skip as a conflict, the note saying why.
@@ -455,23 +540,23 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       });
       if (row.need !== null && !resolve(row)) {
         markHolder(row.blockedBy, s);
-        changes.push(conflict(blockedNote(s.userPrincipalName, row.blockedBy)));
+        return conflict(blockedNote(s.userPrincipalName, row.blockedBy));
       } else if (row.changes.length === 0 && !row.adopt) {
-        changes.push({
+        return {
           action: 'NoChange',
           entraId: row.entra.id,
           upn: s.userPrincipalName,
           immutableId: s.immutableId,
           displayName: s.displayName,
-        });
+        };
       } else if (row.adopt && snapshot.authenticationType === 'Federated' && !snapshot.stagingDomain) {
-        changes.push(conflict(say('conflict.federatedNoStaging')));
+        return conflict(say('conflict.federatedNoStaging'));
       } else {
         const via =
           row.adopt && snapshot.authenticationType === 'Federated'
             ? stagingUpn(row.entra, snapshot.stagingDomain!)
             : undefined;
-        changes.push({
+        return {
           action: 'Update',
           entraId: row.entra.id,
           upn: s.userPrincipalName,
@@ -480,12 +565,11 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
           adopt: row.adopt,
           ...(via ? { via } : {}),
           ...(row.phase > 0 ? { phase: row.phase } : {}),
-        });
+        };
       }
-      continue;
     }
     if (row.restore && row.needs.length > 1 && (restoreUpnCount.get(row.needs[1]!) ?? 0) > 1) {
-      changes.push({
+      return {
         action: 'Skip',
         entraId: null,
         upn: s.userPrincipalName,
@@ -493,8 +577,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         displayName: s.displayName,
         reason: 'conflict',
         ...noteOf(say('conflict.restoreTwice', { deletedId: row.restore.id, upn: row.restore.userPrincipalName })),
-      });
-      continue;
+      };
     }
     let blocked: { upn: string; holder: EntraUser } | null = null;
     // The phase each needed UPN is free in: at once, or one after the rename that frees it.
@@ -515,7 +598,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     if (blocked) {
       markHolder(blocked.holder, s);
       const forRestore = row.restore !== null && lower(blocked.upn) !== lower(s.userPrincipalName);
-      changes.push({
+      return {
         action: 'Skip',
         entraId: null,
         upn: s.userPrincipalName,
@@ -523,13 +606,12 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         displayName: s.displayName,
         reason: 'conflict',
         ...noteOf(blockedNote(blocked.upn, blocked.holder, forRestore)),
-      });
-      continue;
+      };
     }
     // A restore brings the user back under its old UPN (needs[1] when it differs), then renames it to `upn`.
     const phase = row.restore ? (freeIn[1] ?? freeIn[0]!) : freeIn[0]!;
     const updatePhase = row.restore && row.changes.length > 0 ? Math.max(phase + 1, freeIn[0]!) : 0;
-    changes.push({
+    return {
       action: 'Add',
       upn: s.userPrincipalName,
       immutableId: s.immutableId,
@@ -539,12 +621,18 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       changes: row.changes,
       ...(phase > 0 ? { phase } : {}),
       ...(updatePhase > 0 ? { updatePhase } : {}),
-    });
+    };
   }
 
-  for (const e of snapshot.entra) {
-    if (claimed.has(e.id)) continue;
-    claimed.add(e.id);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if ('kind' in r) rows[i] = changeOf(r);
+  }
+  const changes = rows as Change[];
+
+  for (let at = 0; at < entraUsers.length; at++) {
+    if (claimedAt[at] === 1) continue;
+    const e = entraUsers[at]!;
     const base = {
       entraId: e.id,
       upn: e.userPrincipalName,

@@ -9,7 +9,11 @@ import type { DeletedEntraUser, EntraUser, SourceUser } from './model.js';
  * uses changes the fingerprint. One hash is fed in blocks, so a million users never build one giant string.
  */
 type Field = string | boolean | null | undefined;
-const encode = (values: readonly Field[]): string => JSON.stringify(values.map((v) => (v === undefined ? 0 : v)));
+/** `values` is the caller's own fresh array: undefined is replaced in place (no second array per record). */
+const encode = (values: (Field | 0)[]): string => {
+  for (let i = 0; i < values.length; i++) if (values[i] === undefined) values[i] = 0;
+  return JSON.stringify(values);
+};
 
 function hashSorted<T>(tag: string, items: readonly T[], key: (item: T) => string, enc: (item: T) => string): string {
   const keyed = items.map((item) => ({ item, k: key(item), e: '' }));
@@ -64,6 +68,13 @@ const deletedExtras = (d: DeletedEntraUser): string => {
   return extra.length === 0 ? '' : JSON.stringify(extra.map((k) => [k, (d as unknown as Record<string, unknown>)[k]]));
 };
 
+/** The proxy addresses as one sorted, newline-joined field (no copy to sort for none or one). */
+const proxyField = (addresses: readonly string[] | undefined): string | undefined => {
+  if (addresses === undefined) return undefined;
+  if (addresses.length < 2) return addresses[0] ?? '';
+  return [...addresses].sort().join('\n');
+};
+
 /** Fingerprint of the Entra side: live users (with whether each holds an admin role) and soft-deleted users. */
 export function entraFingerprint(
   users: readonly EntraUser[],
@@ -109,7 +120,7 @@ export function entraFingerprint(
         u.employeeId,
         u.mobilePhone,
         u.usageLocation,
-        u.proxyAddresses === undefined ? undefined : [...u.proxyAddresses].sort().join('\n'),
+        proxyField(u.proxyAddresses),
       ]);
     },
   );

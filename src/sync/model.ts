@@ -136,6 +136,11 @@ export interface DomainSnapshot {
   readonly stagingDomain?: string | null;
   /** Source user count of the last completed run, for the empty-source guard (null when none). */
   readonly previousSourceCount: number | null;
+  /**
+   * `sourceFingerprint(source)`, when the reader computed it while Entra was still being read (the plan then does not
+   * compute it again).
+   */
+  readonly sourceFingerprint?: string;
 }
 
 export interface AttributeChange {

@@ -130,7 +130,7 @@ export function buildPlan(snapshot: DomainSnapshot, settings: PlanSettings, meta
     domain: snapshot.domain,
     createdAt: typeof meta.now === 'string' ? meta.now : meta.now.toISOString(),
     createdBy: meta.createdBy ?? null,
-    sourceFingerprint: sourceFingerprint(snapshot.source),
+    sourceFingerprint: snapshot.sourceFingerprint ?? sourceFingerprint(snapshot.source),
     entraFingerprint: entraFingerprint(snapshot.entra, snapshot.deleted, snapshot.adminIds),
     settings: planSettings,
     writeSettings,

@@ -1,4 +1,5 @@
 // Reads both sides of one domain at one moment (source directory + Entra) into a DomainSnapshot for the core.
+import { sourceFingerprint } from './fingerprint.js';
 import type { DomainSnapshot, EntraDomain, RunRecord } from './model.js';
 import type { EntraReader, RunLogRepository, SourceDirectory } from './ports.js';
 import type { ProgressListener } from './service-interface.js';
@@ -28,8 +29,10 @@ export async function readSnapshot(
   const name = domain.id.toLowerCase();
   onProgress?.({ phase: 'reading-source', done: 0, total: 0 });
   const federated = domain.authenticationType === 'Federated';
-  const [source, entra, deleted, adminIds, previous, domains] = await Promise.all([
-    deps.source.listUsers(name),
+  // The source side is read long before Entra's last page: its fingerprint is computed meanwhile, while the Entra
+  // listing's requests are in flight, instead of after both sides are in.
+  const [[source, sourcePrint], entra, deleted, adminIds, previous, domains] = await Promise.all([
+    deps.source.listUsers(name).then((users) => [users, sourceFingerprint(users)] as const),
     deps.reader.listUsers(name, (p) => onProgress?.({ phase: 'reading-entra', done: p.read, total: 0 })),
     deps.reader.listDeletedUsers(name),
     deps.reader.listAdminRoleHolders(),
@@ -46,6 +49,7 @@ export async function readSnapshot(
     deleted,
     adminIds,
     previousSourceCount: previous,
+    sourceFingerprint: sourcePrint,
     ...(federated ? { stagingDomain: staging } : {}),
   };
 }

@@ -5,10 +5,27 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BenchReport, reportLines, type ScenarioResult, writeReport } from './report.js';
 
-/** Scenario name → its entry file (in the order they run). */
-const SCENARIOS: readonly { name: string; file: string }[] = [
+/** One bench scenario: its process's entry file, arguments and node flags. */
+interface Scenario {
+  readonly name: string;
+  readonly file: string;
+  readonly args?: readonly string[];
+  readonly nodeFlags?: readonly string[];
+  /** Left out of --quick. */
+  readonly full?: true;
+}
+
+/**
+ * Scenario name → its entry file and arguments (in the order they run). The full run has them all; `--quick` leaves
+ * out those marked `full` (a million users takes minutes) and runs the others at small sizes; `--large` runs only
+ * the million-user preview.
+ */
+const SCENARIOS: readonly Scenario[] = [
   { name: 'apply-throughput', file: 'scenario-apply-throughput.ts' },
   { name: 'preview-scale', file: 'scenario-preview-scale.ts' },
+  { name: 'preview-scale-large', file: 'scenario-preview-scale.ts', args: ['--large'], full: true },
+  // Both sides of a million users and the plan are held at once in this one process.
+  { name: 'diff', file: 'scenario-diff.ts', nodeFlags: ['--max-old-space-size=6144'] },
   { name: 'no-change-run', file: 'scenario-no-change-run.ts' },
   { name: 'bot-latency', file: 'scenario-bot-latency.ts' },
   { name: 'apply-memory', file: 'scenario-apply-memory.ts' },
@@ -35,21 +52,24 @@ function parseFlags(argv: readonly string[]): RunFlags {
     } else throw new Error(`unknown flag ${a}`);
   }
   if (flags.quick && flags.large) throw new Error('--quick and --large exclude each other');
+  if (flags.large && flags.only.length > 0) throw new Error('--large is --only preview-scale-large: give one of them');
   const known = new Set(SCENARIOS.map((s) => s.name));
   for (const o of flags.only) {
     if (!known.has(o)) throw new Error(`unknown scenario ${o}; scenarios: ${[...known].join(', ')}`);
+    if (flags.quick && SCENARIOS.find((s) => s.name === o)?.full) throw new Error(`${o} has no --quick size`);
   }
   return flags;
 }
 
-function runChild(file: string, flags: RunFlags, resultFile: string, profDir: string): Promise<number | null> {
+function runChild(scenario: Scenario, flags: RunFlags, resultFile: string, profDir: string): Promise<number | null> {
   const args = [
     ...(flags.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+    ...(scenario.nodeFlags ?? []),
     '--import',
     'tsx',
-    resolve('test/bench', file),
+    resolve('test/bench', scenario.file),
     ...(flags.quick ? ['--quick'] : []),
-    ...(flags.large ? ['--large'] : []),
+    ...(scenario.args ?? []),
     '--result',
     resultFile,
   ];
@@ -63,7 +83,8 @@ function runChild(file: string, flags: RunFlags, resultFile: string, profDir: st
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const flags = parseFlags(argv);
-  const chosen = SCENARIOS.filter((s) => flags.only.length === 0 || flags.only.includes(s.name));
+  const only = flags.large ? ['preview-scale-large'] : flags.only;
+  const chosen = SCENARIOS.filter((s) => (only.length > 0 ? only.includes(s.name) : !(flags.quick && s.full)));
   const tmp = mkdtempSync(join(tmpdir(), 'bench-'));
   const profDir = resolve('.data/bench-prof');
   const startedAt = new Date().toISOString();
@@ -72,8 +93,8 @@ async function main(): Promise<void> {
   try {
     for (const s of chosen) {
       const resultFile = join(tmp, `${s.name}.json`);
-      process.stderr.write(`bench: running ${s.name}${flags.quick ? ' (quick)' : flags.large ? ' (large)' : ''}\n`);
-      const code = await runChild(s.file, flags, resultFile, profDir);
+      process.stderr.write(`bench: running ${s.name}${flags.quick ? ' (quick)' : ''}\n`);
+      const code = await runChild(s, flags, resultFile, profDir);
       let result: ScenarioResult;
       try {
         result = JSON.parse(readFileSync(resultFile, 'utf8')) as ScenarioResult;
