@@ -3,10 +3,7 @@ import {
   AuthenticationHandler,
   AuthenticationHandlerOptions,
   Client,
-  type Context,
   type GraphRequest,
-  type Middleware,
-  type MiddlewareOptions,
   ResponseType,
 } from '@microsoft/microsoft-graph-client';
 import type { Logger } from '../logger.js';
@@ -16,6 +13,7 @@ import type { Credential } from './credential.js';
 import { CredentialError } from './credential.js';
 import { classifyNetworkError, GraphRequestError, parseRetryAfter } from './errors.js';
 import type { TransportFetch } from './http-transport.js';
+import { readBody, TransportHandler, TransportOptions } from './sdk-transport.js';
 import type { ThrottlePacer } from './pacer.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -88,55 +86,6 @@ export interface GraphClientOptions {
   readonly version?: string;
   /** Told of each 429 (with its Retry-After) and of the throttling budget Graph reports (metrics). */
   readonly observer?: OpsObserver;
-}
-
-/** Per-request settings for the transport middleware; it also records the transport error the SDK would flatten. */
-class TransportOptions implements MiddlewareOptions {
-  error: unknown = null;
-  constructor(readonly timeoutMs: number) {}
-}
-
-/** Terminal middleware: undici fetch (extra CA, keep-alive pool) with a timeout. */
-class TransportHandler implements Middleware {
-  constructor(
-    private readonly fetchFn: TransportFetch,
-    private readonly defaultTimeoutMs: number,
-  ) {}
-  async execute(context: Context): Promise<void> {
-    const opts = context.middlewareControl?.getMiddlewareOptions(TransportOptions) as TransportOptions | undefined;
-    const timeoutMs = opts?.timeoutMs ?? this.defaultTimeoutMs;
-    const url = typeof context.request === 'string' ? context.request : context.request.url;
-    const init = (context.options ?? {}) as Record<string, unknown>;
-    try {
-      const response = await this.fetchFn(url, {
-        method: init.method as string | undefined,
-        headers: init.headers as Record<string, string> | undefined,
-        body: init.body as string | undefined,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      context.response = response as unknown as Response;
-    } catch (err) {
-      if (opts) opts.error = err;
-      throw err;
-    }
-  }
-  setNext(): void {
-    // Terminal middleware: nothing follows.
-  }
-}
-
-async function readBody(response: { text(): Promise<string>; headers: Headers }): Promise<unknown> {
-  const text = await response.text();
-  if (text === '') return null;
-  const type = response.headers.get('content-type') ?? '';
-  if (type.includes('json') || /^[[{]/.test(text.trimStart())) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  }
-  return text;
 }
 
 export function createGraphClient(options: GraphClientOptions): GraphClient {

@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { RunRecord } from '../sync/model.js';
 import type { OpsObserver } from '../sync/observer.js';
 import { isRefusal, type ProgressListener, type SyncService } from '../sync/service-interface.js';
 import {
@@ -14,6 +13,7 @@ import {
   type WorkerMethod,
   type WorkerSetup,
 } from './protocol.js';
+import { routedSyncService } from './routed-service.js';
 import { startProcess } from './spawn-module.js';
 
 export interface SyncWorkerOptions {
@@ -271,43 +271,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
 
   await spawn();
 
-  const local = options.local;
-  const service: SyncService = {
-    listDomains: () => local.listDomains(),
-    addDomain: (domain, patch, by) => local.addDomain(domain, patch, by),
-    setDomain: (domain, patch, by) => local.setDomain(domain, patch, by),
-    removeDomain: (domain, by) => local.removeDomain(domain, by),
-    getSettings: (domain) => local.getSettings(domain),
-    getPlan: (planId) => local.getPlan(planId),
-    discardPlan: (planId) => local.discardPlan(planId),
-    getRun: (runId) => local.getRun(runId),
-    listRuns: (filter) => local.listRuns(filter),
-    preview: async (domain, opts = {}) => {
-      const { onProgress, ...rest } = opts;
-      return send('preview', [domain, { ...rest, progress: onProgress !== undefined }], onProgress) as ReturnType<
-        SyncService['preview']
-      >;
-    },
-    apply: async (planId, planHash, opts) => {
-      const { onProgress, onStarted, ...rest } = opts;
-      return send(
-        'apply',
-        [planId, planHash, { ...rest, progress: onProgress !== undefined }],
-        onProgress,
-        onStarted,
-      ) as ReturnType<SyncService['apply']>;
-    },
-    runScheduled: async (domain, held) => send('runScheduled', held ? [domain, held] : [domain]) as ReturnType<SyncService['runScheduled']>,
-    resumeInterrupted: async (opts) => {
-      await recovering;
-      return (await send('resumeInterrupted', [opts ?? {}])) as RunRecord[];
-    },
-    precheck: async (domain) => send('precheck', [domain]) as ReturnType<SyncService['precheck']>,
-    moveToInitialDomain: async (domain, ids, by) =>
-      send('moveToInitialDomain', [domain, ids, by]) as ReturnType<SyncService['moveToInitialDomain']>,
-    importDirectory: async (bytes, opts) =>
-      send('importDirectory', [bytes, opts]) as ReturnType<SyncService['importDirectory']>,
-  };
+  const service = routedSyncService(options.local, send, () => recovering);
 
   return {
     service,

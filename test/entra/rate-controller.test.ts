@@ -1,6 +1,7 @@
 // The write-rate controller against a simulated Graph write budget on a fake clock: convergence, 429s, back-off, recovery.
 import { describe, expect, it } from 'vitest';
-import { spareFromHeader, WriteRateController } from '../../src/entra/rate-controller.js';
+import { WriteRateController } from '../../src/entra/rate-controller.js';
+import { spareFromHeader } from '../../src/entra/write-budget.js';
 import type { Clock } from '../../src/entra/retry.js';
 
 /** A virtual clock: sleeps resolve when `runUntil` advances time past them, in time order. */
