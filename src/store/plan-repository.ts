@@ -52,7 +52,8 @@ export class KeyvPlanRepository implements PlanRepository {
 
   async *changes(planId: string): AsyncIterable<readonly Change[]> {
     const meta = (await this.kv.get(this.metaKey(planId))) as PlanMeta | undefined;
-    if (!meta) throw new Error(`store: plan ${planId} does not exist (it expired or was discarded): run the dry run again`);
+    if (!meta)
+      throw new Error(`store: plan ${planId} does not exist (it expired or was discarded): run the dry run again`);
     yield* this.chunksOf(planId, meta);
   }
 

@@ -748,7 +748,8 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     },
 
     importDirectory: (bytes, options) => deps.importer(bytes, options),
-    getRun: (runId) => deps.runs.get(runId),
+    getRun: (runId, options) => deps.runs.get(runId, options),
+    runOutcomes: (runId) => deps.runs.outcomes(runId),
     listRuns: (filter) => deps.runs.list(filter),
   };
   return service;

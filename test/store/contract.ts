@@ -137,7 +137,7 @@ export function storeContract(name: string, makeUrl: () => string) {
       expect(await stores.runs.get('r-big', { outcomes: false })).toEqual({ ...big, outcomes: [] });
     });
 
-    it('appends a run\'s outcomes in batches, reads them page by page, and keeps them when the record is put again', async () => {
+    it("appends a run's outcomes in batches, reads them page by page, and keeps them when the record is put again", async () => {
       const whole = run('r-stream', 'stream.example', '2026-04-02T00:00:00.000Z', 2_345);
       const started = { ...whole, status: 'running' as const, endedAt: null, outcomes: [] };
       await stores.runs.put(started);
