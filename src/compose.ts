@@ -14,8 +14,8 @@ import { createEntraConnector, type EntraConnector } from './entra/index.js';
 import type { Logger } from './logger.js';
 import { openStore, type Stores } from './store/index.js';
 import type { OpsObserver } from './sync/observer.js';
-import type { SyncService } from './sync/service.js';
-import { createSyncService } from './sync/sync-service.js';
+import type { SyncService } from './sync/service-interface.js';
+import { createSyncService } from './sync/service/index.js';
 
 export interface Engine {
   readonly config: Config;

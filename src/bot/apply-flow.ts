@@ -1,8 +1,8 @@
 // "Sync now": answers the click at once with a progress card, applies in the background, updates the card in place.
 import type { ConversationReference } from 'botbuilder';
 import type { RunRecord } from '../sync/model.js';
-import type { Progress, Refusal } from '../sync/service.js';
-import { isRefusal } from '../sync/service.js';
+import type { Progress, Refusal } from '../sync/service-interface.js';
+import { isRefusal } from '../sync/service-interface.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { type CardUpdater, createCardUpdater } from './card-updater.js';
 import { escapeCardText } from './escape.js';

@@ -1,7 +1,7 @@
 // Adaptive Card Action.Execute verbs: apply, enable-hourly, cancel, preview, move, logs, command, set-up form and Save
 // (authorization is checked before).
 import type { TurnContext } from 'botbuilder';
-import { isRefusal } from '../sync/service.js';
+import { isRefusal } from '../sync/service-interface.js';
 import type { ApplyFlow } from './apply-flow.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { handleCommand, scheduleFacts } from './command-handlers.js';

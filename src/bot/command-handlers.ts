@@ -2,7 +2,7 @@
 import type { TurnContext } from 'botbuilder';
 import { domainOffsetMs, slotAt, slotTime } from '../schedule/index.js';
 import type { DomainSettings, RunRecord } from '../sync/model.js';
-import { isRefusal, type Refusal } from '../sync/service.js';
+import { isRefusal, type Refusal } from '../sync/service-interface.js';
 import { downloadImportFile, findImportFile, ImportDownloadError } from './attachments.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import type { Command } from './command-parser.js';

@@ -5,7 +5,7 @@ import type { OpsRoutes } from './http-server.js';
 import type { Stores } from '../store/index.js';
 import type { OpsObserver } from '../sync/observer.js';
 import type { RunNotifier } from '../sync/ports.js';
-import type { SyncService } from '../sync/service.js';
+import type { SyncService } from '../sync/service-interface.js';
 import type { SavedConnection } from './render-cards.js';
 
 export type ConnectionStatus =

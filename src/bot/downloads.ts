@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { planCsvChunks } from '../sync/plan-csv.js';
 import { runCsvChunks } from '../sync/run-csv.js';
-import type { SyncService } from '../sync/service.js';
+import type { SyncService } from '../sync/service-interface.js';
 import type { LinkSigner } from './signed-links.js';
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);

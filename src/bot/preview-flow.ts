@@ -1,6 +1,6 @@
 // The dry run from Teams: answer at once with "Dry run running…", then replace it with the dry-run card.
 import type { ConversationReference } from 'botbuilder';
-import { isRefusal } from '../sync/service.js';
+import { isRefusal } from '../sync/service-interface.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { createCardUpdater } from './card-updater.js';
 import { offerPlanFile } from './file-consent.js';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { scrubSecrets } from '../logger.js';
-import type { Refusal } from '../sync/service.js';
+import type { Refusal } from '../sync/service-interface.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { ENGLISH, type Lang } from './i18n.js';
 import { renderRefusalCard } from './render-cards.js';

@@ -2,7 +2,7 @@
 import { REQUIRED_PERMISSIONS } from '../entra/admin-consent.js';
 import type { Change, DomainSettings, Plan, RunRecord } from '../sync/model.js';
 import { newUsersWithoutCredentials } from '../sync/plan.js';
-import type { DomainView, ImportReport, MoveResult, PrecheckResult, Progress } from '../sync/service.js';
+import type { DomainView, ImportReport, MoveResult, PrecheckResult, Progress } from '../sync/service-interface.js';
 import { type AdaptiveCardJson, renderTemplate } from './card-template.js';
 import { COMMAND_EXAMPLES } from './command-parser.js';
 import { escapeCardText as esc, plainCardText } from './escape.js';

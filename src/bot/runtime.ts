@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Stores } from '../store/index.js';
 import type { OpsObserver } from '../sync/observer.js';
-import type { SyncService } from '../sync/service.js';
+import type { SyncService } from '../sync/service-interface.js';
 import type { Authorizer } from './authorization.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import type { BotDeps } from './deps.js';

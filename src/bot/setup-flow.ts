@@ -1,7 +1,7 @@
 // Card-first set-up of a domain: the "Set up sync" / "Settings" form, and Save with its checks and next steps.
-import { isRefusal } from '../sync/service.js';
-import type { DomainSettingsPatch } from '../sync/service.js';
-import { isCountryCode } from '../sync/sync-service.js';
+import { isRefusal } from '../sync/service-interface.js';
+import type { DomainSettingsPatch } from '../sync/service-interface.js';
+import { isCountryCode } from '../sync/service/domains.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { settingsFacts } from './command-handlers.js';
 import { escapeCardText as esc } from './escape.js';

@@ -1,6 +1,6 @@
 // `entra-sync apply --plan ID [--json]`: applies a previewed plan; the JSON and exit codes of the README's command line section.
 import type { RunRecord } from '../sync/model.js';
-import { isRefusal, type Refusal } from '../sync/service.js';
+import { isRefusal, type Refusal } from '../sync/service-interface.js';
 import { EXIT } from './command.js';
 import { parseOptions, printJson, sayCore, usageError, usageText, withInterruptibleEngine } from './context.js';
 import { ENGLISH, langFor } from '../bot/i18n.js';

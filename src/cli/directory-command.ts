@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { EmbeddedDirectory } from '../directory/embedded-directory.js';
 import { importDirectory } from '../directory/import.js';
-import type { ImportReport } from '../sync/service.js';
+import type { ImportReport } from '../sync/service-interface.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
 import { ENGLISH, type Lang } from '../bot/i18n.js';

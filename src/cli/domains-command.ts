@@ -1,7 +1,7 @@
 // `entra-sync domains [add D --max-deletions PCT | set D … | remove D]`: list and configure synced domains.
 import type { Lang } from '../bot/i18n.js';
 import type { DomainSettings, RunRecord } from '../sync/model.js';
-import { type DomainSettingsPatch, isRefusal } from '../sync/service.js';
+import { type DomainSettingsPatch, isRefusal } from '../sync/service-interface.js';
 import { EXIT } from './command.js';
 import { terminalText } from './terminal-text.js';
 import { cliLang, parseOptions, printJson, sayCore, usageError, usageText, withEngine } from './context.js';

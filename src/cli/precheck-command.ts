@@ -1,5 +1,5 @@
 // `entra-sync precheck --domain D [--move ID,…] [--json]`: what a first sync would delete; optionally move objects to onmicrosoft.com.
-import { isRefusal } from '../sync/service.js';
+import { isRefusal } from '../sync/service-interface.js';
 import { EXIT } from './command.js';
 import { terminalText as t } from './terminal-text.js';
 import { cliLang, parseOptions, printJson, sayCore, usageError, usageText, withEngine } from './context.js';

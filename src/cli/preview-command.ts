@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { newUsersWithoutCredentials } from '../sync/plan.js';
 import { planCsvChunks } from '../sync/plan-csv.js';
 import type { Plan } from '../sync/model.js';
-import { isRefusal } from '../sync/service.js';
+import { isRefusal } from '../sync/service-interface.js';
 import { EXIT } from './command.js';
 import { parseOptions, printJson, sayCore, usageError, usageText, withEngine } from './context.js';
 import { ENGLISH, langFor } from '../bot/i18n.js';

@@ -1,7 +1,7 @@
 // The CLI's progress bar for preview and apply (cli-progress on stderr): shown only on a terminal and never with --json.
 import cliProgress, { type Options, type Params, type SingleBar } from 'cli-progress';
 import type { Lang } from '../bot/i18n.js';
-import type { Progress } from '../sync/service.js';
+import type { Progress } from '../sync/service-interface.js';
 
 export type PhaseLabels = Readonly<Record<Progress['phase'], string>>;
 

@@ -1,6 +1,6 @@
 // Imports an Access Control CSV export into the embedded directory: all-or-nothing unless partial, replace or merge.
 import type { SourceUser } from '../sync/model.js';
-import type { ImportReport } from '../sync/service.js';
+import type { ImportReport } from '../sync/service-interface.js';
 import { type CsvError, type CsvImportOptions, type CsvImportResult, type CsvRow, stableKeyOf } from './csv-import.js';
 import { parseDirectoryCsvInWorker } from './csv-parse-thread.js';
 import { type EmbeddedDirectory, mergeUsers } from './embedded-directory.js';

@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import { scrubSecrets } from '../logger.js';
 import type { DomainSettings, RunRecord } from '../sync/model.js';
 import type { DomainSettingsRepository, LeaseManager, RunLogRepository, RunNotifier } from '../sync/ports.js';
-import { isRefusal, type Refusal } from '../sync/service.js';
+import { isRefusal, type Refusal } from '../sync/service-interface.js';
 import { slotTime } from './slots.js';
 
 /** Which slot a scheduled run belongs to (passed to the runner as a second argument). */

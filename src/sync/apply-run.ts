@@ -2,7 +2,7 @@
 import type { Logger } from '../logger.js';
 import type { Change, ErrorKind, Plan, RunCounts, UserOutcome } from './model.js';
 import type { EntraReader, EntraWriter, JournalEntry, JournalRepository, WriteOp, WriteResult } from './ports.js';
-import type { ProgressListener } from './service.js';
+import type { ProgressListener } from './service-interface.js';
 
 export interface ExecuteDeps {
   readonly reader: EntraReader;

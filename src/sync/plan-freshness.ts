@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 import { type CoreMessage, list, message, say } from './core-messages.js';
 import type { DomainSettings, EntraDomain, Plan, PlanWriteSettings } from './model.js';
-import type { Refusal } from './service.js';
+import type { Refusal } from './service-interface.js';
 
 /** The settings that decide a domain's writes today: the stored settings, the domain, the organization's country. */
 export function writeSettingsOf(

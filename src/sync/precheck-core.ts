@@ -2,7 +2,7 @@
 import { type CoreMessageCode, type CoreMessageValue, say } from './core-messages.js';
 import { diff } from './diff.js';
 import type { DomainSettings, DomainSnapshot, EntraUser } from './model.js';
-import type { PrecheckCandidate } from './service.js';
+import type { PrecheckCandidate } from './service-interface.js';
 
 type Kind = NonNullable<PrecheckCandidate['likelyKind']>;
 

@@ -1,7 +1,7 @@
 // Reads both sides of one domain at one moment (source directory + Entra) into a DomainSnapshot for the core.
 import type { DomainSnapshot, EntraDomain, RunRecord } from './model.js';
 import type { EntraReader, RunLogRepository, SourceDirectory } from './ports.js';
-import type { ProgressListener } from './service.js';
+import type { ProgressListener } from './service-interface.js';
 
 export interface SnapshotDeps {
   readonly source: SourceDirectory;

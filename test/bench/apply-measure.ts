@@ -1,7 +1,7 @@
 // Applies one dataset's plan through the product (preview → apply) against a bench emulator and measures the writes.
 import { randomPassword } from '../../src/compose.js';
 import type { Plan, RunRecord } from '../../src/sync/model.js';
-import { isRefusal } from '../../src/sync/service.js';
+import { isRefusal } from '../../src/sync/service-interface.js';
 import { planToWriteOps } from '../../src/sync/write-ops.js';
 import { type BaselineResult, runBaselineOnePerRequest } from './baseline-one-per-request.js';
 import { createBenchEngine, prepareDomain } from './bench-engine.js';

@@ -3,7 +3,7 @@ import { createEngine, type Engine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { SourceUser } from '../../src/sync/model.js';
-import { isRefusal } from '../../src/sync/service.js';
+import { isRefusal } from '../../src/sync/service-interface.js';
 import type { EmulatorInfo } from './emulator-process.js';
 
 export interface BenchEngineOptions {

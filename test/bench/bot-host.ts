@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config.js';
 import { startApp } from '../../src/index.js';
 import { createLogger } from '../../src/logger.js';
-import { isRefusal } from '../../src/sync/service.js';
+import { isRefusal } from '../../src/sync/service-interface.js';
 import { prepareDomain } from './bench-engine.js';
 import { type DatasetSpec, sourceUsers } from './dataset.js';
 

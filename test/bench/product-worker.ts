@@ -3,7 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { planCsvChunks } from '../../src/sync/plan-csv.js';
-import { isRefusal } from '../../src/sync/service.js';
+import { isRefusal } from '../../src/sync/service-interface.js';
 import { createBenchEngine } from './bench-engine.js';
 import type { WorkerReply, WorkerRequest } from './worker-process.js';
 

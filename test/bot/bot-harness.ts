@@ -8,7 +8,7 @@ import { createEngine, type Engine, engineConnection } from '../../src/compose.j
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { OpsObserver } from '../../src/sync/observer.js';
-import type { SyncService } from '../../src/sync/service.js';
+import type { SyncService } from '../../src/sync/service-interface.js';
 import { type FakeConnector, startFakeConnector } from './fake-connector.js';
 
 export const TENANT = 'tenant-a';

@@ -17,7 +17,7 @@ import {
   renderStatusCard,
 } from '../../src/bot/render-cards.js';
 import { renderLogsCard, renderRunNotification } from '../../src/bot/render-logs.js';
-import type { Refusal } from '../../src/sync/service.js';
+import type { Refusal } from '../../src/sync/service-interface.js';
 import type { RunRecord, RunStatus } from '../../src/sync/model.js';
 import { entraUser, makePlan, settings } from './plan-fixture.js';
 

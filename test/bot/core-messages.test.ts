@@ -15,7 +15,7 @@ import {
   placeholdersOf,
 } from '../../src/sync/core-messages.js';
 import { checkPlanFreshness, writeSettingsOf } from '../../src/sync/plan-freshness.js';
-import { isRefusal } from '../../src/sync/service.js';
+import { isRefusal } from '../../src/sync/service-interface.js';
 import { galleryRun } from './card-gallery.js';
 import { entraUser, makePlan } from './plan-fixture.js';
 

@@ -1,6 +1,6 @@
 // Protocol tests over HTTP: activities POSTed to /api/messages, replies recorded by a fake Bot Connector, real engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRefusal } from '../../src/sync/service.js';
+import { isRefusal } from '../../src/sync/service-interface.js';
 import { ADMIN, type Harness, NON_ADMIN, startHarness } from './bot-harness.js';
 import { cardOf, cardText } from './fake-connector.js';
 

@@ -5,7 +5,7 @@ import { type BotServer, startBotServer } from '../../src/bot/index.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore, type Stores } from '../../src/store/index.js';
-import type { SyncService } from '../../src/sync/service.js';
+import type { SyncService } from '../../src/sync/service-interface.js';
 
 const logger = createLogger('silent');
 

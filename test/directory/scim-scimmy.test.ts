@@ -8,7 +8,7 @@ import type { EntraConnector } from '../../src/entra/index.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { Plan, RunRecord } from '../../src/sync/model.js';
-import { isRefusal, type SyncService } from '../../src/sync/service.js';
+import { isRefusal, type SyncService } from '../../src/sync/service-interface.js';
 import { emulatorEntra, testSyncService } from '../helpers/engine.js';
 import { type ScimmyServer, startScimmyServer } from './scimmy-server.js';
 

@@ -6,7 +6,7 @@ import type { RunningEmulator } from '../../src/emulator/index.js';
 import { createEntraConnector, type EntraConnector } from '../../src/entra/index.js';
 import type { Logger } from '../../src/logger.js';
 import type { Stores } from '../../src/store/index.js';
-import { createSyncService, type SyncServiceDeps } from '../../src/sync/sync-service.js';
+import { createSyncService, type SyncServiceDeps } from '../../src/sync/service/index.js';
 
 /** An Entra connector that signs in to the emulator (its own app unless another registration is named) and trusts its CA. */
 export function emulatorEntra(

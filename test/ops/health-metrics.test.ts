@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { type RunningApp, startApp } from '../../src/index.js';
 import { createLogger } from '../../src/logger.js';
-import { isRefusal } from '../../src/sync/service.js';
+import { isRefusal } from '../../src/sync/service-interface.js';
 import { sample } from '../helpers/prometheus.js';
 import { redisServerAvailable, startRedisServer } from '../store/redis-server.js';
 

@@ -11,7 +11,7 @@ import {
   slotAt,
   slotTime,
 } from '../../src/schedule/index.js';
-import { isRefusal } from '../../src/sync/service.js';
+import { isRefusal } from '../../src/sync/service-interface.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { RunRecord } from '../../src/sync/model.js';
 import { recordingRunner, runRecordFor, settingsFor } from './fixtures.js';

@@ -11,7 +11,7 @@ import type { EntraConnector } from '../../src/entra/index.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { RunRecord, SourceUser } from '../../src/sync/model.js';
-import { isRefusal, type SyncService } from '../../src/sync/service.js';
+import { isRefusal, type SyncService } from '../../src/sync/service-interface.js';
 import { emulatorControl, emulatorEntra, testSyncService } from '../helpers/engine.js';
 
 const DOMAIN = 'faults.jp';

@@ -1,0 +1,141 @@
+// The apply use case: a stored plan, checked against its hash, claimed once, re-checked for freshness, then written.
+import { message, say } from '../core-messages.js';
+import { entraFingerprint, sourceFingerprint } from '../fingerprint.js';
+import { checkGuard, deletionShare, inScopeCount } from '../guard.js';
+import type { DomainSettings, EntraDomain, Plan, RunRecord } from '../model.js';
+import { verifyPlanHash } from '../plan.js';
+import { checkPlanFreshness } from '../plan-freshness.js';
+import {
+  type ApplyOptions,
+  isRefusal,
+  type ProgressListener,
+  type Refusal,
+  type SyncService,
+} from '../service-interface.js';
+import type { ServiceContext } from './context.js';
+import { refuse } from './deps.js';
+import type { RunWriter } from './run-writer.js';
+
+export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncService, 'apply'> {
+  const { deps, configured, holdLease, snapshotFor, currentWriteSettings } = ctx;
+  const { newRun, endRun, logUnwritten, writePlan } = runs;
+
+  /**
+   * What apply needs from a fresh read: fingerprints, today's guard verdict and the source count. Only these leave
+   * this function, so the snapshot is garbage before the writes start. Apply refuses the plan unless both
+   * fingerprints and the write settings are the plan's own, and then today's diff would be the plan's changes: the
+   * guard is re-checked on the plan's counts (with today's limits) instead of diffing 100,000 users a second time.
+   */
+  async function freshVerdict(
+    domain: EntraDomain,
+    settings: DomainSettings,
+    plan: Plan,
+    onProgress?: ProgressListener,
+  ): Promise<Pick<Plan, 'sourceFingerprint' | 'entraFingerprint' | 'guard'> & { sourceCount: number }> {
+    const fresh = await snapshotFor(domain, onProgress);
+    const guard = checkGuard(
+      {
+        deletion: deletionShare(plan.counts, inScopeCount(fresh), settings),
+        sourceCount: fresh.source.length,
+        previousSourceCount: fresh.previousSourceCount,
+      },
+      settings,
+    );
+    return {
+      sourceFingerprint: sourceFingerprint(fresh.source),
+      entraFingerprint: entraFingerprint(fresh.entra, fresh.deleted, fresh.adminIds),
+      guard,
+      sourceCount: fresh.source.length,
+    };
+  }
+
+  async function applyStored(plan: Plan, options: ApplyOptions): Promise<RunRecord | Refusal> {
+    const domainName = plan.domain;
+    const found = await configured(domainName);
+    if (isRefusal(found)) return found;
+    const held = await holdLease(domainName);
+    if (isRefusal(held)) return held;
+    try {
+      let runId = deps.newId();
+      const claim = await deps.plans.claim(plan.id, runId);
+      if (!claim.claimed) {
+        // We hold the domain's lease, so whoever claimed this plan is no longer writing: it finished, or it died.
+        const previous = await deps.runs.get(claim.runId);
+        if (!previous) {
+          // It died before recording its run (nothing was written yet): carry on under its claim.
+          runId = claim.runId;
+        } else if (
+          previous.status === 'running' ||
+          previous.status === 'interrupted' ||
+          (previous.status === 'failed' && (await deps.journal.unfinished()).includes(previous.id))
+        ) {
+          const stale = checkPlanFreshness(plan, {
+            writeSettings: await currentWriteSettings(found.settings, found.domain),
+          });
+          if (stale) {
+            await deps.journal.markFinished(previous.id);
+            await endRun(previous, { status: 'refused', reason: stale.reason, reasonMessage: stale.message ?? null });
+            return stale;
+          }
+          deps.logger.info({ runId: previous.id, planId: plan.id }, 'resuming an interrupted run of this plan');
+          return await writePlan(
+            { ...previous, status: 'running', endedAt: null, reason: null },
+            plan,
+            found.domain.authenticationType,
+            options,
+          );
+        } else {
+          return refuse(
+            'plan-used',
+            say('refusal.planUsed', { runId: claim.runId, status: message(`status.${previous.status}`) }),
+            claim.runId,
+          );
+        }
+      }
+      const by = {
+        requestedBy: plan.createdBy,
+        approvedBy: options.approvedBy ?? null,
+        approvedById: options.approvedById ?? null,
+      };
+      // A setting that decides the writes (protected accounts, on delete, usage location, authentication type)
+      // changed since the dry run: refuse before reading anything.
+      const writeSettings = await currentWriteSettings(found.settings, found.domain);
+      const settingsStale = checkPlanFreshness(plan, { writeSettings });
+      if (settingsStale) {
+        await logUnwritten({ ...newRun(plan, options.trigger, by, null), id: runId }, 'refused', settingsStale);
+        return settingsStale;
+      }
+      // Re-read both sides: anything that changed since the dry run makes the plan stale.
+      const current = await freshVerdict(found.domain, found.settings, plan, options.onProgress);
+      const run = { ...newRun(plan, options.trigger, by, current.sourceCount), id: runId };
+      const stale = checkPlanFreshness(plan, { writeSettings, ...current });
+      if (stale) {
+        await logUnwritten(run, 'refused', stale);
+        return stale;
+      }
+      // The guard is checked against today's settings as well as the plan's own verdict.
+      const verdict = !plan.guard.ok ? plan.guard : current.guard;
+      if (!verdict.ok) {
+        await logUnwritten(run, 'cancelled', verdict);
+        return {
+          refused: true,
+          code: 'guard',
+          reason: verdict.reason,
+          ...(verdict.message ? { message: verdict.message } : {}),
+        };
+      }
+      return await writePlan(run, plan, found.domain.authenticationType, options);
+    } finally {
+      await held.stop();
+    }
+  }
+
+  return {
+    async apply(planId, planHash, options) {
+      const plan = await deps.plans.get(planId);
+      if (!plan) return refuse('plan-not-found', say('refusal.planNotFound', { planId }));
+      if (plan.hash !== planHash || !verifyPlanHash(plan)) return refuse('stale-plan', say('refusal.hashMismatch'));
+      return applyStored(plan, options);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// The dry run use case: read both sides of a domain, build the plan, store it; and looking up or discarding a plan.
+import { strandedAdoptions } from '../apply-run.js';
+import { list, message, say } from '../core-messages.js';
+import { isRefusal, type PreviewOptions, type Refusal, type SyncService } from '../service-interface.js';
+import type { ServiceContext } from './context.js';
+import { normaliseDomain, refuse } from './deps.js';
+
+/**
+ * A refusal while an interrupted run of the domain has federated users at their temporary onmicrosoft.com UPN: a new
+ * dry run would not see them in the domain and would plan them as new users. Finishing that run comes first.
+ */
+async function interruptedAdoptions({ deps }: ServiceContext, domain: string): Promise<Refusal | null> {
+  for (const runId of await deps.journal.unfinished()) {
+    const run = await deps.runs.get(runId);
+    if (run?.domain !== domain || !run.planId) continue;
+    const plan = await deps.plans.get(run.planId);
+    if (!plan) continue;
+    const stranded = strandedAdoptions(plan, await deps.journal.read(runId));
+    if (stranded.length === 0) continue;
+    const users = list(
+      stranded.slice(0, 3).map((s) => message('refusal.strandedUser', { upn: s.upn, via: s.via })),
+      'comma',
+    );
+    const said =
+      stranded.length > 3
+        ? say('refusal.strandedAdoptionsMore', { runId, users, more: stranded.length - 3, planId: plan.id })
+        : say('refusal.strandedAdoptions', { runId, users, planId: plan.id });
+    return refuse('lease-held', said, runId);
+  }
+  return null;
+}
+
+export function previewUseCases(ctx: ServiceContext): Pick<SyncService, 'preview' | 'getPlan' | 'discardPlan'> {
+  const { deps, observe, configured, snapshotFor, currentWriteSettings, makePlan } = ctx;
+  return {
+    async preview(rawDomain, options: PreviewOptions = {}) {
+      const domain = normaliseDomain(rawDomain);
+      const started = deps.now().getTime();
+      const finished = (outcome: 'planned' | 'refused' | 'failed') =>
+        observe({ type: 'preview-finished', domain, outcome, seconds: (deps.now().getTime() - started) / 1000 });
+      try {
+        const found = await configured(domain);
+        if (isRefusal(found)) {
+          finished('refused');
+          return found;
+        }
+        const halfDone = await interruptedAdoptions(ctx, found.domain.id);
+        if (halfDone) {
+          finished('refused');
+          return halfDone;
+        }
+        const snapshot = await snapshotFor(found.domain, options.onProgress);
+        const writeSettings = await currentWriteSettings(found.settings, found.domain);
+        const plan = makePlan(snapshot, found.settings, writeSettings, options.requestedBy ?? null);
+        await deps.plans.put(plan);
+        finished('planned');
+        options.onProgress?.({ phase: 'done', done: plan.changes.length, total: plan.changes.length });
+        return plan;
+      } catch (err) {
+        finished('failed');
+        throw err;
+      }
+    },
+
+    getPlan: (planId) => deps.plans.get(planId),
+    discardPlan: (planId) => deps.plans.discard(planId),
+  };
+}

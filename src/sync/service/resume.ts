@@ -1,0 +1,63 @@
+// The resume use case: finish the runs whose journal is still open (a crash, or a shutdown that interrupted them).
+
+import type { RunRecord } from '../model.js';
+import { checkPlanFreshness } from '../plan-freshness.js';
+import { isRefusal, type SyncService } from '../service-interface.js';
+import type { ServiceContext } from './context.js';
+import type { RunWriter } from './run-writer.js';
+
+export function resumeUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncService, 'resumeInterrupted'> {
+  const { deps, configured, holdLease, currentWriteSettings } = ctx;
+  const { endRun, writePlan } = runs;
+  return {
+    async resumeInterrupted(options = {}) {
+      const resumed: RunRecord[] = [];
+      for (const runId of await deps.journal.unfinished()) {
+        if (deps.shutdown?.aborted) break;
+        const run = await deps.runs.get(runId);
+        if (run && options.only && !options.only.includes(run.status)) continue;
+        const plan = run?.planId ? await deps.plans.get(run.planId) : null;
+        if (!run || !plan) {
+          deps.logger.warn({ runId }, 'an interrupted run has no record or plan left; closing its journal');
+          await deps.journal.markFinished(runId);
+          continue;
+        }
+        const found = await configured(plan.domain);
+        if (isRefusal(found)) {
+          deps.logger.warn({ runId, reason: found.reason }, 'cannot resume an interrupted run');
+          continue;
+        }
+        const held = await holdLease(plan.domain);
+        if (isRefusal(held)) continue;
+        try {
+          const stale = checkPlanFreshness(plan, {
+            writeSettings: await currentWriteSettings(found.settings, found.domain),
+          });
+          if (stale) {
+            deps.logger.warn({ runId, reason: stale.reason }, 'not resuming an interrupted run: its plan is stale');
+            await deps.journal.markFinished(runId);
+            resumed.push(
+              await endRun(run, { status: 'refused', reason: stale.reason, reasonMessage: stale.message ?? null }),
+            );
+            continue;
+          }
+          deps.logger.info(
+            { runId, domain: plan.domain, was: run.status },
+            `resuming an interrupted sync run (it was ${run.status})`,
+          );
+          resumed.push(
+            await writePlan(
+              { ...run, status: 'running', endedAt: null, reason: null },
+              plan,
+              found.domain.authenticationType,
+              {},
+            ),
+          );
+        } finally {
+          await held.stop();
+        }
+      }
+      return resumed;
+    },
+  };
+}

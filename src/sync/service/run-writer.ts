@@ -1,0 +1,188 @@
+// A run's record from start to end: the new record, the journaled writes of a plan, Graph's lag after them, the end.
+import { executePlan } from '../apply-run.js';
+import { type CoreMessage, type Said, say } from '../core-messages.js';
+import type { EntraDomain, Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
+import type { WriteOp } from '../ports.js';
+import type { ProgressListener } from '../service-interface.js';
+import { completedChanges, type UnseenWrite, unseenWrites } from '../visibility.js';
+import { planToWritePhases } from '../write-ops.js';
+import type { ServiceContext } from './context.js';
+
+const emptyCounts = { added: 0, updated: 0, deleted: 0, failed: 0 } as const;
+
+/** A run's reason in the record: the English and its code. */
+const reasonOf = (said: Said | null): Pick<RunRecord, 'reason' | 'reasonMessage'> =>
+  said ? { reason: said.text, reasonMessage: said.message } : { reason: null, reasonMessage: null };
+
+export type RunWriter = ReturnType<typeof createRunWriter>;
+
+export function createRunWriter({ deps, iso, observe }: ServiceContext) {
+  /** When this process began writing each run (a resumed run counts from its resumption). */
+  const began = new Map<string, number>();
+
+  function newRun(
+    plan: Plan,
+    trigger: RunTrigger,
+    by: { requestedBy: string | null; approvedBy: string | null; approvedById?: string | null },
+    sourceCount: number | null,
+  ): RunRecord {
+    return {
+      id: deps.newId(),
+      domain: plan.domain,
+      trigger,
+      requestedBy: by.requestedBy,
+      approvedBy: by.approvedBy,
+      approvedById: by.approvedById ?? null,
+      planId: plan.id,
+      planHash: plan.hash,
+      startedAt: iso(),
+      endedAt: null,
+      status: 'running',
+      reason: null,
+      planCounts: plan.counts,
+      counts: emptyCounts,
+      deletion: plan.deletion,
+      total: plan.counts.add + plan.counts.update + plan.counts.delete,
+      sourceCount,
+      outcomes: [],
+    };
+  }
+
+  async function endRun(run: RunRecord, patch: Partial<RunRecord>): Promise<RunRecord> {
+    // The reason's code goes with the reason: a resumed run never keeps the code of the reason it had before.
+    const ended: RunRecord = { ...run, ...patch, reasonMessage: patch.reasonMessage ?? null, endedAt: iso() };
+    await deps.runs.put(ended);
+    const from = began.get(run.id) ?? Date.parse(run.startedAt);
+    began.delete(run.id);
+    const seconds = Math.max(0, (Date.parse(ended.endedAt!) - from) / 1000);
+    observe({
+      type: 'run-finished',
+      runId: run.id,
+      domain: run.domain,
+      trigger: run.trigger,
+      status: ended.status,
+      seconds,
+    });
+    deps.logger[ended.status === 'interrupted' ? 'warn' : 'info'](
+      { runId: run.id, domain: run.domain, status: ended.status, counts: ended.counts },
+      `sync run ${ended.status}`,
+    );
+    return ended;
+  }
+
+  /** A run refused or cancelled before any write is still logged, with its reason. */
+  async function logUnwritten(
+    run: RunRecord,
+    status: 'cancelled' | 'refused',
+    why: { readonly reason: string; readonly message?: CoreMessage },
+  ): Promise<RunRecord> {
+    return endRun(run, { status, reason: why.reason, reasonMessage: why.message ?? null });
+  }
+
+  async function writePlan(
+    run: RunRecord,
+    plan: Plan,
+    authenticationType: EntraDomain['authenticationType'],
+    options: { onProgress?: ProgressListener; onStarted?: (runId: string) => void },
+  ): Promise<RunRecord> {
+    await deps.runs.put(run);
+    began.set(run.id, deps.now().getTime());
+    observe({ type: 'run-started', runId: run.id, domain: run.domain, trigger: run.trigger });
+    options.onStarted?.(run.id);
+    // Only executePlan holds the write ops (and their bodies): they are garbage before the re-read that follows it.
+    let phases: WriteOp[][] | null = planToWritePhases(
+      plan,
+      plan.writeSettings?.authenticationType ?? authenticationType,
+      deps.passwordFor,
+    );
+    const opCount = phases.reduce((n, p) => n + p.length, 0);
+    try {
+      const result = await executePlan(
+        { reader: deps.reader, writer: deps.writer, journal: deps.journal, logger: deps.logger },
+        {
+          runId: run.id,
+          plan,
+          phases,
+          onProgress: options.onProgress,
+          chunkSize: deps.journalChunkSize,
+          signal: deps.shutdown,
+        },
+      );
+      phases = null;
+      const c = result.counts;
+      if (result.interrupted) {
+        // The journal stays open: resumeInterrupted() (next start, or another replica) finishes the run.
+        return await endRun(run, {
+          status: 'interrupted',
+          ...reasonOf(say('run.interrupted')),
+          counts: c,
+          outcomes: result.outcomes,
+        });
+      }
+      const status = result.stoppedBy ? 'failed' : c.failed > 0 ? 'partial' : 'completed';
+      const lagging = await awaitOwnWrites(plan, result.outcomes);
+      const outcome = result.stoppedBy
+        ? say(result.stoppedBy.kind === 'forbidden' ? 'run.stoppedForbidden' : 'run.stopped', {
+            message: result.stoppedBy.message,
+          })
+        : c.failed > 0
+          ? say('run.someFailed', { count: c.failed })
+          : null;
+      const reason =
+        outcome && lagging ? say('joined', { first: outcome.message, second: lagging.message }) : (outcome ?? lagging);
+      const ended = await endRun(run, { status, ...reasonOf(reason), counts: c, outcomes: result.outcomes });
+      await deps.journal.markFinished(run.id);
+      options.onProgress?.({ phase: 'done', done: opCount, total: opCount });
+      return ended;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      deps.logger.error({ runId: run.id, domain: run.domain, err: message }, 'sync run failed');
+      // The journal stays unfinished so that resumeInterrupted (or the next apply of this plan) can finish it.
+      return endRun(run, { status: 'failed', ...reasonOf(say('run.failed', { message })) });
+    }
+  }
+
+  /**
+   * Graph's listings and advanced queries lag behind writes (https://learn.microsoft.com/en-us/graph/aad-advanced-queries:
+   * eventually consistent). Before a run reports its end, re-reads the domain until the listing shows every change it
+   * made, for at most visibilityTimeoutMs; returns a note for the run's reason when some are still not shown.
+   */
+  async function awaitOwnWrites(plan: Plan, outcomes: readonly UserOutcome[]): Promise<Said | null> {
+    const timeoutMs = deps.visibilityTimeoutMs ?? 60_000;
+    if (timeoutMs <= 0 || !outcomes.some((o) => o.result === 'done')) return null;
+    // Built once for all the re-reads below (one key per completed change).
+    const done = completedChanges(outcomes);
+    const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const started = deps.now().getTime();
+    let pause = 250;
+    for (let check = 1; ; check++) {
+      let unseen: UnseenWrite[];
+      try {
+        unseen = unseenWrites(plan, done, await deps.reader.listUsers(plan.domain));
+      } catch (err) {
+        // The writes are done and journaled: a failed re-read only means the wait cannot be confirmed.
+        deps.logger.warn(
+          { domain: plan.domain, err: (err as Error).message },
+          'could not re-read the domain after the writes',
+        );
+        return say('run.notConfirmed');
+      }
+      if (unseen.length === 0) {
+        if (check > 1) deps.logger.info({ domain: plan.domain, checks: check }, 'every change is now listed by Graph');
+        return null;
+      }
+      const elapsed = deps.now().getTime() - started;
+      if (elapsed >= timeoutMs) {
+        deps.logger.warn(
+          { domain: plan.domain, unseen: unseen.length, first: unseen.slice(0, 5) },
+          'some changes are not yet listed by Graph',
+        );
+        return say('run.notYetListed', { count: unseen.length, seconds: Math.round(timeoutMs / 1000) });
+      }
+      await sleep(Math.min(pause, timeoutMs - elapsed));
+      pause = Math.min(pause * 2, 5_000);
+    }
+  }
+
+  return { newRun, endRun, logUnwritten, writePlan };
+}

@@ -1,0 +1,52 @@
+// The hourly run use case: a dry run and the apply of that same plan under one domain lease, with no approval step.
+import { say } from '../core-messages.js';
+import { checkPlanFreshness } from '../plan-freshness.js';
+import { isRefusal, type SyncService } from '../service-interface.js';
+import type { ServiceContext } from './context.js';
+import { normaliseDomain, refuse } from './deps.js';
+import type { RunWriter } from './run-writer.js';
+
+export function scheduledUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncService, 'runScheduled'> {
+  const { deps, configured, holdLease, snapshotFor, currentWriteSettings, makePlan } = ctx;
+  const { newRun, endRun, logUnwritten, writePlan } = runs;
+  return {
+    async runScheduled(rawDomain) {
+      const name = normaliseDomain(rawDomain);
+      const found = await configured(name);
+      if (isRefusal(found)) return found;
+      const held = await holdLease(name);
+      if (isRefusal(held)) return held;
+      try {
+        // One read of each side: the fresh snapshot is both the preview and the apply's freshness check.
+        const snapshot = await snapshotFor(found.domain);
+        const plan = makePlan(
+          snapshot,
+          found.settings,
+          await currentWriteSettings(found.settings, found.domain),
+          'scheduler',
+        );
+        await deps.plans.put(plan);
+        const run = newRun(
+          plan,
+          'hourly',
+          { requestedBy: 'scheduler', approvedBy: 'periodic sync' },
+          snapshot.source.length,
+        );
+        const claim = await deps.plans.claim(plan.id, run.id);
+        if (!claim.claimed) return refuse('plan-used', say('refusal.scheduledClaimedTwice'), claim.runId);
+        // Reading a large domain takes a while: the settings in force now must still be the ones the plan used.
+        const latest = await configured(name);
+        if (isRefusal(latest)) return logUnwritten(run, 'refused', latest);
+        const stale = checkPlanFreshness(plan, {
+          writeSettings: await currentWriteSettings(latest.settings, latest.domain),
+        });
+        if (stale) return logUnwritten(run, 'refused', stale);
+        if (!plan.guard.ok) return logUnwritten(run, 'cancelled', plan.guard);
+        if (run.total === 0) return endRun(run, { status: 'completed' });
+        return await writePlan(run, plan, found.domain.authenticationType, {});
+      } finally {
+        await held.stop();
+      }
+    },
+  };
+}
