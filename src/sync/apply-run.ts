@@ -13,11 +13,9 @@ export interface ExecuteDeps {
   readonly clock?: { now(): number; sleep(ms: number): Promise<void> };
 }
 
-export interface ExecuteInput {
+/** How a run writes: everything but where the ops come from. */
+interface ExecuteSettings {
   readonly runId: string;
-  readonly plan: Plan;
-  /** Write ops in phases that run one after another (planToWritePhases); ops within a phase are independent. */
-  readonly phases: readonly (readonly WriteOp[])[];
   readonly onProgress?: ProgressListener;
   /** Ops per journal chunk: intents of a chunk are durable before any of its writes is sent. */
   readonly chunkSize?: number;
@@ -34,16 +32,50 @@ export interface ExecuteInput {
   readonly signal?: AbortSignal;
 }
 
-export interface ExecuteResult {
+export interface ExecuteInput extends ExecuteSettings {
+  readonly plan: Plan;
+  /** Write ops in phases that run one after another (planToWritePhases); ops within a phase are independent. */
+  readonly phases: readonly (readonly WriteOp[])[];
+}
+
+/** Some write ops, each with the plan change it serves. */
+export interface WriteBatch {
+  readonly ops: readonly WriteOp[];
+  readonly targets: ReadonlyMap<string, WrittenChange>;
+}
+
+/**
+ * Where a streamed run's writes come from. Nothing in it holds the whole plan: a stored plan is read chunk by chunk,
+ * once per phase (see streamStoredPlan).
+ */
+export interface WriteSource {
+  /** How many ops the run has (for progress). */
+  readonly total: number;
+  /** Batches of one phase each (at most `size` ops), phase after phase. */
+  batches(size: number): AsyncIterable<WriteBatch>;
+  /** Every change with writes and all its ops, in the plan's order, in batches: the outcomes are built from these. */
+  written(): AsyncIterable<WriteBatch>;
+}
+
+export interface StreamInput extends ExecuteSettings {
+  readonly source: WriteSource;
+  /** Receives the per-user outcomes batch by batch (the run log appends them), in the plan's order. */
+  readonly onOutcomes: (outcomes: readonly UserOutcome[]) => Promise<void>;
+}
+
+export interface StreamResult {
   readonly counts: RunCounts;
-  readonly outcomes: UserOutcome[];
   /** Set when a failure of kind 'forbidden' or 'stop' ended the run early. */
   readonly stoppedBy: { kind: ErrorKind; code: string; message: string } | null;
   /** True when `signal` stopped the run: unfinished writes are left as intents, for resumption. */
   readonly interrupted: boolean;
 }
 
-type WrittenChange = Extract<Change, { action: 'Add' | 'Update' | 'Delete' }>;
+export interface ExecuteResult extends StreamResult {
+  readonly outcomes: UserOutcome[];
+}
+
+export type WrittenChange = Extract<Change, { action: 'Add' | 'Update' | 'Delete' }>;
 
 interface OpTarget {
   readonly change: WrittenChange;
@@ -83,7 +115,7 @@ export function indexOpsByChange(plan: Plan, ops: readonly WriteOp[]): Map<strin
 }
 
 /** Each write op's change (the plan's own object: ops of one change share it). */
-function changeOfOps(plan: Plan, ops: readonly WriteOp[]): Map<string, WrittenChange> {
+export function changeOfOps(plan: Pick<Plan, 'id' | 'changes'>, ops: readonly WriteOp[]): Map<string, WrittenChange> {
   const addByImmutableId = new Map<string, Extract<Change, { action: 'Add' }>>();
   const addByRestoreId = new Map<string, Extract<Change, { action: 'Add' }>>();
   const byEntraId = new Map<string, Extract<Change, { action: 'Update' | 'Delete' }>>();
@@ -125,8 +157,37 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 
 /** Runs the phases in order, each chunk by chunk, journaling intent before and result after every write. */
 export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promise<ExecuteResult> {
-  const { runId, plan, phases } = input;
+  const { plan, phases, ...settings } = input;
   const ops = phases.flat();
+  const targets = changeOfOps(plan, ops);
+  const outcomes: UserOutcome[] = [];
+  const source: WriteSource = {
+    total: ops.length,
+    async *batches(size) {
+      for (const phase of phases)
+        for (let start = 0; start < phase.length; start += size)
+          yield { ops: phase.slice(start, start + size), targets };
+    },
+    async *written() {
+      yield { ops, targets };
+    },
+  };
+  const result = await executeWrites(deps, {
+    ...settings,
+    source,
+    onOutcomes: async (batch) => {
+      for (const o of batch) outcomes.push(o);
+    },
+  });
+  return { ...result, outcomes };
+}
+
+/**
+ * executePlan over a source that yields the writes batch by batch: the run keeps one marker per settled op and the
+ * batch in hand, never all the ops, their bodies or their outcomes.
+ */
+export async function executeWrites(deps: ExecuteDeps, input: StreamInput): Promise<StreamResult> {
+  const { runId, source } = input;
   const chunkSize = input.chunkSize ?? 500;
   const rounds = input.unknownRounds ?? 6;
   const settleMs = input.lookupSettleMs ?? 3_000;
@@ -134,29 +195,39 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
     now: () => Date.now(),
     sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
   };
-  const targets = changeOfOps(plan, ops);
   // Of the journal, only what resumption needs: settled ops, and which writes a crash left as bare intents.
   const final = new Map<string, Settled>();
   const intents = new Set<string>();
-  for (const [opId, entry] of await deps.journal.read(runId)) {
-    if (entry.state === 'intent') intents.add(opId);
-    else final.set(opId, settled(entry));
+  for await (const segment of deps.journal.segments(runId)) {
+    for (const entry of segment) {
+      if (entry.state === 'intent') {
+        intents.add(entry.opId);
+        final.delete(entry.opId);
+      } else {
+        intents.delete(entry.opId);
+        final.set(entry.opId, settled(entry));
+      }
+    }
   }
 
-  let stoppedBy: ExecuteResult['stoppedBy'] = null;
-  const explainForbidden = forbiddenExplainer(deps.reader, targets);
+  let stoppedBy: StreamResult['stoppedBy'] = null;
+  // The batch being written: a 403's explanation names the user of one of its ops.
+  let targets: ReadonlyMap<string, WrittenChange> = new Map();
+  const explainForbidden = forbiddenExplainer(deps.reader, (opId) => targets.get(opId));
   let halted = false;
-  const total = ops.length;
+  const total = source.total;
   const report = () => input.onProgress?.({ phase: 'writing', done: final.size, total });
   report();
 
-  for (const phase of phases) {
-    for (let start = 0; start < phase.length && !stoppedBy && !halted; start += chunkSize) {
+  for await (const batch of source.batches(chunkSize)) {
+    if (stoppedBy || halted) break;
+    {
       if (input.signal?.aborted) {
         halted = true;
         break;
       }
-      const pending = phase.slice(start, start + chunkSize).filter((op) => !final.has(op.opId));
+      targets = batch.targets;
+      const pending = batch.ops.filter((op) => !final.has(op.opId));
       // An op whose required earlier op did not succeed is not sent (a federated adoption whose first move failed).
       const blocked: JournalEntry[] = [];
       const chunk = pending.filter((op) => {
@@ -313,7 +384,17 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
       }
     }
   }
-  return { ...summarise(ops, targets, final), stoppedBy, interrupted: halted };
+  targets = new Map();
+  const counts = { added: 0, updated: 0, deleted: 0, failed: 0 };
+  for await (const written of source.written()) {
+    const part = summarise(written.ops, written.targets, final);
+    counts.added += part.counts.added;
+    counts.updated += part.counts.updated;
+    counts.deleted += part.counts.deleted;
+    counts.failed += part.counts.failed;
+    await input.onOutcomes(part.outcomes);
+  }
+  return { counts, stoppedBy, interrupted: halted };
 }
 
 /**
@@ -322,14 +403,14 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
  */
 function forbiddenExplainer(
   reader: EntraReader,
-  targets: Map<string, WrittenChange>,
+  changeOf: (opId: string) => WrittenChange | undefined,
 ): (op: WriteOp) => Promise<string | null> {
   let admins: Promise<Set<string>> | null = null;
   return async (op) => {
     if (op.kind !== 'update' && op.kind !== 'delete') return null;
     admins ??= reader.listAdminRoleHolders({ fresh: true });
     if (!(await admins).has(op.userId)) return null;
-    const upn = targets.get(op.opId)?.upn ?? op.userId;
+    const upn = changeOf(op.opId)?.upn ?? op.userId;
     const verb = op.kind === 'delete' ? 'delete' : 'change';
     return (
       `${upn} holds an admin role (directly, through a group or through PIM), and Microsoft Graph does not let this ` +
@@ -377,9 +458,9 @@ async function wasApplied(reader: EntraReader, op: WriteOp): Promise<{ applied: 
 
 function summarise(
   ops: readonly WriteOp[],
-  targets: Map<string, WrittenChange>,
+  targets: ReadonlyMap<string, WrittenChange>,
   final: Map<string, Settled>,
-): Omit<ExecuteResult, 'stoppedBy' | 'interrupted'> {
+): { counts: RunCounts; outcomes: UserOutcome[] } {
   // Ops of one change share the plan's change object: group by it, in the order of each change's first op.
   const perChange = new Map<WrittenChange, (Settled | undefined)[]>();
   for (const op of ops) {

@@ -61,54 +61,87 @@ function createBody(
   return body;
 }
 
+/** The Updates that rename a user: all a plan's write phases depend on (see renameLevels). */
+export function renamingUpdates(changes: Iterable<Change>): Update[] {
+  const out: Update[] = [];
+  for (const c of changes) if (c.action === 'Update' && renameOf(c.changes)) out.push(c);
+  return out;
+}
+
+/** How a plan's UPN renames order its writes; built from its renaming Updates alone (a plan read chunk by chunk). */
+export interface RenameLevels {
+  /** The phase of a renaming Update (after the rename that frees its new UPN). */
+  levelOf(update: Update): number;
+  /** The first phase in which `upn` is free: after the rename that frees it, else 0. */
+  afterRename(upn: string): number;
+}
+
+export function renameLevels(renames: Iterable<Update>): RenameLevels {
+  const renameFrom = new Map<string, Update>();
+  for (const c of renames) {
+    const r = renameOf(c.changes);
+    if (r) renameFrom.set(r.from, c);
+  }
+  // Keyed by entra id: a plan read chunk by chunk gives each change as a new object on every read.
+  const level = new Map<string, number>();
+  const levelOf = (start: Update): number => {
+    const path: Update[] = [];
+    const onPath = new Set<string>();
+    let cur: Update | undefined = start;
+    let base = -1;
+    while (cur) {
+      const known = level.get(cur.entraId);
+      if (known !== undefined) {
+        base = known;
+        break;
+      }
+      if (onPath.has(cur.entraId)) throw new Error(`write-ops: UPN renames form a cycle at ${cur.upn}`);
+      onPath.add(cur.entraId);
+      path.push(cur);
+      const r = renameOf(cur.changes);
+      const next: Update | undefined = r ? renameFrom.get(r.to) : undefined;
+      cur = next && next.entraId !== cur.entraId ? next : undefined;
+    }
+    for (let i = path.length - 1; i >= 0; i--) {
+      base += 1;
+      level.set(path[i]!.entraId, base);
+    }
+    return level.get(start.entraId)!;
+  };
+  const afterRename = (upn: string): number => {
+    const holder = renameFrom.get(upn.toLowerCase());
+    return holder ? levelOf(holder) + 1 : 0;
+  };
+  return { levelOf, afterRename };
+}
+
 /** The plan's writes grouped in phases that must run one after another. Skip and NoChange never produce ops. */
 export function planToWritePhases(
   plan: Pick<Plan, 'changes'>,
   authenticationType: EntraDomain['authenticationType'],
   passwordFor: PasswordFor,
 ): WriteOp[][] {
-  const renameFrom = new Map<string, Update>();
-  for (const c of plan.changes) {
-    if (c.action !== 'Update') continue;
-    const r = renameOf(c.changes);
-    if (r) renameFrom.set(r.from, c);
-  }
-  const level = new Map<Update, number>();
-  const levelOf = (start: Update): number => {
-    const path: Update[] = [];
-    const onPath = new Set<Update>();
-    let cur: Update | undefined = start;
-    let base = -1;
-    while (cur) {
-      const known = level.get(cur);
-      if (known !== undefined) {
-        base = known;
-        break;
-      }
-      if (onPath.has(cur)) throw new Error(`write-ops: UPN renames form a cycle at ${cur.upn}`);
-      onPath.add(cur);
-      path.push(cur);
-      const r = renameOf(cur.changes);
-      const next = r ? renameFrom.get(r.to) : undefined;
-      cur = next && next !== cur ? next : undefined;
-    }
-    for (let i = path.length - 1; i >= 0; i--) {
-      base += 1;
-      level.set(path[i]!, base);
-    }
-    return level.get(start)!;
-  };
-  const afterRename = (upn: string): number => {
-    const holder = renameFrom.get(upn.toLowerCase());
-    return holder ? levelOf(holder) + 1 : 0;
-  };
+  const levels = renameLevels(renamingUpdates(plan.changes));
+  return writePhasesOf(plan.changes, levels, authenticationType, passwordFor).filter((p) => p.length > 0);
+}
 
+/**
+ * The writes of some of a plan's changes (one stored chunk, say), by phase number; a phase may be empty. The
+ * numbers are the plan's: `levels` comes from the whole plan's renaming Updates.
+ */
+export function writePhasesOf(
+  changes: Iterable<Change>,
+  levels: RenameLevels,
+  authenticationType: EntraDomain['authenticationType'],
+  passwordFor: PasswordFor,
+): WriteOp[][] {
+  const { levelOf, afterRename } = levels;
   const phases: WriteOp[][] = [];
   const put = (n: number, op: WriteOp): void => {
     while (phases.length <= n) phases.push([]);
     phases[n]!.push(op);
   };
-  for (const c of plan.changes) {
+  for (const c of changes) {
     switch (c.action) {
       case 'Delete':
         if (c.mode === 'disable')
@@ -175,7 +208,7 @@ export function planToWritePhases(
         break;
     }
   }
-  return phases.filter((p) => p.length > 0);
+  return phases;
 }
 
 /** All write ops of the plan, phase after phase (see planToWritePhases for the ordering contract). */
