@@ -1,5 +1,5 @@
 // Builds the engine from config (store, Access Control directory, Entra connector, sync service); shared by the bot server and the CLI.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -40,12 +40,6 @@ export interface EngineOptions {
   readonly observer?: OpsObserver;
   /** Aborted on SIGTERM/SIGINT: a run in progress stops after its in-flight writes and ends `interrupted`. */
   readonly shutdown?: AbortSignal;
-}
-
-/** A strong initial password for a created user: never logged, never shown; federated users never use it. */
-export function randomPassword(): string {
-  const body = randomBytes(24).toString('base64url');
-  return `Aa1!${body}`;
 }
 
 /** Derives the demo state file from the store URL so CLI and bot share one demo tenant. */
@@ -169,7 +163,6 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
     logger,
     now: () => new Date(),
     newId: () => randomUUID(),
-    passwordFor: () => randomPassword(),
     holder: `${hostname()}:${process.pid}`,
     leaseTtlMs: options.leaseTtlMs ?? config.syncLeaseTtlSeconds * 1000,
     ...(options.observer ? { observer: options.observer } : {}),

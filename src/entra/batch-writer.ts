@@ -3,9 +3,18 @@ import type { Logger } from '../logger.js';
 import type { OpsObserver } from '../sync/observer.js';
 import type { EntraWriter, WriteOp, WriteOptions, WriteResult } from '../sync/ports.js';
 import { classifyResponse, type GraphFailure, isRetryable, toFailure } from './errors.js';
-import type { BatchRequestItem, BatchResponseItem, GraphClient } from './graph-client.js';
+import type { BatchResponseItem, GraphClient } from './graph-client.js';
 import { ThrottlePacer } from './pacer.js';
 import { backoffDelay, type Clock, DEFAULT_BACKOFF, type RandomSource, retryAfterDelay } from './retry.js';
+import {
+  isIdempotent,
+  metricKind,
+  type PasswordSource,
+  randomPassword,
+  toBatchRequest,
+  userIdOf,
+  writesExistingUser,
+} from './write-requests.js';
 
 export interface GraphBatchWriterOptions {
   readonly graph: GraphClient;
@@ -27,6 +36,8 @@ export interface GraphBatchWriterOptions {
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
   /** Told of every write's final result, by kind and outcome (metrics). */
   readonly observer?: OpsObserver;
+  /** The initial password of each created user. Default: a fresh random one (randomPassword). */
+  readonly passwordFor?: PasswordSource;
 }
 
 interface Pending {
@@ -38,35 +49,6 @@ interface Pending {
   notBefore: number;
   /** Some attempt may have been applied (sent, no trustworthy answer). */
   maybeApplied: boolean;
-}
-
-/** Creates and restores are not idempotent: when their outcome is unknown they are reported, never resent. */
-const isIdempotent = (op: WriteOp) => op.kind === 'update' || op.kind === 'delete';
-
-function toBatchRequest(id: string, op: WriteOp): BatchRequestItem {
-  switch (op.kind) {
-    case 'create':
-      return { id, method: 'POST', url: '/users', body: op.body };
-    case 'update':
-      return { id, method: 'PATCH', url: `/users/${encodeURIComponent(op.userId)}`, body: op.body };
-    case 'delete':
-      return { id, method: 'DELETE', url: `/users/${encodeURIComponent(op.userId)}` };
-    case 'restore':
-      return { id, method: 'POST', url: `/directory/deletedItems/${encodeURIComponent(op.deletedId)}/restore` };
-  }
-}
-
-function userIdOf(op: WriteOp, body: unknown): string | null {
-  const id = body && typeof body === 'object' ? (body as { id?: unknown }).id : undefined;
-  switch (op.kind) {
-    case 'create':
-      return typeof id === 'string' ? id : null;
-    case 'restore':
-      return typeof id === 'string' ? id : op.deletedId;
-    case 'update':
-    case 'delete':
-      return op.userId;
-  }
 }
 
 const PERMISSION = 'User.ReadWrite.All';
@@ -84,9 +66,11 @@ export class GraphBatchWriter implements EntraWriter {
   private readonly backoff: { baseMs: number; maxMs: number };
   private readonly pacer: ThrottlePacer;
   private readonly observer: OpsObserver | null;
+  private readonly passwordFor: PasswordSource;
 
   constructor(options: GraphBatchWriterOptions) {
     this.observer = options.observer ?? null;
+    this.passwordFor = options.passwordFor ?? randomPassword;
     this.graph = options.graph;
     this.logger = options.logger;
     this.clock = options.clock;
@@ -135,6 +119,7 @@ export class GraphBatchWriter implements EntraWriter {
       backoff: this.backoff,
       pacer: this.pacer,
       observer: this.observer,
+      passwordFor: this.passwordFor,
     };
   }
 }
@@ -144,7 +129,7 @@ class WriteRun {
   private readonly s: ReturnType<GraphBatchWriter['settings']>;
   private readonly queue: Pending[];
   private readonly reported = new Set<string>();
-  private readonly kinds = new Map<string, WriteOp['kind']>();
+  private readonly kinds = new Map<string, ReturnType<typeof metricKind>>();
   private readonly onResult: WriteOptions['onResult'];
   private readonly signal: AbortSignal | undefined;
   private readonly explainForbidden: WriteOptions['explainForbidden'];
@@ -167,7 +152,7 @@ class WriteRun {
     this.onResult = options.onResult;
     this.signal = options.signal;
     this.explainForbidden = options.explainForbidden;
-    for (const op of ops) this.kinds.set(op.opId, op.kind);
+    for (const op of ops) this.kinds.set(op.opId, metricKind(op));
   }
 
   async start(): Promise<void> {
@@ -277,7 +262,7 @@ class WriteRun {
       const id = String(i + 1);
       byId.set(id, item);
       item.attempts++;
-      return toBatchRequest(id, item.op);
+      return toBatchRequest(id, item.op, this.s.passwordFor);
     });
     let responses: BatchResponseItem[];
     try {
@@ -355,11 +340,7 @@ class WriteRun {
         message: f.message,
         outcomeUnknown,
       });
-    if (
-      failure.kind === 'forbidden' &&
-      this.explainForbidden &&
-      (item.op.kind === 'update' || item.op.kind === 'delete')
-    ) {
+    if (failure.kind === 'forbidden' && this.explainForbidden && writesExistingUser(item.op)) {
       // A 403 on one user may be about that user (an administrator an app may not write), not about the app.
       let why: string | null = null;
       try {

@@ -43,7 +43,13 @@ export interface EntraConnectorOptions {
   readonly writer?: Partial<
     Pick<
       GraphBatchWriterOptions,
-      'batchSize' | 'concurrency' | 'maxAttempts' | 'maxThrottledRetries' | 'requestTimeoutMs' | 'backoff'
+      | 'batchSize'
+      | 'concurrency'
+      | 'maxAttempts'
+      | 'maxThrottledRetries'
+      | 'requestTimeoutMs'
+      | 'backoff'
+      | 'passwordFor'
     >
   >;
   /** Per-request timeout of reads. Default 60 s. */

@@ -46,7 +46,7 @@ export interface WriteBatch {
 
 /**
  * Where a streamed run's writes come from. Nothing in it holds the whole plan: a stored plan is read chunk by chunk,
- * once per phase (see streamStoredPlan).
+ * once per phase (see storedPlanWrites in stored-plan-writes.ts).
  */
 export interface WriteSource {
   /** How many ops the run has (for progress). */
@@ -96,7 +96,7 @@ const settled = (e: JournalEntry): Settled => (e.state === 'done' ? DONE : e);
  */
 export function explainFailure(op: WriteOp, message: string): string {
   if (!/proxyAddresses/i.test(message)) return message;
-  const mail = op.kind === 'create' || op.kind === 'update' ? op.body.mail : undefined;
+  const mail = op.kind === 'create' || op.kind === 'update' ? op.attributes.mail : undefined;
   const what =
     typeof mail === 'string'
       ? `the mail ${mail} is already an e-mail address (proxyAddresses) of another user or group in Entra ID`
@@ -128,7 +128,7 @@ export function changeOfOps(plan: Pick<Plan, 'id' | 'changes'>, ops: readonly Wr
   const index = new Map<string, WrittenChange>();
   for (const op of ops) {
     let change: WrittenChange | undefined;
-    if (op.kind === 'create') change = addByImmutableId.get(String(op.body.onPremisesImmutableId ?? ''));
+    if (op.kind === 'create') change = addByImmutableId.get(op.immutableId);
     else if (op.kind === 'restore') change = addByRestoreId.get(op.deletedId);
     else change = byEntraId.get(op.userId) ?? addByRestoreId.get(op.userId);
     if (!change) throw new Error(`write op ${op.opId} matches no change of plan ${plan.id}`);
@@ -407,7 +407,7 @@ function forbiddenExplainer(
 ): (op: WriteOp) => Promise<string | null> {
   let admins: Promise<Set<string>> | null = null;
   return async (op) => {
-    if (op.kind !== 'update' && op.kind !== 'delete') return null;
+    if (op.kind !== 'update' && op.kind !== 'disable' && op.kind !== 'delete') return null;
     admins ??= reader.listAdminRoleHolders({ fresh: true });
     if (!(await admins).has(op.userId)) return null;
     const upn = changeOf(op.opId)?.upn ?? op.userId;
@@ -442,11 +442,9 @@ export function strandedAdoptions(
 /** Whether a write whose answer was lost took effect (creates and restores are checked; updates and deletes are idempotent). */
 async function wasApplied(reader: EntraReader, op: WriteOp): Promise<{ applied: boolean; userId: string | null }> {
   if (op.kind === 'create') {
-    const immutableId = String(op.body.onPremisesImmutableId ?? '');
-    const upn = String(op.body.userPrincipalName ?? '');
-    const byUpn = upn ? await reader.getUser(upn) : null;
-    if (byUpn && byUpn.onPremisesImmutableId === immutableId) return { applied: true, userId: byUpn.id };
-    const byId = immutableId ? await reader.findUserByImmutableId(immutableId) : null;
+    const byUpn = op.userPrincipalName ? await reader.getUser(op.userPrincipalName) : null;
+    if (byUpn && byUpn.onPremisesImmutableId === op.immutableId) return { applied: true, userId: byUpn.id };
+    const byId = op.immutableId ? await reader.findUserByImmutableId(op.immutableId) : null;
     return byId ? { applied: true, userId: byId.id } : { applied: false, userId: null };
   }
   if (op.kind === 'restore') {

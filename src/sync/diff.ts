@@ -27,8 +27,9 @@ import {
  *   holder; invalid source users (the Entra user they match stays in their row, never deleted); Immutable IDs
  *   held by several Entra users (conflict); a UPN the source user needs that a different Entra user holds and
  *   does not give up in this plan (conflict). An Entra user is "giving up" its UPN only when its own Update
- *   renames it and that rename itself succeeds (chains are followed, cycles are conflicts), so the write-ops
- *   can order renames before the writes that need the freed UPN.
+ *   renames it and that rename itself succeeds (chains are followed, cycles are conflicts). Following the chain
+ *   also gives each Add and Update its write `phase`: one after the rename that frees the UPN it needs (a restore's
+ *   follow-up update: `updatePhase`); write-ops.ts only groups by it.
  * - An Entra user that no source user claims: Skip when untouchable or caught in a conflict (e.g. it holds a
  *   UPN a source user wants but has another Immutable ID: never deleted to make room), else Delete
  *   (settings.onDelete; with 'disable' an already disabled user is NoChange).
@@ -98,6 +99,8 @@ type Row =
       need: string | null;
       state: 0 | 1 | 2 | 3; // 0 unresolved, 1 visiting, 2 ok, 3 blocked
       blockedBy: EntraUser | null;
+      /** Write phase once resolved ok: 0 when the UPN it needs is free, else one after its holder's rename. */
+      phase: number;
     }
   | {
       kind: 'add';
@@ -323,6 +326,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         need,
         state: need === null ? 2 : 0,
         blockedBy: null,
+        phase: 0,
       };
       rows.push(row);
       if (need !== null) renameRowByEntraId.set(match.id, row);
@@ -361,9 +365,12 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     const path: Extract<Row, { kind: 'update' }>[] = [];
     let cur: Extract<Row, { kind: 'update' }> | undefined = start;
     let ok = false;
+    /** The phase of the row the chain ends at; each row on the path waits for the next, one phase later. */
+    let phase = 0;
     while (cur) {
       if (cur.state === 2 || cur.state === 3) {
         ok = cur.state === 2;
+        phase = cur.phase;
         break;
       }
       if (cur.state === 1) {
@@ -375,6 +382,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       const holder = entraByUpn.get(cur.need!);
       if (!holder || holder.id === cur.entra.id) {
         cur.state = 2;
+        cur.phase = 0;
         path.pop();
         ok = true;
         break;
@@ -392,7 +400,8 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     for (let i = path.length - 1; i >= 0; i--) {
       const row = path[i]!;
       row.state = ok ? 2 : 3;
-      if (!ok) row.blockedBy = entraByUpn.get(row.need!) ?? null;
+      if (ok) row.phase = ++phase;
+      else row.blockedBy = entraByUpn.get(row.need!) ?? null;
     }
     return start.state === 2;
   };
@@ -470,6 +479,7 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
           changes: row.changes,
           adopt: row.adopt,
           ...(via ? { via } : {}),
+          ...(row.phase > 0 ? { phase: row.phase } : {}),
         });
       }
       continue;
@@ -487,14 +497,20 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       continue;
     }
     let blocked: { upn: string; holder: EntraUser } | null = null;
+    // The phase each needed UPN is free in: at once, or one after the rename that frees it.
+    const freeIn: number[] = [];
     for (const need of row.needs) {
       const holder = entraByUpn.get(need);
-      if (!holder) continue;
+      if (!holder) {
+        freeIn.push(0);
+        continue;
+      }
       const renaming = renameRowByEntraId.get(holder.id);
       if (!renaming || !resolve(renaming)) {
         blocked = { upn: holder.userPrincipalName, holder };
         break;
       }
+      freeIn.push(renaming.phase + 1);
     }
     if (blocked) {
       markHolder(blocked.holder, s);
@@ -510,6 +526,9 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       });
       continue;
     }
+    // A restore brings the user back under its old UPN (needs[1] when it differs), then renames it to `upn`.
+    const phase = row.restore ? (freeIn[1] ?? freeIn[0]!) : freeIn[0]!;
+    const updatePhase = row.restore && row.changes.length > 0 ? Math.max(phase + 1, freeIn[0]!) : 0;
     changes.push({
       action: 'Add',
       upn: s.userPrincipalName,
@@ -518,6 +537,8 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
       ...(usageLocation !== null && !row.restore ? { usageLocation } : {}),
       restoreId: row.restore?.id ?? null,
       changes: row.changes,
+      ...(phase > 0 ? { phase } : {}),
+      ...(updatePhase > 0 ? { updatePhase } : {}),
     });
   }
 

@@ -159,6 +159,13 @@ export type Change =
       readonly restoreId: string | null;
       /** Attributes that differ from the deleted user (restore then update). */
       readonly changes: readonly AttributeChange[];
+      /**
+       * The write phase of the create or restore (absent: 0): one after the rename that frees the UPN it takes.
+       * Set by the diff, which follows rename chains (see `phase` of an Update).
+       */
+      readonly phase?: number;
+      /** A restore's follow-up update: after the restore and after the rename that frees its new UPN. */
+      readonly updatePhase?: number;
     }
   | {
       readonly action: 'Update';
@@ -173,6 +180,11 @@ export type Change =
        * apply moves the user to, to set the Immutable ID, before moving it back to `upn` (one journaled unit).
        */
       readonly via?: string;
+      /**
+       * The write phase of a rename (absent: 0): 0 when the UPN it takes is free, else one after the rename of the
+       * user that holds it. Phases run one after another (plan format 3; see write-ops.ts).
+       */
+      readonly phase?: number;
     }
   | {
       readonly action: 'Delete';
@@ -242,7 +254,8 @@ export type GuardVerdict =
       readonly message?: CoreMessage;
     };
 
-export const PLAN_FORMAT_VERSION = 2;
+/** 3: Add and Update changes carry their write phase (`phase`, `updatePhase`); 2 did not (see legacy-phases.ts). */
+export const PLAN_FORMAT_VERSION = 3;
 
 /**
  * Every setting that decides a plan's writes (what the diff and the write builder read), as the plan was made

@@ -1,6 +1,9 @@
 // The ports the use cases depend on; src/directory, src/entra and src/store implement them.
 import type {
+  AttributeValue,
+  ChangedAttribute,
   DeletedEntraUser,
+  DesiredAttributes,
   DomainSettings,
   EntraDomain,
   EntraUser,
@@ -44,18 +47,43 @@ export interface EntraReader {
   getUser(idOrUpn: string): Promise<EntraUser | null>;
 }
 
+/** Attribute values a write sets, by Graph property name (the synced attributes and the usage location). */
+export type WriteAttributes = Readonly<Partial<Record<ChangedAttribute, AttributeValue>>>;
+
+/** What every write op carries: its stable id (the journal's key) and the phase it belongs to. */
+interface WriteOpBase {
+  /** Stable for a plan: `a:<immutableId>`, `u:<entraId>`, `d:<entraId>`, `r:<deletedId>`, `f1:`…`f3:`, `m:`. */
+  readonly opId: string;
+  /** Phases run one after another (0 first); ops of one phase are independent. */
+  readonly phase: number;
+}
+
+/**
+ * One write to Entra ID, said in the sync's terms. The Entra adapter alone turns it into a Graph request (method,
+ * URL, body, the new user's password profile).
+ */
 export type WriteOp =
-  | { readonly opId: string; readonly kind: 'create'; readonly body: Record<string, unknown> }
-  | {
-      readonly opId: string;
+  | (WriteOpBase & {
+      readonly kind: 'create';
+      readonly userPrincipalName: string;
+      readonly immutableId: string;
+      /** Every synced attribute the mapping produced for the user; empty optional values are not sent. */
+      readonly attributes: DesiredAttributes;
+      /** The usage location the user gets, or null for none. */
+      readonly usageLocation: string | null;
+      /** The domain's sign-in: a managed user must change its first password, a federated one never uses it. */
+      readonly authenticationType: EntraDomain['authenticationType'];
+    })
+  | (WriteOpBase & {
       readonly kind: 'update';
       readonly userId: string;
-      readonly body: Record<string, unknown>;
+      readonly attributes: WriteAttributes;
       /** An earlier op (of an earlier phase) that must have succeeded; otherwise this one is not sent. */
       readonly requires?: string;
-    }
-  | { readonly opId: string; readonly kind: 'delete'; readonly userId: string }
-  | { readonly opId: string; readonly kind: 'restore'; readonly deletedId: string };
+    })
+  | (WriteOpBase & { readonly kind: 'disable'; readonly userId: string })
+  | (WriteOpBase & { readonly kind: 'delete'; readonly userId: string })
+  | (WriteOpBase & { readonly kind: 'restore'; readonly deletedId: string });
 
 export type WriteResult =
   | { readonly opId: string; readonly ok: true; readonly status: number; readonly userId: string | null }

@@ -1,5 +1,4 @@
 // Applies one dataset's plan through the product (preview → apply) against a bench emulator and measures the writes.
-import { randomPassword } from '../../src/compose.js';
 import type { Plan, RunRecord } from '../../src/sync/model.js';
 import { isRefusal } from '../../src/sync/service-interface.js';
 import { planToWriteOps } from '../../src/sync/write-ops.js';
@@ -108,7 +107,7 @@ export async function measureBaseline(emulator: EmulatorProcess, spec: DatasetSp
     await prepareDomain(engine, spec.domain, sourceUsers(spec), 50);
     const plan = await engine.service.preview(spec.domain, { requestedBy: 'bench' });
     if (isRefusal(plan)) throw new Error(`preview refused: ${plan.reason}`);
-    const ops = planToWriteOps(plan, 'Federated', () => randomPassword());
+    const ops = planToWriteOps(plan, 'Federated');
     return await runBaselineOnePerRequest(ops, {
       graphBaseUrl: emulator.info.graphBaseUrl,
       getAccessToken: () => engine.entra.credential.getToken(),

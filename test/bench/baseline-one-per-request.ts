@@ -2,6 +2,7 @@
 // Graph SDK with its default middleware (RetryHandler honours Retry-After). Bench-only; not part of the product.
 import { Client } from '@microsoft/microsoft-graph-client';
 import { Agent } from 'undici';
+import { randomPassword, toBatchRequest } from '../../src/entra/write-requests.js';
 import type { WriteOp } from '../../src/sync/ports.js';
 
 export interface BaselineOptions {
@@ -43,20 +44,12 @@ export async function runBaselineOnePerRequest(
   const started = performance.now();
   for (const op of ops) {
     try {
-      switch (op.kind) {
-        case 'create':
-          await client.api('/users').post(op.body);
-          break;
-        case 'update':
-          await client.api(`/users/${encodeURIComponent(op.userId)}`).patch(op.body);
-          break;
-        case 'delete':
-          await client.api(`/users/${encodeURIComponent(op.userId)}`).delete();
-          break;
-        case 'restore':
-          await client.api(`/directory/deletedItems/${encodeURIComponent(op.deletedId)}/restore`).post({});
-          break;
-      }
+      // The same request the writer would put in a $batch, sent on its own.
+      const request = toBatchRequest('1', op, randomPassword);
+      const api = client.api(request.url);
+      if (request.method === 'DELETE') await api.delete();
+      else if (request.method === 'PATCH') await api.patch(request.body ?? {});
+      else await api.post(request.body ?? {});
       ok++;
     } catch (err) {
       failed++;

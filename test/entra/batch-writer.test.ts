@@ -5,6 +5,7 @@ import { createEntraConnector, type EntraConnector } from '../../src/entra/index
 import type { WriteOp, WriteResult } from '../../src/sync/ports.js';
 import { type FakeHttps, FAKE_TOKEN, json, type RecordedRequest, startFakeHttps } from './helpers/fake-https.js';
 import { captureLogs } from './helpers/logs.js';
+import { type CreateOp, createOp } from './helpers/ops.js';
 
 interface BatchItem {
   id: string;
@@ -40,7 +41,11 @@ function connector(writer: Parameters<typeof createEntraConnector>[2] = {}): Ent
       caPem: server.caPem,
     },
     logs.logger,
-    { random: () => 0.5, ...writer },
+    {
+      random: () => 0.5,
+      ...writer,
+      writer: { passwordFor: () => 'P@ss-never-logged', ...writer.writer },
+    },
   );
 }
 
@@ -78,16 +83,10 @@ function serveBatches(
 
 const opKey = (item: BatchItem) => `${item.method} ${item.url} ${String(item.body?.userPrincipalName ?? '')}`;
 
-function createOps(n: number): WriteOp[] {
-  return Array.from({ length: n }, (_, i) => ({
-    opId: `c${i}`,
-    kind: 'create' as const,
-    body: {
-      userPrincipalName: `u${i}@contoso.com`,
-      displayName: `U ${i}`,
-      passwordProfile: { password: 'P@ss-never-logged' },
-    },
-  }));
+function createOps(n: number): CreateOp[] {
+  return Array.from({ length: n }, (_, i) =>
+    createOp(`c${i}`, `u${i}@contoso.com`, `IMM-${i}`, { displayName: `U ${i}` }),
+  );
 }
 
 async function run(c: EntraConnector, ops: WriteOp[]): Promise<Map<string, WriteResult[]>> {
@@ -121,7 +120,7 @@ describe('GraphBatchWriter', () => {
       expect(r[0]).toMatchObject({
         ok: true,
         status: 201,
-        userId: `id-${(op as unknown as { body: { userPrincipalName: string } }).body.userPrincipalName}`,
+        userId: `id-${op.userPrincipalName}`,
       });
     }
     await c.close();
@@ -174,8 +173,8 @@ describe('GraphBatchWriter', () => {
     );
     const ops: WriteOp[] = [
       ...createOps(2),
-      { opId: 'u', kind: 'update', userId: 'user-1', body: { jobTitle: 'x' } },
-      { opId: 'd', kind: 'delete', userId: 'user-2' },
+      { opId: 'u', phase: 0, kind: 'update', userId: 'user-1', attributes: { jobTitle: 'x' } },
+      { opId: 'd', phase: 0, kind: 'delete', userId: 'user-2' },
     ];
     const results = await run(c, ops);
     for (const id of ['c0', 'c1']) {
@@ -217,8 +216,8 @@ describe('GraphBatchWriter', () => {
     });
     const results = await run(c, [
       ...createOps(2),
-      { opId: 'u', kind: 'update', userId: 'a', body: { surname: 'x' } },
-      { opId: 'd', kind: 'delete', userId: 'b' },
+      { opId: 'u', phase: 0, kind: 'update', userId: 'a', attributes: { surname: 'x' } },
+      { opId: 'd', phase: 0, kind: 'delete', userId: 'b' },
     ]);
     expect(results.get('c0')![0]).toMatchObject({ ok: false, kind: 'transient', status: 503, outcomeUnknown: true });
     expect(results.get('c1')![0]).toMatchObject({
@@ -239,7 +238,7 @@ describe('GraphBatchWriter', () => {
       status: 504,
       body: { error: { code: 'gatewayTimeout', message: 'late' } },
     }));
-    const results = await run(c, [{ opId: 'u', kind: 'update', userId: 'z', body: { surname: 'x' } }]);
+    const results = await run(c, [{ opId: 'u', phase: 0, kind: 'update', userId: 'z', attributes: { surname: 'x' } }]);
     expect(attempts.get('PATCH /users/z ')).toBe(3);
     expect(results.get('u')).toHaveLength(1);
     expect(results.get('u')![0]).toMatchObject({ ok: false, kind: 'transient', outcomeUnknown: true });
@@ -273,7 +272,10 @@ describe('GraphBatchWriter', () => {
       return inner(req, res);
     });
     const started = Date.now();
-    const results = await run(c, [...createOps(1), { opId: 'u', kind: 'update', userId: 'q', body: { surname: 's' } }]);
+    const results = await run(c, [
+      ...createOps(1),
+      { opId: 'u', phase: 0, kind: 'update', userId: 'q', attributes: { surname: 's' } },
+    ]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     expect(results.get('c0')![0]).toMatchObject({
       ok: false,
@@ -298,7 +300,12 @@ describe('GraphBatchWriter', () => {
         return null;
       },
     );
-    const ops: WriteOp[] = Array.from({ length: 10 }, (_, i) => ({ opId: `d${i}`, kind: 'delete', userId: `x${i}` }));
+    const ops: WriteOp[] = Array.from({ length: 10 }, (_, i) => ({
+      opId: `d${i}`,
+      phase: 0,
+      kind: 'delete',
+      userId: `x${i}`,
+    }));
     const results: WriteResult[] = [];
     await c.writer.execute(ops, { onResult: (r) => void results.push(r), signal: ac.signal });
     expect(results).toHaveLength(10);
@@ -340,9 +347,10 @@ describe('GraphBatchWriter', () => {
     );
     const ops: WriteOp[] = Array.from({ length: 40 }, (_, i) => ({
       opId: `u${i}`,
+      phase: 0,
       kind: 'update',
       userId: `id${i}`,
-      body: { jobTitle: 'x' },
+      attributes: { jobTitle: 'x' },
     }));
     const results = await run(c, ops);
     expect(results.size).toBe(40);
@@ -368,9 +376,10 @@ describe('GraphBatchWriter', () => {
     );
     const ops: WriteOp[] = Array.from({ length: 40 }, (_, i) => ({
       opId: `u${i}`,
+      phase: 0,
       kind: 'update',
       userId: `id${i}`,
-      body: { jobTitle: 'x' },
+      attributes: { jobTitle: 'x' },
     }));
     const results = await run(c, ops);
     expect(results.size).toBe(40);
@@ -392,7 +401,12 @@ describe('GraphBatchWriter', () => {
       const items = (JSON.parse(req.body) as { requests: BatchItem[] }).requests;
       json(res, 200, { responses: items.map((i) => ({ id: i.id, status: 204, headers: {}, body: null })) });
     });
-    const ops: WriteOp[] = Array.from({ length: 8 }, (_, i) => ({ opId: `d${i}`, kind: 'delete', userId: `id${i}` }));
+    const ops: WriteOp[] = Array.from({ length: 8 }, (_, i) => ({
+      opId: `d${i}`,
+      phase: 0,
+      kind: 'delete',
+      userId: `id${i}`,
+    }));
     const results = await run(c, ops);
     expect(results.size).toBe(8);
     expect(peak).toBe(4);

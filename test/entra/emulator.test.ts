@@ -8,6 +8,7 @@ import { createEntraConnector, type EntraConnector, GraphEntraReader } from '../
 import { systemClock } from '../../src/entra/retry.js';
 import type { WriteOp, WriteResult } from '../../src/sync/ports.js';
 import { captureLogs } from './helpers/logs.js';
+import { type CreateOp, createOp } from './helpers/ops.js';
 
 const DOMAIN = 'big.example';
 const USERS = 2100;
@@ -239,30 +240,30 @@ describe('writer under injected faults', () => {
   it('gives exactly one final result per op under 20% faults (429, 503, reset, commit-then-fail) and converges', async () => {
     const c = connector(
       { clientSecret: emu.clientSecret },
-      { writer: { requestTimeoutMs: 5000, backoff: { baseMs: 50, maxMs: 400 }, maxAttempts: 8 } },
+      {
+        writer: {
+          requestTimeoutMs: 5000,
+          backoff: { baseMs: 50, maxMs: 400 },
+          maxAttempts: 8,
+          passwordFor: (id: string) => `Pw-${id}-never-logged!`,
+        },
+      },
     );
     const before = await c.reader.listUsers(DOMAIN);
     const byUpn = new Map(before.map((u) => [u.userPrincipalName, u]));
-    const creates: WriteOp[] = Array.from({ length: 120 }, (_, i) => ({
-      opId: `add-${i}`,
-      kind: 'create',
-      body: {
-        accountEnabled: true,
-        displayName: `新入社員 ${i}`,
-        mailNickname: `new${i}`,
-        userPrincipalName: `new${i}@${DOMAIN}`,
-        onPremisesImmutableId: immutableId(100_000 + i),
-        passwordProfile: { password: `Pw-${i}-never-logged!`, forceChangePasswordNextSignIn: true },
-      },
-    }));
+    const creates: CreateOp[] = Array.from({ length: 120 }, (_, i) =>
+      createOp(`add-${i}`, `new${i}@${DOMAIN}`, immutableId(100_000 + i), { displayName: `新入社員 ${i}` }),
+    );
     const updates: WriteOp[] = Array.from({ length: 60 }, (_, i) => ({
       opId: `upd-${i}`,
+      phase: 0,
       kind: 'update',
       userId: byUpn.get(`user${String(i).padStart(5, '0')}@${DOMAIN}`)!.id,
-      body: { jobTitle: `Title ${i}` },
+      attributes: { jobTitle: `Title ${i}` },
     }));
     const deletes: WriteOp[] = Array.from({ length: 60 }, (_, i) => ({
       opId: `del-${i}`,
+      phase: 0,
       kind: 'delete',
       userId: byUpn.get(`user${String(1000 + i).padStart(5, '0')}@${DOMAIN}`)!.id,
     }));
@@ -298,8 +299,8 @@ describe('writer under injected faults', () => {
     // Resolve unknown creates the way the use case does: look the user up, create only when absent.
     const retry: WriteOp[] = [];
     for (const opId of unknown) {
-      const op = creates.find((o) => o.opId === opId) as Extract<WriteOp, { kind: 'create' }>;
-      const found = await c.reader.findUserByImmutableId(String(op.body.onPremisesImmutableId));
+      const op = creates.find((o) => o.opId === opId)!;
+      const found = await c.reader.findUserByImmutableId(op.immutableId);
       if (!found) retry.push(op);
     }
     const second: WriteResult[] = [];
@@ -313,14 +314,14 @@ describe('writer under injected faults', () => {
     expect(after.length).toBe(before.length + 120 - 60);
     const titles = new Map(after.map((u) => [u.id, u.jobTitle]));
     for (const op of updates as Extract<WriteOp, { kind: 'update' }>[])
-      expect(titles.get(op.userId)).toBe(op.body.jobTitle);
+      expect(titles.get(op.userId)).toBe(op.attributes.jobTitle);
     for (const op of deletes as Extract<WriteOp, { kind: 'delete' }>[]) expect(titles.has(op.userId)).toBe(false);
   }, 30_000);
 
   it('restores a soft-deleted user', async () => {
     const c = connector({ clientSecret: emu.clientSecret });
     const results: WriteResult[] = [];
-    await c.writer.execute([{ opId: 'r', kind: 'restore', deletedId: 'del-0001' }], {
+    await c.writer.execute([{ opId: 'r', phase: 0, kind: 'restore', deletedId: 'del-0001' }], {
       onResult: (r) => void results.push(r),
     });
     expect(results).toEqual([{ opId: 'r', ok: true, status: expect.any(Number), userId: 'del-0001' }]);
@@ -336,7 +337,13 @@ describe('writer under injected faults', () => {
     const before = (await control('/_emulator/stats')) as { faultsInjected: { throttle: number } };
     const results: WriteResult[] = [];
     await c.writer.execute(
-      users.map((u, i) => ({ opId: `t${i}`, kind: 'update', userId: u.id, body: { department: 'Throttled' } })),
+      users.map((u, i) => ({
+        opId: `t${i}`,
+        phase: 0,
+        kind: 'update',
+        userId: u.id,
+        attributes: { department: 'Throttled' },
+      })),
       { onResult: (r) => void results.push(r) },
     );
     await control('/_emulator/faults', { seed: 1, rates: {} });

@@ -56,7 +56,6 @@ export function testSyncService(entra: EntraConnector, stores: Stores, parts: Te
     },
     now: () => new Date(),
     newId: () => randomUUID(),
-    passwordFor: () => `Aa1!${randomUUID()}`,
     ...parts,
   });
 }

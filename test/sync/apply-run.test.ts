@@ -1,6 +1,8 @@
 // The journaled executor: unknown outcomes are resolved before re-sending, a crash resumes exactly, failures are accounted.
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
+import { KeyvJournalRepository } from '../../src/store/journal-repository.js';
+import { openMemoryBackend } from '../../src/store/memory-backend.js';
 import { executePlan, indexOpsByChange } from '../../src/sync/apply-run.js';
 import type { Change, EntraUser, Plan } from '../../src/sync/model.js';
 import { entraUser } from './fixtures.js';
@@ -124,16 +126,17 @@ class FakeEntra {
 
   private apply(op: WriteOp): string | null {
     if (op.kind === 'create') {
-      const upn = String(op.body.userPrincipalName);
+      const upn = op.userPrincipalName;
       if ([...this.users.values()].some((u) => u.userPrincipalName === upn)) return 'conflict';
       this.creates++;
       const id = `new-${++this.seq}`;
-      this.users.set(id, user(id, upn, String(op.body.onPremisesImmutableId)));
+      this.users.set(id, user(id, upn, op.immutableId));
       return id;
     }
-    if (op.kind === 'update') {
+    if (op.kind === 'update' || op.kind === 'disable') {
       const u = this.users.get(op.userId);
-      if (u) this.users.set(op.userId, { ...u, ...(op.body as Partial<EntraUser>) });
+      const set = op.kind === 'update' ? op.attributes : { accountEnabled: false };
+      if (u) this.users.set(op.userId, { ...u, ...(set as Partial<EntraUser>) });
       return op.userId;
     }
     if (op.kind === 'delete') {
@@ -211,8 +214,13 @@ function fixture(adds: number) {
     });
     ops.push({
       opId: `a:IMM-${i}`,
+      phase: 1,
       kind: 'create',
-      body: { userPrincipalName: upn, onPremisesImmutableId: `IMM-${i}`, displayName: upn },
+      userPrincipalName: upn,
+      immutableId: `IMM-${i}`,
+      attributes: desired(upn, `IMM-${i}`),
+      usageLocation: null,
+      authenticationType: 'Managed',
     });
   }
   changes.push({
@@ -223,8 +231,8 @@ function fixture(adds: number) {
     restoreId: 'r1',
     changes: [],
   });
-  ops.push({ opId: 'r:r1', kind: 'restore', deletedId: 'r1' });
-  ops.push({ opId: 'u:r1', kind: 'update', userId: 'r1', body: { jobTitle: 'Returned' } });
+  ops.push({ opId: 'r:r1', phase: 0, kind: 'restore', deletedId: 'r1' });
+  ops.push({ opId: 'u:r1', phase: 1, kind: 'update', userId: 'r1', attributes: { jobTitle: 'Returned' } });
   changes.push({
     action: 'Update',
     entraId: 'u1',
@@ -233,7 +241,7 @@ function fixture(adds: number) {
     adopt: false,
     changes: [{ attribute: 'jobTitle', before: null, after: 'Lead' }],
   });
-  ops.push({ opId: 'u:u1', kind: 'update', userId: 'u1', body: { jobTitle: 'Lead' } });
+  ops.push({ opId: 'u:u1', phase: 1, kind: 'update', userId: 'u1', attributes: { jobTitle: 'Lead' } });
   changes.push({
     action: 'Delete',
     entraId: 'x1',
@@ -242,7 +250,7 @@ function fixture(adds: number) {
     displayName: null,
     mode: 'delete',
   });
-  ops.push({ opId: 'd:x1', kind: 'delete', userId: 'x1' });
+  ops.push({ opId: 'd:x1', phase: 1, kind: 'delete', userId: 'x1' });
   const plan = { id: 'plan-1', domain: 'd.jp', changes } as unknown as Plan;
   return { entra, plan, ops };
 }
@@ -396,5 +404,50 @@ describe('executePlan', () => {
     expect(res.counts).toEqual({ added: 13, updated: 1, deleted: 1, failed: 0 });
     for (const op of ops.slice(0, 4)) expect(entra.sent).not.toContain(op.opId);
     expect(entra.sent).toContain(ops[4]!.opId);
+  });
+
+  it('resumes a run journaled by the previous version from the segments it stored', async () => {
+    const { entra, plan, ops } = fixture(3);
+    const backend = openMemoryBackend();
+    const kv = backend.keyv<unknown>('sys-journal');
+    // What the version whose write ops carried Graph bodies stored: the journal keeps op ids and states only.
+    await kv.set('open', [{ runId: 'old-run', startedAt: '2026-11-29T00:00:00.000Z' }]);
+    await kv.set('meta:old-run', { segments: 2, startedAt: '2026-11-29T00:00:00.000Z' });
+    await kv.set('seg:old-run:0', [
+      { opId: 'a:IMM-0', state: 'intent' },
+      { opId: 'a:IMM-1', state: 'intent' },
+      { opId: 'a:IMM-2', state: 'intent' },
+      { opId: 'd:x1', state: 'intent' },
+    ]);
+    await kv.set('seg:old-run:1', [
+      { opId: 'a:IMM-0', state: 'done', userId: 'new-0' },
+      {
+        opId: 'd:x1',
+        state: 'failed',
+        errorKind: 'bad_request',
+        errorCode: 'Request_BadRequest',
+        errorMessage: 'bad',
+      },
+    ]);
+    // Before the crash a:IMM-1 reached Entra without its answer being journaled; a:IMM-2 never left.
+    await entra.writer.execute([ops[1]!], { onResult: () => {} });
+    entra.sent.length = 0;
+    const journal = new KeyvJournalRepository(kv, backend.locks);
+    expect(await journal.unfinished()).toEqual(['old-run']);
+    const res = await executePlan(
+      { reader: entra.reader, writer: entra.writer, journal, logger },
+      { runId: 'old-run', plan, phases: phasesOf(ops) },
+    );
+    expect(entra.sent).not.toContain('a:IMM-0');
+    expect(entra.sent).not.toContain('a:IMM-1');
+    expect(entra.sent).not.toContain('d:x1');
+    expect(entra.sent).toContain('a:IMM-2');
+    expect(entra.creates).toBe(2);
+    expect(res.outcomes.find((o) => o.upn === 'gone@d.jp')).toMatchObject({
+      result: 'failed',
+      errorCode: 'Request_BadRequest',
+    });
+    expect(res.counts).toEqual({ added: 4, updated: 1, deleted: 0, failed: 1 });
+    await backend.close();
   });
 });

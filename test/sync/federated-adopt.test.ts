@@ -114,41 +114,45 @@ describe('the core (pure)', () => {
       snapshot({ authenticationType: 'Federated', source, entra, stagingDomain: 't.onmicrosoft.com' }),
       diffSettings,
     );
-    const phases = planToWritePhases({ changes }, 'Federated', () => 'unused');
+    const phases = planToWritePhases({ changes }, 'Federated');
     const id = entra[0]!.id;
     expect(phases).toEqual([
       [
         {
           opId: `f1:${id}`,
+          phase: 0,
           kind: 'update',
           userId: id,
-          body: { userPrincipalName: 'erin.ab12cd34@t.onmicrosoft.com' },
+          attributes: { userPrincipalName: 'erin.ab12cd34@t.onmicrosoft.com' },
         },
       ],
       [
         {
           opId: `f2:${id}`,
+          phase: 1,
           kind: 'update',
           userId: id,
-          body: { onPremisesImmutableId: 'RVJJTg' },
+          attributes: { onPremisesImmutableId: 'RVJJTg' },
           requires: `f1:${id}`,
         },
       ],
       [
         {
           opId: `u:${id}`,
+          phase: 2,
           kind: 'update',
           userId: id,
-          body: { userPrincipalName: 'Erin@contoso.co.jp' },
+          attributes: { userPrincipalName: 'Erin@contoso.co.jp' },
           requires: `f1:${id}`,
         },
       ],
       [
         {
           opId: `f3:${id}`,
+          phase: 3,
           kind: 'update',
           userId: id,
-          body: { displayName: 'Erin', mailNickname: 'Erin', jobTitle: 'Dev' },
+          attributes: { displayName: 'Erin', mailNickname: 'Erin', jobTitle: 'Dev' },
         },
       ],
     ]);
@@ -204,7 +208,7 @@ describe('the apply', () => {
       await emu.reset(seed());
       const plan = await preview();
       const via = update(plan, ERIN)!.via!;
-      const phases = planToWritePhases(plan, 'Federated', () => 'Aa1!not-used-by-updates');
+      const phases = planToWritePhases(plan, 'Federated');
       const runId = `crash-${crash.replace(/\s+/g, '-')}`;
       const deps = { reader: e.entra.reader, journal: e.stores.journal, logger };
       const step = (ops: readonly WriteOp[]) => ops.find((o) => o.opId.endsWith(ERIN))?.opId.split(':')[0];
@@ -235,7 +239,7 @@ describe('the apply', () => {
     await emu.reset(seed());
     const plan = await preview();
     const via = update(plan, ERIN)!.via!;
-    const phases = planToWritePhases(plan, 'Federated', () => 'Aa1!not-used-by-updates');
+    const phases = planToWritePhases(plan, 'Federated');
     const stop = new AbortController();
     const stopping: EntraWriter = {
       execute: async (ops, options) => {
@@ -264,7 +268,7 @@ describe('the apply', () => {
     await emu.reset(seed());
     const plan = await preview();
     const via = update(plan, ERIN)!.via!;
-    const phases = planToWritePhases(plan, 'Federated', () => 'Aa1!not-used-by-updates');
+    const phases = planToWritePhases(plan, 'Federated');
     const racing: EntraWriter = {
       execute: async (ops, options) => {
         await e.entra.writer.execute(ops, options);
@@ -274,9 +278,10 @@ describe('the apply', () => {
           [
             {
               opId: 'race',
+              phase: 0,
               kind: 'update',
               userId: '0e1f2a3b-0000-4000-8000-000000000004',
-              body: { onPremisesImmutableId: imm('erin') },
+              attributes: { onPremisesImmutableId: imm('erin') },
             },
           ],
           { onResult: () => undefined },

@@ -1,5 +1,6 @@
 // Test helpers for the sync core: builders, fast-check generators of snapshots, and an in-memory Entra that applies write ops.
 import fc from 'fast-check';
+import { toBatchRequest } from '../../src/entra/write-requests.js';
 import type { DeletedEntraUser, DomainSettings, DomainSnapshot, EntraUser, SourceUser } from '../../src/sync/model.js';
 import { originalUpnOfDeleted, proxyKeyOf } from '../../src/sync/diff.js';
 import type { WriteOp } from '../../src/sync/ports.js';
@@ -232,11 +233,12 @@ export class MemoryEntra {
     return false;
   }
 
+  /** Applies the Graph request the Entra adapter makes of `op`, as Graph would. */
   apply(op: WriteOp): void {
     this.writes.push(op);
+    const body = (toBatchRequest('1', op, () => 'unused').body ?? {}) as Record<string, string | boolean | null>;
     switch (op.kind) {
       case 'create': {
-        const body = op.body as Record<string, string | boolean | null>;
         const upn = String(body.userPrincipalName);
         if (this.upnTaken(upn, null)) throw new Error(`create ${op.opId}: UPN ${upn} already exists`);
         for (const u of this.live.values())
@@ -253,24 +255,25 @@ export class MemoryEntra {
         });
         return;
       }
-      case 'update': {
+      case 'update':
+      case 'disable': {
         const user = this.live.get(op.userId);
         if (!user) throw new Error(`update ${op.opId}: no live user ${op.userId}`);
-        const upn = op.body.userPrincipalName;
+        const upn = body.userPrincipalName;
         if (typeof upn === 'string' && this.upnTaken(upn, user.id))
           throw new Error(`update ${op.opId}: UPN ${upn} already exists`);
-        const mail = op.body.mail;
+        const mail = body.mail;
         if (typeof mail === 'string' && this.addressTaken(mail, user.id))
           throw new Error(`update ${op.opId}: proxy address ${mail} already exists`);
         // The previous primary address stays as a secondary one (as Exchange Online keeps it).
         const proxies =
-          'mail' in op.body
+          'mail' in body
             ? [
                 ...(typeof mail === 'string' ? [`SMTP:${mail}`] : []),
                 ...(user.proxyAddresses ?? []).map((a) => `smtp:${a.slice(a.indexOf(':') + 1)}`),
               ]
             : user.proxyAddresses;
-        this.live.set(user.id, { ...user, ...(op.body as Partial<EntraUser>), proxyAddresses: proxies ?? [] });
+        this.live.set(user.id, { ...user, ...(body as Partial<EntraUser>), proxyAddresses: proxies ?? [] });
         return;
       }
       case 'delete': {

@@ -53,8 +53,13 @@ describe('buildPlan', () => {
     });
     expect(plan.guard).toEqual({ ok: true });
     expect(plan.createdAt).toBe('2026-11-26T10:00:00.000Z');
-    expect(plan.formatVersion).toBe(2);
-    expect(plan.writeSettings).toEqual({ protectedAccounts: [], onDelete: 'delete', usageLocation: null, authenticationType: 'Managed' });
+    expect(plan.formatVersion).toBe(3);
+    expect(plan.writeSettings).toEqual({
+      protectedAccounts: [],
+      onDelete: 'delete',
+      usageLocation: null,
+      authenticationType: 'Managed',
+    });
     expect(plan.settingsFingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(plan.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(planShortHash(plan.hash)).toBe(plan.hash.slice(0, 8));

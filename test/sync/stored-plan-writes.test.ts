@@ -7,7 +7,6 @@ import { storedPlanWrites } from '../../src/sync/stored-plan-writes.js';
 import { planToWritePhases } from '../../src/sync/write-ops.js';
 import { DOMAIN, entraUser, settings, snapshot } from './fixtures.js';
 
-const pw = (id: string) => `secret-for-${id}`;
 const src = (local: string, id: string): SourceUser => ({
   userPrincipalName: `${local}@${DOMAIN}`,
   immutableId: id,
@@ -47,9 +46,9 @@ describe('storedPlanWrites', () => {
   it('serves each phase batch by batch, in the whole plan order of phases, with each op linked to its change', async () => {
     const plan = mixedPlan();
     await stores.plans.put(plan);
-    const whole = planToWritePhases(plan, 'Managed', pw);
+    const whole = planToWritePhases(plan, 'Managed');
     expect(whole.length).toBeGreaterThan(2);
-    const source = await storedPlanWrites(stores.plans, plan.id, 'Managed', pw);
+    const source = await storedPlanWrites(stores.plans, plan, 'Managed');
     expect(source.total).toBe(whole.flat().length);
 
     const served: string[][] = [];
@@ -65,8 +64,7 @@ describe('storedPlanWrites', () => {
         served[served.length - 1]!.push(op.opId);
         const change = batch.targets.get(op.opId);
         expect(change, op.opId).toBeDefined();
-        if (op.kind === 'create')
-          expect(change?.action === 'Add' && change.immutableId).toBe(op.body.onPremisesImmutableId);
+        if (op.kind === 'create') expect(change?.action === 'Add' && change.immutableId).toBe(op.immutableId);
       }
     }
     // The same ops in the same phases (in a phase, the stored order of the changes).
@@ -85,6 +83,21 @@ describe('storedPlanWrites', () => {
         .map((op) => op.opId)
         .sort(),
     );
+  });
+
+  it('gives a plan stored before format 3 (no phases in its changes) the same phases', async () => {
+    const plan = mixedPlan();
+    const bare = plan.changes.map((c) => {
+      const { phase: _p, updatePhase: _u, ...rest } = c as Change & { phase?: number; updatePhase?: number };
+      return rest as Change;
+    });
+    expect(bare).not.toEqual(plan.changes);
+    const legacy: Plan = { ...plan, id: 'stored-legacy', formatVersion: 2, changes: bare };
+    await stores.plans.put(legacy);
+    const source = await storedPlanWrites(stores.plans, legacy, 'Managed');
+    const served: string[][] = [];
+    for await (const batch of source.batches(500)) served.push(batch.ops.map((op) => op.opId));
+    expect(served).toEqual(planToWritePhases(plan, 'Managed').map((p) => p.map((op) => op.opId)));
   });
 
   it('checks the hash of a stored plan over its chunks, and finds a changed chunk', async () => {

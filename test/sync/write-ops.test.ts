@@ -1,4 +1,4 @@
-// Tests of plan → Graph write ops: bodies, stable op ids, delete modes, restore order and rename phases.
+// Tests of plan → meaning-level write ops: attributes, stable op ids, delete modes, restore order and rename phases.
 import { describe, expect, it } from 'vitest';
 import type { SourceUser } from '../../src/sync/model.js';
 import { buildPlan } from '../../src/sync/plan.js';
@@ -6,7 +6,6 @@ import { planToWriteOps, planToWritePhases } from '../../src/sync/write-ops.js';
 import { DOMAIN, entraUser, MemoryEntra, settings, snapshot } from './fixtures.js';
 
 const meta = { id: 'p', now: '2026-11-26T00:00:00.000Z' };
-const pw = (id: string) => `secret-for-${id}`;
 const src = (local: string, id: string, extra: Partial<SourceUser> = {}): SourceUser => ({
   userPrincipalName: `${local}@${DOMAIN}`,
   immutableId: id,
@@ -15,32 +14,26 @@ const src = (local: string, id: string, extra: Partial<SourceUser> = {}): Source
 });
 
 describe('planToWriteOps', () => {
-  it('creates with the required properties, the Immutable ID and the given password', () => {
+  it('creates with the UPN, the Immutable ID, the mapped attributes and the sign-in of the domain', () => {
     const plan = buildPlan(
       snapshot({ source: [src('a', 'IA', { givenName: '太郎', jobTitle: null })] }),
       settings(),
       meta,
     );
-    expect(planToWriteOps(plan, 'Federated', pw)).toEqual([
+    const add = plan.changes.find((c) => c.action === 'Add')!;
+    expect(planToWriteOps(plan, 'Federated')).toEqual([
       {
         opId: 'a:IA',
+        phase: 0,
         kind: 'create',
-        body: {
-          accountEnabled: true,
-          displayName: 'a',
-          mailNickname: 'a',
-          userPrincipalName: `a@${DOMAIN}`,
-          onPremisesImmutableId: 'IA',
-          passwordProfile: { forceChangePasswordNextSignIn: false, password: 'secret-for-IA' },
-          givenName: '太郎',
-        },
+        userPrincipalName: `a@${DOMAIN}`,
+        immutableId: 'IA',
+        attributes: add.action === 'Add' ? add.attributes : null,
+        usageLocation: null,
+        authenticationType: 'Federated',
       },
     ]);
-    const managed = planToWriteOps(plan, 'Managed', pw)[0];
-    expect(managed?.kind === 'create' && managed.body.passwordProfile).toEqual({
-      forceChangePasswordNextSignIn: true,
-      password: 'secret-for-IA',
-    });
+    expect(planToWriteOps(plan, 'Managed')[0]).toMatchObject({ kind: 'create', authenticationType: 'Managed' });
   });
 
   it('updates only the changed attributes; deletes or disables by mode', () => {
@@ -57,17 +50,12 @@ describe('planToWriteOps', () => {
         entraUser({ id: 'e2', userPrincipalName: `x@${DOMAIN}` }),
       ],
     });
-    expect(planToWriteOps(buildPlan(snap, settings({ maxDeletionPercent: 100 }), meta), 'Managed', pw)).toEqual([
-      { opId: 'u:e1', kind: 'update', userId: 'e1', body: { department: 'Sales' } },
-      { opId: 'd:e2', kind: 'delete', userId: 'e2' },
+    expect(planToWriteOps(buildPlan(snap, settings({ maxDeletionPercent: 100 }), meta), 'Managed')).toEqual([
+      { opId: 'u:e1', phase: 0, kind: 'update', userId: 'e1', attributes: { department: 'Sales' } },
+      { opId: 'd:e2', phase: 0, kind: 'delete', userId: 'e2' },
     ]);
-    const disable = planToWriteOps(buildPlan(snap, settings({ onDelete: 'disable' }), meta), 'Managed', pw);
-    expect(disable.find((o) => o.opId === 'd:e2')).toEqual({
-      opId: 'd:e2',
-      kind: 'update',
-      userId: 'e2',
-      body: { accountEnabled: false },
-    });
+    const disable = planToWriteOps(buildPlan(snap, settings({ onDelete: 'disable' }), meta), 'Managed');
+    expect(disable.find((o) => o.opId === 'd:e2')).toEqual({ opId: 'd:e2', phase: 0, kind: 'disable', userId: 'e2' });
   });
 
   it('restores first, then updates the restored user', () => {
@@ -79,10 +67,11 @@ describe('planToWriteOps', () => {
       settings(),
       meta,
     );
-    const phases = planToWritePhases(plan, 'Managed', pw);
+    const phases = planToWritePhases(plan, 'Managed');
     expect(phases.map((p) => p.map((o) => o.opId))).toEqual([['r:d1'], ['u:d1']]);
     const update = phases[1]![0]!;
-    expect(update.kind === 'update' && update.body.userPrincipalName).toBe(`r@${DOMAIN}`);
+    expect(update.kind === 'update' && update.attributes.userPrincipalName).toBe(`r@${DOMAIN}`);
+    expect(phases.map((p) => p.map((o) => o.phase))).toEqual([[0], [1]]);
   });
 
   it('puts a write that needs a freed UPN after the rename that frees it', () => {
@@ -94,8 +83,20 @@ describe('planToWriteOps', () => {
       ],
     });
     const plan = buildPlan(snap, settings(), meta);
-    const phases = planToWritePhases(plan, 'Managed', pw);
+    // The diff gives each change its phase while it follows the chain: c frees nothing, b waits for c, a for b.
+    const phaseOf = Object.fromEntries(
+      plan.changes.map((c) => [c.upn, c.action === 'Add' || c.action === 'Update' ? (c.phase ?? 0) : null]),
+    );
+    expect(phaseOf).toEqual({ [`c@${DOMAIN}`]: 0, [`b@${DOMAIN}`]: 1, [`a@${DOMAIN}`]: 2 });
+    const phases = planToWritePhases(plan, 'Managed');
     expect(phases.map((p) => p.map((o) => o.opId))).toEqual([['u:e2'], ['u:e1'], ['a:NEW']]);
+    // A plan stored by format 2 carries no phases: they are derived from its renames, with the same result.
+    const bare = plan.changes.map((c) => {
+      const { phase: _p, ...rest } = c as typeof c & { phase?: number };
+      return rest as typeof c;
+    });
+    expect(planToWritePhases({ changes: bare, formatVersion: 2 }, 'Managed')).toEqual(phases);
+    expect(planToWritePhases({ changes: bare, formatVersion: 3 }, 'Managed').map((p) => p.length)).toEqual([3]);
     const entra = new MemoryEntra(snap);
     entra.applyPhases(phases);
     expect([...entra.live.values()].map((u) => u.userPrincipalName).sort()).toEqual(

@@ -27,8 +27,6 @@ export interface SyncServiceDeps {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly newId: () => string;
-  /** A strong random initial password for a created user (never logged, never shown). */
-  readonly passwordFor: (immutableId: string) => string;
   /** Who this process is, for "held by …" answers (e.g. host:pid). */
   readonly holder: string;
   readonly leaseTtlMs?: number;

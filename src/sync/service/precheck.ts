@@ -53,7 +53,7 @@ export function precheckUseCases(ctx: ServiceContext): Pick<SyncService, 'preche
           }
           const local = user.userPrincipalName.split('@')[0] ?? user.id;
           const to = `${local}@${pre.initialDomain}`;
-          ops.push({ opId: `m:${id}`, kind: 'update', userId: id, body: { userPrincipalName: to } });
+          ops.push({ opId: `m:${id}`, phase: 0, kind: 'update', userId: id, attributes: { userPrincipalName: to } });
           targets.set(`m:${id}`, { id, from: user.userPrincipalName, to });
         }
         const moved: { id: string; from: string; to: string }[] = [];

@@ -105,9 +105,8 @@ export function createRunWriter({ deps, iso, observe }: ServiceContext) {
     try {
       const source = await storedPlanWrites(
         deps.plans,
-        plan.id,
+        plan,
         plan.writeSettings?.authenticationType ?? authenticationType,
-        deps.passwordFor,
       );
       opCount = source.total;
       const result = await executeWrites(
