@@ -1,9 +1,9 @@
-// Runs one domain's scheduled slot at most once across processes: the domain lease, the per-domain slot state, pause.
+// Runs one domain's scheduled slot at most once across processes: the domain's sync lease, the slot state, pause.
 import type { Logger } from '../logger.js';
 import { scrubSecrets } from '../logger.js';
 import type { DomainSettings, RunRecord } from '../sync/model.js';
 import type { DomainSettingsRepository, LeaseManager, RunLogRepository, RunNotifier } from '../sync/ports.js';
-import { isRefusal, type Refusal } from '../sync/service-interface.js';
+import { type HeldDomain, isRefusal, type Refusal, syncLeaseName } from '../sync/service-interface.js';
 import { slotTime } from './slots.js';
 
 /** Which slot a scheduled run belongs to (passed to the runner as a second argument). */
@@ -12,9 +12,12 @@ export interface SlotInfo {
   readonly scheduledAt: string;
 }
 
-/** The use case a slot runs; `SyncService` satisfies it (it ignores the slot). */
+/**
+ * The use case a slot runs; `SyncService` satisfies it (it ignores the slot). The slot runner holds the domain's sync
+ * lease and passes the settings it read under it (`held`): the run takes no second lease and reads them no second time.
+ */
 export interface ScheduledRunner {
-  runScheduled(domain: string, slot?: SlotInfo): Promise<RunRecord | Refusal>;
+  runScheduled(domain: string, slot?: SlotInfo, held?: HeldDomain): Promise<RunRecord | Refusal>;
 }
 
 /** The scheduler's per-domain memory, kept in the store so every replica sees it. */
@@ -55,14 +58,12 @@ export interface SlotRunnerOptions {
   readonly holderId: string;
   readonly intervalMs: number;
   readonly offsetFor: (domain: string) => number;
-  /** Lease time-to-live; the lease is renewed every third of it while the run goes on. */
+  /** Time-to-live of the domain's sync lease; it is renewed every third of it while the run goes on. */
   readonly leaseMs: number;
   readonly clock: () => number;
   /** How many finished slots to remember per domain (enough to cover delayed retries after a crash). */
   readonly remember?: number;
 }
-
-export const leaseName = (domain: string): string => `schedule:${domain}`;
 
 export const isEnabled = (s: DomainSettings | null | undefined): boolean => Boolean(s?.synced && s.periodic);
 
@@ -109,17 +110,18 @@ export function createSlotRunner(options: SlotRunnerOptions) {
   };
 
   async function runSlot(domain: string, slot: number): Promise<SlotOutcome> {
-    // The lease first: everything read after it is current, since only the holder runs or records a slot.
-    const answer = await leases.acquire(leaseName(domain), holderId, leaseMs);
+    // The domain's sync lease first: everything read after it is current, since only the holder runs or records a
+    // slot, and no Sync now, CLI apply or other replica writes the domain meanwhile. The run itself takes no other.
+    const answer = await leases.acquire(syncLeaseName(domain), holderId, leaseMs);
     if (!answer.acquired) return { kind: 'busy', heldBy: answer.heldBy };
     const lease = answer.lease;
     const renewTimer = setInterval(
       () => {
         lease.renew().then(
           (ok) => {
-            if (!ok) logger.warn({ domain, slot }, 'schedule lease lost while the run was going');
+            if (!ok) logger.warn({ domain, slot }, 'sync lease lost while the scheduled run was going');
           },
-          (err: unknown) => logger.warn({ domain, slot, err: describe(err) }, 'schedule lease renewal failed'),
+          (err: unknown) => logger.warn({ domain, slot, err: describe(err) }, 'sync lease renewal failed'),
         );
       },
       Math.max(50, Math.floor(leaseMs / 3)),
@@ -155,7 +157,11 @@ export function createSlotRunner(options: SlotRunnerOptions) {
 
       let outcome: SlotOutcome;
       try {
-        const result = await runner.runScheduled(domain, { slot, scheduledAt: new Date(scheduledAt).toISOString() });
+        const result = await runner.runScheduled(
+          domain,
+          { slot, scheduledAt: new Date(scheduledAt).toISOString() },
+          { settings: latest },
+        );
         outcome = isRefusal(result) ? { kind: 'refused', refusal: result } : { kind: 'ran', run: result };
       } catch (err) {
         outcome = { kind: 'failed', error: describe(err) };
@@ -177,7 +183,7 @@ export function createSlotRunner(options: SlotRunnerOptions) {
       clearInterval(renewTimer);
       await lease
         .release()
-        .catch((err: unknown) => logger.warn({ domain, slot, err: describe(err) }, 'schedule lease release failed'));
+        .catch((err: unknown) => logger.warn({ domain, slot, err: describe(err) }, 'sync lease release failed'));
     }
   }
 

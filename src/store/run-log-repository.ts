@@ -110,6 +110,34 @@ export class KeyvRunLogRepository implements RunLogRepository {
     return out;
   }
 
+  /**
+   * The newest run of each domain, outcomes left out: one batched read of the domains' day lists, one of their newest
+   * day buckets, one of the records, whatever the number of domains (the domain list shows every domain's last run).
+   */
+  async lastRuns(domains: readonly string[]): Promise<Map<string, RunRecord>> {
+    const found = new Map<string, RunRecord>();
+    const scopes = [...new Set(domains.map((d) => d.toLowerCase()))];
+    if (scopes.length === 0) return found;
+    const dayLists = (await this.kv.get(scopes.map((s) => this.daysKey(s)))) as (string[] | undefined)[];
+    const newestDays = scopes.flatMap((scope, i) => {
+      const day = dayLists[i]?.at(-1);
+      return day ? [{ scope, day }] : [];
+    });
+    if (newestDays.length === 0) return found;
+    const buckets = (await this.kv.get(newestDays.map((n) => this.bucketKey(n.scope, n.day)))) as (
+      | IndexEntry[]
+      | undefined
+    )[];
+    const newest = buckets.flatMap((b) => (b && b.length > 0 ? [[...b].sort(newestFirst)[0]!] : []));
+    if (newest.length === 0) return found;
+    const stored = (await this.kv.get(newest.map((e) => this.runKey(e.id)))) as (StoredRun | undefined)[];
+    for (const s of stored) {
+      if (!s) continue;
+      found.set(s.domain.toLowerCase(), bare(s));
+    }
+    return found;
+  }
+
   async prune(olderThan: Date): Promise<number> {
     const cutoff = olderThan.toISOString();
     const victims: IndexEntry[] = [];

@@ -157,6 +157,8 @@ export interface RunLogRepository {
   outcomes(runId: string): AsyncIterable<readonly UserOutcome[]>;
   /** Newest first, without per-user outcomes (empty lists) unless `outcomes: true`. */
   list(filter: { domain?: string; limit?: number; outcomes?: boolean }): Promise<RunRecord[]>;
+  /** The newest run of each of these domains (keyed lower-case, outcomes left out), read in one pass for all of them. */
+  lastRuns(domains: readonly string[]): Promise<Map<string, RunRecord>>;
   prune(olderThan: Date): Promise<number>;
 }
 

@@ -18,10 +18,12 @@ export async function previousSourceCount(runs: RunLogRepository, domain: string
   return last?.sourceCount ?? null;
 }
 
+/** `tenantDomains`: the tenant's domain list the caller already read (a federated domain needs it), else read here. */
 export async function readSnapshot(
   deps: SnapshotDeps,
   domain: EntraDomain,
   onProgress?: ProgressListener,
+  tenantDomains?: readonly EntraDomain[],
 ): Promise<DomainSnapshot> {
   const name = domain.id.toLowerCase();
   onProgress?.({ phase: 'reading-source', done: 0, total: 0 });
@@ -32,7 +34,7 @@ export async function readSnapshot(
     deps.reader.listDeletedUsers(name),
     deps.reader.listAdminRoleHolders(),
     previousSourceCount(deps.runs, name),
-    federated ? deps.reader.listDomains() : Promise.resolve([]),
+    federated ? (tenantDomains ?? deps.reader.listDomains()) : [],
   ]);
   const staging = domains.find((d) => d.isInitial && d.id.endsWith('.onmicrosoft.com'))?.id ?? null;
   onProgress?.({ phase: 'diffing', done: 0, total: source.length + entra.length });

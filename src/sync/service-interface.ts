@@ -112,6 +112,17 @@ export interface DomainSettingsPatch {
   readonly usageLocation?: string | null;
 }
 
+/** The lease every writer of a domain holds across processes: apply, the hourly run, resume, move to the initial domain. */
+export const syncLeaseName = (domain: string): string => `sync:${domain}`;
+
+/**
+ * What a caller that already holds the domain's lease (`syncLeaseName`, renewed by the caller) hands an hourly run:
+ * the settings it read under that lease. Plain data, so it crosses a thread boundary as it is.
+ */
+export interface HeldDomain {
+  readonly settings: DomainSettings;
+}
+
 export interface SyncService {
   /** The tenant's domains with their sync settings and last run. */
   listDomains(): Promise<DomainView[] | Refusal>;
@@ -130,7 +141,11 @@ export interface SyncService {
    * A refusal before any write is a Refusal; otherwise the finished run record.
    */
   apply(planId: string, planHash: string, options: ApplyOptions): Promise<RunRecord | Refusal>;
-  /** A periodic run: preview + guard + apply of that preview, logged with trigger 'hourly'. */
+  /**
+   * A periodic run: preview + guard + apply of that preview, logged with trigger 'hourly'. It takes the domain's lease
+   * and reads the settings itself; the scheduler, which holds the lease already, passes a `HeldDomain` as a third
+   * argument (after its slot) so that neither happens twice (src/schedule/slot-runner.ts, `ScheduledRunner`).
+   */
   runScheduled(domain: string): Promise<RunRecord | Refusal>;
   /**
    * Resumes runs whose journal is still open (a crash, or a shutdown that left them `interrupted`); runs whose domain

@@ -2,7 +2,7 @@
 import { message, say } from '../core-messages.js';
 import { entraFingerprint, sourceFingerprint } from '../fingerprint.js';
 import { checkGuard, deletionShare, inScopeCount } from '../guard.js';
-import type { DomainSettings, EntraDomain, Plan, RunRecord } from '../model.js';
+import type { Plan, RunRecord } from '../model.js';
 import { verifyStoredPlanHash } from '../plan.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
 import {
@@ -12,13 +12,13 @@ import {
   type Refusal,
   type SyncService,
 } from '../service-interface.js';
-import type { ServiceContext } from './context.js';
+import type { Configured, ServiceContext } from './context.js';
 import { refuse } from './deps.js';
 import type { RunWriter } from './run-writer.js';
 
 export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncService, 'apply'> {
   const { deps, configured, holdLease, snapshotFor, currentWriteSettings } = ctx;
-  const { newRun, endRun, logUnwritten, writePlan } = runs;
+  const { newRun, logUnwritten, writePlan, resumeRun } = runs;
 
   /**
    * What apply needs from a fresh read: fingerprints, today's guard verdict and the source count. Only these leave
@@ -27,12 +27,11 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
    * guard is re-checked on the plan's counts (with today's limits) instead of diffing 100,000 users a second time.
    */
   async function freshVerdict(
-    domain: EntraDomain,
-    settings: DomainSettings,
+    { settings, ...found }: Configured,
     plan: Omit<Plan, 'changes'>,
     onProgress?: ProgressListener,
   ): Promise<Pick<Plan, 'sourceFingerprint' | 'entraFingerprint' | 'guard'> & { sourceCount: number }> {
-    const fresh = await snapshotFor(domain, onProgress);
+    const fresh = await snapshotFor(found, onProgress);
     const guard = checkGuard(
       {
         deletion: deletionShare(plan.counts, inScopeCount(fresh), settings),
@@ -70,21 +69,8 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
           previous.status === 'interrupted' ||
           (previous.status === 'failed' && (await deps.journal.unfinished()).includes(previous.id))
         ) {
-          const stale = checkPlanFreshness(plan, {
-            writeSettings: await currentWriteSettings(found.settings, found.domain),
-          });
-          if (stale) {
-            await deps.journal.markFinished(previous.id);
-            await endRun(previous, { status: 'refused', reason: stale.reason, reasonMessage: stale.message ?? null });
-            return stale;
-          }
-          deps.logger.info({ runId: previous.id, planId: plan.id }, 'resuming an interrupted run of this plan');
-          return await writePlan(
-            { ...previous, status: 'running', endedAt: null, reason: null },
-            plan,
-            found.domain.authenticationType,
-            options,
-          );
+          const resumed = await resumeRun(previous, plan, found, options);
+          return resumed.stale ?? resumed.ended;
         } else {
           return refuse(
             'plan-used',
@@ -107,7 +93,7 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
         return settingsStale;
       }
       // Re-read both sides: anything that changed since the dry run makes the plan stale.
-      const current = await freshVerdict(found.domain, found.settings, plan, options.onProgress);
+      const current = await freshVerdict(found, plan, options.onProgress);
       const run = { ...newRun(plan, options.trigger, by, current.sourceCount), id: runId };
       const stale = checkPlanFreshness(plan, { writeSettings, ...current });
       if (stale) {

@@ -6,7 +6,7 @@ import { buildPlan } from '../plan.js';
 import { writeSettingsOf } from '../plan-freshness.js';
 import type { LeaseHandle } from '../ports.js';
 import { readSnapshot } from '../read-snapshot.js';
-import { isRefusal, type ProgressListener, type Refusal } from '../service-interface.js';
+import { isRefusal, type ProgressListener, type Refusal, syncLeaseName } from '../service-interface.js';
 import { refuse, type SyncServiceDeps } from './deps.js';
 
 /** A domain lease held for a use case, renewed until `stop` releases it. */
@@ -15,36 +15,54 @@ export interface HeldLease {
   readonly stop: () => Promise<void>;
 }
 
+/** A domain of the tenant, with the tenant's domain list it was found in (read once per use case). */
+export interface TenantDomain {
+  readonly domain: EntraDomain;
+  readonly domains: readonly EntraDomain[];
+}
+
+/** A synced domain: its settings and where it is in the tenant. */
+export interface Configured extends TenantDomain {
+  readonly settings: DomainSettings;
+}
+
 export type ServiceContext = ReturnType<typeof createServiceContext>;
+
+/** The tenant's domain of that (normalised) name in the tenant's domain list, or why it cannot be synced. */
+function findDomain(name: string, domains: readonly EntraDomain[]): EntraDomain | Refusal {
+  const found = domains.find((d) => d.id.toLowerCase() === name);
+  if (!found) {
+    const known = domains.map((d) => d.id).join(', ');
+    return refuse('unknown-domain', say('refusal.unknownDomain', { domain: name, known: known || message('none') }));
+  }
+  if (!found.isVerified) return refuse('unverified-domain', say('refusal.unverifiedDomain', { domain: name }));
+  return found;
+}
 
 export function createServiceContext(deps: SyncServiceDeps) {
   const leaseTtlMs = deps.leaseTtlMs ?? 120_000;
   const iso = () => deps.now().toISOString();
   const observe: (event: OpsEvent) => void = deps.observer ?? ignoreEvents;
 
-  /** The tenant's domain of that (normalised) name, or why it cannot be synced. */
-  async function tenantDomain(name: string): Promise<EntraDomain | Refusal> {
+  /** The tenant's domain of that (normalised) name, with the tenant's domain list it was found in (read once here). */
+  async function tenantDomain(name: string): Promise<TenantDomain | Refusal> {
     const domains = await deps.reader.listDomains();
-    const found = domains.find((d) => d.id.toLowerCase() === name);
-    if (!found) {
-      const names = domains.map((d) => d.id).join(', ');
-      return refuse('unknown-domain', say('refusal.unknownDomain', { domain: name, known: names || message('none') }));
-    }
-    if (!found.isVerified) return refuse('unverified-domain', say('refusal.unverifiedDomain', { domain: name }));
-    return found;
+    const domain = findDomain(name, domains);
+    return isRefusal(domain) ? domain : { domain, domains };
   }
 
-  async function configured(name: string): Promise<{ settings: DomainSettings; domain: EntraDomain } | Refusal> {
-    const settings = await deps.settings.get(name);
+  /** The domain's settings (read here unless `known` are given) when it is synced, and its tenant domain. */
+  async function configured(name: string, known?: DomainSettings | null): Promise<Configured | Refusal> {
+    const settings = known === undefined ? await deps.settings.get(name) : known;
     if (!settings?.synced) return refuse('not-configured', say('refusal.notConfigured', { domain: name }));
-    const domain = await tenantDomain(name);
-    if (isRefusal(domain)) return domain;
-    return { settings, domain };
+    const found = await tenantDomain(name);
+    if (isRefusal(found)) return found;
+    return { settings, ...found };
   }
 
   /** Takes the domain's lease `sync:<domain>` (one writer per domain across processes) and renews it until stopped. */
   async function holdLease(domain: string): Promise<HeldLease | Refusal> {
-    const answer = await deps.leases.acquire(`sync:${domain}`, deps.holder, leaseTtlMs);
+    const answer = await deps.leases.acquire(syncLeaseName(domain), deps.holder, leaseTtlMs);
     if (!answer.acquired)
       return refuse('lease-held', say('refusal.leaseHeld', { domain, holder: answer.heldBy }), answer.heldBy);
     const lease = answer.lease;
@@ -69,8 +87,10 @@ export function createServiceContext(deps: SyncServiceDeps) {
     };
   }
 
-  function snapshotFor(domain: EntraDomain, onProgress?: ProgressListener): Promise<DomainSnapshot> {
-    return readSnapshot({ source: deps.source, reader: deps.reader, runs: deps.runs }, domain, onProgress);
+  /** Both sides of the domain now; `found.domains` is the tenant's domain list already read for this use case. */
+  function snapshotFor(found: TenantDomain, onProgress?: ProgressListener): Promise<DomainSnapshot> {
+    const ports = { source: deps.source, reader: deps.reader, runs: deps.runs };
+    return readSnapshot(ports, found.domain, onProgress, found.domains);
   }
 
   /** The settings that decide the domain's writes today (the organization's country only when the domain has none). */

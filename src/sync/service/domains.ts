@@ -41,22 +41,23 @@ export function domainUseCases({
   return {
     async listDomains() {
       const [domains, settings] = await Promise.all([deps.reader.listDomains(), deps.settings.list()]);
-      const views: DomainView[] = [];
-      for (const domain of domains) {
-        const s = settings.find((x) => x.domain === domain.id.toLowerCase()) ?? null;
-        const [lastRun] = s ? await deps.runs.list({ domain: s.domain, limit: 1, outcomes: false }) : [];
-        views.push({ domain, settings: s, lastRun: lastRun ?? null });
-      }
-      return views;
+      const byName = new Map(settings.map((s) => [s.domain, s]));
+      const shown = domains.flatMap((d) => byName.get(d.id.toLowerCase()) ?? []);
+      // One read of the sync log for every domain with settings, not one per domain.
+      const lastRuns = await deps.runs.lastRuns(shown.map((s) => s.domain));
+      return domains.map((domain): DomainView => {
+        const s = byName.get(domain.id.toLowerCase()) ?? null;
+        return { domain, settings: s, lastRun: (s && lastRuns.get(s.domain)) ?? null };
+      });
     },
 
     async addDomain(rawDomain, patch, by) {
       const name = normaliseDomain(rawDomain);
       const bad = validatePatch(patch);
       if (bad) return bad;
-      const domain = await tenantDomain(name);
-      if (isRefusal(domain)) return domain;
-      if (domain.isInitial) return refuse('bad-input', say('refusal.initialDomain', { domain: name }));
+      const found = await tenantDomain(name);
+      if (isRefusal(found)) return found;
+      if (found.domain.isInitial) return refuse('bad-input', say('refusal.initialDomain', { domain: name }));
       const existing = await deps.settings.get(name);
       if (existing?.synced) return refuse('bad-input', say('refusal.alreadySynced', { domain: name }));
       const settings: DomainSettings = {

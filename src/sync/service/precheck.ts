@@ -18,10 +18,11 @@ export function precheckUseCases(ctx: ServiceContext): Pick<SyncService, 'preche
 
   async function precheck(rawDomain: string): Promise<PrecheckResult | Refusal> {
     const name = normaliseDomain(rawDomain);
-    const domain = await tenantDomain(name);
-    if (isRefusal(domain)) return domain;
-    const snapshot = await snapshotFor(domain);
-    const initial = (await deps.reader.listDomains()).find((d) => d.isInitial);
+    // One read of the tenant's domains: the domain, the staging domain of a federated one, and the initial domain.
+    const found = await tenantDomain(name);
+    if (isRefusal(found)) return found;
+    const snapshot = await snapshotFor(found);
+    const initial = found.domains.find((d) => d.isInitial);
     if (!initial) return refuse('unknown-domain', say('refusal.noInitialDomain'));
     const result: PrecheckResult = {
       domain: name,

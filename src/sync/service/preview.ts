@@ -49,7 +49,7 @@ export function previewUseCases(ctx: ServiceContext): Pick<SyncService, 'preview
           finished('refused');
           return halfDone;
         }
-        const snapshot = await snapshotFor(found.domain, options.onProgress);
+        const snapshot = await snapshotFor(found, options.onProgress);
         const writeSettings = await currentWriteSettings(found.settings, found.domain);
         const plan = makePlan(snapshot, found.settings, writeSettings, options.requestedBy ?? null);
         await deps.plans.put(plan);

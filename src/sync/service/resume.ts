@@ -1,14 +1,12 @@
 // The resume use case: finish the runs whose journal is still open (a crash, or a shutdown that interrupted them).
-
 import type { RunRecord } from '../model.js';
-import { checkPlanFreshness } from '../plan-freshness.js';
 import { isRefusal, type SyncService } from '../service-interface.js';
 import type { ServiceContext } from './context.js';
 import type { RunWriter } from './run-writer.js';
 
 export function resumeUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncService, 'resumeInterrupted'> {
-  const { deps, configured, holdLease, currentWriteSettings } = ctx;
-  const { endRun, writePlan } = runs;
+  const { deps, configured, holdLease } = ctx;
+  const { resumeRun } = runs;
   return {
     async resumeInterrupted(options = {}) {
       const resumed: RunRecord[] = [];
@@ -30,29 +28,7 @@ export function resumeUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncS
         const held = await holdLease(plan.domain);
         if (isRefusal(held)) continue;
         try {
-          const stale = checkPlanFreshness(plan, {
-            writeSettings: await currentWriteSettings(found.settings, found.domain),
-          });
-          if (stale) {
-            deps.logger.warn({ runId, reason: stale.reason }, 'not resuming an interrupted run: its plan is stale');
-            await deps.journal.markFinished(runId);
-            resumed.push(
-              await endRun(run, { status: 'refused', reason: stale.reason, reasonMessage: stale.message ?? null }),
-            );
-            continue;
-          }
-          deps.logger.info(
-            { runId, domain: plan.domain, was: run.status },
-            `resuming an interrupted sync run (it was ${run.status})`,
-          );
-          resumed.push(
-            await writePlan(
-              { ...run, status: 'running', endedAt: null, reason: null },
-              plan,
-              found.domain.authenticationType,
-              {},
-            ),
-          );
+          resumed.push((await resumeRun(run, plan, found, {})).ended);
         } finally {
           await held.stop();
         }

@@ -2,10 +2,11 @@
 import { executeWrites } from '../apply-run.js';
 import { type CoreMessage, type Said, say } from '../core-messages.js';
 import type { EntraDomain, Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
-import type { ProgressListener } from '../service-interface.js';
+import { checkPlanFreshness } from '../plan-freshness.js';
+import type { ProgressListener, Refusal } from '../service-interface.js';
 import { storedPlanWrites } from '../stored-plan-writes.js';
 import { completedChanges, indexListing, type UnseenWrite, unseenWrites } from '../visibility.js';
-import type { ServiceContext } from './context.js';
+import type { Configured, ServiceContext } from './context.js';
 
 /** What the run writer reads of a plan: its summary (the changes are read from the store chunk by chunk). */
 type PlanHead = Omit<Plan, 'changes'>;
@@ -18,7 +19,7 @@ const reasonOf = (said: Said | null): Pick<RunRecord, 'reason' | 'reasonMessage'
 
 export type RunWriter = ReturnType<typeof createRunWriter>;
 
-export function createRunWriter({ deps, iso, observe }: ServiceContext) {
+export function createRunWriter({ deps, iso, observe, currentWriteSettings }: ServiceContext) {
   /** When this process began writing each run (a resumed run counts from its resumption). */
   const began = new Map<string, number>();
 
@@ -201,5 +202,34 @@ export function createRunWriter({ deps, iso, observe }: ServiceContext) {
     }
   }
 
-  return { newRun, endRun, logUnwritten, writePlan };
+  /**
+   * Finishes a run of `plan` whose journal is still open, under the domain lease the caller holds; a plan made stale
+   * by a settings change since (the pure freshness check) closes the run as refused instead, writing nothing more.
+   */
+  async function resumeRun(
+    run: RunRecord,
+    plan: PlanHead,
+    found: Configured,
+    options: { onProgress?: ProgressListener; onStarted?: (runId: string) => void },
+  ): Promise<{ readonly ended: RunRecord; readonly stale: Refusal | null }> {
+    const stale = checkPlanFreshness(plan, { writeSettings: await currentWriteSettings(found.settings, found.domain) });
+    if (stale) {
+      deps.logger.warn({ runId: run.id, reason: stale.reason }, 'not resuming an interrupted run: its plan is stale');
+      await deps.journal.markFinished(run.id);
+      const ended = await endRun(run, {
+        status: 'refused',
+        reason: stale.reason,
+        reasonMessage: stale.message ?? null,
+      });
+      return { ended, stale };
+    }
+    deps.logger.info(
+      { runId: run.id, planId: plan.id, domain: plan.domain, was: run.status },
+      `resuming an interrupted sync run (it was ${run.status})`,
+    );
+    const resumed = { ...run, status: 'running' as const, endedAt: null, reason: null };
+    return { ended: await writePlan(resumed, plan, found.domain.authenticationType, options), stale: null };
+  }
+
+  return { newRun, endRun, logUnwritten, writePlan, resumeRun };
 }

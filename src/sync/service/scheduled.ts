@@ -1,7 +1,7 @@
 // The hourly run use case: a dry run and the apply of that same plan under one domain lease, with no approval step.
 import { say } from '../core-messages.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
-import { isRefusal, type SyncService } from '../service-interface.js';
+import { type HeldDomain, isRefusal, type SyncService } from '../service-interface.js';
 import type { ServiceContext } from './context.js';
 import { normaliseDomain, refuse } from './deps.js';
 import type { RunWriter } from './run-writer.js';
@@ -10,15 +10,19 @@ export function scheduledUseCases(ctx: ServiceContext, runs: RunWriter): Pick<Sy
   const { deps, configured, holdLease, snapshotFor, currentWriteSettings, makePlan } = ctx;
   const { newRun, endRun, logUnwritten, writePlan } = runs;
   return {
-    async runScheduled(rawDomain) {
+    /**
+     * With `held`, the caller holds the domain's lease and read these settings under it: no lease is taken and the
+     * settings are not read again before the snapshot. The freshness check after the snapshot reads them once more.
+     */
+    async runScheduled(rawDomain: string, _slot?: unknown, held?: HeldDomain) {
       const name = normaliseDomain(rawDomain);
-      const found = await configured(name);
+      const found = await configured(name, held ? held.settings : undefined);
       if (isRefusal(found)) return found;
-      const held = await holdLease(name);
-      if (isRefusal(held)) return held;
+      const lease = held ? null : await holdLease(name);
+      if (isRefusal(lease)) return lease;
       try {
         // One read of each side: the fresh snapshot is both the preview and the apply's freshness check.
-        const snapshot = await snapshotFor(found.domain);
+        const snapshot = await snapshotFor(found);
         const plan = makePlan(
           snapshot,
           found.settings,
@@ -34,7 +38,8 @@ export function scheduledUseCases(ctx: ServiceContext, runs: RunWriter): Pick<Sy
         );
         const claim = await deps.plans.claim(plan.id, run.id);
         if (!claim.claimed) return refuse('plan-used', say('refusal.scheduledClaimedTwice'), claim.runId);
-        // Reading a large domain takes a while: the settings in force now must still be the ones the plan used.
+        // Reading a large domain takes a while: the settings in force now must still be the ones the plan used (the
+        // freshness check's own read of the settings and the tenant's domains).
         const latest = await configured(name);
         if (isRefusal(latest)) return logUnwritten(run, 'refused', latest);
         const stale = checkPlanFreshness(plan, {
@@ -45,7 +50,7 @@ export function scheduledUseCases(ctx: ServiceContext, runs: RunWriter): Pick<Sy
         if (run.total === 0) return endRun(run, { status: 'completed' });
         return await writePlan(run, plan, found.domain.authenticationType, {});
       } finally {
-        await held.stop();
+        await lease?.stop();
       }
     },
   };

@@ -1,0 +1,128 @@
+// Each use case reads a thing once: the tenant's domain list once per pre-check, move or dry run, and the sync log
+// once for the domain list (not once per configured domain). Counted on the ports, over the emulator via HTTPS.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type EmulatorSeed, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import type { EntraConnector } from '../../src/entra/index.js';
+import { createLogger } from '../../src/logger.js';
+import { openStore, type Stores } from '../../src/store/index.js';
+import { isRefusal, type PrecheckResult, type SyncService } from '../../src/sync/service-interface.js';
+import { emulatorEntra, testSyncService } from '../helpers/engine.js';
+import { run } from '../store/samples.js';
+
+const FEDERATED = 'federated.co.jp';
+const MANAGED = ['alpha.co.jp', 'beta.co.jp', 'gamma.co.jp'];
+const logger = createLogger('silent');
+
+const seed: EmulatorSeed = {
+  organization: { displayName: 'Read Once KK', countryLetterCode: 'JP' },
+  domains: [
+    { id: 'readonce.onmicrosoft.com', authenticationType: 'Managed', isVerified: true, isInitial: true },
+    { id: FEDERATED, authenticationType: 'Federated', isVerified: true, isDefault: true },
+    ...MANAGED.map((id) => ({ id, authenticationType: 'Managed' as const, isVerified: true })),
+  ],
+  users: [
+    {
+      userPrincipalName: `meeting.room@${FEDERATED}`,
+      displayName: 'Meeting room',
+      mailNickname: 'meeting.room',
+      accountEnabled: true,
+    },
+  ],
+};
+
+/** The object with each method call's name recorded in `calls`, then passed through. */
+function counted<T extends object>(target: T, calls: string[]): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      const value = Reflect.get(t, prop, t);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push(String(prop));
+        return value.apply(t, args);
+      };
+    },
+  });
+}
+
+describe('read each thing once', () => {
+  let emulator: RunningEmulator;
+  let entra: EntraConnector;
+  let stores: Stores;
+  let service: SyncService;
+  const readerCalls: string[] = [];
+  const runCalls: string[] = [];
+  const domainReads = () => readerCalls.filter((c) => c === 'listDomains').length;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ seed, latency: 'none' });
+    entra = emulatorEntra(emulator, logger);
+  }, 60_000);
+
+  beforeEach(async () => {
+    await stores?.close();
+    stores = await openStore('memory://');
+    service = testSyncService({ ...entra, reader: counted(entra.reader, readerCalls) }, stores, {
+      runs: counted(stores.runs, runCalls),
+      source: { listUsers: async () => [] },
+      logger,
+      holder: 'read-once-test',
+    });
+    for (const d of [FEDERATED, ...MANAGED])
+      expect(isRefusal(await service.addDomain(d, { maxDeletionPercent: 100 }, 'test'))).toBe(false);
+    readerCalls.length = 0;
+    runCalls.length = 0;
+  });
+
+  afterAll(async () => {
+    await entra?.close();
+    await stores?.close();
+    await emulator?.close();
+  });
+
+  it('a pre-check of a federated domain lists the tenant’s domains once', async () => {
+    const pre = (await service.precheck(FEDERATED)) as PrecheckResult;
+    expect(isRefusal(pre)).toBe(false);
+    expect(pre.initialDomain).toBe('readonce.onmicrosoft.com');
+    expect(pre.candidates.map((c) => c.user.userPrincipalName)).toEqual([`meeting.room@${FEDERATED}`]);
+    expect(domainReads()).toBe(1);
+  });
+
+  it('moving to the initial domain lists them once too', async () => {
+    const pre = (await service.precheck(FEDERATED)) as PrecheckResult;
+    readerCalls.length = 0;
+    const moved = await service.moveToInitialDomain(FEDERATED, [pre.candidates[0]!.user.id], 'test');
+    expect(moved).toMatchObject({ moved: [{ to: 'meeting.room@readonce.onmicrosoft.com' }], failed: [] });
+    expect(domainReads()).toBe(1);
+  });
+
+  it('a dry run of a federated domain lists them once (the staging domain comes from the same list)', async () => {
+    const plan = await service.preview(FEDERATED);
+    expect(isRefusal(plan)).toBe(false);
+    expect(domainReads()).toBe(1);
+  });
+
+  it('the domain list reads the sync log once for every configured domain, with each one’s newest run', async () => {
+    const day = (d: number, h: number) =>
+      `2026-11-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:00:00.000Z`;
+    await stores.runs.put(run('a-old', 'alpha.co.jp', day(20, 1)));
+    await stores.runs.put(run('a-new', 'alpha.co.jp', day(21, 9)));
+    await stores.runs.put(run('a-mid', 'alpha.co.jp', day(21, 3)));
+    await stores.runs.put(run('b-only', 'beta.co.jp', day(2, 0)));
+    await stores.runs.put(run('f-new', FEDERATED, day(25, 23)));
+    runCalls.length = 0;
+    const views = await service.listDomains();
+    if (isRefusal(views)) throw new Error(views.reason);
+    expect(runCalls).toHaveLength(1);
+    expect(domainReads()).toBe(1);
+    const last = Object.fromEntries(views.map((v) => [v.domain.id, v.lastRun?.id ?? null]));
+    expect(last).toEqual({
+      'readonce.onmicrosoft.com': null,
+      [FEDERATED]: 'f-new',
+      'alpha.co.jp': 'a-new',
+      'beta.co.jp': 'b-only',
+      'gamma.co.jp': null,
+    });
+    // Summaries: the per-user outcomes are left out.
+    expect(views.find((v) => v.domain.id === 'alpha.co.jp')?.lastRun?.outcomes).toEqual([]);
+  });
+});
