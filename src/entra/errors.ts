@@ -1,10 +1,13 @@
 // The one place that turns Graph/HTTP/network failures into an ErrorKind with a code, a readable message and a policy.
-import type { ErrorKind } from '../sync/model.js';
+import type { ErrorKind, ErrorPolicy } from '../sync/model.js';
 import { scrubSecrets } from '../logger.js';
 
-/** What to do with each kind (docs/architecture.md, Errors). */
-export type ErrorPolicy = 'retry' | 'retry-after' | 'adopt-or-skip' | 'done-or-skip' | 'skip-and-log' | 'stop-run';
+export type { ErrorPolicy };
 
+/**
+ * What to do with each kind (docs/architecture.md, Errors): the one table the connector's retries (nextRetry in
+ * retry.ts), the writer and, through each failed WriteResult's `policy`, the apply run act on.
+ */
 export const ERROR_POLICY: Readonly<Record<ErrorKind, ErrorPolicy>> = Object.freeze({
   /** 5xx, resets, timeouts: retry with jittered backoff (writes whose outcome is unknown are resolved first). */
   transient: 'retry',
@@ -245,4 +248,8 @@ export function toFailure(err: unknown, options: { isWrite?: boolean; target?: s
 }
 
 /** True when a retry may help (the kinds whose policy is retry / retry-after). */
-export const isRetryable = (kind: ErrorKind): boolean => kind === 'transient' || kind === 'throttled';
+export const isRetryable = (kind: ErrorKind): boolean =>
+  ERROR_POLICY[kind] === 'retry' || ERROR_POLICY[kind] === 'retry-after';
+
+/** True when a failure of this kind ends the run (its policy is stop-run): nothing more is sent. */
+export const stopsRun = (kind: ErrorKind): boolean => ERROR_POLICY[kind] === 'stop-run';

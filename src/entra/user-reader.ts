@@ -2,9 +2,17 @@
 import type { Logger } from '../logger.js';
 import type { DeletedEntraUser, EntraDomain, EntraUser } from '../sync/model.js';
 import type { EntraReader, ReadProgress } from '../sync/ports.js';
-import { classifyResponse, GraphRequestError, type GraphFailure, isRetryable, toFailure } from './errors.js';
+import { classifyResponse, GraphRequestError, type GraphFailure, toFailure } from './errors.js';
 import type { GraphClient, GraphResponse } from './graph-client.js';
-import { backoffDelay, type Clock, DEFAULT_BACKOFF, type RandomSource, retryAfterDelay } from './retry.js';
+import {
+  type Clock,
+  DEFAULT_BACKOFF,
+  DEFAULT_RETRY_LIMITS,
+  newTally,
+  nextRetry,
+  type RandomSource,
+  type RetryLimits,
+} from './retry.js';
 
 /** The properties of EntraUser, in `$select` order. */
 export const ENTRA_USER_SELECT = [
@@ -27,7 +35,13 @@ export const ENTRA_USER_SELECT = [
   'proxyAddresses',
 ] as const;
 
-const DELETED_SELECT = ['id', 'userPrincipalName', 'onPremisesImmutableId', 'deletedDateTime', 'usageLocation'] as const;
+const DELETED_SELECT = [
+  'id',
+  'userPrincipalName',
+  'onPremisesImmutableId',
+  'deletedDateTime',
+  'usageLocation',
+] as const;
 
 /** Built-in template id of Global Administrator (the same in every tenant). */
 export const GLOBAL_ADMIN_TEMPLATE_ID = '62e90394-69f5-4237-9190-012177145e10';
@@ -109,7 +123,7 @@ export class GraphEntraReader implements EntraReader {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly random: RandomSource;
-  private readonly maxAttempts: number;
+  private readonly limits: RetryLimits;
   private readonly adminCacheMs: number;
   private readonly pageSize: number;
   private readonly partitionAbove: number;
@@ -129,7 +143,10 @@ export class GraphEntraReader implements EntraReader {
     this.logger = options.logger;
     this.clock = options.clock;
     this.random = options.random ?? Math.random;
-    this.maxAttempts = options.maxAttempts ?? 6;
+    this.limits = {
+      ...DEFAULT_RETRY_LIMITS,
+      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    };
     this.adminCacheMs = options.adminCacheMs ?? 60_000;
     this.pageSize = options.pageSize ?? 999;
     this.partitionAbove = options.partitionAbove ?? 9990;
@@ -427,14 +444,14 @@ export class GraphEntraReader implements EntraReader {
     return all;
   }
 
-  /** One GET with the connector's retry policy: throttled → Retry-After, transient → jittered backoff; others throw. */
+  /** One GET with the connector's retry rule (nextRetry: throttled → Retry-After, transient → backoff); others throw. */
   private async request(
     path: string,
     options: { advanced?: boolean; permission: string; allowNotFound?: boolean },
   ): Promise<GraphResponse | null> {
     const headers: Record<string, string> = options.advanced ? { ConsistencyLevel: 'eventual' } : {};
-    let last: GraphFailure | null = null;
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+    const tally = newTally();
+    for (let attempt = 1; ; attempt++) {
       if (this.graph.pacer) await this.graph.pacer.wait();
       let failure: GraphFailure;
       try {
@@ -451,16 +468,11 @@ export class GraphEntraReader implements EntraReader {
         failure = toFailure(err);
       }
       if (failure.kind === 'not_found' && options.allowNotFound) return null;
-      last = failure;
-      if (!isRetryable(failure.kind) || attempt === this.maxAttempts) break;
-      const delay =
-        failure.retryAfterMs !== null
-          ? retryAfterDelay(failure.retryAfterMs, this.random)
-          : backoffDelay(attempt, { ...DEFAULT_BACKOFF, random: this.random });
+      const delay = nextRetry(failure, tally, this.limits, { backoff: DEFAULT_BACKOFF, random: this.random });
+      if (delay === null) throw new GraphRequestError(failure, `reading ${path.split('?')[0]} from Graph`);
       this.logger.debug({ code: failure.code, attempt, delayMs: delay }, 'graph read will be retried');
       await this.clock.sleep(delay);
     }
-    throw new GraphRequestError(last as GraphFailure, `reading ${path.split('?')[0]} from Graph`);
   }
 }
 

@@ -1,5 +1,6 @@
 // Turns the sync's meaning-level write ops into Graph requests (method, URL, body, a new user's password) and reads their answers.
 import { randomBytes } from 'node:crypto';
+import { OPTIONAL_STRINGS } from '../sync/mapping.js';
 import type { WriteOp } from '../sync/ports.js';
 import type { BatchRequestItem } from './graph-client.js';
 
@@ -10,17 +11,6 @@ export type PasswordSource = (immutableId: string) => string;
 export function randomPassword(): string {
   return `Aa1!${randomBytes(24).toString('base64url')}`;
 }
-
-/** Optional properties a create sends only when they have a value (Graph refuses empty strings for some). */
-const OPTIONAL_ON_CREATE = [
-  'givenName',
-  'surname',
-  'mail',
-  'jobTitle',
-  'department',
-  'employeeId',
-  'mobilePhone',
-] as const;
 
 /** The body of `POST /users`: the required properties, the Immutable ID, a password profile, other non-empty values. */
 function createBody(op: Extract<WriteOp, { kind: 'create' }>, passwordFor: PasswordSource): Record<string, unknown> {
@@ -37,7 +27,8 @@ function createBody(op: Extract<WriteOp, { kind: 'create' }>, passwordFor: Passw
       password: passwordFor(op.immutableId),
     },
   };
-  for (const key of OPTIONAL_ON_CREATE) {
+  // Optional attributes go only when they have a value (an empty one is what a new user has anyway).
+  for (const key of OPTIONAL_STRINGS) {
     const v = a[key];
     if (v !== null && v !== undefined && v !== '') body[key] = v;
   }

@@ -39,7 +39,7 @@ const MAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const NICKNAME_BAD = /[^A-Za-z0-9'.\-_!#^~]/g;
 
 /** Optional string attributes: undefined = not managed, null (or '') = clear it. */
-const OPTIONAL_STRINGS = [
+export const OPTIONAL_STRINGS = [
   'givenName',
   'surname',
   'mail',

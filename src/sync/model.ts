@@ -298,6 +298,9 @@ export type RunStatus = 'running' | 'completed' | 'partial' | 'cancelled' | 'ref
 /** Graph failures fall into this closed set; each has one policy (docs/architecture.md, Errors). */
 export type ErrorKind = 'transient' | 'throttled' | 'conflict' | 'not_found' | 'forbidden' | 'bad_request' | 'stop';
 
+/** What is done with a failure; the Entra adapter's ERROR_POLICY (src/entra/errors.ts) gives each kind one. */
+export type ErrorPolicy = 'retry' | 'retry-after' | 'adopt-or-skip' | 'done-or-skip' | 'skip-and-log' | 'stop-run';
+
 export interface UserOutcome {
   readonly action: 'Add' | 'Update' | 'Delete';
   readonly upn: string;

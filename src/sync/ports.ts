@@ -9,6 +9,7 @@ import type {
   EntraUser,
   ErrorKind,
   Change,
+  ErrorPolicy,
   Plan,
   RunRecord,
   SourceUser,
@@ -92,6 +93,8 @@ export type WriteResult =
       readonly ok: false;
       readonly status: number;
       readonly kind: ErrorKind;
+      /** The kind's policy (the adapter's ERROR_POLICY): the apply run decides by this, not by its own table. */
+      readonly policy: ErrorPolicy;
       readonly code: string;
       readonly message: string;
       /** True when the write may have been applied (connection lost after sending): resolve before retrying. */

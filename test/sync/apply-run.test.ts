@@ -1,5 +1,6 @@
 // The journaled executor: unknown outcomes are resolved before re-sending, a crash resumes exactly, failures are accounted.
 import { describe, expect, it } from 'vitest';
+import { ERROR_POLICY } from '../../src/entra/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { KeyvJournalRepository } from '../../src/store/journal-repository.js';
 import { openMemoryBackend } from '../../src/store/memory-backend.js';
@@ -57,7 +58,9 @@ class FakeEntra {
         this.sent.push(op.opId);
         const fault = this.faults.get(op.opId);
         this.faults.delete(op.opId);
-        const fail = (kind: WriteResult & { ok: false }): Promise<void> | void => options.onResult(kind);
+        // The policy comes from the adapter's one table, as the real writer fills it in.
+        const fail = (r: Omit<WriteResult & { ok: false }, 'policy'>): Promise<void> | void =>
+          options.onResult({ ...r, policy: ERROR_POLICY[r.kind] });
         if (fault === 'lose') {
           await fail({
             opId: op.opId,
@@ -449,5 +452,23 @@ describe('executePlan', () => {
     });
     expect(res.counts).toEqual({ added: 4, updated: 1, deleted: 0, failed: 1 });
     await backend.close();
+  });
+
+  it('leaves re-sending to the writer: an update the writer gave up on is failed, a lost create is handed back once', async () => {
+    const { entra, plan, ops } = fixture(2);
+    entra.faults.set('u:u1', 'lose');
+    entra.faults.set('a:IMM-0', 'lose');
+    const res = await executePlan(
+      { reader: entra.reader, writer: entra.writer, journal: new MemoryJournal(), logger },
+      { runId: 'run', plan, phases: phasesOf(ops), lookupSettleMs: 0 },
+    );
+    expect(entra.sent.filter((s) => s === 'u:u1')).toHaveLength(1);
+    expect(res.outcomes.find((o) => o.upn === 'upd@d.jp')).toMatchObject({
+      result: 'failed',
+      errorKind: 'transient',
+      errorCode: 'ECONNRESET',
+    });
+    expect(entra.sent.filter((s) => s === 'a:IMM-0')).toHaveLength(2);
+    expect(res.outcomes.find((o) => o.upn === 'n000@d.jp')?.result).toBe('done');
   });
 });
