@@ -157,98 +157,94 @@ export async function executeWrites(deps: ExecuteDeps, input: StreamInput): Prom
 
   for await (const batch of source.batches(chunkSize)) {
     if (stoppedBy || halted) break;
-    {
-      if (input.signal?.aborted) {
-        halted = true;
-        break;
-      }
-      targets = batch.targets;
-      const chunk = await admissible(
-        deps.reader,
-        batch.ops.filter((op) => !final.has(op.opId)),
-        final,
-        targets,
-        record,
+    if (input.signal?.aborted) {
+      halted = true;
+      break;
+    }
+    targets = batch.targets;
+    const chunk = await admissible(
+      deps.reader,
+      batch.ops.filter((op) => !final.has(op.opId)),
+      final,
+      targets,
+      record,
+    );
+    if (chunk.length === 0) continue;
+    // Writes that a crash interrupted after their intent was recorded: find out whether they happened.
+    const interrupted = chunk.filter((op) => intents.has(op.opId));
+    const lookups = await mapLimit(interrupted, LOOKUP_CONCURRENCY, (op) => wasApplied(deps.reader, op));
+    const appliedBefore = new Map(interrupted.map((op, i) => [op.opId, lookups[i]!]));
+    const recovered: JournalEntry[] = [];
+    let toSend: WriteOp[] = [];
+    for (const op of chunk) {
+      const applied = appliedBefore.get(op.opId);
+      if (applied?.applied) recovered.push({ opId: op.opId, state: 'done', userId: applied.userId });
+      else toSend.push(op);
+    }
+    await record(recovered);
+    // The writer retries; a create or restore whose answer it lost is looked up, and handed back once if absent.
+    for (let pass = 0; toSend.length > 0 && pass < 2 && !stoppedBy && !halted; pass++) {
+      await deps.journal.write(
+        runId,
+        toSend.map((op) => ({ opId: op.opId, state: 'intent' as const })),
       );
-      if (chunk.length === 0) continue;
-      // Writes that a crash interrupted after their intent was recorded: find out whether they happened.
-      const interrupted = chunk.filter((op) => intents.has(op.opId));
-      const lookups = await mapLimit(interrupted, LOOKUP_CONCURRENCY, (op) => wasApplied(deps.reader, op));
-      const appliedBefore = new Map(interrupted.map((op, i) => [op.opId, lookups[i]!]));
-      const recovered: JournalEntry[] = [];
-      let toSend: WriteOp[] = [];
-      for (const op of chunk) {
-        const applied = appliedBefore.get(op.opId);
-        if (applied?.applied) recovered.push({ opId: op.opId, state: 'done', userId: applied.userId });
-        else toSend.push(op);
+      const results: WriteResult[] = [];
+      const answeredAt = new Map<string, number>();
+      await deps.writer.execute(toSend, {
+        onResult: (r) => {
+          results.push(r);
+          answeredAt.set(r.opId, clock.now());
+        },
+        signal: input.signal,
+        explainForbidden,
+      });
+      const byId = new Map(results.map((r) => [r.opId, r]));
+      const entries: JournalEntry[] = [];
+      const unknown: WriteOp[] = [];
+      // Shutting down: writes the writer did not finish (reported with kind 'stop', the abort's own) or whose answer
+      // was lost keep their intent (resumption looks them up or re-sends).
+      const aborting = input.signal?.aborted === true;
+      for (const op of toSend) {
+        const r = byId.get(op.opId);
+        if (aborting && (!r || (!r.ok && (r.kind === 'stop' || r.outcomeUnknown)))) continue;
+        if (r?.ok) {
+          entries.push({ opId: op.opId, state: 'done', userId: r.userId });
+        } else if (needsLookup(op) && (!r || r.outcomeUnknown)) {
+          unknown.push(op);
+        } else if (!r) {
+          entries.push(failedEntry(op, undefined));
+        } else if (op.kind === 'create' && r.policy === 'adopt-or-skip') {
+          // A create refused as a duplicate may be our own earlier attempt: adopt it only if the Immutable ID matches.
+          const applied = await wasApplied(deps.reader, op);
+          entries.push(applied.applied ? { opId: op.opId, state: 'done', userId: applied.userId } : failedEntry(op, r));
+        } else {
+          entries.push(failedEntry(op, r));
+          if (r.policy === 'stop-run' && !r.targetRefused && !stoppedBy)
+            stoppedBy = { kind: r.kind, code: r.code, message: r.message };
+        }
       }
-      await record(recovered);
-      // The writer retries; a create or restore whose answer it lost is looked up, and handed back once if absent.
-      for (let pass = 0; toSend.length > 0 && pass < 2 && !stoppedBy && !halted; pass++) {
-        await deps.journal.write(
-          runId,
-          toSend.map((op) => ({ opId: op.opId, state: 'intent' as const })),
-        );
-        const results: WriteResult[] = [];
-        const answeredAt = new Map<string, number>();
-        await deps.writer.execute(toSend, {
-          onResult: (r) => {
-            results.push(r);
-            answeredAt.set(r.opId, clock.now());
-          },
-          signal: input.signal,
-          explainForbidden,
-        });
-        const byId = new Map(results.map((r) => [r.opId, r]));
-        const entries: JournalEntry[] = [];
-        const unknown: WriteOp[] = [];
-        // Shutting down: writes the writer did not finish (reported with kind 'stop', the abort's own) or whose answer
-        // was lost keep their intent (resumption looks them up or re-sends).
-        const aborting = input.signal?.aborted === true;
-        for (const op of toSend) {
-          const r = byId.get(op.opId);
-          if (aborting && (!r || (!r.ok && (r.kind === 'stop' || r.outcomeUnknown)))) continue;
-          if (r?.ok) {
-            entries.push({ opId: op.opId, state: 'done', userId: r.userId });
-          } else if (needsLookup(op) && (!r || r.outcomeUnknown)) {
-            unknown.push(op);
-          } else if (!r) {
-            entries.push(failedEntry(op, undefined));
-          } else if (op.kind === 'create' && r.policy === 'adopt-or-skip') {
-            // A create refused as a duplicate may be our own earlier attempt: adopt it only if the Immutable ID matches.
-            const applied = await wasApplied(deps.reader, op);
-            entries.push(
-              applied.applied ? { opId: op.opId, state: 'done', userId: applied.userId } : failedEntry(op, r),
-            );
-          } else {
-            entries.push(failedEntry(op, r));
-            if (r.policy === 'stop-run' && !r.targetRefused && !stoppedBy)
-              stoppedBy = { kind: r.kind, code: r.code, message: r.message };
-          }
-        }
-        // Resolve unknown outcomes before any re-send: a create is re-sent only when the user is provably absent.
-        const again: WriteOp[] = [];
-        const resolved = await resolveUnknown(deps.reader, clock, unknown, answeredAt, settleMs);
-        for (const [i, op] of unknown.entries()) {
-          const applied = resolved[i]!;
-          if (applied.applied) entries.push({ opId: op.opId, state: 'done', userId: applied.userId });
-          else if (pass === 0) again.push(op);
-          else entries.push(failedEntry(op, byId.get(op.opId)));
-        }
-        await record(entries);
-        for (const e of entries) {
-          if (e.opId.startsWith('f1:') && e.state === 'done') {
-            const c = targets.get(e.opId);
-            deps.logger.info(
-              { runId, upn: c?.upn, via: c?.action === 'Update' ? c.via : undefined },
-              'federated user moved to its temporary UPN to set the Immutable ID; it is moved back in this run',
-            );
-          }
-        }
-        report();
-        toSend = again;
-        if (aborting) halted = true;
+      // Resolve unknown outcomes before any re-send: a create is re-sent only when the user is provably absent.
+      const again: WriteOp[] = [];
+      const resolved = await resolveUnknown(deps.reader, clock, unknown, answeredAt, settleMs);
+      for (const [i, op] of unknown.entries()) {
+        const applied = resolved[i]!;
+        if (applied.applied) entries.push({ opId: op.opId, state: 'done', userId: applied.userId });
+        else if (pass === 0) again.push(op);
+        else entries.push(failedEntry(op, byId.get(op.opId)));
       }
+      await record(entries);
+      for (const e of entries) {
+        if (e.opId.startsWith('f1:') && e.state === 'done') {
+          const c = targets.get(e.opId);
+          deps.logger.info(
+            { runId, upn: c?.upn, via: c?.action === 'Update' ? c.via : undefined },
+            'federated user moved to its temporary UPN to set the Immutable ID; it is moved back in this run',
+          );
+        }
+      }
+      report();
+      toSend = again;
+      if (aborting) halted = true;
     }
   }
   targets = new Map();
