@@ -138,7 +138,8 @@ export interface SyncService {
   /**
    * Applies a stored plan: checks the hash, claims the plan (never applied twice), takes the domain's lease,
    * re-reads both sides and refuses a stale plan, re-checks the guard, writes with a journal.
-   * A refusal before any write is a Refusal; otherwise the finished run record.
+   * A refusal before any write is a Refusal; otherwise the finished run record, whose `outcomes` are its failed ones
+   * only (every outcome is in the run log: runOutcomes). The same holds for runScheduled and resumeInterrupted.
    */
   apply(planId: string, planHash: string, options: ApplyOptions): Promise<RunRecord | Refusal>;
   /**
