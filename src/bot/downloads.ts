@@ -15,14 +15,18 @@ function sendText(res: ServerResponse, status: number, text: string): void {
   res.end(`${text}\n`);
 }
 
-async function stream(res: ServerResponse, filename: string, chunks: Iterable<string>): Promise<void> {
+async function stream(
+  res: ServerResponse,
+  filename: string,
+  chunks: Iterable<string> | AsyncIterable<string>,
+): Promise<void> {
   res.writeHead(200, {
     'content-type': 'text/csv; charset=utf-8',
     'content-disposition': `attachment; filename="${filename}"`,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
   });
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     if (res.destroyed) return;
     if (!res.write(chunk)) await once(res, 'drain');
   }
@@ -47,11 +51,12 @@ export function createDownloadHandler(deps: { signer: LinkSigner; service: SyncS
       return stream(res, name, req.method === 'HEAD' ? [] : planCsvChunks(plan));
     }
     if (check.kind === 'run') {
-      const run = await deps.service.getRun(check.id);
+      // The record without its outcomes; the CSV reads them page by page as it is sent.
+      const run = await deps.service.getRun(check.id, { outcomes: false });
       if (!run) return sendText(res, 410, 'This sync run is no longer in the log (it was pruned).');
       const name = `sync-run-${safeName(run.domain)}-${safeName(run.id)}.csv`;
       deps.logger.info({ runId: run.id, domain: run.domain }, 'run CSV downloaded');
-      return stream(res, name, req.method === 'HEAD' ? [] : runCsvChunks(run));
+      return stream(res, name, req.method === 'HEAD' ? [] : runCsvChunks(run, deps.service.runOutcomes(run.id)));
     }
     return sendText(res, 403, 'This link is not a download link.');
   };

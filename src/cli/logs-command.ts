@@ -3,7 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RunRecord } from '../sync/model.js';
+import type { RunLogRepository } from '../sync/ports.js';
+import type { RunRecord, UserOutcome } from '../sync/model.js';
 import { terminalText } from './terminal-text.js';
 import { runCsvChunks } from '../sync/run-csv.js';
 import { EXIT } from './command.js';
@@ -57,14 +58,14 @@ export function parseLogsArgs(args: string[]): LogsOptions {
   return { domain, json: values.json === true, limit, ...(run ? { run, out } : {}) };
 }
 
-/** Writes the run's per-user CSV (the same bytes as the bot's signed download link) to `path`. */
-async function writeRunCsv(run: RunRecord, path: string): Promise<void> {
+/** Writes the run's per-user CSV (the same bytes as the bot's signed download link) to `path`, page by page. */
+async function writeRunCsv(run: RunRecord, pages: AsyncIterable<readonly UserOutcome[]>, path: string): Promise<void> {
   const file = createWriteStream(path);
   const failed = once(file, 'error').then(([err]) => {
     throw err;
   });
   const write = async () => {
-    for (const chunk of runCsvChunks(run)) if (!file.write(chunk)) await once(file, 'drain');
+    for await (const chunk of runCsvChunks(run, pages)) if (!file.write(chunk)) await once(file, 'drain');
     file.end();
     await once(file, 'finish');
   };
@@ -72,9 +73,8 @@ async function writeRunCsv(run: RunRecord, path: string): Promise<void> {
 }
 
 /** The lines the log card shows for one run: its row, its reason, and its failed users (the first 20). */
-export function formatRunDetail(run: RunRecord, lang: Lang = ENGLISH): string {
+export function formatRunDetail(run: RunRecord, failures: readonly UserOutcome[], lang: Lang = ENGLISH): string {
   const lines = [formatLogsTable([run], lang).trimEnd()];
-  const failures = run.outcomes.filter((o) => o.result === 'failed');
   if (failures.length > 0) {
     lines.push('', lang.t('cli.logs.failedUsers', { count: failures.length }));
     for (const o of failures.slice(0, 20))
@@ -86,12 +86,19 @@ export function formatRunDetail(run: RunRecord, lang: Lang = ENGLISH): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The run's failed outcomes, read page by page (the others are not kept). */
+async function failedOutcomes(pages: AsyncIterable<readonly UserOutcome[]>): Promise<UserOutcome[]> {
+  const failed: UserOutcome[] = [];
+  for await (const page of pages) for (const o of page) if (o.result === 'failed') failed.push(o);
+  return failed;
+}
+
 async function showRun(
-  stores: { runs: { get(id: string): Promise<RunRecord | null> } },
+  stores: { runs: Pick<RunLogRepository, 'get' | 'outcomes'> },
   options: LogsOptions & { run: string },
   lang: Lang,
 ): Promise<number> {
-  const run = await stores.runs.get(options.run);
+  const run = await stores.runs.get(options.run, { outcomes: false });
   if (!run) {
     process.stderr.write(`${lang.t('cli.logs.noRun', { runId: clean(options.run).slice(0, 80) })}\n`);
     return EXIT.badInput;
@@ -99,27 +106,26 @@ async function showRun(
   const csvPath = options.out ? resolve(options.out) : null;
   if (csvPath) {
     try {
-      await writeRunCsv(run, csvPath);
+      await writeRunCsv(run, stores.runs.outcomes(run.id), csvPath);
     } catch (err) {
       const reason = String((err as NodeJS.ErrnoException).code ?? err);
       process.stderr.write(`${lang.t('cli.logs.cannotWrite', { path: csvPath, reason })}\n`);
       return EXIT.badInput;
     }
   }
+  const failed = await failedOutcomes(stores.runs.outcomes(run.id));
   if (options.json) {
     const [summary] = logsJson([run]).runs;
-    const failures = run.outcomes
-      .filter((o) => o.result === 'failed')
-      .map((o) => ({
-        action: o.action,
-        userPrincipalName: o.upn,
-        immutableId: o.immutableId,
-        errorCode: o.errorCode ?? o.errorKind ?? null,
-        errorMessage: o.errorMessage ?? null,
-      }));
+    const failures = failed.map((o) => ({
+      action: o.action,
+      userPrincipalName: o.upn,
+      immutableId: o.immutableId,
+      errorCode: o.errorCode ?? o.errorKind ?? null,
+      errorMessage: o.errorMessage ?? null,
+    }));
     process.stdout.write(`${JSON.stringify({ run: summary, failures, csvPath })}\n`);
   } else {
-    process.stdout.write(formatRunDetail(run, lang));
+    process.stdout.write(formatRunDetail(run, failed, lang));
     if (csvPath) process.stdout.write(`${lang.t('cli.logs.csvWritten', { path: csvPath })}\n`);
   }
   return EXIT.ok;

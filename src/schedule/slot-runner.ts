@@ -51,7 +51,7 @@ export interface SlotRunnerOptions {
   readonly settings: DomainSettingsRepository;
   readonly leases: LeaseManager;
   /** The sync log: after a crash, a finished run of the slot found there is not run again. */
-  readonly runs?: Pick<RunLogRepository, 'list'> | null;
+  readonly runs?: Pick<RunLogRepository, 'list' | 'get'> | null;
   readonly state: StateStore;
   readonly notifier?: RunNotifier | null;
   readonly logger: Logger;
@@ -91,9 +91,11 @@ export function createSlotRunner(options: SlotRunnerOptions) {
   const findUnrecordedRun = async (domain: string, marker: NonNullable<ScheduleState['running']>) => {
     if (!options.runs) return null;
     const recent = await options.runs.list({ domain, limit: 5 });
-    return (
-      recent.find((r) => r.trigger === 'hourly' && r.status !== 'running' && r.startedAt >= marker.startedAt) ?? null
+    const found = recent.find(
+      (r) => r.trigger === 'hourly' && r.status !== 'running' && r.startedAt >= marker.startedAt,
     );
+    // The listing leaves the per-user outcomes out; the notification lists the run's failures.
+    return found ? options.runs.get(found.id) : null;
   };
 
   const notify = (run: RunRecord) => {

@@ -1,7 +1,6 @@
 // The state store: openStore(url) picks a backend (sqlite, memory, redis, postgres) and builds the repositories on it.
 import type Keyv from 'keyv';
 import type { Logger } from '../logger.js';
-import type { RunRecord } from '../sync/model.js';
 import type {
   DomainSettingsRepository,
   JournalRepository,
@@ -20,16 +19,11 @@ import { KeyvDomainSettingsRepository } from './settings-repository.js';
 
 export type { ConversationRepository } from './conversation-repository.js';
 
-/** The run log port plus `outcomes: false` in list(), which skips loading per-user outcomes. */
-export type RunLogStore = RunLogRepository & {
-  list(filter: { domain?: string; limit?: number; outcomes?: boolean }): Promise<RunRecord[]>;
-};
-
 export interface Stores {
   readonly kind: Backend['kind'];
   readonly settings: DomainSettingsRepository;
   readonly plans: PlanRepository;
-  readonly runs: RunLogStore;
+  readonly runs: RunLogRepository;
   readonly journal: JournalRepository;
   readonly leases: LeaseManager;
   readonly conversations: ConversationRepository;
@@ -40,7 +34,7 @@ export interface Stores {
 
 export interface OpenStoreOptions {
   readonly logger?: Logger;
-  /** Changes per stored plan chunk / outcomes per run-log chunk. */
+  /** Changes per stored plan chunk / outcomes per run-log page. */
   readonly chunkSize?: number;
 }
 

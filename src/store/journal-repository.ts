@@ -15,6 +15,8 @@ interface OpenRun {
 }
 
 const OPEN = 'open';
+/** Segments fetched per store round trip when reading a journal back. */
+const SEGMENTS_PER_READ = 50;
 
 /**
  * Segment `seg:<run>:<n>` holds one write() call's entries; `meta:<run>` counts them. A crash between the
@@ -70,21 +72,25 @@ export class KeyvJournalRepository implements JournalRepository {
   }
 
   async read(runId: string): Promise<Map<string, JournalEntry>> {
+    const out = new Map<string, JournalEntry>();
+    for await (const seg of this.segments(runId)) for (const e of seg) out.set(e.opId, e);
+    return out;
+  }
+
+  async *segments(runId: string): AsyncIterable<readonly JournalEntry[]> {
     await this.queues.get(runId)?.catch(() => undefined);
     const meta = (await this.kv.get(this.metaKey(runId))) as RunMeta | undefined;
-    const out = new Map<string, JournalEntry>();
     const count = meta?.segments ?? 0;
     const indexes = Array.from({ length: count }, (_, i) => i);
-    for (const group of chunk(indexes, 500)) {
+    for (const group of chunk(indexes, SEGMENTS_PER_READ)) {
       const segs = (await this.kv.get(group.map((i) => this.segKey(runId, i)))) as (JournalEntry[] | undefined)[];
-      for (const seg of segs) for (const e of seg ?? []) out.set(e.opId, e);
+      for (const seg of segs) if (seg) yield seg;
     }
     for (let n = count; ; n++) {
       const seg = (await this.kv.get(this.segKey(runId, n))) as JournalEntry[] | undefined;
       if (!seg) break;
-      for (const e of seg) out.set(e.opId, e);
+      yield seg;
     }
-    return out;
   }
 
   async unfinished(): Promise<string[]> {

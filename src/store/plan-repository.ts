@@ -1,7 +1,7 @@
-// Stored plans: metadata plus the changes in chunks (a 1M-change plan never becomes one huge string), claimed once.
+// Stored plans: a summary plus the changes in chunks (a 1M-change plan never becomes one huge string), claimed once.
 import type Keyv from 'keyv';
 import type { Change, Plan } from '../sync/model.js';
-import type { PlanRepository } from '../sync/ports.js';
+import type { PlanRepository, PlanSummary } from '../sync/ports.js';
 import type { LockTable } from './backend.js';
 import { keyPart } from './keys.js';
 
@@ -38,13 +38,31 @@ export class KeyvPlanRepository implements PlanRepository {
     const meta = (await this.kv.get(this.metaKey(planId))) as PlanMeta | undefined;
     if (!meta) return null;
     const changes: Change[] = [];
+    for await (const part of this.chunksOf(planId, meta)) for (const c of part) changes.push(c);
+    const { chunkCount: _c, changeCount: _n, ...plan } = meta;
+    return { ...plan, changes };
+  }
+
+  async summary(planId: string): Promise<PlanSummary | null> {
+    const meta = (await this.kv.get(this.metaKey(planId))) as PlanMeta | undefined;
+    if (!meta) return null;
+    const { chunkCount: _c, ...summary } = meta;
+    return summary;
+  }
+
+  async *changes(planId: string): AsyncIterable<readonly Change[]> {
+    const meta = (await this.kv.get(this.metaKey(planId))) as PlanMeta | undefined;
+    if (!meta)
+      throw new Error(`store: plan ${planId} does not exist (it expired or was discarded): run the dry run again`);
+    yield* this.chunksOf(planId, meta);
+  }
+
+  private async *chunksOf(planId: string, meta: PlanMeta): AsyncIterable<Change[]> {
     for (let n = 0; n < meta.chunkCount; n++) {
       const part = (await this.kv.get(this.chunkKey(planId, n))) as Change[] | undefined;
       if (!part) throw new Error(`store: plan ${planId} is incomplete (chunk ${n} of ${meta.chunkCount} missing)`);
-      for (const c of part) changes.push(c);
+      yield part;
     }
-    const { chunkCount: _c, changeCount: _n, ...plan } = meta;
-    return { ...plan, changes };
   }
 
   async put(plan: Plan): Promise<void> {

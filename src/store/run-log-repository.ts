@@ -1,4 +1,4 @@
-// The sync log: run records (outcomes in chunks) plus per-domain and global day-bucketed indexes, newest first.
+// The sync log: run records (outcomes appended and read in pages) plus per-domain and global day-bucketed indexes, newest first.
 import type Keyv from 'keyv';
 import type { RunRecord, UserOutcome } from '../sync/model.js';
 import type { RunLogRepository } from '../sync/ports.js';
@@ -7,7 +7,7 @@ import { chunk, keyPart } from './keys.js';
 import { withMutex } from './mutex.js';
 
 export interface RunLogOptions {
-  /** Outcomes per stored chunk. */
+  /** Outcomes per stored page. */
   readonly chunkSize?: number;
   /** list() without a limit returns this many. */
   readonly defaultLimit?: number;
@@ -21,6 +21,8 @@ interface IndexEntry {
 type StoredRun = Omit<RunRecord, 'outcomes'> & { readonly outcomeChunks: number };
 
 const ALL = '*';
+/** The stored record with an empty outcome list (its outcomes are read page by page). */
+const bare = ({ outcomeChunks: _n, ...rest }: StoredRun): RunRecord => ({ ...rest, outcomes: [] });
 const dayOf = (iso: string) => iso.slice(0, 10);
 const newestFirst = (a: IndexEntry, b: IndexEntry) =>
   a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
@@ -43,21 +45,26 @@ export class KeyvRunLogRepository implements RunLogRepository {
   private daysKey = (scope: string) => `days:${keyPart(scope)}`;
   private bucketKey = (scope: string, day: string) => `idx:${keyPart(scope)}:${day}`;
 
-  async get(runId: string): Promise<RunRecord | null> {
+  async get(runId: string, options: { outcomes?: boolean } = {}): Promise<RunRecord | null> {
     const stored = (await this.kv.get(this.runKey(runId))) as StoredRun | undefined;
-    return stored ? this.inflate(stored) : null;
+    if (!stored) return null;
+    return options.outcomes === false ? bare(stored) : this.inflate(stored);
   }
 
-  async put(run: RunRecord): Promise<void> {
+  async put(run: RunRecord, options: { keepOutcomes?: boolean } = {}): Promise<void> {
     const old = (await this.kv.get(this.runKey(run.id))) as StoredRun | undefined;
-    const parts = chunk(run.outcomes, this.chunkSize);
-    for (const [n, part] of parts.entries()) await this.kv.set(this.outKey(run.id, n), part);
     const { outcomes: _o, ...rest } = run;
-    await this.kv.set(this.runKey(run.id), { ...rest, outcomeChunks: parts.length } satisfies StoredRun);
-    if (old && old.outcomeChunks > parts.length) {
-      const stale: string[] = [];
-      for (let n = parts.length; n < old.outcomeChunks; n++) stale.push(this.outKey(run.id, n));
-      await this.kv.delete(stale);
+    if (options.keepOutcomes) {
+      await this.kv.set(this.runKey(run.id), { ...rest, outcomeChunks: old?.outcomeChunks ?? 0 } satisfies StoredRun);
+    } else {
+      const parts = chunk(run.outcomes, this.chunkSize);
+      for (const [n, part] of parts.entries()) await this.kv.set(this.outKey(run.id, n), part);
+      await this.kv.set(this.runKey(run.id), { ...rest, outcomeChunks: parts.length } satisfies StoredRun);
+      if (old && old.outcomeChunks > parts.length) {
+        const stale: string[] = [];
+        for (let n = parts.length; n < old.outcomeChunks; n++) stale.push(this.outKey(run.id, n));
+        await this.kv.delete(stale);
+      }
     }
     if (old && old.startedAt === run.startedAt && old.domain === run.domain) return;
     if (old) await this.unindex([{ id: old.id, startedAt: old.startedAt, domain: old.domain }]);
@@ -65,7 +72,21 @@ export class KeyvRunLogRepository implements RunLogRepository {
     for (const scope of [ALL, entry.domain]) await this.addToIndex(scope, entry);
   }
 
-  /** `outcomes: false` leaves each record's outcomes empty (cheap listing of big runs). */
+  async appendOutcomes(runId: string, outcomes: readonly UserOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const stored = (await this.kv.get(this.runKey(runId))) as StoredRun | undefined;
+    if (!stored) throw new Error(`store: run ${runId} is not in the log: put the run before appending its outcomes`);
+    // Pages first, then the count: a reader (or a crash) never sees a counted page that is not written.
+    let n = stored.outcomeChunks;
+    for (const part of chunk(outcomes, this.chunkSize)) await this.kv.set(this.outKey(runId, n++), part);
+    await this.kv.set(this.runKey(runId), { ...stored, outcomeChunks: n } satisfies StoredRun);
+  }
+
+  async *outcomes(runId: string): AsyncIterable<readonly UserOutcome[]> {
+    const stored = (await this.kv.get(this.runKey(runId))) as StoredRun | undefined;
+    if (stored) yield* this.pagesOf(stored);
+  }
+
   async list(filter: { domain?: string; limit?: number; outcomes?: boolean }): Promise<RunRecord[]> {
     const limit = filter.limit ?? this.defaultLimit;
     if (limit <= 0) return [];
@@ -84,10 +105,7 @@ export class KeyvRunLogRepository implements RunLogRepository {
     const out: RunRecord[] = [];
     for (const s of stored) {
       if (!s) continue;
-      if (filter.outcomes === false) {
-        const { outcomeChunks: _n, ...rest } = s;
-        out.push({ ...rest, outcomes: [] });
-      } else out.push(await this.inflate(s));
+      out.push(filter.outcomes === true ? await this.inflate(s) : bare(s));
     }
     return out;
   }
@@ -115,8 +133,7 @@ export class KeyvRunLogRepository implements RunLogRepository {
     const stored = (await this.kv.get(newest.map((e) => this.runKey(e.id)))) as (StoredRun | undefined)[];
     for (const s of stored) {
       if (!s) continue;
-      const { outcomeChunks: _n, ...rest } = s;
-      found.set(s.domain.toLowerCase(), { ...rest, outcomes: [] });
+      found.set(s.domain.toLowerCase(), bare(s));
     }
     return found;
   }
@@ -159,13 +176,16 @@ export class KeyvRunLogRepository implements RunLogRepository {
   }
 
   private async inflate(stored: StoredRun): Promise<RunRecord> {
-    const { outcomeChunks, ...rest } = stored;
     const outcomes: UserOutcome[] = [];
-    for (let n = 0; n < outcomeChunks; n++) {
-      const part = (await this.kv.get(this.outKey(stored.id, n))) as UserOutcome[] | undefined;
-      if (part) for (const o of part) outcomes.push(o);
+    for await (const page of this.pagesOf(stored)) for (const o of page) outcomes.push(o);
+    return { ...bare(stored), outcomes };
+  }
+
+  private async *pagesOf(stored: StoredRun): AsyncIterable<UserOutcome[]> {
+    for (let n = 0; n < stored.outcomeChunks; n++) {
+      const page = (await this.kv.get(this.outKey(stored.id, n))) as UserOutcome[] | undefined;
+      if (page) yield page;
     }
-    return { ...rest, outcomes };
   }
 
   private async addToIndex(scope: string, entry: IndexEntry): Promise<void> {

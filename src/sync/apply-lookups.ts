@@ -25,7 +25,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
  */
 export function forbiddenExplainer(
   reader: EntraReader,
-  targets: Map<string, WrittenChange>,
+  targets: Pick<ReadonlyMap<string, WrittenChange>, 'get'>,
 ): (op: WriteOp) => Promise<string | null> {
   let admins: Promise<Set<string>> | null = null;
   return async (op) => {

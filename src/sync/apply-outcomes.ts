@@ -42,7 +42,7 @@ export function indexOpsByChange(plan: Plan, ops: readonly WriteOp[]): Map<strin
 }
 
 /** Each write op's change (the plan's own object: ops of one change share it). */
-export function changeOfOps(plan: Plan, ops: readonly WriteOp[]): Map<string, WrittenChange> {
+export function changeOfOps(plan: Pick<Plan, 'id' | 'changes'>, ops: readonly WriteOp[]): Map<string, WrittenChange> {
   const addByImmutableId = new Map<string, Extract<Change, { action: 'Add' }>>();
   const addByRestoreId = new Map<string, Extract<Change, { action: 'Add' }>>();
   const byEntraId = new Map<string, Extract<Change, { action: 'Update' | 'Delete' }>>();
@@ -86,7 +86,7 @@ export function strandedAdoptions(
 /** Counts and one outcome per change, from the settled ops (a change without a final entry was not attempted). */
 export function summarise(
   ops: readonly WriteOp[],
-  targets: Map<string, WrittenChange>,
+  targets: ReadonlyMap<string, WrittenChange>,
   final: Map<string, Settled>,
 ): { counts: RunCounts; outcomes: UserOutcome[] } {
   // Ops of one change share the plan's change object: group by it, in the order of each change's first op.

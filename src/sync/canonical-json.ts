@@ -74,6 +74,37 @@ export function writeCanonicalJson(value: unknown, sink: TextSink): void {
   sink('}');
 }
 
+/**
+ * Writes `record` with one more member, `key`, an array whose items arrive in chunks (a stored plan's changes): the
+ * pieces equal writeCanonicalJson of the record with that array in it, and no more than one chunk is held at a time.
+ */
+export async function writeCanonicalJsonStreaming(
+  record: Record<string, unknown>,
+  key: string,
+  chunks: AsyncIterable<readonly unknown[]>,
+  sink: TextSink,
+): Promise<void> {
+  const keys = [...definedKeys(record).filter((k) => k !== key), key].sort(compareKeys);
+  sink('{');
+  for (const [i, k] of keys.entries()) {
+    sink(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`);
+    if (k !== key) {
+      writeCanonicalJson(record[k], sink);
+      continue;
+    }
+    sink('[');
+    let first = true;
+    for await (const chunk of chunks) {
+      for (const item of chunk) {
+        sink((first ? '' : ',') + canonicalJson(item === undefined ? null : item));
+        first = false;
+      }
+    }
+    sink(']');
+  }
+  sink('}');
+}
+
 /** A sink that collects small pieces and hands them on in blocks of about `blockSize` characters. */
 export function bufferedSink(target: TextSink, blockSize = 64 * 1024): { sink: TextSink; flush: () => void } {
   let buffer = '';

@@ -1,6 +1,6 @@
 // Builds the hashed, versioned plan from a snapshot: sorted changes, counts, deletion share, guard, fingerprints.
 import { createHash } from 'node:crypto';
-import { bufferedSink, writeCanonicalJson } from './canonical-json.js';
+import { bufferedSink, writeCanonicalJson, writeCanonicalJsonStreaming } from './canonical-json.js';
 import { diff } from './diff.js';
 import { entraFingerprint, sourceFingerprint } from './fingerprint.js';
 import { checkGuard, deletionShare, inScopeCount } from './guard.js';
@@ -146,6 +146,23 @@ export function buildPlan(snapshot: DomainSnapshot, settings: PlanSettings, meta
 /** True when the plan's content still matches its hash (detects any edit of a stored plan). */
 export function verifyPlanHash(plan: Plan): boolean {
   return typeof plan.hash === 'string' && computePlanHash(plan) === plan.hash;
+}
+
+/**
+ * verifyPlanHash for a stored plan: its summary and its changes read chunk by chunk (the same canonical JSON, never
+ * the whole plan in memory). `changeCount` is the store's, not part of the plan.
+ */
+export async function verifyStoredPlanHash(
+  summary: Omit<Plan, 'changes'> & { readonly changeCount?: number },
+  changes: AsyncIterable<readonly Change[]>,
+): Promise<boolean> {
+  const { hash, changeCount: _n, ...body } = summary;
+  if (typeof hash !== 'string') return false;
+  const h = createHash('sha256');
+  const { sink, flush } = bufferedSink((text) => h.update(text, 'utf8'));
+  await writeCanonicalJsonStreaming(body, 'changes', changes, sink);
+  flush();
+  return h.digest('hex') === hash;
 }
 
 /** The one short form of a plan hash: its first 12 hex digits (cards, CSV file names, logs, CLI). */

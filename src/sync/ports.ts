@@ -8,10 +8,12 @@ import type {
   EntraDomain,
   EntraUser,
   ErrorKind,
+  Change,
   ErrorPolicy,
   Plan,
   RunRecord,
   SourceUser,
+  UserOutcome,
 } from './model.js';
 
 /** Access Control, the source of truth. */
@@ -125,8 +127,19 @@ export interface DomainSettingsRepository {
   remove(domain: string): Promise<void>;
 }
 
+/** A stored plan without its changes: what freshness, guard and cards read (`changeCount` says how many it has). */
+export type PlanSummary = Omit<Plan, 'changes'> & { readonly changeCount: number };
+
 export interface PlanRepository {
+  /** The whole plan, every change loaded (the plan CSV and small plans; apply reads summary() and changes()). */
   get(planId: string): Promise<Plan | null>;
+  /** The plan without loading any chunk of its changes, or null. */
+  summary(planId: string): Promise<PlanSummary | null>;
+  /**
+   * The plan's changes in their order, one stored chunk at a time (a throw names a missing plan or chunk). Each call
+   * reads them again from the store, so a caller can walk them more than once without holding them.
+   */
+  changes(planId: string): AsyncIterable<readonly Change[]>;
   put(plan: Plan): Promise<void>;
   /** Marks the plan used by a run (so it cannot be applied twice); false when it already was. */
   claim(planId: string, runId: string): Promise<{ claimed: true } | { claimed: false; runId: string }>;
@@ -134,9 +147,18 @@ export interface PlanRepository {
 }
 
 export interface RunLogRepository {
-  get(runId: string): Promise<RunRecord | null>;
-  put(run: RunRecord): Promise<void>;
-  /** Newest first. `outcomes: false` leaves the per-user outcomes out (an empty list) for summaries. */
+  /** The run; `outcomes: false` leaves its per-user outcomes out (an empty list; read them with outcomes()). */
+  get(runId: string, options?: { outcomes?: boolean }): Promise<RunRecord | null>;
+  /**
+   * Stores the record. Its `outcomes` replace the stored ones, unless `keepOutcomes` is set: then the outcomes
+   * appended so far stay as they are and `run.outcomes` is ignored (a run that streamed its outcomes ends this way).
+   */
+  put(run: RunRecord, options?: { keepOutcomes?: boolean }): Promise<void>;
+  /** Appends a batch of per-user outcomes after the stored ones (the run must have been put first). */
+  appendOutcomes(runId: string, outcomes: readonly UserOutcome[]): Promise<void>;
+  /** The run's per-user outcomes in order, one stored page at a time (nothing when the run is unknown). */
+  outcomes(runId: string): AsyncIterable<readonly UserOutcome[]>;
+  /** Newest first, without per-user outcomes (empty lists) unless `outcomes: true`. */
   list(filter: { domain?: string; limit?: number; outcomes?: boolean }): Promise<RunRecord[]>;
   /** The newest run of each of these domains (keyed lower-case, outcomes left out), read in one pass for all of them. */
   lastRuns(domains: readonly string[]): Promise<Map<string, RunRecord>>;
@@ -170,9 +192,12 @@ export interface JournalEntry {
 }
 
 export interface JournalRepository {
-  /** Records entries of one run (appends; the last entry per opId wins). */
+  /** Records a batch of entries of one run as one stored segment (appends; the last entry per opId wins). */
   write(runId: string, entries: readonly JournalEntry[]): Promise<void>;
+  /** The run's entries folded: the last entry per opId. */
   read(runId: string): Promise<Map<string, JournalEntry>>;
+  /** The run's entries as written, one stored batch at a time, oldest first (fold them: the last per opId wins). */
+  segments(runId: string): AsyncIterable<readonly JournalEntry[]>;
   /** Runs that started and never finished, oldest first. */
   unfinished(): Promise<string[]>;
   markFinished(runId: string): Promise<void>;

@@ -13,13 +13,12 @@ export const RUN_CSV_COLUMNS = [
   'ApprovedByObjectId',
 ] as const;
 
-type RunCsvInput = Pick<RunRecord, 'outcomes'> & Partial<Pick<RunRecord, 'approvedBy' | 'approvedById'>>;
+/** Who approved the run: every row carries it. */
+type RunCsvWho = Partial<Pick<RunRecord, 'approvedBy' | 'approvedById'>>;
+type RunCsvInput = Pick<RunRecord, 'outcomes'> & RunCsvWho;
 
 /** One outcome's cells; every row carries who approved the run, so that a CSV read alone still says it. */
-export function runCsvCells(
-  o: UserOutcome,
-  run: Partial<Pick<RunRecord, 'approvedBy' | 'approvedById'>> = {},
-): (string | null)[] {
+export function runCsvCells(o: UserOutcome, run: RunCsvWho = {}): (string | null)[] {
   return [
     o.action,
     o.upn,
@@ -32,17 +31,27 @@ export function runCsvCells(
   ];
 }
 
-function* runRows(run: RunCsvInput): Generator<string> {
-  yield CSV_BOM + csvRow(RUN_CSV_COLUMNS);
-  for (const o of run.outcomes) yield csvRow(runCsvCells(o, run));
+const HEADER = CSV_BOM + csvRow(RUN_CSV_COLUMNS);
+
+function* rowsOf(outcomes: readonly UserOutcome[], run: RunCsvWho): Generator<string> {
+  for (const o of outcomes) yield csvRow(runCsvCells(o, run));
 }
 
-export function runCsvChunks(run: RunCsvInput): Iterable<string> {
-  return blocks(runRows(run));
+/**
+ * The run CSV as text blocks, reading the outcomes page by page as they come (the run log's outcomes(), or the record's
+ * own list): a run of 100,000 users is never held whole, as outcomes or as text.
+ */
+export async function* runCsvChunks(
+  run: RunCsvWho,
+  pages: AsyncIterable<readonly UserOutcome[]> | Iterable<readonly UserOutcome[]>,
+): AsyncGenerator<string> {
+  yield HEADER;
+  for await (const page of pages) yield* blocks(rowsOf(page, run));
 }
 
+/** The whole run CSV of a record that holds its outcomes (small runs, tests). */
 export function runCsv(run: RunCsvInput): string {
-  let out = '';
-  for (const chunk of runCsvChunks(run)) out += chunk;
+  let out = HEADER;
+  for (const row of rowsOf(run.outcomes, run)) out += row;
   return out;
 }

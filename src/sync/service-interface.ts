@@ -1,5 +1,14 @@
 // The use cases the bot, the CLI and the scheduler call: one interface, so each front end stays thin.
-import type { DomainSettings, EntraDomain, EntraUser, OnDelete, Plan, RunRecord, RunTrigger } from './model.js';
+import type {
+  DomainSettings,
+  EntraDomain,
+  EntraUser,
+  OnDelete,
+  Plan,
+  RunRecord,
+  RunTrigger,
+  UserOutcome,
+} from './model.js';
 import type { CoreMessage } from './core-messages.js';
 
 /** A use case's "no" as a value: a sentence for a person plus a machine code (docs/architecture.md, Errors). */
@@ -129,7 +138,8 @@ export interface SyncService {
   /**
    * Applies a stored plan: checks the hash, claims the plan (never applied twice), takes the domain's lease,
    * re-reads both sides and refuses a stale plan, re-checks the guard, writes with a journal.
-   * A refusal before any write is a Refusal; otherwise the finished run record.
+   * A refusal before any write is a Refusal; otherwise the finished run record, whose `outcomes` are its failed ones
+   * only (every outcome is in the run log: runOutcomes). The same holds for runScheduled and resumeInterrupted.
    */
   apply(planId: string, planHash: string, options: ApplyOptions): Promise<RunRecord | Refusal>;
   /**
@@ -150,6 +160,10 @@ export interface SyncService {
   /** Imports an Access Control export (the README's Access Control CSV format). Nothing changes when any row is rejected unless partial. */
   importDirectory(bytes: Uint8Array, options: { partial?: boolean; merge?: boolean }): Promise<ImportReport>;
 
-  getRun(runId: string): Promise<RunRecord | null>;
+  /** The run; `outcomes: false` leaves its per-user outcomes out (read them page by page with runOutcomes). */
+  getRun(runId: string, options?: { outcomes?: boolean }): Promise<RunRecord | null>;
+  /** The run's per-user outcomes, one stored page at a time. */
+  runOutcomes(runId: string): AsyncIterable<readonly UserOutcome[]>;
+  /** Newest first, without per-user outcomes. */
   listRuns(filter: { domain?: string; limit?: number }): Promise<RunRecord[]>;
 }

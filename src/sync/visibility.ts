@@ -20,6 +20,19 @@ export function completedChanges(outcomes: readonly UserOutcome[]): ReadonlySet<
   return done;
 }
 
+/** A domain listing indexed the way unseenWrites looks users up (build once, check the plan chunk by chunk). */
+export interface ListingIndex {
+  readonly byId: ReadonlyMap<string, EntraUser>;
+  readonly byImmutableId: ReadonlyMap<string, EntraUser>;
+}
+
+export function indexListing(listed: readonly EntraUser[]): ListingIndex {
+  const byId = new Map(listed.map((u) => [u.id, u]));
+  const byImmutableId = new Map<string, EntraUser>();
+  for (const u of listed) if (u.onPremisesImmutableId) byImmutableId.set(u.onPremisesImmutableId, u);
+  return { byId, byImmutableId };
+}
+
 /**
  * Compares the changes a run completed with a fresh listing of the domain's Entra users: an Add must be listed
  * with its Immutable ID and UPN, an Update with every value it wrote (or gone, when it moved the UPN out of the
@@ -27,14 +40,12 @@ export function completedChanges(outcomes: readonly UserOutcome[]): ReadonlySet<
  * passes this check shows none of these changes again.
  */
 export function unseenWrites(
-  plan: Plan,
+  plan: Pick<Plan, 'domain' | 'changes'>,
   outcomes: readonly UserOutcome[] | ReadonlySet<string>,
-  listed: readonly EntraUser[],
+  listed: readonly EntraUser[] | ListingIndex,
 ): UnseenWrite[] {
   const done = outcomes instanceof Set ? outcomes : completedChanges(outcomes as readonly UserOutcome[]);
-  const byId = new Map(listed.map((u) => [u.id, u]));
-  const byImmutableId = new Map<string, EntraUser>();
-  for (const u of listed) if (u.onPremisesImmutableId) byImmutableId.set(u.onPremisesImmutableId, u);
+  const { byId, byImmutableId } = Array.isArray(listed) ? indexListing(listed) : (listed as ListingIndex);
   const inDomain = (upn: string) => upn.toLowerCase().endsWith(`@${plan.domain.toLowerCase()}`);
   const unseen: UnseenWrite[] = [];
   for (const c of plan.changes) {

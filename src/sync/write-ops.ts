@@ -1,6 +1,6 @@
 // Turns a plan's changes into meaning-level write ops (create, update, disable, delete, restore) with stable op ids, in dependency phases.
 import { withLegacyPhases } from './legacy-phases.js';
-import type { AttributeChange, EntraDomain, Plan } from './model.js';
+import type { AttributeChange, Change, EntraDomain, Plan } from './model.js';
 import type { WriteAttributes, WriteOp } from './ports.js';
 
 /*
@@ -29,6 +29,20 @@ export function planToWritePhases(
 ): WriteOp[][] {
   // A plan without a format version is one the diff just made.
   const changes = (plan.formatVersion ?? 3) < 3 ? withLegacyPhases(plan.changes) : plan.changes;
+  // Keep each op's phase equal to its group's index once empty groups are dropped.
+  return writePhasesOf(changes, authenticationType)
+    .filter((p) => p.length > 0)
+    .map((p, i) => (p[0]!.phase === i ? p : p.map((op) => ({ ...op, phase: i }))));
+}
+
+/**
+ * The writes of some of a plan's changes (one stored chunk, say) at the phases the changes carry, empty phases
+ * included: the numbers are the plan's, so chunks written phase by phase keep the plan's order.
+ */
+export function writePhasesOf(
+  changes: Iterable<Change>,
+  authenticationType: EntraDomain['authenticationType'],
+): WriteOp[][] {
   const phases: WriteOp[][] = [];
   type Unphased<T> = T extends WriteOp ? Omit<T, 'phase'> : never;
   const put = (n: number, op: Unphased<WriteOp>): void => {
@@ -108,10 +122,7 @@ export function planToWritePhases(
         break;
     }
   }
-  // Keep each op's phase equal to its group's index once empty groups are dropped.
-  return phases
-    .filter((p) => p.length > 0)
-    .map((p, i) => (p[0]!.phase === i ? p : p.map((op) => ({ ...op, phase: i }))));
+  return phases;
 }
 
 /** All write ops of the plan, phase after phase (see planToWritePhases for the ordering contract). */

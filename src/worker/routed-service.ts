@@ -21,7 +21,8 @@ export function routedSyncService(local: SyncService, send: WorkerSend, recovere
     getSettings: (domain) => local.getSettings(domain),
     getPlan: (planId) => local.getPlan(planId),
     discardPlan: (planId) => local.discardPlan(planId),
-    getRun: (runId) => local.getRun(runId),
+    getRun: (runId, options) => local.getRun(runId, options),
+    runOutcomes: (runId) => local.runOutcomes(runId),
     listRuns: (filter) => local.listRuns(filter),
     preview: async (domain, opts = {}) => {
       const { onProgress, ...rest } = opts;

@@ -6,6 +6,8 @@ import type { RunningEmulator } from '../../src/emulator/index.js';
 import { createEntraConnector, type EntraConnector } from '../../src/entra/index.js';
 import type { Logger } from '../../src/logger.js';
 import type { Stores } from '../../src/store/index.js';
+import type { UserOutcome } from '../../src/sync/model.js';
+import type { SyncService } from '../../src/sync/service-interface.js';
 import { createSyncService, type SyncServiceDeps } from '../../src/sync/service/index.js';
 
 /** An Entra connector that signs in to the emulator (its own app unless another registration is named) and trusts its CA. */
@@ -70,4 +72,11 @@ export function emulatorControl(emulator: () => RunningEmulator, dispatcher: () 
     expect(res.status, await res.clone().text()).toBeLessThan(300);
     return res.json() as Promise<Record<string, unknown>>;
   };
+}
+
+/** Every per-user outcome of a run, read page by page from the run log (a returned run record carries its failures only). */
+export async function runOutcomesOf(service: Pick<SyncService, 'runOutcomes'>, runId: string): Promise<UserOutcome[]> {
+  const all: UserOutcome[] = [];
+  for await (const page of service.runOutcomes(runId)) all.push(...page);
+  return all;
 }

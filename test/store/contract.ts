@@ -41,7 +41,33 @@ export function storeContract(name: string, makeUrl: () => string) {
       expect(await stores.plans.get('plan-empty')).toEqual(empty);
       await stores.plans.discard('plan-big');
       expect(await stores.plans.get('plan-big')).toBeNull();
+      expect(await stores.plans.summary('plan-big')).toBeNull();
       expect(await stores.plans.get('no-such-plan')).toBeNull();
+    });
+
+    it('reads a plan summary without its changes, and the changes chunk by chunk', async () => {
+      const big = plan('plan-walk', 2_500);
+      await stores.plans.put(big);
+      const { changes, ...summary } = big;
+      expect(await stores.plans.summary('plan-walk')).toEqual({ ...summary, changeCount: 2_500 });
+      const sizes: number[] = [];
+      const walked = [];
+      for await (const part of stores.plans.changes('plan-walk')) {
+        sizes.push(part.length);
+        walked.push(...part);
+      }
+      expect(sizes).toEqual([1000, 1000, 500]);
+      expect(walked).toEqual(changes);
+      // A second walk reads the store again and gives the same.
+      let again = 0;
+      for await (const part of stores.plans.changes('plan-walk')) again += part.length;
+      expect(again).toBe(2_500);
+      const walkMissing = async () => {
+        for await (const _ of stores.plans.changes('no-such-plan')) {
+          /* nothing */
+        }
+      };
+      await expect(walkMissing()).rejects.toThrow(/plan no-such-plan does not exist.*dry run again/);
     });
 
     it('claims a plan for exactly one run, even when twenty runs race', async () => {
@@ -67,11 +93,12 @@ export function storeContract(name: string, makeUrl: () => string) {
       for (const r of [...all].reverse()) await stores.runs.put(r);
       // A second put of the same run (status change) neither duplicates nor loses it.
       await stores.runs.put({ ...all[11]!, status: 'partial' });
-      const newest = await stores.runs.list({ limit: 5 });
+      const newest = await stores.runs.list({ limit: 5, outcomes: true });
       expect(newest.map((r) => r.id)).toEqual(['r-2-3', 'r-2-2', 'r-2-1', 'r-2-0', 'r-1-3']);
       expect(newest[0]!.status).toBe('partial');
       expect(newest[0]!.outcomes).toHaveLength(2);
-      const light = await stores.runs.list({ limit: 2, outcomes: false });
+      // A listing leaves the per-user outcomes out unless asked.
+      const light = await stores.runs.list({ limit: 2 });
       expect(light.map((r) => [r.id, r.outcomes.length, r.counts.updated])).toEqual([
         ['r-2-3', 0, 2],
         ['r-2-2', 0, 2],
@@ -107,6 +134,39 @@ export function storeContract(name: string, makeUrl: () => string) {
       const fewer = { ...big, outcomes: big.outcomes.slice(0, 10) };
       await stores.runs.put(fewer);
       expect(await stores.runs.get('r-big')).toEqual(fewer);
+      expect(await stores.runs.get('r-big', { outcomes: false })).toEqual({ ...big, outcomes: [] });
+    });
+
+    it("appends a run's outcomes in batches, reads them page by page, and keeps them when the record is put again", async () => {
+      const whole = run('r-stream', 'stream.example', '2026-04-02T00:00:00.000Z', 2_345);
+      const started = { ...whole, status: 'running' as const, endedAt: null, outcomes: [] };
+      await stores.runs.put(started);
+      for (let i = 0; i < whole.outcomes.length; i += 1_200) {
+        await stores.runs.appendOutcomes('r-stream', whole.outcomes.slice(i, i + 1_200));
+      }
+      await stores.runs.appendOutcomes('r-stream', []);
+      const pages: number[] = [];
+      const read = [];
+      for await (const page of stores.runs.outcomes('r-stream')) {
+        pages.push(page.length);
+        read.push(...page);
+      }
+      // Batches over the page size are split: no stored page is ever bigger than one chunk.
+      expect(pages).toEqual([1000, 200, 1000, 145]);
+      expect(read).toEqual(whole.outcomes);
+      // The run ends: the record is put again, keeping what was appended.
+      await stores.runs.put({ ...whole, outcomes: [] }, { keepOutcomes: true });
+      expect(await stores.runs.get('r-stream')).toEqual(whole);
+      expect((await stores.runs.list({ domain: 'stream.example', outcomes: true }))[0]).toEqual(whole);
+      // A plain put replaces them (a resumed run starts its outcomes again).
+      await stores.runs.put(started);
+      const left = [];
+      for await (const page of stores.runs.outcomes('r-stream')) left.push(...page);
+      expect(left).toEqual([]);
+      for await (const _ of stores.runs.outcomes('no-such-run')) throw new Error('an unknown run has no outcomes');
+      await expect(stores.runs.appendOutcomes('no-such-run', whole.outcomes.slice(0, 1))).rejects.toThrow(
+        /run no-such-run is not in the log/,
+      );
     });
 
     it('journals writes in segments: the last entry per op wins, unfinished runs oldest first', async () => {
@@ -124,6 +184,12 @@ export function storeContract(name: string, makeUrl: () => string) {
       await stores.journal.write('run-j2', [{ opId: 'x', state: 'failed', errorKind: 'forbidden' }]);
       const folded = await stores.journal.read('run-j1');
       expect(folded.size).toBe(1000);
+      // Read back batch by batch, in the order written.
+      const batches = [];
+      for await (const seg of stores.journal.segments('run-j1')) batches.push(seg);
+      expect(batches).toHaveLength(50);
+      expect(batches[0]![0]).toEqual({ opId: 'op-0', state: 'intent', userId: null });
+      expect(batches[49]![39]).toEqual({ opId: 'op-999', state: 'done', userId: 'user-49' });
       expect(folded.get('op-0')).toEqual({ opId: 'op-0', state: 'done', userId: 'user-25' });
       expect(folded.get('op-999')).toEqual({ opId: 'op-999', state: 'done', userId: 'user-49' });
       expect(await stores.journal.unfinished()).toEqual(['run-j1', 'run-j2']);

@@ -12,7 +12,7 @@ import { createLogger } from '../../src/logger.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { RunRecord, SourceUser } from '../../src/sync/model.js';
 import { isRefusal, type SyncService } from '../../src/sync/service-interface.js';
-import { emulatorControl, emulatorEntra, testSyncService } from '../helpers/engine.js';
+import { emulatorControl, emulatorEntra, runOutcomesOf, testSyncService } from '../helpers/engine.js';
 
 const DOMAIN = 'faults.jp';
 const EXISTING = 1000;
@@ -56,7 +56,14 @@ const source: SourceUser[] = [
   })),
   ...Array.from({ length: HIRES }, (_, k) => {
     const i = EXISTING + k;
-    return { userPrincipalName: upn(i), immutableId: imm(i), displayName: `Hire ${i}`, givenName: 'Hire', surname: String(i), jobTitle: 'Staff' };
+    return {
+      userPrincipalName: upn(i),
+      immutableId: imm(i),
+      displayName: `Hire ${i}`,
+      givenName: 'Hire',
+      surname: String(i),
+      jobTitle: 'Staff',
+    };
   }),
 ];
 
@@ -107,8 +114,10 @@ describe('apply under injected faults', () => {
     const result = await service.apply(plan.id, plan.hash, { trigger: 'manual', approvedBy: 'test' });
     if (isRefusal(result)) throw new Error(result.reason);
     const run = result as RunRecord;
-    // Every change of the plan has exactly one outcome.
-    expect(run.outcomes).toHaveLength(HIRES + UPDATED + LEAVERS);
+    // Every change of the plan has exactly one outcome (in the run log; the returned record carries the failures).
+    const outcomes = await runOutcomesOf(service, run.id);
+    expect(outcomes).toHaveLength(HIRES + UPDATED + LEAVERS);
+    expect(run.outcomes).toEqual(outcomes.filter((o) => o.result === 'failed'));
     const c = run.counts;
     expect(c.added + c.updated + c.deleted + c.failed).toBe(HIRES + UPDATED + LEAVERS);
     const stats = (await control('/_emulator/stats')) as { faults?: Record<string, number> };

@@ -170,6 +170,9 @@ class MemoryJournal implements JournalRepository {
   async read(runId: string) {
     return new Map(this.entries.get(runId) ?? []);
   }
+  async *segments(runId: string) {
+    yield [...(this.entries.get(runId) ?? new Map<string, JournalEntry>()).values()];
+  }
   async unfinished() {
     return [...this.entries.keys()].filter((r) => !this.finished.has(r));
   }

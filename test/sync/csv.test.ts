@@ -5,7 +5,7 @@ import { csvCell, neutraliseFormula } from '../../src/sync/csv-cell.js';
 import type { RunRecord, SourceUser } from '../../src/sync/model.js';
 import { buildPlan } from '../../src/sync/plan.js';
 import { PLAN_CSV_COLUMNS, planCsv, planCsvChunks } from '../../src/sync/plan-csv.js';
-import { runCsv } from '../../src/sync/run-csv.js';
+import { runCsv, runCsvChunks } from '../../src/sync/run-csv.js';
 import { DOMAIN, entraUser, settings, snapshot } from './fixtures.js';
 
 const HEADER = 'Action,UserPrincipalName,ImmutableId,DisplayName,GivenName,Surname,ChangedAttributes,Note';
@@ -184,5 +184,35 @@ describe('run CSV', () => {
       'Ada Admin',
       'aad-1',
     ]);
+  });
+
+  it('streams the same bytes from outcome pages, reading each page only when the previous one is written', async () => {
+    const outcome = (i: number) =>
+      ({
+        action: 'Update',
+        upn: `u${i}@${DOMAIN}`,
+        immutableId: `I${i}`,
+        result: i % 7 === 0 ? 'failed' : 'done',
+        ...(i % 7 === 0 ? { errorCode: 'Request_BadRequest', errorMessage: `+bad ${i}` } : {}),
+      }) as const;
+    const all = Array.from({ length: 3_000 }, (_, i) => outcome(i));
+    const who = { approvedBy: 'Ada Admin', approvedById: 'aad-1' };
+    const served: number[] = [];
+    async function* pages() {
+      for (let i = 0; i < all.length; i += 1_000) {
+        served.push(i);
+        yield all.slice(i, i + 1_000);
+      }
+    }
+    let text = '';
+    const seenWhenFirstBlock: number[] = [];
+    for await (const block of runCsvChunks(who, pages())) {
+      if (text.length > 0 && seenWhenFirstBlock.length === 0) seenWhenFirstBlock.push(served.length);
+      text += block;
+    }
+    expect(text).toBe(runCsv({ ...who, outcomes: all }));
+    // The first rows went out when only the first page had been read.
+    expect(seenWhenFirstBlock).toEqual([1]);
+    expect(served).toEqual([0, 1_000, 2_000]);
   });
 });

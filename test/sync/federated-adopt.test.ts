@@ -14,6 +14,7 @@ import { planCsv } from '../../src/sync/plan-csv.js';
 import type { EntraWriter, WriteOp } from '../../src/sync/ports.js';
 import { planToWritePhases } from '../../src/sync/write-ops.js';
 import { entraUser, settings, snapshot } from './fixtures.js';
+import { runOutcomesOf } from '../helpers/engine.js';
 
 const DOMAIN = 'fed.example';
 const STAGING = 'fedco.onmicrosoft.com';
@@ -194,7 +195,11 @@ describe('the apply', () => {
     expect(ivyOutcome).toMatchObject({ result: 'failed', errorKind: 'conflict' });
     expect(ivyOutcome?.errorMessage).toContain('is already held by ivy-old@other.example');
     expect(ivyOutcome?.errorMessage).toContain('nothing was changed');
-    expect(run.outcomes.find((o) => o.upn === `erin@${DOMAIN}`)).toMatchObject({ result: 'done' });
+    // The returned record carries the failures; every outcome is in the run log.
+    expect(run.outcomes.find((o) => o.upn === `erin@${DOMAIN}`)).toBeUndefined();
+    const outcomes = await runOutcomesOf(e.service, run.id);
+    expect(outcomes.find((o) => o.upn === `erin@${DOMAIN}`)).toMatchObject({ result: 'done' });
+    expect(outcomes.find((o) => o.upn === `ivy@${DOMAIN}`)).toEqual(ivyOutcome);
     expect(run.status).toBe('partial');
   });
 

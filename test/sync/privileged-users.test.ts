@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { type EmulatorSeed, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/logger.js';
 import type { Plan, RunRecord, SourceUser } from '../../src/sync/model.js';
+import { runOutcomesOf } from '../helpers/engine.js';
 
 const DOMAIN = 'corp.example';
 const logger = createLogger('silent');
@@ -134,7 +135,8 @@ describe('a 403 during apply', () => {
     expect(frank).toMatchObject({ result: 'failed', errorKind: 'forbidden' });
     expect(frank?.errorMessage).toContain(`frank@${DOMAIN} holds an admin role`);
     expect(frank?.errorMessage).toContain('protected accounts');
-    expect(run.outcomes.filter((o) => o.result === 'done').map((o) => o.upn)).toEqual(
+    const outcomes = await runOutcomesOf(e.service, run.id);
+    expect(outcomes.filter((o) => o.result === 'done').map((o) => o.upn)).toEqual(
       expect.arrayContaining([`gina@${DOMAIN}`, `hank@${DOMAIN}`]),
     );
   });

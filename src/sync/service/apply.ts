@@ -3,7 +3,7 @@ import { message, say } from '../core-messages.js';
 import { entraFingerprint, sourceFingerprint } from '../fingerprint.js';
 import { checkGuard, deletionShare, inScopeCount } from '../guard.js';
 import type { Plan, RunRecord } from '../model.js';
-import { verifyPlanHash } from '../plan.js';
+import { verifyStoredPlanHash } from '../plan.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
 import {
   type ApplyOptions,
@@ -28,7 +28,7 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
    */
   async function freshVerdict(
     { settings, ...found }: Configured,
-    plan: Plan,
+    plan: Omit<Plan, 'changes'>,
     onProgress?: ProgressListener,
   ): Promise<Pick<Plan, 'sourceFingerprint' | 'entraFingerprint' | 'guard'> & { sourceCount: number }> {
     const fresh = await snapshotFor(found, onProgress);
@@ -48,7 +48,8 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
     };
   }
 
-  async function applyStored(plan: Plan, options: ApplyOptions): Promise<RunRecord | Refusal> {
+  /** Applies a stored plan, of which only the summary is held (the writes read its changes chunk by chunk). */
+  async function applyStored(plan: Omit<Plan, 'changes'>, options: ApplyOptions): Promise<RunRecord | Refusal> {
     const domainName = plan.domain;
     const found = await configured(domainName);
     if (isRefusal(found)) return found;
@@ -59,7 +60,7 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
       const claim = await deps.plans.claim(plan.id, runId);
       if (!claim.claimed) {
         // We hold the domain's lease, so whoever claimed this plan is no longer writing: it finished, or it died.
-        const previous = await deps.runs.get(claim.runId);
+        const previous = await deps.runs.get(claim.runId, { outcomes: false });
         if (!previous) {
           // It died before recording its run (nothing was written yet): carry on under its claim.
           runId = claim.runId;
@@ -118,9 +119,11 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
 
   return {
     async apply(planId, planHash, options) {
-      const plan = await deps.plans.get(planId);
+      // The summary, and the hash checked over the changes read chunk by chunk: the plan is never loaded whole.
+      const plan = await deps.plans.summary(planId);
       if (!plan) return refuse('plan-not-found', say('refusal.planNotFound', { planId }));
-      if (plan.hash !== planHash || !verifyPlanHash(plan)) return refuse('stale-plan', say('refusal.hashMismatch'));
+      if (plan.hash !== planHash || !(await verifyStoredPlanHash(plan, deps.plans.changes(planId))))
+        return refuse('stale-plan', say('refusal.hashMismatch'));
       return applyStored(plan, options);
     },
   };

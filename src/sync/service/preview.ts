@@ -12,7 +12,7 @@ import { refuse } from './deps.js';
  */
 async function interruptedAdoptions({ deps }: ServiceContext, domain: string): Promise<Refusal | null> {
   for (const runId of await deps.journal.unfinished()) {
-    const run = await deps.runs.get(runId);
+    const run = await deps.runs.get(runId, { outcomes: false });
     if (run?.domain !== domain || !run.planId) continue;
     const plan = await deps.plans.get(run.planId);
     if (!plan) continue;

@@ -12,9 +12,9 @@ export function resumeUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncS
       const resumed: RunRecord[] = [];
       for (const runId of await deps.journal.unfinished()) {
         if (deps.shutdown?.aborted) break;
-        const run = await deps.runs.get(runId);
+        const run = await deps.runs.get(runId, { outcomes: false });
         if (run && options.only && !options.only.includes(run.status)) continue;
-        const plan = run?.planId ? await deps.plans.get(run.planId) : null;
+        const plan = run?.planId ? await deps.plans.summary(run.planId) : null;
         if (!run || !plan) {
           deps.logger.warn({ runId }, 'an interrupted run has no record or plan left; closing its journal');
           await deps.journal.markFinished(runId);

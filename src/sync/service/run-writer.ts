@@ -1,13 +1,15 @@
 // A run's record from start to end: the new record, the journaled writes of a plan, Graph's lag after them, the end.
-import { executePlan } from '../apply-run.js';
+import { executeWrites } from '../apply-run.js';
 import { type CoreMessage, type Said, say } from '../core-messages.js';
 import type { EntraDomain, Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
-import type { WriteOp } from '../ports.js';
 import type { ProgressListener, Refusal } from '../service-interface.js';
-import { completedChanges, type UnseenWrite, unseenWrites } from '../visibility.js';
-import { planToWritePhases } from '../write-ops.js';
+import { storedPlanWrites } from '../stored-plan-writes.js';
+import { completedChanges, indexListing, type UnseenWrite, unseenWrites } from '../visibility.js';
 import type { Configured, ServiceContext } from './context.js';
+
+/** What the run writer reads of a plan: its summary (the changes are read from the store chunk by chunk). */
+type PlanHead = Omit<Plan, 'changes'>;
 
 const emptyCounts = { added: 0, updated: 0, deleted: 0, failed: 0 } as const;
 
@@ -22,7 +24,7 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
   const began = new Map<string, number>();
 
   function newRun(
-    plan: Plan,
+    plan: PlanHead,
     trigger: RunTrigger,
     by: { requestedBy: string | null; approvedBy: string | null; approvedById?: string | null },
     sourceCount: number | null,
@@ -52,7 +54,8 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
   async function endRun(run: RunRecord, patch: Partial<RunRecord>): Promise<RunRecord> {
     // The reason's code goes with the reason: a resumed run never keeps the code of the reason it had before.
     const ended: RunRecord = { ...run, ...patch, reasonMessage: patch.reasonMessage ?? null, endedAt: iso() };
-    await deps.runs.put(ended);
+    // The outcomes were appended while the run wrote; the returned record carries only its failures (for the cards).
+    await deps.runs.put(ended, { keepOutcomes: true });
     const from = began.get(run.id) ?? Date.parse(run.startedAt);
     began.delete(run.id);
     const seconds = Math.max(0, (Date.parse(ended.endedAt!) - from) / 1000);
@@ -80,35 +83,48 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
     return endRun(run, { status, reason: why.reason, reasonMessage: why.message ?? null });
   }
 
+  /**
+   * Writes a stored plan: its changes are read from the store chunk by chunk, the outcomes appended to the run log
+   * batch by batch. The returned record's `outcomes` are the failed ones only (what the result card and the channel
+   * notification list); the whole list is read page by page from the run log.
+   */
   async function writePlan(
     run: RunRecord,
-    plan: Plan,
+    plan: PlanHead,
     authenticationType: EntraDomain['authenticationType'],
     options: { onProgress?: ProgressListener; onStarted?: (runId: string) => void },
   ): Promise<RunRecord> {
-    await deps.runs.put(run);
+    // A resumed run starts its outcomes again: they are rebuilt from the journal.
+    await deps.runs.put({ ...run, outcomes: [] });
     began.set(run.id, deps.now().getTime());
     observe({ type: 'run-started', runId: run.id, domain: run.domain, trigger: run.trigger });
     options.onStarted?.(run.id);
-    // Only executePlan holds the write ops: they are garbage before the re-read that follows it.
-    let phases: WriteOp[][] | null = planToWritePhases(
-      plan,
-      plan.writeSettings?.authenticationType ?? authenticationType,
-    );
-    const opCount = phases.reduce((n, p) => n + p.length, 0);
+    let opCount = 0;
+    const failed: UserOutcome[] = [];
+    // One key per completed change, for the visibility wait below.
+    const done = new Set<string>();
     try {
-      const result = await executePlan(
+      const source = await storedPlanWrites(
+        deps.plans,
+        plan,
+        plan.writeSettings?.authenticationType ?? authenticationType,
+      );
+      opCount = source.total;
+      const result = await executeWrites(
         { reader: deps.reader, writer: deps.writer, journal: deps.journal, logger: deps.logger },
         {
           runId: run.id,
-          plan,
-          phases,
+          source,
+          onOutcomes: async (batch) => {
+            await deps.runs.appendOutcomes(run.id, batch);
+            for (const o of batch) if (o.result === 'failed') failed.push(o);
+            for (const key of completedChanges(batch)) done.add(key);
+          },
           onProgress: options.onProgress,
           chunkSize: deps.journalChunkSize,
           signal: deps.shutdown,
         },
       );
-      phases = null;
       const c = result.counts;
       if (result.interrupted) {
         // The journal stays open: resumeInterrupted() (next start, or another replica) finishes the run.
@@ -116,11 +132,11 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
           status: 'interrupted',
           ...reasonOf(say('run.interrupted')),
           counts: c,
-          outcomes: result.outcomes,
+          outcomes: failed,
         });
       }
       const status = result.stoppedBy ? 'failed' : c.failed > 0 ? 'partial' : 'completed';
-      const lagging = await awaitOwnWrites(plan, result.outcomes);
+      const lagging = await awaitOwnWrites(plan, done);
       const outcome = result.stoppedBy
         ? say(result.stoppedBy.kind === 'forbidden' ? 'run.stoppedForbidden' : 'run.stopped', {
             message: result.stoppedBy.message,
@@ -130,7 +146,7 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
           : null;
       const reason =
         outcome && lagging ? say('joined', { first: outcome.message, second: lagging.message }) : (outcome ?? lagging);
-      const ended = await endRun(run, { status, ...reasonOf(reason), counts: c, outcomes: result.outcomes });
+      const ended = await endRun(run, { status, ...reasonOf(reason), counts: c, outcomes: failed });
       await deps.journal.markFinished(run.id);
       options.onProgress?.({ phase: 'done', done: opCount, total: opCount });
       return ended;
@@ -147,18 +163,20 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
    * eventually consistent). Before a run reports its end, re-reads the domain until the listing shows every change it
    * made, for at most visibilityTimeoutMs; returns a note for the run's reason when some are still not shown.
    */
-  async function awaitOwnWrites(plan: Plan, outcomes: readonly UserOutcome[]): Promise<Said | null> {
+  async function awaitOwnWrites(plan: PlanHead, done: ReadonlySet<string>): Promise<Said | null> {
     const timeoutMs = deps.visibilityTimeoutMs ?? 60_000;
-    if (timeoutMs <= 0 || !outcomes.some((o) => o.result === 'done')) return null;
-    // Built once for all the re-reads below (one key per completed change).
-    const done = completedChanges(outcomes);
+    if (timeoutMs <= 0 || done.size === 0) return null;
     const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const started = deps.now().getTime();
     let pause = 250;
     for (let check = 1; ; check++) {
       let unseen: UnseenWrite[];
       try {
-        unseen = unseenWrites(plan, done, await deps.reader.listUsers(plan.domain));
+        const listed = indexListing(await deps.reader.listUsers(plan.domain));
+        unseen = [];
+        // The plan's changes are walked chunk by chunk against the listing.
+        for await (const changes of deps.plans.changes(plan.id))
+          for (const u of unseenWrites({ domain: plan.domain, changes }, done, listed)) unseen.push(u);
       } catch (err) {
         // The writes are done and journaled: a failed re-read only means the wait cannot be confirmed.
         deps.logger.warn(
@@ -190,7 +208,7 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
    */
   async function resumeRun(
     run: RunRecord,
-    plan: Plan,
+    plan: PlanHead,
     found: Configured,
     options: { onProgress?: ProgressListener; onStarted?: (runId: string) => void },
   ): Promise<{ readonly ended: RunRecord; readonly stale: Refusal | null }> {

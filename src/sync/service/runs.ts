@@ -2,9 +2,12 @@
 import type { SyncService } from '../service-interface.js';
 import type { SyncServiceDeps } from './deps.js';
 
-export function runUseCases(deps: SyncServiceDeps): Pick<SyncService, 'getRun' | 'listRuns' | 'importDirectory'> {
+export function runUseCases(
+  deps: SyncServiceDeps,
+): Pick<SyncService, 'getRun' | 'runOutcomes' | 'listRuns' | 'importDirectory'> {
   return {
-    getRun: (runId) => deps.runs.get(runId),
+    getRun: (runId, options) => deps.runs.get(runId, options),
+    runOutcomes: (runId) => deps.runs.outcomes(runId),
     listRuns: (filter) => deps.runs.list(filter),
     importDirectory: (bytes, options) => deps.importer(bytes, options),
   };
