@@ -1,7 +1,7 @@
 // A run's record from start to end: the new record, the journaled writes of a plan, Graph's lag after them, the end.
 import { executePlan } from '../apply-run.js';
 import { type CoreMessage, type Said, say } from '../core-messages.js';
-import type { EntraDomain, Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
+import type { Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
 import type { WriteOp } from '../ports.js';
 import type { ProgressListener, Refusal } from '../service-interface.js';
@@ -80,10 +80,13 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
     return endRun(run, { status, reason: why.reason, reasonMessage: why.message ?? null });
   }
 
+  /**
+   * Writes a plan every caller has checked for freshness first (so its write settings are today's): the plan alone
+   * decides the writes, the authentication type included.
+   */
   async function writePlan(
     run: RunRecord,
     plan: Plan,
-    authenticationType: EntraDomain['authenticationType'],
     options: { onProgress?: ProgressListener; onStarted?: (runId: string) => void },
   ): Promise<RunRecord> {
     await deps.runs.put(run);
@@ -91,10 +94,7 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
     observe({ type: 'run-started', runId: run.id, domain: run.domain, trigger: run.trigger });
     options.onStarted?.(run.id);
     // Only executePlan holds the write ops: they are garbage before the re-read that follows it.
-    let phases: WriteOp[][] | null = planToWritePhases(
-      plan,
-      plan.writeSettings?.authenticationType ?? authenticationType,
-    );
+    let phases: WriteOp[][] | null = planToWritePhases(plan, plan.writeSettings.authenticationType);
     const opCount = phases.reduce((n, p) => n + p.length, 0);
     try {
       const result = await executePlan(
@@ -210,7 +210,7 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
       `resuming an interrupted sync run (it was ${run.status})`,
     );
     const resumed = { ...run, status: 'running' as const, endedAt: null, reason: null };
-    return { ended: await writePlan(resumed, plan, found.domain.authenticationType, options), stale: null };
+    return { ended: await writePlan(resumed, plan, options), stale: null };
   }
 
   return { newRun, endRun, logUnwritten, writePlan, resumeRun };

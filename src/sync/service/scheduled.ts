@@ -49,7 +49,7 @@ export function scheduledUseCases(ctx: ServiceContext, runs: RunWriter): Pick<Sy
         if (stale) return logUnwritten(run, 'refused', stale);
         if (!plan.guard.ok) return logUnwritten(run, 'cancelled', plan.guard);
         if (run.total === 0) return endRun(run, { status: 'completed' });
-        return await writePlan(run, plan, found.domain.authenticationType, {});
+        return await writePlan(run, plan, {});
       } finally {
         await lease?.stop();
       }
