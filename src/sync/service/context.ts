@@ -93,23 +93,20 @@ export function createServiceContext(deps: SyncServiceDeps) {
     return readSnapshot(ports, found.domain, onProgress, found.domains);
   }
 
-  /** The settings that decide the domain's writes today (the organization's country only when the domain has none). */
-  async function currentWriteSettings(settings: DomainSettings, domain: EntraDomain): Promise<PlanWriteSettings> {
-    const country = settings.usageLocation ? null : await deps.reader.organizationCountry();
-    return writeSettingsOf(settings, domain.authenticationType, country);
+  /** The organization's country, read only when the domain has no usage location of its own. */
+  async function organizationCountryFor(settings: DomainSettings): Promise<string | null> {
+    return settings.usageLocation ? null : await deps.reader.organizationCountry();
   }
 
-  function makePlan(
-    snapshot: DomainSnapshot,
-    settings: DomainSettings,
-    writeSettings: PlanWriteSettings,
-    createdBy: string | null,
-  ): Plan {
-    return buildPlan(
-      snapshot,
-      { ...settings, usageLocation: writeSettings.usageLocation },
-      { id: deps.newId(), now: iso(), createdBy },
-    );
+  /** The settings that decide the domain's writes today, for a freshness check (the plan records its own). */
+  async function currentWriteSettings(settings: DomainSettings, domain: EntraDomain): Promise<PlanWriteSettings> {
+    return writeSettingsOf(settings, domain.authenticationType, await organizationCountryFor(settings));
+  }
+
+  /** The plan of a snapshot and the domain's stored settings; buildPlan decides its write settings. */
+  async function makePlan(snapshot: DomainSnapshot, settings: DomainSettings, createdBy: string | null): Promise<Plan> {
+    const country = await organizationCountryFor(settings);
+    return buildPlan(snapshot, settings, { id: deps.newId(), now: iso(), createdBy }, country);
   }
 
   return { deps, iso, observe, tenantDomain, configured, holdLease, snapshotFor, currentWriteSettings, makePlan };

@@ -24,12 +24,7 @@ export function scheduledUseCases(ctx: ServiceContext, runs: RunWriter): Pick<Sy
       try {
         // One read of each side: the fresh snapshot is both the preview and the apply's freshness check.
         const snapshot = await snapshotFor(found);
-        const plan = makePlan(
-          snapshot,
-          found.settings,
-          await currentWriteSettings(found.settings, found.domain),
-          'scheduler',
-        );
+        const plan = await makePlan(snapshot, found.settings, 'scheduler');
         await deps.plans.put(plan);
         const run = newRun(
           plan,
