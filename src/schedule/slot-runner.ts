@@ -14,7 +14,8 @@ export interface SlotInfo {
 
 /**
  * The use case a slot runs; `SyncService` satisfies it (it ignores the slot). The slot runner holds the domain's sync
- * lease and passes the settings it read under it (`held`): the run takes no second lease and reads them no second time.
+ * lease and passes the settings it read under it (`held`): the run takes no second lease and builds its plan from these
+ * settings; it reads them again only after the snapshot, for the freshness check.
  */
 export interface ScheduledRunner {
   runScheduled(domain: string, held?: HeldDomain, slot?: SlotInfo): Promise<RunRecord | Refusal>;
