@@ -8,6 +8,7 @@ import type { LeaseHandle } from '../ports.js';
 import { readSnapshot } from '../read-snapshot.js';
 import { isRefusal, type ProgressListener, type Refusal, syncLeaseName } from '../service-interface.js';
 import { refuse, type SyncServiceDeps } from './deps.js';
+import { keepRenewing } from './lease-renewal.js';
 
 /** A domain lease held for a use case, renewed until `stop` releases it. */
 export interface HeldLease {
@@ -66,22 +67,11 @@ export function createServiceContext(deps: SyncServiceDeps) {
     if (!answer.acquired)
       return refuse('lease-held', say('refusal.leaseHeld', { domain, holder: answer.heldBy }), answer.heldBy);
     const lease = answer.lease;
-    const timer = setInterval(
-      () => {
-        lease.renew().then(
-          (ok) => {
-            if (!ok) deps.logger.warn({ domain }, 'lost the sync lease while running');
-          },
-          (err: unknown) => deps.logger.warn({ domain, err: String(err) }, 'could not renew the sync lease'),
-        );
-      },
-      Math.max(200, Math.floor(leaseTtlMs / 3)),
-    );
-    timer.unref();
+    const stopRenewing = keepRenewing(lease, leaseTtlMs, deps.logger, { domain });
     return {
       lease,
       stop: async () => {
-        clearInterval(timer);
+        stopRenewing();
         await lease.release();
       },
     };
