@@ -1,4 +1,4 @@
-// The steps several use cases share: finding the domain in the tenant, its settings, the domain lease, a snapshot, a plan.
+// The steps several use cases share: the domain in the tenant, its settings, the domain lease, a snapshot, a plan.
 import { message, say } from '../core-messages.js';
 import type { DomainSettings, DomainSnapshot, EntraDomain, Plan, PlanWriteSettings } from '../model.js';
 import { ignoreEvents, type OpsEvent } from '../observer.js';
