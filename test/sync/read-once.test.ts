@@ -123,7 +123,7 @@ describe('read each thing once', () => {
     expect(settingsCalls.filter((c) => c === 'get')).toHaveLength(1);
   });
 
-  it('an hourly run under the caller’s lease reads the settings, domains and country again only to check freshness', async () => {
+  it('an hourly run under the slot’s lease reads settings, domains and country again only for freshness', async () => {
     const held = await stores.settings.get('alpha.co.jp');
     settingsCalls.length = 0;
     const done = await service.runScheduled('alpha.co.jp', { settings: held! });

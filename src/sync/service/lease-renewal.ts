@@ -1,4 +1,4 @@
-// Keeps a held domain lease alive while its holder works: the one renewal loop of Sync now, resume, move and the hourly slot.
+// Keeps a held domain lease alive: the one renewal loop of Sync now, the CLI, resume, move and the hourly slot.
 import { type Logger, scrubSecrets } from '../../logger.js';
 import type { LeaseHandle } from '../ports.js';
 
