@@ -50,7 +50,8 @@ function forEveryone(rt: BotRuntime, input: VerbInput, card: AdaptiveCardJson): 
 
 /**
  * The card verbs. `command` (a button standing for a typed command) is routed by the caller through the same
- * registry as typed commands, with the same authorization: its route here only refuses what no button may stand for.
+ * registry as typed commands, with the same authorization (help excepted: from a button it needs read access); its
+ * route here only refuses what no button may stand for.
  */
 export function createVerbRoutes(applyFlow: ApplyFlow): VerbRoutes {
   return {

@@ -58,7 +58,8 @@ export function createRegistry(rt: BotRuntime): Registry {
 
   function verb(name: CardVerb, data: Readonly<Record<string, unknown>>): FoundRoute<VerbInput, VerbReply> {
     if (name === 'command') {
-      // A button that stands for a typed command: the same route, the same authorization; its card is a new message.
+      // A button that stands for a typed command: the same route and authorization (help excepted: a button needs read
+      // access, typed help none); its card is a new message.
       const parsed = parse(typeof data.command === 'string' && data.command.length <= 300 ? data.command : '');
       if (parsed.kind === 'unknown' || parsed.kind === 'import')
         return { name: parsed.kind, access: verbs.command.access, run: (input) => verbs.command.run(rt, input) };

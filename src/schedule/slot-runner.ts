@@ -4,6 +4,7 @@ import { scrubSecrets } from '../logger.js';
 import type { DomainSettings, RunRecord } from '../sync/model.js';
 import type { DomainSettingsRepository, LeaseManager, RunLogRepository, RunNotifier } from '../sync/ports.js';
 import { type HeldDomain, isRefusal, type Refusal, syncLeaseName } from '../sync/service-interface.js';
+import { keepRenewing } from '../sync/service/lease-renewal.js';
 import { slotTime } from './slots.js';
 
 /** Which slot a scheduled run belongs to (passed to the runner as a second argument). */
@@ -14,7 +15,8 @@ export interface SlotInfo {
 
 /**
  * The use case a slot runs; `SyncService` satisfies it (it ignores the slot). The slot runner holds the domain's sync
- * lease and passes the settings it read under it (`held`): the run takes no second lease and reads them no second time.
+ * lease and passes the settings it read under it (`held`): the run takes no second lease and builds its plan from these
+ * settings; it reads them again only after the snapshot, for the freshness check.
  */
 export interface ScheduledRunner {
   runScheduled(domain: string, held?: HeldDomain, slot?: SlotInfo): Promise<RunRecord | Refusal>;
@@ -115,18 +117,7 @@ export function createSlotRunner(options: SlotRunnerOptions) {
     const answer = await leases.acquire(syncLeaseName(domain), holderId, leaseMs);
     if (!answer.acquired) return { kind: 'busy', heldBy: answer.heldBy };
     const lease = answer.lease;
-    const renewTimer = setInterval(
-      () => {
-        lease.renew().then(
-          (ok) => {
-            if (!ok) logger.warn({ domain, slot }, 'sync lease lost while the scheduled run was going');
-          },
-          (err: unknown) => logger.warn({ domain, slot, err: describe(err) }, 'sync lease renewal failed'),
-        );
-      },
-      Math.max(50, Math.floor(leaseMs / 3)),
-    );
-    renewTimer.unref();
+    const stopRenewing = keepRenewing(lease, leaseMs, logger, { domain, slot });
     try {
       const [latest, stored] = await Promise.all([settings.get(domain), state.get(domain)]);
       const fresh = stored ?? null;
@@ -180,7 +171,7 @@ export function createSlotRunner(options: SlotRunnerOptions) {
       }
       return outcome;
     } finally {
-      clearInterval(renewTimer);
+      stopRenewing();
       await lease
         .release()
         .catch((err: unknown) => logger.warn({ domain, slot, err: describe(err) }, 'sync lease release failed'));

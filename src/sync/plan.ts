@@ -16,7 +16,7 @@ import {
   type PlanCounts,
 } from './model.js';
 
-/** `usageLocation` here is the effective one (the domain's, else the organization's country), null for none. */
+/** The domain's stored settings; `usageLocation` is its own (null: the organization's country, passed to buildPlan). */
 export type PlanSettings = Pick<
   DomainSettings,
   'maxDeletionPercent' | 'maxDeletionCount' | 'onDelete' | 'protectedAccounts' | 'allowSourceShrink' | 'usageLocation'
@@ -105,9 +105,17 @@ function hintNonUsers(changes: Change[], snapshot: Pick<DomainSnapshot, 'entra'>
   });
 }
 
-/** The dry run's plan: pure, deterministic for the same snapshot, settings and meta. */
-export function buildPlan(snapshot: DomainSnapshot, settings: PlanSettings, meta: PlanMeta): Plan {
-  const writeSettings = writeSettingsOf(settings, snapshot.authenticationType, null);
+/**
+ * The dry run's plan: pure, deterministic for the same snapshot, settings, meta and organization country. The write
+ * settings are decided here, once: the plan records them and the diff reads its usage location from them.
+ */
+export function buildPlan(
+  snapshot: DomainSnapshot,
+  settings: PlanSettings,
+  meta: PlanMeta,
+  organizationCountry: string | null = null,
+): Plan {
+  const writeSettings = writeSettingsOf(settings, snapshot.authenticationType, organizationCountry);
   const changes = hintNonUsers(
     sortChanges(diff(snapshot, { ...settings, usageLocation: writeSettings.usageLocation })),
     snapshot,

@@ -145,7 +145,8 @@ export interface SyncService {
   /**
    * A periodic run: preview + guard + apply of that preview, logged with trigger 'hourly'. It takes the domain's lease
    * and reads the settings itself; the scheduler, which holds the lease already, passes the settings it read under it
-   * (`held`) so that neither happens twice (src/schedule/slot-runner.ts, `ScheduledRunner`).
+   * (`held`): no second lease, and no second read before the snapshot. After the snapshot the settings are read once
+   * more for the freshness check, since `domain set` does not take the lease (src/schedule/slot-runner.ts).
    */
   runScheduled(domain: string, held?: HeldDomain): Promise<RunRecord | Refusal>;
   /**

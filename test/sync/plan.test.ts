@@ -90,6 +90,20 @@ describe('buildPlan', () => {
   });
 });
 
+describe('write settings', () => {
+  it('decides them once from the stored settings and the organization country, and the diff reads them', () => {
+    const plan = buildPlan(sample(), settings({ usageLocation: null }), meta, 'JP');
+    expect(plan.writeSettings).toMatchObject({ usageLocation: 'JP', authenticationType: 'Managed' });
+    const adds = plan.changes.filter((c) => c.action === 'Add');
+    expect(adds.length).toBeGreaterThan(0);
+    for (const add of adds) expect(add).toMatchObject({ usageLocation: 'JP' });
+    // The domain's own usage location wins over the organization's country.
+    const own = buildPlan(sample(), settings({ usageLocation: 'US' }), meta, 'JP');
+    expect(own.writeSettings.usageLocation).toBe('US');
+    expect(own.settingsFingerprint).not.toBe(plan.settingsFingerprint);
+  });
+});
+
 describe('plan hash', () => {
   it('verifies an untouched plan, also after a JSON round trip', () => {
     const plan = buildPlan(sample(), settings(), meta);

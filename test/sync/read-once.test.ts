@@ -1,5 +1,7 @@
-// Each use case reads a thing once: the tenant's domain list once per pre-check, move or dry run, and the sync log
-// once for the domain list (not once per configured domain). Counted on the ports, over the emulator via HTTPS.
+// Each use case reads a thing once: the tenant's domain list once per pre-check, move, dry run or Sync now, the plan
+// and settings once per Sync now, and the sync log once for the domain list (not once per configured domain); the
+// hourly run reads the settings, domains and country a second time only for its freshness check. Counted on the ports,
+// over the emulator via HTTPS.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EmulatorSeed, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import type { EntraConnector } from '../../src/entra/index.js';
@@ -51,6 +53,8 @@ describe('read each thing once', () => {
   let service: SyncService;
   const readerCalls: string[] = [];
   const runCalls: string[] = [];
+  const planCalls: string[] = [];
+  const settingsCalls: string[] = [];
   const domainReads = () => readerCalls.filter((c) => c === 'listDomains').length;
 
   beforeAll(async () => {
@@ -63,6 +67,8 @@ describe('read each thing once', () => {
     stores = await openStore('memory://');
     service = testSyncService({ ...entra, reader: counted(entra.reader, readerCalls) }, stores, {
       runs: counted(stores.runs, runCalls),
+      plans: counted(stores.plans, planCalls),
+      settings: counted(stores.settings, settingsCalls),
       source: { listUsers: async () => [] },
       logger,
       holder: 'read-once-test',
@@ -71,6 +77,8 @@ describe('read each thing once', () => {
       expect(isRefusal(await service.addDomain(d, { maxDeletionPercent: 100 }, 'test'))).toBe(false);
     readerCalls.length = 0;
     runCalls.length = 0;
+    planCalls.length = 0;
+    settingsCalls.length = 0;
   });
 
   afterAll(async () => {
@@ -99,6 +107,32 @@ describe('read each thing once', () => {
     const plan = await service.preview(FEDERATED);
     expect(isRefusal(plan)).toBe(false);
     expect(domainReads()).toBe(1);
+  });
+
+  it('Sync now reads the plan, the settings, the domain list and the organization’s country once each', async () => {
+    const plan = await service.preview('alpha.co.jp');
+    if (isRefusal(plan)) throw new Error(plan.reason);
+    readerCalls.length = 0;
+    planCalls.length = 0;
+    settingsCalls.length = 0;
+    const done = await service.apply(plan.id, plan.hash, { trigger: 'cli', approvedBy: 'test' });
+    expect(isRefusal(done)).toBe(false);
+    expect(domainReads()).toBe(1);
+    expect(readerCalls.filter((c) => c === 'organizationCountry')).toHaveLength(1);
+    expect(planCalls.filter((c) => c === 'get')).toHaveLength(1);
+    expect(settingsCalls.filter((c) => c === 'get')).toHaveLength(1);
+  });
+
+  it('an hourly run under the slot’s lease reads settings, domains and country again only for freshness', async () => {
+    const held = await stores.settings.get('alpha.co.jp');
+    settingsCalls.length = 0;
+    const done = await service.runScheduled('alpha.co.jp', { settings: held! });
+    expect(isRefusal(done)).toBe(false);
+    // Once to build the plan (the settings came with the lease), once after the read for the freshness check.
+    expect(domainReads()).toBe(2);
+    expect(readerCalls.filter((c) => c === 'organizationCountry')).toHaveLength(2);
+    expect(settingsCalls.filter((c) => c === 'get')).toHaveLength(1);
+    expect(planCalls.filter((c) => c === 'get')).toHaveLength(0);
   });
 
   it('the domain list reads the sync log once for every configured domain, with each one’s newest run', async () => {

@@ -111,7 +111,7 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
           ...(verdict.message ? { message: verdict.message } : {}),
         };
       }
-      return await writePlan(run, plan, found.domain.authenticationType, options);
+      return await writePlan(run, plan, options);
     } finally {
       await held.stop();
     }

@@ -1,4 +1,4 @@
-// The steps several use cases share: finding the domain in the tenant, its settings, the domain lease, a snapshot.
+// The steps several use cases share: the domain in the tenant, its settings, the domain lease, a snapshot, a plan.
 import { message, say } from '../core-messages.js';
 import type { DomainSettings, DomainSnapshot, EntraDomain, Plan, PlanWriteSettings } from '../model.js';
 import { ignoreEvents, type OpsEvent } from '../observer.js';
@@ -8,6 +8,7 @@ import type { LeaseHandle } from '../ports.js';
 import { readSnapshot } from '../read-snapshot.js';
 import { isRefusal, type ProgressListener, type Refusal, syncLeaseName } from '../service-interface.js';
 import { refuse, type SyncServiceDeps } from './deps.js';
+import { keepRenewing } from './lease-renewal.js';
 
 /** A domain lease held for a use case, renewed until `stop` releases it. */
 export interface HeldLease {
@@ -66,22 +67,11 @@ export function createServiceContext(deps: SyncServiceDeps) {
     if (!answer.acquired)
       return refuse('lease-held', say('refusal.leaseHeld', { domain, holder: answer.heldBy }), answer.heldBy);
     const lease = answer.lease;
-    const timer = setInterval(
-      () => {
-        lease.renew().then(
-          (ok) => {
-            if (!ok) deps.logger.warn({ domain }, 'lost the sync lease while running');
-          },
-          (err: unknown) => deps.logger.warn({ domain, err: String(err) }, 'could not renew the sync lease'),
-        );
-      },
-      Math.max(200, Math.floor(leaseTtlMs / 3)),
-    );
-    timer.unref();
+    const stopRenewing = keepRenewing(lease, leaseTtlMs, deps.logger, { domain });
     return {
       lease,
       stop: async () => {
-        clearInterval(timer);
+        stopRenewing();
         await lease.release();
       },
     };
@@ -93,23 +83,20 @@ export function createServiceContext(deps: SyncServiceDeps) {
     return readSnapshot(ports, found.domain, onProgress, found.domains);
   }
 
-  /** The settings that decide the domain's writes today (the organization's country only when the domain has none). */
-  async function currentWriteSettings(settings: DomainSettings, domain: EntraDomain): Promise<PlanWriteSettings> {
-    const country = settings.usageLocation ? null : await deps.reader.organizationCountry();
-    return writeSettingsOf(settings, domain.authenticationType, country);
+  /** The organization's country, read only when the domain has no usage location of its own. */
+  async function organizationCountryFor(settings: DomainSettings): Promise<string | null> {
+    return settings.usageLocation ? null : await deps.reader.organizationCountry();
   }
 
-  function makePlan(
-    snapshot: DomainSnapshot,
-    settings: DomainSettings,
-    writeSettings: PlanWriteSettings,
-    createdBy: string | null,
-  ): Plan {
-    return buildPlan(
-      snapshot,
-      { ...settings, usageLocation: writeSettings.usageLocation },
-      { id: deps.newId(), now: iso(), createdBy },
-    );
+  /** The settings that decide the domain's writes today, for a freshness check (the plan records its own). */
+  async function currentWriteSettings(settings: DomainSettings, domain: EntraDomain): Promise<PlanWriteSettings> {
+    return writeSettingsOf(settings, domain.authenticationType, await organizationCountryFor(settings));
+  }
+
+  /** The plan of a snapshot and the domain's stored settings; buildPlan decides its write settings. */
+  async function makePlan(snapshot: DomainSnapshot, settings: DomainSettings, createdBy: string | null): Promise<Plan> {
+    const country = await organizationCountryFor(settings);
+    return buildPlan(snapshot, settings, { id: deps.newId(), now: iso(), createdBy }, country);
   }
 
   return { deps, iso, observe, tenantDomain, configured, holdLease, snapshotFor, currentWriteSettings, makePlan };

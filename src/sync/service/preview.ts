@@ -32,7 +32,7 @@ async function interruptedAdoptions({ deps }: ServiceContext, domain: string): P
 }
 
 export function previewUseCases(ctx: ServiceContext): Pick<SyncService, 'preview' | 'getPlan' | 'discardPlan'> {
-  const { deps, observe, configured, snapshotFor, currentWriteSettings, makePlan } = ctx;
+  const { deps, observe, configured, snapshotFor, makePlan } = ctx;
   return {
     async preview(rawDomain, options: PreviewOptions = {}) {
       const domain = normaliseDomain(rawDomain);
@@ -51,8 +51,7 @@ export function previewUseCases(ctx: ServiceContext): Pick<SyncService, 'preview
           return halfDone;
         }
         const snapshot = await snapshotFor(found, options.onProgress);
-        const writeSettings = await currentWriteSettings(found.settings, found.domain);
-        const plan = makePlan(snapshot, found.settings, writeSettings, options.requestedBy ?? null);
+        const plan = await makePlan(snapshot, found.settings, options.requestedBy ?? null);
         await deps.plans.put(plan);
         finished('planned');
         options.onProgress?.({ phase: 'done', done: plan.changes.length, total: plan.changes.length });

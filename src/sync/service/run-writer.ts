@@ -1,7 +1,7 @@
 // A run's record from start to end: the new record, the journaled writes of a plan, Graph's lag after them, the end.
 import { executeWrites } from '../apply-run.js';
 import { type CoreMessage, type Said, say } from '../core-messages.js';
-import type { EntraDomain, Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
+import type { Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
 import type { ProgressListener, Refusal } from '../service-interface.js';
 import { storedPlanWrites } from '../stored-plan-writes.js';
@@ -84,14 +84,14 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
   }
 
   /**
-   * Writes a stored plan: its changes are read from the store chunk by chunk, the outcomes appended to the run log
-   * batch by batch. The returned record's `outcomes` are the failed ones only (what the result card and the channel
-   * notification list); the whole list is read page by page from the run log.
+   * Writes a stored plan every caller has checked for freshness first (so its write settings are today's): the plan
+   * alone decides the writes, the authentication type included. Its changes are read from the store chunk by chunk,
+   * the outcomes appended to the run log batch by batch. The returned record's `outcomes` are the failed ones only
+   * (what the result card and the channel notification list); the whole list is read page by page from the run log.
    */
   async function writePlan(
     run: RunRecord,
     plan: PlanHead,
-    authenticationType: EntraDomain['authenticationType'],
     options: { onProgress?: ProgressListener; onStarted?: (runId: string) => void },
   ): Promise<RunRecord> {
     // A resumed run starts its outcomes again: they are rebuilt from the journal.
@@ -104,11 +104,7 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
     // One key per completed change, for the visibility wait below.
     const done = new Set<string>();
     try {
-      const source = await storedPlanWrites(
-        deps.plans,
-        plan,
-        plan.writeSettings?.authenticationType ?? authenticationType,
-      );
+      const source = await storedPlanWrites(deps.plans, plan, plan.writeSettings.authenticationType);
       opCount = source.total;
       const result = await executeWrites(
         { reader: deps.reader, writer: deps.writer, journal: deps.journal, logger: deps.logger },
@@ -228,7 +224,7 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
       `resuming an interrupted sync run (it was ${run.status})`,
     );
     const resumed = { ...run, status: 'running' as const, endedAt: null, reason: null };
-    return { ended: await writePlan(resumed, plan, found.domain.authenticationType, options), stale: null };
+    return { ended: await writePlan(resumed, plan, options), stale: null };
   }
 
   return { newRun, endRun, logUnwritten, writePlan, resumeRun };

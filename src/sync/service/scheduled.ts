@@ -24,12 +24,7 @@ export function scheduledUseCases(ctx: ServiceContext, runs: RunWriter): Pick<Sy
       try {
         // One read of each side: the fresh snapshot is both the preview and the apply's freshness check.
         const snapshot = await snapshotFor(found);
-        const plan = makePlan(
-          snapshot,
-          found.settings,
-          await currentWriteSettings(found.settings, found.domain),
-          'scheduler',
-        );
+        const plan = await makePlan(snapshot, found.settings, 'scheduler');
         await deps.plans.put(plan);
         const run = newRun(
           plan,
@@ -49,7 +44,7 @@ export function scheduledUseCases(ctx: ServiceContext, runs: RunWriter): Pick<Sy
         if (stale) return logUnwritten(run, 'refused', stale);
         if (!plan.guard.ok) return logUnwritten(run, 'cancelled', plan.guard);
         if (run.total === 0) return endRun(run, { status: 'completed' });
-        return await writePlan(run, plan, found.domain.authenticationType, {});
+        return await writePlan(run, plan, {});
       } finally {
         await lease?.stop();
       }
