@@ -1,4 +1,5 @@
 // Compares a domain's source users with its Entra users and returns one change per in-scope user (pure, O(n)).
+// Over 300 lines for a reason: the rules below and the one pass that applies them share the per-key indexes it builds.
 import { list, type Said, say } from './core-messages.js';
 import {
   attributeChanges,
@@ -8,7 +9,6 @@ import {
   originalUpnOfDeleted,
   proxyKeyOf,
   restoreChanges,
-  stagingUpn,
   usageLocationChange,
 } from './diff-values.js';
 import { KeyTable } from './key-table.js';
@@ -22,7 +22,8 @@ import type {
   SkipReason,
   SourceUser,
 } from './model.js';
-import { blockedNote, type Row, resolveRenameChain } from './rename-chains.js';
+import type { Row } from './rename-chains.js';
+import { rowChanges } from './row-changes.js';
 
 /*
  * Rules (each in-scope user — every source user and every Entra user of the snapshot — is in exactly one change):
@@ -200,6 +201,15 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   /** Old UPNs that restores bring back (two restores may not bring back the same one). */
   const restoreUpnCount = new Map<string, number>();
 
+  const markHolder = (holder: EntraUser | null, s: SourceUser): void => {
+    if (holder && claimedAt[positionOf(holder)] !== 1)
+      entraConflict.set(
+        holder.id,
+        say('conflict.holdsSourceUpn', { upn: s.userPrincipalName, immutableId: s.immutableId }),
+      );
+  };
+  const changeOf = rowChanges({ snapshot, usageLocation, entraByUpn, renameRowByEntraId, restoreUpnCount, markHolder });
+
   let s: SourceUser;
   /** Position in snapshot.entra of the current source user's match, -1 for none. */
   let matchAt = -1;
@@ -323,129 +333,6 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         : [],
       needs,
     });
-  }
-
-  // Resolve the UPNs each row needs: a holder must be renaming away successfully (followed iteratively).
-  const resolve = (start: Extract<Row, { kind: 'update' }>): boolean =>
-    resolveRenameChain(start, entraByUpn.get, (id) => renameRowByEntraId.get(id));
-
-  const markHolder = (holder: EntraUser | null, s: SourceUser): void => {
-    if (holder && claimedAt[positionOf(holder)] !== 1)
-      entraConflict.set(
-        holder.id,
-        say('conflict.holdsSourceUpn', { upn: s.userPrincipalName, immutableId: s.immutableId }),
-      );
-  };
-
-  /** The change of one source row (at once for rows that need no UPN resolved, else after all rows). */
-  function changeOf(row: Row): Change {
-    const s = row.s;
-    if (row.kind === 'skip') {
-      return {
-        action: 'Skip',
-        entraId: row.entra?.id ?? null,
-        upn: s.userPrincipalName,
-        immutableId: s.immutableId || null,
-        displayName: s.displayName ?? null,
-        reason: row.reason,
-        ...noteOf(row.note),
-      };
-    }
-    if (row.kind === 'update') {
-      // A matched user the plan cannot update: Skip as a conflict, the note saying why.
-      const conflict = (note: string | Said): Change => ({
-        action: 'Skip',
-        entraId: row.entra.id,
-        upn: s.userPrincipalName,
-        immutableId: s.immutableId,
-        displayName: s.displayName,
-        reason: 'conflict',
-        ...noteOf(note),
-      });
-      if (row.need !== null && !resolve(row)) {
-        markHolder(row.blockedBy, s);
-        return conflict(blockedNote(s.userPrincipalName, row.blockedBy));
-      } else if (row.changes.length === 0 && !row.adopt) {
-        return {
-          action: 'NoChange',
-          entraId: row.entra.id,
-          upn: s.userPrincipalName,
-          immutableId: s.immutableId,
-          displayName: s.displayName,
-        };
-      } else if (row.adopt && snapshot.authenticationType === 'Federated' && !snapshot.stagingDomain) {
-        return conflict(say('conflict.federatedNoStaging'));
-      } else {
-        const via =
-          row.adopt && snapshot.authenticationType === 'Federated'
-            ? stagingUpn(row.entra, snapshot.stagingDomain!)
-            : undefined;
-        return {
-          action: 'Update',
-          entraId: row.entra.id,
-          upn: s.userPrincipalName,
-          immutableId: s.immutableId,
-          changes: row.changes,
-          adopt: row.adopt,
-          ...(via ? { via } : {}),
-          ...(row.phase > 0 ? { phase: row.phase } : {}),
-        };
-      }
-    }
-    if (row.restore && row.needs.length > 1 && (restoreUpnCount.get(row.needs[1]!) ?? 0) > 1) {
-      return {
-        action: 'Skip',
-        entraId: null,
-        upn: s.userPrincipalName,
-        immutableId: s.immutableId,
-        displayName: s.displayName,
-        reason: 'conflict',
-        ...noteOf(say('conflict.restoreTwice', { deletedId: row.restore.id, upn: row.restore.userPrincipalName })),
-      };
-    }
-    let blocked: { upn: string; holder: EntraUser } | null = null;
-    // The phase each needed UPN is free in: at once, or one after the rename that frees it.
-    const freeIn: number[] = [];
-    for (const need of row.needs) {
-      const holder = entraByUpn.get(need);
-      if (!holder) {
-        freeIn.push(0);
-        continue;
-      }
-      const renaming = renameRowByEntraId.get(holder.id);
-      if (!renaming || !resolve(renaming)) {
-        blocked = { upn: holder.userPrincipalName, holder };
-        break;
-      }
-      freeIn.push(renaming.phase + 1);
-    }
-    if (blocked) {
-      markHolder(blocked.holder, s);
-      const forRestore = row.restore !== null && lower(blocked.upn) !== lower(s.userPrincipalName);
-      return {
-        action: 'Skip',
-        entraId: null,
-        upn: s.userPrincipalName,
-        immutableId: s.immutableId,
-        displayName: s.displayName,
-        reason: 'conflict',
-        ...noteOf(blockedNote(blocked.upn, blocked.holder, forRestore)),
-      };
-    }
-    // A restore brings the user back under its old UPN (needs[1] when it differs), then renames it to `upn`.
-    const phase = row.restore ? (freeIn[1] ?? freeIn[0]!) : freeIn[0]!;
-    const updatePhase = row.restore && row.changes.length > 0 ? Math.max(phase + 1, freeIn[0]!) : 0;
-    return {
-      action: 'Add',
-      upn: s.userPrincipalName,
-      immutableId: s.immutableId,
-      attributes: row.desired,
-      ...(usageLocation !== null && !row.restore ? { usageLocation } : {}),
-      restoreId: row.restore?.id ?? null,
-      changes: row.changes,
-      ...(phase > 0 ? { phase } : {}),
-      ...(updatePhase > 0 ? { updatePhase } : {}),
-    };
   }
 
   for (let i = 0; i < rows.length; i++) {
