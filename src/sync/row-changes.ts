@@ -35,6 +35,17 @@ export function rowChanges({
   const resolve = (start: Extract<Row, { kind: 'update' }>): boolean =>
     resolveRenameChain(start, entraByUpn.get, (id) => renameRowByEntraId.get(id));
 
+  /** A source user the plan cannot write: Skip as a conflict, the note saying why. */
+  const conflict = (s: SourceUser, entraId: string | null, note: string | Said): Change => ({
+    action: 'Skip',
+    entraId,
+    upn: s.userPrincipalName,
+    immutableId: s.immutableId,
+    displayName: s.displayName,
+    reason: 'conflict',
+    ...noteOf(note),
+  });
+
   return function changeOf(row: Row): Change {
     const s = row.s;
     if (row.kind === 'skip') {
@@ -49,19 +60,9 @@ export function rowChanges({
       };
     }
     if (row.kind === 'update') {
-      // A matched user the plan cannot update: Skip as a conflict, the note saying why.
-      const conflict = (note: string | Said): Change => ({
-        action: 'Skip',
-        entraId: row.entra.id,
-        upn: s.userPrincipalName,
-        immutableId: s.immutableId,
-        displayName: s.displayName,
-        reason: 'conflict',
-        ...noteOf(note),
-      });
       if (row.need !== null && !resolve(row)) {
         markHolder(row.blockedBy, s);
-        return conflict(blockedNote(s.userPrincipalName, row.blockedBy));
+        return conflict(s, row.entra.id, blockedNote(s.userPrincipalName, row.blockedBy));
       } else if (row.changes.length === 0 && !row.adopt) {
         return {
           action: 'NoChange',
@@ -71,7 +72,7 @@ export function rowChanges({
           displayName: s.displayName,
         };
       } else if (row.adopt && snapshot.authenticationType === 'Federated' && !snapshot.stagingDomain) {
-        return conflict(say('conflict.federatedNoStaging'));
+        return conflict(s, row.entra.id, say('conflict.federatedNoStaging'));
       } else {
         const via =
           row.adopt && snapshot.authenticationType === 'Federated'
@@ -90,15 +91,11 @@ export function rowChanges({
       }
     }
     if (row.restore && row.needs.length > 1 && (restoreUpnCount.get(row.needs[1]!) ?? 0) > 1) {
-      return {
-        action: 'Skip',
-        entraId: null,
-        upn: s.userPrincipalName,
-        immutableId: s.immutableId,
-        displayName: s.displayName,
-        reason: 'conflict',
-        ...noteOf(say('conflict.restoreTwice', { deletedId: row.restore.id, upn: row.restore.userPrincipalName })),
-      };
+      return conflict(
+        s,
+        null,
+        say('conflict.restoreTwice', { deletedId: row.restore.id, upn: row.restore.userPrincipalName }),
+      );
     }
     let blocked: { upn: string; holder: EntraUser } | null = null;
     // The phase each needed UPN is free in: at once, or one after the rename that frees it.
@@ -119,15 +116,7 @@ export function rowChanges({
     if (blocked) {
       markHolder(blocked.holder, s);
       const forRestore = row.restore !== null && lower(blocked.upn) !== lower(s.userPrincipalName);
-      return {
-        action: 'Skip',
-        entraId: null,
-        upn: s.userPrincipalName,
-        immutableId: s.immutableId,
-        displayName: s.displayName,
-        reason: 'conflict',
-        ...noteOf(blockedNote(blocked.upn, blocked.holder, forRestore)),
-      };
+      return conflict(s, null, blockedNote(blocked.upn, blocked.holder, forRestore));
     }
     // A restore brings the user back under its old UPN (needs[1] when it differs), then renames it to `upn`.
     const phase = row.restore ? (freeIn[1] ?? freeIn[0]!) : freeIn[0]!;
