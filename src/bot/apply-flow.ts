@@ -122,7 +122,7 @@ export function createApplyFlow(rt: BotRuntime): ApplyFlow {
         }
         await invokes.set(req.invokeId, req.planId, INVOKE_TTL_MS);
       }
-      const plan = await rt.service.getPlan(req.planId);
+      const plan = await rt.service.getPlanSummary(req.planId);
       if (!plan) {
         const runId = await planRuns.get(req.planId);
         if (runId) return usedPlanCard(req.lang, runId, null);

@@ -78,7 +78,7 @@ export function createVerbRoutes(applyFlow: ApplyFlow): VerbRoutes {
       async run(rt, input) {
         const { lang, actor } = input;
         const planId = str(input.data.planId);
-        const plan = planId ? await rt.service.getPlan(planId) : null;
+        const plan = planId ? await rt.service.getPlanSummary(planId) : null;
         const domain = plan?.domain ?? domainOf(input);
         if (!domain) return badData(lang, 'domain');
         const r = await rt.service.setDomain(domain, { periodic: true }, actor.label);
@@ -115,7 +115,7 @@ export function createVerbRoutes(applyFlow: ApplyFlow): VerbRoutes {
               reason: lang.t('cancel.runningReason'),
             }),
           };
-        const plan = await rt.service.getPlan(planId);
+        const plan = await rt.service.getPlanSummary(planId);
         if (plan) await rt.service.discardPlan(planId);
         const card = renderMessageCard({
           title: plan ? lang.t('cancel.title', { domain: esc(plan.domain) }) : lang.t('cancel.gone'),

@@ -2,7 +2,7 @@
 import { scrubSecrets } from '../logger.js';
 import type { Plan } from '../sync/model.js';
 import { planShortHash } from '../sync/plan.js';
-import { planCsvChunks } from '../sync/plan-csv.js';
+import { planCsvByteSize, planCsvChunks } from '../sync/plan-csv.js';
 import { isTeamsUploadUrl } from './attachments.js';
 import { plainCardText } from './escape.js';
 import type { Lang } from './i18n.js';
@@ -35,13 +35,11 @@ export async function offerPlanFile(
   address: ConversationAddress,
   plan: Plan,
 ): Promise<void> {
-  let size = 0;
-  for (const chunk of planCsvChunks(plan)) size += Buffer.byteLength(chunk, 'utf8');
   await rt.messenger.send(address, {
     fileOffer: {
       name: planFileName(plan.domain, plan.hash),
       description: plainCardText(lang.t('file.description', { domain: plan.domain }), 200),
-      sizeInBytes: size,
+      sizeInBytes: planCsvByteSize(plan),
       context: { kind: 'plan', id: plan.id },
     },
   });

@@ -52,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
     const lang = langFor(engine.config.locale);
     // What a script reads (--json, and stderr beside it) stays English.
     const said = json ? ENGLISH : lang;
-    const plan = await engine.service.getPlan(planId);
+    const plan = await engine.service.getPlanSummary(planId);
     if (!plan) {
       const msg = said.t('cli.apply.noPlan', { planId });
       if (json) printJson(applyJson({ refused: true, code: 'plan-not-found', reason: msg }, planId));

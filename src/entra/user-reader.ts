@@ -1,4 +1,6 @@
 // Reads Entra ID through Graph: a domain's users (paged), soft-deleted users, domains and admin-role holders.
+// Over 300 lines for a reason: it is the one EntraReader adapter, whose reads share one retry loop (`request`),
+// paging (`follow`, `getAll`) and caches; the per-user parsing stays beside `$select` so the two never drift.
 import type { Logger } from '../logger.js';
 import type { DeletedEntraUser, EntraDomain, EntraUser } from '../sync/model.js';
 import type { EntraReader, ReadProgress } from '../sync/ports.js';

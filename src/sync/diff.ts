@@ -1,20 +1,29 @@
 // Compares a domain's source users with its Entra users and returns one change per in-scope user (pure, O(n)).
+// Over 300 lines for a reason: the rules below and the one pass that applies them share the per-key indexes it builds.
 import { list, type Said, say } from './core-messages.js';
-import { isManaged, managedAttributes, sourceUserProblems, toDesired } from './mapping.js';
 import {
-  type AttributeChange,
-  type AttributeValue,
-  type Change,
-  type DeletedEntraUser,
-  type DesiredAttributes,
-  type DomainSettings,
-  type DomainSnapshot,
-  type EntraUser,
-  type SkipReason,
-  type SourceUser,
-  SYNCED_ATTRIBUTES,
-  type SyncedAttribute,
+  attributeChanges,
+  deletedByImmutableId,
+  lower,
+  noteOf,
+  originalUpnOfDeleted,
+  proxyKeyOf,
+  restoreChanges,
+  usageLocationChange,
+} from './diff-values.js';
+import { KeyTable } from './key-table.js';
+import { isManaged, sourceUserProblems, toDesired } from './mapping.js';
+import type {
+  AttributeChange,
+  Change,
+  DomainSettings,
+  DomainSnapshot,
+  EntraUser,
+  SkipReason,
+  SourceUser,
 } from './model.js';
+import type { Row } from './rename-chains.js';
+import { rowChanges } from './row-changes.js';
 
 /*
  * Rules (each in-scope user — every source user and every Entra user of the snapshot — is in exactly one change):
@@ -51,142 +60,9 @@ import {
 /** `usageLocation` is the effective one (the domain's, else the organization's), null or absent for none. */
 export type DiffSettings = Pick<DomainSettings, 'protectedAccounts' | 'onDelete' | 'usageLocation'>;
 
-/**
- * The UPN a soft-deleted user comes back with. Graph lists a deleted user's UPN as its object id without dashes
- * followed by the original UPN (https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-list); a bare
- * original UPN is accepted as it is.
- */
-export function originalUpnOfDeleted(d: Pick<DeletedEntraUser, 'id' | 'userPrincipalName'>): string {
-  const prefix = d.id.replace(/-/g, '').toLowerCase();
-  const upn = d.userPrincipalName;
-  if (prefix !== '' && upn.toLowerCase().startsWith(prefix) && upn.indexOf('@') > prefix.length)
-    return upn.slice(prefix.length);
-  return upn;
-}
-
-/** A proxy address or mail without its `SMTP:`/`smtp:` type, lower-case: what Graph keeps unique. */
-export const proxyKeyOf = (address: string): string => {
-  const colon = address.indexOf(':');
-  return (colon >= 0 && colon < address.indexOf('@') ? address.slice(colon + 1) : address).trim().toLowerCase();
-};
-
-const isBlank = (v: string | null | undefined): boolean => v === null || (typeof v === 'string' && v.trim() === '');
-
-/** The usage-location change a user needs: only when it was read, is empty, and the domain has one. */
-function usageLocationChange(current: string | null | undefined, wanted: string | null): AttributeChange[] {
-  if (wanted === null || current === undefined || !isBlank(current)) return [];
-  return [{ attribute: 'usageLocation', before: null, after: wanted }];
-}
-
-const lower = (s: string): string => s.toLowerCase();
-const blankToNull = (v: AttributeValue | undefined): AttributeValue =>
-  v === undefined || v === null ? null : typeof v === 'string' && v === '' ? null : v;
-
 interface Untouchable {
   readonly reason: SkipReason;
   readonly note: string;
-}
-
-type Row =
-  | { kind: 'skip'; s: SourceUser; entra: EntraUser | null; reason: SkipReason; note: string | Said }
-  | {
-      kind: 'update';
-      s: SourceUser;
-      entra: EntraUser;
-      adopt: boolean;
-      changes: AttributeChange[];
-      /** Lower-case UPN this row needs free, or null. */
-      need: string | null;
-      state: 0 | 1 | 2 | 3; // 0 unresolved, 1 visiting, 2 ok, 3 blocked
-      blockedBy: EntraUser | null;
-      /** Write phase once resolved ok: 0 when the UPN it needs is free, else one after its holder's rename. */
-      phase: number;
-    }
-  | {
-      kind: 'add';
-      s: SourceUser;
-      desired: DesiredAttributes;
-      restore: DeletedEntraUser | null;
-      changes: AttributeChange[];
-      needs: string[];
-    };
-
-/** Attribute-level differences between the Entra user and the source's managed values. */
-export function attributeChanges(entra: EntraUser, source: SourceUser, desired: DesiredAttributes): AttributeChange[] {
-  const out: AttributeChange[] = [];
-  for (const attribute of SYNCED_ATTRIBUTES) {
-    if (!isManaged(source, attribute)) continue;
-    const before = blankToNull(entra[attribute]);
-    const after = desired[attribute];
-    if (before !== after) out.push({ attribute, before, after });
-  }
-  return out;
-}
-
-function restoreChanges(deleted: DeletedEntraUser, source: SourceUser, desired: DesiredAttributes): AttributeChange[] {
-  const known = deleted as DeletedEntraUser & Partial<Record<SyncedAttribute, AttributeValue>>;
-  const out: AttributeChange[] = [];
-  for (const attribute of managedAttributes(source)) {
-    const carried = Object.hasOwn(known, attribute) && known[attribute] !== undefined;
-    const before = carried ? blankToNull(known[attribute]) : null;
-    const after = desired[attribute];
-    if (!carried || before !== after) out.push({ attribute, before, after });
-  }
-  return out;
-}
-
-/** Latest soft-deleted user per Immutable ID (ties broken by id, so input order never matters). */
-function deletedByImmutableId(deleted: readonly DeletedEntraUser[]): Map<string, DeletedEntraUser> {
-  const map = new Map<string, DeletedEntraUser>();
-  for (const d of deleted) {
-    const id = d.onPremisesImmutableId;
-    if (!id) continue;
-    const prev = map.get(id);
-    if (!prev) {
-      map.set(id, d);
-      continue;
-    }
-    const a = prev.deletedDateTime ?? '';
-    const b = d.deletedDateTime ?? '';
-    if (b > a || (b === a && d.id > prev.id)) map.set(id, d);
-  }
-  return map;
-}
-
-/**
- * The temporary UPN of a federated user being adopted: its local part and the start of its object id (so that two
- * users with the same local part never meet there) on the tenant's onmicrosoft.com domain; at most 64 characters.
- */
-export function stagingUpn(entra: Pick<EntraUser, 'id' | 'userPrincipalName'>, stagingDomain: string): string {
-  const upn = entra.userPrincipalName;
-  const local = upn.slice(0, upn.lastIndexOf('@'));
-  return `${local.slice(0, 55)}.${entra.id.replace(/-/g, '').slice(0, 8).toLowerCase()}@${stagingDomain}`;
-}
-
-/** The Skip fields for a note: the English, and its code when the note is not a fixed reason. */
-const noteOf = (note: string | Said): { note: string; noteMessage?: Said['message'] } =>
-  typeof note === 'string' ? { note } : { note: note.text, noteMessage: note.message };
-
-/**
- * Interns strings to dense numbers 0, 1, 2 … in first-seen order: each key is hashed into one table once, and what
- * the diff knows per key (holders, counts) lives in typed arrays indexed by that number. With a million users per
- * side this replaces a dozen lookups per user in as many growing Maps by two.
- */
-class KeyTable {
-  private readonly numbers = new Map<string, number>();
-  /** The key's number, a new one when it was not seen before. */
-  intern(key: string): number {
-    let n = this.numbers.get(key);
-    if (n === undefined) {
-      n = this.numbers.size;
-      this.numbers.set(key, n);
-    }
-    return n;
-  }
-  /** The key's number, or -1 when it was never interned. */
-  find(key: string): number {
-    return this.numbers.get(key) ?? -1;
-  }
 }
 
 /** The plan's changes, unsorted (buildPlan sorts them). */
@@ -325,6 +201,15 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   /** Old UPNs that restores bring back (two restores may not bring back the same one). */
   const restoreUpnCount = new Map<string, number>();
 
+  const markHolder = (holder: EntraUser | null, s: SourceUser): void => {
+    if (holder && claimedAt[positionOf(holder)] !== 1)
+      entraConflict.set(
+        holder.id,
+        say('conflict.holdsSourceUpn', { upn: s.userPrincipalName, immutableId: s.immutableId }),
+      );
+  };
+  const changeOf = rowChanges({ snapshot, usageLocation, entraByUpn, renameRowByEntraId, restoreUpnCount, markHolder });
+
   let s: SourceUser;
   /** Position in snapshot.entra of the current source user's match, -1 for none. */
   let matchAt = -1;
@@ -448,180 +333,6 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
         : [],
       needs,
     });
-  }
-
-  // Resolve the UPNs each row needs: a holder must be renaming away successfully (followed iteratively).
-  const resolve = (start: Extract<Row, { kind: 'update' }>): boolean => {
-    const path: Extract<Row, { kind: 'update' }>[] = [];
-    let cur: Extract<Row, { kind: 'update' }> | undefined = start;
-    let ok = false;
-    /** The phase of the row the chain ends at; each row on the path waits for the next, one phase later. */
-    let phase = 0;
-    while (cur) {
-      if (cur.state === 2 || cur.state === 3) {
-        ok = cur.state === 2;
-        phase = cur.phase;
-        break;
-      }
-      if (cur.state === 1) {
-        ok = false; // a cycle of renames: none can go first
-        break;
-      }
-      cur.state = 1;
-      path.push(cur);
-      const holder = entraByUpn.get(cur.need!);
-      if (!holder || holder.id === cur.entra.id) {
-        cur.state = 2;
-        cur.phase = 0;
-        path.pop();
-        ok = true;
-        break;
-      }
-      const next = renameRowByEntraId.get(holder.id);
-      if (!next) {
-        cur.state = 3;
-        cur.blockedBy = holder;
-        path.pop();
-        ok = false;
-        break;
-      }
-      cur = next;
-    }
-    for (let i = path.length - 1; i >= 0; i--) {
-      const row = path[i]!;
-      row.state = ok ? 2 : 3;
-      if (ok) row.phase = ++phase;
-      else row.blockedBy = entraByUpn.get(row.need!) ?? null;
-    }
-    return start.state === 2;
-  };
-
-  const blockedNote = (upn: string, holder: EntraUser | null, forRestore = false): Said =>
-    holder
-      ? say(forRestore ? 'conflict.upnHeldForRestore' : 'conflict.upnHeld', {
-          upn,
-          holder: holder.userPrincipalName,
-          holderId: holder.id,
-        })
-      : say('conflict.upnNotFreed', { upn });
-
-  const markHolder = (holder: EntraUser | null, s: SourceUser): void => {
-    if (holder && claimedAt[positionOf(holder)] !== 1)
-      entraConflict.set(
-        holder.id,
-        say('conflict.holdsSourceUpn', { upn: s.userPrincipalName, immutableId: s.immutableId }),
-      );
-  };
-
-  /** The change of one source row (at once for rows that need no UPN resolved, else after all rows). */
-  function changeOf(row: Row): Change {
-    const s = row.s;
-    if (row.kind === 'skip') {
-      return {
-        action: 'Skip',
-        entraId: row.entra?.id ?? null,
-        upn: s.userPrincipalName,
-        immutableId: s.immutableId || null,
-        displayName: s.displayName ?? null,
-        reason: row.reason,
-        ...noteOf(row.note),
-      };
-    }
-    if (row.kind === 'update') {
-      // A matched user the plan cannot update: Skip as a conflict, the note saying why.
-      const conflict = (note: string | Said): Change => ({
-        action: 'Skip',
-        entraId: row.entra.id,
-        upn: s.userPrincipalName,
-        immutableId: s.immutableId,
-        displayName: s.displayName,
-        reason: 'conflict',
-        ...noteOf(note),
-      });
-      if (row.need !== null && !resolve(row)) {
-        markHolder(row.blockedBy, s);
-        return conflict(blockedNote(s.userPrincipalName, row.blockedBy));
-      } else if (row.changes.length === 0 && !row.adopt) {
-        return {
-          action: 'NoChange',
-          entraId: row.entra.id,
-          upn: s.userPrincipalName,
-          immutableId: s.immutableId,
-          displayName: s.displayName,
-        };
-      } else if (row.adopt && snapshot.authenticationType === 'Federated' && !snapshot.stagingDomain) {
-        return conflict(say('conflict.federatedNoStaging'));
-      } else {
-        const via =
-          row.adopt && snapshot.authenticationType === 'Federated'
-            ? stagingUpn(row.entra, snapshot.stagingDomain!)
-            : undefined;
-        return {
-          action: 'Update',
-          entraId: row.entra.id,
-          upn: s.userPrincipalName,
-          immutableId: s.immutableId,
-          changes: row.changes,
-          adopt: row.adopt,
-          ...(via ? { via } : {}),
-          ...(row.phase > 0 ? { phase: row.phase } : {}),
-        };
-      }
-    }
-    if (row.restore && row.needs.length > 1 && (restoreUpnCount.get(row.needs[1]!) ?? 0) > 1) {
-      return {
-        action: 'Skip',
-        entraId: null,
-        upn: s.userPrincipalName,
-        immutableId: s.immutableId,
-        displayName: s.displayName,
-        reason: 'conflict',
-        ...noteOf(say('conflict.restoreTwice', { deletedId: row.restore.id, upn: row.restore.userPrincipalName })),
-      };
-    }
-    let blocked: { upn: string; holder: EntraUser } | null = null;
-    // The phase each needed UPN is free in: at once, or one after the rename that frees it.
-    const freeIn: number[] = [];
-    for (const need of row.needs) {
-      const holder = entraByUpn.get(need);
-      if (!holder) {
-        freeIn.push(0);
-        continue;
-      }
-      const renaming = renameRowByEntraId.get(holder.id);
-      if (!renaming || !resolve(renaming)) {
-        blocked = { upn: holder.userPrincipalName, holder };
-        break;
-      }
-      freeIn.push(renaming.phase + 1);
-    }
-    if (blocked) {
-      markHolder(blocked.holder, s);
-      const forRestore = row.restore !== null && lower(blocked.upn) !== lower(s.userPrincipalName);
-      return {
-        action: 'Skip',
-        entraId: null,
-        upn: s.userPrincipalName,
-        immutableId: s.immutableId,
-        displayName: s.displayName,
-        reason: 'conflict',
-        ...noteOf(blockedNote(blocked.upn, blocked.holder, forRestore)),
-      };
-    }
-    // A restore brings the user back under its old UPN (needs[1] when it differs), then renames it to `upn`.
-    const phase = row.restore ? (freeIn[1] ?? freeIn[0]!) : freeIn[0]!;
-    const updatePhase = row.restore && row.changes.length > 0 ? Math.max(phase + 1, freeIn[0]!) : 0;
-    return {
-      action: 'Add',
-      upn: s.userPrincipalName,
-      immutableId: s.immutableId,
-      attributes: row.desired,
-      ...(usageLocation !== null && !row.restore ? { usageLocation } : {}),
-      restoreId: row.restore?.id ?? null,
-      changes: row.changes,
-      ...(phase > 0 ? { phase } : {}),
-      ...(updatePhase > 0 ? { updatePhase } : {}),
-    };
   }
 
   for (let i = 0; i < rows.length; i++) {

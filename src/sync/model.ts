@@ -69,7 +69,7 @@ export interface EntraUser {
 export interface DeletedEntraUser {
   readonly id: string;
   /**
-   * As Graph lists it: `<object id without dashes><original UPN>` (see originalUpnOfDeleted in diff.ts, which
+   * As Graph lists it: `<object id without dashes><original UPN>` (see originalUpnOfDeleted in diff-values.ts, which
    * also accepts the bare original UPN).
    */
   readonly userPrincipalName: string;

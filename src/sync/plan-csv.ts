@@ -115,6 +115,13 @@ export function planCsvChunks(plan: Pick<Plan, 'changes'>): Iterable<string> {
   return blocks(planRows(plan));
 }
 
+/** The plan CSV's size in UTF-8 bytes, counted block by block as it streams: the whole CSV is never held. */
+export function planCsvByteSize(plan: Pick<Plan, 'changes'>): number {
+  let size = 0;
+  for (const chunk of planCsvChunks(plan)) size += Buffer.byteLength(chunk, 'utf8');
+  return size;
+}
+
 /** The whole plan CSV as one string (small plans, tests). */
 export function planCsv(plan: Pick<Plan, 'changes'>): string {
   let out = '';

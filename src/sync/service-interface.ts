@@ -10,6 +10,7 @@ import type {
   UserOutcome,
 } from './model.js';
 import type { CoreMessage } from './core-messages.js';
+import type { PlanSummary } from './ports.js';
 
 /** A use case's "no" as a value: a sentence for a person plus a machine code (docs/architecture.md, Errors). */
 export interface Refusal {
@@ -133,7 +134,10 @@ export interface SyncService {
 
   /** Dry run: reads both sides, never writes to Entra, stores and returns the plan. */
   preview(domain: string, options?: PreviewOptions): Promise<Plan | Refusal>;
+  /** The whole plan, every change: for the CSV and the dry-run card. */
   getPlan(planId: string): Promise<Plan | null>;
+  /** The plan without its changes (id, hash, domain, counts, guard): read without loading a chunk. */
+  getPlanSummary(planId: string): Promise<PlanSummary | null>;
   discardPlan(planId: string): Promise<void>;
   /**
    * Applies a stored plan: checks the hash, claims the plan (never applied twice), takes the domain's lease,

@@ -20,6 +20,7 @@ export function routedSyncService(local: SyncService, send: WorkerSend, recovere
     removeDomain: (domain, by) => local.removeDomain(domain, by),
     getSettings: (domain) => local.getSettings(domain),
     getPlan: (planId) => local.getPlan(planId),
+    getPlanSummary: (planId) => local.getPlanSummary(planId),
     discardPlan: (planId) => local.discardPlan(planId),
     getRun: (runId, options) => local.getRun(runId, options),
     runOutcomes: (runId) => local.runOutcomes(runId),

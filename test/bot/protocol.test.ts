@@ -106,8 +106,10 @@ describe('bot protocol', () => {
         ),
       ),
     ).toBe(false);
-    // Cancel discards the plan; its link then answers 410.
+    // Cancel discards the plan; its link then answers 410. It reads only the plan's summary, never its changes.
+    const callsBeforeCancel = h.serviceCalls.length;
     await h.post(h.invoke('cancel', { planId: p.planId, planHash: p.planHash }, p.messageId));
+    expect(h.serviceCalls.slice(callsBeforeCancel)).toEqual(['getPlanSummary', 'discardPlan']);
     expect((await fetch(p.download)).status).toBe(410);
   });
 
@@ -145,6 +147,7 @@ describe('bot protocol', () => {
 
   it('a double click (and a replayed invoke) applies once; the card ends with the result for everyone', async () => {
     const p = await preview(h);
+    const callsBefore = h.serviceCalls.length;
     const first = h.invoke('apply', { planId: p.planId, planHash: p.planHash }, p.messageId);
     const second = h.invoke('apply', { planId: p.planId, planHash: p.planHash }, p.messageId);
     const [a, b] = await Promise.all([h.post(first), h.post(second)]);
@@ -175,6 +178,30 @@ describe('bot protocol', () => {
     const late = await h.post(h.invoke('apply', { planId: p.planId, planHash: p.planHash }, p.messageId));
     expect(cardText(invokeBody(late.body).value)).toMatch(/Sync completed|already/);
     expect((await h.engine.service.listRuns({ domain: DOMAIN })).filter((r) => r.planId === p.planId)).toHaveLength(1);
+    // The clicks read the plan's summary (its domain, or whether it is gone), never the whole plan: the apply reads
+    // the changes chunk by chunk in the sync worker.
+    const calls = h.serviceCalls.slice(callsBefore);
+    expect(calls).toContain('getPlanSummary');
+    expect(calls).not.toContain('getPlan');
+  });
+
+  it("the dry run's Enable hourly sync reads the plan's summary only, and offers Sync now for that plan", async () => {
+    const p = await preview(h);
+    const callsBefore = h.serviceCalls.length;
+    const res = await h.post(h.invoke('enable-hourly', { planId: p.planId, planHash: p.planHash }, p.messageId));
+    expect(res.status).toBe(200);
+    try {
+      const card = invokeBody(res.body).value as Record<string, unknown>;
+      expect(cardText(card)).toContain(`Hourly sync of ${DOMAIN} is on`);
+      const syncToo = actionsOf(card).find((a) => a.verb === 'apply');
+      expect(syncToo?.data).toMatchObject({ planId: p.planId, planHash: p.planHash });
+      const calls = h.serviceCalls.slice(callsBefore);
+      expect(calls).toContain('getPlanSummary');
+      expect(calls).not.toContain('getPlan');
+    } finally {
+      await h.engine.service.setDomain(DOMAIN, { periodic: false }, null);
+      await h.post(h.invoke('cancel', { planId: p.planId, planHash: p.planHash }, p.messageId));
+    }
   });
 
   it('a stale plan is refused with a Run dry run again button, and nothing is written', async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { csvCell, neutraliseFormula } from '../../src/sync/csv-cell.js';
 import type { RunRecord, SourceUser } from '../../src/sync/model.js';
 import { buildPlan } from '../../src/sync/plan.js';
-import { PLAN_CSV_COLUMNS, planCsv, planCsvChunks } from '../../src/sync/plan-csv.js';
+import { PLAN_CSV_COLUMNS, planCsv, planCsvByteSize, planCsvChunks } from '../../src/sync/plan-csv.js';
 import { runCsv, runCsvChunks } from '../../src/sync/run-csv.js';
 import { DOMAIN, entraUser, settings, snapshot } from './fixtures.js';
 
@@ -145,6 +145,11 @@ describe('plan CSV', () => {
 
   it('streams in blocks that join to the same text', () => {
     expect([...planCsvChunks(plan)].join('')).toBe(csv);
+  });
+
+  it('counts its size in UTF-8 bytes while streaming (the BOM and Japanese text are several bytes a character)', () => {
+    expect(planCsvByteSize(plan)).toBe(Buffer.byteLength(csv, 'utf8'));
+    expect(planCsvByteSize(plan)).toBeGreaterThan(csv.length);
   });
 });
 

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { toBatchRequest } from '../../src/entra/write-requests.js';
 import type { DeletedEntraUser, DomainSettings, DomainSnapshot, EntraUser, SourceUser } from '../../src/sync/model.js';
-import { originalUpnOfDeleted, proxyKeyOf } from '../../src/sync/diff.js';
+import { originalUpnOfDeleted, proxyKeyOf } from '../../src/sync/diff-values.js';
 import type { WriteOp } from '../../src/sync/ports.js';
 
 export const DOMAIN = 'contoso.co.jp';

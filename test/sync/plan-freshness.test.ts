@@ -1,6 +1,6 @@
 // The one freshness check every apply path calls: a plan is stale when a setting that decides its writes changed.
 import { describe, expect, it } from 'vitest';
-import { originalUpnOfDeleted } from '../../src/sync/diff.js';
+import { originalUpnOfDeleted } from '../../src/sync/diff-values.js';
 import type { PlanWriteSettings } from '../../src/sync/model.js';
 import { buildPlan, newUsersWithoutCredentials } from '../../src/sync/plan.js';
 import { checkPlanFreshness, settingsFingerprint, writeSettingsOf } from '../../src/sync/plan-freshness.js';

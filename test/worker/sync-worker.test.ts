@@ -82,6 +82,12 @@ describe('sync worker process', () => {
     );
     // The bot reads the plan the worker stored (SQLite file, two openers).
     expect((await engine.service.getPlan(plan.id))?.hash).toBe(plan.hash);
+    // Its summary is answered by the bot's side from that store, without its changes.
+    const summary = await worker.service.getPlanSummary(plan.id);
+    expect(summary).toMatchObject({ id: plan.id, hash: plan.hash, domain: DOMAIN, counts: plan.counts });
+    expect(summary?.changeCount).toBe(plan.changes.length);
+    expect(summary).not.toHaveProperty('changes');
+    expect(await worker.service.getPlanSummary('no-such-plan')).toBeNull();
     // A refusal crosses the process boundary as a value.
     const refused = await worker.service.preview('nowhere.example');
     expect(isRefusal(refused) && refused.code).toBe('not-configured');

@@ -31,7 +31,7 @@ async function interruptedAdoptions({ deps }: ServiceContext, domain: string): P
   return null;
 }
 
-export function previewUseCases(ctx: ServiceContext): Pick<SyncService, 'preview' | 'getPlan' | 'discardPlan'> {
+export function previewUseCases(ctx: ServiceContext): Pick<SyncService, 'preview' | 'getPlan' | 'getPlanSummary' | 'discardPlan'> {
   const { deps, observe, configured, snapshotFor, makePlan } = ctx;
   return {
     async preview(rawDomain, options: PreviewOptions = {}) {
@@ -63,6 +63,7 @@ export function previewUseCases(ctx: ServiceContext): Pick<SyncService, 'preview
     },
 
     getPlan: (planId) => deps.plans.get(planId),
+    getPlanSummary: (planId) => deps.plans.summary(planId),
     discardPlan: (planId) => deps.plans.discard(planId),
   };
 }
