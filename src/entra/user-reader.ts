@@ -59,8 +59,8 @@ export interface GraphEntraReaderOptions {
   /** Page size ($top, 1–999). Default 999. */
   readonly pageSize?: number;
   /**
-   * Domains with more users than this are listed in parallel, one listing per group of UPN first letters
-   * (LISTING_PARTITIONS). Default 9,990 (ten pages).
+   * Domains with more users than this are listed in parallel, one listing per group of UPN first characters
+   * (LISTING_PARTITIONS: one character each). Default 9,990 (ten pages).
    */
   readonly partitionAbove?: number;
   /** Groups of first characters of UPN local parts, one parallel listing each. Default LISTING_PARTITIONS. */
