@@ -201,11 +201,13 @@ export class UserStore {
     let last: string | undefined;
     let hasMore = false;
     const now = this.now();
+    // An exact source yields only matches while no lagging change shows an older view under a key (as count()).
+    const check = !(source.exact && now >= this.lagHorizon);
     for (const key of sourceKeys(source, q.after)) {
       const view = this.visible(source.toId(key), now);
       if (!view) continue;
       this.examined++;
-      if (q.filter && !evaluateFilter(q.filter, (p) => view[p as keyof UserData])) continue;
+      if (check && q.filter && !evaluateFilter(q.filter, (p) => view[p as keyof UserData])) continue;
       if (items.length === q.top) {
         hasMore = true;
         break;

@@ -29,18 +29,44 @@ const definedKeys = (record: Record<string, unknown>): string[] =>
     .filter((k) => record[k] !== undefined)
     .sort(compareKeys);
 
+/** Keys' JSON encodings: a plan repeats the same few dozen keys hundreds of thousands of times. */
+const keyTexts = new Map<string, string>();
+function keyText(key: string): string {
+  let text = keyTexts.get(key);
+  if (text === undefined) {
+    text = `${JSON.stringify(key)}:`;
+    if (keyTexts.size < 4096) keyTexts.set(key, text);
+  }
+  return text;
+}
+
 /** Canonical JSON of `value` as one string (use writeCanonicalJson for very large values). */
 export function canonicalJson(value: unknown): string {
   const s = scalar(value);
   if (s !== undefined) return s;
   if (Array.isArray(value)) {
     // Like JSON.stringify: an undefined array item is written as null.
-    return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(',')}]`;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (i > 0) out += ',';
+      out += canonicalJson(item === undefined ? null : item);
+    }
+    return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  return `{${definedKeys(record)
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`)
-    .join(',')}}`;
+  // Object.keys gives strings, whose default sort order is UTF-16 code-unit order (compareKeys').
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const member = record[k];
+    if (member === undefined) continue;
+    out += first ? keyText(k) : `,${keyText(k)}`;
+    first = false;
+    out += canonicalJson(member);
+  }
+  return `${out}}`;
 }
 
 /**

@@ -385,6 +385,29 @@ describe('replication delay', () => {
     }
   });
 
+  it('answers a first-letter listing of a renamed user with its old name until the delay passes', async () => {
+    const person = demoPeople()[22]!;
+    const domain = person.upn.split('@')[1]!;
+    const renamed = `qq-renamed-${person.upn.split('@')[0]}@${domain}`;
+    const byQ = `(startsWith(userPrincipalName,'q')) and endsWith(userPrincipalName,'@${domain}')`;
+    await setDelay(500);
+    try {
+      const user = await g.api(`/users/${person.upn}`).get();
+      await g.api(`/users/${user.id}`).patch({ userPrincipalName: renamed });
+      // The listing's index already holds the new name; the user it shows is still the old one, which is not a 'q'.
+      const lagging = await listed(byQ);
+      expect(lagging.value.some((u) => u.id === user.id)).toBe(false);
+      expect(lagging['@odata.count']).toBe(lagging.value.length);
+      await pause(550);
+      const settled = await listed(byQ);
+      expect(settled.value.find((u) => u.id === user.id)?.userPrincipalName).toBe(renamed);
+      expect(settled['@odata.count']).toBe(settled.value.length);
+    } finally {
+      await g.api(`/users/${renamed}`).patch({ userPrincipalName: person.upn });
+      await setDelay(0);
+    }
+  });
+
   it('lists an updated user with its old values, and a deleted user as still there, until the delay passes', async () => {
     const person = demoPeople()[20]!;
     const domainFilter = `endsWith(userPrincipalName,'@${person.upn.split('@')[1]}')`;

@@ -392,6 +392,41 @@ describe('partitioned listing of a large domain', () => {
     expect(filters.some((f) => f.includes('startsWith(userPrincipalName') && f.includes('endsWith('))).toBe(true);
   });
 
+  it('lists one first character per listing, never more listings in flight than its concurrency', async () => {
+    const c = connector({ clientSecret: emu.clientSecret });
+    const expected = (await c.reader.listUsers(DOMAIN)).map((u) => u.id).sort();
+    const graph: GraphClient = Object.create(c.graph);
+    const filters: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    graph.send = async (req) => {
+      const filter = new URL(req.path, 'https://x').searchParams.get('$filter');
+      if (filter !== null) filters.push(filter);
+      inFlight++;
+      most = Math.max(most, inFlight);
+      try {
+        return await c.graph.send(req);
+      } finally {
+        inFlight--;
+      }
+    };
+    const reader = new GraphEntraReader({
+      graph,
+      logger: logs.logger,
+      clock: systemClock,
+      partitionAbove: 1000,
+      listingConcurrency: 3,
+    });
+    const users = await reader.listUsers(DOMAIN);
+    expect(users.map((u) => u.id).sort()).toEqual(expected);
+    expect(most).toBe(3);
+    expect(filters).toContain(`(startsWith(userPrincipalName,'a')) and endsWith(userPrincipalName,'@${DOMAIN}')`);
+    expect(filters).toContain(`(startsWith(userPrincipalName,'z')) and endsWith(userPrincipalName,'@${DOMAIN}')`);
+    expect(
+      () => new GraphEntraReader({ graph, logger: logs.logger, clock: systemClock, listingConcurrency: 0 }),
+    ).toThrow(/listingConcurrency/);
+  });
+
   it('falls back to the documented endsWith listing when Graph refuses the combined filter with a 400', async () => {
     await control('/_emulator/filters', { forms: 'documented' });
     try {

@@ -143,6 +143,14 @@ describe('plan hash', () => {
     expect(parts.join('')).toBe(canonicalJson(value));
     expect(canonicalJson(value)).toBe('{"a":true,"b":[1,null,{"c":null,"d":"é"}]}');
   });
+
+  it('orders keys by UTF-16 code unit (upper case, accents, astral characters), an undefined member skipped', () => {
+    const value = { '\uffff': 1, '\u{1f600}': 2, é: 3, z: 4, a: undefined, B: 5, '': [undefined] };
+    const parts: string[] = [];
+    writeCanonicalJson(value, (t) => parts.push(t));
+    expect(parts.join('')).toBe(canonicalJson(value));
+    expect(canonicalJson(value)).toBe('{"":[null],"B":5,"z":4,"é":3,"\u{1f600}":2,"\uffff":1}');
+  });
 });
 
 describe('fingerprints', () => {
