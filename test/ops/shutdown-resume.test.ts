@@ -12,6 +12,10 @@ import {
   runCli,
   startCliTenant,
 } from '../helpers/cli.js';
+import { until } from '../helpers/until.js';
+
+/** Each step of this test may wait behind a loaded machine: two minutes. */
+const WAIT_MS = 120_000;
 
 const DOMAIN = 'term.jp';
 const EXISTING = 1000;
@@ -55,14 +59,6 @@ function watch(child: ChildProcess) {
   return { lines, exited, stdout: () => stdout };
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('clean shutdown mid-apply', () => {
   let tenant: CliTenant;
   let emulator: EmulatorProcess;
@@ -101,7 +97,7 @@ describe('clean shutdown mid-apply', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const cliOut = watch(cli);
-    await until('300 writes', async () => (await writes()) >= 300);
+    await until('300 writes', async () => (await writes()) >= 300, WAIT_MS);
     cli.kill('SIGTERM');
     const cliCode = await cliOut.exited;
     const stopped = JSON.parse(cliOut.stdout().trim()) as { runId: string; status: string; reason: string };
@@ -124,8 +120,9 @@ describe('clean shutdown mid-apply', () => {
     const bot1Out = watch(bot1);
     await until('the first bot resumes the run', () =>
       bot1Out.lines.some((l) => l.runId === runId && /^resuming an interrupted sync run/.test(l.msg)),
+      WAIT_MS,
     );
-    await until('300 more writes', async () => (await writes()) >= afterCli + 300);
+    await until('300 more writes', async () => (await writes()) >= afterCli + 300, WAIT_MS);
     bot1.kill('SIGTERM');
     expect(await bot1Out.exited).toBe(0);
     expect(bot1Out.lines.some((l) => l.msg === 'sync run interrupted' && l.runId === runId)).toBe(true);
@@ -138,6 +135,7 @@ describe('clean shutdown mid-apply', () => {
     const bot2Out = watch(bot2);
     await until('the second bot completes the run', () =>
       bot2Out.lines.some((l) => l.runId === runId && l.msg === 'sync run completed'),
+      WAIT_MS,
     );
     bot2.kill('SIGTERM');
     expect(await bot2Out.exited).toBe(0);

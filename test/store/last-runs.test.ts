@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Stores } from '../../src/store/index.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from './redis-server.js';
+import { redisForSuite, redisServerAvailable } from './redis-server.js';
 import { run } from './samples.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'last-runs-'));
@@ -50,16 +50,7 @@ lastRunsContract('memory', () => 'memory://');
 lastRunsContract('sqlite', () => `sqlite://${join(dir, 'state.sqlite')}`);
 
 if (redisServerAvailable()) {
-  let server: RedisServer | undefined;
-  let url = '';
-  beforeAll(async () => {
-    server = await startRedisServer();
-    url = server.url;
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  lastRunsContract('redis', () => url);
+  lastRunsContract('redis', redisForSuite());
 } else {
   describe('lastRuns: redis', () => {
     it.skip('redis-server is not installed: the Redis backend was not tested', () => {});

@@ -1,6 +1,7 @@
 // Test helper: starts a throwaway redis-server on a free loopback port (or reports that the binary is missing).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface RedisServer {
   readonly url: string;
@@ -53,5 +54,23 @@ export async function startRedisServer(): Promise<RedisServer> {
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/**
+ * Starts a redis-server before the suite and stops it after; returns how to read its URL once started. Call it at
+ * the top level of a test file, only when `redisServerAvailable()`.
+ */
+export function redisForSuite(): () => string {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error('redis-server has not started yet');
+    return server.url;
   };
 }

@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from './redis-server.js';
+import { redisForSuite, redisServerAvailable } from './redis-server.js';
 import { storeContract } from './contract.js';
 import { settings } from './samples.js';
 
@@ -38,14 +38,5 @@ if (!hasRedis) {
     it.skip('redis-server is not installed: the Redis backend was not tested', () => {});
   });
 } else {
-  let server: RedisServer | undefined;
-  let url = '';
-  beforeAll(async () => {
-    server = await startRedisServer();
-    url = server.url;
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  storeContract('redis', () => url);
+  storeContract('redis', redisForSuite());
 }

@@ -6,22 +6,12 @@ import { entraFingerprint, sourceFingerprint } from '../../src/sync/fingerprint.
 import type { DeletedEntraUser, DomainSnapshot, EntraUser, SourceUser } from '../../src/sync/model.js';
 import { planCsv, planCsvChunks } from '../../src/sync/plan-csv.js';
 import { buildPlan } from '../../src/sync/plan.js';
+// mulberry32, seeded: the dataset is the same on every machine and Node version.
+import { prng } from '../../src/emulator/faults.js';
 import { caseArb, DOMAIN, entraUser, graphDeletedUpn, settings, snapshot } from './fixtures.js';
 
 const sha = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 const META = { id: 'pinned-plan', now: '2026-11-30T00:00:00.000Z', createdBy: 'pin' };
-
-/** mulberry32: a small seeded PRNG, so the dataset is the same on every machine and Node version. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GIVEN = ['taro', 'hanako', 'Kenji', 'yuki', 'ALICE', 'bob', 'zoë', 'ichiro'];
 const FAMILY = ['yamada', 'suzuki', 'Tanaka', 'smith', 'garcia', '=cmd'];

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logger.js';
 import { isRefusal } from '../../src/sync/service-interface.js';
 import { cardOf, cardText, type FakeConnector, startFakeConnector } from '../bot/fake-connector.js';
 import { addDomainAndImport, type CliTenant, churnScenario, startCliTenant } from '../helpers/cli.js';
+import { until } from '../helpers/until.js';
 
 const DOMAIN = 'botthread.jp';
 const EXISTING = 300;
@@ -16,14 +17,6 @@ const ADMIN = '00000000-0000-4000-8000-00000000a001';
 
 const imm = (i: number) => Buffer.from(`botthread-${i}`).toString('base64').replace(/=+$/, '');
 const upn = (i: number) => `b${String(i).padStart(5, '0')}@${DOMAIN}`;
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('bot with its sync worker process', () => {
   let tenant: CliTenant;

@@ -12,6 +12,7 @@ import { type FromWorker, PROTOCOL_VERSION } from '../../src/worker/protocol.js'
 import { type SyncWorker, SyncWorkerStoppedError, startSyncWorker } from '../../src/worker/sync-worker-client.js';
 import { cardText } from '../bot/fake-connector.js';
 import { addDomainAndImport, type CliTenant, churnScenario, startCliTenant } from '../helpers/cli.js';
+import { until } from '../helpers/until.js';
 
 const DOMAIN = 'thread.jp';
 const EXISTING = 400;
@@ -23,14 +24,6 @@ const LEASE_TTL_SECONDS = 3;
 
 const imm = (i: number) => Buffer.from(`thread-${i}`).toString('base64').replace(/=+$/, '');
 const upn = (i: number) => `w${String(i).padStart(5, '0')}@${DOMAIN}`;
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('sync worker process', () => {
   let tenant: CliTenant;
