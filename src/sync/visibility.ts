@@ -20,45 +20,68 @@ export function completedChanges(outcomes: readonly UserOutcome[]): ReadonlySet<
   return done;
 }
 
-/** A domain listing indexed the way unseenWrites looks users up (build once, check the plan chunk by chunk). */
-export interface ListingIndex {
-  readonly byId: ReadonlyMap<string, EntraUser>;
-  readonly byImmutableId: ReadonlyMap<string, EntraUser>;
+/**
+ * What one completed change must look like in a listing, reduced to what the check reads: an Add is found by its
+ * Immutable ID, an Update or a Delete by its Entra id. Built once from the plan (chunk by chunk), then checked against
+ * every re-listing without walking the plan again or indexing the listing.
+ */
+export interface ExpectedWrite {
+  readonly action: Change['action'];
+  readonly upn: string;
+  /** `I` + Immutable ID for an Add, `E` + Entra id for an Update or a Delete. */
+  readonly key: string;
+  /** An Update: the written values (null when the Update moved the UPN out of the domain: it must be gone). */
+  readonly values?: readonly { readonly attribute: string; readonly after: unknown }[] | null;
+  /** A Delete that disables instead. */
+  readonly disable?: boolean;
 }
 
-export function indexListing(listed: readonly EntraUser[]): ListingIndex {
-  const byId = new Map(listed.map((u) => [u.id, u]));
-  const byImmutableId = new Map<string, EntraUser>();
-  for (const u of listed) if (u.onPremisesImmutableId) byImmutableId.set(u.onPremisesImmutableId, u);
-  return { byId, byImmutableId };
+/** The completed changes among `plan.changes` (a chunk of them will do), as what a listing must show. */
+export function expectedWrites(
+  plan: Pick<Plan, 'domain' | 'changes'>,
+  outcomes: readonly UserOutcome[] | ReadonlySet<string>,
+): ExpectedWrite[] {
+  const done = outcomes instanceof Set ? outcomes : completedChanges(outcomes as readonly UserOutcome[]);
+  const inDomain = (upn: string) => upn.toLowerCase().endsWith(`@${plan.domain.toLowerCase()}`);
+  const expected: ExpectedWrite[] = [];
+  for (const c of plan.changes) {
+    if (c.action !== 'Add' && c.action !== 'Update' && c.action !== 'Delete') continue;
+    if (!done.has(outcomeKey(c))) continue;
+    if (c.action === 'Add') expected.push({ action: c.action, upn: c.upn, key: `I${c.immutableId}` });
+    else if (c.action === 'Update') {
+      const values = inDomain(c.upn) ? c.changes.map((x) => ({ attribute: x.attribute, after: x.after })) : null;
+      expected.push({ action: c.action, upn: c.upn, key: `E${c.entraId}`, values });
+    } else expected.push({ action: c.action, upn: c.upn, key: `E${c.entraId}`, disable: c.mode === 'disable' });
+  }
+  return expected;
 }
 
 /**
  * Compares the changes a run completed with a fresh listing of the domain's Entra users: an Add must be listed
  * with its Immutable ID and UPN, an Update with every value it wrote (or gone, when it moved the UPN out of the
  * domain), a Delete must be gone (or listed disabled, when the plan disables instead). A preview whose listing
- * passes this check shows none of these changes again.
+ * passes this check shows none of these changes again. The listing is read once; only the listed users the
+ * expected writes name are looked at, and nothing of it is kept.
  */
-export function unseenWrites(
-  plan: Pick<Plan, 'domain' | 'changes'>,
-  outcomes: readonly UserOutcome[] | ReadonlySet<string>,
-  listed: readonly EntraUser[] | ListingIndex,
-): UnseenWrite[] {
-  const done = outcomes instanceof Set ? outcomes : completedChanges(outcomes as readonly UserOutcome[]);
-  const { byId, byImmutableId } = Array.isArray(listed) ? indexListing(listed) : (listed as ListingIndex);
-  const inDomain = (upn: string) => upn.toLowerCase().endsWith(`@${plan.domain.toLowerCase()}`);
+export function unseenIn(expected: readonly ExpectedWrite[], listed: Iterable<EntraUser>): UnseenWrite[] {
+  const wanted = new Set<string>();
+  for (const e of expected) wanted.add(e.key);
+  // The listed user each expected key names (the last one listed, as a lookup by id or Immutable ID would give).
+  const found = new Map<string, EntraUser>();
+  for (const u of listed) {
+    if (wanted.has(`E${u.id}`)) found.set(`E${u.id}`, u);
+    if (u.onPremisesImmutableId && wanted.has(`I${u.onPremisesImmutableId}`))
+      found.set(`I${u.onPremisesImmutableId}`, u);
+  }
   const unseen: UnseenWrite[] = [];
-  for (const c of plan.changes) {
-    if (c.action !== 'Add' && c.action !== 'Update' && c.action !== 'Delete') continue;
-    if (!done.has(outcomeKey(c))) continue;
-    const miss = (why: string) => unseen.push({ action: c.action, upn: c.upn, why });
-    if (c.action === 'Add') {
-      const u = byImmutableId.get(c.immutableId);
+  for (const e of expected) {
+    const u = found.get(e.key);
+    const miss = (why: string) => unseen.push({ action: e.action, upn: e.upn, why });
+    if (e.action === 'Add') {
       if (!u) miss('not listed yet');
-      else if (u.userPrincipalName.toLowerCase() !== c.upn.toLowerCase()) miss(`listed as ${u.userPrincipalName}`);
-    } else if (c.action === 'Update') {
-      const u = byId.get(c.entraId);
-      if (!inDomain(c.upn)) {
+      else if (u.userPrincipalName.toLowerCase() !== e.upn.toLowerCase()) miss(`listed as ${u.userPrincipalName}`);
+    } else if (e.action === 'Update') {
+      if (!e.values) {
         if (u) miss('still listed in the domain');
         continue;
       }
@@ -67,14 +90,20 @@ export function unseenWrites(
         continue;
       }
       // Only attributes the listing reads can be compared (a written attribute it does not select is not waited for).
-      const stale = c.changes.find((x) => x.attribute in u && !same(u[x.attribute as keyof EntraUser], x.after));
+      const stale = e.values.find((x) => x.attribute in u && !same(u[x.attribute as keyof EntraUser], x.after));
       if (stale) miss(`${stale.attribute} still listed with its old value`);
-    } else {
-      const u = byId.get(c.entraId);
-      if (c.mode === 'disable') {
-        if (u && u.accountEnabled !== false) miss('still listed as enabled');
-      } else if (u) miss('still listed');
-    }
+    } else if (e.disable) {
+      if (u && u.accountEnabled !== false) miss('still listed as enabled');
+    } else if (u) miss('still listed');
   }
   return unseen;
+}
+
+/** expectedWrites and unseenIn in one step, for a plan held whole. */
+export function unseenWrites(
+  plan: Pick<Plan, 'domain' | 'changes'>,
+  outcomes: readonly UserOutcome[] | ReadonlySet<string>,
+  listed: readonly EntraUser[],
+): UnseenWrite[] {
+  return unseenIn(expectedWrites(plan, outcomes), listed);
 }
