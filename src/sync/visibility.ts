@@ -56,54 +56,73 @@ export function expectedWrites(
   return expected;
 }
 
+/** Checks one listing, handed over page by page, against the expected writes. */
+export interface ListingCheck {
+  /** One page of the listing (a user listed again replaces the earlier one). */
+  see(users: readonly EntraUser[]): void;
+  /** The expected writes the pages seen do not show, in the plan's order. */
+  unseen(): UnseenWrite[];
+}
+
 /**
  * Compares the changes a run completed with a fresh listing of the domain's Entra users: an Add must be listed
  * with its Immutable ID and UPN, an Update with every value it wrote (or gone, when it moved the UPN out of the
  * domain), a Delete must be gone (or listed disabled, when the plan disables instead). A preview whose listing
- * passes this check shows none of these changes again. The listing is read once; only the listed users the
- * expected writes name are looked at, and nothing of it is kept.
+ * passes this check shows none of these changes again. Of each page only what the expected writes name is kept:
+ * an added user's UPN, an updated or deleted user's record.
  */
-export function unseenIn(expected: readonly ExpectedWrite[], listed: Iterable<EntraUser>): UnseenWrite[] {
+export function listingCheck(expected: readonly ExpectedWrite[]): ListingCheck {
   const wanted = new Set<string>();
   for (const e of expected) wanted.add(e.key);
-  // The listed user each expected key names (the last one listed, as a lookup by id or Immutable ID would give).
-  const found = new Map<string, EntraUser>();
-  for (const u of listed) {
-    if (wanted.has(`E${u.id}`)) found.set(`E${u.id}`, u);
-    if (u.onPremisesImmutableId && wanted.has(`I${u.onPremisesImmutableId}`))
-      found.set(`I${u.onPremisesImmutableId}`, u);
-  }
-  const unseen: UnseenWrite[] = [];
-  for (const e of expected) {
-    const u = found.get(e.key);
-    const miss = (why: string) => unseen.push({ action: e.action, upn: e.upn, why });
-    if (e.action === 'Add') {
-      if (!u) miss('not listed yet');
-      else if (u.userPrincipalName.toLowerCase() !== e.upn.toLowerCase()) miss(`listed as ${u.userPrincipalName}`);
-    } else if (e.action === 'Update') {
-      if (!e.values) {
-        if (u) miss('still listed in the domain');
-        continue;
+  const listedUpn = new Map<string, string>();
+  const listedById = new Map<string, EntraUser>();
+  return {
+    see(users) {
+      for (const u of users) {
+        if (wanted.has(`E${u.id}`)) listedById.set(`E${u.id}`, u);
+        if (u.onPremisesImmutableId && wanted.has(`I${u.onPremisesImmutableId}`))
+          listedUpn.set(`I${u.onPremisesImmutableId}`, u.userPrincipalName);
       }
-      if (!u) {
-        miss('not listed');
-        continue;
+    },
+    unseen() {
+      const unseen: UnseenWrite[] = [];
+      for (const e of expected) {
+        const miss = (why: string) => unseen.push({ action: e.action, upn: e.upn, why });
+        if (e.action === 'Add') {
+          const upn = listedUpn.get(e.key);
+          if (upn === undefined) miss('not listed yet');
+          else if (upn.toLowerCase() !== e.upn.toLowerCase()) miss(`listed as ${upn}`);
+          continue;
+        }
+        const u = listedById.get(e.key);
+        if (e.action === 'Update') {
+          if (!e.values) {
+            if (u) miss('still listed in the domain');
+            continue;
+          }
+          if (!u) {
+            miss('not listed');
+            continue;
+          }
+          // Only attributes the listing reads can be compared (a written attribute it does not select is not waited for).
+          const stale = e.values.find((x) => x.attribute in u && !same(u[x.attribute as keyof EntraUser], x.after));
+          if (stale) miss(`${stale.attribute} still listed with its old value`);
+        } else if (e.disable) {
+          if (u && u.accountEnabled !== false) miss('still listed as enabled');
+        } else if (u) miss('still listed');
       }
-      // Only attributes the listing reads can be compared (a written attribute it does not select is not waited for).
-      const stale = e.values.find((x) => x.attribute in u && !same(u[x.attribute as keyof EntraUser], x.after));
-      if (stale) miss(`${stale.attribute} still listed with its old value`);
-    } else if (e.disable) {
-      if (u && u.accountEnabled !== false) miss('still listed as enabled');
-    } else if (u) miss('still listed');
-  }
-  return unseen;
+      return unseen;
+    },
+  };
 }
 
-/** expectedWrites and unseenIn in one step, for a plan held whole. */
+/** expectedWrites and listingCheck in one step, for a plan and a listing held whole. */
 export function unseenWrites(
   plan: Pick<Plan, 'domain' | 'changes'>,
   outcomes: readonly UserOutcome[] | ReadonlySet<string>,
   listed: readonly EntraUser[],
 ): UnseenWrite[] {
-  return unseenIn(expectedWrites(plan, outcomes), listed);
+  const check = listingCheck(expectedWrites(plan, outcomes));
+  check.see(listed);
+  return check.unseen();
 }

@@ -5,7 +5,7 @@ import type { Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
 import type { ProgressListener, Refusal } from '../service-interface.js';
 import { storedPlanWrites } from '../stored-plan-writes.js';
-import { completedChanges, type ExpectedWrite, expectedWrites, type UnseenWrite, unseenIn } from '../visibility.js';
+import { completedChanges, type ExpectedWrite, expectedWrites, listingCheck, type UnseenWrite } from '../visibility.js';
 import type { Configured, ServiceContext } from './context.js';
 
 /** What the run writer reads of a plan: its summary (the changes are read from the store chunk by chunk). */
@@ -180,7 +180,10 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
     for (let check = 1; ; check++) {
       let unseen: UnseenWrite[];
       try {
-        unseen = unseenIn(expected, await deps.reader.listUsers(plan.domain));
+        // The listing is checked page by page: none of it is gathered.
+        const check = listingCheck(expected);
+        await deps.reader.eachUser(plan.domain, (users) => check.see(users));
+        unseen = check.unseen();
       } catch (err) {
         // The writes are done and journaled: a failed re-read only means the wait cannot be confirmed.
         deps.logger.warn(
