@@ -190,17 +190,27 @@ export class GraphEntraReader implements EntraReader {
   }
 
   async listUsers(domain: string, onProgress?: (p: ReadProgress) => void): Promise<EntraUser[]> {
+    const byId = new Map<string, EntraUser>();
+    await this.eachUser(domain, (users) => {
+      // A page read during writes may repeat a user: keep one per id.
+      for (const user of users) byId.set(user.id, user);
+      onProgress?.({ read: byId.size });
+    });
+    return [...byId.values()];
+  }
+
+  async eachUser(domain: string, onUsers: (users: readonly EntraUser[]) => void): Promise<void> {
     const d = requireDomainName(domain);
     const inDomain = `endsWith(userPrincipalName,${q(`@${d}`)})`;
-    const byId = new Map<string, EntraUser>();
     const suffix = `@${d}`;
     const take = (rows: Json[]) => {
+      const users: EntraUser[] = [];
       for (const raw of rows) {
         const user = toEntraUser(raw);
-        // Graph's filter is authoritative, but a page read during writes may repeat a user: keep one per id.
-        if (user.userPrincipalName.toLowerCase().endsWith(suffix)) byId.set(user.id, user);
+        // Graph's filter is authoritative; a user outside the domain is not handed over.
+        if (user.userPrincipalName.toLowerCase().endsWith(suffix)) users.push(user);
       }
-      onProgress?.({ read: byId.size });
+      onUsers(users);
     };
     const options = { advanced: true, permission: 'User.Read.All' };
     // The first page also tells how many users the domain has ($count): small domains are read page after page.
@@ -209,14 +219,14 @@ export class GraphEntraReader implements EntraReader {
     const total = typeof firstBody['@odata.count'] === 'number' ? firstBody['@odata.count'] : null;
     const firstNext = nextLinkOf(firstBody);
     take(rowsOf(firstBody));
-    if (firstNext === null) return [...byId.values()];
+    if (firstNext === null) return;
     if (total === null || total <= this.partitionAbove || this.partitions.length < 2) {
       await this.follow(firstNext, options, take);
-      return [...byId.values()];
+      return;
     }
     if (this.partitionsRefused) {
       await this.follow(firstNext, options, take);
-      return [...byId.values()];
+      return;
     }
     // Large domains: one listing per first character, listingConcurrency at a time (a page costs about the same
     // round trip whatever its size, so N/999 sequential pages would cost N/999 round trips). Graph documents `endsWith` on
@@ -242,7 +252,7 @@ export class GraphEntraReader implements EntraReader {
         'Graph refused the partitioned listing filter; reading the domain with endsWith alone',
       );
       await this.follow(firstNext, options, take);
-      return [...byId.values()];
+      return;
     }
     const covered = settled.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value : 0), 0);
     if (covered < total) {
@@ -250,7 +260,6 @@ export class GraphEntraReader implements EntraReader {
       this.logger.debug({ domain: d, total, covered }, 'partitioned listing missed users; listing sequentially');
       await this.follow(firstNext, options, take);
     }
-    return [...byId.values()];
   }
 
   /** `/users` with the EntraUser properties, a page of pageSize and the advanced-query count. */

@@ -31,6 +31,11 @@ export interface EntraReader {
   listDomains(): Promise<EntraDomain[]>;
   /** Entra users whose UPN ends in @domain, with the properties of EntraUser. */
   listUsers(domain: string, onProgress?: (p: ReadProgress) => void): Promise<EntraUser[]>;
+  /**
+   * The same users as listUsers, handed over page by page instead of gathered, for a reader that keeps only what it
+   * needs of each. A user may be handed over twice (a page read during writes): the last one counts.
+   */
+  eachUser(domain: string, onUsers: (users: readonly EntraUser[]) => void): Promise<void>;
   /** Soft-deleted users whose UPN ends in @domain or whose Immutable ID is given. */
   listDeletedUsers(domain: string): Promise<DeletedEntraUser[]>;
   /** The organization's `countryLetterCode` (the default usage location), or null when it has none or is unreadable. */

@@ -20,61 +20,109 @@ export function completedChanges(outcomes: readonly UserOutcome[]): ReadonlySet<
   return done;
 }
 
-/** A domain listing indexed the way unseenWrites looks users up (build once, check the plan chunk by chunk). */
-export interface ListingIndex {
-  readonly byId: ReadonlyMap<string, EntraUser>;
-  readonly byImmutableId: ReadonlyMap<string, EntraUser>;
+/**
+ * What one completed change must look like in a listing, reduced to what the check reads: an Add is found by its
+ * Immutable ID, an Update or a Delete by its Entra id. Built once from the plan (chunk by chunk), then checked against
+ * every re-listing without walking the plan again or indexing the listing.
+ */
+export interface ExpectedWrite {
+  readonly action: Change['action'];
+  readonly upn: string;
+  /** `I` + Immutable ID for an Add, `E` + Entra id for an Update or a Delete. */
+  readonly key: string;
+  /** An Update: the written values (null when the Update moved the UPN out of the domain: it must be gone). */
+  readonly values?: readonly { readonly attribute: string; readonly after: unknown }[] | null;
+  /** A Delete that disables instead. */
+  readonly disable?: boolean;
 }
 
-export function indexListing(listed: readonly EntraUser[]): ListingIndex {
-  const byId = new Map(listed.map((u) => [u.id, u]));
-  const byImmutableId = new Map<string, EntraUser>();
-  for (const u of listed) if (u.onPremisesImmutableId) byImmutableId.set(u.onPremisesImmutableId, u);
-  return { byId, byImmutableId };
+/** The completed changes among `plan.changes` (a chunk of them will do), as what a listing must show. */
+export function expectedWrites(
+  plan: Pick<Plan, 'domain' | 'changes'>,
+  outcomes: readonly UserOutcome[] | ReadonlySet<string>,
+): ExpectedWrite[] {
+  const done = outcomes instanceof Set ? outcomes : completedChanges(outcomes as readonly UserOutcome[]);
+  const inDomain = (upn: string) => upn.toLowerCase().endsWith(`@${plan.domain.toLowerCase()}`);
+  const expected: ExpectedWrite[] = [];
+  for (const c of plan.changes) {
+    if (c.action !== 'Add' && c.action !== 'Update' && c.action !== 'Delete') continue;
+    if (!done.has(outcomeKey(c))) continue;
+    if (c.action === 'Add') expected.push({ action: c.action, upn: c.upn, key: `I${c.immutableId}` });
+    else if (c.action === 'Update') {
+      const values = inDomain(c.upn) ? c.changes.map((x) => ({ attribute: x.attribute, after: x.after })) : null;
+      expected.push({ action: c.action, upn: c.upn, key: `E${c.entraId}`, values });
+    } else expected.push({ action: c.action, upn: c.upn, key: `E${c.entraId}`, disable: c.mode === 'disable' });
+  }
+  return expected;
+}
+
+/** Checks one listing, handed over page by page, against the expected writes. */
+export interface ListingCheck {
+  /** One page of the listing (a user listed again replaces the earlier one). */
+  see(users: readonly EntraUser[]): void;
+  /** The expected writes the pages seen do not show, in the plan's order. */
+  unseen(): UnseenWrite[];
 }
 
 /**
  * Compares the changes a run completed with a fresh listing of the domain's Entra users: an Add must be listed
  * with its Immutable ID and UPN, an Update with every value it wrote (or gone, when it moved the UPN out of the
  * domain), a Delete must be gone (or listed disabled, when the plan disables instead). A preview whose listing
- * passes this check shows none of these changes again.
+ * passes this check shows none of these changes again. Of each page only what the expected writes name is kept:
+ * an added user's UPN, an updated or deleted user's record.
  */
+export function listingCheck(expected: readonly ExpectedWrite[]): ListingCheck {
+  const wanted = new Set<string>();
+  for (const e of expected) wanted.add(e.key);
+  const listedUpn = new Map<string, string>();
+  const listedById = new Map<string, EntraUser>();
+  return {
+    see(users) {
+      for (const u of users) {
+        if (wanted.has(`E${u.id}`)) listedById.set(`E${u.id}`, u);
+        if (u.onPremisesImmutableId && wanted.has(`I${u.onPremisesImmutableId}`))
+          listedUpn.set(`I${u.onPremisesImmutableId}`, u.userPrincipalName);
+      }
+    },
+    unseen() {
+      const unseen: UnseenWrite[] = [];
+      for (const e of expected) {
+        const miss = (why: string) => unseen.push({ action: e.action, upn: e.upn, why });
+        if (e.action === 'Add') {
+          const upn = listedUpn.get(e.key);
+          if (upn === undefined) miss('not listed yet');
+          else if (upn.toLowerCase() !== e.upn.toLowerCase()) miss(`listed as ${upn}`);
+          continue;
+        }
+        const u = listedById.get(e.key);
+        if (e.action === 'Update') {
+          if (!e.values) {
+            if (u) miss('still listed in the domain');
+            continue;
+          }
+          if (!u) {
+            miss('not listed');
+            continue;
+          }
+          // Only attributes the listing reads can be compared (a written attribute it does not select is not waited for).
+          const stale = e.values.find((x) => x.attribute in u && !same(u[x.attribute as keyof EntraUser], x.after));
+          if (stale) miss(`${stale.attribute} still listed with its old value`);
+        } else if (e.disable) {
+          if (u && u.accountEnabled !== false) miss('still listed as enabled');
+        } else if (u) miss('still listed');
+      }
+      return unseen;
+    },
+  };
+}
+
+/** expectedWrites and listingCheck in one step, for a plan and a listing held whole. */
 export function unseenWrites(
   plan: Pick<Plan, 'domain' | 'changes'>,
   outcomes: readonly UserOutcome[] | ReadonlySet<string>,
-  listed: readonly EntraUser[] | ListingIndex,
+  listed: readonly EntraUser[],
 ): UnseenWrite[] {
-  const done = outcomes instanceof Set ? outcomes : completedChanges(outcomes as readonly UserOutcome[]);
-  const { byId, byImmutableId } = Array.isArray(listed) ? indexListing(listed) : (listed as ListingIndex);
-  const inDomain = (upn: string) => upn.toLowerCase().endsWith(`@${plan.domain.toLowerCase()}`);
-  const unseen: UnseenWrite[] = [];
-  for (const c of plan.changes) {
-    if (c.action !== 'Add' && c.action !== 'Update' && c.action !== 'Delete') continue;
-    if (!done.has(outcomeKey(c))) continue;
-    const miss = (why: string) => unseen.push({ action: c.action, upn: c.upn, why });
-    if (c.action === 'Add') {
-      const u = byImmutableId.get(c.immutableId);
-      if (!u) miss('not listed yet');
-      else if (u.userPrincipalName.toLowerCase() !== c.upn.toLowerCase()) miss(`listed as ${u.userPrincipalName}`);
-    } else if (c.action === 'Update') {
-      const u = byId.get(c.entraId);
-      if (!inDomain(c.upn)) {
-        if (u) miss('still listed in the domain');
-        continue;
-      }
-      if (!u) {
-        miss('not listed');
-        continue;
-      }
-      // Only attributes the listing reads can be compared (a written attribute it does not select is not waited for).
-      const stale = c.changes.find((x) => x.attribute in u && !same(u[x.attribute as keyof EntraUser], x.after));
-      if (stale) miss(`${stale.attribute} still listed with its old value`);
-    } else {
-      const u = byId.get(c.entraId);
-      if (c.mode === 'disable') {
-        if (u && u.accountEnabled !== false) miss('still listed as enabled');
-      } else if (u) miss('still listed');
-    }
-  }
-  return unseen;
+  const check = listingCheck(expectedWrites(plan, outcomes));
+  check.see(listed);
+  return check.unseen();
 }

@@ -33,10 +33,10 @@ export async function measureApply(
   emulator: EmulatorProcess,
   spec: DatasetSpec,
   timeScale: number,
-  options: { log: (m: string) => void; onPlan?: (plan: Plan) => void } = { log: () => {} },
+  options: { log: (m: string) => void; onPlan?: (plan: Plan) => void; storeUrl?: string } = { log: () => {} },
 ): Promise<ApplyMeasurement> {
   await emulator.load(spec);
-  const engine = await createBenchEngine(emulator.info);
+  const engine = await createBenchEngine(emulator.info, options.storeUrl ? { storeUrl: options.storeUrl } : {});
   try {
     await prepareDomain(engine, spec.domain, sourceUsers(spec), 50);
     const p0 = performance.now();

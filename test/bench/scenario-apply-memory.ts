@@ -1,5 +1,7 @@
-// Scenario apply-memory: peak RSS of the product process (memory store) while it previews and applies a 100,000-change
-// plan; the emulator runs in its own process so its memory is not counted.
+// Scenario apply-memory: peak RSS of the product's sync process (sqlite store) previewing and applying 100,000 changes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { changeMix } from './dataset.js';
 import { measureApply } from './apply-measure.js';
 import { startEmulatorProcess } from './emulator-process.js';
@@ -14,11 +16,16 @@ await runScenario(S, async (ctx, partial) => {
   const timeScale = 100;
   const latency = { read: 120 / timeScale, write: 250 / timeScale };
   const spec = changeMix(changes, { create: 0.6, update: 0.3, delete: 0.1 });
+  // The emulator runs in its own process, so its memory is not counted. This process plays the bot server's sync
+  // worker process (src/worker/), which runs both the dry run and the apply; it uses the store a deployment uses
+  // (sqlite, the default: `memory://` is for tests and keeps every stored value in this heap, see RESULTS.md).
   const emulator = await startEmulatorProcess({ timeScale, latency, tenantSize: 'large', throttling: true });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-apply-memory-'));
+  const storeUrl = `sqlite://${join(dir, 'state.sqlite')}`;
   const figures: Figure[] = partial;
   try {
     const sampler = rssSampler(100);
-    const m = await measureApply(emulator, spec, timeScale, ctx);
+    const m = await measureApply(emulator, spec, timeScale, { ...ctx, storeUrl });
     const phasePeak = sampler.stop();
     ctx.log(`${m.writesApplied} writes in ${(m.applyMs / 1000).toFixed(1)} s; peak RSS ${peakRssMb()} MB`);
     figures.push(
@@ -32,7 +39,7 @@ await runScenario(S, async (ctx, partial) => {
         changes,
         timeScale,
         latency,
-        store: 'memory://',
+        store: 'sqlite',
         counts: m.run.counts,
         throttled: m.throttled,
         heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1048576),
@@ -42,5 +49,6 @@ await runScenario(S, async (ctx, partial) => {
     };
   } finally {
     await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -43,6 +43,7 @@ class FakeEntra {
   reader: EntraReader = {
     listDomains: async () => [],
     listUsers: async () => [...this.users.values()],
+    eachUser: async (_d, onUsers) => onUsers([...this.users.values()]),
     listDeletedUsers: async () => [],
     listAdminRoleHolders: async () => new Set(),
     organizationCountry: async () => null,

@@ -1,10 +1,10 @@
 // The apply use case: a stored plan, checked against its hash, claimed once, re-checked for freshness, then written.
 import { message, say } from '../core-messages.js';
-import { entraFingerprint, sourceFingerprint } from '../fingerprint.js';
-import { checkGuard, deletionShare, inScopeCount } from '../guard.js';
+import { checkGuard, deletionShare } from '../guard.js';
 import type { Plan, RunRecord } from '../model.js';
 import { verifyStoredPlanHash } from '../plan.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
+import { readFingerprints } from '../read-fingerprints.js';
 import {
   type ApplyOptions,
   isRefusal,
@@ -17,34 +17,36 @@ import { refuse } from './deps.js';
 import type { RunWriter } from './run-writer.js';
 
 export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncService, 'apply'> {
-  const { deps, configured, holdLease, snapshotFor, currentWriteSettings } = ctx;
+  const { deps, configured, holdLease, currentWriteSettings } = ctx;
   const { newRun, logUnwritten, writePlan, resumeRun } = runs;
 
   /**
-   * What apply needs from a fresh read: fingerprints, today's guard verdict and the source count. Only these leave
-   * this function, so the snapshot is garbage before the writes start. Apply refuses the plan unless both
-   * fingerprints and the write settings are the plan's own, and then today's diff would be the plan's changes: the
-   * guard is re-checked on the plan's counts (with today's limits) instead of diffing 100,000 users a second time.
+   * What apply needs from a fresh read: fingerprints, today's guard verdict and the source count. Each side's users
+   * are dropped once fingerprinted (readFingerprints), so no snapshot is held while the other side is read or the
+   * writes start. Apply refuses the plan unless both fingerprints and the write settings are the plan's own, and
+   * then today's diff would be the plan's changes: the guard is re-checked on the plan's counts (with today's
+   * limits) instead of diffing 100,000 users a second time.
    */
   async function freshVerdict(
-    { settings, ...found }: Configured,
+    { settings, domain }: Configured,
     plan: Omit<Plan, 'changes'>,
     onProgress?: ProgressListener,
   ): Promise<Pick<Plan, 'sourceFingerprint' | 'entraFingerprint' | 'guard'> & { sourceCount: number }> {
-    const fresh = await snapshotFor(found, onProgress);
+    const ports = { source: deps.source, reader: deps.reader, runs: deps.runs };
+    const fresh = await readFingerprints(ports, domain, onProgress);
     const guard = checkGuard(
       {
-        deletion: deletionShare(plan.counts, inScopeCount(fresh), settings),
-        sourceCount: fresh.source.length,
+        deletion: deletionShare(plan.counts, fresh.inScopeCount, settings),
+        sourceCount: fresh.sourceCount,
         previousSourceCount: fresh.previousSourceCount,
       },
       settings,
     );
     return {
-      sourceFingerprint: sourceFingerprint(fresh.source),
-      entraFingerprint: entraFingerprint(fresh.entra, fresh.deleted, fresh.adminIds),
+      sourceFingerprint: fresh.sourceFingerprint,
+      entraFingerprint: fresh.entraFingerprint,
       guard,
-      sourceCount: fresh.source.length,
+      sourceCount: fresh.sourceCount,
     };
   }
 

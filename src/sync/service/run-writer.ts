@@ -5,7 +5,7 @@ import type { Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
 import type { ProgressListener, Refusal } from '../service-interface.js';
 import { storedPlanWrites } from '../stored-plan-writes.js';
-import { completedChanges, indexListing, type UnseenWrite, unseenWrites } from '../visibility.js';
+import { completedChanges, type ExpectedWrite, expectedWrites, listingCheck, type UnseenWrite } from '../visibility.js';
 import type { Configured, ServiceContext } from './context.js';
 
 /** What the run writer reads of a plan: its summary (the changes are read from the store chunk by chunk). */
@@ -165,14 +165,25 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
     const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const started = deps.now().getTime();
     let pause = 250;
+    // What the listing must show, built once by walking the plan's chunks; each re-listing is then checked against it.
+    const expected: ExpectedWrite[] = [];
+    try {
+      for await (const changes of deps.plans.changes(plan.id))
+        for (const e of expectedWrites({ domain: plan.domain, changes }, done)) expected.push(e);
+    } catch (err) {
+      deps.logger.warn(
+        { domain: plan.domain, err: (err as Error).message },
+        'could not read the plan after the writes',
+      );
+      return say('run.notConfirmed');
+    }
     for (let check = 1; ; check++) {
       let unseen: UnseenWrite[];
       try {
-        const listed = indexListing(await deps.reader.listUsers(plan.domain));
-        unseen = [];
-        // The plan's changes are walked chunk by chunk against the listing.
-        for await (const changes of deps.plans.changes(plan.id))
-          for (const u of unseenWrites({ domain: plan.domain, changes }, done, listed)) unseen.push(u);
+        // The listing is checked page by page: none of it is gathered.
+        const check = listingCheck(expected);
+        await deps.reader.eachUser(plan.domain, (users) => check.see(users));
+        unseen = check.unseen();
       } catch (err) {
         // The writes are done and journaled: a failed re-read only means the wait cannot be confirmed.
         deps.logger.warn(
