@@ -1,6 +1,6 @@
 // Each use case reads a thing once: the tenant's domain list once per pre-check, move, dry run or Sync now, the plan
-// and settings once per Sync now, and the sync log once for the domain list (not once per configured domain); the
-// hourly run reads the settings, domains and country a second time only for its freshness check. Counted on the ports,
+// summary once per Sync now, and the sync log once for the domain list (not once per configured domain); the
+// hourly run and Sync now read the settings, domains and country a second time only for their freshness check. Counted on the ports,
 // over the emulator via HTTPS.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EmulatorSeed, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
@@ -56,6 +56,8 @@ describe('read each thing once', () => {
   const planCalls: string[] = [];
   const settingsCalls: string[] = [];
   const domainReads = () => readerCalls.filter((c) => c === 'listDomains').length;
+  /** Runs once, inside the next read of the source directory. */
+  let duringSourceRead: (() => Promise<void>) | null = null;
 
   beforeAll(async () => {
     emulator = await startEmulator({ seed, latency: 'none' });
@@ -69,7 +71,14 @@ describe('read each thing once', () => {
       runs: counted(stores.runs, runCalls),
       plans: counted(stores.plans, planCalls),
       settings: counted(stores.settings, settingsCalls),
-      source: { listUsers: async () => [] },
+      source: {
+        listUsers: async () => {
+          const hook = duringSourceRead;
+          duringSourceRead = null;
+          await hook?.();
+          return [];
+        },
+      },
       logger,
       holder: 'read-once-test',
     });
@@ -109,7 +118,7 @@ describe('read each thing once', () => {
     expect(domainReads()).toBe(1);
   });
 
-  it('Sync now reads the plan’s summary, the settings, the domain list and the organization’s country once each', async () => {
+  it('Sync now reads the plan’s summary once and the settings, domains and country again only for freshness', async () => {
     const plan = await service.preview('alpha.co.jp');
     if (isRefusal(plan)) throw new Error(plan.reason);
     readerCalls.length = 0;
@@ -117,12 +126,27 @@ describe('read each thing once', () => {
     settingsCalls.length = 0;
     const done = await service.apply(plan.id, plan.hash, { trigger: 'cli', approvedBy: 'test' });
     expect(isRefusal(done)).toBe(false);
-    expect(domainReads()).toBe(1);
-    expect(readerCalls.filter((c) => c === 'organizationCountry')).toHaveLength(1);
+    // Once for the quick refusal before the re-read of both sides, once after it (the hourly run's rule).
+    expect(domainReads()).toBe(2);
+    expect(readerCalls.filter((c) => c === 'organizationCountry')).toHaveLength(2);
+    expect(settingsCalls.filter((c) => c === 'get')).toHaveLength(2);
     // The summary once; the whole plan never (its changes are streamed chunk by chunk when written).
     expect(planCalls.filter((c) => c === 'summary')).toHaveLength(1);
     expect(planCalls.filter((c) => c === 'get')).toHaveLength(0);
-    expect(settingsCalls.filter((c) => c === 'get')).toHaveLength(1);
+  });
+
+  it('Sync now refuses a plan whose settings changed while it re-read both sides', async () => {
+    const plan = await service.preview('beta.co.jp');
+    if (isRefusal(plan)) throw new Error(plan.reason);
+    // `domain set` takes no lease: it can land while a large domain is being read again.
+    duringSourceRead = async () => {
+      expect(isRefusal(await service.setDomain('beta.co.jp', { onDelete: 'disable' }, 'test'))).toBe(false);
+    };
+    const done = await service.apply(plan.id, plan.hash, { trigger: 'cli', approvedBy: 'test' });
+    expect(duringSourceRead).toBeNull();
+    expect(isRefusal(done) ? done.code : done.status).toBe('stale-plan');
+    const runs = await stores.runs.list({ domain: 'beta.co.jp' });
+    expect(runs.map((r) => r.status)).toEqual(['refused']);
   });
 
   it('an hourly run under the slot’s lease reads settings, domains and country again only for freshness', async () => {

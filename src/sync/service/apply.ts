@@ -97,7 +97,17 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
       // Re-read both sides: anything that changed since the dry run makes the plan stale.
       const current = await freshVerdict(found, plan, options.onProgress);
       const run = { ...newRun(plan, options.trigger, by, current.sourceCount), id: runId };
-      const stale = checkPlanFreshness(plan, { writeSettings, ...current });
+      // Reading a large domain takes a while and `domain set` does not take the lease: the settings in force now
+      // must still be the plan's (the rule the hourly run follows too, src/sync/service/scheduled.ts).
+      const latest = await configured(plan.domain);
+      if (isRefusal(latest)) {
+        await logUnwritten(run, 'refused', latest);
+        return latest;
+      }
+      const stale = checkPlanFreshness(plan, {
+        writeSettings: await currentWriteSettings(latest.settings, latest.domain),
+        ...current,
+      });
       if (stale) {
         await logUnwritten(run, 'refused', stale);
         return stale;
