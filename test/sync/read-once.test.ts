@@ -1,7 +1,7 @@
-// Each use case reads a thing once: the tenant's domain list once per pre-check, move, dry run or Sync now, the plan
-// and settings once per Sync now, and the sync log once for the domain list (not once per configured domain); the
-// hourly run reads the settings, domains and country a second time only for its freshness check. Counted on the ports,
-// over the emulator via HTTPS.
+// Each use case reads a thing once: the tenant's domain list once per pre-check, move, dry run, `preview all` or Sync
+// now, the plan and settings once per Sync now, and the sync log once for the domain list (not once per configured
+// domain); the hourly run reads the settings, domains and country a second time only for its freshness check. Counted
+// on the ports, over the emulator via HTTPS.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EmulatorSeed, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import type { EntraConnector } from '../../src/entra/index.js';
@@ -107,6 +107,27 @@ describe('read each thing once', () => {
     const plan = await service.preview(FEDERATED);
     expect(isRefusal(plan)).toBe(false);
     expect(domainReads()).toBe(1);
+  });
+
+  it('preview all lists the tenant’s domains once and reads no domain’s settings again', async () => {
+    const ghost = { ...(await stores.settings.get('alpha.co.jp'))!, domain: 'ghost.co.jp' };
+    await stores.settings.put(ghost);
+    const listed = (await stores.settings.list()).filter((s) => s.synced);
+    settingsCalls.length = 0;
+    const started: string[] = [];
+    const entries = await service.previewAll(listed, {
+      requestedBy: 'test',
+      onDomain: (i, domain) => started.push(`${i}:${domain}`),
+    });
+    expect(started).toEqual(listed.map((s, i) => `${i}:${s.domain}`));
+    expect(entries.map((e) => e.domain)).toEqual(listed.map((s) => s.domain));
+    for (const e of entries) {
+      if (!('result' in e)) throw new Error(`${e.domain}: ${e.error.message}`);
+      if (e.domain === 'ghost.co.jp') expect(e.result).toMatchObject({ code: 'unknown-domain' });
+      else expect(isRefusal(e.result)).toBe(false);
+    }
+    expect(domainReads()).toBe(1);
+    expect(settingsCalls.filter((c) => c === 'get')).toHaveLength(0);
   });
 
   it('Sync now reads the plan’s summary, the settings, the domain list and the organization’s country once each', async () => {
