@@ -130,6 +130,32 @@ describe('read each thing once', () => {
     expect(settingsCalls.filter((c) => c === 'get')).toHaveLength(0);
   });
 
+  it('preview all whose domain list cannot be read gives every domain that error, trying the list once', async () => {
+    let tries = 0;
+    const failing = testSyncService(
+      {
+        ...entra,
+        reader: new Proxy(entra.reader, {
+          get: (t, prop) =>
+            prop === 'listDomains'
+              ? async () => {
+                  tries++;
+                  throw Object.assign(new Error('Graph unreachable'), { kind: 'network' });
+                }
+              : Reflect.get(t, prop, t),
+        }),
+      },
+      stores,
+      { source: { listUsers: async () => [] }, logger, holder: 'read-once-test' },
+    );
+    const listed = (await stores.settings.list()).filter((s) => s.synced);
+    const entries = await failing.previewAll(listed);
+    expect(tries).toBe(1);
+    expect(entries).toEqual(
+      listed.map((s) => ({ domain: s.domain, error: expect.objectContaining({ message: 'Graph unreachable', kind: 'network' }) })),
+    );
+  });
+
   it('Sync now reads the plan’s summary, the settings, the domain list and the organization’s country once each', async () => {
     const plan = await service.preview('alpha.co.jp');
     if (isRefusal(plan)) throw new Error(plan.reason);

@@ -85,17 +85,18 @@ export function previewUseCases(
 
     async previewAll(settings, options: PreviewAllOptions = {}) {
       // The tenant's domain list once for every domain; when it cannot be read, each domain's entry says why.
-      let domains: readonly EntraDomain[] | PortableError;
+      let domains: readonly EntraDomain[] = [];
+      let unread: PortableError | null = null;
       try {
         domains = await deps.reader.listDomains();
       } catch (err) {
-        domains = toPortableError(err);
+        unread = toPortableError(err);
       }
       const entries: DomainPreview[] = [];
       for (const [index, s] of settings.entries()) {
         options.onDomain?.(index, s.domain);
-        if (!Array.isArray(domains)) {
-          entries.push({ domain: s.domain, error: domains as PortableError });
+        if (unread) {
+          entries.push({ domain: s.domain, error: unread });
           continue;
         }
         try {
