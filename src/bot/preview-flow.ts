@@ -1,6 +1,6 @@
 // The dry run from Teams: answer at once with "Dry run running…", then replace it with the dry-run card (one domain or all).
 import type { Plan } from '../sync/model.js';
-import { isRefusal } from '../sync/service-interface.js';
+import { fromPortableError, isRefusal } from '../sync/service-interface.js';
 import type { AdaptiveCardJson } from './card-template.js';
 import { createCardUpdater } from './card-updater.js';
 import type { ConversationAddress } from './messenger.js';
@@ -87,33 +87,34 @@ export function startPreviewAll(
   const updater = updaterOf(rt, input);
   const audience = input.personal ? 'personal' : 'shared';
   rt.tasks.run('preview-all', async () => {
-    const domains = (await rt.stores.settings.list()).filter((s) => s.synced).map((s) => s.domain);
-    const entries: PreviewAllEntry[] = [];
-    for (const [i, domain] of domains.entries()) {
-      updater.push(
-        renderProgressCard(lang, {
-          title,
-          progress: null,
-          waitingText: lang.t('previewAll.progress', {
-            n: i + 1,
-            total: domains.length,
-            domain: escapeCardText(domain),
-          }),
-        }),
-      );
-      try {
-        const plan = await rt.service.preview(domain, { requestedBy: input.actor.label });
-        entries.push(
-          isRefusal(plan)
-            ? { domain, refusal: lang.core(plan.message, plan.reason) }
-            : { domain, plan, downloadUrl: rt.linkFor('plan', plan.id, audience) },
-        );
-      } catch (err) {
-        entries.push({
-          domain,
-          refusal: failureSentence(rt.logger, lang, { key: 'what.dryRun' }, err, { domain, via: 'preview all' }),
-        });
-      }
+    const settings = (await rt.stores.settings.list()).filter((s) => s.synced);
+    const progressCard = (i: number, domain: string) =>
+      renderProgressCard(lang, {
+        title,
+        progress: null,
+        waitingText: lang.t('previewAll.progress', { n: i + 1, total: settings.length, domain: escapeCardText(domain) }),
+      });
+    const failed = (domain: string, err: unknown): PreviewAllEntry => ({
+      domain,
+      refusal: failureSentence(rt.logger, lang, { key: 'what.dryRun' }, err, { domain, via: 'preview all' }),
+    });
+    // One use case for every domain: the settings listed here and the tenant's domain list are read once for all.
+    let entries: PreviewAllEntry[];
+    try {
+      const previews = await rt.service.previewAll(settings, {
+        requestedBy: input.actor.label,
+        onDomain: (i, domain) => updater.push(progressCard(i, domain)),
+      });
+      entries = previews.map(({ domain, ...answer }): PreviewAllEntry => {
+        if ('error' in answer) return failed(domain, fromPortableError(answer.error));
+        const plan = answer.result;
+        return isRefusal(plan)
+          ? { domain, refusal: lang.core(plan.message, plan.reason) }
+          : { domain, plan, downloadUrl: rt.linkFor('plan', plan.id, audience) };
+      });
+    } catch (err) {
+      // The whole call failed (the sync worker stopped): every domain says so.
+      entries = settings.map((s) => failed(s.domain, err));
     }
     await updater.final(renderPreviewAllCard(lang, entries, { now: rt.now(), linkNote: rt.linkNote(lang, audience) }));
   });

@@ -1,7 +1,7 @@
 // Periodic sync across replicas: one BullMQ job scheduler per enabled domain, a worker on every replica.
 import { Queue, Worker, type Job, type RedisOptions } from 'bullmq';
 import type { Logger } from '../logger.js';
-import { describe, type SlotOutcome, type SlotRunner } from './slot-runner.js';
+import { describe, type SlotResult, type SlotRunner } from './slot-runner.js';
 import { slotAt, slotOfScheduledTime, slotTime } from './slots.js';
 
 export interface BullmqDriverOptions {
@@ -14,7 +14,7 @@ export interface BullmqDriverOptions {
   readonly slots: SlotRunner;
   readonly logger: Logger;
   readonly clock: () => number;
-  readonly onOutcome: (domain: string, slot: number, outcome: SlotOutcome) => void;
+  readonly onOutcome: (domain: string, slot: number, result: SlotResult) => void;
 }
 
 export interface BullmqDriver {
@@ -117,9 +117,10 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
     const slot = job.data.slot ?? slotOfScheduledTime(scheduledMillis(job), intervalMs, offset);
     const deadline = Math.max(slotTime(slot, intervalMs, offset), clock()) + waitLimitMs;
     for (;;) {
-      const outcome = await slots.runSlot(domain, slot);
+      const result = await slots.runSlot(domain, slot);
+      const outcome = result.outcome;
       if (outcome.kind !== 'busy' || clock() >= deadline || stopping) {
-        options.onOutcome(domain, slot, outcome);
+        options.onOutcome(domain, slot, result);
         if (outcome.kind === 'busy')
           logger.warn({ domain, slot, heldBy: outcome.heldBy }, 'scheduled slot given up: the domain stayed busy');
         return outcome.kind === 'skipped' ? `skipped:${outcome.reason}` : outcome.kind;

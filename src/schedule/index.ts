@@ -7,6 +7,6 @@ export type {
   SchedulerStores,
   TickReport,
 } from './scheduler-contract.js';
-export type { ScheduledRunner, ScheduleState, SlotInfo, SlotOutcome } from './slot-runner.js';
+export type { ScheduledRunner, ScheduleState, SlotInfo, SlotOutcome, SlotResult } from './slot-runner.js';
 export { domainOffsetMs, slotAt, slotTime } from './slots.js';
 export { redisOptionsFromUrl } from './bullmq-driver.js';

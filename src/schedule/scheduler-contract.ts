@@ -53,8 +53,11 @@ export interface SchedulerStatus {
   /** When the last timer pass finished (ms since the epoch), and its error when it failed. */
   readonly lastTickAt: number | null;
   readonly lastTickError: string | null;
-  /** The next scheduled time of each enabled domain this process knows (ms since the epoch). */
-  readonly nextRuns: readonly { readonly domain: string; readonly at: number }[];
+  /**
+   * The next scheduled time of each enabled domain this process knows (ms since the epoch), with the outcome of its
+   * last slot as the store records it (`ran:completed`, `paused`, `refused:…`; null before its first slot).
+   */
+  readonly nextRuns: readonly { readonly domain: string; readonly at: number; readonly lastOutcome: string | null }[];
 }
 
 export interface Scheduler {

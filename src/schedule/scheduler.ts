@@ -14,6 +14,7 @@ import {
   isEnabled,
   type ScheduleState,
   type SlotOutcome,
+  type SlotResult,
   type StateStore,
 } from './slot-runner.js';
 import { domainOffsetMs, slotAt, slotTime } from './slots.js';
@@ -72,9 +73,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   });
 
   const history: { domain: string; slot: number; outcome: SlotOutcome }[] = [];
-  const remember = (domain: string, slot: number, outcome: SlotOutcome) => {
+  /** Keeps a slot's outcome in the history and, as the domain's state, exactly what the slot runner stored. */
+  const settle = (domain: string, slot: number, { outcome, state: stored }: SlotResult) => {
     history.push({ domain, slot, outcome });
     if (history.length > HISTORY_LIMIT) history.splice(0, history.length - HISTORY_LIMIT);
+    if (stored) states.set(domain, stored);
   };
 
   // What this process knows of the domains: enabled settings and the last state seen.
@@ -150,28 +153,19 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   async function runLocal(domain: string, slot: number): Promise<void> {
-    let outcome: SlotOutcome;
+    let result: SlotResult;
     try {
-      outcome = await slots.runSlot(domain, slot);
+      result = await slots.runSlot(domain, slot);
     } catch (err) {
       logger.error({ domain, slot, err: describe(err) }, 'scheduled slot could not run (store error)');
       return;
     }
-    remember(domain, slot, outcome);
-    if (outcome.kind === 'busy') {
-      logger.debug({ domain, slot, heldBy: outcome.heldBy }, 'domain busy; the slot is tried again on the next tick');
-      return;
-    }
-    if (outcome.kind === 'skipped' && outcome.reason === 'disabled') return;
-    const st = states.get(domain) ?? null;
-    const done = [...new Set([...(st?.done ?? []), slot])].sort((a, b) => a - b).slice(-16);
-    states.set(domain, {
-      enabled: st?.enabled ?? true,
-      floorSlot: st?.floorSlot ?? null,
-      done,
-      lastOutcome: outcome.kind,
-      updatedAt: new Date(clock()).toISOString(),
-    });
+    settle(domain, slot, result);
+    if (result.outcome.kind === 'busy')
+      logger.debug(
+        { domain, slot, heldBy: result.outcome.heldBy },
+        'domain busy; the slot is tried again on the next tick',
+      );
   }
 
   async function localTick(now: number): Promise<TickReport> {
@@ -207,7 +201,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       slots,
       logger,
       clock,
-      onOutcome: remember,
+      onOutcome: settle,
     });
   }
 
@@ -270,7 +264,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           pending && mode === 'local'
             ? Math.max(slotTime(slot, intervalMs, offset), now)
             : slotTime(slot + 1, intervalMs, offset);
-        return { domain, at };
+        return { domain, at, lastOutcome: st?.lastOutcome ?? null };
       });
       return { mode, running, lastTickAt, lastTickError, nextRuns };
     },

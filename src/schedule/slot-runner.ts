@@ -48,6 +48,12 @@ export type SlotOutcome =
   | { readonly kind: 'skipped'; readonly reason: 'done' | 'disabled' | 'paused' | 'before-enabled' }
   | { readonly kind: 'busy'; readonly heldBy: string };
 
+/** What a slot came to, and the domain's state as the store holds it after the slot (null when it was not read). */
+export interface SlotResult {
+  readonly outcome: SlotOutcome;
+  readonly state: ScheduleState | null;
+}
+
 export interface SlotRunnerOptions {
   readonly runner: ScheduledRunner;
   readonly settings: DomainSettingsRepository;
@@ -111,36 +117,41 @@ export function createSlotRunner(options: SlotRunnerOptions) {
     pendingNotifications.add(p);
   };
 
-  async function runSlot(domain: string, slot: number): Promise<SlotOutcome> {
+  /**
+   * Runs the slot and returns its outcome with the state it stored (or found, when it stored none): the one record of
+   * the slot, which the scheduler keeps as is. A busy or disabled domain was not read under the lease: state null.
+   */
+  async function runSlot(domain: string, slot: number): Promise<SlotResult> {
     // The domain's sync lease first: everything read after it is current, since only the holder runs or records a
     // slot, and no Sync now, CLI apply or other replica writes the domain meanwhile. The run itself takes no other.
     const answer = await leases.acquire(syncLeaseName(domain), holderId, leaseMs);
-    if (!answer.acquired) return { kind: 'busy', heldBy: answer.heldBy };
+    if (!answer.acquired) return { outcome: { kind: 'busy', heldBy: answer.heldBy }, state: null };
     const lease = answer.lease;
     const stopRenewing = keepRenewing(lease, leaseMs, logger, { domain, slot });
     try {
       const [latest, stored] = await Promise.all([settings.get(domain), state.get(domain)]);
       const fresh = stored ?? null;
-      if (!latest || !isEnabled(latest)) return { kind: 'skipped', reason: 'disabled' };
-      if (fresh?.done.includes(slot)) return { kind: 'skipped', reason: 'done' };
-      if (fresh?.floorSlot != null && slot <= fresh.floorSlot) return { kind: 'skipped', reason: 'before-enabled' };
+      if (!latest || !isEnabled(latest)) return { outcome: { kind: 'skipped', reason: 'disabled' }, state: null };
+      if (fresh?.done.includes(slot)) return { outcome: { kind: 'skipped', reason: 'done' }, state: fresh };
+      if (fresh?.floorSlot != null && slot <= fresh.floorSlot)
+        return { outcome: { kind: 'skipped', reason: 'before-enabled' }, state: fresh };
       const scheduledAt = slotTime(slot, intervalMs, options.offsetFor(domain));
       if (latest.pausedUntil && scheduledAt < Date.parse(latest.pausedUntil)) {
-        await record(domain, fresh, slot, 'paused');
+        const recorded = await record(domain, fresh, slot, 'paused');
         logger.info({ domain, slot, pausedUntil: latest.pausedUntil }, 'scheduled sync skipped: paused');
-        return { kind: 'skipped', reason: 'paused' };
+        return { outcome: { kind: 'skipped', reason: 'paused' }, state: recorded };
       }
 
       if (fresh?.running && fresh.running.slot === slot) {
         const earlier = await findUnrecordedRun(domain, fresh.running);
         if (earlier) {
-          await record(domain, fresh, slot, `ran:${earlier.status}`);
+          const recorded = await record(domain, fresh, slot, `ran:${earlier.status}`);
           logger.info(
             { domain, slot, runId: earlier.id, by: fresh.running.holder },
             'scheduled sync found done by a process that stopped before recording it',
           );
           notify(earlier);
-          return { kind: 'ran', run: earlier };
+          return { outcome: { kind: 'ran', run: earlier }, state: recorded };
         }
       }
       const marker = { slot, startedAt: new Date(clock()).toISOString(), holder: holderId };
@@ -157,7 +168,7 @@ export function createSlotRunner(options: SlotRunnerOptions) {
       } catch (err) {
         outcome = { kind: 'failed', error: describe(err) };
       }
-      await record(domain, fresh, slot, outcomeLabel(outcome));
+      const recorded = await record(domain, fresh, slot, outcomeLabel(outcome));
       if (outcome.kind === 'ran') {
         logger.info({ domain, slot, runId: outcome.run.id, status: outcome.run.status }, 'scheduled sync finished');
         notify(outcome.run);
@@ -169,7 +180,7 @@ export function createSlotRunner(options: SlotRunnerOptions) {
       } else if (outcome.kind === 'failed') {
         logger.error({ domain, slot, err: outcome.error }, 'scheduled sync failed');
       }
-      return outcome;
+      return { outcome, state: recorded };
     } finally {
       stopRenewing();
       await lease

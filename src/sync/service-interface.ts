@@ -49,6 +49,47 @@ export interface PreviewOptions {
   readonly onProgress?: ProgressListener;
 }
 
+export interface PreviewAllOptions {
+  readonly requestedBy?: string | null;
+  /** Told as each domain's dry run starts (`index` from 0), so the caller can show how far it got. */
+  readonly onDomain?: (index: number, domain: string) => void;
+}
+
+/** An exception as plain data (it survives structured clone, unlike an Error's own fields such as `kind`). */
+export interface PortableError {
+  readonly name: string;
+  readonly message: string;
+  readonly kind?: string;
+  readonly stack?: string;
+}
+
+/** One domain of `preview all`: its plan or refusal, or the exception its dry run ended with. Plain data. */
+export type DomainPreview =
+  | { readonly domain: string; readonly result: Plan | Refusal }
+  | { readonly domain: string; readonly error: PortableError };
+
+export function toPortableError(err: unknown): PortableError {
+  if (err instanceof Error) {
+    const kind = (err as { kind?: unknown }).kind;
+    return {
+      name: err.name,
+      message: err.message,
+      ...(typeof kind === 'string' ? { kind } : {}),
+      ...(err.stack ? { stack: err.stack } : {}),
+    };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+/** The exception rebuilt from its plain data, with the same name and kind. */
+export function fromPortableError(e: PortableError): Error {
+  const err = new Error(e.message);
+  err.name = e.name;
+  if (e.kind !== undefined) Object.assign(err, { kind: e.kind });
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
+
 export interface ApplyOptions {
   readonly approvedBy?: string | null;
   /** The approver's Entra object id, kept in the sync log beside the name. */
@@ -134,6 +175,11 @@ export interface SyncService {
 
   /** Dry run: reads both sides, never writes to Entra, stores and returns the plan. */
   preview(domain: string, options?: PreviewOptions): Promise<Plan | Refusal>;
+  /**
+   * `preview all`: the dry run of each of these domains (their settings as the caller already read them), one after
+   * the other, reading the tenant's domain list once for all; a domain's failure is its entry, the others go on.
+   */
+  previewAll(settings: readonly DomainSettings[], options?: PreviewAllOptions): Promise<DomainPreview[]>;
   /** The whole plan, every change: for the CSV and the dry-run card. */
   getPlan(planId: string): Promise<Plan | null>;
   /** The plan without its changes (id, hash, domain, counts, guard): read without loading a chunk. */

@@ -1,14 +1,25 @@
 // The typed messages between the bot server and its sync worker process: setup and calls in; progress, started, result, refusal, error out.
 import type { Config } from '../config.js';
 import type { OpsEvent } from '../sync/observer.js';
-import type { ApplyOptions, PreviewOptions, Progress, Refusal, SyncService } from '../sync/service-interface.js';
+import type {
+  ApplyOptions,
+  PortableError,
+  PreviewAllOptions,
+  PreviewOptions,
+  Progress,
+  Refusal,
+  SyncService,
+} from '../sync/service-interface.js';
+
+export { fromPortableError, type PortableError, toPortableError } from '../sync/service-interface.js';
 
 /** Bumped whenever a message changes shape; both ends come from one build, so a mismatch is a packaging error. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The use cases that read or write a whole domain: they run in the worker, never on the bot's event loop. */
 export const WORKER_METHODS = [
   'preview',
+  'previewAll',
   'apply',
   'runScheduled',
   'resumeInterrupted',
@@ -32,8 +43,9 @@ export interface WorkerSetup {
 }
 
 /** Callbacks cannot cross processes: the options travel without them, and say which ones the caller listens to. */
-type Portable<T> = Omit<T, 'onProgress' | 'onStarted'> & { readonly progress?: boolean };
+type Portable<T> = Omit<T, 'onProgress' | 'onStarted' | 'onDomain'> & { readonly progress?: boolean };
 export type PortablePreviewOptions = Portable<PreviewOptions>;
+export type PortablePreviewAllOptions = Portable<PreviewAllOptions>;
 export type PortableApplyOptions = Portable<ApplyOptions>;
 
 /** Bot → worker. */
@@ -51,44 +63,22 @@ export type ToWorker =
   /** Finish (after abort): wait for the calls in progress, close the engine, end the process. */
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'close' };
 
-/** An exception, as plain data: the bot chooses its card by `kind`/`name` (refusal-cards.ts failureKind). */
-export interface PortableError {
-  readonly name: string;
-  readonly message: string;
-  readonly kind?: string;
-  readonly stack?: string;
-}
-
 /** Worker → bot. */
 export type FromWorker =
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'ready' }
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'progress'; readonly id: number; readonly progress: Progress }
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'started'; readonly id: number; readonly runId: string }
+  /** `previewAll`: the dry run of the call's `index`th domain starts. */
+  | {
+      readonly v: typeof PROTOCOL_VERSION;
+      readonly kind: 'domain';
+      readonly id: number;
+      readonly index: number;
+      readonly domain: string;
+    }
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'result'; readonly id: number; readonly value: unknown }
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'refusal'; readonly id: number; readonly refusal: Refusal }
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'error'; readonly id: number; readonly error: PortableError }
   /** An engine event for the metrics registry, which lives in the bot. */
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'event'; readonly event: OpsEvent }
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'closed' };
-
-export function toPortableError(err: unknown): PortableError {
-  if (err instanceof Error) {
-    const kind = (err as { kind?: unknown }).kind;
-    return {
-      name: err.name,
-      message: err.message,
-      ...(typeof kind === 'string' ? { kind } : {}),
-      ...(err.stack ? { stack: err.stack } : {}),
-    };
-  }
-  return { name: 'Error', message: String(err) };
-}
-
-/** The worker's exception rebuilt in the bot, with the same name and kind. */
-export function fromPortableError(e: PortableError): Error {
-  const err = new Error(e.message);
-  err.name = e.name;
-  if (e.kind !== undefined) Object.assign(err, { kind: e.kind });
-  if (e.stack) err.stack = e.stack;
-  return err;
-}

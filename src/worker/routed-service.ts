@@ -9,6 +9,7 @@ export type WorkerSend = (
   args: readonly unknown[],
   onProgress?: ProgressListener,
   onStarted?: (runId: string) => void,
+  onDomain?: (index: number, domain: string) => void,
 ) => Promise<unknown>;
 
 /** `recovered` resolves once a dead worker's calls are finished: resumeInterrupted waits for it, so it does not race the recovery. */
@@ -30,6 +31,16 @@ export function routedSyncService(local: SyncService, send: WorkerSend, recovere
       return send('preview', [domain, { ...rest, progress: onProgress !== undefined }], onProgress) as ReturnType<
         SyncService['preview']
       >;
+    },
+    previewAll: async (settings, opts = {}) => {
+      const { onDomain, ...rest } = opts;
+      return send(
+        'previewAll',
+        [settings, { ...rest, progress: onDomain !== undefined }],
+        undefined,
+        undefined,
+        onDomain,
+      ) as ReturnType<SyncService['previewAll']>;
     },
     apply: async (planId, planHash, opts) => {
       const { onProgress, onStarted, ...rest } = opts;

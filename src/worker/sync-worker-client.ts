@@ -56,6 +56,7 @@ interface Call {
   readonly args: readonly unknown[];
   readonly onProgress: ProgressListener | undefined;
   readonly onStarted: ((runId: string) => void) | undefined;
+  readonly onDomain: ((index: number, domain: string) => void) | undefined;
   /** The run this call started (apply), once the worker said so. */
   runId: string | null;
   resolve(value: unknown): void;
@@ -111,6 +112,9 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
       case 'started':
         call.runId = message.runId;
         call.onStarted?.(message.runId);
+        return;
+      case 'domain':
+        call.onDomain?.(message.index, message.domain);
         return;
       case 'result':
         calls.delete(call.id);
@@ -259,12 +263,13 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
     args: readonly unknown[],
     onProgress?: ProgressListener,
     onStarted?: (runId: string) => void,
+    onDomain?: (index: number, domain: string) => void,
   ): Promise<unknown> {
     await ready;
     if (closing) throw new SyncWorkerStoppedError('the bot is stopping: nothing new starts');
     const id = ++nextId;
     return new Promise((resolve, reject) => {
-      calls.set(id, { id, method, args, onProgress, onStarted, runId: null, resolve, reject });
+      calls.set(id, { id, method, args, onProgress, onStarted, onDomain, runId: null, resolve, reject });
       post({ v: PROTOCOL_VERSION, kind: 'call', id, method, args });
     });
   }

@@ -1,11 +1,13 @@
 // Entry of the sync worker process: builds the engine and serves the use cases that read or write a domain to the bot server.
 import { createEngine, type Engine } from '../compose.js';
+import type { DomainSettings } from '../sync/model.js';
 import { createLogger } from '../logger.js';
 import { type HeldDomain, isRefusal, type Progress, type SyncService } from '../sync/service-interface.js';
 import {
   type FromWorker,
   PROTOCOL_VERSION,
   type PortableApplyOptions,
+  type PortablePreviewAllOptions,
   type PortablePreviewOptions,
   type ToWorker,
   toPortableError,
@@ -51,6 +53,13 @@ function invoke(id: number, method: WorkerMethod, args: readonly unknown[]): Pro
       const [domain, opts = {}] = args as [string, PortablePreviewOptions?];
       const { progress: wants, ...rest } = opts;
       return use.preview(domain, { ...rest, ...(wants ? { onProgress: progress } : {}) });
+    }
+    case 'previewAll': {
+      const [settings, opts = {}] = args as [DomainSettings[], PortablePreviewAllOptions?];
+      const { progress: wants, ...rest } = opts;
+      const onDomain = (index: number, domain: string) =>
+        send({ v: PROTOCOL_VERSION, kind: 'domain', id, index, domain });
+      return use.previewAll(settings, { ...rest, ...(wants ? { onDomain } : {}) });
     }
     case 'apply': {
       const [planId, planHash, opts] = args as [string, string, PortableApplyOptions];

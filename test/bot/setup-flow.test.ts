@@ -211,6 +211,15 @@ describe('card-first set-up', () => {
     expect(buttonsOf(card).map((b) => b.title)).toContain('Sync now');
   });
 
+  it('preview all is one use case call for every domain, not one dry run call per domain', async () => {
+    const calls = h.serviceCalls.length;
+    const before = h.connector.calls.length;
+    await h.post(h.message('preview all'));
+    await nextCard(before, (t) => t.includes('Dry run of every domain'));
+    const made = h.serviceCalls.slice(calls).filter((c) => c.startsWith('preview'));
+    expect(made).toEqual(['previewAll']);
+  });
+
   it('help has buttons for the common steps; a command button answers as the typed command does', async () => {
     let before = h.connector.calls.length;
     await h.post(h.message('help'));

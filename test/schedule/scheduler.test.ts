@@ -159,6 +159,33 @@ describe('pause', () => {
   });
 });
 
+describe('the slot state', () => {
+  it('status shows the last outcome and next run the store records, after a run and a paused slot', async () => {
+    const t = await setup();
+    const d = 'northwind.co.jp';
+    await t.stores.settings.put(settingsFor(d, { updatedAt: new Date(T0).toISOString() }));
+    await t.tickAll();
+    const kv = t.stores.kv<ScheduleState>('schedule');
+    const first = nextSlotTime(t.sched, d, T0);
+    const shown = () => t.sched.status().nextRuns.find((r) => r.domain === d);
+    t.set(first + 1000);
+    await t.tickAll();
+    expect(t.rec.calls).toHaveLength(1);
+    const afterRun = await kv.get(d);
+    expect(afterRun?.lastOutcome).toBe('ran:completed');
+    expect(shown()).toEqual({ domain: d, at: nextSlotTime(t.sched, d, t.now()), lastOutcome: 'ran:completed' });
+    await t.stores.settings.put(
+      settingsFor(d, { updatedAt: new Date(T0).toISOString(), pausedUntil: new Date(first + 1.5 * HOUR).toISOString() }),
+    );
+    t.set(first + HOUR + 1000);
+    await t.tickAll();
+    expect(t.rec.calls).toHaveLength(1);
+    expect((await kv.get(d))?.lastOutcome).toBe('paused');
+    expect(shown()?.lastOutcome).toBe('paused');
+    expect(shown()?.at).toBe(nextSlotTime(t.sched, d, t.now()));
+  });
+});
+
 describe('no double run', () => {
   it('never starts a second run of a domain while one is going, on one or two replicas', async () => {
     const t = await setup({ replicas: 2 });

@@ -1,7 +1,7 @@
-// Each use case reads a thing once: the tenant's domain list once per pre-check, move, dry run or Sync now, the plan
-// summary once per Sync now, and the sync log once for the domain list (not once per configured domain); the
-// hourly run and Sync now read the settings, domains and country a second time only for their freshness check. Counted on the ports,
-// over the emulator via HTTPS.
+// Each use case reads a thing once: the tenant's domain list once per pre-check, move, dry run or `preview all`, the
+// plan's summary once per Sync now, and the sync log once for the domain list (not once per configured domain); the
+// hourly run and Sync now read the settings, domains and country a second time only for their freshness check.
+// Counted on the ports, over the emulator via HTTPS.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EmulatorSeed, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import type { EntraConnector } from '../../src/entra/index.js';
@@ -116,6 +116,53 @@ describe('read each thing once', () => {
     const plan = await service.preview(FEDERATED);
     expect(isRefusal(plan)).toBe(false);
     expect(domainReads()).toBe(1);
+  });
+
+  it('preview all lists the tenant’s domains once and reads no domain’s settings again', async () => {
+    const ghost = { ...(await stores.settings.get('alpha.co.jp'))!, domain: 'ghost.co.jp' };
+    await stores.settings.put(ghost);
+    const listed = (await stores.settings.list()).filter((s) => s.synced);
+    settingsCalls.length = 0;
+    const started: string[] = [];
+    const entries = await service.previewAll(listed, {
+      requestedBy: 'test',
+      onDomain: (i, domain) => started.push(`${i}:${domain}`),
+    });
+    expect(started).toEqual(listed.map((s, i) => `${i}:${s.domain}`));
+    expect(entries.map((e) => e.domain)).toEqual(listed.map((s) => s.domain));
+    for (const e of entries) {
+      if (!('result' in e)) throw new Error(`${e.domain}: ${e.error.message}`);
+      if (e.domain === 'ghost.co.jp') expect(e.result).toMatchObject({ code: 'unknown-domain' });
+      else expect(isRefusal(e.result)).toBe(false);
+    }
+    expect(domainReads()).toBe(1);
+    expect(settingsCalls.filter((c) => c === 'get')).toHaveLength(0);
+  });
+
+  it('preview all whose domain list cannot be read gives every domain that error, trying the list once', async () => {
+    let tries = 0;
+    const failing = testSyncService(
+      {
+        ...entra,
+        reader: new Proxy(entra.reader, {
+          get: (t, prop) =>
+            prop === 'listDomains'
+              ? async () => {
+                  tries++;
+                  throw Object.assign(new Error('Graph unreachable'), { kind: 'network' });
+                }
+              : Reflect.get(t, prop, t),
+        }),
+      },
+      stores,
+      { source: { listUsers: async () => [] }, logger, holder: 'read-once-test' },
+    );
+    const listed = (await stores.settings.list()).filter((s) => s.synced);
+    const entries = await failing.previewAll(listed);
+    expect(tries).toBe(1);
+    expect(entries).toEqual(
+      listed.map((s) => ({ domain: s.domain, error: expect.objectContaining({ message: 'Graph unreachable', kind: 'network' }) })),
+    );
   });
 
   it('Sync now reads the plan’s summary once and the settings, domains and country again only for freshness', async () => {

@@ -86,6 +86,23 @@ describe('sync worker process', () => {
     expect(isRefusal(refused) && refused.code).toBe('not-configured');
   }, 60_000);
 
+  it('runs preview all in the worker: each domain’s start, plan and refusal cross the process boundary', async () => {
+    const listed = (await engine.stores.settings.list()).filter((s) => s.synced);
+    const settings = [...listed, { ...listed[0]!, domain: 'ghost.example' }];
+    const started: string[] = [];
+    const entries = await worker.service.previewAll(settings, {
+      requestedBy: 'test',
+      onDomain: (i, domain) => started.push(`${i}:${domain}`),
+    });
+    expect(started).toEqual(settings.map((s, i) => `${i}:${s.domain}`));
+    expect(entries.map((e) => e.domain)).toEqual(settings.map((s) => s.domain));
+    const [planned, ghost] = [entries.at(-2)!, entries.at(-1)!];
+    if (!('result' in planned) || isRefusal(planned.result)) throw new Error(`no plan: ${JSON.stringify(planned)}`);
+    expect(planned.result.counts).toMatchObject({ add: HIRES, update: UPDATED, delete: LEAVERS });
+    expect((await engine.service.getPlanSummary(planned.result.id))?.hash).toBe(planned.result.hash);
+    expect('result' in ghost && isRefusal(ghost.result) && ghost.result.code).toBe('unknown-domain');
+  }, 60_000);
+
   it('imports an Access Control export in the worker (its CSV parser thread inside it); the bot reads the result', async () => {
     const csv = [
       'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',

@@ -45,18 +45,28 @@ export function createServiceContext(deps: SyncServiceDeps) {
   const iso = () => deps.now().toISOString();
   const observe: (event: OpsEvent) => void = deps.observer ?? ignoreEvents;
 
-  /** The tenant's domain of that (normalised) name, with the tenant's domain list it was found in (read once here). */
-  async function tenantDomain(name: string): Promise<TenantDomain | Refusal> {
-    const domains = await deps.reader.listDomains();
+  /**
+   * The tenant's domain of that (normalised) name, with the tenant's domain list it was found in (read here unless
+   * `known`, the list a use case already read, is given).
+   */
+  async function tenantDomain(name: string, known?: readonly EntraDomain[]): Promise<TenantDomain | Refusal> {
+    const domains = known ?? (await deps.reader.listDomains());
     const domain = findDomain(name, domains);
     return isRefusal(domain) ? domain : { domain, domains };
   }
 
-  /** The domain's settings (read here unless `known` are given) when it is synced, and its tenant domain. */
-  async function configured(name: string, known?: DomainSettings | null): Promise<Configured | Refusal> {
+  /**
+   * The domain's settings (read here unless `known` are given) when it is synced, and its tenant domain (in
+   * `knownDomains` when the caller read the tenant's list already).
+   */
+  async function configured(
+    name: string,
+    known?: DomainSettings | null,
+    knownDomains?: readonly EntraDomain[],
+  ): Promise<Configured | Refusal> {
     const settings = known === undefined ? await deps.settings.get(name) : known;
     if (!settings?.synced) return refuse('not-configured', say('refusal.notConfigured', { domain: name }));
-    const found = await tenantDomain(name);
+    const found = await tenantDomain(name, knownDomains);
     if (isRefusal(found)) return found;
     return { settings, ...found };
   }

@@ -1,7 +1,17 @@
 // The dry run use case: read both sides of a domain, build the plan, store it; and looking up or discarding a plan.
 import { strandedAdoptions } from '../apply-run.js';
 import { list, message, say } from '../core-messages.js';
-import { isRefusal, type PreviewOptions, type Refusal, type SyncService } from '../service-interface.js';
+import type { DomainSettings, EntraDomain, Plan } from '../model.js';
+import {
+  isRefusal,
+  type PortableError,
+  type DomainPreview,
+  type PreviewAllOptions,
+  type PreviewOptions,
+  type Refusal,
+  type SyncService,
+  toPortableError,
+} from '../service-interface.js';
 import type { ServiceContext } from './context.js';
 import { normaliseDomain } from '../domain-name.js';
 import { refuse } from './deps.js';
@@ -31,35 +41,72 @@ async function interruptedAdoptions({ deps }: ServiceContext, domain: string): P
   return null;
 }
 
-export function previewUseCases(ctx: ServiceContext): Pick<SyncService, 'preview' | 'getPlan' | 'getPlanSummary' | 'discardPlan'> {
+/** What a dry run was handed already read: the domain's settings and the tenant's domain list. */
+interface AlreadyRead {
+  readonly settings: DomainSettings;
+  readonly domains: readonly EntraDomain[];
+}
+
+export function previewUseCases(
+  ctx: ServiceContext,
+): Pick<SyncService, 'preview' | 'previewAll' | 'getPlan' | 'getPlanSummary' | 'discardPlan'> {
   const { deps, observe, configured, snapshotFor, makePlan } = ctx;
-  return {
-    async preview(rawDomain, options: PreviewOptions = {}) {
-      const domain = normaliseDomain(rawDomain);
-      const started = deps.now().getTime();
-      const finished = (outcome: 'planned' | 'refused' | 'failed') =>
-        observe({ type: 'preview-finished', domain, outcome, seconds: (deps.now().getTime() - started) / 1000 });
-      try {
-        const found = await configured(domain);
-        if (isRefusal(found)) {
-          finished('refused');
-          return found;
-        }
-        const halfDone = await interruptedAdoptions(ctx, found.domain.id);
-        if (halfDone) {
-          finished('refused');
-          return halfDone;
-        }
-        const snapshot = await snapshotFor(found, options.onProgress);
-        const plan = await makePlan(snapshot, found.settings, options.requestedBy ?? null);
-        await deps.plans.put(plan);
-        finished('planned');
-        options.onProgress?.({ phase: 'done', done: plan.changes.length, total: plan.changes.length });
-        return plan;
-      } catch (err) {
-        finished('failed');
-        throw err;
+
+  async function preview(rawDomain: string, options: PreviewOptions = {}, known?: AlreadyRead): Promise<Plan | Refusal> {
+    const domain = normaliseDomain(rawDomain);
+    const started = deps.now().getTime();
+    const finished = (outcome: 'planned' | 'refused' | 'failed') =>
+      observe({ type: 'preview-finished', domain, outcome, seconds: (deps.now().getTime() - started) / 1000 });
+    try {
+      const found = await configured(domain, known?.settings, known?.domains);
+      if (isRefusal(found)) {
+        finished('refused');
+        return found;
       }
+      const halfDone = await interruptedAdoptions(ctx, found.domain.id);
+      if (halfDone) {
+        finished('refused');
+        return halfDone;
+      }
+      const snapshot = await snapshotFor(found, options.onProgress);
+      const plan = await makePlan(snapshot, found.settings, options.requestedBy ?? null);
+      await deps.plans.put(plan);
+      finished('planned');
+      options.onProgress?.({ phase: 'done', done: plan.changes.length, total: plan.changes.length });
+      return plan;
+    } catch (err) {
+      finished('failed');
+      throw err;
+    }
+  }
+
+  return {
+    preview: (domain, options) => preview(domain, options),
+
+    async previewAll(settings, options: PreviewAllOptions = {}) {
+      // The tenant's domain list once for every domain; when it cannot be read, each domain's entry says why.
+      let domains: readonly EntraDomain[] = [];
+      let unread: PortableError | null = null;
+      try {
+        domains = await deps.reader.listDomains();
+      } catch (err) {
+        unread = toPortableError(err);
+      }
+      const entries: DomainPreview[] = [];
+      for (const [index, s] of settings.entries()) {
+        options.onDomain?.(index, s.domain);
+        if (unread) {
+          entries.push({ domain: s.domain, error: unread });
+          continue;
+        }
+        try {
+          const result = await preview(s.domain, { requestedBy: options.requestedBy ?? null }, { settings: s, domains });
+          entries.push({ domain: s.domain, result });
+        } catch (err) {
+          entries.push({ domain: s.domain, error: toPortableError(err) });
+        }
+      }
+      return entries;
     },
 
     getPlan: (planId) => deps.plans.get(planId),
