@@ -2,7 +2,7 @@
 import type { Logger } from '../logger.js';
 import { changeOfOps, explainFailure, type Settled, settled, summarise, type WrittenChange } from './apply-outcomes.js';
 import { forbiddenExplainer, LOOKUP_CONCURRENCY, mapLimit, wasApplied } from './apply-lookups.js';
-import type { ErrorKind, Plan, RunCounts, UserOutcome } from './model.js';
+import type { Change, ErrorKind, Plan, RunCounts, UserOutcome } from './model.js';
 import type { EntraReader, EntraWriter, JournalEntry, JournalRepository, WriteOp, WriteResult } from './ports.js';
 import type { ProgressListener } from './service-interface.js';
 
@@ -62,13 +62,21 @@ export interface WriteSource {
   /** Batches of one phase each (at most `size` ops), phase after phase. */
   batches(size: number): AsyncIterable<WriteBatch>;
   /** Every change with writes and all its ops, in the plan's order, in batches: the outcomes are built from these. */
-  written(): AsyncIterable<WriteBatch>;
+  written(): AsyncIterable<WrittenBatch>;
+}
+
+/** All the ops of some plan changes, with those changes (the outcomes of the batch are theirs). */
+export interface WrittenBatch extends WriteBatch {
+  readonly changes: readonly Change[];
 }
 
 export interface StreamInput extends ExecuteSettings {
   readonly source: WriteSource;
-  /** Receives the per-user outcomes batch by batch (the run log appends them), in the plan's order. */
-  readonly onOutcomes: (outcomes: readonly UserOutcome[]) => Promise<void>;
+  /**
+   * Receives the per-user outcomes batch by batch (the run log appends them), in the plan's order, with the plan
+   * changes of the batch (so a caller that needs them after the writes, the visibility wait, reads the plan no more).
+   */
+  readonly onOutcomes: (outcomes: readonly UserOutcome[], changes: readonly Change[]) => Promise<void>;
 }
 
 export interface StreamResult {
@@ -100,7 +108,7 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
           yield { ops: phase.slice(start, start + size), targets };
     },
     async *written() {
-      yield { ops, targets };
+      yield { ops, targets, changes: plan.changes };
     },
   };
   const result = await executeWrites(deps, {
@@ -256,7 +264,7 @@ export async function executeWrites(deps: ExecuteDeps, input: StreamInput): Prom
     counts.updated += part.counts.updated;
     counts.deleted += part.counts.deleted;
     counts.failed += part.counts.failed;
-    await input.onOutcomes(part.outcomes);
+    await input.onOutcomes(part.outcomes, written.changes);
   }
   return { counts, stoppedBy, interrupted: halted };
 }

@@ -75,6 +75,34 @@ const proxyField = (addresses: readonly string[] | undefined): string | undefine
   return [...addresses].sort().join('\n');
 };
 
+const encodeDeleted = (d: DeletedEntraUser): string =>
+  encode(['deleted', d.id, d.userPrincipalName, d.onPremisesImmutableId, d.deletedDateTime, deletedExtras(d)]);
+
+/** A live user's fields after its admin flag, encoded as a JSON array (liveEncoding puts the tag and flag in front). */
+const liveFields = (u: EntraUser): string =>
+  encode([
+    u.id,
+    u.userPrincipalName,
+    u.displayName,
+    u.givenName,
+    u.surname,
+    u.mailNickname,
+    u.onPremisesImmutableId,
+    u.onPremisesSyncEnabled,
+    u.userType,
+    u.accountEnabled,
+    u.mail,
+    u.jobTitle,
+    u.department,
+    u.employeeId,
+    u.mobilePhone,
+    u.usageLocation,
+    proxyField(u.proxyAddresses),
+  ]);
+
+/** `["live",<admin>,…fields]`: the same bytes as encoding the whole array at once (`fields` is a non-empty array). */
+const liveEncoding = (admin: boolean, fields: string): string => `["live",${admin},${fields.slice(1)}`;
+
 /** Fingerprint of the Entra side: live users (with whether each holds an admin role) and soft-deleted users. */
 export function entraFingerprint(
   users: readonly EntraUser[],
@@ -88,40 +116,48 @@ export function entraFingerprint(
     'entra-v2',
     records,
     (r) => ('live' in r ? `L${r.live.id}` : `D${r.deleted.id}`),
-    (r) => {
-      if ('deleted' in r) {
-        const d = r.deleted;
-        return encode([
-          'deleted',
-          d.id,
-          d.userPrincipalName,
-          d.onPremisesImmutableId,
-          d.deletedDateTime,
-          deletedExtras(d),
-        ]);
-      }
-      const u = r.live;
-      return encode([
-        'live',
-        r.admin,
-        u.id,
-        u.userPrincipalName,
-        u.displayName,
-        u.givenName,
-        u.surname,
-        u.mailNickname,
-        u.onPremisesImmutableId,
-        u.onPremisesSyncEnabled,
-        u.userType,
-        u.accountEnabled,
-        u.mail,
-        u.jobTitle,
-        u.department,
-        u.employeeId,
-        u.mobilePhone,
-        u.usageLocation,
-        proxyField(u.proxyAddresses),
-      ]);
-    },
+    (r) => ('deleted' in r ? encodeDeleted(r.deleted) : liveEncoding(r.admin, liveFields(r.live))),
   );
+}
+
+/**
+ * entraFingerprint fed page by page (EntraReader.eachUser), for a reader that keeps nothing else of the users: per
+ * user only its id, its encoded fields and whether it is a member (for the guard's in-scope count). A user a later
+ * page repeats replaces the earlier one, as EntraReader.listUsers keeps one per id. `finish` gives the same value as
+ * entraFingerprint over the listed users.
+ */
+export class EntraFingerprintFeed {
+  private readonly fields = new Map<string, string>();
+  private readonly guests = new Set<string>();
+
+  add(users: readonly EntraUser[]): void {
+    for (const u of users) {
+      this.fields.set(u.id, liveFields(u));
+      if (u.userType !== null && u.userType.toLowerCase() === 'guest') this.guests.add(u.id);
+      else this.guests.delete(u.id);
+    }
+  }
+
+  /** Users seen so far, one per id. */
+  get count(): number {
+    return this.fields.size;
+  }
+
+  /** Users that are not guests (guard.inScopeCount over the same users). */
+  get inScopeCount(): number {
+    return this.fields.size - this.guests.size;
+  }
+
+  finish(deleted: readonly DeletedEntraUser[], adminIds: ReadonlySet<string>): string {
+    type Fed = { id: string; fields: string } | { deleted: DeletedEntraUser };
+    const records: Fed[] = [];
+    for (const [id, fields] of this.fields) records.push({ id, fields });
+    for (const d of deleted) records.push({ deleted: d });
+    return hashSorted(
+      'entra-v2',
+      records,
+      (r) => ('deleted' in r ? `D${r.deleted.id}` : `L${r.id}`),
+      (r) => ('deleted' in r ? encodeDeleted(r.deleted) : liveEncoding(adminIds.has(r.id), r.fields)),
+    );
+  }
 }

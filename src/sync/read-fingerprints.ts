@@ -1,6 +1,5 @@
 // Re-reads both sides of one domain for an apply's freshness check, keeping only their fingerprints and counts.
-import { entraFingerprint, sourceFingerprint } from './fingerprint.js';
-import { inScopeCount } from './guard.js';
+import { EntraFingerprintFeed, sourceFingerprint } from './fingerprint.js';
 import type { EntraDomain } from './model.js';
 import { previousSourceCount, type SnapshotDeps } from './read-snapshot.js';
 import type { ProgressListener } from './service-interface.js';
@@ -17,7 +16,8 @@ export interface FreshFingerprints {
 /**
  * The fingerprints of both sides now, as readSnapshot would give them. Each side is fingerprinted as soon as its
  * listings are in and only its counts are kept, so one side's users are garbage while the other is still being
- * read, and no snapshot of 100,000 users outlives its fingerprint (an apply needs nothing else from it).
+ * read, and no snapshot of 100,000 users outlives its fingerprint (an apply needs nothing else from it). The Entra
+ * users are never gathered: each page is reduced to what the fingerprint needs as it arrives.
  */
 export async function readFingerprints(
   deps: SnapshotDeps,
@@ -29,13 +29,13 @@ export async function readFingerprints(
   const [source, entra, previous] = await Promise.all([
     deps.source.listUsers(name).then((users) => ({ count: users.length, print: sourceFingerprint(users) })),
     Promise.all([
-      deps.reader.listUsers(name, (p) => onProgress?.({ phase: 'reading-entra', done: p.read, total: 0 })),
+      readEntraUsers(deps, name, onProgress),
       deps.reader.listDeletedUsers(name),
       deps.reader.listAdminRoleHolders(),
-    ]).then(([users, deleted, adminIds]) => ({
-      count: users.length,
-      inScope: inScopeCount({ entra: users }),
-      print: entraFingerprint(users, deleted, adminIds),
+    ]).then(([feed, deleted, adminIds]) => ({
+      count: feed.count,
+      inScope: feed.inScopeCount,
+      print: feed.finish(deleted, adminIds),
     })),
     previousSourceCount(deps.runs, name),
   ]);
@@ -47,4 +47,18 @@ export async function readFingerprints(
     inScopeCount: entra.inScope,
     previousSourceCount: previous,
   };
+}
+
+/** The domain's Entra users page by page into a fingerprint feed, reporting progress as listUsers does. */
+async function readEntraUsers(
+  deps: SnapshotDeps,
+  name: string,
+  onProgress: ProgressListener | undefined,
+): Promise<EntraFingerprintFeed> {
+  const feed = new EntraFingerprintFeed();
+  await deps.reader.eachUser(name, (users) => {
+    feed.add(users);
+    onProgress?.({ phase: 'reading-entra', done: feed.count, total: 0 });
+  });
+  return feed;
 }

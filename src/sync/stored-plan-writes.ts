@@ -49,7 +49,7 @@ export async function storedPlanWrites(
     async *written() {
       for await (const chunk of chunks()) {
         const ops = writePhasesOf(chunk, authenticationType).flat();
-        if (ops.length > 0) yield { ops, targets: targetsOf(chunk, ops) };
+        if (ops.length > 0) yield { ops, targets: targetsOf(chunk, ops), changes: chunk };
       }
     },
   };

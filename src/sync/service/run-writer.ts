@@ -5,7 +5,7 @@ import type { Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
 import type { ProgressListener, Refusal } from '../service-interface.js';
 import { storedPlanWrites } from '../stored-plan-writes.js';
-import { completedChanges, type ExpectedWrite, expectedWrites, listingCheck, type UnseenWrite } from '../visibility.js';
+import { type ExpectedWrite, expectedWrites, listingCheck, type UnseenWrite } from '../visibility.js';
 import type { Configured, ServiceContext } from './context.js';
 
 /** What the run writer reads of a plan: its summary (the changes are read from the store chunk by chunk). */
@@ -101,8 +101,9 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
     options.onStarted?.(run.id);
     let opCount = 0;
     const failed: UserOutcome[] = [];
-    // One key per completed change, for the visibility wait below.
-    const done = new Set<string>();
+    // What the listing must show after the writes (the visibility wait below), built from each batch of outcomes
+    // with its plan changes as the outcome walk reads them: the plan is not walked a second time.
+    const expected: ExpectedWrite[] = [];
     try {
       const source = await storedPlanWrites(deps.plans, plan, plan.writeSettings.authenticationType);
       opCount = source.total;
@@ -111,10 +112,10 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
         {
           runId: run.id,
           source,
-          onOutcomes: async (batch) => {
+          onOutcomes: async (batch, changes) => {
             await deps.runs.appendOutcomes(run.id, batch);
             for (const o of batch) if (o.result === 'failed') failed.push(o);
-            for (const key of completedChanges(batch)) done.add(key);
+            for (const e of expectedWrites({ domain: plan.domain, changes }, batch)) expected.push(e);
           },
           onProgress: options.onProgress,
           chunkSize: deps.journalChunkSize,
@@ -132,7 +133,7 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
         });
       }
       const status = result.stoppedBy ? 'failed' : c.failed > 0 ? 'partial' : 'completed';
-      const lagging = await awaitOwnWrites(plan, done);
+      const lagging = await awaitOwnWrites(plan, expected);
       const outcome = result.stoppedBy
         ? say(result.stoppedBy.kind === 'forbidden' ? 'run.stoppedForbidden' : 'run.stopped', {
             message: result.stoppedBy.message,
@@ -159,24 +160,12 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
    * eventually consistent). Before a run reports its end, re-reads the domain until the listing shows every change it
    * made, for at most visibilityTimeoutMs; returns a note for the run's reason when some are still not shown.
    */
-  async function awaitOwnWrites(plan: PlanHead, done: ReadonlySet<string>): Promise<Said | null> {
+  async function awaitOwnWrites(plan: PlanHead, expected: readonly ExpectedWrite[]): Promise<Said | null> {
     const timeoutMs = deps.visibilityTimeoutMs ?? 60_000;
-    if (timeoutMs <= 0 || done.size === 0) return null;
+    if (timeoutMs <= 0 || expected.length === 0) return null;
     const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const started = deps.now().getTime();
     let pause = 250;
-    // What the listing must show, built once by walking the plan's chunks; each re-listing is then checked against it.
-    const expected: ExpectedWrite[] = [];
-    try {
-      for await (const changes of deps.plans.changes(plan.id))
-        for (const e of expectedWrites({ domain: plan.domain, changes }, done)) expected.push(e);
-    } catch (err) {
-      deps.logger.warn(
-        { domain: plan.domain, err: (err as Error).message },
-        'could not read the plan after the writes',
-      );
-      return say('run.notConfirmed');
-    }
     for (let check = 1; ; check++) {
       let unseen: UnseenWrite[];
       try {
