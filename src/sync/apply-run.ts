@@ -1,7 +1,14 @@
 // Executes a plan's write operations with a write-ahead journal: resumable after a crash, never creating a user twice.
 import type { Logger } from '../logger.js';
 import { changeOfOps, explainFailure, type Settled, settled, summarise, type WrittenChange } from './apply-outcomes.js';
-import { forbiddenExplainer, LOOKUP_CONCURRENCY, mapLimit, wasApplied } from './apply-lookups.js';
+import {
+  admissible,
+  forbiddenExplainer,
+  LOOKUP_CONCURRENCY,
+  mapLimit,
+  resolveUnknown,
+  wasApplied,
+} from './apply-lookups.js';
 import type { Change, ErrorKind, Plan, RunCounts, UserOutcome } from './model.js';
 import type { EntraReader, EntraWriter, JournalEntry, JournalRepository, WriteOp, WriteResult } from './ports.js';
 import type { ProgressListener } from './service-interface.js';
@@ -286,75 +293,4 @@ function failedEntry(op: WriteOp, r: WriteResult | undefined): JournalEntry {
     errorCode: r.code,
     errorMessage: explainFailure(op, r.message),
   };
-}
-
-/**
- * The ops of a chunk that may be sent. An op whose required earlier op did not succeed is not sent (a federated
- * adoption whose first move failed), and a federated adoption moves the user away only when its Immutable ID is
- * free: if step 2 were refused, Entra would not let the user (still without an Immutable ID) back into the
- * federated domain. Those are recorded as failed.
- */
-async function admissible(
-  reader: EntraReader,
-  pending: WriteOp[],
-  final: ReadonlyMap<string, Settled>,
-  targets: ReadonlyMap<string, WrittenChange>,
-  record: (entries: JournalEntry[]) => Promise<void>,
-): Promise<WriteOp[]> {
-  const blocked: JournalEntry[] = [];
-  const chunk = pending.filter((op) => {
-    const required = op.kind === 'update' ? op.requires : undefined;
-    const before = required === undefined ? null : final.get(required);
-    if (required === undefined || before?.state === 'done') return true;
-    blocked.push({
-      opId: op.opId,
-      state: 'failed',
-      errorKind: before?.errorKind ?? 'stop',
-      errorCode: 'NotAttempted',
-      errorMessage: `not attempted: the write it depends on (${required}) did not succeed`,
-    });
-    return false;
-  });
-  const moves = chunk.filter((op) => op.opId.startsWith('f1:'));
-  const holders = await mapLimit(moves, LOOKUP_CONCURRENCY, (op) =>
-    reader.findUserByImmutableId(targets.get(op.opId)?.immutableId ?? ''),
-  );
-  for (const [i, op] of moves.entries()) {
-    const holder = holders[i];
-    if (!holder || (op.kind === 'update' && holder.id === op.userId)) continue;
-    blocked.push({
-      opId: op.opId,
-      state: 'failed',
-      errorKind: 'conflict',
-      errorCode: 'ObjectConflict',
-      errorMessage: `conflict: Immutable ID ${targets.get(op.opId)?.immutableId} is already held by ${holder.userPrincipalName} (${holder.id}); nothing was changed`,
-    });
-    chunk.splice(chunk.indexOf(op), 1);
-  }
-  await record(blocked);
-  return chunk;
-}
-
-/**
- * Looks up creates and restores whose answer was lost. "Not found" soon after the write may be lag, not absence:
- * once the settle time of the latest such answer has passed, those users are looked up again.
- */
-async function resolveUnknown(
-  reader: EntraReader,
-  clock: { now(): number; sleep(ms: number): Promise<void> },
-  unknown: readonly WriteOp[],
-  answeredAt: ReadonlyMap<string, number>,
-  settleMs: number,
-): Promise<{ applied: boolean; userId: string | null }[]> {
-  const resolved = await mapLimit(unknown, LOOKUP_CONCURRENCY, (op) => wasApplied(reader, op));
-  const absent = unknown.flatMap((_op, i) => (resolved[i]!.applied ? [] : [i]));
-  const settledAt = Math.max(0, ...absent.map((i) => (answeredAt.get(unknown[i]!.opId) ?? 0) + settleMs));
-  if (absent.length > 0 && clock.now() < settledAt) {
-    await clock.sleep(settledAt - clock.now());
-    const second = await mapLimit(absent, LOOKUP_CONCURRENCY, (i) => wasApplied(reader, unknown[i]!));
-    absent.forEach((i, k) => {
-      resolved[i] = second[k]!;
-    });
-  }
-  return resolved;
 }
