@@ -15,7 +15,7 @@ import type { Logger } from './logger.js';
 import { openStore, type Stores } from './store/index.js';
 import type { OpsObserver } from './sync/observer.js';
 import type { SyncService } from './sync/service-interface.js';
-import { createSyncService } from './sync/service/index.js';
+import { createSyncService, type SyncServiceDeps } from './sync/service/index.js';
 
 export interface Engine {
   readonly config: Config;
@@ -49,6 +49,27 @@ export interface EngineOptions {
   readonly entra?: { readonly settings: Config['entra']; readonly caPem: string | null };
   /** The name this engine's leases are held under (default `host:pid`). */
   readonly holder?: string;
+}
+
+/** The ports of the sync service that an Entra connector and the stores fill, with the wall clock and random ids. */
+export type ServicePorts = Pick<
+  SyncServiceDeps,
+  'reader' | 'writer' | 'settings' | 'plans' | 'runs' | 'journal' | 'leases' | 'now' | 'newId'
+>;
+
+/** Maps a connector and the stores onto the sync service's ports: the one place this mapping is written (tests use it too). */
+export function servicePortsOf(entra: Pick<EntraConnector, 'reader' | 'writer'>, stores: Stores): ServicePorts {
+  return {
+    reader: entra.reader,
+    writer: entra.writer,
+    settings: stores.settings,
+    plans: stores.plans,
+    runs: stores.runs,
+    journal: stores.journal,
+    leases: stores.leases,
+    now: () => new Date(),
+    newId: () => randomUUID(),
+  };
 }
 
 /** Derives the demo state file from the store URL so CLI and bot share one demo tenant. */
@@ -165,18 +186,10 @@ export async function createEngine(config: Config, logger: Logger, options: Engi
       })
     : directory;
   const service = createSyncService({
+    ...servicePortsOf(entra, stores),
     source,
-    reader: entra.reader,
-    writer: entra.writer,
-    settings: stores.settings,
-    plans: stores.plans,
-    runs: stores.runs,
-    journal: stores.journal,
-    leases: stores.leases,
     importer: (bytes, opts) => importDirectory(directory, bytes, opts),
     logger,
-    now: () => new Date(),
-    newId: () => randomUUID(),
     holder: options.holder ?? `${hostname()}:${process.pid}`,
     leaseTtlMs: options.leaseTtlMs ?? config.syncLeaseTtlSeconds * 1000,
     ...(options.observer ? { observer: options.observer } : {}),

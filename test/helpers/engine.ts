@@ -1,7 +1,7 @@
 // Test helpers that wire the sync engine by hand over an in-process emulator, with a fake or SCIM source in place of `createEngine`'s directory.
-import { randomUUID } from 'node:crypto';
 import { type Agent, fetch } from 'undici';
 import { expect } from 'vitest';
+import { servicePortsOf } from '../../src/compose.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { createEntraConnector, type EntraConnector } from '../../src/entra/index.js';
 import type { Logger } from '../../src/logger.js';
@@ -41,21 +41,13 @@ export function emulatorEntra(
 export type TestServiceParts = Pick<SyncServiceDeps, 'source' | 'logger' | 'holder'> &
   Partial<Omit<SyncServiceDeps, 'source' | 'logger' | 'holder' | 'reader' | 'writer'>>;
 
-/** The sync service over this connector and these stores, as `src/compose.ts` builds it. */
+/** The sync service over this connector and these stores, on the ports `createEngine` maps them to (`servicePortsOf`). */
 export function testSyncService(entra: EntraConnector, stores: Stores, parts: TestServiceParts) {
   return createSyncService({
-    reader: entra.reader,
-    writer: entra.writer,
-    settings: stores.settings,
-    plans: stores.plans,
-    runs: stores.runs,
-    journal: stores.journal,
-    leases: stores.leases,
+    ...servicePortsOf(entra, stores),
     importer: async () => {
       throw new Error('not used');
     },
-    now: () => new Date(),
-    newId: () => randomUUID(),
     ...parts,
   });
 }
