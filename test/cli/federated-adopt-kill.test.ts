@@ -1,16 +1,8 @@
-
-import { readFileSync, } from 'node:fs';
+// A federated adoption killed between its steps (UPN moved to onmicrosoft.com, then back): every unit finishes, and each temporary UPN is one the plan names.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  addDomainAndImport,
-  type CliTenant,
-  type EmulatorProcess,
-  jsonOf,
-  runCli,
-  spawnApply,
-  startCliTenant,
-} from '../helpers/cli.js';
+import { type CliTenant, jsonOf, REALISTIC_EMULATOR_ARGS, runCli, spawnApply, startCliTenant } from '../helpers/cli.js';
 
 const DOMAIN = 'fedkill.jp';
 const STAGING = 'fedkilljp.onmicrosoft.com';
@@ -24,9 +16,6 @@ type StateUser = { userPrincipalName: string; onPremisesImmutableId?: string | n
 
 describe('federated adoption survives being killed between its steps', () => {
   let tenant: CliTenant;
-  let emulator: EmulatorProcess;
-  let dir: string;
-  let env: Record<string, string>;
 
   beforeAll(async () => {
     const seed = {
@@ -49,14 +38,16 @@ describe('federated adoption survives being killed between its steps', () => {
     tenant = await startCliTenant({
       prefix: 'entra-sync-fedkill-',
       seed,
-      emulatorArgs: ['--latency', 'realistic', '--no-throttling'],
+      emulatorArgs: REALISTIC_EMULATOR_ARGS,
       env: { SYNC_LEASE_TTL_SECONDS: '1' },
+      directory: {
+        domain: DOMAIN,
+        rows: [
+          'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
+          ...Array.from({ length: USERS }, (_, i) => `${upn(i)},F,${i},F ${i},${imm(i)},Lead`),
+        ],
+      },
     });
-    ({ emulator, dir, env } = tenant);
-    await addDomainAndImport(tenant, DOMAIN, [
-      'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
-      ...Array.from({ length: USERS }, (_, i) => `${upn(i)},F,${i},F ${i},${imm(i)},Lead`),
-    ]);
   }, 120_000);
 
   afterAll(async () => {
@@ -64,6 +55,7 @@ describe('federated adoption survives being killed between its steps', () => {
   });
 
   it(`finishes every unit after ${KILLS} kills, and names every temporary UPN in the plan`, async () => {
+    const { emulator, dir, env } = tenant;
     const csvPath = join(dir, 'p.csv');
     const preview = await runCli(['preview', '--domain', DOMAIN, '--json', '--out', csvPath], env);
     expect(preview.code, preview.stderr).toBe(0);

@@ -146,7 +146,13 @@ export interface CliTenant {
   stop(): Promise<void>;
 }
 
-/** Writes the seed to a new temporary folder, starts the emulator from it and points the CLI at both. */
+/** The emulator as slow as Graph (its realistic latency, no throttling): an apply takes long enough to be stopped mid-way. */
+export const REALISTIC_EMULATOR_ARGS: readonly string[] = ['--latency', 'realistic', '--no-throttling'];
+
+/**
+ * Writes the seed to a new temporary folder, starts the emulator from it and points the CLI at both; with a
+ * `directory`, adds its domain (max deletions 50%) and imports its CSV lines (header first), both of which must succeed.
+ */
 export async function startCliTenant(options: {
   readonly prefix: string;
   readonly seed: unknown;
@@ -154,30 +160,37 @@ export async function startCliTenant(options: {
   readonly emulatorArgs?: readonly string[];
   /** Extra environment for the CLI (e.g. SYNC_LEASE_TTL_SECONDS). */
   readonly env?: Record<string, string>;
+  /** The synced domain and the Access Control directory to import for it. */
+  readonly directory?: { readonly domain: string; readonly rows: readonly string[] };
 }): Promise<CliTenant> {
   const dir = mkdtempSync(join(tmpdir(), options.prefix));
+  let emulator: EmulatorProcess | undefined;
   try {
     writeFileSync(join(dir, 'seed.json'), JSON.stringify(options.seed));
-    const emulator = await startEmulatorProcess(['--seed', join(dir, 'seed.json'), ...(options.emulatorArgs ?? [])]);
-    const env = cliEnv(emulator.info, `sqlite://${join(dir, 'state.sqlite')}`, options.env);
-    return {
+    const started = await startEmulatorProcess(['--seed', join(dir, 'seed.json'), ...(options.emulatorArgs ?? [])]);
+    emulator = started;
+    const env = cliEnv(started.info, `sqlite://${join(dir, 'state.sqlite')}`, options.env);
+    const tenant: CliTenant = {
       dir,
-      emulator,
+      emulator: started,
       env,
-      writes: async () => ((await emulator.fetch('/_emulator/stats')).json as { writes: number }).writes,
+      writes: async () => ((await started.fetch('/_emulator/stats')).json as { writes: number }).writes,
       async stop() {
-        await emulator.stop();
+        await started.stop();
         rmSync(dir, { recursive: true, force: true });
       },
     };
+    if (options.directory) await addDomainAndImport(tenant, options.directory.domain, options.directory.rows);
+    return tenant;
   } catch (err) {
+    await emulator?.stop();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
 }
 
 /** Adds the domain (max deletions 50%) and imports these CSV lines (header first) as the directory; both must succeed. */
-export async function addDomainAndImport(tenant: CliTenant, domain: string, rows: readonly string[]): Promise<void> {
+async function addDomainAndImport(tenant: CliTenant, domain: string, rows: readonly string[]): Promise<void> {
   writeFileSync(join(tenant.dir, 'directory.csv'), `${rows.join('\r\n')}\r\n`);
   for (const args of [
     ['domains', 'add', domain, '--max-deletions', '50'],
@@ -202,7 +215,7 @@ export function spawnApply(planId: string, env: Record<string, string>) {
 }
 
 /** Who a churn scenario is about: the synced domain, its tenant's initial domain, and how its people are named. */
-export interface ChurnPeople {
+interface ChurnPeople {
   readonly domain: string;
   readonly initialDomain: string;
   /** Given name and display-name prefix of everyone (display name `${letter} ${i}`). */
@@ -211,15 +224,35 @@ export interface ChurnPeople {
   readonly imm: (i: number) => string;
 }
 
+/** How many synced users the tenant holds, and how many of them leave, are promoted, and are hired in the directory. */
+export interface ChurnCounts {
+  readonly existing: number;
+  readonly leavers: number;
+  readonly updated: number;
+  readonly hires: number;
+}
+
+/**
+ * The people of a domain named for it: `kill.jp` with letter `K` has `k00042@kill.jp` (Immutable ID the base64 of
+ * `kill-42`) and the initial domain `killjp.onmicrosoft.com`.
+ */
+function churnPeople(domain: string, letter: string): ChurnPeople {
+  const tag = domain.split('.')[0]!;
+  return {
+    domain,
+    initialDomain: `${domain.replaceAll('.', '')}.onmicrosoft.com`,
+    letter,
+    upn: (i) => `${letter.toLowerCase()}${String(i).padStart(5, '0')}@${domain}`,
+    imm: (i) => Buffer.from(`${tag}-${i}`).toString('base64').replace(/=+$/, ''),
+  };
+}
+
 /**
  * A large tenant whose federated domain holds `existing` synced users (Staff, usage location JP, the organization's
  * country, so no usage-location update is due), and the directory CSV lines that keep the first `existing - leavers`,
  * promote the first `updated` of them to Lead and hire `hires` more.
  */
-export function churnScenario(
-  p: ChurnPeople,
-  n: { existing: number; leavers: number; updated: number; hires: number },
-): { seed: unknown; rows: string[] } {
+function churnScenario(p: ChurnPeople, n: ChurnCounts): { seed: unknown; rows: string[] } {
   const seed = {
     tenantSize: 'large',
     domains: [
@@ -245,4 +278,27 @@ export function churnScenario(
     ...Array.from({ length: n.hires }, (_, k) => line(n.existing + k, 'Staff')),
   ];
   return { seed, rows };
+}
+
+/**
+ * The kill and resume tests' tenant: a churn scenario for this domain (its people named by `churnPeople`) seeded in an
+ * emulator as slow as Graph, the domain added and its directory imported, the CLI pointed at both.
+ */
+export function startChurnTenant(options: {
+  readonly domain: string;
+  /** Given name and display-name prefix of everyone; its lower case starts each UPN. */
+  readonly letter: string;
+  readonly counts: ChurnCounts;
+  /** Extra environment for the CLI (e.g. SYNC_LEASE_TTL_SECONDS). */
+  readonly env?: Record<string, string>;
+}): Promise<CliTenant> {
+  const people = churnPeople(options.domain, options.letter);
+  const { seed, rows } = churnScenario(people, options.counts);
+  return startCliTenant({
+    prefix: `entra-sync-${options.domain.split('.')[0]}-`,
+    seed,
+    emulatorArgs: REALISTIC_EMULATOR_ARGS,
+    ...(options.env ? { env: options.env } : {}),
+    directory: { domain: options.domain, rows },
+  });
 }

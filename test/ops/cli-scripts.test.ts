@@ -6,14 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { RUN_CSV_COLUMNS, runCsv } from '../../src/sync/run-csv.js';
-import {
-  addDomainAndImport,
-  type CliTenant,
-  type EmulatorProcess,
-  jsonOf,
-  runCli,
-  startCliTenant,
-} from '../helpers/cli.js';
+import { type CliTenant, type EmulatorProcess, jsonOf, runCli, startCliTenant } from '../helpers/cli.js';
 
 const DOMAIN = 'scripts.jp';
 const imm = (i: number) => Buffer.from(`scripts-${i}`).toString('base64').replace(/=+$/, '');
@@ -51,16 +44,23 @@ describe('entra-sync for scripts', { timeout: 180_000 }, () => {
         usageLocation: 'JP',
       })),
     };
-    tenant = await startCliTenant({ prefix: 'entra-sync-scripts-', seed, emulatorArgs: ['--no-throttling'] });
+    tenant = await startCliTenant({
+      prefix: 'entra-sync-scripts-',
+      seed,
+      emulatorArgs: ['--no-throttling'],
+      // s0 stays, s1 gets a new display name, s2 leaves, s3 and s4 are hired.
+      directory: {
+        domain: DOMAIN,
+        rows: [
+          'userPrincipalName,givenName,surname,displayName,immutableId',
+          `${upn(0)},S,0,S 0,${imm(0)}`,
+          `${upn(1)},S,1,S One,${imm(1)}`,
+          `${upn(3)},S,3,S 3,${imm(3)}`,
+          `${upn(4)},S,4,S 4,${imm(4)}`,
+        ],
+      },
+    });
     ({ emulator, dir, env } = tenant);
-    // s0 stays, s1 gets a new display name, s2 leaves, s3 and s4 are hired.
-    await addDomainAndImport(tenant, DOMAIN, [
-      'userPrincipalName,givenName,surname,displayName,immutableId',
-      `${upn(0)},S,0,S 0,${imm(0)}`,
-      `${upn(1)},S,1,S One,${imm(1)}`,
-      `${upn(3)},S,3,S 3,${imm(3)}`,
-      `${upn(4)},S,4,S 4,${imm(4)}`,
-    ]);
     // An HTTP server that accepts requests and never answers (a hung SCIM endpoint).
     hanging = createServer(() => undefined);
     await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));

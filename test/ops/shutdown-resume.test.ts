@@ -2,16 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  addDomainAndImport,
-  BIN,
-  type CliTenant,
-  churnScenario,
-  type EmulatorProcess,
-  jsonOf,
-  runCli,
-  startCliTenant,
-} from '../helpers/cli.js';
+import { BIN, type CliTenant, jsonOf, runCli, startChurnTenant } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
 
 /** Each step of this test may wait behind a loaded machine: two minutes. */
@@ -23,9 +14,6 @@ const LEAVERS = 200;
 const UPDATED = 600;
 const HIRES = 1200;
 const CHANGES = LEAVERS + UPDATED + HIRES;
-
-const imm = (i: number) => Buffer.from(`term-${i}`).toString('base64').replace(/=+$/, '');
-const upn = (i: number) => `t${String(i).padStart(5, '0')}@${DOMAIN}`;
 
 interface LogLine {
   readonly msg: string;
@@ -61,23 +49,14 @@ function watch(child: ChildProcess) {
 
 describe('clean shutdown mid-apply', () => {
   let tenant: CliTenant;
-  let emulator: EmulatorProcess;
-  let dir: string;
-  let env: Record<string, string>;
 
   beforeAll(async () => {
-    const { seed, rows } = churnScenario(
-      { domain: DOMAIN, initialDomain: 'termjp.onmicrosoft.com', letter: 'T', upn, imm },
-      { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
-    );
     // The default lease TTL (120 s): a resume only starts at once if the stopped process released its lease.
-    tenant = await startCliTenant({
-      prefix: 'entra-sync-term-',
-      seed,
-      emulatorArgs: ['--latency', 'realistic', '--no-throttling'],
+    tenant = await startChurnTenant({
+      domain: DOMAIN,
+      letter: 'T',
+      counts: { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
     });
-    ({ emulator, dir, env } = tenant);
-    await addDomainAndImport(tenant, DOMAIN, rows);
   }, 120_000);
 
   afterAll(async () => {
@@ -85,6 +64,7 @@ describe('clean shutdown mid-apply', () => {
   });
 
   it('interrupted → resumed → interrupted → resumed → completed, each user written once', async () => {
+    const { emulator, dir, env } = tenant;
     const preview = await runCli(['preview', '--domain', DOMAIN, '--json', '--out', join(dir, 'p.csv')], env);
     expect(preview.code, preview.stderr).toBe(0);
     const plan = jsonOf<{ planId: string; counts: Record<string, number> }>(preview);

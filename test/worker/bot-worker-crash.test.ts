@@ -5,7 +5,7 @@ import { type RunningApp, startApp } from '../../src/index.js';
 import { createLogger } from '../../src/logger.js';
 import { isRefusal } from '../../src/sync/service-interface.js';
 import { cardOf, cardText, type FakeConnector, startFakeConnector } from '../bot/fake-connector.js';
-import { addDomainAndImport, type CliTenant, churnScenario, startCliTenant } from '../helpers/cli.js';
+import { type CliTenant, startChurnTenant } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
 
 const DOMAIN = 'botthread.jp';
@@ -15,25 +15,17 @@ const UPDATED = 100;
 const HIRES = 400;
 const ADMIN = '00000000-0000-4000-8000-00000000a001';
 
-const imm = (i: number) => Buffer.from(`botthread-${i}`).toString('base64').replace(/=+$/, '');
-const upn = (i: number) => `b${String(i).padStart(5, '0')}@${DOMAIN}`;
-
 describe('bot with its sync worker process', () => {
   let tenant: CliTenant;
   let connector: FakeConnector;
   let app: RunningApp;
 
   beforeAll(async () => {
-    const { seed, rows } = churnScenario(
-      { domain: DOMAIN, initialDomain: 'botthreadjp.onmicrosoft.com', letter: 'B', upn, imm },
-      { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
-    );
-    tenant = await startCliTenant({
-      prefix: 'entra-sync-botthread-',
-      seed,
-      emulatorArgs: ['--latency', 'realistic', '--no-throttling'],
+    tenant = await startChurnTenant({
+      domain: DOMAIN,
+      letter: 'B',
+      counts: { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
     });
-    await addDomainAndImport(tenant, DOMAIN, rows);
     connector = await startFakeConnector();
     const tenantId = tenant.emulator.info.tenantId;
     const config = loadConfig({

@@ -11,7 +11,7 @@ import { isRefusal, type Progress, syncLeaseName } from '../../src/sync/service-
 import { type FromWorker, PROTOCOL_VERSION } from '../../src/worker/protocol.js';
 import { type SyncWorker, SyncWorkerStoppedError, startSyncWorker } from '../../src/worker/sync-worker-client.js';
 import { cardText } from '../bot/fake-connector.js';
-import { addDomainAndImport, type CliTenant, churnScenario, startCliTenant } from '../helpers/cli.js';
+import { type CliTenant, startChurnTenant } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
 
 const DOMAIN = 'thread.jp';
@@ -22,9 +22,6 @@ const HIRES = 500;
 const CHANGES = LEAVERS + UPDATED + HIRES;
 const LEASE_TTL_SECONDS = 3;
 
-const imm = (i: number) => Buffer.from(`thread-${i}`).toString('base64').replace(/=+$/, '');
-const upn = (i: number) => `w${String(i).padStart(5, '0')}@${DOMAIN}`;
-
 describe('sync worker process', () => {
   let tenant: CliTenant;
   let engine: Engine;
@@ -32,18 +29,13 @@ describe('sync worker process', () => {
   const events: OpsEvent[] = [];
 
   beforeAll(async () => {
-    const { seed, rows } = churnScenario(
-      { domain: DOMAIN, initialDomain: 'threadjp.onmicrosoft.com', letter: 'W', upn, imm },
-      { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
-    );
-    tenant = await startCliTenant({
-      prefix: 'entra-sync-worker-',
-      seed,
-      // Realistic latency: the apply takes seconds, long enough to be killed in the middle.
-      emulatorArgs: ['--latency', 'realistic', '--no-throttling'],
+    // At Graph's realistic latency the apply takes seconds, long enough to be killed in the middle.
+    tenant = await startChurnTenant({
+      domain: DOMAIN,
+      letter: 'W',
+      counts: { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
       env: { SYNC_LEASE_TTL_SECONDS: String(LEASE_TTL_SECONDS) },
     });
-    await addDomainAndImport(tenant, DOMAIN, rows);
     // The bot's engine trusts the emulator's self-signed CA from ENTRA_CA_FILE; the worker gets that PEM.
     const config = loadConfig(tenant.env);
     const logger = createLogger('silent');
