@@ -1,7 +1,7 @@
 // Renders the sync-log card (latest runs + chart of the last 24) and the channel card posted after an hourly run.
 import type { DomainSettings, RunRecord, RunStatus } from '../sync/model.js';
 import { planShortHash } from '../sync/plan.js';
-import { fmtTime } from './card-format.js';
+import { fmtTime, formatDuration } from './card-format.js';
 import { type AdaptiveCardJson, renderTemplate } from './card-template.js';
 import { escapeCardText, plainCardText } from './escape.js';
 import type { Lang } from './i18n.js';
@@ -45,17 +45,7 @@ const statusOf = (lang: Lang, status: RunStatus) => ({
   color: STATUS_COLOR[status] ?? 'Default',
 });
 
-/** "850 ms", "42 s", "3 min 05 s", "1 h 02 min" (in the reader's language); a running run counts up to `now`. */
-export function formatDuration(lang: Lang, ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return lang.t('time.ms', { ms: Math.round(ms) });
-  const s = Math.round(ms / 1000);
-  if (s < 60) return lang.t('time.seconds', { s });
-  const m = Math.floor(s / 60);
-  if (m < 60) return lang.t('time.minSec', { m, s: String(s % 60).padStart(2, '0') });
-  return lang.t('time.hourMin', { h: Math.floor(m / 60), m: String(m % 60).padStart(2, '0') });
-}
-
+/** A run's duration in the log style (`3 min 05 s`); a running run counts up to `now`. */
 function durationOf(lang: Lang, run: RunRecord, now: Date): string {
   const start = Date.parse(run.startedAt);
   if (run.endedAt) return formatDuration(lang, Date.parse(run.endedAt) - start);

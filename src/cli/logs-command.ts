@@ -8,6 +8,7 @@ import type { RunRecord, UserOutcome } from '../sync/model.js';
 import { terminalText } from './terminal-text.js';
 import { runCsvChunks } from '../sync/run-csv.js';
 import { EXIT } from './command.js';
+import { formatDuration } from '../bot/card-format.js';
 import { ENGLISH, type Lang } from '../bot/i18n.js';
 import { cliLang, usageError, usageText, withStores } from './context.js';
 import { parseDomainName } from '../sync/domain-name.js';
@@ -140,15 +141,8 @@ export function durationMs(run: RunRecord): number | null {
   return Number.isFinite(ms) && ms >= 0 ? ms : null;
 }
 
-function formatDuration(ms: number | null): string {
-  if (ms === null) return '-';
-  if (ms < 1000) return `${ms} ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
+/** The table's DURATION: the sync log's wording in English whatever the reader's language (`3 min 05 s`), `-` with no end. */
+const durationText = (ms: number | null): string => (ms === null ? '-' : formatDuration(ENGLISH, ms));
 
 function who(run: RunRecord): string {
   if (run.trigger === 'hourly') return 'scheduler';
@@ -194,7 +188,7 @@ export function formatLogsTable(runs: readonly RunRecord[], lang: Lang = ENGLISH
     String(r.counts.updated),
     String(r.counts.deleted),
     String(r.counts.failed),
-    formatDuration(durationMs(r)),
+    durationText(durationMs(r)),
     clean(r.id),
   ]);
   const numeric = new Set([5, 6, 7, 8]);

@@ -1,9 +1,10 @@
 // The sync-log card and the run-notification card: content, chart of the last 24 runs, escaping, guard details.
 import { describe, expect, it } from 'vitest';
-import { formatDuration, renderLogsCard, renderRunNotification, shouldNotify } from '../../src/bot/render-logs.js';
+import { fmtDuration, formatDuration } from '../../src/bot/card-format.js';
+import { renderLogsCard, renderRunNotification, shouldNotify } from '../../src/bot/render-logs.js';
 import type { DomainSettings, RunRecord, UserOutcome } from '../../src/sync/model.js';
 import { settingsFor } from '../schedule/fixtures.js';
-import { ENGLISH } from '../../src/bot/i18n.js';
+import { ENGLISH, langFor } from '../../src/bot/i18n.js';
 
 const T0 = Date.parse('2026-01-05T00:20:00.000Z');
 const linkFor = (kind: 'run', id: string) =>
@@ -205,5 +206,16 @@ describe('run notification', () => {
       '3 min 05 s',
       '1 h 02 min',
     ]);
+  });
+
+  it("formats the result card's durations unpadded and in whole seconds, in the reader's language", () => {
+    const ja = langFor('ja');
+    const cases = [850, 42_000, 185_000, 3_720_000];
+    expect(cases.map((ms) => formatDuration(ENGLISH, ms, 'card'))).toEqual(['1 s', '42 s', '3 min 5 s', '1 h 2 min']);
+    expect(cases.map((ms) => formatDuration(ja, ms, 'card'))).toEqual(['1 秒', '42 秒', '3 分 5 秒', '1 時間 2 分']);
+    expect(cases.map((ms) => formatDuration(ja, ms))).toEqual(['850 ミリ秒', '42 秒', '3 分 05 秒', '1 時間 02 分']);
+    expect(fmtDuration(ENGLISH, '2026-11-26T15:00:00Z', '2026-11-26T15:03:05Z')).toBe('3 min 5 s');
+    expect(fmtDuration(ENGLISH, '2026-11-26T15:00:00Z', null)).toBe('—');
+    expect(formatDuration(ENGLISH, -1)).toBe('—');
   });
 });
