@@ -1,13 +1,14 @@
 // `apply` killed (SIGKILL) again and again at random points of a large plan: a last apply completes it, with no duplicate user and nothing left to do.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliTenant, jsonOf, runCli, spawnApply, startChurnTenant } from '../helpers/cli.js';
+import { type CliTenant, expectChurnApplied, jsonOf, runCli, spawnApply, startChurnTenant } from '../helpers/cli.js';
 
 const DOMAIN = 'kill.jp';
 const EXISTING = 3000;
 const LEAVERS = 300;
 const UPDATED = 1200;
 const HIRES = 2400;
+const COUNTS = { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES };
 const KILLS = 20;
 
 /** A deterministic PRNG so that a failing sequence of kill points can be replayed from the printed seed. */
@@ -28,7 +29,7 @@ describe('apply survives being killed', () => {
     tenant = await startChurnTenant({
       domain: DOMAIN,
       letter: 'K',
-      counts: { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
+      counts: COUNTS,
       env: { SYNC_LEASE_TTL_SECONDS: '1' },
     });
   }, 120_000);
@@ -85,13 +86,7 @@ describe('apply survives being killed', () => {
     expect(result.status).toBe('completed');
     expect(result.counts).toEqual({ added: HIRES, updated: UPDATED, deleted: LEAVERS, failed: 0 });
 
-    const state = (await emulator.fetch('/_emulator/state')).json as {
-      users: { userPrincipalName: string; onPremisesImmutableId?: string | null }[];
-    };
-    const inDomain = state.users.filter((u) => u.userPrincipalName.endsWith(`@${DOMAIN}`));
-    const ids = inDomain.map((u) => u.onPremisesImmutableId);
-    expect(new Set(ids).size, `duplicates (seed ${seed})`).toBe(ids.length);
-    expect(inDomain).toHaveLength(EXISTING - LEAVERS + HIRES);
+    await expectChurnApplied(emulator, DOMAIN, COUNTS, `(seed ${seed})`);
 
     const again = await runCli(['preview', '--domain', DOMAIN, '--json', '--out', join(dir, 'p2.csv')], env);
     const after = jsonOf<{ counts: Record<string, number> }>(again);

@@ -302,3 +302,23 @@ export function startChurnTenant(options: {
     directory: { domain: options.domain, rows },
   });
 }
+
+/**
+ * Asserts that a churn scenario's changes all landed once in the tenant: one user per Immutable ID, the domain holding
+ * exactly the directory's people, and the promoted ones titled Lead.
+ */
+export async function expectChurnApplied(
+  emulator: Pick<EmulatorProcess, 'fetch'>,
+  domain: string,
+  n: ChurnCounts,
+  label = '',
+): Promise<void> {
+  const state = (await emulator.fetch('/_emulator/state')).json as {
+    users: { userPrincipalName: string; onPremisesImmutableId?: string | null; jobTitle?: string | null }[];
+  };
+  const inDomain = state.users.filter((u) => u.userPrincipalName.endsWith(`@${domain}`));
+  const ids = inDomain.map((u) => u.onPremisesImmutableId);
+  expect(new Set(ids).size, `duplicate Immutable IDs ${label}`).toBe(ids.length);
+  expect(inDomain, `users in ${domain} ${label}`).toHaveLength(n.existing - n.leavers + n.hires);
+  expect(inDomain.filter((u) => u.jobTitle === 'Lead'), `promoted users ${label}`).toHaveLength(n.updated);
+}

@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, type CliTenant, jsonOf, runCli, startChurnTenant } from '../helpers/cli.js';
+import { BIN, type CliTenant, expectChurnApplied, jsonOf, runCli, startChurnTenant } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
 
 /** Each step of this test may wait behind a loaded machine: two minutes. */
@@ -13,6 +13,7 @@ const EXISTING = 1000;
 const LEAVERS = 200;
 const UPDATED = 600;
 const HIRES = 1200;
+const COUNTS = { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES };
 const CHANGES = LEAVERS + UPDATED + HIRES;
 
 interface LogLine {
@@ -55,7 +56,7 @@ describe('clean shutdown mid-apply', () => {
     tenant = await startChurnTenant({
       domain: DOMAIN,
       letter: 'T',
-      counts: { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
+      counts: COUNTS,
     });
   }, 120_000);
 
@@ -133,14 +134,7 @@ describe('clean shutdown mid-apply', () => {
     const run = logs.runs.find((r) => r.runId === runId);
     expect(run?.status).toBe('completed');
     expect(run?.counts).toEqual({ added: HIRES, updated: UPDATED, deleted: LEAVERS, failed: 0 });
-    const state = (await emulator.fetch('/_emulator/state')).json as {
-      users: { userPrincipalName: string; onPremisesImmutableId?: string | null; jobTitle?: string | null }[];
-    };
-    const inDomain = state.users.filter((u) => u.userPrincipalName.endsWith(`@${DOMAIN}`));
-    const ids = inDomain.map((u) => u.onPremisesImmutableId);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(inDomain).toHaveLength(EXISTING - LEAVERS + HIRES);
-    expect(inDomain.filter((u) => u.jobTitle === 'Lead')).toHaveLength(UPDATED);
+    await expectChurnApplied(emulator, DOMAIN, COUNTS);
     // Each change was sent once, apart from the few writes in flight at each stop that were looked up or re-sent.
     expect(await writes()).toBeLessThan(CHANGES + 100);
     const again = await runCli(['preview', '--domain', DOMAIN, '--json', '--out', join(dir, 'p2.csv')], env);

@@ -11,7 +11,7 @@ import { isRefusal, type Progress, syncLeaseName } from '../../src/sync/service-
 import { type FromWorker, PROTOCOL_VERSION } from '../../src/worker/protocol.js';
 import { type SyncWorker, SyncWorkerStoppedError, startSyncWorker } from '../../src/worker/sync-worker-client.js';
 import { cardText } from '../bot/fake-connector.js';
-import { type CliTenant, startChurnTenant } from '../helpers/cli.js';
+import { type CliTenant, expectChurnApplied, startChurnTenant } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
 
 const DOMAIN = 'thread.jp';
@@ -19,6 +19,7 @@ const EXISTING = 400;
 const LEAVERS = 40;
 const UPDATED = 160;
 const HIRES = 500;
+const COUNTS = { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES };
 const CHANGES = LEAVERS + UPDATED + HIRES;
 const LEASE_TTL_SECONDS = 3;
 
@@ -33,7 +34,7 @@ describe('sync worker process', () => {
     tenant = await startChurnTenant({
       domain: DOMAIN,
       letter: 'W',
-      counts: { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
+      counts: COUNTS,
       env: { SYNC_LEASE_TTL_SECONDS: String(LEASE_TTL_SECONDS) },
     });
     // The bot's engine trusts the emulator's self-signed CA from ENTRA_CA_FILE; the worker gets that PEM.
@@ -186,14 +187,7 @@ describe('sync worker process', () => {
     expect((await engine.service.getRun(run.id))?.status).toBe('completed');
 
     // No duplicate, no lost change: the tenant is exactly the directory, each change written about once.
-    const state = (await tenant.emulator.fetch('/_emulator/state')).json as {
-      users: { userPrincipalName: string; onPremisesImmutableId?: string | null; jobTitle?: string | null }[];
-    };
-    const inDomain = state.users.filter((u) => u.userPrincipalName.endsWith(`@${DOMAIN}`));
-    const ids = inDomain.map((u) => u.onPremisesImmutableId);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(inDomain).toHaveLength(EXISTING - LEAVERS + HIRES);
-    expect(inDomain.filter((u) => u.jobTitle === 'Lead')).toHaveLength(UPDATED);
+    await expectChurnApplied(tenant.emulator, DOMAIN, COUNTS);
     expect((await tenant.writes()) - writesBefore).toBeLessThan(CHANGES + 50);
     const next = await worker.service.preview(DOMAIN);
     if (isRefusal(next)) throw new Error(next.reason);
