@@ -44,6 +44,13 @@ export const stalledIntervalFor = (leaseMs: number): number => Math.max(500, Mat
  */
 export const takeoverWithinMs = (leaseMs: number): number => leaseMs + 2 * stalledIntervalFor(leaseMs);
 
+/**
+ * How long a slot waits for its busy domain, counted from the latest of its time, its pick-up and the end of each
+ * holder's lease as first found: a dead replica's lease never outlasts that end, whatever its time to live, since only a
+ * live holder renews it. A run still going after the wait makes the slot skip (never two runs of a domain at a time).
+ */
+export const slotWaitMs = (leaseMs: number): number => 2 * leaseMs + stalledIntervalFor(leaseMs);
+
 /** ioredis options from a redis:// or rediss:// URL (BullMQ workers need maxRetriesPerRequest null). */
 export function redisOptionsFromUrl(url: string): RedisOptions {
   let u: URL;
@@ -104,11 +111,7 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
   const { queueName, intervalMs, leaseMs, concurrency, offsetFor, slots, logger, clock } = options;
   const connection = redisOptionsFromUrl(options.redisUrl);
   const stalledInterval = stalledIntervalFor(leaseMs);
-  // How long a slot waits for the domain to be free, counted from the latest of its time, its pick-up and the end of
-  // each holder's lease as first found: a dead replica's lease never outlasts that end, whatever its time to live, since
-  // only a live holder renews it. A run still going after the wait makes this slot skip (never two runs of a domain at
-  // a time, never doubled).
-  const waitLimitMs = 2 * leaseMs + stalledInterval;
+  const waitLimitMs = slotWaitMs(leaseMs);
   const retryMs = Math.min(1000, Math.max(100, Math.floor(leaseMs / 4)));
   let stopping = false;
   let queue: Queue<JobData> | null = null;

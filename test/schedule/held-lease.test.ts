@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { slotWaitMs } from '../../src/schedule/bullmq-driver.js';
 import { createScheduler, domainOffsetMs, type Scheduler, slotAt, slotTime } from '../../src/schedule/index.js';
 import { openStore, type Stores } from '../../src/store/index.js';
 import { syncLeaseName } from '../../src/sync/service-interface.js';
@@ -12,7 +13,7 @@ import { recordingRunner, settingsFor } from './fixtures.js';
 
 // The scheduler's own lease is short (1 s), so its wait for a busy domain is 2 × 1 s + 0.5 s stalled interval = 2.5 s.
 const LEASE_MS = 1000;
-const WAIT_LIMIT_MS = 2 * LEASE_MS + LEASE_MS / 2;
+const WAIT_LIMIT_MS = slotWaitMs(LEASE_MS);
 const INTERVAL_S = 5;
 const INTERVAL_MS = INTERVAL_S * 1000;
 const logger = createLogger('silent');
