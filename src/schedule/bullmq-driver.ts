@@ -39,8 +39,8 @@ export const schedulerIdFor = (domain: string): string => `sync-${domain}`;
 export const stalledIntervalFor = (leaseMs: number): number => Math.max(500, Math.floor(leaseMs / 2));
 
 /**
- * By when, after a replica dies, another replica has taken its in-flight slot jobs back: their lock expires (one lease)
- * and two stalled checks later (one marks the job, the next finds it unlocked) the job is waiting again.
+ * By when, after a replica dies, its in-flight slot jobs are waiting again for another replica: their lock expires (one
+ * lease after its last renewal) and the next stalled check finds them unlocked; one more check allows for timer drift.
  */
 export const takeoverWithinMs = (leaseMs: number): number => leaseMs + 2 * stalledIntervalFor(leaseMs);
 
