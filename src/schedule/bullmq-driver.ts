@@ -35,6 +35,22 @@ interface JobData {
 
 export const schedulerIdFor = (domain: string): string => `sync-${domain}`;
 
+/** How often BullMQ looks for jobs whose worker died (their lock, lockDuration = the lease, expired). */
+export const stalledIntervalFor = (leaseMs: number): number => Math.max(500, Math.floor(leaseMs / 2));
+
+/**
+ * By when, after a replica dies, its in-flight slot jobs are waiting again for another replica: their lock expires (one
+ * lease after its last renewal) and the next stalled check finds them unlocked; one more check allows for timer drift.
+ */
+export const takeoverWithinMs = (leaseMs: number): number => leaseMs + 2 * stalledIntervalFor(leaseMs);
+
+/**
+ * How long a slot waits for its busy domain, counted from the latest of its time, its pick-up and the end of each
+ * holder's lease as first found: a dead replica's lease never outlasts that end, whatever its time to live, since only a
+ * live holder renews it. A run still going after the wait makes the slot skip (never two runs of a domain at a time).
+ */
+export const slotWaitMs = (leaseMs: number): number => 2 * leaseMs + stalledIntervalFor(leaseMs);
+
 /** ioredis options from a redis:// or rediss:// URL (BullMQ workers need maxRetriesPerRequest null). */
 export function redisOptionsFromUrl(url: string): RedisOptions {
   let u: URL;
@@ -94,10 +110,9 @@ async function closeBounded(
 export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
   const { queueName, intervalMs, leaseMs, concurrency, offsetFor, slots, logger, clock } = options;
   const connection = redisOptionsFromUrl(options.redisUrl);
-  const stalledInterval = Math.max(500, Math.floor(leaseMs / 2));
-  // How long a slot waits for the domain to be free: long enough for a dead replica's lease to expire; a run of an
-  // earlier slot still going after that makes this slot skip (never two runs of a domain at a time, never doubled).
-  const waitLimitMs = 2 * leaseMs + stalledInterval;
+  const stalledInterval = stalledIntervalFor(leaseMs);
+  const waitLimitMs = slotWaitMs(leaseMs);
+  const retryMs = Math.min(1000, Math.max(100, Math.floor(leaseMs / 4)));
   let stopping = false;
   let queue: Queue<JobData> | null = null;
   let worker: Worker<JobData> | null = null;
@@ -115,17 +130,25 @@ export function createBullmqDriver(options: BullmqDriverOptions): BullmqDriver {
     const domain = job.data.domain;
     const offset = offsetFor(domain);
     const slot = job.data.slot ?? slotOfScheduledTime(scheduledMillis(job), intervalMs, offset);
-    const deadline = Math.max(slotTime(slot, intervalMs, offset), clock()) + waitLimitMs;
+    let deadline = Math.max(slotTime(slot, intervalMs, offset), clock()) + waitLimitMs;
+    const holdersSeen = new Set<string>();
     for (;;) {
+      const askedAt = clock();
       const result = await slots.runSlot(domain, slot);
       const outcome = result.outcome;
-      if (outcome.kind !== 'busy' || clock() >= deadline || stopping) {
+      if (outcome.kind === 'busy' && !holdersSeen.has(outcome.heldBy)) {
+        holdersSeen.add(outcome.heldBy);
+        if (outcome.expiresInMs !== null) deadline = Math.max(deadline, clock() + outcome.expiresInMs + waitLimitMs);
+      }
+      // Only an attempt asked at or after the deadline gives the slot up, not a busy answer that came back late (a
+      // loaded machine): the domain was still held after the wait, by a live holder.
+      if (outcome.kind !== 'busy' || askedAt >= deadline || stopping) {
         options.onOutcome(domain, slot, result);
         if (outcome.kind === 'busy')
           logger.warn({ domain, slot, heldBy: outcome.heldBy }, 'scheduled slot given up: the domain stayed busy');
         return outcome.kind === 'skipped' ? `skipped:${outcome.reason}` : outcome.kind;
       }
-      await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(100, Math.floor(leaseMs / 4)))));
+      await new Promise((r) => setTimeout(r, retryMs));
     }
   }
 

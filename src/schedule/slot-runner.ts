@@ -46,7 +46,12 @@ export type SlotOutcome =
   | { readonly kind: 'refused'; readonly refusal: Refusal }
   | { readonly kind: 'failed'; readonly error: string }
   | { readonly kind: 'skipped'; readonly reason: 'done' | 'disabled' | 'paused' | 'before-enabled' }
-  | { readonly kind: 'busy'; readonly heldBy: string };
+  | {
+      readonly kind: 'busy';
+      readonly heldBy: string;
+      /** What the holder's lease had left when it was refused (null: no expiry); a dead holder's runs out by then. */
+      readonly expiresInMs: number | null;
+    };
 
 /** What a slot came to, and the domain's state as the store holds it after the slot (null when it was not read). */
 export interface SlotResult {
@@ -125,7 +130,8 @@ export function createSlotRunner(options: SlotRunnerOptions) {
     // The domain's sync lease first: everything read after it is current, since only the holder runs or records a
     // slot, and no Sync now, CLI apply or other replica writes the domain meanwhile. The run itself takes no other.
     const answer = await leases.acquire(syncLeaseName(domain), holderId, leaseMs);
-    if (!answer.acquired) return { outcome: { kind: 'busy', heldBy: answer.heldBy }, state: null };
+    if (!answer.acquired)
+      return { outcome: { kind: 'busy', heldBy: answer.heldBy, expiresInMs: answer.expiresInMs }, state: null };
     const lease = answer.lease;
     const stopRenewing = keepRenewing(lease, leaseMs, logger, { domain, slot });
     try {

@@ -1,8 +1,10 @@
 // The two things every store backend provides: namespaced keyv instances and an atomic lock table.
 import type Keyv from 'keyv';
 
-/** Answer of LockTable.tryAcquire: taken, or the value that holds the name. */
-export type LockAnswer = { readonly ok: true } | { readonly ok: false; readonly current: string };
+/** Answer of LockTable.tryAcquire: taken, or the value that holds the name and its time to live (null: none). */
+export type LockAnswer =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly current: string; readonly ttlMs: number | null };
 
 /**
  * Named cells set atomically across processes (sqlite file, Redis, PostgreSQL) or within one (memory).

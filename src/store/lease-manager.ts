@@ -14,7 +14,7 @@ export class StoreLeaseManager implements LeaseManager {
     const cell = `lease:${name}`;
     const value = `${randomUUID()} ${holder}`;
     const answer = await this.locks.tryAcquire(cell, value, ttlMs, false);
-    if (!answer.ok) return { acquired: false, heldBy: holderOf(answer.current) };
+    if (!answer.ok) return { acquired: false, heldBy: holderOf(answer.current), expiresInMs: answer.ttlMs };
     const locks = this.locks;
     let released = false;
     const lease: LeaseHandle = {

@@ -15,7 +15,12 @@ export function openMemoryBackend(): Backend {
   const locks: LockTable = {
     async tryAcquire(name, value, ttlMs, reentrant) {
       const cell = live(name);
-      if (cell && !(reentrant && cell.value === value)) return { ok: false, current: cell.value };
+      if (cell && !(reentrant && cell.value === value))
+        return {
+          ok: false,
+          current: cell.value,
+          ttlMs: cell.expiresAt === null ? null : Math.max(0, cell.expiresAt - Date.now()),
+        };
       cells.set(name, { value, expiresAt: ttlMs === null ? null : Date.now() + ttlMs });
       return { ok: true };
     },

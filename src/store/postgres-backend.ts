@@ -25,9 +25,15 @@ export async function openPostgresBackend(url: string): Promise<Backend> {
         [name, value, ttlMs === null ? null : Math.ceil(ttlMs), reentrant],
       );
       if (rows.length > 0) return { ok: true };
-      const current = await query('SELECT value FROM entra_sync_leases WHERE name = $1', [name]);
+      const current = await query(
+        `SELECT value, CASE WHEN expires_at IS NULL THEN NULL
+           ELSE GREATEST(0, CEIL(EXTRACT(EPOCH FROM expires_at - now()) * 1000))::bigint END AS ttl_ms
+         FROM entra_sync_leases WHERE name = $1`,
+        [name],
+      );
       if (current.length === 0) return locks.tryAcquire(name, value, ttlMs, reentrant);
-      return { ok: false, current: String(current[0]!.value) };
+      const ttl = current[0]!.ttl_ms;
+      return { ok: false, current: String(current[0]!.value), ttlMs: ttl === null ? null : Number(ttl) };
     },
     async renew(name, value, ttlMs) {
       const rows = await query(

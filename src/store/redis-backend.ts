@@ -12,7 +12,7 @@ if cur == false or (ARGV[3] == '1' and cur == ARGV[1]) then
   if ARGV[2] == '' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
   return {1}
 end
-return {0, cur}`;
+return {0, cur, redis.call('PTTL', KEYS[1])}`;
 const RENEW = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
@@ -32,8 +32,11 @@ export async function openRedisBackend(url: string): Promise<Backend> {
       const reply = (await client.eval(ACQUIRE, {
         keys: [LOCK_PREFIX + name],
         arguments: [value, ttlMs === null ? '' : String(Math.max(1, Math.ceil(ttlMs))), reentrant ? '1' : '0'],
-      })) as [number, string?];
-      return reply[0] === 1 ? { ok: true } : { ok: false, current: String(reply[1]) };
+      })) as [number, string?, number?];
+      if (reply[0] === 1) return { ok: true };
+      // PTTL answers -1 for a cell without expiry (the script read it, so it exists).
+      const ttl = Number(reply[2]);
+      return { ok: false, current: String(reply[1]), ttlMs: ttl < 0 ? null : ttl };
     },
     async renew(name, value, ttlMs) {
       const reply = await client.eval(RENEW, {

@@ -71,10 +71,14 @@ export async function openSqliteBackend(url: string, options: SqliteBackendOptio
         [name, value, expires, now, reentrant ? 1 : 0],
       );
       if (changes > 0) return { ok: true };
-      const row = await db.get<{ value: string }>('SELECT value FROM leases WHERE name = ?', [name]);
+      const row = await db.get<{ value: string; expires_at: number | null }>(
+        'SELECT value, expires_at FROM leases WHERE name = ?',
+        [name],
+      );
       // The holder may have released between the two statements: try once more.
       if (!row) return locks.tryAcquire(name, value, ttlMs, reentrant);
-      return { ok: false, current: row.value };
+      const left = row.expires_at === null ? null : Math.max(0, Number(row.expires_at) - Date.now());
+      return { ok: false, current: row.value, ttlMs: left };
     },
     async renew(name, value, ttlMs) {
       const now = Date.now();

@@ -179,7 +179,12 @@ export interface LeaseHandle {
 
 export type LeaseAnswer =
   | { readonly acquired: true; readonly lease: LeaseHandle }
-  | { readonly acquired: false; readonly heldBy: string };
+  | {
+      readonly acquired: false;
+      readonly heldBy: string;
+      /** How long the holder's lease had left when the store refused (null: it never expires); a live holder renews it. */
+      readonly expiresInMs: number | null;
+    };
 
 /** One writer per domain: a lease with an expiry, shared across processes through the store. */
 export interface LeaseManager {

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slotWaitMs, takeoverWithinMs } from '../../src/schedule/bullmq-driver.js';
 import { domainOffsetMs, slotAt, slotTime } from '../../src/schedule/index.js';
 import { openStore, type Stores } from '../../src/store/index.js';
+import { syncLeaseName } from '../../src/sync/service-interface.js';
 import { redisServerAvailable, type RedisServer, startRedisServer } from '../store/redis-server.js';
 import { settingsFor } from './fixtures.js';
 
@@ -16,6 +18,11 @@ const INTERVAL_MS = INTERVAL_S * 1000;
 const DOMAINS = Array.from({ length: 200 }, (_, i) => `d${String(i).padStart(3, '0')}.replica.example.jp`);
 const CHECKED_INTERVALS = 20;
 const LEASE_MS = 3000;
+// By then a dead replica's in-flight jobs are waiting again (job lock = lease, then two stalled checks); its leases,
+// renewed last before it died, have run out too, so the slots it had in flight run again at the latest then.
+const TAKEOVER_MS = takeoverWithinMs(LEASE_MS);
+// A slot job waits for its busy domain at most this long past the end of the lease it found (the driver's rule).
+const SLOT_WAIT_MS = slotWaitMs(LEASE_MS);
 const CHILD = join(import.meta.dirname, 'replica-child.ts');
 
 interface RunEvent {
@@ -110,24 +117,46 @@ describe.skipIf(!hasRedis)('periodic sync across 3 replicas on Redis (BullMQ)', 
     }
     const checkedUntil = settledAt + CHECKED_INTERVALS * INTERVAL_MS;
 
-    // Mid-way, kill replica 0 while it is inside runs (SIGKILL: no clean-up, its leases and job locks just expire).
+    // Mid-way, kill replica 0 while it is inside runs. It is stopped first (SIGSTOP: from then on it does nothing, so it
+    // is dead to the others), then the runs it has open are read: read after the stop, once Redis has taken in what it
+    // had already sent, they are exactly the runs it started and never finished, so never recorded as done. (Reading
+    // them before the kill raced with the victim: a run could finish and be recorded in between, then count as lost.)
+    // Then SIGKILL: no clean-up, its leases and job locks just expire.
     await new Promise((r) => setTimeout(r, Math.max(0, settledAt + 5 * INTERVAL_MS - Date.now())));
     const victim = replicas[0]!;
     const victimName = `replica-${victim.pid}`;
     let killedAt = 0;
     let inFlightAtKill: string[] = [];
-    for (let attempt = 0; attempt < 2000 && killedAt === 0; attempt++) {
+    for (let attempt = 0; attempt < 200 && killedAt === 0; attempt++) {
+      if ((await client.scard(`test:open:${victimName}`)) === 0) {
+        await new Promise((r) => setTimeout(r, 2));
+        continue;
+      }
+      victim.kill('SIGSTOP');
+      const stoppedAt = Date.now();
+      await new Promise((r) => setTimeout(r, 200));
       const open = await client.smembers(`test:open:${victimName}`);
       if (open.length > 0) {
-        victim.kill('SIGKILL');
-        killedAt = Date.now();
+        killedAt = stoppedAt;
         inFlightAtKill = open;
-      } else await new Promise((r) => setTimeout(r, 2));
+      }
+      victim.kill(open.length > 0 ? 'SIGKILL' : 'SIGCONT');
     }
     expect(killedAt).toBeGreaterThan(0);
+    // When each dead lease ends: the store's refusal says how long it has left (the victim holds the domain it runs).
+    const deadLeaseEnds = new Map<string, number>();
+    for (const key of inFlightAtKill) {
+      const d = key.split('|')[0]!;
+      const asked = Date.now();
+      const answer = await stores.leases.acquire(syncLeaseName(d), 'test-probe', 1);
+      if (answer.acquired) await answer.lease.release();
+      else expect(answer.heldBy, `${key}: the domain's lease belongs to the run in flight`).toBe(victimName);
+      deadLeaseEnds.set(key, answer.acquired ? asked : asked + (answer.expiresInMs ?? Number.POSITIVE_INFINITY));
+    }
 
-    // Let the intervals to check pass, plus time for the dead replica's leases to expire and its runs to be retried.
-    await new Promise((r) => setTimeout(r, Math.max(0, checkedUntil + INTERVAL_MS + 500 - Date.now())));
+    // Let the intervals to check pass, and at least the time for the dead replica's runs to be taken over and run again.
+    const waitUntil = Math.max(checkedUntil + INTERVAL_MS + 500, killedAt + TAKEOVER_MS + SLOT_WAIT_MS + INTERVAL_MS);
+    await new Promise((r) => setTimeout(r, Math.max(0, waitUntil - Date.now())));
     await Promise.all(
       replicas.slice(1).map(
         (c) =>
@@ -216,13 +245,31 @@ describe.skipIf(!hasRedis)('periodic sync across 3 replicas on Redis (BullMQ)', 
         ),
       ),
     ).toBeGreaterThanOrEqual(CHECKED_INTERVALS);
-    // The runs the kill interrupted were done again by the surviving replicas.
+    // The runs the kill interrupted were done again by the surviving replicas, once each, never before the dead
+    // replica's lease ran out, and no later than the takeover bound plus one slot wait (the driver's rule).
     expect(inFlightAtKill.length).toBeGreaterThan(0);
     for (const key of inFlightAtKill) {
       const [d, s] = key.split('|');
-      const redone = all.filter((x) => x.d === d && x.s === Number(s) && x.e === 'end' && x.p !== victimName);
-      expect(redone, `${key} was lost with the killed replica`).toHaveLength(1);
-      expect(redone[0]!.t, 'redone only after the lease expired').toBeGreaterThan(killedAt + LEASE_MS / 2);
+      const ofSlot = all.filter((x) => x.d === d && x.s === Number(s));
+      const redone = ofSlot.filter((x) => x.e === 'start' && x.p !== victimName);
+      const redoneEnds = ofSlot.filter((x) => x.e === 'end' && x.p !== victimName);
+      const trace = ofSlot.map((x) => `${x.e} by ${x.p} at kill${x.t >= killedAt ? '+' : ''}${x.t - killedAt} ms`);
+      if (redoneEnds.length !== 1) {
+        writeFileSync(
+          join(logDir, 'events.json'),
+          JSON.stringify({ enabledAt, readyAt, settledAt, checkedUntil, killedAt, victimName, inFlightAtKill, all }),
+        );
+      }
+      expect(redoneEnds, `${key} was lost with the killed replica (${trace.join('; ')}); see ${logDir}`).toHaveLength(
+        1,
+      );
+      const redoneAt = redone[0]!.t;
+      expect(redoneAt, `${key} redone only after the dead replica's lease ran out`).toBeGreaterThanOrEqual(
+        deadLeaseEnds.get(key)!,
+      );
+      expect(redoneAt, `${key} redone within the takeover bound`).toBeLessThanOrEqual(
+        killedAt + TAKEOVER_MS + SLOT_WAIT_MS,
+      );
     }
     // Each surviving replica did a share of the work.
     const perReplica = new Map<string, number>();

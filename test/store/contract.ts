@@ -202,10 +202,12 @@ export function storeContract(name: string, makeUrl: () => string) {
     it('grants a lease to one holder, says who holds it, and frees it on release or expiry', async () => {
       const first = await stores.leases.acquire('contoso.co.jp', 'replica-1', 5_000);
       expect(first.acquired).toBe(true);
-      expect(await stores.leases.acquire('contoso.co.jp', 'replica-2', 5_000)).toEqual({
-        acquired: false,
-        heldBy: 'replica-1',
-      });
+      // The refusal says who holds it and how long its lease has left (a dead holder's runs out by then).
+      const refused = await stores.leases.acquire('contoso.co.jp', 'replica-2', 5_000);
+      expect(refused).toEqual({ acquired: false, heldBy: 'replica-1', expiresInMs: expect.any(Number) });
+      if (refused.acquired) throw new Error('unreachable');
+      expect(refused.expiresInMs).toBeGreaterThan(3_000);
+      expect(refused.expiresInMs).toBeLessThanOrEqual(5_000);
       // Same holder name, second acquisition: still refused (no accidental re-entry).
       expect((await stores.leases.acquire('contoso.co.jp', 'replica-1', 5_000)).acquired).toBe(false);
       expect((await stores.leases.acquire('fabrikam.com', 'replica-2', 5_000)).acquired).toBe(true);
@@ -229,6 +231,7 @@ export function storeContract(name: string, makeUrl: () => string) {
       expect(await stores.leases.acquire('contoso.co.jp', 'replica-4', 5_000)).toEqual({
         acquired: false,
         heldBy: 'replica-3',
+        expiresInMs: expect.any(Number),
       });
     });
 
