@@ -10,6 +10,16 @@ const entryOf = (base: string, name: string) => {
 };
 
 /**
+ * How a new node process runs the module `name` beside `base` (the caller's import.meta.url): its file, and the
+ * node flags that load tsx when the caller runs from TypeScript source (none for built code, as deployed).
+ */
+export function moduleCommand(base: string, name: string): { file: string; execArgv: string[] } {
+  const { fromSource, url } = entryOf(base, name);
+  const execArgv = fromSource ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
+  return { file: fileURLToPath(url), execArgv };
+}
+
+/**
  * `name` is the module's file name without extension, resolved against `base` (the caller's import.meta.url). From
  * source, the thread registers tsx's loader first, as `npm start` does for the main thread.
  */
@@ -27,9 +37,8 @@ export function startThread(base: string, name: string, options: WorkerOptions):
  * serialization); its stderr and stdout are the parent's. From source, tsx's loader is imported by absolute path.
  */
 export function startProcess(base: string, name: string): ChildProcess {
-  const { fromSource, url } = entryOf(base, name);
-  const execArgv = fromSource ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
-  return fork(fileURLToPath(url), [], {
+  const { file, execArgv } = moduleCommand(base, name);
+  return fork(file, [], {
     execArgv,
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -1,6 +1,6 @@
 // Child program running the product's bot server (startApp, scheduler off; syncs in its sync worker process unless
 // SYNC_WORKER=inline) for bot-latency, apart from the simulated admins and the recording Bot Connector, as Teams would
-// be. Usage: node --import tsx test/bench/bot-host.ts
+// be. Usage: node dist/test/bench/bot-host.js (built by `npm run bench`)
 // '<{"env":{…},"spec":{…}}>'; prints {"url":…} when listening, then answers JSON commands on stdin, one per line:
 // {"id":1,"cmd":"preview"} → {planId, planHash}; {"id":2,"cmd":"lastRun"} → {status};
 // {"id":3,"cmd":"memory"} → {peakRssMb, workerPeakRssMb}.

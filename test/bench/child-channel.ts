@@ -1,6 +1,7 @@
 // A bench child process spoken to in JSON lines: its first line says it is ready, then one reply per command (by id).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { moduleCommand } from '../../src/worker/spawn-module.js';
 
 export interface ChildChannel {
   /** The child's first JSON line (its "ready" message). */
@@ -11,13 +12,18 @@ export interface ChildChannel {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Starts `node [nodeFlags] --import tsx <script> <arg>` and waits for its first JSON line on stdout. */
+/**
+ * Starts `node [nodeFlags] <module> <arg>`, `module` being a file of this folder without its extension (built JS
+ * when the bench runs built, as `npm run bench` does; TypeScript under tsx otherwise), and waits for its first JSON
+ * line on stdout.
+ */
 export async function startChild(
-  script: string,
+  module: string,
   arg: string,
   options: { nodeFlags?: readonly string[]; name: string },
 ): Promise<ChildChannel> {
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', script, arg], {
+  const { file, execArgv } = moduleCommand(import.meta.url, module);
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...execArgv, file, arg], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });

@@ -1,5 +1,5 @@
 // Child program that runs the Entra ID emulator in its own process for the bench (so its memory and CPU are not the client's).
-// Usage: node --import tsx test/bench/emulator-host.ts '<options JSON>'; prints one JSON line when listening, then
+// Usage: node dist/test/bench/emulator-host.js '<options JSON>'; prints one JSON line when listening, then
 // answers JSON commands on stdin, one per line: {"id":1,"cmd":"load","spec":{…}} and {"id":2,"cmd":"memory"}.
 import { createInterface } from 'node:readline';
 import { startEmulator } from '../../src/emulator/index.js';

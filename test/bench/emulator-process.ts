@@ -1,6 +1,5 @@
 // Starts the bench's emulator in a separate process (emulator-host.ts) and talks to it: load a tenant, read stats, stop.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { startChild } from './child-channel.js';
 import type { DatasetSpec } from './dataset.js';
@@ -77,7 +76,7 @@ export interface StartOptions extends HostOptions {
 
 export async function startEmulatorProcess(options: StartOptions = {}): Promise<EmulatorProcess> {
   const { nodeFlags = [], ...host } = options;
-  const child = await startChild(resolve('test/bench/emulator-host.ts'), JSON.stringify(host), {
+  const child = await startChild('emulator-host', JSON.stringify(host), {
     nodeFlags,
     name: 'emulator',
   });

@@ -1,5 +1,6 @@
 // A fresh product process for one measured action (preview + plan CSV, or an hourly run), so its peak RSS is the
-// product's alone. Usage: node --import tsx test/bench/product-worker.ts '<WorkerRequest JSON>'; prints one JSON line.
+// product's alone. Usage: node dist/test/bench/product-worker.js '<WorkerRequest JSON>' (as `npm run bench` builds and
+// runs it); prints one JSON line.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { planCsvChunks } from '../../src/sync/plan-csv.js';

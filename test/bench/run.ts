@@ -3,12 +3,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { moduleCommand } from '../../src/worker/spawn-module.js';
 import { type BenchReport, reportLines, type ScenarioResult, writeReport } from './report.js';
 
-/** One bench scenario: its process's entry file, arguments and node flags. */
+/** One bench scenario: its process's entry module (a file of this folder, without extension), arguments and node flags. */
 interface Scenario {
   readonly name: string;
-  readonly file: string;
+  readonly module: string;
   readonly args?: readonly string[];
   readonly nodeFlags?: readonly string[];
   /** Left out of --quick. */
@@ -21,14 +22,14 @@ interface Scenario {
  * the million-user preview.
  */
 const SCENARIOS: readonly Scenario[] = [
-  { name: 'apply-throughput', file: 'scenario-apply-throughput.ts' },
-  { name: 'preview-scale', file: 'scenario-preview-scale.ts' },
-  { name: 'preview-scale-large', file: 'scenario-preview-scale.ts', args: ['--large'], full: true },
+  { name: 'apply-throughput', module: 'scenario-apply-throughput' },
+  { name: 'preview-scale', module: 'scenario-preview-scale' },
+  { name: 'preview-scale-large', module: 'scenario-preview-scale', args: ['--large'], full: true },
   // Both sides of a million users and the plan are held at once in this one process.
-  { name: 'diff', file: 'scenario-diff.ts', nodeFlags: ['--max-old-space-size=6144'] },
-  { name: 'no-change-run', file: 'scenario-no-change-run.ts' },
-  { name: 'bot-latency', file: 'scenario-bot-latency.ts' },
-  { name: 'apply-memory', file: 'scenario-apply-memory.ts' },
+  { name: 'diff', module: 'scenario-diff', nodeFlags: ['--max-old-space-size=6144'] },
+  { name: 'no-change-run', module: 'scenario-no-change-run' },
+  { name: 'bot-latency', module: 'scenario-bot-latency' },
+  { name: 'apply-memory', module: 'scenario-apply-memory' },
 ];
 
 interface RunFlags {
@@ -61,13 +62,18 @@ function parseFlags(argv: readonly string[]): RunFlags {
   return flags;
 }
 
+/**
+ * Runs a scenario's process in the form this driver runs in: built JS with no loader under `npm run bench` (which
+ * builds first), so the product code in every measured process is the deployed one; TypeScript under tsx when the
+ * driver itself is started from source.
+ */
 function runChild(scenario: Scenario, flags: RunFlags, resultFile: string, profDir: string): Promise<number | null> {
+  const { file, execArgv } = moduleCommand(import.meta.url, scenario.module);
   const args = [
     ...(flags.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
     ...(scenario.nodeFlags ?? []),
-    '--import',
-    'tsx',
-    resolve('test/bench', scenario.file),
+    ...execArgv,
+    file,
     ...(flags.quick ? ['--quick'] : []),
     ...(scenario.args ?? []),
     '--result',

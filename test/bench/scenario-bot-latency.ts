@@ -4,7 +4,7 @@
 // default process; `--inline` measures them on the bot's event loop). Admins and connector run here, as Teams would.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { productEnv } from './bench-engine.js';
 import { startChild } from './child-channel.js';
 import { changeMix } from './dataset.js';
@@ -58,7 +58,7 @@ await runScenario(S, async (ctx, partial) => {
       ADMIN_AAD_OBJECT_IDS: Array.from({ length: ADMINS + 1 }, (_, i) => adminId(i)).join(','),
     },
   });
-  const bot = await startChild(resolve('test/bench/bot-host.ts'), JSON.stringify({ env, spec }), {
+  const bot = await startChild('bot-host', JSON.stringify({ env, spec }), {
     name: 'bot',
     nodeFlags: inheritedNodeFlags(),
   });

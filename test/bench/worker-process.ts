@@ -1,6 +1,6 @@
 // Spawns product-worker.ts for one measured action and returns its JSON answer (timings, counts, peak RSS).
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { moduleCommand } from '../../src/worker/spawn-module.js';
 import type { EmulatorInfo } from './emulator-process.js';
 
 export interface WorkerRequest {
@@ -26,13 +26,13 @@ export type WorkerReply =
     }
   | { readonly ok: false; readonly error: string };
 
+/** Runs product-worker beside this file: built JS without a loader under `npm run bench`, as the product is deployed. */
 export function runWorker(request: WorkerRequest, nodeFlags: readonly string[] = []): Promise<WorkerReply> {
+  const { file, execArgv } = moduleCommand(import.meta.url, 'product-worker');
   return new Promise((done, fail) => {
-    const child = spawn(
-      process.execPath,
-      [...nodeFlags, '--import', 'tsx', resolve('test/bench/product-worker.ts'), JSON.stringify(request)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const child = spawn(process.execPath, [...nodeFlags, ...execArgv, file, JSON.stringify(request)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();
