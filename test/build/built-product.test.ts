@@ -17,13 +17,11 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { churnScenario, cliEnv, type EmulatorLine } from '../helpers/cli.js';
+import { churnDirectory, cliEnv, type EmulatorLine } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const DOMAIN = 'built.jp';
-const upn = (i: number) => `b${String(i).padStart(4, '0')}@${DOMAIN}`;
-const imm = (i: number) => Buffer.from(`built-${i}`).toString('base64').replace(/=+$/, '');
 
 interface Run {
   readonly child: ChildProcess;
@@ -110,10 +108,7 @@ describe('the built product (npm run build → dist/)', () => {
     expect(await help.exited, help.stderr()).toBe(0);
     expect(help.stdout()).toMatch(/^Usage: entra-sync <command>/);
 
-    const { seed, rows } = churnScenario(
-      { domain: DOMAIN, initialDomain: 'builtjp.onmicrosoft.com', letter: 'B', upn, imm },
-      { existing: 40, leavers: 4, updated: 10, hires: 6 },
-    );
+    const { seed, rows, people } = churnDirectory(DOMAIN, 'B', { existing: 40, leavers: 4, updated: 10, hires: 6 });
     writeFileSync(join(root, 'seed.json'), JSON.stringify(seed));
     writeFileSync(join(root, 'directory.csv'), `${rows.join('\r\n')}\r\n`);
     const emulator = start(process.execPath, [bin, 'emulator', '--port', '0', '--seed', 'seed.json'], { cwd: root });
@@ -134,7 +129,7 @@ describe('the built product (npm run build → dist/)', () => {
       const preview = await cli(['preview', '--domain', DOMAIN, '--json', '--out', 'plan.csv']);
       const plan = JSON.parse(preview.trim().split('\n').at(-1) ?? '') as { counts: Record<string, number> };
       expect(plan.counts).toMatchObject({ add: 6, update: 10, delete: 4 });
-      expect(readFileSync(join(root, 'plan.csv'), 'utf8')).toContain(upn(40));
+      expect(readFileSync(join(root, 'plan.csv'), 'utf8')).toContain(people.upn(40));
 
       // The bot server: its sync worker child runs the built module with no loader flag.
       const bot = start(process.execPath, [join(root, 'dist/src/index.js')], {

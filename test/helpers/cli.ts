@@ -284,6 +284,12 @@ function churnScenario(p: ChurnPeople, n: ChurnCounts): { seed: unknown; rows: s
  * The kill and resume tests' tenant: a churn scenario for this domain (its people named by `churnPeople`) seeded in an
  * emulator as slow as Graph, the domain added and its directory imported, the CLI pointed at both.
  */
+/** The seed and directory CSV lines of a churn scenario for `domain`, its people named by `churnPeople`. */
+export function churnDirectory(domain: string, letter: string, counts: ChurnCounts) {
+  const people = churnPeople(domain, letter);
+  return { people, ...churnScenario(people, counts) };
+}
+
 export function startChurnTenant(options: {
   readonly domain: string;
   /** Given name and display-name prefix of everyone; its lower case starts each UPN. */
@@ -292,8 +298,7 @@ export function startChurnTenant(options: {
   /** Extra environment for the CLI (e.g. SYNC_LEASE_TTL_SECONDS). */
   readonly env?: Record<string, string>;
 }): Promise<CliTenant> {
-  const people = churnPeople(options.domain, options.letter);
-  const { seed, rows } = churnScenario(people, options.counts);
+  const { seed, rows } = churnDirectory(options.domain, options.letter, options.counts);
   return startCliTenant({
     prefix: `entra-sync-${options.domain.split('.')[0]}-`,
     seed,
