@@ -1,5 +1,6 @@
 // The use cases the bot, the CLI and the scheduler call: one interface, so each front end stays thin.
 import type {
+  Change,
   DomainSettings,
   EntraDomain,
   EntraUser,
@@ -184,6 +185,8 @@ export interface SyncService {
   getPlan(planId: string): Promise<Plan | null>;
   /** The plan without its changes (id, hash, domain, counts, guard): read without loading a chunk. */
   getPlanSummary(planId: string): Promise<PlanSummary | null>;
+  /** The plan's changes in order, one stored chunk at a time (a throw names a missing plan or chunk). */
+  planChanges(planId: string): AsyncIterable<readonly Change[]>;
   discardPlan(planId: string): Promise<void>;
   /**
    * Applies a stored plan: checks the hash, claims the plan (never applied twice), takes the domain's lease,

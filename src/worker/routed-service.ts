@@ -22,6 +22,7 @@ export function routedSyncService(local: SyncService, send: WorkerSend, recovere
     getSettings: (domain) => local.getSettings(domain),
     getPlan: (planId) => local.getPlan(planId),
     getPlanSummary: (planId) => local.getPlanSummary(planId),
+    planChanges: (planId) => local.planChanges(planId),
     discardPlan: (planId) => local.discardPlan(planId),
     getRun: (runId, options) => local.getRun(runId, options),
     runOutcomes: (runId) => local.runOutcomes(runId),

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { RunRecord } from '../../src/sync/model.js';
 import type { OpsEvent } from '../../src/sync/observer.js';
+import { planCsv } from '../../src/sync/plan-csv.js';
 import { isRefusal, type Progress, syncLeaseName } from '../../src/sync/service-interface.js';
 import { type FromWorker, PROTOCOL_VERSION } from '../../src/worker/protocol.js';
 import { type SyncWorker, SyncWorkerStoppedError, startSyncWorker } from '../../src/worker/sync-worker-client.js';
@@ -79,6 +80,8 @@ describe('sync worker process', () => {
     const summary = await worker.service.getPlanSummary(plan.id);
     expect(summary).toMatchObject({ id: plan.id, hash: plan.hash, domain: DOMAIN, counts: plan.counts });
     expect(summary?.changeCount).toBe(plan.changes.length);
+    // The dry run counted its CSV's size once, when it stored the plan (the file offer reads it).
+    expect(summary?.csvBytes).toBe(Buffer.byteLength(planCsv(plan), 'utf8'));
     expect(summary).not.toHaveProperty('changes');
     expect(await worker.service.getPlanSummary('no-such-plan')).toBeNull();
     // A refusal crosses the process boundary as a value.

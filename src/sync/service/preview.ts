@@ -14,6 +14,7 @@ import {
 } from '../service-interface.js';
 import type { ServiceContext } from './context.js';
 import { normaliseDomain } from '../domain-name.js';
+import { planCsvByteSize } from '../plan-csv.js';
 import { refuse } from './deps.js';
 
 /**
@@ -49,7 +50,7 @@ interface AlreadyRead {
 
 export function previewUseCases(
   ctx: ServiceContext,
-): Pick<SyncService, 'preview' | 'previewAll' | 'getPlan' | 'getPlanSummary' | 'discardPlan'> {
+): Pick<SyncService, 'preview' | 'previewAll' | 'getPlan' | 'getPlanSummary' | 'planChanges' | 'discardPlan'> {
   const { deps, observe, configured, snapshotFor, makePlan } = ctx;
 
   async function preview(rawDomain: string, options: PreviewOptions = {}, known?: AlreadyRead): Promise<Plan | Refusal> {
@@ -70,7 +71,8 @@ export function previewUseCases(
       }
       const snapshot = await snapshotFor(found, options.onProgress);
       const plan = await makePlan(snapshot, found.settings, options.requestedBy ?? null);
-      await deps.plans.put(plan);
+      // The CSV's size is counted here, once, off the bot's event loop: the file offer and its upload read it.
+      await deps.plans.put(plan, { csvBytes: planCsvByteSize(plan) });
       finished('planned');
       options.onProgress?.({ phase: 'done', done: plan.changes.length, total: plan.changes.length });
       return plan;
@@ -111,6 +113,7 @@ export function previewUseCases(
 
     getPlan: (planId) => deps.plans.get(planId),
     getPlanSummary: (planId) => deps.plans.summary(planId),
+    planChanges: (planId) => deps.plans.changes(planId),
     discardPlan: (planId) => deps.plans.discard(planId),
   };
 }
