@@ -2,7 +2,7 @@
 import { scrubSecrets } from '../logger.js';
 import type { Plan } from '../sync/model.js';
 import { planShortHash } from '../sync/plan.js';
-import { planCsvByteSize, planCsvStream } from '../sync/plan-csv.js';
+import { planCsvStream } from '../sync/plan-csv.js';
 import { isTeamsUploadUrl } from './attachments.js';
 import { plainCardText } from './escape.js';
 import type { Lang } from './i18n.js';
@@ -30,9 +30,9 @@ export const planFileName = (domain: string, hash: string): string =>
  * plan (the summary's `csvBytes`, one small read): no row is formatted for the offer, and the plan is not loaded again.
  */
 export async function offerPlanFile(rt: BotRuntime, lang: Lang, address: ConversationAddress, plan: Plan): Promise<void> {
-  const summary = await rt.service.getPlanSummary(plan.id);
-  if (!summary) return; // Discarded in the meantime (Cancel on the dry-run card): nothing to offer.
-  const size = summary.csvBytes ?? planCsvByteSize(plan);
+  const size = (await rt.service.getPlanSummary(plan.id))?.csvBytes;
+  // Gone: discarded in the meantime (Cancel on the dry-run card), nothing to offer. (Every dry run stores the size.)
+  if (size === undefined) return;
   await rt.messenger.send(address, {
     fileOffer: {
       name: planFileName(plan.domain, plan.hash),
@@ -68,7 +68,9 @@ export async function acceptPlanFile(rt: BotRuntime, lang: Lang, answer: FileCon
     }
     await uploadToSession(upload.uploadUrl, size, csv());
   } catch (err) {
-    rt.logger.warn({ planId: plan.id, err: scrubSecrets(String(err)) }, 'CSV file upload failed');
+    // fetch says only "fetch failed": the reason (the connection, or the CSV not matching its size) is its cause.
+    const cause = err instanceof Error && err.cause !== undefined ? ` (${String(err.cause)})` : '';
+    rt.logger.warn({ planId: plan.id, err: scrubSecrets(String(err) + cause) }, 'CSV file upload failed');
     return { text: lang.t('file.uploadFailed') };
   }
   return {
