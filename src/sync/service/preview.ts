@@ -1,5 +1,5 @@
 // The dry run use case: read both sides of a domain, build the plan, store it; and looking up or discarding a plan.
-import { strandedAdoptions } from '../apply-run.js';
+import { movedNotBack, strandedAdoptions } from '../apply-outcomes.js';
 import { list, message, say } from '../core-messages.js';
 import type { DomainSettings, EntraDomain, Plan } from '../model.js';
 import {
@@ -20,22 +20,33 @@ import { refuse } from './deps.js';
 /**
  * A refusal while an interrupted run of the domain has federated users at their temporary onmicrosoft.com UPN: a new
  * dry run would not see them in the domain and would plan them as new users. Finishing that run comes first.
+ * The run's journal says whether any user is stranded (usually none: nothing of the plan is read); only then are the
+ * plan's chunks walked, one at a time, until every stranded user's change is found.
  */
 async function interruptedAdoptions({ deps }: ServiceContext, domain: string): Promise<Refusal | null> {
   for (const runId of await deps.journal.unfinished()) {
     const run = await deps.runs.get(runId, { outcomes: false });
     if (run?.domain !== domain || !run.planId) continue;
-    const plan = await deps.plans.get(run.planId);
+    const moved = movedNotBack(await deps.journal.read(runId));
+    if (moved.size === 0) continue;
+    const plan = await deps.plans.summary(run.planId);
     if (!plan) continue;
-    const stranded = strandedAdoptions(plan, await deps.journal.read(runId));
-    if (stranded.length === 0) continue;
+    const named: { upn: string; via: string }[] = [];
+    let count = 0;
+    for await (const part of deps.plans.changes(plan.id)) {
+      const stranded = strandedAdoptions(part, moved);
+      count += stranded.length;
+      named.push(...stranded.slice(0, 3 - named.length));
+      if (count === moved.size) break;
+    }
+    if (count === 0) continue;
     const users = list(
-      stranded.slice(0, 3).map((s) => message('refusal.strandedUser', { upn: s.upn, via: s.via })),
+      named.map((s) => message('refusal.strandedUser', { upn: s.upn, via: s.via })),
       'comma',
     );
     const said =
-      stranded.length > 3
-        ? say('refusal.strandedAdoptionsMore', { runId, users, more: stranded.length - 3, planId: plan.id })
+      count > 3
+        ? say('refusal.strandedAdoptionsMore', { runId, users, more: count - 3, planId: plan.id })
         : say('refusal.strandedAdoptions', { runId, users, planId: plan.id });
     return refuse('lease-held', said, runId);
   }
