@@ -113,7 +113,9 @@ export function startPreviewAll(
           : { domain, plan, downloadUrl: rt.linkFor('plan', plan.id, audience) };
       });
     } catch (err) {
-      // The whole call failed (the sync worker stopped): every domain says so.
+      // The whole call failed before any domain (the bot is stopping): every domain says so. A sync worker that dies
+      // during the call does not end here: the domains it finished keep their result, the one it was previewing
+      // says it stopped, and the others are previewed by the new worker (src/worker/sync-worker-client.ts).
       entries = settings.map((s) => failed(s.domain, err));
     }
     await updater.final(renderPreviewAllCard(lang, entries, { now: rt.now(), linkNote: rt.linkNote(lang, audience) }));

@@ -54,6 +54,11 @@ export interface PreviewAllOptions {
   readonly requestedBy?: string | null;
   /** Told as each domain's dry run starts (`index` from 0), so the caller can show how far it got. */
   readonly onDomain?: (index: number, domain: string) => void;
+  /**
+   * Told as each domain's dry run ends, with its entry: the sync worker sends each one as it comes, so when the
+   * worker dies during `preview all` the domains it finished keep their result.
+   */
+  readonly onPreviewed?: (index: number, entry: DomainPreview) => void;
 }
 
 /** An exception as plain data (it survives structured clone, unlike an Error's own fields such as `kind`). */

@@ -2,18 +2,20 @@
 import { hostname } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import type { Config } from '../config.js';
+import type { DomainSettings } from '../sync/model.js';
 import type { Logger } from '../logger.js';
 import type { OpsObserver } from '../sync/observer.js';
-import { isRefusal, type ProgressListener, type SyncService } from '../sync/service-interface.js';
+import { type DomainPreview, isRefusal, type SyncService, toPortableError } from '../sync/service-interface.js';
 import {
   type FromWorker,
   fromPortableError,
+  type PortablePreviewAllOptions,
   PROTOCOL_VERSION,
   type ToWorker,
   type WorkerMethod,
   type WorkerSetup,
 } from './protocol.js';
-import { routedSyncService } from './routed-service.js';
+import { type CallListeners, routedSyncService } from './routed-service.js';
 import { startProcess } from './spawn-module.js';
 
 export interface SyncWorkerOptions {
@@ -54,11 +56,12 @@ interface Call {
   readonly id: number;
   readonly method: WorkerMethod;
   readonly args: readonly unknown[];
-  readonly onProgress: ProgressListener | undefined;
-  readonly onStarted: ((runId: string) => void) | undefined;
-  readonly onDomain: ((index: number, domain: string) => void) | undefined;
+  readonly listeners: CallListeners;
   /** The run this call started (apply), once the worker said so. */
   runId: string | null;
+  /** `previewAll`: the entries of the domains finished so far, and the index of the last domain started. */
+  readonly previewed: DomainPreview[];
+  started: number;
   resolve(value: unknown): void;
   reject(err: Error): void;
 }
@@ -107,18 +110,24 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
     if (!call) return;
     switch (message.kind) {
       case 'progress':
-        call.onProgress?.(message.progress);
+        call.listeners.onProgress?.(message.progress);
         return;
       case 'started':
         call.runId = message.runId;
-        call.onStarted?.(message.runId);
+        call.listeners.onStarted?.(message.runId);
         return;
       case 'domain':
-        call.onDomain?.(message.index, message.domain);
+        call.started = message.index;
+        call.listeners.onDomain?.(message.index, message.domain);
+        return;
+      case 'previewed':
+        call.previewed.push(message.entry);
+        call.listeners.onPreviewed?.(message.index, message.entry);
         return;
       case 'result':
         calls.delete(call.id);
-        call.resolve(message.value);
+        // previewAll's entries came one by one ('previewed'); its answer is only their number.
+        call.resolve(call.method === 'previewAll' ? call.previewed : message.value);
         return;
       case 'refusal':
         calls.delete(call.id);
@@ -199,13 +208,19 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
       'the sync worker stopped unexpectedly; starting it again (open runs resume from their journal)',
     );
     ready = respawn();
+    const up = ready.then(
+      () => true,
+      () => false,
+    );
+    // A preview all goes on in the new worker on its own: resumeInterrupted does not wait for dry runs.
+    for (const call of orphans)
+      if (call.method === 'previewAll') void up.then((isUp) => recoverPreviewAll(call, how, isUp));
     recovering = (async () => {
-      const up = await ready.then(
-        () => true,
-        () => false,
-      );
+      const isUp = await up;
       await Promise.all(
-        orphans.map((call) => (up && call.method === 'apply' ? recoverApply(call, how) : fail(call, how))),
+        orphans
+          .filter((call) => call.method !== 'previewAll')
+          .map((call) => (isUp && call.method === 'apply' ? recoverApply(call, how) : fail(call, how))),
       );
     })();
   }
@@ -232,9 +247,12 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
     for (;;) {
       let answer: unknown;
       try {
-        answer = await send(call.method, call.args, call.onProgress, (runId) => {
-          call.runId = runId;
-          if (call.onStarted) call.onStarted(runId);
+        answer = await send(call.method, call.args, {
+          onProgress: call.listeners.onProgress,
+          onStarted: (runId) => {
+            call.runId = runId;
+            call.listeners.onStarted?.(runId);
+          },
         });
       } catch (err) {
         call.reject(err instanceof Error ? err : new Error(String(err)));
@@ -257,19 +275,45 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
     }
   }
 
+  /**
+   * `preview all` whose worker died: the domains it finished keep their entry; the one it was previewing says the
+   * worker stopped (it is not tried again: it may be what stopped it, e.g. out of memory); the domains it had not
+   * started are sent to the new worker (a dry run writes nothing to Entra). Each death costs at least the domain in
+   * progress, so this ends. When no worker comes back (the bot is stopping), those domains say so too.
+   */
+  async function recoverPreviewAll(call: Call, how: string, up: boolean) {
+    const [settings, opts] = call.args as [readonly DomainSettings[], PortablePreviewAllOptions];
+    const stopped = (domain: string, during: string): DomainPreview => ({
+      domain,
+      error: toPortableError(new SyncWorkerStoppedError(`the sync worker stopped (${how}) ${during} ${domain}`)),
+    });
+    const entries = [...call.previewed];
+    // The domain in progress: started and not finished.
+    if (call.started === entries.length && entries.length < settings.length)
+      entries.push(stopped(settings[entries.length]!.domain, 'during the dry run of'));
+    const base = entries.length;
+    const rest = settings.slice(base);
+    if (rest.length === 0) return call.resolve(entries);
+    let more: DomainPreview[] | null = null;
+    if (up) {
+      logger.warn({ finished: call.previewed.length, left: rest.length }, 'sync worker: preview all goes on in the new worker');
+      const { onDomain, onPreviewed } = call.listeners;
+      more = (await send('previewAll', [rest, opts], {
+        onDomain: onDomain && ((i, domain) => onDomain(base + i, domain)),
+        onPreviewed: onPreviewed && ((i, entry) => onPreviewed(base + i, entry)),
+      }).catch(() => null)) as DomainPreview[] | null;
+    }
+    // No new worker answered (the bot is stopping): the domains not started say so, the finished ones stay.
+    call.resolve([...entries, ...(more ?? rest.map((s) => stopped(s.domain, 'before the dry run of')))]);
+  }
+
   /** Sends one call to the worker (waiting for a restart in progress). */
-  async function send(
-    method: WorkerMethod,
-    args: readonly unknown[],
-    onProgress?: ProgressListener,
-    onStarted?: (runId: string) => void,
-    onDomain?: (index: number, domain: string) => void,
-  ): Promise<unknown> {
+  async function send(method: WorkerMethod, args: readonly unknown[], listeners: CallListeners = {}): Promise<unknown> {
     await ready;
     if (closing) throw new SyncWorkerStoppedError('the bot is stopping: nothing new starts');
     const id = ++nextId;
     return new Promise((resolve, reject) => {
-      calls.set(id, { id, method, args, onProgress, onStarted, onDomain, runId: null, resolve, reject });
+      calls.set(id, { id, method, args, listeners, runId: null, previewed: [], started: -1, resolve, reject });
       post({ v: PROTOCOL_VERSION, kind: 'call', id, method, args });
     });
   }

@@ -108,16 +108,17 @@ export function previewUseCases(
       const entries: DomainPreview[] = [];
       for (const [index, s] of settings.entries()) {
         options.onDomain?.(index, s.domain);
-        if (unread) {
-          entries.push({ domain: s.domain, error: unread });
-          continue;
-        }
-        try {
-          const result = await preview(s.domain, { requestedBy: options.requestedBy ?? null }, { settings: s, domains });
-          entries.push({ domain: s.domain, result });
-        } catch (err) {
-          entries.push({ domain: s.domain, error: toPortableError(err) });
-        }
+        let entry: DomainPreview;
+        if (unread) entry = { domain: s.domain, error: unread };
+        else
+          try {
+            const result = await preview(s.domain, { requestedBy: options.requestedBy ?? null }, { settings: s, domains });
+            entry = { domain: s.domain, result };
+          } catch (err) {
+            entry = { domain: s.domain, error: toPortableError(err) };
+          }
+        entries.push(entry);
+        options.onPreviewed?.(index, entry);
       }
       return entries;
     },
