@@ -1,9 +1,10 @@
-// The bot server as deployed (startApp, sync worker process, emulator over HTTPS): an admin clicks Sync now, the worker is killed mid-apply, and the admin's card still ends with the run's result.
+// The bot server as deployed (startApp, sync worker process, emulator over HTTPS): an admin clicks Sync now, the worker is killed mid-apply, and the admin's card still ends with the run's result; a preview all whose worker is killed still lists every domain.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type RunningApp, startApp } from '../../src/index.js';
 import { createLogger } from '../../src/logger.js';
 import { isRefusal } from '../../src/sync/service-interface.js';
+import type { FromWorker } from '../../src/worker/protocol.js';
 import { cardOf, cardText, type FakeConnector, startFakeConnector } from '../bot/fake-connector.js';
 import { addDomainAndImport, type CliTenant, churnScenario, startCliTenant } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
@@ -17,6 +18,12 @@ const ADMIN = '00000000-0000-4000-8000-00000000a001';
 
 const imm = (i: number) => Buffer.from(`botthread-${i}`).toString('base64').replace(/=+$/, '');
 const upn = (i: number) => `b${String(i).padStart(5, '0')}@${DOMAIN}`;
+/** Two small domains around the large one: in `preview all` order, alpha.jp, botthread.jp, zulu.jp. */
+const SMALL = ['alpha.jp', 'zulu.jp'];
+const smallRows = (domain: string) => [
+  'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
+  ...[1, 2, 3].map((i) => `s${i}@${domain},S,${i},S ${i},${Buffer.from(`${domain}-${i}`).toString('base64url')},Staff`),
+];
 
 describe('bot with its sync worker process', () => {
   let tenant: CliTenant;
@@ -28,12 +35,15 @@ describe('bot with its sync worker process', () => {
       { domain: DOMAIN, initialDomain: 'botthreadjp.onmicrosoft.com', letter: 'B', upn, imm },
       { existing: EXISTING, leavers: LEAVERS, updated: UPDATED, hires: HIRES },
     );
+    const domains = (seed as { domains: object[] }).domains;
+    for (const id of SMALL) domains.push({ id, authenticationType: 'Managed', isVerified: true });
     tenant = await startCliTenant({
       prefix: 'entra-sync-botthread-',
       seed,
       emulatorArgs: ['--latency', 'realistic', '--no-throttling'],
     });
     await addDomainAndImport(tenant, DOMAIN, rows);
+    for (const domain of SMALL) await addDomainAndImport(tenant, domain, smallRows(domain));
     connector = await startFakeConnector();
     const tenantId = tenant.emulator.info.tenantId;
     const config = loadConfig({
@@ -107,5 +117,59 @@ describe('bot with its sync worker process', () => {
     expect(run?.counts).toEqual({ added: HIRES, updated: UPDATED, deleted: LEAVERS, failed: 0 });
     // One run: the resumed one, not a second.
     expect(await app.service.listRuns({ domain: DOMAIN })).toHaveLength(1);
+  }, 150_000);
+
+  it('preview all whose worker is killed: the finished domain keeps its result, the one in progress says the engine stopped, the rest are done', async () => {
+    const tenantId = tenant.emulator.info.tenantId;
+    const restartsBefore = app.syncWorker?.restarts() ?? 0;
+    // The worker is killed as it starts the second domain (the large one), after the first one's entry reached the bot.
+    const child = app.syncWorker?.child();
+    if (!child) throw new Error('no worker process');
+    child.on('message', (m: FromWorker) => {
+      if (m.kind === 'domain' && m.index === 1) child.kill('SIGKILL');
+    });
+    const before = connector.calls.length;
+    const res = await fetch(`${app.bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'message',
+        id: 'msg-preview-all',
+        text: 'preview all',
+        timestamp: new Date().toISOString(),
+        serviceUrl: connector.url,
+        channelId: 'msteams',
+        from: { id: `29:${ADMIN}`, aadObjectId: ADMIN, name: 'Thread Admin' },
+        conversation: { id: 'a:thread-admin', conversationType: 'personal', tenantId },
+        recipient: { id: '28:bot', name: 'Entra Sync' },
+        channelData: { tenant: { id: tenantId } },
+        locale: 'en-US',
+      }),
+    });
+    expect(res.status).toBe(200);
+    const reply = await connector.waitFor((calls) => calls.slice(before).find((c) => c.kind === 'reply'));
+    const final = await connector.waitFor(
+      (calls) =>
+        calls.find(
+          (c) =>
+            c.kind === 'update' &&
+            c.activityId === reply.resultId &&
+            cardText(cardOf(c.activity)).includes('Dry run of every domain'),
+        ),
+      90_000,
+    );
+    expect(app.syncWorker?.restarts()).toBe(restartsBefore + 1);
+    const text = cardText(cardOf(final.activity));
+    expect(text).toContain('3 domains');
+    // alpha.jp (finished before the kill) and zulu.jp (done by the new worker) have their plans; botthread.jp says
+    // the engine stopped and to run it again.
+    expect(text.match(/Add 3 · Update 0 · Delete 0/g)).toHaveLength(2);
+    expect(text.match(/The sync engine stopped unexpectedly during this step/g)).toHaveLength(1);
+    expect(text).toContain('Run the step again.');
+    for (const domain of ['alpha.jp', DOMAIN, 'zulu.jp']) expect(text).toContain(domain);
+    const order = ['alpha.jp', DOMAIN, 'zulu.jp'].map((d) => text.indexOf(d));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(text.indexOf('The sync engine stopped')).toBeGreaterThan(text.indexOf(DOMAIN));
+    expect(text.indexOf('The sync engine stopped')).toBeLessThan(text.indexOf('zulu.jp'));
   }, 150_000);
 });
