@@ -31,7 +31,8 @@ export const planFileName = (domain: string, hash: string): string =>
  */
 export async function offerPlanFile(rt: BotRuntime, lang: Lang, address: ConversationAddress, plan: Plan): Promise<void> {
   const size = (await rt.service.getPlanSummary(plan.id))?.csvBytes;
-  // Gone: discarded in the meantime (Cancel on the dry-run card), nothing to offer. (Every dry run stores the size.)
+  // Gone: discarded in the meantime (Cancel on the dry-run card), nothing to offer. (The dry run counted the size:
+  // preview-flow.ts asks for it, countCsvBytes, when it will offer the file.)
   if (size === undefined) return;
   await rt.messenger.send(address, {
     fileOffer: {

@@ -52,9 +52,11 @@ export function startPreview(
   rt.tasks.run('preview', async () => {
     let card: AdaptiveCardJson;
     let planForFile: Plan | null = null;
+    const offersFile = input.personal && rt.fileConsent;
     try {
       const plan = await rt.service.preview(input.domain, {
         requestedBy: input.actor.label,
+        countCsvBytes: offersFile,
         onProgress: (p) => updater.push(renderProgressCard(lang, { title, progress: p })),
       });
       if (isRefusal(plan)) {
@@ -73,7 +75,7 @@ export function startPreview(
       card = failureCard(rt.logger, lang, { key: 'what.dryRun' }, err, { domain: input.domain });
     }
     await updater.final(card);
-    if (planForFile && input.personal && rt.fileConsent) await offerPlanFile(rt, lang, input.address, planForFile);
+    if (planForFile && offersFile) await offerPlanFile(rt, lang, input.address, planForFile);
   });
 }
 

@@ -136,8 +136,8 @@ export interface DomainSettingsRepository {
 export type PlanSummary = Omit<Plan, 'changes'> & {
   readonly changeCount: number;
   /**
-   * The plan CSV's size in UTF-8 bytes, counted once when a dry run stored the plan (the file offer and its upload
-   * read it); absent for the plans of hourly runs, which nobody downloads, and for plans stored before it was kept.
+   * The plan CSV's size in UTF-8 bytes, counted once when a dry run stored the plan, for a dry run whose CSV is
+   * offered as a file (PreviewOptions.countCsvBytes; the offer and its upload read it); absent otherwise.
    */
   readonly csvBytes?: number;
 };

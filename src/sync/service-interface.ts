@@ -48,6 +48,12 @@ export type ProgressListener = (p: Progress) => void;
 export interface PreviewOptions {
   readonly requestedBy?: string | null;
   readonly onProgress?: ProgressListener;
+  /**
+   * Count the plan CSV's size and keep it in the plan's summary (`csvBytes`), for a caller that offers the CSV as a
+   * file (Teams' File Consent card needs the size first). Formatting every row costs about 2 s a million users, so a
+   * dry run that will not be offered skips it.
+   */
+  readonly countCsvBytes?: boolean;
 }
 
 export interface PreviewAllOptions {

@@ -73,7 +73,11 @@ describe('sync worker process', () => {
 
   it('runs a dry run in the worker: progress and engine events reach the caller, the plan is in the shared store', async () => {
     const progress: Progress[] = [];
-    const plan = await worker.service.preview(DOMAIN, { requestedBy: 'test', onProgress: (p) => progress.push(p) });
+    const plan = await worker.service.preview(DOMAIN, {
+      requestedBy: 'test',
+      onProgress: (p) => progress.push(p),
+      countCsvBytes: true,
+    });
     if (isRefusal(plan)) throw new Error(plan.reason);
     expect(plan.counts).toMatchObject({ add: HIRES, update: UPDATED, delete: LEAVERS });
     expect(progress.map((p) => p.phase)).toContain('diffing');
@@ -86,7 +90,7 @@ describe('sync worker process', () => {
     const summary = await worker.service.getPlanSummary(plan.id);
     expect(summary).toMatchObject({ id: plan.id, hash: plan.hash, domain: DOMAIN, counts: plan.counts });
     expect(summary?.changeCount).toBe(plan.changes.length);
-    // The dry run counted its CSV's size once, when it stored the plan (the file offer reads it).
+    // Asked to, the dry run counted its CSV's size once, when it stored the plan (the file offer reads it).
     expect(summary?.csvBytes).toBe(Buffer.byteLength(planCsv(plan), 'utf8'));
     expect(summary).not.toHaveProperty('changes');
     expect(await worker.service.getPlanSummary('no-such-plan')).toBeNull();
@@ -109,6 +113,8 @@ describe('sync worker process', () => {
     if (!('result' in planned) || isRefusal(planned.result)) throw new Error(`no plan: ${JSON.stringify(planned)}`);
     expect(planned.result.counts).toMatchObject({ add: HIRES, update: UPDATED, delete: LEAVERS });
     expect((await engine.service.getPlanSummary(planned.result.id))?.hash).toBe(planned.result.hash);
+    // Not asked to (nothing offers these plans as files), the dry run did not format the CSV to count it.
+    expect((await engine.service.getPlanSummary(planned.result.id))?.csvBytes).toBeUndefined();
     expect('result' in ghost && isRefusal(ghost.result) && ghost.result.code).toBe('unknown-domain');
   }, 60_000);
 

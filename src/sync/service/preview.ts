@@ -82,8 +82,9 @@ export function previewUseCases(
       }
       const snapshot = await snapshotFor(found, options.onProgress);
       const plan = await makePlan(snapshot, found.settings, options.requestedBy ?? null);
-      // The CSV's size is counted here, once, off the bot's event loop: the file offer and its upload read it.
-      await deps.plans.put(plan, { csvBytes: planCsvByteSize(plan) });
+      // The CSV's size, when it will be offered as a file, is counted here, once, off the bot's event loop: the offer
+      // and its upload read it from the summary.
+      await deps.plans.put(plan, options.countCsvBytes ? { csvBytes: planCsvByteSize(plan) } : {});
       finished('planned');
       options.onProgress?.({ phase: 'done', done: plan.changes.length, total: plan.changes.length });
       return plan;
