@@ -2,20 +2,28 @@
 import { hostname } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import type { Config } from '../config.js';
-import type { DomainSettings } from '../sync/model.js';
 import type { Logger } from '../logger.js';
 import type { OpsObserver } from '../sync/observer.js';
-import { type DomainPreview, isRefusal, type SyncService, toPortableError } from '../sync/service-interface.js';
+import type { SyncService } from '../sync/service-interface.js';
+import {
+  type Call,
+  failCall,
+  type RecoveryContext,
+  recoverApply,
+  recoverPreviewAll,
+  SyncWorkerStoppedError,
+} from './crash-recovery.js';
 import {
   type FromWorker,
   fromPortableError,
-  type PortablePreviewAllOptions,
   PROTOCOL_VERSION,
   type ToWorker,
   type WorkerMethod,
   type WorkerSetup,
 } from './protocol.js';
 import { type CallListeners, routedSyncService } from './routed-service.js';
+
+export { SyncWorkerStoppedError } from './crash-recovery.js';
 import { startProcess } from './spawn-module.js';
 
 export interface SyncWorkerOptions {
@@ -43,27 +51,6 @@ export interface SyncWorker {
   abort(): void;
   /** Waits for the calls in progress, closes the worker's engine and ends the process. */
   close(): Promise<void>;
-}
-
-/** The error a caller gets when the worker died under its call and the call cannot be finished for it. */
-export class SyncWorkerStoppedError extends Error {
-  override readonly name = 'SyncWorkerStoppedError';
-  /** The failure kind the bot's cards know (`error.kind.worker`). */
-  readonly kind = 'worker';
-}
-
-interface Call {
-  readonly id: number;
-  readonly method: WorkerMethod;
-  readonly args: readonly unknown[];
-  readonly listeners: CallListeners;
-  /** The run this call started (apply), once the worker said so. */
-  runId: string | null;
-  /** `previewAll`: the entries of the domains finished so far, and the index of the last domain started. */
-  readonly previewed: DomainPreview[];
-  started: number;
-  resolve(value: unknown): void;
-  reject(err: Error): void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -214,97 +201,15 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
     );
     // A preview all goes on in the new worker on its own: resumeInterrupted does not wait for dry runs.
     for (const call of orphans)
-      if (call.method === 'previewAll') void up.then((isUp) => recoverPreviewAll(call, how, isUp));
+      if (call.method === 'previewAll') void up.then((isUp) => recoverPreviewAll(call, how, isUp, recovery));
     recovering = (async () => {
       const isUp = await up;
       await Promise.all(
         orphans
           .filter((call) => call.method !== 'previewAll')
-          .map((call) => (isUp && call.method === 'apply' ? recoverApply(call, how) : fail(call, how))),
+          .map((call) => (isUp && call.method === 'apply' ? recoverApply(call, how, recovery) : failCall(call, how))),
       );
     })();
-  }
-
-  function fail(call: Call, how: string) {
-    const during =
-      call.method === 'apply' && call.runId
-        ? `run ${call.runId}, which resumes from its journal and is posted when it ends`
-        : call.method;
-    call.reject(new SyncWorkerStoppedError(`the sync worker stopped (${how}) during ${during}`));
-  }
-
-  /**
-   * An approved apply whose worker died: the same apply is sent to the new worker. Applying a plan again resumes the
-   * run that claimed it from its journal (or carries on under its claim when no run was recorded yet), so the admin's
-   * card gets the run's real end. The dead worker's domain lease is only waited out (it expires within the TTL).
-   */
-  async function recoverApply(call: Call, how: string) {
-    const deadline = Date.now() + leaseTtlMs + 30_000;
-    logger.warn(
-      { runId: call.runId, planId: call.args[0] },
-      'sync worker: resuming the approved run in the new worker',
-    );
-    for (;;) {
-      let answer: unknown;
-      try {
-        answer = await send(call.method, call.args, {
-          onProgress: call.listeners.onProgress,
-          onStarted: (runId) => {
-            call.runId = runId;
-            call.listeners.onStarted?.(runId);
-          },
-        });
-      } catch (err) {
-        call.reject(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      const waitingOnDead =
-        isRefusal(answer) &&
-        answer.code === 'lease-held' &&
-        answer.detail !== undefined &&
-        deadHolders.has(answer.detail);
-      if (!waitingOnDead) {
-        call.resolve(answer);
-        return;
-      }
-      if (Date.now() > deadline || closing || aborted) {
-        fail(call, how);
-        return;
-      }
-      await sleep(Math.min(1000, Math.max(100, leaseTtlMs / 4)));
-    }
-  }
-
-  /**
-   * `preview all` whose worker died: the domains it finished keep their entry; the one it was previewing says the
-   * worker stopped (it is not tried again: it may be what stopped it, e.g. out of memory); the domains it had not
-   * started are sent to the new worker (a dry run writes nothing to Entra). Each death costs at least the domain in
-   * progress, so this ends. When no worker comes back (the bot is stopping), those domains say so too.
-   */
-  async function recoverPreviewAll(call: Call, how: string, up: boolean) {
-    const [settings, opts] = call.args as [readonly DomainSettings[], PortablePreviewAllOptions];
-    const stopped = (domain: string, during: string): DomainPreview => ({
-      domain,
-      error: toPortableError(new SyncWorkerStoppedError(`the sync worker stopped (${how}) ${during} ${domain}`)),
-    });
-    const entries = [...call.previewed];
-    // The domain in progress: started and not finished.
-    if (call.started === entries.length && entries.length < settings.length)
-      entries.push(stopped(settings[entries.length]!.domain, 'during the dry run of'));
-    const base = entries.length;
-    const rest = settings.slice(base);
-    if (rest.length === 0) return call.resolve(entries);
-    let more: DomainPreview[] | null = null;
-    if (up) {
-      logger.warn({ finished: call.previewed.length, left: rest.length }, 'sync worker: preview all goes on in the new worker');
-      const { onDomain, onPreviewed } = call.listeners;
-      more = (await send('previewAll', [rest, opts], {
-        onDomain: onDomain && ((i, domain) => onDomain(base + i, domain)),
-        onPreviewed: onPreviewed && ((i, entry) => onPreviewed(base + i, entry)),
-      }).catch(() => null)) as DomainPreview[] | null;
-    }
-    // No new worker answered (the bot is stopping): the domains not started say so, the finished ones stay.
-    call.resolve([...entries, ...(more ?? rest.map((s) => stopped(s.domain, 'before the dry run of')))]);
   }
 
   /** Sends one call to the worker (waiting for a restart in progress). */
@@ -318,6 +223,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
     });
   }
 
+  const recovery: RecoveryContext = { send, logger, deadHolders, leaseTtlMs, stopping: () => closing || aborted };
   await spawn();
 
   const service = routedSyncService(options.local, send, () => recovering);
