@@ -31,6 +31,29 @@ async function ask(text: string, extra: Record<string, unknown> = {}, final?: Re
   return cardText(cardOf(done.activity));
 }
 
+/** What Teams sends when the admin accepts a File Consent card: upload session `/upload/<session>` of the file server. */
+function consentAccept(context: Record<string, unknown>, name: string, session: string) {
+  const invoke = {
+    ...h.message(''),
+    type: 'invoke',
+    name: 'fileConsent/invoke',
+    value: {
+      type: 'fileUpload',
+      action: 'accept',
+      context,
+      uploadInfo: {
+        name,
+        uploadUrl: `${filesUrl}/upload/${session}`,
+        contentUrl: `https://contoso.sharepoint.example/${session}.csv`,
+        uniqueId: `u-${session}`,
+        fileType: 'csv',
+      },
+    },
+  };
+  delete (invoke as { text?: string }).text;
+  return invoke;
+}
+
 beforeAll(async () => {
   // A Teams client (not local mode's Playground) is told apart by the bot's configuration: File Consent on.
   h = await startHarness({ bot: { fileConsent: true } });
@@ -218,24 +241,7 @@ describe('commands', () => {
     // The offer is made from the plan the dry run just returned, with the size the dry run counted when it stored the
     // plan (its summary): the plan is not loaded again for it.
     expect(h.serviceCalls.slice(callsBefore)).toEqual(['preview', 'getPlanSummary']);
-    const invoke = {
-      ...h.message(''),
-      type: 'invoke',
-      name: 'fileConsent/invoke',
-      value: {
-        type: 'fileUpload',
-        action: 'accept',
-        context: attachment.content.acceptContext,
-        uploadInfo: {
-          name: attachment.name,
-          uploadUrl: `${filesUrl}/upload/1`,
-          contentUrl: 'https://contoso.sharepoint.example/file.csv',
-          uniqueId: 'u-1',
-          fileType: 'csv',
-        },
-      },
-    };
-    delete (invoke as { text?: string }).text;
+    const invoke = consentAccept(attachment.content.acceptContext, attachment.name, '1');
     // An upload URL that is not OneDrive/SharePoint (nor loopback in local mode) is refused, nothing is sent.
     const beforeForeign = h.connector.calls.length;
     const foreign = structuredClone(invoke);
@@ -279,24 +285,7 @@ describe('commands', () => {
     const csvBytes = planCsvByteSize(plan);
     await h.engine.stores.plans.put(plan, { csvBytes });
     expect(csvBytes).toBeGreaterThan(10 * 1024 * 1024);
-    const invoke = {
-      ...h.message(''),
-      type: 'invoke',
-      name: 'fileConsent/invoke',
-      value: {
-        type: 'fileUpload',
-        action: 'accept',
-        context: { kind: 'plan', id: plan.id },
-        uploadInfo: {
-          name: 'dry-run.csv',
-          uploadUrl: `${filesUrl}/upload/many`,
-          contentUrl: 'https://contoso.sharepoint.example/many.csv',
-          uniqueId: 'u-many',
-          fileType: 'csv',
-        },
-      },
-    };
-    delete (invoke as { text?: string }).text;
+    const invoke = consentAccept({ kind: 'plan', id: plan.id }, 'dry-run.csv', 'many');
     const before = h.connector.calls.length;
     expect((await h.post(invoke)).status).toBe(200);
     await h.connector.waitFor((calls) =>

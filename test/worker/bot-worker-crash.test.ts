@@ -59,6 +59,26 @@ describe('bot with its sync worker process', () => {
     app = await startApp(config, { scheduler: false, playgroundPort: null, logger: createLogger('silent') });
   }, 120_000);
 
+  /** Posts an activity from the admin in their personal chat with the bot, as Teams does. */
+  function postActivity(activity: Record<string, unknown>) {
+    const tenantId = tenant.emulator.info.tenantId;
+    return fetch(`${app.bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        timestamp: new Date().toISOString(),
+        serviceUrl: connector.url,
+        channelId: 'msteams',
+        from: { id: `29:${ADMIN}`, aadObjectId: ADMIN, name: 'Thread Admin' },
+        conversation: { id: 'a:thread-admin', conversationType: 'personal', tenantId },
+        recipient: { id: '28:bot', name: 'Entra Sync' },
+        channelData: { tenant: { id: tenantId } },
+        locale: 'en-US',
+        ...activity,
+      }),
+    });
+  }
+
   afterAll(async () => {
     await app?.close();
     await connector?.close();
@@ -67,31 +87,18 @@ describe('bot with its sync worker process', () => {
 
   it('Sync now survives its worker being killed: the card ends with the completed run', async () => {
     expect(app.syncWorker).not.toBeNull();
-    const tenantId = tenant.emulator.info.tenantId;
     const plan = await app.service.preview(DOMAIN, { requestedBy: 'test' });
     if (isRefusal(plan)) throw new Error(plan.reason);
     const writesBefore = await tenant.writes();
-    const res = await fetch(`${app.bot.url}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'invoke',
-        name: 'adaptiveCard/action',
-        id: 'invoke-1',
-        timestamp: new Date().toISOString(),
-        serviceUrl: connector.url,
-        channelId: 'msteams',
-        from: { id: `29:${ADMIN}`, aadObjectId: ADMIN, name: 'Thread Admin' },
-        conversation: { id: 'a:thread-admin', conversationType: 'personal', tenantId },
-        recipient: { id: '28:bot', name: 'Entra Sync' },
-        channelData: { tenant: { id: tenantId } },
-        replyToId: 'card-1',
-        locale: 'en-US',
-        value: {
-          action: { type: 'Action.Execute', verb: 'apply', data: { planId: plan.id, planHash: plan.hash } },
-          trigger: 'manual',
-        },
-      }),
+    const res = await postActivity({
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      id: 'invoke-1',
+      replyToId: 'card-1',
+      value: {
+        action: { type: 'Action.Execute', verb: 'apply', data: { planId: plan.id, planHash: plan.hash } },
+        trigger: 'manual',
+      },
     });
     expect(res.status).toBe(200);
     expect(JSON.stringify(await res.json())).toContain(`Sync running: ${DOMAIN}`);
@@ -120,7 +127,6 @@ describe('bot with its sync worker process', () => {
   }, 150_000);
 
   it('preview all whose worker is killed: the finished domain keeps its result, the one in progress says the engine stopped, the rest are done', async () => {
-    const tenantId = tenant.emulator.info.tenantId;
     const restartsBefore = app.syncWorker?.restarts() ?? 0;
     // The worker is killed as it starts the second domain (the large one), after the first one's entry reached the bot.
     const child = app.syncWorker?.child();
@@ -129,23 +135,7 @@ describe('bot with its sync worker process', () => {
       if (m.kind === 'domain' && m.index === 1) child.kill('SIGKILL');
     });
     const before = connector.calls.length;
-    const res = await fetch(`${app.bot.url}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'message',
-        id: 'msg-preview-all',
-        text: 'preview all',
-        timestamp: new Date().toISOString(),
-        serviceUrl: connector.url,
-        channelId: 'msteams',
-        from: { id: `29:${ADMIN}`, aadObjectId: ADMIN, name: 'Thread Admin' },
-        conversation: { id: 'a:thread-admin', conversationType: 'personal', tenantId },
-        recipient: { id: '28:bot', name: 'Entra Sync' },
-        channelData: { tenant: { id: tenantId } },
-        locale: 'en-US',
-      }),
-    });
+    const res = await postActivity({ type: 'message', id: 'msg-preview-all', text: 'preview all' });
     expect(res.status).toBe(200);
     const reply = await connector.waitFor((calls) => calls.slice(before).find((c) => c.kind === 'reply'));
     const final = await connector.waitFor(
