@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planCsv, planCsvByteSize } from '../../src/sync/plan-csv.js';
 import type { Change, Plan } from '../../src/sync/model.js';
+import { isRefusal } from '../../src/sync/service-interface.js';
 import { createUploadSessions } from '../helpers/upload-session.js';
 import { type Harness, startHarness } from './bot-harness.js';
 import { cardOf, cardText } from './fake-connector.js';
@@ -262,6 +263,11 @@ describe('commands', () => {
     expect(uploads.requests.filter((r) => r.path === '/upload/1').map((r) => [r.range, r.status])).toEqual([
       [`bytes 0-${uploaded.length - 1}/${uploaded.length}`, 201],
     ]);
+    // The plan whose summary keeps its CSV size is still applied: its hash covers the plan alone, not that size.
+    const summary = (await h.engine.service.getPlanSummary(planId))!;
+    expect(summary.csvBytes).toBe(uploaded.length);
+    const run = await h.engine.service.apply(planId, summary.hash, { trigger: 'cli', approvedBy: 'test' });
+    expect(isRefusal(run) ? run.reason : run.status).toBe('completed');
     await h.connector.waitFor((calls) =>
       calls.find(
         (c) =>
