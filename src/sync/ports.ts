@@ -148,7 +148,7 @@ export interface PlanFacts {
 }
 
 export interface PlanRepository {
-  /** The whole plan, every change loaded (the plan CSV and small plans; apply reads summary() and changes()). */
+  /** The whole plan, every change loaded (the dry-run card; apply and the CSV read summary() and changes()). */
   get(planId: string): Promise<Plan | null>;
   /** The plan without loading any chunk of its changes, or null. */
   summary(planId: string): Promise<PlanSummary | null>;

@@ -192,7 +192,7 @@ export interface SyncService {
    * the other, reading the tenant's domain list once for all; a domain's failure is its entry, the others go on.
    */
   previewAll(settings: readonly DomainSettings[], options?: PreviewAllOptions): Promise<DomainPreview[]>;
-  /** The whole plan, every change: for the CSV and the dry-run card. */
+  /** The whole plan, every change: for the dry-run card (the CSV is sent from getPlanSummary and planChanges). */
   getPlan(planId: string): Promise<Plan | null>;
   /** The plan without its changes (id, hash, domain, counts, guard): read without loading a chunk. */
   getPlanSummary(planId: string): Promise<PlanSummary | null>;
