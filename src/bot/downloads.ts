@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { planShortHash } from '../sync/plan.js';
-import { planCsvChunks } from '../sync/plan-csv.js';
+import { planCsvStream } from '../sync/plan-csv.js';
 import { runCsvChunks } from '../sync/run-csv.js';
 import type { SyncService } from '../sync/service-interface.js';
 import type { LinkSigner } from './signed-links.js';
@@ -39,7 +39,8 @@ export function createDownloadHandler(deps: { signer: LinkSigner; service: SyncS
     const check = deps.signer.verify(token);
     if (!check.ok) return sendText(res, check.status, check.message);
     if (check.kind === 'plan') {
-      const plan = await deps.service.getPlan(check.id);
+      // The summary, and the changes read chunk by chunk as the CSV is sent: a plan of a million users is never held.
+      const plan = await deps.service.getPlanSummary(check.id);
       if (!plan)
         return sendText(
           res,
@@ -48,7 +49,7 @@ export function createDownloadHandler(deps: { signer: LinkSigner; service: SyncS
         );
       const name = `dry-run-${safeName(plan.domain)}-${planShortHash(plan.hash)}.csv`;
       deps.logger.info({ planId: plan.id, domain: plan.domain }, 'plan CSV downloaded');
-      return stream(res, name, req.method === 'HEAD' ? [] : planCsvChunks(plan));
+      return stream(res, name, req.method === 'HEAD' ? [] : planCsvStream(deps.service.planChanges(plan.id)));
     }
     if (check.kind === 'run') {
       // The record without its outcomes; the CSV reads them page by page as it is sent.

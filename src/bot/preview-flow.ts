@@ -52,9 +52,11 @@ export function startPreview(
   rt.tasks.run('preview', async () => {
     let card: AdaptiveCardJson;
     let planForFile: Plan | null = null;
+    const offersFile = input.personal && rt.fileConsent;
     try {
       const plan = await rt.service.preview(input.domain, {
         requestedBy: input.actor.label,
+        countCsvBytes: offersFile,
         onProgress: (p) => updater.push(renderProgressCard(lang, { title, progress: p })),
       });
       if (isRefusal(plan)) {
@@ -73,7 +75,7 @@ export function startPreview(
       card = failureCard(rt.logger, lang, { key: 'what.dryRun' }, err, { domain: input.domain });
     }
     await updater.final(card);
-    if (planForFile && input.personal && rt.fileConsent) await offerPlanFile(rt, lang, input.address, planForFile);
+    if (planForFile && offersFile) await offerPlanFile(rt, lang, input.address, planForFile);
   });
 }
 
@@ -113,7 +115,9 @@ export function startPreviewAll(
           : { domain, plan, downloadUrl: rt.linkFor('plan', plan.id, audience) };
       });
     } catch (err) {
-      // The whole call failed (the sync worker stopped): every domain says so.
+      // The whole call failed before any domain (the bot is stopping): every domain says so. A sync worker that dies
+      // during the call does not end here: the domains it finished keep their result, the one it was previewing
+      // says it stopped, and the others are previewed by the new worker (src/worker/sync-worker-client.ts).
       entries = settings.map((s) => failed(s.domain, err));
     }
     await updater.final(renderPreviewAllCard(lang, entries, { now: rt.now(), linkNote: rt.linkNote(lang, audience) }));

@@ -1,7 +1,7 @@
 // Stored plans: a summary plus the changes in chunks (a 1M-change plan never becomes one huge string), claimed once.
 import type Keyv from 'keyv';
 import type { Change, Plan } from '../sync/model.js';
-import type { PlanRepository, PlanSummary } from '../sync/ports.js';
+import type { PlanFacts, PlanRepository, PlanSummary } from '../sync/ports.js';
 import type { LockTable } from './backend.js';
 import { keyPart } from './keys.js';
 
@@ -12,7 +12,7 @@ export interface PlanRepositoryOptions {
   readonly ttlMs?: number;
 }
 
-type PlanMeta = Omit<Plan, 'changes'> & { readonly chunkCount: number; readonly changeCount: number };
+type PlanMeta = PlanSummary & { readonly chunkCount: number };
 
 export class KeyvPlanRepository implements PlanRepository {
   private readonly chunkSize: number;
@@ -39,7 +39,7 @@ export class KeyvPlanRepository implements PlanRepository {
     if (!meta) return null;
     const changes: Change[] = [];
     for await (const part of this.chunksOf(planId, meta)) for (const c of part) changes.push(c);
-    const { chunkCount: _c, changeCount: _n, ...plan } = meta;
+    const { chunkCount: _c, changeCount: _n, csvBytes: _b, ...plan } = meta;
     return { ...plan, changes };
   }
 
@@ -65,7 +65,7 @@ export class KeyvPlanRepository implements PlanRepository {
     }
   }
 
-  async put(plan: Plan): Promise<void> {
+  async put(plan: Plan, facts: PlanFacts = {}): Promise<void> {
     const old = (await this.kv.get(this.metaKey(plan.id))) as PlanMeta | undefined;
     const chunkCount = Math.ceil(plan.changes.length / this.chunkSize);
     // Chunks first, metadata last: a reader never sees a plan whose chunks are not all written.
@@ -74,7 +74,12 @@ export class KeyvPlanRepository implements PlanRepository {
       await this.kv.set(this.chunkKey(plan.id, n), part, this.ttlMs);
     }
     const { changes, ...rest } = plan;
-    const meta: PlanMeta = { ...rest, chunkCount, changeCount: changes.length };
+    const meta: PlanMeta = {
+      ...rest,
+      chunkCount,
+      changeCount: changes.length,
+      ...(facts.csvBytes !== undefined ? { csvBytes: facts.csvBytes } : {}),
+    };
     await this.kv.set(this.metaKey(plan.id), meta, this.ttlMs);
     if (old && old.chunkCount > chunkCount) await this.deleteChunks(plan.id, chunkCount, old.chunkCount);
   }

@@ -65,21 +65,28 @@ export function changeOfOps(plan: Pick<Plan, 'id' | 'changes'>, ops: readonly Wr
 }
 
 /**
- * Federated adoptions of a plan that an unfinished run left half done: moved to the temporary UPN (step 1 done)
- * and not moved back. Such a user is outside the domain's listing, so a new dry run would plan it as a new user.
+ * The Entra ids of the federated adoptions an unfinished run left half done, read from its journal alone: moved to the
+ * temporary UPN (step 1 done, or its intent sent before a crash) and not moved back. Such a user is outside the
+ * domain's listing, so a new dry run would plan it as a new user.
  */
+export function movedNotBack(journal: ReadonlyMap<string, JournalEntry>): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const [opId, entry] of journal) {
+    if (!opId.startsWith('f1:') || entry.state === 'failed') continue;
+    const entraId = opId.slice('f1:'.length);
+    if (journal.get(`u:${entraId}`)?.state !== 'done') out.add(entraId);
+  }
+  return out;
+}
+
+/** The changes of those users in a part of the plan (one stored chunk), in plan order, with their temporary UPN. */
 export function strandedAdoptions(
-  plan: Pick<Plan, 'changes'>,
-  journal: ReadonlyMap<string, JournalEntry>,
+  changes: readonly Change[],
+  moved: ReadonlySet<string>,
 ): { upn: string; via: string }[] {
   const out: { upn: string; via: string }[] = [];
-  for (const c of plan.changes) {
-    if (c.action !== 'Update' || !c.via) continue;
-    const moved = journal.get(`f1:${c.entraId}`);
-    // An intent may have been sent before the crash: count it as moved.
-    if (!moved || moved.state === 'failed') continue;
-    if (journal.get(`u:${c.entraId}`)?.state !== 'done') out.push({ upn: c.upn, via: c.via });
-  }
+  for (const c of changes)
+    if (c.action === 'Update' && c.via && moved.has(c.entraId)) out.push({ upn: c.upn, via: c.via });
   return out;
 }
 

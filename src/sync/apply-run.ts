@@ -17,7 +17,6 @@ export {
   changeOfOps,
   explainFailure,
   indexOpsByChange,
-  strandedAdoptions,
   type WrittenChange,
 } from './apply-outcomes.js';
 

@@ -105,14 +105,29 @@ export function planCsvCells(c: Change): (string | null)[] {
   }
 }
 
+const HEADER = CSV_BOM + csvRow(PLAN_CSV_COLUMNS);
+
+function* rowsOf(changes: readonly Change[]): Generator<string> {
+  for (const c of changes) yield csvRow(planCsvCells(c));
+}
+
 function* planRows(plan: Pick<Plan, 'changes'>): Generator<string> {
-  yield CSV_BOM + csvRow(PLAN_CSV_COLUMNS);
-  for (const c of plan.changes) yield csvRow(planCsvCells(c));
+  yield HEADER;
+  yield* rowsOf(plan.changes);
 }
 
 /** The plan CSV in blocks (BOM and header first), one row at a time underneath: stream it to a file or response. */
 export function planCsvChunks(plan: Pick<Plan, 'changes'>): Iterable<string> {
   return blocks(planRows(plan));
+}
+
+/**
+ * The plan CSV in blocks, formatting the changes page by page as they are read (the plan store's changes()): a plan
+ * of a million users is never held whole, as changes or as text. The same bytes as planCsvChunks.
+ */
+export async function* planCsvStream(pages: AsyncIterable<readonly Change[]>): AsyncGenerator<string> {
+  yield HEADER;
+  for await (const page of pages) yield* blocks(rowsOf(page));
 }
 
 /** The plan CSV's size in UTF-8 bytes, counted block by block as it streams: the whole CSV is never held. */

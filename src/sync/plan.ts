@@ -158,13 +158,13 @@ export function verifyPlanHash(plan: Plan): boolean {
 
 /**
  * verifyPlanHash for a stored plan: its summary and its changes read chunk by chunk (the same canonical JSON, never
- * the whole plan in memory). `changeCount` is the store's, not part of the plan.
+ * the whole plan in memory). `changeCount` and `csvBytes` are the store's, not part of the plan.
  */
 export async function verifyStoredPlanHash(
-  summary: Omit<Plan, 'changes'> & { readonly changeCount?: number },
+  summary: Omit<Plan, 'changes'> & { readonly changeCount?: number; readonly csvBytes?: number },
   changes: AsyncIterable<readonly Change[]>,
 ): Promise<boolean> {
-  const { hash, changeCount: _n, ...body } = summary;
+  const { hash, changeCount: _n, csvBytes: _b, ...body } = summary;
   if (typeof hash !== 'string') return false;
   const h = createHash('sha256');
   const { sink, flush } = bufferedSink((text) => h.update(text, 'utf8'));

@@ -133,10 +133,22 @@ export interface DomainSettingsRepository {
 }
 
 /** A stored plan without its changes: what freshness, guard and cards read (`changeCount` says how many it has). */
-export type PlanSummary = Omit<Plan, 'changes'> & { readonly changeCount: number };
+export type PlanSummary = Omit<Plan, 'changes'> & {
+  readonly changeCount: number;
+  /**
+   * The plan CSV's size in UTF-8 bytes, counted once when a dry run stored the plan, for a dry run whose CSV is
+   * offered as a file (PreviewOptions.countCsvBytes; the offer and its upload read it); absent otherwise.
+   */
+  readonly csvBytes?: number;
+};
+
+/** What the one who stores a plan already knows about it (kept in its summary). */
+export interface PlanFacts {
+  readonly csvBytes?: number;
+}
 
 export interface PlanRepository {
-  /** The whole plan, every change loaded (the plan CSV and small plans; apply reads summary() and changes()). */
+  /** The whole plan, every change loaded (the dry-run card; apply and the CSV read summary() and changes()). */
   get(planId: string): Promise<Plan | null>;
   /** The plan without loading any chunk of its changes, or null. */
   summary(planId: string): Promise<PlanSummary | null>;
@@ -145,7 +157,7 @@ export interface PlanRepository {
    * reads them again from the store, so a caller can walk them more than once without holding them.
    */
   changes(planId: string): AsyncIterable<readonly Change[]>;
-  put(plan: Plan): Promise<void>;
+  put(plan: Plan, facts?: PlanFacts): Promise<void>;
   /** Marks the plan used by a run (so it cannot be applied twice); false when it already was. */
   claim(planId: string, runId: string): Promise<{ claimed: true } | { claimed: false; runId: string }>;
   discard(planId: string): Promise<void>;

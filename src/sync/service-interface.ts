@@ -1,5 +1,6 @@
 // The use cases the bot, the CLI and the scheduler call: one interface, so each front end stays thin.
 import type {
+  Change,
   DomainSettings,
   EntraDomain,
   EntraUser,
@@ -47,12 +48,23 @@ export type ProgressListener = (p: Progress) => void;
 export interface PreviewOptions {
   readonly requestedBy?: string | null;
   readonly onProgress?: ProgressListener;
+  /**
+   * Count the plan CSV's size and keep it in the plan's summary (`csvBytes`), for a caller that offers the CSV as a
+   * file (Teams' File Consent card needs the size first). Formatting every row costs about 2 s a million users, so a
+   * dry run that will not be offered skips it.
+   */
+  readonly countCsvBytes?: boolean;
 }
 
 export interface PreviewAllOptions {
   readonly requestedBy?: string | null;
   /** Told as each domain's dry run starts (`index` from 0), so the caller can show how far it got. */
   readonly onDomain?: (index: number, domain: string) => void;
+  /**
+   * Told as each domain's dry run ends, with its entry: the sync worker sends each one as it comes, so when the
+   * worker dies during `preview all` the domains it finished keep their result.
+   */
+  readonly onPreviewed?: (index: number, entry: DomainPreview) => void;
 }
 
 /** An exception as plain data (it survives structured clone, unlike an Error's own fields such as `kind`). */
@@ -180,10 +192,12 @@ export interface SyncService {
    * the other, reading the tenant's domain list once for all; a domain's failure is its entry, the others go on.
    */
   previewAll(settings: readonly DomainSettings[], options?: PreviewAllOptions): Promise<DomainPreview[]>;
-  /** The whole plan, every change: for the CSV and the dry-run card. */
+  /** The whole plan, every change: for the dry-run card (the CSV is sent from getPlanSummary and planChanges). */
   getPlan(planId: string): Promise<Plan | null>;
   /** The plan without its changes (id, hash, domain, counts, guard): read without loading a chunk. */
   getPlanSummary(planId: string): Promise<PlanSummary | null>;
+  /** The plan's changes in order, one stored chunk at a time (a throw names a missing plan or chunk). */
+  planChanges(planId: string): AsyncIterable<readonly Change[]>;
   discardPlan(planId: string): Promise<void>;
   /**
    * Applies a stored plan: checks the hash, claims the plan (never applied twice), takes the domain's lease,

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { OpsEvent } from '../sync/observer.js';
 import type {
   ApplyOptions,
+  DomainPreview,
   PortableError,
   PreviewAllOptions,
   PreviewOptions,
@@ -14,7 +15,7 @@ import type {
 export { fromPortableError, type PortableError, toPortableError } from '../sync/service-interface.js';
 
 /** Bumped whenever a message changes shape; both ends come from one build, so a mismatch is a packaging error. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The use cases that read or write a whole domain: they run in the worker, never on the bot's event loop. */
 export const WORKER_METHODS = [
@@ -43,7 +44,7 @@ export interface WorkerSetup {
 }
 
 /** Callbacks cannot cross processes: the options travel without them, and say which ones the caller listens to. */
-type Portable<T> = Omit<T, 'onProgress' | 'onStarted' | 'onDomain'> & { readonly progress?: boolean };
+type Portable<T> = Omit<T, 'onProgress' | 'onStarted' | 'onDomain' | 'onPreviewed'> & { readonly progress?: boolean };
 export type PortablePreviewOptions = Portable<PreviewOptions>;
 export type PortablePreviewAllOptions = Portable<PreviewAllOptions>;
 export type PortableApplyOptions = Portable<ApplyOptions>;
@@ -75,6 +76,17 @@ export type FromWorker =
       readonly id: number;
       readonly index: number;
       readonly domain: string;
+    }
+  /**
+   * `previewAll`: the `index`th domain's dry run ended. Each entry crosses once, here; the call's `result` is then only
+   * their number, and the bot keeps the entries of a worker that dies before the last.
+   */
+  | {
+      readonly v: typeof PROTOCOL_VERSION;
+      readonly kind: 'previewed';
+      readonly id: number;
+      readonly index: number;
+      readonly entry: DomainPreview;
     }
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'result'; readonly id: number; readonly value: unknown }
   | { readonly v: typeof PROTOCOL_VERSION; readonly kind: 'refusal'; readonly id: number; readonly refusal: Refusal }

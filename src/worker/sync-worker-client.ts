@@ -4,7 +4,15 @@ import type { ChildProcess } from 'node:child_process';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { OpsObserver } from '../sync/observer.js';
-import { isRefusal, type ProgressListener, type SyncService } from '../sync/service-interface.js';
+import type { SyncService } from '../sync/service-interface.js';
+import {
+  type Call,
+  failCall,
+  type RecoveryContext,
+  recoverApply,
+  recoverPreviewAll,
+  SyncWorkerStoppedError,
+} from './crash-recovery.js';
 import {
   type FromWorker,
   fromPortableError,
@@ -13,7 +21,9 @@ import {
   type WorkerMethod,
   type WorkerSetup,
 } from './protocol.js';
-import { routedSyncService } from './routed-service.js';
+import { type CallListeners, routedSyncService } from './routed-service.js';
+
+export { SyncWorkerStoppedError } from './crash-recovery.js';
 import { startProcess } from './spawn-module.js';
 
 export interface SyncWorkerOptions {
@@ -41,26 +51,6 @@ export interface SyncWorker {
   abort(): void;
   /** Waits for the calls in progress, closes the worker's engine and ends the process. */
   close(): Promise<void>;
-}
-
-/** The error a caller gets when the worker died under its call and the call cannot be finished for it. */
-export class SyncWorkerStoppedError extends Error {
-  override readonly name = 'SyncWorkerStoppedError';
-  /** The failure kind the bot's cards know (`error.kind.worker`). */
-  readonly kind = 'worker';
-}
-
-interface Call {
-  readonly id: number;
-  readonly method: WorkerMethod;
-  readonly args: readonly unknown[];
-  readonly onProgress: ProgressListener | undefined;
-  readonly onStarted: ((runId: string) => void) | undefined;
-  readonly onDomain: ((index: number, domain: string) => void) | undefined;
-  /** The run this call started (apply), once the worker said so. */
-  runId: string | null;
-  resolve(value: unknown): void;
-  reject(err: Error): void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -107,18 +97,24 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
     if (!call) return;
     switch (message.kind) {
       case 'progress':
-        call.onProgress?.(message.progress);
+        call.listeners.onProgress?.(message.progress);
         return;
       case 'started':
         call.runId = message.runId;
-        call.onStarted?.(message.runId);
+        call.listeners.onStarted?.(message.runId);
         return;
       case 'domain':
-        call.onDomain?.(message.index, message.domain);
+        call.started = message.index;
+        call.listeners.onDomain?.(message.index, message.domain);
+        return;
+      case 'previewed':
+        call.previewed.push(message.entry);
+        call.listeners.onPreviewed?.(message.index, message.entry);
         return;
       case 'result':
         calls.delete(call.id);
-        call.resolve(message.value);
+        // previewAll's entries came one by one ('previewed'); its answer is only their number.
+        call.resolve(call.method === 'previewAll' ? call.previewed : message.value);
         return;
       case 'refusal':
         calls.delete(call.id);
@@ -199,81 +195,35 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<SyncW
       'the sync worker stopped unexpectedly; starting it again (open runs resume from their journal)',
     );
     ready = respawn();
+    const up = ready.then(
+      () => true,
+      () => false,
+    );
+    // A preview all goes on in the new worker on its own: resumeInterrupted does not wait for dry runs.
+    for (const call of orphans)
+      if (call.method === 'previewAll') void up.then((isUp) => recoverPreviewAll(call, how, isUp, recovery));
     recovering = (async () => {
-      const up = await ready.then(
-        () => true,
-        () => false,
-      );
+      const isUp = await up;
       await Promise.all(
-        orphans.map((call) => (up && call.method === 'apply' ? recoverApply(call, how) : fail(call, how))),
+        orphans
+          .filter((call) => call.method !== 'previewAll')
+          .map((call) => (isUp && call.method === 'apply' ? recoverApply(call, how, recovery) : failCall(call, how))),
       );
     })();
   }
 
-  function fail(call: Call, how: string) {
-    const during =
-      call.method === 'apply' && call.runId
-        ? `run ${call.runId}, which resumes from its journal and is posted when it ends`
-        : call.method;
-    call.reject(new SyncWorkerStoppedError(`the sync worker stopped (${how}) during ${during}`));
-  }
-
-  /**
-   * An approved apply whose worker died: the same apply is sent to the new worker. Applying a plan again resumes the
-   * run that claimed it from its journal (or carries on under its claim when no run was recorded yet), so the admin's
-   * card gets the run's real end. The dead worker's domain lease is only waited out (it expires within the TTL).
-   */
-  async function recoverApply(call: Call, how: string) {
-    const deadline = Date.now() + leaseTtlMs + 30_000;
-    logger.warn(
-      { runId: call.runId, planId: call.args[0] },
-      'sync worker: resuming the approved run in the new worker',
-    );
-    for (;;) {
-      let answer: unknown;
-      try {
-        answer = await send(call.method, call.args, call.onProgress, (runId) => {
-          call.runId = runId;
-          if (call.onStarted) call.onStarted(runId);
-        });
-      } catch (err) {
-        call.reject(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      const waitingOnDead =
-        isRefusal(answer) &&
-        answer.code === 'lease-held' &&
-        answer.detail !== undefined &&
-        deadHolders.has(answer.detail);
-      if (!waitingOnDead) {
-        call.resolve(answer);
-        return;
-      }
-      if (Date.now() > deadline || closing || aborted) {
-        fail(call, how);
-        return;
-      }
-      await sleep(Math.min(1000, Math.max(100, leaseTtlMs / 4)));
-    }
-  }
-
   /** Sends one call to the worker (waiting for a restart in progress). */
-  async function send(
-    method: WorkerMethod,
-    args: readonly unknown[],
-    onProgress?: ProgressListener,
-    onStarted?: (runId: string) => void,
-    onDomain?: (index: number, domain: string) => void,
-  ): Promise<unknown> {
+  async function send(method: WorkerMethod, args: readonly unknown[], listeners: CallListeners = {}): Promise<unknown> {
     await ready;
     if (closing) throw new SyncWorkerStoppedError('the bot is stopping: nothing new starts');
     const id = ++nextId;
     return new Promise((resolve, reject) => {
-      calls.set(id, { id, method, args, onProgress, onStarted, onDomain, runId: null, resolve, reject });
+      calls.set(id, { id, method, args, listeners, runId: null, previewed: [], started: -1, resolve, reject });
       post({ v: PROTOCOL_VERSION, kind: 'call', id, method, args });
     });
   }
 
+  const recovery: RecoveryContext = { send, logger, deadHolders, leaseTtlMs, stopping: () => closing || aborted };
   await spawn();
 
   const service = routedSyncService(options.local, send, () => recovering);

@@ -2,7 +2,13 @@
 import { createEngine, type Engine } from '../compose.js';
 import type { DomainSettings } from '../sync/model.js';
 import { createLogger } from '../logger.js';
-import { type HeldDomain, isRefusal, type Progress, type SyncService } from '../sync/service-interface.js';
+import {
+  type DomainPreview,
+  type HeldDomain,
+  isRefusal,
+  type Progress,
+  type SyncService,
+} from '../sync/service-interface.js';
 import {
   type FromWorker,
   PROTOCOL_VERSION,
@@ -59,7 +65,12 @@ function invoke(id: number, method: WorkerMethod, args: readonly unknown[]): Pro
       const { progress: wants, ...rest } = opts;
       const onDomain = (index: number, domain: string) =>
         send({ v: PROTOCOL_VERSION, kind: 'domain', id, index, domain });
-      return use.previewAll(settings, { ...rest, ...(wants ? { onDomain } : {}) });
+      // Each domain's entry goes to the bot as it ends (so a crash keeps it): the answer is only how many there were.
+      const onPreviewed = (index: number, entry: DomainPreview) =>
+        send({ v: PROTOCOL_VERSION, kind: 'previewed', id, index, entry });
+      return use
+        .previewAll(settings, { ...rest, onPreviewed, ...(wants ? { onDomain } : {}) })
+        .then((entries) => entries.length);
     }
     case 'apply': {
       const [planId, planHash, opts] = args as [string, string, PortableApplyOptions];

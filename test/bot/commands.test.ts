@@ -2,6 +2,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planCsv, planCsvByteSize } from '../../src/sync/plan-csv.js';
+import type { Change, Plan } from '../../src/sync/model.js';
+import { isRefusal } from '../../src/sync/service-interface.js';
+import { createUploadSessions } from '../helpers/upload-session.js';
 import { type Harness, startHarness } from './bot-harness.js';
 import { cardOf, cardText } from './fake-connector.js';
 
@@ -11,7 +15,7 @@ let files: Server;
 let filesUrl = '';
 const served = new Map<string, Buffer>();
 const fileGets: string[] = [];
-const uploads = new Map<string, { body: Buffer; range: string }>();
+const uploads = createUploadSessions();
 
 /** Posts a message and returns the text of the card the bot replies with (the replaced card when it updates). */
 async function ask(text: string, extra: Record<string, unknown> = {}, final?: RegExp): Promise<string> {
@@ -28,19 +32,34 @@ async function ask(text: string, extra: Record<string, unknown> = {}, final?: Re
   return cardText(cardOf(done.activity));
 }
 
+/** What Teams sends when the admin accepts a File Consent card: upload session `/upload/<session>` of the file server. */
+function consentAccept(context: Record<string, unknown>, name: string, session: string) {
+  const invoke = {
+    ...h.message(''),
+    type: 'invoke',
+    name: 'fileConsent/invoke',
+    value: {
+      type: 'fileUpload',
+      action: 'accept',
+      context,
+      uploadInfo: {
+        name,
+        uploadUrl: `${filesUrl}/upload/${session}`,
+        contentUrl: `https://contoso.sharepoint.example/${session}.csv`,
+        uniqueId: `u-${session}`,
+        fileType: 'csv',
+      },
+    },
+  };
+  delete (invoke as { text?: string }).text;
+  return invoke;
+}
+
 beforeAll(async () => {
   // A Teams client (not local mode's Playground) is told apart by the bot's configuration: File Consent on.
   h = await startHarness({ bot: { fileConsent: true } });
   files = createServer((req, res) => {
-    if (req.method === 'PUT') {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        uploads.set(req.url ?? '', { body: Buffer.concat(chunks), range: String(req.headers['content-range']) });
-        res.writeHead(201).end('{}');
-      });
-      return;
-    }
+    if (req.url?.startsWith('/upload/')) return uploads.handle(req, res);
     fileGets.push(req.url ?? '');
     const body = served.get(req.url ?? '');
     if (!body) return void res.writeHead(404).end();
@@ -220,26 +239,10 @@ describe('commands', () => {
       }[]
     )[0]!;
     expect(attachment.name).toMatch(/^dry-run-contoso\.co\.jp-[0-9a-f]{12}\.csv$/);
-    // The offer is made from the plan the dry run just returned: the plan is not loaded again for it.
-    expect(h.serviceCalls.slice(callsBefore)).toEqual(['preview']);
-    const invoke = {
-      ...h.message(''),
-      type: 'invoke',
-      name: 'fileConsent/invoke',
-      value: {
-        type: 'fileUpload',
-        action: 'accept',
-        context: attachment.content.acceptContext,
-        uploadInfo: {
-          name: attachment.name,
-          uploadUrl: `${filesUrl}/upload/1`,
-          contentUrl: 'https://contoso.sharepoint.example/file.csv',
-          uniqueId: 'u-1',
-          fileType: 'csv',
-        },
-      },
-    };
-    delete (invoke as { text?: string }).text;
+    // The offer is made from the plan the dry run just returned, with the size the dry run counted when it stored the
+    // plan (its summary): the plan is not loaded again for it.
+    expect(h.serviceCalls.slice(callsBefore)).toEqual(['preview', 'getPlanSummary']);
+    const invoke = consentAccept(attachment.content.acceptContext, attachment.name, '1');
     // An upload URL that is not OneDrive/SharePoint (nor loopback in local mode) is refused, nothing is sent.
     const beforeForeign = h.connector.calls.length;
     const foreign = structuredClone(invoke);
@@ -250,12 +253,21 @@ describe('commands', () => {
     );
     const callsBeforeAccept = h.serviceCalls.length;
     expect((await h.post(invoke)).status).toBe(200);
-    // Accepting may come much later (or reach another replica): the plan is loaded once, to upload its CSV.
-    expect(h.serviceCalls.slice(callsBeforeAccept)).toEqual(['getPlan']);
-    const upload = uploads.get('/upload/1')!;
-    expect(upload.body.length).toBe(attachment.content.sizeInBytes);
-    expect(upload.body.toString('utf8')).toMatch(/^\ufeffAction,UserPrincipalName/);
-    expect(upload.range).toBe(`bytes 0-${upload.body.length - 1}/${upload.body.length}`);
+    // Accepting may come much later (or reach another replica): the summary gives the size, and the changes are read
+    // chunk by chunk as the upload sends them.
+    expect(h.serviceCalls.slice(callsBeforeAccept)).toEqual(['getPlanSummary', 'planChanges']);
+    const uploaded = uploads.file('/upload/1')!;
+    expect(uploaded.length).toBe(attachment.content.sizeInBytes);
+    const planId = attachment.content.acceptContext.id as string;
+    expect(uploaded.equals(Buffer.from(planCsv((await h.engine.service.getPlan(planId))!), 'utf8'))).toBe(true);
+    expect(uploads.requests.filter((r) => r.path === '/upload/1').map((r) => [r.range, r.status])).toEqual([
+      [`bytes 0-${uploaded.length - 1}/${uploaded.length}`, 201],
+    ]);
+    // The plan whose summary keeps its CSV size is still applied: its hash covers the plan alone, not that size.
+    const summary = (await h.engine.service.getPlanSummary(planId))!;
+    expect(summary.csvBytes).toBe(uploaded.length);
+    const run = await h.engine.service.apply(planId, summary.hash, { trigger: 'cli', approvedBy: 'test' });
+    expect(isRefusal(run) ? run.reason : run.status).toBe('completed');
     await h.connector.waitFor((calls) =>
       calls.find(
         (c) =>
@@ -263,5 +275,42 @@ describe('commands', () => {
           'application/vnd.microsoft.teams.card.file.info',
       ),
     );
+  });
+  it('a plan of several stored chunks and upload ranges is uploaded with exactly the bytes of its CSV, at the offered size', async () => {
+    // 160,000 users (Japanese names: multi-byte characters fall on range boundaries): 16 stored chunks, a CSV over 10 MiB.
+    const template = (await h.engine.service.preview(DOMAIN)) as Plan;
+    expect(template.hash).toMatch(/^[0-9a-f]{64}$/);
+    const changes: Change[] = Array.from({ length: 160_000 }, (_, i) => ({
+      action: 'NoChange',
+      entraId: `id-${i}`,
+      upn: `user${i}@${DOMAIN}`,
+      immutableId: `imm-${i}`,
+      displayName: `山田 太郎 ${i}`,
+    }));
+    const plan: Plan = { ...template, id: 'plan-many-chunks', changes };
+    const csvBytes = planCsvByteSize(plan);
+    await h.engine.stores.plans.put(plan, { csvBytes });
+    expect(csvBytes).toBeGreaterThan(10 * 1024 * 1024);
+    const invoke = consentAccept({ kind: 'plan', id: plan.id }, 'dry-run.csv', 'many');
+    const before = h.connector.calls.length;
+    expect((await h.post(invoke)).status).toBe(200);
+    await h.connector.waitFor((calls) =>
+      calls
+        .slice(before)
+        .find(
+          (c) =>
+            (c.activity.attachments as { contentType: string }[] | undefined)?.[0]?.contentType ===
+            'application/vnd.microsoft.teams.card.file.info',
+        ),
+    );
+    const uploaded = uploads.file('/upload/many')!;
+    expect(uploaded.length).toBe(csvBytes);
+    expect(uploaded.equals(Buffer.from(planCsv(plan), 'utf8'))).toBe(true);
+    // Two ranges: 10 MiB (a multiple of 320 KiB), then the rest; the session took each.
+    const ranges = uploads.requests.filter((r) => r.path === '/upload/many');
+    expect(ranges.map((r) => [r.range, r.status])).toEqual([
+      [`bytes 0-${10 * 1024 * 1024 - 1}/${csvBytes}`, 202],
+      [`bytes ${10 * 1024 * 1024}-${csvBytes - 1}/${csvBytes}`, 201],
+    ]);
   });
 });

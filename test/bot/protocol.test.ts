@@ -1,5 +1,6 @@
 // Protocol tests over HTTP: activities POSTed to /api/messages, replies recorded by a fake Bot Connector, real engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planCsv } from '../../src/sync/plan-csv.js';
 import { isRefusal } from '../../src/sync/service-interface.js';
 import { ADMIN, type Harness, NON_ADMIN, startHarness } from './bot-harness.js';
 import { cardOf, cardText } from './fake-connector.js';
@@ -83,18 +84,23 @@ describe('bot protocol', () => {
   it('the dry-run card comes with a signed CSV link; a tampered link is refused', async () => {
     const p = await preview(h);
     expect(cardText(p.card)).toContain(`Dry run: ${DOMAIN}`);
+    const callsBeforeDownload = h.serviceCalls.length;
     const res = await fetch(p.download);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toMatch(
       /^attachment; filename="dry-run-contoso\.co\.jp-[0-9a-f]{12}\.csv"$/,
     );
     expect(res.headers.get('cache-control')).toBe('no-store');
-    const csv = await res.text();
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const csv = bytes.toString('utf8');
     expect(
       csv.startsWith(
         '\ufeffAction,UserPrincipalName,ImmutableId,DisplayName,GivenName,Surname,ChangedAttributes,Note\r\n',
       ) || csv.startsWith('Action,UserPrincipalName'),
     ).toBe(true);
+    // The CSV is the plan's, sent from its summary and its changes read chunk by chunk: never the whole plan at once.
+    expect(bytes.equals(Buffer.from(planCsv((await h.engine.service.getPlan(p.planId))!), 'utf8'))).toBe(true);
+    expect(h.serviceCalls.slice(callsBeforeDownload)).toEqual(['getPlanSummary', 'planChanges']);
     const bad = p.download.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
     expect((await fetch(bad)).status).toBe(403);
     // Local mode (the Playground) does not support File Consent cards: none is sent, the download button is there.

@@ -40,13 +40,15 @@ describe('federated adoption survives being killed between its steps', () => {
       seed,
       emulatorArgs: REALISTIC_EMULATOR_ARGS,
       env: { SYNC_LEASE_TTL_SECONDS: '1' },
-      directory: {
-        domain: DOMAIN,
-        rows: [
-          'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
-          ...Array.from({ length: USERS }, (_, i) => `${upn(i)},F,${i},F ${i},${imm(i)},Lead`),
-        ],
-      },
+      directories: [
+        {
+          domain: DOMAIN,
+          rows: [
+            'userPrincipalName,givenName,surname,displayName,immutableId,jobTitle',
+            ...Array.from({ length: USERS }, (_, i) => `${upn(i)},F,${i},F ${i},${imm(i)},Lead`),
+          ],
+        },
+      ],
     });
   }, 120_000);
 

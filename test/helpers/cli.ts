@@ -136,6 +136,12 @@ export function jsonOf<T>(r: CliResult): T {
 }
 
 /** A temporary folder holding the seed and a SQLite store, an emulator process seeded from it, and the CLI's environment. */
+/** A domain to sync and the Access Control directory CSV lines (header first) to import for it. */
+export interface DomainDirectory {
+  readonly domain: string;
+  readonly rows: readonly string[];
+}
+
 export interface CliTenant {
   readonly dir: string;
   readonly emulator: EmulatorProcess;
@@ -150,8 +156,8 @@ export interface CliTenant {
 export const REALISTIC_EMULATOR_ARGS: readonly string[] = ['--latency', 'realistic', '--no-throttling'];
 
 /**
- * Writes the seed to a new temporary folder, starts the emulator from it and points the CLI at both; with a
- * `directory`, adds its domain (max deletions 50%) and imports its CSV lines (header first), both of which must succeed.
+ * Writes the seed to a new temporary folder, starts the emulator from it and points the CLI at both; for each of
+ * `directories`, adds its domain (max deletions 50%) and imports its CSV lines (header first), both of which must succeed.
  */
 export async function startCliTenant(options: {
   readonly prefix: string;
@@ -160,8 +166,8 @@ export async function startCliTenant(options: {
   readonly emulatorArgs?: readonly string[];
   /** Extra environment for the CLI (e.g. SYNC_LEASE_TTL_SECONDS). */
   readonly env?: Record<string, string>;
-  /** The synced domain and the Access Control directory to import for it. */
-  readonly directory?: { readonly domain: string; readonly rows: readonly string[] };
+  /** The synced domains and the Access Control directory to import for each, in order. */
+  readonly directories?: readonly DomainDirectory[];
 }): Promise<CliTenant> {
   const dir = mkdtempSync(join(tmpdir(), options.prefix));
   let emulator: EmulatorProcess | undefined;
@@ -180,7 +186,7 @@ export async function startCliTenant(options: {
         rmSync(dir, { recursive: true, force: true });
       },
     };
-    if (options.directory) await addDomainAndImport(tenant, options.directory.domain, options.directory.rows);
+    for (const { domain, rows } of options.directories ?? []) await addDomainAndImport(tenant, domain, rows);
     return tenant;
   } catch (err) {
     await emulator?.stop();
@@ -252,7 +258,7 @@ function churnPeople(domain: string, letter: string): ChurnPeople {
  * country, so no usage-location update is due), and the directory CSV lines that keep the first `existing - leavers`,
  * promote the first `updated` of them to Lead and hire `hires` more.
  */
-function churnScenario(p: ChurnPeople, n: ChurnCounts): { seed: unknown; rows: string[] } {
+function churnScenario(p: ChurnPeople, n: ChurnCounts): { seed: { domains: object[] }; rows: string[] } {
   const seed = {
     tenantSize: 'large',
     domains: [
@@ -297,14 +303,19 @@ export function startChurnTenant(options: {
   readonly counts: ChurnCounts;
   /** Extra environment for the CLI (e.g. SYNC_LEASE_TTL_SECONDS). */
   readonly env?: Record<string, string>;
+  /** More domains of the tenant (managed, verified), each added and its directory imported after the churn domain. */
+  readonly more?: readonly DomainDirectory[];
 }): Promise<CliTenant> {
   const { seed, rows } = churnDirectory(options.domain, options.letter, options.counts);
+  for (const { domain } of options.more ?? []) {
+    seed.domains.push({ id: domain, authenticationType: 'Managed', isVerified: true });
+  }
   return startCliTenant({
     prefix: `entra-sync-${options.domain.split('.')[0]}-`,
     seed,
     emulatorArgs: REALISTIC_EMULATOR_ARGS,
     ...(options.env ? { env: options.env } : {}),
-    directory: { domain: options.domain, rows },
+    directories: [{ domain: options.domain, rows }, ...(options.more ?? [])],
   });
 }
 

@@ -49,16 +49,18 @@ describe('entra-sync for scripts', { timeout: 180_000 }, () => {
       seed,
       emulatorArgs: ['--no-throttling'],
       // s0 stays, s1 gets a new display name, s2 leaves, s3 and s4 are hired.
-      directory: {
-        domain: DOMAIN,
-        rows: [
-          'userPrincipalName,givenName,surname,displayName,immutableId',
-          `${upn(0)},S,0,S 0,${imm(0)}`,
-          `${upn(1)},S,1,S One,${imm(1)}`,
-          `${upn(3)},S,3,S 3,${imm(3)}`,
-          `${upn(4)},S,4,S 4,${imm(4)}`,
-        ],
-      },
+      directories: [
+        {
+          domain: DOMAIN,
+          rows: [
+            'userPrincipalName,givenName,surname,displayName,immutableId',
+            `${upn(0)},S,0,S 0,${imm(0)}`,
+            `${upn(1)},S,1,S One,${imm(1)}`,
+            `${upn(3)},S,3,S 3,${imm(3)}`,
+            `${upn(4)},S,4,S 4,${imm(4)}`,
+          ],
+        },
+      ],
     });
     ({ emulator, dir, env } = tenant);
     // An HTTP server that accepts requests and never answers (a hung SCIM endpoint).

@@ -70,6 +70,17 @@ export function storeContract(name: string, makeUrl: () => string) {
       await expect(walkMissing()).rejects.toThrow(/plan no-such-plan does not exist.*dry run again/);
     });
 
+    it("keeps the CSV size its dry run counted in the plan's summary, never in the plan", async () => {
+      const big = plan('plan-sized', 1_200);
+      await stores.plans.put(big, { csvBytes: 123_456 });
+      const { changes: _c, ...summary } = big;
+      expect(await stores.plans.summary('plan-sized')).toEqual({ ...summary, changeCount: 1_200, csvBytes: 123_456 });
+      expect(await stores.plans.get('plan-sized')).toEqual(big);
+      // Stored again without it (an hourly run's plan under the same id): the summary no longer claims a size.
+      await stores.plans.put(big);
+      expect((await stores.plans.summary('plan-sized'))?.csvBytes).toBeUndefined();
+    });
+
     it('claims a plan for exactly one run, even when twenty runs race', async () => {
       expect(await stores.plans.claim('p1', 'run-a')).toEqual({ claimed: true });
       expect(await stores.plans.claim('p1', 'run-b')).toEqual({ claimed: false, runId: 'run-a' });

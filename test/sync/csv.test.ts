@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { csvCell, neutraliseFormula } from '../../src/sync/csv-cell.js';
 import type { RunRecord, SourceUser } from '../../src/sync/model.js';
 import { buildPlan } from '../../src/sync/plan.js';
-import { PLAN_CSV_COLUMNS, planCsv, planCsvByteSize, planCsvChunks } from '../../src/sync/plan-csv.js';
+import { PLAN_CSV_COLUMNS, planCsv, planCsvByteSize, planCsvChunks, planCsvStream } from '../../src/sync/plan-csv.js';
 import { runCsv, runCsvChunks } from '../../src/sync/run-csv.js';
 import { DOMAIN, entraUser, settings, snapshot } from './fixtures.js';
 
@@ -143,8 +143,14 @@ describe('plan CSV', () => {
     expect(csvCell('Sato\t=1+1')).toBe('"Sato\t=1+1"');
   });
 
-  it('streams in blocks that join to the same text', () => {
+  it('streams in blocks that join to the same text, from the plan or page by page from its stored chunks', async () => {
     expect([...planCsvChunks(plan)].join('')).toBe(csv);
+    async function* pages() {
+      for (let i = 0; i < plan.changes.length; i += 2) yield plan.changes.slice(i, i + 2);
+    }
+    let streamed = '';
+    for await (const block of planCsvStream(pages())) streamed += block;
+    expect(streamed).toBe(csv);
   });
 
   it('counts its size in UTF-8 bytes while streaming (the BOM and Japanese text are several bytes a character)', () => {

@@ -1,6 +1,6 @@
 // Adopting users of a federated domain over HTTPS: the dry run says the UPN goes through onmicrosoft.com, the apply runs
 // the three writes as one journaled unit, a crash or stop between them resumes, and a failed middle step moves the user back.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ENGLISH } from '../../src/bot/i18n.js';
 import { renderDryRunCard } from '../../src/bot/render-plan-cards.js';
 import { createEngine, type Engine } from '../../src/compose.js';
@@ -15,6 +15,8 @@ import type { EntraWriter, WriteOp } from '../../src/sync/ports.js';
 import { planToWritePhases } from '../../src/sync/write-ops.js';
 import { entraUser, settings, snapshot } from './fixtures.js';
 import { runOutcomesOf } from '../helpers/engine.js';
+import { run } from '../store/samples.js';
+import { isRefusal } from '../../src/sync/service-interface.js';
 
 const DOMAIN = 'fed.example';
 const STAGING = 'fedco.onmicrosoft.com';
@@ -262,6 +264,60 @@ describe('the apply', () => {
     const finished = await executePlan({ ...deps, writer: e.entra.writer }, { runId: 'stopped', plan, phases });
     expect(finished.outcomes.find((o) => o.upn === `erin@${DOMAIN}`)?.result).toBe('done');
     expect(await upnOf(ERIN)).toBe(`erin@${DOMAIN}`);
+  });
+
+  it('a new dry run is refused while an interrupted run left a user at its temporary UPN, found from its journal', async () => {
+    await emu.reset(seed());
+    const plan = await preview();
+    const via = update(plan, ERIN)!.via!;
+    const phases = planToWritePhases(plan, 'Federated');
+    const deps = { reader: e.entra.reader, journal: e.stores.journal, logger };
+    const runOf = (id: string) => ({ ...run(id, DOMAIN, new Date().toISOString(), 0), planId: plan.id });
+    const summary = vi.spyOn(e.stores.plans, 'summary');
+    const walk = vi.spyOn(e.stores.plans, 'changes');
+    const whole = vi.spyOn(e.stores.plans, 'get');
+    try {
+      // A run of the domain interrupted with only plain updates done: its journal holds no move, so the dry run reads
+      // nothing of its plan.
+      await e.stores.runs.put(runOf('no-move'));
+      await e.stores.journal.write('no-move', [{ opId: `u:${IVY}`, state: 'done' }]);
+      expect(await e.stores.journal.unfinished()).toContain('no-move');
+      expect(isRefusal(await e.service.preview(DOMAIN))).toBe(false);
+      expect(summary).not.toHaveBeenCalled();
+      expect(walk).not.toHaveBeenCalled();
+      await e.stores.journal.markFinished('no-move');
+
+      // Stopped after erin's move to the temporary UPN: refused, naming erin, the run and the plan to apply again.
+      const stop = new AbortController();
+      const stopping: EntraWriter = {
+        execute: async (ops, options) => {
+          await e.entra.writer.execute(ops, options);
+          if (ops.some((o) => o.opId === `f1:${ERIN}`)) stop.abort();
+        },
+      };
+      await e.stores.runs.put(runOf('stranded'));
+      await executePlan({ ...deps, writer: stopping }, { runId: 'stranded', plan, phases, signal: stop.signal });
+      expect(await upnOf(ERIN)).toBe(via);
+      const refused = await e.service.preview(DOMAIN);
+      if (!isRefusal(refused)) throw new Error('the dry run was not refused');
+      expect(refused.code).toBe('lease-held');
+      expect(refused.reason).toContain(`erin@${DOMAIN}`);
+      expect(refused.reason).toContain(via);
+      expect(refused.reason).toContain('An interrupted run (stranded) left');
+      expect(refused.reason).toContain(plan.id);
+      // Its plan's summary and its chunks, one at a time; never the whole plan.
+      expect(walk).toHaveBeenCalledTimes(1);
+      expect(whole).not.toHaveBeenCalled();
+
+      // Applying it again finishes the adoption; the dry run goes ahead.
+      await executePlan({ ...deps, writer: e.entra.writer }, { runId: 'stranded', plan, phases });
+      expect(await upnOf(ERIN)).toBe(`erin@${DOMAIN}`);
+      expect(isRefusal(await e.service.preview(DOMAIN))).toBe(false);
+    } finally {
+      summary.mockRestore();
+      walk.mockRestore();
+      whole.mockRestore();
+    }
   });
 
   it('a user that cannot be moved back (its ID was taken meanwhile) is reported where it is', async () => {

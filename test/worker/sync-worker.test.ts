@@ -1,13 +1,20 @@
 // The sync worker process against the emulator over HTTPS: dry runs and applies run in it, and a worker killed mid-apply is restarted and the run resumed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGLISH } from '../../src/bot/i18n.js';
-import { failureCard } from '../../src/bot/refusal-cards.js';
+import { failureCard, failureSentence } from '../../src/bot/refusal-cards.js';
 import { createEngine, type Engine } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { RunRecord } from '../../src/sync/model.js';
 import type { OpsEvent } from '../../src/sync/observer.js';
-import { isRefusal, type Progress, syncLeaseName } from '../../src/sync/service-interface.js';
+import { planCsv } from '../../src/sync/plan-csv.js';
+import {
+  type DomainPreview,
+  fromPortableError,
+  isRefusal,
+  type Progress,
+  syncLeaseName,
+} from '../../src/sync/service-interface.js';
 import { type FromWorker, PROTOCOL_VERSION } from '../../src/worker/protocol.js';
 import { type SyncWorker, SyncWorkerStoppedError, startSyncWorker } from '../../src/worker/sync-worker-client.js';
 import { cardText } from '../bot/fake-connector.js';
@@ -59,7 +66,11 @@ describe('sync worker process', () => {
 
   it('runs a dry run in the worker: progress and engine events reach the caller, the plan is in the shared store', async () => {
     const progress: Progress[] = [];
-    const plan = await worker.service.preview(DOMAIN, { requestedBy: 'test', onProgress: (p) => progress.push(p) });
+    const plan = await worker.service.preview(DOMAIN, {
+      requestedBy: 'test',
+      onProgress: (p) => progress.push(p),
+      countCsvBytes: true,
+    });
     if (isRefusal(plan)) throw new Error(plan.reason);
     expect(plan.counts).toMatchObject({ add: HIRES, update: UPDATED, delete: LEAVERS });
     expect(progress.map((p) => p.phase)).toContain('diffing');
@@ -72,6 +83,8 @@ describe('sync worker process', () => {
     const summary = await worker.service.getPlanSummary(plan.id);
     expect(summary).toMatchObject({ id: plan.id, hash: plan.hash, domain: DOMAIN, counts: plan.counts });
     expect(summary?.changeCount).toBe(plan.changes.length);
+    // Asked to, the dry run counted its CSV's size once, when it stored the plan (the file offer reads it).
+    expect(summary?.csvBytes).toBe(Buffer.byteLength(planCsv(plan), 'utf8'));
     expect(summary).not.toHaveProperty('changes');
     expect(await worker.service.getPlanSummary('no-such-plan')).toBeNull();
     // A refusal crosses the process boundary as a value.
@@ -93,6 +106,8 @@ describe('sync worker process', () => {
     if (!('result' in planned) || isRefusal(planned.result)) throw new Error(`no plan: ${JSON.stringify(planned)}`);
     expect(planned.result.counts).toMatchObject({ add: HIRES, update: UPDATED, delete: LEAVERS });
     expect((await engine.service.getPlanSummary(planned.result.id))?.hash).toBe(planned.result.hash);
+    // Not asked to (nothing offers these plans as files), the dry run did not format the CSV to count it.
+    expect((await engine.service.getPlanSummary(planned.result.id))?.csvBytes).toBeUndefined();
     expect('result' in ghost && isRefusal(ghost.result) && ghost.result.code).toBe('unknown-domain');
   }, 60_000);
 
@@ -156,6 +171,47 @@ describe('sync worker process', () => {
     const again = await worker.service.preview(DOMAIN);
     expect(isRefusal(again)).toBe(false);
   }, 60_000);
+
+  it('preview all whose worker is killed keeps the finished domains, says which one stopped, and does the rest in the new worker', async () => {
+    const listed = (await engine.stores.settings.list()).filter((s) => s.domain === DOMAIN);
+    const settings = [listed[0]!, listed[0]!, listed[0]!, { ...listed[0]!, domain: 'ghost.example' }];
+    const restartsBefore = worker.restarts();
+    const started: string[] = [];
+    const previewed: number[] = [];
+    let killed: number | undefined;
+    const entries = await worker.service.previewAll(settings, {
+      requestedBy: 'test',
+      onDomain: (i, domain) => {
+        started.push(`${i}:${domain}`);
+        // The second domain's dry run has just begun (the first one's entry is already in the bot): kill the worker.
+        if (i === 1 && killed === undefined) {
+          killed = worker.child()?.pid;
+          worker.child()?.kill('SIGKILL');
+        }
+      },
+      onPreviewed: (i) => previewed.push(i),
+    });
+    expect(worker.restarts()).toBe(restartsBefore + 1);
+    expect(worker.child()?.pid).not.toBe(killed);
+    expect(entries.map((e) => e.domain)).toEqual(settings.map((s) => s.domain));
+    // Finished before the kill: kept.
+    const [first, stopped, after, ghost] = entries as [DomainPreview, DomainPreview, DomainPreview, DomainPreview];
+    if (!('result' in first) || isRefusal(first.result)) throw new Error(`no plan: ${JSON.stringify(first)}`);
+    expect((await engine.service.getPlanSummary(first.result.id))?.hash).toBe(first.result.hash);
+    // In progress when the worker died: says so, and what to do (not tried again: it may be what stopped the worker).
+    if (!('error' in stopped)) throw new Error(`the stopped domain has a result: ${JSON.stringify(stopped)}`);
+    expect(stopped.error.kind).toBe('worker');
+    expect(stopped.error.message).toMatch(/sync worker stopped \(signal SIGKILL\) during the dry run of thread\.jp/);
+    const sentence = failureSentence(createLogger('silent'), ENGLISH, { key: 'what.dryRun' }, fromPortableError(stopped.error));
+    expect(sentence).toContain('The sync engine stopped unexpectedly during this step; it has been started again.');
+    expect(sentence).toContain('Run the step again.');
+    // Not started yet: done by the new worker, numbered as in the whole list.
+    if (!('result' in after) || isRefusal(after.result)) throw new Error(`no plan: ${JSON.stringify(after)}`);
+    expect(after.result.counts).toEqual(first.result.counts);
+    expect('result' in ghost && isRefusal(ghost.result) && ghost.result.code).toBe('unknown-domain');
+    expect(started).toEqual(settings.map((s, i) => `${i}:${s.domain}`));
+    expect(previewed).toEqual([0, 2, 3]);
+  }, 90_000);
 
   it('a worker killed mid-apply is restarted; the run resumes from its journal and the caller gets its end', async () => {
     const plan = await worker.service.preview(DOMAIN, { requestedBy: 'test' });

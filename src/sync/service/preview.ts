@@ -1,5 +1,5 @@
 // The dry run use case: read both sides of a domain, build the plan, store it; and looking up or discarding a plan.
-import { strandedAdoptions } from '../apply-run.js';
+import { movedNotBack, strandedAdoptions } from '../apply-outcomes.js';
 import { list, message, say } from '../core-messages.js';
 import type { DomainSettings, EntraDomain, Plan } from '../model.js';
 import {
@@ -14,27 +14,39 @@ import {
 } from '../service-interface.js';
 import type { ServiceContext } from './context.js';
 import { normaliseDomain } from '../domain-name.js';
+import { planCsvByteSize } from '../plan-csv.js';
 import { refuse } from './deps.js';
 
 /**
  * A refusal while an interrupted run of the domain has federated users at their temporary onmicrosoft.com UPN: a new
  * dry run would not see them in the domain and would plan them as new users. Finishing that run comes first.
+ * The run's journal says whether any user is stranded (usually none: nothing of the plan is read); only then are the
+ * plan's chunks walked, one at a time, until every stranded user's change is found.
  */
 async function interruptedAdoptions({ deps }: ServiceContext, domain: string): Promise<Refusal | null> {
   for (const runId of await deps.journal.unfinished()) {
     const run = await deps.runs.get(runId, { outcomes: false });
     if (run?.domain !== domain || !run.planId) continue;
-    const plan = await deps.plans.get(run.planId);
+    const moved = movedNotBack(await deps.journal.read(runId));
+    if (moved.size === 0) continue;
+    const plan = await deps.plans.summary(run.planId);
     if (!plan) continue;
-    const stranded = strandedAdoptions(plan, await deps.journal.read(runId));
-    if (stranded.length === 0) continue;
+    const named: { upn: string; via: string }[] = [];
+    let count = 0;
+    for await (const part of deps.plans.changes(plan.id)) {
+      const stranded = strandedAdoptions(part, moved);
+      count += stranded.length;
+      named.push(...stranded.slice(0, 3 - named.length));
+      if (count === moved.size) break;
+    }
+    if (count === 0) continue;
     const users = list(
-      stranded.slice(0, 3).map((s) => message('refusal.strandedUser', { upn: s.upn, via: s.via })),
+      named.map((s) => message('refusal.strandedUser', { upn: s.upn, via: s.via })),
       'comma',
     );
     const said =
-      stranded.length > 3
-        ? say('refusal.strandedAdoptionsMore', { runId, users, more: stranded.length - 3, planId: plan.id })
+      count > 3
+        ? say('refusal.strandedAdoptionsMore', { runId, users, more: count - 3, planId: plan.id })
         : say('refusal.strandedAdoptions', { runId, users, planId: plan.id });
     return refuse('lease-held', said, runId);
   }
@@ -49,7 +61,7 @@ interface AlreadyRead {
 
 export function previewUseCases(
   ctx: ServiceContext,
-): Pick<SyncService, 'preview' | 'previewAll' | 'getPlan' | 'getPlanSummary' | 'discardPlan'> {
+): Pick<SyncService, 'preview' | 'previewAll' | 'getPlan' | 'getPlanSummary' | 'planChanges' | 'discardPlan'> {
   const { deps, observe, configured, snapshotFor, makePlan } = ctx;
 
   async function preview(rawDomain: string, options: PreviewOptions = {}, known?: AlreadyRead): Promise<Plan | Refusal> {
@@ -70,7 +82,9 @@ export function previewUseCases(
       }
       const snapshot = await snapshotFor(found, options.onProgress);
       const plan = await makePlan(snapshot, found.settings, options.requestedBy ?? null);
-      await deps.plans.put(plan);
+      // The CSV's size, when it will be offered as a file, is counted here, once, off the bot's event loop: the offer
+      // and its upload read it from the summary.
+      await deps.plans.put(plan, options.countCsvBytes ? { csvBytes: planCsvByteSize(plan) } : {});
       finished('planned');
       options.onProgress?.({ phase: 'done', done: plan.changes.length, total: plan.changes.length });
       return plan;
@@ -95,22 +109,24 @@ export function previewUseCases(
       const entries: DomainPreview[] = [];
       for (const [index, s] of settings.entries()) {
         options.onDomain?.(index, s.domain);
-        if (unread) {
-          entries.push({ domain: s.domain, error: unread });
-          continue;
-        }
-        try {
-          const result = await preview(s.domain, { requestedBy: options.requestedBy ?? null }, { settings: s, domains });
-          entries.push({ domain: s.domain, result });
-        } catch (err) {
-          entries.push({ domain: s.domain, error: toPortableError(err) });
-        }
+        let entry: DomainPreview;
+        if (unread) entry = { domain: s.domain, error: unread };
+        else
+          try {
+            const result = await preview(s.domain, { requestedBy: options.requestedBy ?? null }, { settings: s, domains });
+            entry = { domain: s.domain, result };
+          } catch (err) {
+            entry = { domain: s.domain, error: toPortableError(err) };
+          }
+        entries.push(entry);
+        options.onPreviewed?.(index, entry);
       }
       return entries;
     },
 
     getPlan: (planId) => deps.plans.get(planId),
     getPlanSummary: (planId) => deps.plans.summary(planId),
+    planChanges: (planId) => deps.plans.changes(planId),
     discardPlan: (planId) => deps.plans.discard(planId),
   };
 }
