@@ -81,8 +81,8 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   const entraUsers = snapshot.entra;
   const sourceUsers = snapshot.source;
   const capacity = entraUsers.length + sourceUsers.length;
-  const ids = new KeyTable();
-  const upns = new KeyTable();
+  const ids = new KeyTable(capacity);
+  const upns = new KeyTable(capacity);
   /** Per Immutable ID: the first Entra user holding it (-1: none), how many do, how many source users want it. */
   const idFirstHolder = new Int32Array(capacity).fill(-1);
   const idHolderCount = new Int32Array(capacity);
