@@ -179,6 +179,32 @@ describe('plan hash', () => {
     expect(parts.join('')).toBe(canonicalJson(value));
     expect(canonicalJson(value)).toBe('{"":[null],"B":5,"z":4,"é":3,"\u{1f600}":2,"\uffff":1}');
   });
+
+  it('writes objects of many shapes and key orders as if each were sorted on its own', () => {
+    // More shapes than the writer keeps (32), the same keys inserted in different orders, undefined members.
+    const key = fc.constantFrom('a', 'B', 'é', 'ab', '', 'z', '\u{1f600}', '\uffff');
+    const leaf = fc.oneof(fc.constant(undefined), fc.constant(null), fc.boolean(), fc.integer(), fc.string());
+    const record = fc
+      .array(fc.tuple(key, fc.oneof(leaf, fc.array(leaf, { maxLength: 2 }))), { maxLength: 8 })
+      .map((entries) => Object.fromEntries(entries));
+    const sortedDeep = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sortedDeep)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, sortedDeep((v as Record<string, unknown>)[k])]),
+            )
+          : v;
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 60 }), (records) => {
+        expect(canonicalJson(records)).toBe(JSON.stringify(sortedDeep(records)));
+        for (const r of records) expect(canonicalJson(r)).toBe(JSON.stringify(sortedDeep(r)));
+      }),
+      { seed: 3, numRuns: 300 },
+    );
+  });
 });
 
 describe('fingerprints', () => {
