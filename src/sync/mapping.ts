@@ -32,7 +32,27 @@ export const LIMITS = {
   immutableId: 256,
 } as const;
 
-const UPN_LOCAL = /^[A-Za-z0-9'.\-_!#^~]+$/;
+/** Graph's alias characters (A–Z a–z 0–9 ' . - _ ! # ^ ~), by code unit. */
+const ALIAS_CHAR = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'.-_!#^~")
+  ALIAS_CHAR[c.charCodeAt(0)] = 1;
+const DOT = 46;
+
+/**
+ * True when `upn` up to `end` is a valid alias: one or more of Graph's alias characters, no dot first or last, no two
+ * dots in a row. Checked in place (no slice, no regular expression): the diff asks it twice per source user.
+ */
+function isValidAlias(upn: string, end: number): boolean {
+  if (end <= 0) return false;
+  let previous = DOT; // a dot first is refused like two in a row
+  for (let i = 0; i < end; i++) {
+    const c = upn.charCodeAt(i);
+    if (c >= 128 || ALIAS_CHAR[c] === 0 || (c === DOT && previous === DOT)) return false;
+    previous = c;
+  }
+  return previous !== DOT;
+}
+
 const MAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Characters Graph refuses in onPremisesImmutableId (and white space). */
 const IMMUTABLE_ID_BAD = /[$_\s]/;
@@ -53,9 +73,9 @@ export const OPTIONAL_STRINGS = [
 /** The mail alias derived from the UPN's local part (Graph requires one on create). */
 export function mailNicknameFor(upn: string): string {
   const at = upn.lastIndexOf('@');
-  const local = at >= 0 ? upn.slice(0, at) : upn;
-  if (UPN_LOCAL.test(local) && !local.startsWith('.') && !local.endsWith('.') && !local.includes('..'))
-    return local.length > LIMITS.mailNickname ? local.slice(0, LIMITS.mailNickname) : local;
+  const end = at >= 0 ? at : upn.length;
+  if (isValidAlias(upn, end)) return upn.slice(0, Math.min(end, LIMITS.mailNickname));
+  const local = upn.slice(0, end);
   let nick = local.replace(NICKNAME_BAD, '_').replace(/^\.+|\.+$/g, '');
   nick = nick.replace(/\.{2,}/g, '.');
   return nick.slice(0, LIMITS.mailNickname);
@@ -99,10 +119,6 @@ export function toDesired(source: SourceUser, _domain?: string): DesiredAttribut
   };
 }
 
-/** The alias characters followed by the `@`: tested on the whole UPN (no `@` in the class), no slice per call. */
-const UPN_LOCAL_THEN_AT = /^[A-Za-z0-9'.\-_!#^~]+@/;
-const DOT = 46;
-
 /** True when the part of `upn` after its first `@` is `domain`, compared case-insensitively. */
 function hasDomain(upn: string, domain: string): boolean {
   const at = upn.indexOf('@');
@@ -116,15 +132,7 @@ export function isValidUpnSyntax(upn: string, knownDomain?: string): boolean {
   const at = upn.indexOf('@');
   if (at <= 0 || at !== upn.lastIndexOf('@')) return false;
   if (at > LIMITS.upnLocal || upn.length > LIMITS.upn) return false;
-  // The alias (before `at`): only Graph's characters, no dot first or last, no two dots in a row.
-  const dots = upn.indexOf('..');
-  if (
-    !UPN_LOCAL_THEN_AT.test(upn) ||
-    upn.charCodeAt(0) === DOT ||
-    upn.charCodeAt(at - 1) === DOT ||
-    (dots >= 0 && dots + 1 < at)
-  )
-    return false;
+  if (!isValidAlias(upn, at)) return false;
   if (knownDomain !== undefined && hasDomain(upn, knownDomain)) return true;
   return isDomainName(upn.slice(at + 1).toLowerCase());
 }

@@ -76,6 +76,13 @@ describe('mapping', () => {
     expect(valid('ab@x..example')).toBe(false);
     expect(valid(`ab@${DOMAIN.toUpperCase()}`, DOMAIN)).toBe(true);
     expect(valid('ab@EXAMPLE.ORG', 'example.org')).toBe(true);
+    // The mail nickname is a valid alias as it is (at most 64 characters), else repaired.
+    expect(mailNicknameFor(`a.b@${DOMAIN}`)).toBe('a.b');
+    expect(mailNicknameFor(`${'x'.repeat(70)}@${DOMAIN}`)).toBe('x'.repeat(64));
+    expect(mailNicknameFor('.a..b.@x.example')).toBe('a.b');
+    expect(mailNicknameFor('a@b@x.example')).toBe('a_b');
+    expect(mailNicknameFor('tarō@x.example')).toBe('tar_');
+    expect(mailNicknameFor('abc')).toBe('abc');
     expect(validateSourceUser(user({ userPrincipalName: `a@sub.${DOMAIN}` }), DOMAIN).join()).toContain(
       'not in the domain',
     );
