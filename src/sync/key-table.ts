@@ -2,11 +2,11 @@
 
 const EMPTY = -1;
 
-/** FNV-1a over the string's UTF-16 code units (32 bits). */
+/** FNV-1a over the string's UTF-16 code units, as a signed 32-bit integer. */
 function hashOf(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h;
+  return h | 0; // a 32-bit integer also for the empty key (the offset basis is above 2^31): small integers only
 }
 
 /**
