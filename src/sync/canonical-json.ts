@@ -29,15 +29,41 @@ const definedKeys = (record: Record<string, unknown>): string[] =>
     .filter((k) => record[k] !== undefined)
     .sort(compareKeys);
 
-/** Keys' JSON encodings: a plan repeats the same few dozen keys hundreds of thousands of times. */
-const keyTexts = new Map<string, string>();
-function keyText(key: string): string {
-  let text = keyTexts.get(key);
-  if (text === undefined) {
-    text = `${JSON.stringify(key)}:`;
-    if (keyTexts.size < 4096) keyTexts.set(key, text);
+/** An object shape's members in canonical order: each key and its `"key":` text (`,"key":` after the first). */
+interface Shape {
+  /** Object.keys of the shape, in the objects' own (insertion) order. */
+  readonly keys: readonly string[];
+  readonly sorted: readonly string[];
+  readonly first: readonly string[];
+  readonly next: readonly string[];
+}
+
+/*
+ * A plan's million objects (changes, their attribute changes) come in a few dozen shapes, and Object.keys of objects
+ * of one shape gives the same keys (internalized strings) in the same order: the last SHAPES key lists are kept with
+ * their sorted order and key texts, so that such an object is written without sorting or encoding its keys again.
+ */
+const SHAPES = 32;
+const shapes: Shape[] = [];
+let nextShape = 0;
+function shapeOf(record: Record<string, unknown>): Shape {
+  const keys = Object.keys(record);
+  search: for (let n = 0; n < shapes.length; n++) {
+    const known = shapes[n]!.keys;
+    if (known.length !== keys.length) continue;
+    for (let i = 0; i < keys.length; i++) if (known[i] !== keys[i]) continue search;
+    return shapes[n]!;
   }
-  return text;
+  // Object.keys gives strings, whose default sort order is UTF-16 code-unit order (compareKeys').
+  const sorted = [...keys].sort();
+  const first = sorted.map((k) => `${JSON.stringify(k)}:`);
+  const shape: Shape = { keys, sorted, first, next: first.map((t) => `,${t}`) };
+  if (shapes.length < SHAPES) shapes.push(shape);
+  else {
+    shapes[nextShape] = shape;
+    nextShape = (nextShape + 1) % SHAPES;
+  }
+  return shape;
 }
 
 /** Canonical JSON of `value` as one string (use writeCanonicalJson for very large values). */
@@ -55,14 +81,13 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  // Object.keys gives strings, whose default sort order is UTF-16 code-unit order (compareKeys').
-  const keys = Object.keys(record).sort();
+  const shape = shapeOf(record);
   let out = '{';
   let first = true;
-  for (const k of keys) {
-    const member = record[k];
+  for (let i = 0; i < shape.sorted.length; i++) {
+    const member = record[shape.sorted[i]!];
     if (member === undefined) continue;
-    out += first ? keyText(k) : `,${keyText(k)}`;
+    out += first ? shape.first[i] : shape.next[i];
     first = false;
     out += canonicalJson(member);
   }

@@ -1,15 +1,14 @@
 // Per-user comparisons of the diff: attribute, restore and usage-location changes, original and staging UPNs.
 import type { Said } from './core-messages.js';
-import { isManaged, managedAttributes } from './mapping.js';
-import {
-  type AttributeChange,
-  type AttributeValue,
-  type DeletedEntraUser,
-  type DesiredAttributes,
-  type EntraUser,
-  type SourceUser,
-  SYNCED_ATTRIBUTES,
-  type SyncedAttribute,
+import { managedAttributes } from './mapping.js';
+import type {
+  AttributeChange,
+  AttributeValue,
+  DeletedEntraUser,
+  DesiredAttributes,
+  EntraUser,
+  SourceUser,
+  SyncedAttribute,
 } from './model.js';
 
 /**
@@ -43,15 +42,36 @@ export const lower = (s: string): string => s.toLowerCase();
 const blankToNull = (v: AttributeValue | undefined): AttributeValue =>
   v === undefined || v === null ? null : typeof v === 'string' && v === '' ? null : v;
 
-/** Attribute-level differences between the Entra user and the source's managed values. */
+/** Adds the change of one managed attribute when Entra's value (blank read as null) is not the desired one. */
+function compareAttribute(
+  out: AttributeChange[],
+  attribute: SyncedAttribute,
+  current: AttributeValue | undefined,
+  wanted: AttributeValue,
+): void {
+  const before = blankToNull(current);
+  if (before !== wanted) out.push({ attribute, before, after: wanted });
+}
+
+/**
+ * Attribute-level differences between the Entra user and the source's managed values, in SYNCED_ATTRIBUTES order
+ * (test/sync/diff.test.ts checks this against that list). It runs for every matched pair of every diff, so each
+ * property is read by name: a loop over the attribute names costs a keyed lookup per attribute and side.
+ */
 export function attributeChanges(entra: EntraUser, source: SourceUser, desired: DesiredAttributes): AttributeChange[] {
   const out: AttributeChange[] = [];
-  for (const attribute of SYNCED_ATTRIBUTES) {
-    if (!isManaged(source, attribute)) continue;
-    const before = blankToNull(entra[attribute]);
-    const after = desired[attribute];
-    if (before !== after) out.push({ attribute, before, after });
-  }
+  compareAttribute(out, 'userPrincipalName', entra.userPrincipalName, desired.userPrincipalName);
+  compareAttribute(out, 'displayName', entra.displayName, desired.displayName);
+  if (source.givenName !== undefined) compareAttribute(out, 'givenName', entra.givenName, desired.givenName);
+  if (source.surname !== undefined) compareAttribute(out, 'surname', entra.surname, desired.surname);
+  compareAttribute(out, 'mailNickname', entra.mailNickname, desired.mailNickname);
+  compareAttribute(out, 'onPremisesImmutableId', entra.onPremisesImmutableId, desired.onPremisesImmutableId);
+  if (source.mail !== undefined) compareAttribute(out, 'mail', entra.mail, desired.mail);
+  if (source.jobTitle !== undefined) compareAttribute(out, 'jobTitle', entra.jobTitle, desired.jobTitle);
+  if (source.department !== undefined) compareAttribute(out, 'department', entra.department, desired.department);
+  if (source.employeeId !== undefined) compareAttribute(out, 'employeeId', entra.employeeId, desired.employeeId);
+  if (source.mobilePhone !== undefined) compareAttribute(out, 'mobilePhone', entra.mobilePhone, desired.mobilePhone);
+  compareAttribute(out, 'accountEnabled', entra.accountEnabled, desired.accountEnabled);
   return out;
 }
 

@@ -81,8 +81,8 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   const entraUsers = snapshot.entra;
   const sourceUsers = snapshot.source;
   const capacity = entraUsers.length + sourceUsers.length;
-  const ids = new KeyTable();
-  const upns = new KeyTable();
+  const ids = new KeyTable(capacity);
+  const upns = new KeyTable(capacity);
   /** Per Immutable ID: the first Entra user holding it (-1: none), how many do, how many source users want it. */
   const idFirstHolder = new Int32Array(capacity).fill(-1);
   const idHolderCount = new Int32Array(capacity);
@@ -154,11 +154,21 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   };
   const deletedById = deletedByImmutableId(deletedUsers);
 
+  // A tenant has a handful of userType spellings: each is lower-cased once, not once per user.
+  let lastUserType: string | null = null;
+  let lastIsGuest = false;
+  const isGuest = (userType: string): boolean => {
+    if (userType !== lastUserType) {
+      lastUserType = userType;
+      lastIsGuest = lower(userType) === 'guest';
+    }
+    return lastIsGuest;
+  };
   const untouchable = (e: EntraUser): Untouchable | null => {
     if (protectedKeys.size > 0 && (protectedKeys.has(lower(e.id)) || protectedKeys.has(lower(e.userPrincipalName))))
       return { reason: 'protected', note: 'protected account' };
     if (e.onPremisesSyncEnabled === true) return { reason: 'ad-synced', note: 'synced from on-premises AD' };
-    if (e.userType !== null && lower(e.userType) === 'guest') return { reason: 'guest', note: 'guest user' };
+    if (e.userType !== null && isGuest(e.userType)) return { reason: 'guest', note: 'guest user' };
     if (snapshot.adminIds.has(e.id)) return { reason: 'admin-role', note: 'holds an admin role' };
     return null;
   };
@@ -180,7 +190,12 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
   }
   /** The conflict note when the row would write a mail that cannot be written, else null. */
   const mailConflict = (changes: readonly AttributeChange[], self: EntraUser | null): Said | null => {
-    const mail = changes.find((c) => c.attribute === 'mail')?.after;
+    let mail: AttributeChange['after'] | undefined;
+    for (const c of changes)
+      if (c.attribute === 'mail') {
+        mail = c.after;
+        break;
+      }
     if (typeof mail !== 'string' || mail === '') return null;
     const key = proxyKeyOf(mail);
     if ((sourceMailCount.get(key) ?? 0) > 1) return say('conflict.mailWantedTwice', { mail });
@@ -222,22 +237,23 @@ export function diff(snapshot: DomainSnapshot, settings: DiffSettings): Change[]
     const upnKey = sourceUpnKeys[i]!;
     const upnNo = sourceUpnNo[i]!;
     const idNo = sourceIdNo[i]!;
-    const idList = s.immutableId ? holdersOfId(idNo) : undefined;
+    /** How many Entra users hold the source user's Immutable ID (their list is built only for a conflict). */
+    const idHeld = s.immutableId ? idHolderCount[idNo]! : 0;
 
     if (idSourceCount[idNo]! > 1 || upnSourceCount[upnNo]! > 1) {
       const dupId = idSourceCount[idNo]! > 1;
       const note = dupId
         ? say('conflict.sourceImmutableId', { immutableId: s.immutableId })
         : say('conflict.sourceUpn', { upn: s.userPrincipalName });
-      for (const e of idList ?? []) entraConflict.set(e.id, note);
+      if (idHeld > 0) for (const e of holdersOfId(idNo)) entraConflict.set(e.id, note);
       const holder = holderAt(upnNo);
       if (holder) entraConflict.set(holder.id, note);
       skip(null, 'conflict', note);
       continue;
     }
-    if (idList && idList.length > 1) {
-      const note = say('conflict.immutableIdHeld', { immutableId: s.immutableId, count: idList.length });
-      for (const e of idList) entraConflict.set(e.id, note);
+    if (idHeld > 1) {
+      const note = say('conflict.immutableIdHeld', { immutableId: s.immutableId, count: idHeld });
+      for (const e of holdersOfId(idNo)) entraConflict.set(e.id, note);
       skip(null, 'conflict', note);
       continue;
     }

@@ -11,6 +11,7 @@ import {
   type ChangeAction,
   type DomainSettings,
   type DomainSnapshot,
+  type EntraUser,
   PLAN_FORMAT_VERSION,
   type Plan,
   type PlanCounts,
@@ -50,13 +51,24 @@ export function compareCodePoints(a: string, b: string): number {
 
 const entraIdOf = (c: Change): string => (c.action === 'Add' ? '' : (c.entraId ?? ''));
 
-/** Sorts in plan/CSV order: Add, Update, Delete, Skip, NoChange, then lower-case UPN, Immutable ID, Entra id. */
+/** A code unit where code-point order can differ from the engine's code-unit order (D800 and above). */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
+/**
+ * Sorts in plan/CSV order: Add, Update, Delete, Skip, NoChange, then lower-case UPN, Immutable ID, Entra id.
+ * Code-unit order (the engine's own string comparison) equals code-point order unless both strings have a code unit
+ * from D800 up where they first differ: the UPNs are compared natively, and with compareCodePoints only when both
+ * have such a unit.
+ */
 export function sortChanges(changes: readonly Change[]): Change[] {
-  const keyed = changes.map((c) => ({ c, o: ACTION_ORDER[c.action], u: c.upn.toLowerCase() }));
+  const keyed = changes.map((c) => {
+    const u = c.upn.toLowerCase();
+    return { c, o: ACTION_ORDER[c.action], u, high: HIGH_UNIT.test(u) };
+  });
   keyed.sort(
     (p, q) =>
       p.o - q.o ||
-      compareCodePoints(p.u, q.u) ||
+      (p.high && q.high ? compareCodePoints(p.u, q.u) : p.u < q.u ? -1 : p.u > q.u ? 1 : 0) ||
       compareCodePoints(p.c.immutableId ?? '', q.c.immutableId ?? '') ||
       compareCodePoints(entraIdOf(p.c), entraIdOf(q.c)),
   );
@@ -92,17 +104,24 @@ export function computePlanHash(plan: Omit<Plan, 'hash'> & { hash?: string }): s
   return h.digest('hex');
 }
 
-/** Marks the deletes whose name says room, shared mailbox or service account (see precheck-core). */
+/**
+ * Marks the deletes whose name says room, shared mailbox or service account (see precheck-core). `changes` is
+ * buildPlan's own sorted array: the deletes are replaced in place, and only their Entra users are looked up (one
+ * pass over the snapshot, no index of all of it).
+ */
 function hintNonUsers(changes: Change[], snapshot: Pick<DomainSnapshot, 'entra'>): Change[] {
-  if (!changes.some((c) => c.action === 'Delete')) return changes;
-  const byId = new Map(snapshot.entra.map((e) => [e.id, e]));
-  return changes.map((c) => {
-    if (c.action !== 'Delete') return c;
-    const user = byId.get(c.entraId);
+  const deleteUsers = new Map<string, EntraUser | undefined>();
+  for (const c of changes) if (c.action === 'Delete') deleteUsers.set(c.entraId, undefined);
+  if (deleteUsers.size === 0) return changes;
+  for (const e of snapshot.entra) if (deleteUsers.has(e.id)) deleteUsers.set(e.id, e);
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i]!;
+    if (c.action !== 'Delete') continue;
+    const user = deleteUsers.get(c.entraId);
     const guess = user ? classifyByName(user) : null;
-    if (!guess) return c;
-    return { ...c, nonUserHint: `looks like a ${guess.likelyKind.replace('-', ' ')} (${guess.why})` };
-  });
+    if (guess) changes[i] = { ...c, nonUserHint: `looks like a ${guess.likelyKind.replace('-', ' ')} (${guess.why})` };
+  }
+  return changes;
 }
 
 /**

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, writeCanonicalJson } from '../../src/sync/canonical-json.js';
 import { entraFingerprint, sourceFingerprint } from '../../src/sync/fingerprint.js';
-import type { Plan, SourceUser } from '../../src/sync/model.js';
-import { buildPlan, compareCodePoints, planShortHash, verifyPlanHash } from '../../src/sync/plan.js';
+import type { Change, Plan, SourceUser } from '../../src/sync/model.js';
+import { buildPlan, compareCodePoints, planShortHash, sortChanges, verifyPlanHash } from '../../src/sync/plan.js';
 import { caseArb, DOMAIN, entraUser, settings, snapshot } from './fixtures.js';
 
 const meta = { id: 'plan-1', now: new Date('2026-11-26T10:00:00Z'), createdBy: 'admin' };
@@ -83,6 +83,34 @@ describe('buildPlan', () => {
     expect(compareCodePoints('a', 'b')).toBeLessThan(0);
   });
 
+  it('orders changes by action, then lower-case UPN by code point, Immutable ID and Entra id', () => {
+    // Code units across the ranges where code-unit and code-point order part: ASCII, D800–DFFF (halves of astral
+    // characters), E000–FFFF, upper case.
+    const unit = fc.constantFrom('a', 'B', 'é', '\u{1F600}', '\uFFFD', '\uE000', '\u00FF', '.', '\u{10000}');
+    const text = fc.array(unit, { maxLength: 3 }).map((xs) => xs.join(''));
+    const change = fc.record({
+      action: fc.constantFrom('Delete', 'NoChange', 'Skip'),
+      upn: text.map((t) => `${t}@x`),
+      immutableId: fc.option(text),
+      entraId: text,
+    });
+    const order = { Add: 0, Update: 1, Delete: 2, Skip: 3, NoChange: 4 };
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 40 }), (raw) => {
+        const changes = raw as unknown as Change[];
+        const byCodePoint = [...changes].sort(
+          (p, q) =>
+            order[p.action] - order[q.action] ||
+            compareCodePoints(p.upn.toLowerCase(), q.upn.toLowerCase()) ||
+            compareCodePoints(p.immutableId ?? '', q.immutableId ?? '') ||
+            compareCodePoints((p as { entraId: string }).entraId, (q as { entraId: string }).entraId),
+        );
+        expect(sortChanges(changes)).toEqual(byCodePoint);
+      }),
+      { seed: 5, numRuns: 500 },
+    );
+  });
+
   it('is the same plan (and hash) whatever the input order', () => {
     const snap = sample();
     const reversed = { ...snap, source: [...snap.source].reverse(), entra: [...snap.entra].reverse() };
@@ -150,6 +178,32 @@ describe('plan hash', () => {
     writeCanonicalJson(value, (t) => parts.push(t));
     expect(parts.join('')).toBe(canonicalJson(value));
     expect(canonicalJson(value)).toBe('{"":[null],"B":5,"z":4,"é":3,"\u{1f600}":2,"\uffff":1}');
+  });
+
+  it('writes objects of many shapes and key orders as if each were sorted on its own', () => {
+    // More shapes than the writer keeps (32), the same keys inserted in different orders, undefined members.
+    const key = fc.constantFrom('a', 'B', 'é', 'ab', '', 'z', '\u{1f600}', '\uffff');
+    const leaf = fc.oneof(fc.constant(undefined), fc.constant(null), fc.boolean(), fc.integer(), fc.string());
+    const record = fc
+      .array(fc.tuple(key, fc.oneof(leaf, fc.array(leaf, { maxLength: 2 }))), { maxLength: 8 })
+      .map((entries) => Object.fromEntries(entries));
+    const sortedDeep = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sortedDeep)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, sortedDeep((v as Record<string, unknown>)[k])]),
+            )
+          : v;
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 60 }), (records) => {
+        expect(canonicalJson(records)).toBe(JSON.stringify(sortedDeep(records)));
+        for (const r of records) expect(canonicalJson(r)).toBe(JSON.stringify(sortedDeep(r)));
+      }),
+      { seed: 3, numRuns: 300 },
+    );
   });
 });
 
