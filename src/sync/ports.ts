@@ -20,6 +20,12 @@ import type {
 export interface SourceDirectory {
   /** Every source user of the domain (lower-case domain, without '@'). */
   listUsers(domain: string): Promise<SourceUser[]>;
+  /**
+   * The same users as listUsers, handed over a part at a time instead of gathered, for a reader that keeps only what
+   * it needs of each (an apply's freshness fingerprint). When the domain was replaced while it was read, `restart` is
+   * called and the new version's users are handed over from the start: drop what was handed over before it.
+   */
+  eachUser(domain: string, onUsers: (users: readonly SourceUser[]) => void, restart: () => void): Promise<void>;
 }
 
 export interface ReadProgress {
