@@ -111,7 +111,44 @@ function addresses(v: unknown): readonly string[] {
   return v as string[];
 }
 
+/** The selected properties that are a string or null, and those that are a boolean or null. */
+const NULLABLE_STRINGS = ENTRA_USER_SELECT.filter(
+  (p) => !['id', 'userPrincipalName', 'onPremisesSyncEnabled', 'accountEnabled', 'proxyAddresses'].includes(p),
+);
+const NULLABLE_BOOLEANS = ['onPremisesSyncEnabled', 'accountEnabled'] as const;
+
+/**
+ * The page's own row when it already is an EntraUser, as Graph sends a `$select` listing: exactly the selected
+ * properties, each of its type (id and UPN strings, the others null or of their type, the proxy addresses an array of
+ * strings). Handing the parsed row over saves building a second object of 17 properties for each of 100,000 users;
+ * an empty address list becomes the shared frozen one, as toEntraUser gives. Null when the row is anything else.
+ */
+function ownRow(raw: Json): EntraUser | null {
+  let properties = 0;
+  for (const _ in raw) properties++;
+  if (properties !== ENTRA_USER_SELECT.length) return null;
+  if (typeof raw.id !== 'string' || typeof raw.userPrincipalName !== 'string') return null;
+  for (const p of NULLABLE_STRINGS) {
+    const v = raw[p];
+    if (v !== null && typeof v !== 'string') return null;
+  }
+  for (const p of NULLABLE_BOOLEANS) {
+    const v = raw[p];
+    if (v !== null && typeof v !== 'boolean') return null;
+  }
+  const list = raw.proxyAddresses;
+  if (!Array.isArray(list)) return null;
+  for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return null;
+  if (list.length === 0) raw.proxyAddresses = NO_ADDRESSES;
+  return raw as unknown as EntraUser;
+}
+
+/** A user row of a page as an EntraUser: the row itself when it is one already (ownRow), else a copy of its fields. */
 export function toEntraUser(raw: Json): EntraUser {
+  return ownRow(raw) ?? copiedUser(raw);
+}
+
+function copiedUser(raw: Json): EntraUser {
   return {
     id: String(raw.id),
     userPrincipalName: String(raw.userPrincipalName ?? ''),
@@ -207,8 +244,10 @@ export class GraphEntraReader implements EntraReader {
       const users: EntraUser[] = [];
       for (const raw of rows) {
         const user = toEntraUser(raw);
-        // Graph's filter is authoritative; a user outside the domain is not handed over.
-        if (user.userPrincipalName.toLowerCase().endsWith(suffix)) users.push(user);
+        // Graph's filter is authoritative; a user outside the domain is not handed over. A lower-case UPN (nearly
+        // all) is matched without building its lower-case copy.
+        const upn = user.userPrincipalName;
+        if (upn.endsWith(suffix) || upn.toLowerCase().endsWith(suffix)) users.push(user);
       }
       onUsers(users);
     };
