@@ -236,7 +236,15 @@ export class GraphEntraReader implements EntraReader {
     return [...byId.values()];
   }
 
-  async eachUser(domain: string, onUsers: (users: readonly EntraUser[]) => void): Promise<void> {
+  async eachUser(
+    domain: string,
+    onUsers: (users: readonly EntraUser[]) => void,
+    listing: { readonly listingsInFlight?: number } = {},
+  ): Promise<void> {
+    const inFlight = Math.min(listing.listingsInFlight ?? this.listingConcurrency, this.listingConcurrency);
+    if (!Number.isInteger(inFlight) || inFlight < 1) {
+      throw new Error(`listingsInFlight: must be a whole number from 1 (got ${listing.listingsInFlight})`);
+    }
     const d = requireDomainName(domain);
     const inDomain = `endsWith(userPrincipalName,${q(`@${d}`)})`;
     const suffix = `@${d}`;
@@ -272,7 +280,7 @@ export class GraphEntraReader implements EntraReader {
     // userPrincipalName and `startsWith(…) or startsWith(…)` as advanced queries, but not the two joined by `and`
     // (https://learn.microsoft.com/en-us/graph/aad-advanced-queries): when Graph refuses that form with a 400, the
     // domain is read with the documented `endsWith` listing alone, and this reader does not try the form again.
-    const settled = await settleEach(this.partitions, this.listingConcurrency, async (letters) => {
+    const settled = await settleEach(this.partitions, inFlight, async (letters) => {
       const group = letters.map((c) => `startsWith(userPrincipalName,${q(c)})`).join(' or ');
       let count: number | null = null;
       await this.follow(this.usersPath(`(${group}) and ${inDomain}`), options, take, (body) => {

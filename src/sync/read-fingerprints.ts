@@ -4,6 +4,13 @@ import type { EntraDomain } from './model.js';
 import { previousSourceCount, type SnapshotDeps } from './read-snapshot.js';
 import type { ProgressListener } from './service-interface.js';
 
+/**
+ * Entra listings read at once by a re-read nobody waits on (an apply's check, the wait for its writes to be listed):
+ * each listing in flight is a page being received and parsed, so fewer of them make less garbage at the same time,
+ * for a check that takes a few seconds longer on 100,000 users before a run of over an hour at Graph's write budget.
+ */
+export const CHECK_LISTINGS_IN_FLIGHT = 4;
+
 /** What an apply needs from a fresh read of both sides: the plan's fingerprints and the guard's counts. */
 export interface FreshFingerprints {
   readonly sourceFingerprint: string;
@@ -56,10 +63,14 @@ async function readEntraUsers(
   onProgress: ProgressListener | undefined,
 ): Promise<EntraFingerprintFeed> {
   const feed = new EntraFingerprintFeed();
-  await deps.reader.eachUser(name, (users) => {
-    feed.add(users);
-    onProgress?.({ phase: 'reading-entra', done: feed.count, total: 0 });
-  });
+  await deps.reader.eachUser(
+    name,
+    (users) => {
+      feed.add(users);
+      onProgress?.({ phase: 'reading-entra', done: feed.count, total: 0 });
+    },
+    { listingsInFlight: CHECK_LISTINGS_IN_FLIGHT },
+  );
   return feed;
 }
 
