@@ -20,14 +20,10 @@ export class TransportHandler implements Middleware {
     const url = typeof context.request === 'string' ? context.request : context.request.url;
     const init = (context.options ?? {}) as Record<string, unknown>;
     try {
-      // A string body is handed over as its UTF-8 bytes: fetch would first copy it on the heap as a USVString (one
-      // copy per write batch, held until Graph answers), while a Buffer keeps the bytes off the heap. Same bytes sent;
-      // the SDK always sets the Content-Type of a body.
-      const body = init.body as string | undefined;
       const response = await this.fetchFn(url, {
         method: init.method as string | undefined,
         headers: init.headers as Record<string, string> | undefined,
-        body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+        body: init.body as string | undefined,
         signal: AbortSignal.timeout(timeoutMs),
       });
       context.response = response as unknown as Response;
