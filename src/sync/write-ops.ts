@@ -128,6 +128,22 @@ export function writePhasesOf(
   return phases;
 }
 
+/**
+ * How many ops `changes` make and how many phases writePhasesOf gives them (empty ones included), without building
+ * the ops: what a streamed run counts before it writes.
+ */
+export function writeCounts(changes: Iterable<Change>): { ops: number; phases: number } {
+  let ops = 0;
+  let phases = 0;
+  for (const c of changes) {
+    opsOfChange(c, 'Managed', (n) => {
+      ops++;
+      if (n + 1 > phases) phases = n + 1;
+    });
+  }
+  return { ops, phases };
+}
+
 /** A change with writes and the ids of its ops, in the order they are sent. */
 export interface ChangeOps {
   readonly change: WrittenChange;

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { changeOfOps, groupByChange } from '../../src/sync/apply-outcomes.js';
 import type { AttributeChange, Change, SourceUser } from '../../src/sync/model.js';
 import { buildPlan } from '../../src/sync/plan.js';
-import { changeOpIds, planToWriteOps, planToWritePhases, writePhasesOf } from '../../src/sync/write-ops.js';
+import {
+  changeOpIds,
+  planToWriteOps,
+  planToWritePhases,
+  writeCounts,
+  writePhasesOf,
+} from '../../src/sync/write-ops.js';
 import { caseArb, DOMAIN, entraUser, MemoryEntra, settings, snapshot } from './fixtures.js';
 
 const meta = { id: 'p', now: '2026-11-26T00:00:00.000Z' };
@@ -107,18 +113,20 @@ describe('planToWriteOps', () => {
   });
 });
 
-describe('changeOpIds', () => {
+describe('changeOpIds and writeCounts', () => {
   /** What the outcome walk grouped before: the flattened ops of the changes, grouped by the change each serves. */
   const grouped = (changes: readonly Change[]) => {
     const ops = writePhasesOf(changes, 'Managed').flat();
     return groupByChange(ops, changeOfOps({ id: 'p', changes }, ops));
   };
 
-  it('gives the same changes, op ids and order as grouping the built ops, for any plan', () => {
+  it('give the same changes, op ids and order, and the same counts, as the built ops, for any plan', () => {
     fc.assert(
       fc.property(caseArb, ({ snapshot: snap, settings: s }) => {
         const plan = buildPlan(snap, s, meta);
         expect(changeOpIds(plan.changes)).toEqual(grouped(plan.changes));
+        const phases = writePhasesOf(plan.changes, 'Managed');
+        expect(writeCounts(plan.changes)).toEqual({ ops: phases.flat().length, phases: phases.length });
       }),
     );
   });
@@ -155,6 +163,7 @@ describe('changeOpIds', () => {
     ];
     const ids = changeOpIds(changes);
     expect(ids).toEqual(grouped(changes));
+    expect(writeCounts(changes)).toEqual({ ops: 10, phases: 5 });
     expect(ids.map((c) => c.opIds)).toEqual([
       ['d:e9'],
       ['u:e3'],
