@@ -37,11 +37,26 @@ export class EmbeddedDirectory implements SourceDirectory {
   private chunkKey = (domain: string, version: number, n: number) => `users:${domain}:${version}:${n}`;
 
   async listUsers(domain: string): Promise<SourceUser[]> {
+    let users: SourceUser[] = [];
+    await this.eachUser(
+      domain,
+      (part) => {
+        for (const u of part) users.push(u);
+      },
+      () => {
+        users = [];
+      },
+    );
+    return users;
+  }
+
+  /** The domain's users one stored chunk at a time (ports.ts: `restart` when the domain was replaced mid-read). */
+  async eachUser(domain: string, onUsers: (users: readonly SourceUser[]) => void, restart: () => void): Promise<void> {
     const d = normaliseDomain(domain);
     for (let attempt = 0; attempt < 5; attempt++) {
+      if (attempt > 0) restart();
       const meta = (await this.kv.get(this.metaKey(d))) as DomainMeta | undefined;
-      if (!meta) return [];
-      const users: SourceUser[] = [];
+      if (!meta) return;
       let complete = true;
       for (let n = 0; n < meta.chunks; n++) {
         const part = (await this.kv.get(this.chunkKey(d, meta.version, n))) as SourceUser[] | undefined;
@@ -49,9 +64,9 @@ export class EmbeddedDirectory implements SourceDirectory {
           complete = false; // replaced while we read: read the new version
           break;
         }
-        for (const u of part) users.push(u);
+        onUsers(part);
       }
-      if (complete) return users;
+      if (complete) return;
     }
     throw new Error(`directory: ${d} kept changing while it was read; try again`);
   }

@@ -124,13 +124,29 @@ export class ScimDirectory implements SourceDirectory {
   }
 
   async listUsers(domain: string): Promise<SourceUser[]> {
+    const users: SourceUser[] = [];
+    await this.eachUser(domain, (part) => {
+      for (const u of part) users.push(u);
+    });
+    return users;
+  }
+
+  /**
+   * The domain's users a SCIM page's worth at a time. The SCIM users themselves are gathered first (whether the
+   * filtered answer can be trusted is known only once it is complete), but each is turned into a source user only
+   * when its part is handed over. A SCIM listing is never started again, so `restart` is never called.
+   */
+  async eachUser(domain: string, onUsers: (users: readonly SourceUser[]) => void): Promise<void> {
     const d = normaliseDomain(domain);
     const suffix = `@${d}`;
     const users = ((await this.useFilter()) ? await this.filteredUsers(suffix) : null) ?? (await this.listAll(null));
     // userName is case-insensitive (RFC 7643 §4.1.1, caseExact false): `@Contoso.co.jp` is in contoso.co.jp.
     const inDomain = users.filter((u) => typeof u.userName === 'string' && u.userName.toLowerCase().endsWith(suffix));
     const remembered = await this.immutableIds(inDomain);
-    return inDomain.map((u) => scimToSourceUser(u, this.options.tenantSalt, remembered.get(u.id)));
+    for (let start = 0; start < inDomain.length; start += this.pageSize) {
+      const part = inDomain.slice(start, start + this.pageSize);
+      onUsers(part.map((u) => scimToSourceUser(u, this.options.tenantSalt, remembered.get(u.id))));
+    }
   }
 
   /**

@@ -111,7 +111,44 @@ function addresses(v: unknown): readonly string[] {
   return v as string[];
 }
 
+/** The selected properties that are a string or null, and those that are a boolean or null. */
+const NULLABLE_STRINGS = ENTRA_USER_SELECT.filter(
+  (p) => !['id', 'userPrincipalName', 'onPremisesSyncEnabled', 'accountEnabled', 'proxyAddresses'].includes(p),
+);
+const NULLABLE_BOOLEANS = ['onPremisesSyncEnabled', 'accountEnabled'] as const;
+
+/**
+ * The page's own row when it already is an EntraUser, as Graph sends a `$select` listing: exactly the selected
+ * properties, each of its type (id and UPN strings, the others null or of their type, the proxy addresses an array of
+ * strings). Handing the parsed row over saves building a second object of 17 properties for each of 100,000 users;
+ * an empty address list becomes the shared frozen one, as toEntraUser gives. Null when the row is anything else.
+ */
+function ownRow(raw: Json): EntraUser | null {
+  let properties = 0;
+  for (const _ in raw) properties++;
+  if (properties !== ENTRA_USER_SELECT.length) return null;
+  if (typeof raw.id !== 'string' || typeof raw.userPrincipalName !== 'string') return null;
+  for (const p of NULLABLE_STRINGS) {
+    const v = raw[p];
+    if (v !== null && typeof v !== 'string') return null;
+  }
+  for (const p of NULLABLE_BOOLEANS) {
+    const v = raw[p];
+    if (v !== null && typeof v !== 'boolean') return null;
+  }
+  const list = raw.proxyAddresses;
+  if (!Array.isArray(list)) return null;
+  for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return null;
+  if (list.length === 0) raw.proxyAddresses = NO_ADDRESSES;
+  return raw as unknown as EntraUser;
+}
+
+/** A user row of a page as an EntraUser: the row itself when it is one already (ownRow), else a copy of its fields. */
 export function toEntraUser(raw: Json): EntraUser {
+  return ownRow(raw) ?? copiedUser(raw);
+}
+
+function copiedUser(raw: Json): EntraUser {
   return {
     id: String(raw.id),
     userPrincipalName: String(raw.userPrincipalName ?? ''),
@@ -199,7 +236,15 @@ export class GraphEntraReader implements EntraReader {
     return [...byId.values()];
   }
 
-  async eachUser(domain: string, onUsers: (users: readonly EntraUser[]) => void): Promise<void> {
+  async eachUser(
+    domain: string,
+    onUsers: (users: readonly EntraUser[]) => void,
+    listing: { readonly listingsInFlight?: number } = {},
+  ): Promise<void> {
+    const inFlight = Math.min(listing.listingsInFlight ?? this.listingConcurrency, this.listingConcurrency);
+    if (!Number.isInteger(inFlight) || inFlight < 1) {
+      throw new Error(`listingsInFlight: must be a whole number from 1 (got ${listing.listingsInFlight})`);
+    }
     const d = requireDomainName(domain);
     const inDomain = `endsWith(userPrincipalName,${q(`@${d}`)})`;
     const suffix = `@${d}`;
@@ -207,8 +252,10 @@ export class GraphEntraReader implements EntraReader {
       const users: EntraUser[] = [];
       for (const raw of rows) {
         const user = toEntraUser(raw);
-        // Graph's filter is authoritative; a user outside the domain is not handed over.
-        if (user.userPrincipalName.toLowerCase().endsWith(suffix)) users.push(user);
+        // Graph's filter is authoritative; a user outside the domain is not handed over. A lower-case UPN (nearly
+        // all) is matched without building its lower-case copy.
+        const upn = user.userPrincipalName;
+        if (upn.endsWith(suffix) || upn.toLowerCase().endsWith(suffix)) users.push(user);
       }
       onUsers(users);
     };
@@ -233,7 +280,7 @@ export class GraphEntraReader implements EntraReader {
     // userPrincipalName and `startsWith(…) or startsWith(…)` as advanced queries, but not the two joined by `and`
     // (https://learn.microsoft.com/en-us/graph/aad-advanced-queries): when Graph refuses that form with a 400, the
     // domain is read with the documented `endsWith` listing alone, and this reader does not try the form again.
-    const settled = await settleEach(this.partitions, this.listingConcurrency, async (letters) => {
+    const settled = await settleEach(this.partitions, inFlight, async (letters) => {
       const group = letters.map((c) => `startsWith(userPrincipalName,${q(c)})`).join(' or ');
       let count: number | null = null;
       await this.follow(this.usersPath(`(${group}) and ${inDomain}`), options, take, (body) => {

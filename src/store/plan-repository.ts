@@ -6,7 +6,10 @@ import type { LockTable } from './backend.js';
 import { keyPart } from './keys.js';
 
 export interface PlanRepositoryOptions {
-  /** Changes per stored chunk. */
+  /**
+   * Changes per stored chunk. Default 2,000: an apply holds the chunk it is writing (its changes, ops and op index)
+   * for as long as those writes take, minutes at Graph's budget, so a chunk's size is part of the apply's live memory.
+   */
   readonly chunkSize?: number;
   /** Plans expire after this long (a week-old preview is stale anyway). */
   readonly ttlMs?: number;
@@ -23,7 +26,7 @@ export class KeyvPlanRepository implements PlanRepository {
     private readonly locks: LockTable,
     options: PlanRepositoryOptions = {},
   ) {
-    this.chunkSize = options.chunkSize ?? 10_000;
+    this.chunkSize = options.chunkSize ?? 2_000;
     this.ttlMs = options.ttlMs ?? 7 * 86_400_000;
   }
 

@@ -1,6 +1,7 @@
 // What a run's journal means for each change of the plan: the op → change index, outcomes, counts, readable failures.
 import type { Change, Plan, RunCounts, UserOutcome } from './model.js';
 import type { JournalEntry, WriteOp } from './ports.js';
+import type { ChangeOps } from './write-ops.js';
 
 export type WrittenChange = Extract<Change, { action: 'Add' | 'Update' | 'Delete' }>;
 
@@ -90,26 +91,31 @@ export function strandedAdoptions(
   return out;
 }
 
-/** Counts and one outcome per change, from the settled ops (a change without a final entry was not attempted). */
-export function summarise(
-  ops: readonly WriteOp[],
-  targets: ReadonlyMap<string, WrittenChange>,
-  final: Map<string, Settled>,
-): { counts: RunCounts; outcomes: UserOutcome[] } {
-  // Ops of one change share the plan's change object: group by it, in the order of each change's first op.
-  const perChange = new Map<WrittenChange, (Settled | undefined)[]>();
+/** Groups ops by the change each serves (targets), in the order of each change's first op, each change's ids in order. */
+export function groupByChange(ops: readonly WriteOp[], targets: ReadonlyMap<string, WrittenChange>): ChangeOps[] {
+  // Ops of one change share the plan's change object.
+  const perChange = new Map<WrittenChange, string[]>();
   for (const op of ops) {
     const change = targets.get(op.opId)!;
-    const entries = perChange.get(change);
-    if (entries) entries.push(final.get(op.opId));
-    else perChange.set(change, [final.get(op.opId)]);
+    const ids = perChange.get(change);
+    if (ids) ids.push(op.opId);
+    else perChange.set(change, [op.opId]);
   }
+  return Array.from(perChange, ([change, opIds]) => ({ change, opIds }));
+}
+
+/** Counts and one outcome per change, from the settled ops (a change without a final entry was not attempted). */
+export function summarise(
+  written: readonly ChangeOps[],
+  final: Map<string, Settled>,
+): { counts: RunCounts; outcomes: UserOutcome[] } {
   let added = 0;
   let updated = 0;
   let deleted = 0;
   let failed = 0;
   const outcomes: UserOutcome[] = [];
-  for (const [c, entries] of perChange) {
+  for (const { change: c, opIds } of written) {
+    const entries = opIds.map((id) => final.get(id));
     const failure = entries.find((e) => e?.state === 'failed');
     const done = entries.every((e) => e?.state === 'done');
     const back = c.action === 'Update' && c.via ? final.get(`u:${c.entraId}`) : undefined;

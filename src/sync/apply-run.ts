@@ -1,6 +1,14 @@
 // Executes a plan's write operations with a write-ahead journal: resumable after a crash, never creating a user twice.
 import type { Logger } from '../logger.js';
-import { changeOfOps, explainFailure, type Settled, settled, summarise, type WrittenChange } from './apply-outcomes.js';
+import {
+  changeOfOps,
+  explainFailure,
+  groupByChange,
+  type Settled,
+  settled,
+  summarise,
+  type WrittenChange,
+} from './apply-outcomes.js';
 import {
   admissible,
   forbiddenExplainer,
@@ -12,6 +20,7 @@ import {
 import type { Change, ErrorKind, Plan, RunCounts, UserOutcome } from './model.js';
 import type { EntraReader, EntraWriter, JournalEntry, JournalRepository, WriteOp, WriteResult } from './ports.js';
 import type { ProgressListener } from './service-interface.js';
+import type { ChangeOps } from './write-ops.js';
 
 export {
   changeOfOps,
@@ -67,12 +76,13 @@ export interface WriteSource {
   readonly total: number;
   /** Batches of one phase each (at most `size` ops), phase after phase. */
   batches(size: number): AsyncIterable<WriteBatch>;
-  /** Every change with writes and all its ops, in the plan's order, in batches: the outcomes are built from these. */
+  /** Every change with writes and its op ids, in the plan's order, in batches: the outcomes are built from these. */
   written(): AsyncIterable<WrittenBatch>;
 }
 
-/** All the ops of some plan changes, with those changes (the outcomes of the batch are theirs). */
-export interface WrittenBatch extends WriteBatch {
+/** Some plan changes, and those of them with writes with their op ids (the outcomes of the batch are theirs). */
+export interface WrittenBatch {
+  readonly written: readonly ChangeOps[];
   readonly changes: readonly Change[];
 }
 
@@ -114,7 +124,7 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
           yield { ops: phase.slice(start, start + size), targets };
     },
     async *written() {
-      yield { ops, targets, changes: plan.changes };
+      yield { written: groupByChange(ops, targets), changes: plan.changes };
     },
   };
   const result = await executeWrites(deps, {
@@ -265,7 +275,7 @@ export async function executeWrites(deps: ExecuteDeps, input: StreamInput): Prom
   // The outcomes, built change by change from the settled ops, batch by batch.
   const counts = { added: 0, updated: 0, deleted: 0, failed: 0 };
   for await (const written of source.written()) {
-    const part = summarise(written.ops, written.targets, final);
+    const part = summarise(written.written, final);
     counts.added += part.counts.added;
     counts.updated += part.counts.updated;
     counts.deleted += part.counts.deleted;

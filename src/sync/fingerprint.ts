@@ -36,27 +36,65 @@ function hashSorted<T>(tag: string, items: readonly T[], key: (item: T) => strin
   return h.digest('hex');
 }
 
-/** Fingerprint of the source users (every field mapping/diff reads; `username` is not synced). */
+/** A source user's sort key in the fingerprint. */
+const sourceKey = (u: SourceUser): string => `${u.immutableId}\u0000${u.userPrincipalName}`;
+
+/** Every field mapping/diff reads (`username` is not synced), encoded as a JSON array. */
+const sourceEncoding = (u: SourceUser): string =>
+  encode([
+    u.userPrincipalName,
+    u.immutableId,
+    u.displayName,
+    u.givenName,
+    u.surname,
+    u.mail,
+    u.jobTitle,
+    u.department,
+    u.employeeId,
+    u.mobilePhone,
+    u.accountEnabled,
+  ]);
+
+/** Fingerprint of the source users. */
 export function sourceFingerprint(users: readonly SourceUser[]): string {
-  return hashSorted(
-    'source-v1',
-    users,
-    (u) => `${u.immutableId}\u0000${u.userPrincipalName}`,
-    (u) =>
-      encode([
-        u.userPrincipalName,
-        u.immutableId,
-        u.displayName,
-        u.givenName,
-        u.surname,
-        u.mail,
-        u.jobTitle,
-        u.department,
-        u.employeeId,
-        u.mobilePhone,
-        u.accountEnabled,
-      ]),
-  );
+  return hashSorted('source-v1', users, sourceKey, sourceEncoding);
+}
+
+/**
+ * sourceFingerprint fed part by part (SourceDirectory.eachUser), for a reader that keeps nothing else of the users:
+ * per user only its key and its encoding. `finish` gives the same value as sourceFingerprint over the same users.
+ */
+export class SourceFingerprintFeed {
+  private keys: string[] = [];
+  private encodings: string[] = [];
+
+  add(users: readonly SourceUser[]): void {
+    for (const u of users) {
+      this.keys.push(sourceKey(u));
+      this.encodings.push(sourceEncoding(u));
+    }
+  }
+
+  /** Forgets every user added (the listing started again). */
+  reset(): void {
+    this.keys = [];
+    this.encodings = [];
+  }
+
+  /** Users added so far. */
+  get count(): number {
+    return this.keys.length;
+  }
+
+  finish(): string {
+    const { keys, encodings } = this;
+    return hashSorted(
+      'source-v1',
+      Array.from(keys, (_, i) => i),
+      (i) => keys[i]!,
+      (i) => encodings[i]!,
+    );
+  }
 }
 
 type EntraRecord = { live: EntraUser; admin: boolean } | { deleted: DeletedEntraUser };

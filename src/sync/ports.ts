@@ -20,6 +20,12 @@ import type {
 export interface SourceDirectory {
   /** Every source user of the domain (lower-case domain, without '@'). */
   listUsers(domain: string): Promise<SourceUser[]>;
+  /**
+   * The same users as listUsers, handed over a part at a time instead of gathered, for a reader that keeps only what
+   * it needs of each (an apply's freshness fingerprint). When the domain was replaced while it was read, `restart` is
+   * called and the new version's users are handed over from the start: drop what was handed over before it.
+   */
+  eachUser(domain: string, onUsers: (users: readonly SourceUser[]) => void, restart: () => void): Promise<void>;
 }
 
 export interface ReadProgress {
@@ -34,8 +40,14 @@ export interface EntraReader {
   /**
    * The same users as listUsers, handed over page by page instead of gathered, for a reader that keeps only what it
    * needs of each. A user may be handed over twice (a page read during writes): the last one counts.
+   * `listingsInFlight` caps the listings read at once for this call (a caller nobody waits on, such as an apply's
+   * check, asks for fewer: fewer pages received and parsed at the same time); default, the reader's own.
    */
-  eachUser(domain: string, onUsers: (users: readonly EntraUser[]) => void): Promise<void>;
+  eachUser(
+    domain: string,
+    onUsers: (users: readonly EntraUser[]) => void,
+    options?: { readonly listingsInFlight?: number },
+  ): Promise<void>;
   /** Soft-deleted users whose UPN ends in @domain or whose Immutable ID is given. */
   listDeletedUsers(domain: string): Promise<DeletedEntraUser[]>;
   /** The organization's `countryLetterCode` (the default usage location), or null when it has none or is unreadable. */

@@ -3,12 +3,13 @@ import { changeOfOps, type WriteBatch, type WriteSource } from './apply-run.js';
 import { withLegacyPhases } from './legacy-phases.js';
 import type { Change, EntraDomain, Plan } from './model.js';
 import type { PlanRepository } from './ports.js';
-import { writePhasesOf } from './write-ops.js';
+import { changeOpIds, writeCounts, writePhasesOf } from './write-ops.js';
 
 /**
  * Each change carries its write phase (the diff gave it), so one walk of the stored chunks counts the ops and the
  * phases, and each phase walks the chunks again: a plan without UPN renames (one phase) is read three times in all
- * (count, writes, outcomes), and at any moment one chunk of changes and its ops are in memory. A plan stored before
+ * (count, writes, outcomes), and at any moment one chunk of changes and its ops are in memory (the count and the
+ * outcome walk build only the ops' ids and phases). A plan stored before
  * format 3 has no phases in its changes: they are derived from the whole plan, which is then held for that run.
  */
 export async function storedPlanWrites(
@@ -28,9 +29,9 @@ export async function storedPlanWrites(
   let total = 0;
   let phaseCount = 0;
   for await (const chunk of chunks()) {
-    const phases = writePhasesOf(chunk, authenticationType);
-    for (const phase of phases) total += phase.length;
-    phaseCount = Math.max(phaseCount, phases.length);
+    const counts = writeCounts(chunk);
+    total += counts.ops;
+    phaseCount = Math.max(phaseCount, counts.phases);
   }
   const targetsOf = (chunk: readonly Change[], ops: WriteBatch['ops']) =>
     changeOfOps({ id: plan.id, changes: chunk }, ops);
@@ -47,9 +48,10 @@ export async function storedPlanWrites(
       }
     },
     async *written() {
+      // Only the op ids: the outcomes read the journal by id, so the ops' bodies are not built again.
       for await (const chunk of chunks()) {
-        const ops = writePhasesOf(chunk, authenticationType).flat();
-        if (ops.length > 0) yield { ops, targets: targetsOf(chunk, ops), changes: chunk };
+        const written = changeOpIds(chunk);
+        if (written.length > 0) yield { written, changes: chunk };
       }
     },
   };

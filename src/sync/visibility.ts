@@ -69,18 +69,37 @@ export interface ListingCheck {
  * with its Immutable ID and UPN, an Update with every value it wrote (or gone, when it moved the UPN out of the
  * domain), a Delete must be gone (or listed disabled, when the plan disables instead). A preview whose listing
  * passes this check shows none of these changes again. Of each page only what the expected writes name is kept:
- * an added user's UPN, an updated or deleted user's record.
+ * an added user's UPN, the listed values an updated user's check compares, a disabled user's accountEnabled, and for
+ * a deleted user that it is still listed.
  */
 export function listingCheck(expected: readonly ExpectedWrite[]): ListingCheck {
-  const wanted = new Set<string>();
-  for (const e of expected) wanted.add(e.key);
+  // Per Entra id an expected write names, the listed properties its check reads: the values an Update wrote, whether
+  // a Delete that disables is enabled. Of a listed user only those are kept, not its whole record.
+  const read = new Map<string, Set<string>>();
+  const wantedIds = new Set<string>();
+  for (const e of expected) {
+    if (e.action === 'Add') {
+      wantedIds.add(e.key);
+      continue;
+    }
+    const names = read.get(e.key) ?? new Set<string>();
+    read.set(e.key, names);
+    if (e.values) for (const x of e.values) names.add(x.attribute);
+    if (e.action === 'Delete' && e.disable) names.add('accountEnabled');
+  }
   const listedUpn = new Map<string, string>();
-  const listedById = new Map<string, EntraUser>();
+  const listedById = new Map<string, Partial<Record<keyof EntraUser, unknown>>>();
   return {
     see(users) {
       for (const u of users) {
-        if (wanted.has(`E${u.id}`)) listedById.set(`E${u.id}`, u);
-        if (u.onPremisesImmutableId && wanted.has(`I${u.onPremisesImmutableId}`))
+        const key = `E${u.id}`;
+        const names = read.get(key);
+        if (names) {
+          const kept: Partial<Record<keyof EntraUser, unknown>> = {};
+          for (const name of names) if (name in u) kept[name as keyof EntraUser] = u[name as keyof EntraUser];
+          listedById.set(key, kept);
+        }
+        if (u.onPremisesImmutableId && wantedIds.has(`I${u.onPremisesImmutableId}`))
           listedUpn.set(`I${u.onPremisesImmutableId}`, u.userPrincipalName);
       }
     },

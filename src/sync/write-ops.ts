@@ -2,6 +2,7 @@
 import { withLegacyPhases } from './legacy-phases.js';
 import type { AttributeChange, Change, EntraDomain, Plan } from './model.js';
 import type { WriteAttributes, WriteOp } from './ports.js';
+import type { WrittenChange } from './apply-outcomes.js';
 
 /*
  * Op ids (stable for a plan, used by the journal): create `a:<immutableId>`, update `u:<entraId>`,
@@ -35,6 +36,80 @@ export function planToWritePhases(
     .map((p, i) => (p[0]!.phase === i ? p : p.map((op) => ({ ...op, phase: i }))));
 }
 
+type Unphased<T> = T extends WriteOp ? Omit<T, 'phase' | 'opId'> : never;
+/** One op of a change: its phase, its id, and how to build the rest of it (only called by whoever sends it). */
+type PutOp = (phase: number, opId: string, build: () => Unphased<WriteOp>) => void;
+
+/** The ops of one change, each handed to `put` with its phase and id (Skip and NoChange have none). */
+function opsOfChange(c: Change, authenticationType: EntraDomain['authenticationType'], put: PutOp): void {
+  switch (c.action) {
+    case 'Delete':
+      if (c.mode === 'disable') put(0, `d:${c.entraId}`, () => ({ kind: 'disable', userId: c.entraId }));
+      else put(0, `d:${c.entraId}`, () => ({ kind: 'delete', userId: c.entraId }));
+      break;
+    case 'Update': {
+      if (!c.via) {
+        put(c.phase ?? 0, `u:${c.entraId}`, () => ({
+          kind: 'update',
+          userId: c.entraId,
+          attributes: attributesOf(c.changes),
+        }));
+        break;
+      }
+      const level = c.phase ?? 0;
+      const first = `f1:${c.entraId}`;
+      const rest = c.changes.filter(
+        (x) => x.attribute !== 'userPrincipalName' && x.attribute !== 'onPremisesImmutableId',
+      );
+      put(level, first, () => ({ kind: 'update', userId: c.entraId, attributes: { userPrincipalName: c.via } }));
+      put(level + 1, `f2:${c.entraId}`, () => ({
+        kind: 'update',
+        userId: c.entraId,
+        attributes: attributesOf(c.changes.filter((x) => x.attribute === 'onPremisesImmutableId')),
+        requires: first,
+      }));
+      put(level + 2, `u:${c.entraId}`, () => ({
+        kind: 'update',
+        userId: c.entraId,
+        attributes: { userPrincipalName: c.upn },
+        requires: first,
+      }));
+      if (rest.length > 0)
+        put(level + 3, `f3:${c.entraId}`, () => ({
+          kind: 'update',
+          userId: c.entraId,
+          attributes: attributesOf(rest),
+        }));
+      break;
+    }
+    case 'Add': {
+      if (!c.restoreId) {
+        put(c.phase ?? 0, `a:${c.immutableId}`, () => ({
+          kind: 'create',
+          userPrincipalName: c.upn,
+          immutableId: c.immutableId,
+          attributes: c.attributes,
+          usageLocation: c.usageLocation || null,
+          authenticationType,
+        }));
+        break;
+      }
+      const restoreId = c.restoreId;
+      const restorePhase = c.phase ?? 0;
+      put(restorePhase, `r:${restoreId}`, () => ({ kind: 'restore', deletedId: restoreId }));
+      if (c.changes.length > 0)
+        put(c.updatePhase ?? restorePhase + 1, `u:${restoreId}`, () => ({
+          kind: 'update',
+          userId: restoreId,
+          attributes: attributesOf(c.changes),
+        }));
+      break;
+    }
+    default:
+      break;
+  }
+}
+
 /**
  * The writes of some of a plan's changes (one stored chunk, say) at the phases the changes carry, empty phases
  * included: the numbers are the plan's, so chunks written phase by phase keep the plan's order.
@@ -44,85 +119,60 @@ export function writePhasesOf(
   authenticationType: EntraDomain['authenticationType'],
 ): WriteOp[][] {
   const phases: WriteOp[][] = [];
-  type Unphased<T> = T extends WriteOp ? Omit<T, 'phase'> : never;
-  const put = (n: number, op: Unphased<WriteOp>): void => {
-    while (phases.length <= n) phases.push([]);
-    phases[n]!.push({ ...op, phase: n } as WriteOp);
-  };
   for (const c of changes) {
-    switch (c.action) {
-      case 'Delete':
-        if (c.mode === 'disable') put(0, { opId: `d:${c.entraId}`, kind: 'disable', userId: c.entraId });
-        else put(0, { opId: `d:${c.entraId}`, kind: 'delete', userId: c.entraId });
-        break;
-      case 'Update':
-        if (c.via) {
-          const level = c.phase ?? 0;
-          const first = `f1:${c.entraId}`;
-          const immutable = c.changes.filter((x) => x.attribute === 'onPremisesImmutableId');
-          const rest = c.changes.filter(
-            (x) => x.attribute !== 'userPrincipalName' && x.attribute !== 'onPremisesImmutableId',
-          );
-          put(level, { opId: first, kind: 'update', userId: c.entraId, attributes: { userPrincipalName: c.via } });
-          put(level + 1, {
-            opId: `f2:${c.entraId}`,
-            kind: 'update',
-            userId: c.entraId,
-            attributes: attributesOf(immutable),
-            requires: first,
-          });
-          put(level + 2, {
-            opId: `u:${c.entraId}`,
-            kind: 'update',
-            userId: c.entraId,
-            attributes: { userPrincipalName: c.upn },
-            requires: first,
-          });
-          if (rest.length > 0)
-            put(level + 3, {
-              opId: `f3:${c.entraId}`,
-              kind: 'update',
-              userId: c.entraId,
-              attributes: attributesOf(rest),
-            });
-          break;
-        }
-        put(c.phase ?? 0, {
-          opId: `u:${c.entraId}`,
-          kind: 'update',
-          userId: c.entraId,
-          attributes: attributesOf(c.changes),
-        });
-        break;
-      case 'Add': {
-        if (!c.restoreId) {
-          put(c.phase ?? 0, {
-            opId: `a:${c.immutableId}`,
-            kind: 'create',
-            userPrincipalName: c.upn,
-            immutableId: c.immutableId,
-            attributes: c.attributes,
-            usageLocation: c.usageLocation || null,
-            authenticationType,
-          });
-          break;
-        }
-        const restorePhase = c.phase ?? 0;
-        put(restorePhase, { opId: `r:${c.restoreId}`, kind: 'restore', deletedId: c.restoreId });
-        if (c.changes.length > 0)
-          put(c.updatePhase ?? restorePhase + 1, {
-            opId: `u:${c.restoreId}`,
-            kind: 'update',
-            userId: c.restoreId,
-            attributes: attributesOf(c.changes),
-          });
-        break;
-      }
-      default:
-        break;
-    }
+    opsOfChange(c, authenticationType, (n, opId, build) => {
+      while (phases.length <= n) phases.push([]);
+      phases[n]!.push({ opId, ...build(), phase: n } as WriteOp);
+    });
   }
   return phases;
+}
+
+/**
+ * How many ops `changes` make and how many phases writePhasesOf gives them (empty ones included), without building
+ * the ops: what a streamed run counts before it writes.
+ */
+export function writeCounts(changes: Iterable<Change>): { ops: number; phases: number } {
+  let ops = 0;
+  let phases = 0;
+  for (const c of changes) {
+    opsOfChange(c, 'Managed', (n) => {
+      ops++;
+      if (n + 1 > phases) phases = n + 1;
+    });
+  }
+  return { ops, phases };
+}
+
+/** A change with writes and the ids of its ops, in the order they are sent. */
+export interface ChangeOps {
+  readonly change: WrittenChange;
+  readonly opIds: readonly string[];
+}
+
+/**
+ * The changes with writes among `changes` and their op ids, without building the ops: in the order of each change's
+ * first op in writePhasesOf(changes) flattened (phase by phase, then the changes' order), each change's ids in that
+ * order too. What an outcome walk needs to read a run's journal for these changes.
+ */
+export function changeOpIds(changes: Iterable<Change>): ChangeOps[] {
+  const out: { change: WrittenChange; opIds: string[]; phases: number[] }[] = [];
+  for (const c of changes) {
+    if (c.action !== 'Add' && c.action !== 'Update' && c.action !== 'Delete') continue;
+    const opIds: string[] = [];
+    const phases: number[] = [];
+    opsOfChange(c, 'Managed', (n, opId) => {
+      // Ops of one change are put in phase order but for a restore's update, which may come before it: keep order.
+      let at = phases.length;
+      while (at > 0 && phases[at - 1]! > n) at--;
+      phases.splice(at, 0, n);
+      opIds.splice(at, 0, opId);
+    });
+    if (opIds.length > 0) out.push({ change: c, opIds, phases });
+  }
+  // A stable sort by the first op's phase: the order of the changes' first ops in the flattened phases.
+  out.sort((a, b) => a.phases[0]! - b.phases[0]!);
+  return out.map(({ change, opIds }) => ({ change, opIds }));
 }
 
 /** All write ops of the plan, phase after phase (see planToWritePhases for the ordering contract). */

@@ -392,7 +392,7 @@ describe('partitioned listing of a large domain', () => {
     expect(filters.some((f) => f.includes('startsWith(userPrincipalName') && f.includes('endsWith('))).toBe(true);
   });
 
-  it('lists one first character per listing, never more listings in flight than its concurrency', async () => {
+  it('lists one first character per listing, never more listings in flight than its concurrency or the caller asks', async () => {
     const c = connector({ clientSecret: emu.clientSecret });
     const expected = (await c.reader.listUsers(DOMAIN)).map((u) => u.id).sort();
     const graph: GraphClient = Object.create(c.graph);
@@ -425,6 +425,19 @@ describe('partitioned listing of a large domain', () => {
     expect(
       () => new GraphEntraReader({ graph, logger: logs.logger, clock: systemClock, listingConcurrency: 0 }),
     ).toThrow(/listingConcurrency/);
+    // A caller may ask for fewer listings at once (an apply's check), never more than the reader's own.
+    for (const [asked, allowed] of [
+      [2, 2],
+      [8, 3],
+    ] as const) {
+      most = 0;
+      const seen: string[] = [];
+      await reader.eachUser(DOMAIN, (page) => seen.push(...page.map((u) => u.id)), { listingsInFlight: asked });
+      // The first page (of the whole domain) is listed again by its partitions: one per id, as listUsers keeps.
+      expect([...new Set(seen)].sort()).toEqual(expected);
+      expect(most).toBe(allowed);
+    }
+    await expect(reader.eachUser(DOMAIN, () => {}, { listingsInFlight: 0 })).rejects.toThrow(/listingsInFlight/);
   });
 
   it('falls back to the documented endsWith listing when Graph refuses the combined filter with a 400', async () => {

@@ -1,6 +1,6 @@
-// toEntraUser: a Graph user object from a page becomes an EntraUser (proxy addresses without copies, non-strings dropped).
+// toEntraUser: a Graph user object from a page becomes an EntraUser (the row itself when well-formed, else a checked copy).
 import { describe, expect, it } from 'vitest';
-import { toEntraUser } from '../../src/entra/user-reader.js';
+import { ENTRA_USER_SELECT, toEntraUser } from '../../src/entra/user-reader.js';
 
 const raw = (extra: Record<string, unknown>) => ({
   id: 'u1',
@@ -50,5 +50,47 @@ describe('toEntraUser', () => {
       usageLocation: 'JP',
       proxyAddresses: [],
     });
+  });
+
+  /** A row as Graph sends it for the reader's `$select`: every selected property, null where the user has none. */
+  const graphRow = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    ...Object.fromEntries(ENTRA_USER_SELECT.map((p) => [p, null])),
+    id: 'u1',
+    userPrincipalName: 'taro@contoso.co.jp',
+    accountEnabled: true,
+    proxyAddresses: ['SMTP:taro@contoso.co.jp'],
+    ...extra,
+  });
+
+  it('hands a well-formed row over as it is, with the same fields a copy would have', () => {
+    const row = graphRow({ displayName: '山田 太郎', onPremisesSyncEnabled: false, usageLocation: 'JP' });
+    const expected = { ...row };
+    const user = toEntraUser(row);
+    expect(user).toBe(row);
+    expect(user).toEqual(expected);
+    const bare = graphRow({ proxyAddresses: [] });
+    expect(toEntraUser(bare)).toBe(bare);
+    expect(Object.isFrozen(toEntraUser(bare).proxyAddresses)).toBe(true);
+  });
+
+  it('copies a row with a property it did not select, one missing, or one of another type', () => {
+    const cases: Record<string, unknown>[] = [
+      graphRow({ '@odata.type': '#microsoft.graph.user' }),
+      (({ mobilePhone: _, ...rest }) => rest)(graphRow()),
+      graphRow({ givenName: 5 }),
+      graphRow({ accountEnabled: 'true' }),
+      graphRow({ id: 7 }),
+      graphRow({ proxyAddresses: ['SMTP:a@contoso.co.jp', 7] }),
+      graphRow({ proxyAddresses: null }),
+    ];
+    for (const row of cases) {
+      const user = toEntraUser(row);
+      expect(user).not.toBe(row);
+      expect(Object.keys(user).sort()).toEqual([...ENTRA_USER_SELECT].sort());
+    }
+    expect(toEntraUser(cases[2]!).givenName).toBeNull();
+    expect(toEntraUser(cases[3]!).accountEnabled).toBeNull();
+    expect(toEntraUser(cases[4]!).id).toBe('7');
+    expect(toEntraUser(cases[5]!).proxyAddresses).toEqual(['SMTP:a@contoso.co.jp']);
   });
 });

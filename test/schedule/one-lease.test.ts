@@ -10,6 +10,7 @@ import { openStore, type Stores } from '../../src/store/index.js';
 import type { DomainSettingsRepository, LeaseManager } from '../../src/sync/ports.js';
 import { isRefusal, type Refusal, type SyncService } from '../../src/sync/service-interface.js';
 import { emulatorEntra, testSyncService } from '../helpers/engine.js';
+import { listedSource } from '../helpers/source.js';
 
 const DOMAIN = 'onelease.co.jp';
 const logger = createLogger('silent');
@@ -57,15 +58,13 @@ describe('one hourly run, one lease', { timeout: 60_000 }, () => {
     service = testSyncService(entra, stores, {
       settings,
       leases,
-      source: {
-        listUsers: async (d) => {
-          events.push(`source ${d}`);
-          const hook = duringRead;
-          duringRead = null;
-          await hook?.();
-          return [{ userPrincipalName: `new.hire@${d}`, immutableId: 'TkVXSElSRQ', displayName: 'New Hire' }];
-        },
-      },
+      source: listedSource(async (d) => {
+        events.push(`source ${d}`);
+        const hook = duringRead;
+        duringRead = null;
+        await hook?.();
+        return [{ userPrincipalName: `new.hire@${d}`, immutableId: 'TkVXSElSRQ', displayName: 'New Hire' }];
+      }),
       logger,
       holder: 'one-lease-test',
     });

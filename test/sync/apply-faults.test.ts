@@ -13,6 +13,7 @@ import { openStore, type Stores } from '../../src/store/index.js';
 import type { RunRecord, SourceUser } from '../../src/sync/model.js';
 import { isRefusal, type SyncService } from '../../src/sync/service-interface.js';
 import { emulatorControl, emulatorEntra, runOutcomesOf, testSyncService } from '../helpers/engine.js';
+import { listedSource } from '../helpers/source.js';
 
 const DOMAIN = 'faults.jp';
 const EXISTING = 1000;
@@ -87,7 +88,7 @@ describe('apply under injected faults', () => {
     entra = emulatorEntra(emulator, logger, { writer: { backoff: { baseMs: 20, maxMs: 200 } } });
     stores = await openStore('memory://');
     service = testSyncService(entra, stores, {
-      source: { listUsers: async (d) => (d === DOMAIN ? source : []) },
+      source: listedSource(async (d) => (d === DOMAIN ? source : [])),
       logger,
       holder: 'faults-test',
     });

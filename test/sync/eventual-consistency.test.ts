@@ -13,6 +13,7 @@ import { openStore, type Stores } from '../../src/store/index.js';
 import type { Plan, RunRecord, SourceUser } from '../../src/sync/model.js';
 import { isRefusal, type SyncService } from '../../src/sync/service-interface.js';
 import { emulatorControl, emulatorEntra, testSyncService } from '../helpers/engine.js';
+import { listedSource } from '../helpers/source.js';
 
 // Graph's listings and advanced queries are eventually consistent; GET by id or UPN is not:
 // https://learn.microsoft.com/en-us/graph/aad-advanced-queries
@@ -61,7 +62,7 @@ describe('apply with replication delay on', () => {
 
   const service = (visibilityTimeoutMs?: number): SyncService =>
     testSyncService(entra, stores, {
-      source: { listUsers: async (d) => (d === DOMAIN ? source : []) },
+      source: listedSource(async (d) => (d === DOMAIN ? source : [])),
       logger: createLogger('silent'),
       holder: 'lag-test',
       ...(visibilityTimeoutMs !== undefined ? { visibilityTimeoutMs } : {}),

@@ -10,6 +10,7 @@ import { openStore, type Stores } from '../../src/store/index.js';
 import { isRefusal, type PrecheckResult, type SyncService } from '../../src/sync/service-interface.js';
 import { emulatorEntra, testSyncService } from '../helpers/engine.js';
 import { run } from '../store/samples.js';
+import { listedSource } from '../helpers/source.js';
 
 const FEDERATED = 'federated.co.jp';
 const MANAGED = ['alpha.co.jp', 'beta.co.jp', 'gamma.co.jp'];
@@ -71,14 +72,12 @@ describe('read each thing once', () => {
       runs: counted(stores.runs, runCalls),
       plans: counted(stores.plans, planCalls),
       settings: counted(stores.settings, settingsCalls),
-      source: {
-        listUsers: async () => {
-          const hook = duringSourceRead;
-          duringSourceRead = null;
-          await hook?.();
-          return [];
-        },
-      },
+      source: listedSource(async () => {
+        const hook = duringSourceRead;
+        duringSourceRead = null;
+        await hook?.();
+        return [];
+      }),
       logger,
       holder: 'read-once-test',
     });
@@ -155,13 +154,16 @@ describe('read each thing once', () => {
         }),
       },
       stores,
-      { source: { listUsers: async () => [] }, logger, holder: 'read-once-test' },
+      { source: listedSource(async () => []), logger, holder: 'read-once-test' },
     );
     const listed = (await stores.settings.list()).filter((s) => s.synced);
     const entries = await failing.previewAll(listed);
     expect(tries).toBe(1);
     expect(entries).toEqual(
-      listed.map((s) => ({ domain: s.domain, error: expect.objectContaining({ message: 'Graph unreachable', kind: 'network' }) })),
+      listed.map((s) => ({
+        domain: s.domain,
+        error: expect.objectContaining({ message: 'Graph unreachable', kind: 'network' }),
+      })),
     );
   });
 

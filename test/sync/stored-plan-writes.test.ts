@@ -76,7 +76,7 @@ describe('storedPlanWrites', () => {
     expect(whole.flat().map((op) => op.opId)).toEqual(expect.arrayContaining(['r:d1', 'u:d1']));
 
     const written: string[] = [];
-    for await (const batch of source.written()) for (const op of batch.ops) written.push(op.opId);
+    for await (const batch of source.written()) for (const w of batch.written) written.push(...w.opIds);
     expect(written.sort()).toEqual(
       whole
         .flat()

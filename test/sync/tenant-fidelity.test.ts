@@ -9,6 +9,7 @@ import { openStore, type Stores } from '../../src/store/index.js';
 import type { Plan, RunRecord, SourceUser } from '../../src/sync/model.js';
 import { isRefusal, type Refusal, type SyncService } from '../../src/sync/service-interface.js';
 import { emulatorControl, emulatorEntra, runOutcomesOf, testSyncService } from '../helpers/engine.js';
+import { listedSource } from '../helpers/source.js';
 
 const DOMAIN = 'fidelity.co.jp';
 const MANAGED = 'managed.co.jp';
@@ -144,14 +145,12 @@ describe('tenant fidelity: the engine against the emulator over HTTPS', () => {
     await stores?.close();
     stores = await openStore('memory://');
     service = testSyncService(entra, stores, {
-      source: {
-        listUsers: async (d) => {
-          const hook = duringRead;
-          duringRead = null;
-          await hook?.();
-          return source[d] ?? [];
-        },
-      },
+      source: listedSource(async (d) => {
+        const hook = duringRead;
+        duringRead = null;
+        await hook?.();
+        return source[d] ?? [];
+      }),
       logger: createLogger('silent'),
       holder: 'fidelity-test',
     });

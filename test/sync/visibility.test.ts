@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EntraUser, Plan, UserOutcome } from '../../src/sync/model.js';
 import { buildPlan } from '../../src/sync/plan.js';
-import { unseenWrites } from '../../src/sync/visibility.js';
+import { expectedWrites, listingCheck, unseenWrites } from '../../src/sync/visibility.js';
 import { DOMAIN, entraUser, settings, snapshot } from './fixtures.js';
 
 const upn = (local: string) => `${local}@${DOMAIN}`;
@@ -54,6 +54,21 @@ describe('unseenWrites', () => {
 
   it('is empty once the listing shows the writes', () => {
     expect(unseenWrites(plan, done(plan), after)).toEqual([]);
+  });
+
+  it('judges a user listed twice (a page read during writes) by its last listing, page by page', () => {
+    const check = (pages: EntraUser[][]) => {
+      const c = listingCheck(expectedWrites(plan, done(plan)));
+      for (const page of pages) c.see(page);
+      return c.unseen().map((u) => u.why);
+    };
+    const [oldKept, newKept] = [staff('id-kept', 'kept', 'Staff'), staff('id-kept', 'kept', 'Lead')];
+    const added = staff('id-new', 'new', 'Staff');
+    expect(check([[oldKept], [added, newKept]])).toEqual([]);
+    expect(check([[added, newKept], [oldKept]])).toEqual(['jobTitle still listed with its old value']);
+    // An updated user listed without the written property (not selected) is not waited for on it.
+    const { jobTitle: _, ...unselected } = oldKept;
+    expect(check([[added, unselected as EntraUser]])).toEqual([]);
   });
 
   it('does not wait for changes that failed or were not attempted', () => {

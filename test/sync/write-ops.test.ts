@@ -1,9 +1,17 @@
 // Tests of plan → meaning-level write ops: attributes, stable op ids, delete modes, restore order and rename phases.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { SourceUser } from '../../src/sync/model.js';
+import { changeOfOps, groupByChange } from '../../src/sync/apply-outcomes.js';
+import type { AttributeChange, Change, SourceUser } from '../../src/sync/model.js';
 import { buildPlan } from '../../src/sync/plan.js';
-import { planToWriteOps, planToWritePhases } from '../../src/sync/write-ops.js';
-import { DOMAIN, entraUser, MemoryEntra, settings, snapshot } from './fixtures.js';
+import {
+  changeOpIds,
+  planToWriteOps,
+  planToWritePhases,
+  writeCounts,
+  writePhasesOf,
+} from '../../src/sync/write-ops.js';
+import { caseArb, DOMAIN, entraUser, MemoryEntra, settings, snapshot } from './fixtures.js';
 
 const meta = { id: 'p', now: '2026-11-26T00:00:00.000Z' };
 const src = (local: string, id: string, extra: Partial<SourceUser> = {}): SourceUser => ({
@@ -102,5 +110,67 @@ describe('planToWriteOps', () => {
     expect([...entra.live.values()].map((u) => u.userPrincipalName).sort()).toEqual(
       [`a@${DOMAIN}`, `b@${DOMAIN}`, `c@${DOMAIN}`].sort(),
     );
+  });
+});
+
+describe('changeOpIds and writeCounts', () => {
+  /** What the outcome walk grouped before: the flattened ops of the changes, grouped by the change each serves. */
+  const grouped = (changes: readonly Change[]) => {
+    const ops = writePhasesOf(changes, 'Managed').flat();
+    return groupByChange(ops, changeOfOps({ id: 'p', changes }, ops));
+  };
+
+  it('give the same changes, op ids and order, and the same counts, as the built ops, for any plan', () => {
+    fc.assert(
+      fc.property(caseArb, ({ snapshot: snap, settings: s }) => {
+        const plan = buildPlan(snap, s, meta);
+        expect(changeOpIds(plan.changes)).toEqual(grouped(plan.changes));
+        const phases = writePhasesOf(plan.changes, 'Managed');
+        expect(writeCounts(plan.changes)).toEqual({ ops: phases.flat().length, phases: phases.length });
+      }),
+    );
+  });
+
+  it('orders federated adoptions, restores and renames by their first op, each change by its ops', () => {
+    const set: AttributeChange[] = [{ attribute: 'jobTitle', before: null, after: 'Engineer' }];
+    const immutable: AttributeChange[] = [{ attribute: 'onPremisesImmutableId', before: null, after: 'IV' }];
+    const attributes = {} as Extract<Change, { action: 'Add' }>['attributes'];
+    const changes: Change[] = [
+      { action: 'Update', entraId: 'e1', upn: `a@${DOMAIN}`, immutableId: 'IA', changes: set, adopt: false, phase: 2 },
+      {
+        action: 'Add',
+        upn: `r@${DOMAIN}`,
+        immutableId: 'IR',
+        attributes,
+        restoreId: 'd1',
+        changes: set,
+        phase: 3,
+        updatePhase: 1,
+      },
+      { action: 'Delete', entraId: 'e9', upn: `z@${DOMAIN}`, immutableId: null, displayName: null, mode: 'disable' },
+      {
+        action: 'Update',
+        entraId: 'e2',
+        upn: `v@${DOMAIN}`,
+        immutableId: 'IV',
+        changes: [...immutable, ...set],
+        adopt: true,
+        via: 'v@tenant.onmicrosoft.com',
+        phase: 1,
+      },
+      { action: 'Add', upn: `n@${DOMAIN}`, immutableId: 'IN', attributes, restoreId: null, changes: [], phase: 1 },
+      { action: 'Update', entraId: 'e3', upn: `b@${DOMAIN}`, immutableId: 'IB', changes: set, adopt: false },
+    ];
+    const ids = changeOpIds(changes);
+    expect(ids).toEqual(grouped(changes));
+    expect(writeCounts(changes)).toEqual({ ops: 10, phases: 5 });
+    expect(ids.map((c) => c.opIds)).toEqual([
+      ['d:e9'],
+      ['u:e3'],
+      ['u:d1', 'r:d1'],
+      ['f1:e2', 'f2:e2', 'u:e2', 'f3:e2'],
+      ['a:IN'],
+      ['u:e1'],
+    ]);
   });
 });

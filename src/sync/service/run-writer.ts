@@ -5,6 +5,7 @@ import type { Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
 import type { ProgressListener, Refusal } from '../service-interface.js';
 import { storedPlanWrites } from '../stored-plan-writes.js';
+import { CHECK_LISTINGS_IN_FLIGHT } from '../read-fingerprints.js';
 import { type ExpectedWrite, expectedWrites, listingCheck, type UnseenWrite } from '../visibility.js';
 import type { Configured, ServiceContext } from './context.js';
 
@@ -171,7 +172,9 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
       try {
         // The listing is checked page by page: none of it is gathered.
         const check = listingCheck(expected);
-        await deps.reader.eachUser(plan.domain, (users) => check.see(users));
+        await deps.reader.eachUser(plan.domain, (users) => check.see(users), {
+          listingsInFlight: CHECK_LISTINGS_IN_FLIGHT,
+        });
         unseen = check.unseen();
       } catch (err) {
         // The writes are done and journaled: a failed re-read only means the wait cannot be confirmed.
