@@ -1,6 +1,6 @@
 // toEntraUser: a Graph user object from a page becomes an EntraUser (the row itself when well-formed, else a checked copy).
 import { describe, expect, it } from 'vitest';
-import { ENTRA_USER_SELECT, toEntraUser } from '../../src/entra/user-reader.js';
+import { ENTRA_USER_SELECT, toEntraUser } from '../../src/entra/user-rows.js';
 
 const raw = (extra: Record<string, unknown>) => ({
   id: 'u1',
