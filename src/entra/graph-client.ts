@@ -16,6 +16,9 @@ import type { TransportFetch } from './http-transport.js';
 import { readBody, TransportHandler, TransportOptions } from './sdk-transport.js';
 import type { ThrottlePacer } from './pacer.js';
 
+/** A string literal in an OData `$filter`: single-quoted, its own single quotes doubled. */
+export const odataString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 export interface GraphResponse<T = unknown> {

@@ -1,11 +1,11 @@
 // Reads Entra ID through Graph: a domain's users (paged), soft-deleted users, domains and admin-role holders.
 // Over 300 lines for a reason: it is the one EntraReader adapter, whose reads share one retry loop (`request`),
-// paging (`follow`, `getAll`) and caches; the per-user parsing is in user-rows.ts, beside `$select`.
+// paging (`follow`, `getAll`) and caches; user rows are parsed in user-rows.ts and role holders read in role-holders.ts.
 import type { Logger } from '../logger.js';
 import type { DeletedEntraUser, EntraDomain, EntraUser } from '../sync/model.js';
 import type { EntraReader, ReadProgress } from '../sync/ports.js';
 import { classifyResponse, GraphRequestError, type GraphFailure, toFailure } from './errors.js';
-import type { GraphClient, GraphResponse } from './graph-client.js';
+import { type GraphClient, type GraphResponse, odataString as q } from './graph-client.js';
 import {
   type Clock,
   DEFAULT_BACKOFF,
@@ -16,10 +16,8 @@ import {
   type RetryLimits,
 } from './retry.js';
 import { requireDomainName } from '../sync/domain-name.js';
+import { RoleHolderReader } from './role-holders.js';
 import { DELETED_SELECT, ENTRA_USER_SELECT, type Json, str, toDeletedUser, toEntraUser } from './user-rows.js';
-
-/** Built-in template id of Global Administrator (the same in every tenant). */
-export const GLOBAL_ADMIN_TEMPLATE_ID = '62e90394-69f5-4237-9190-012177145e10';
 
 export interface GraphEntraReaderOptions {
   readonly graph: GraphClient;
@@ -61,9 +59,7 @@ export const LISTING_PARTITIONS: readonly (readonly string[])[] = [...'012345678
  */
 export const LISTING_CONCURRENCY = 12;
 
-const q = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const enc = encodeURIComponent;
-
 
 export class GraphEntraReader implements EntraReader {
   private readonly graph: GraphClient;
@@ -76,15 +72,11 @@ export class GraphEntraReader implements EntraReader {
   private readonly partitionAbove: number;
   private readonly partitions: readonly (readonly string[])[];
   private readonly listingConcurrency: number;
-  private adminCache: { at: number; ids: Set<string> } | null = null;
+  private readonly roles: RoleHolderReader;
   /** The organization's country, kept as long as the admin list (a run reads it for its dry run and its re-check). */
   private countryCache: { at: number; code: string | null } | null = null;
   /** Set once Graph refused the partitioned listing's filter (400): later listings go straight to endsWith. */
   private partitionsRefused = false;
-  private roleDefinitions: {
-    at: number;
-    byId: Map<string, { displayName: string; templateId: string | null }>;
-  } | null = null;
 
   constructor(options: GraphEntraReaderOptions) {
     this.graph = options.graph;
@@ -96,6 +88,7 @@ export class GraphEntraReader implements EntraReader {
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     };
     this.adminCacheMs = options.adminCacheMs ?? 60_000;
+    this.roles = new RoleHolderReader((path, o) => this.getAll(path, o), this.logger, this.clock, this.adminCacheMs);
     this.pageSize = options.pageSize ?? 999;
     this.partitionAbove = options.partitionAbove ?? 9990;
     this.partitions = options.partitions ?? LISTING_PARTITIONS;
@@ -243,9 +236,7 @@ export class GraphEntraReader implements EntraReader {
       this.logger.debug({ domain: d }, 'deleted-items filter refused; filtering locally');
       rows = await this.getAll(`${base}?$select=${select}&$top=${this.pageSize}`, { permission: 'User.Read.All' });
     }
-    return rows
-      .map(toDeletedUser)
-      .filter((u) => u.userPrincipalName.toLowerCase().endsWith(`@${d}`));
+    return rows.map(toDeletedUser).filter((u) => u.userPrincipalName.toLowerCase().endsWith(`@${d}`));
   }
 
   // https://learn.microsoft.com/en-us/graph/api/organization-list (application permission Organization.Read.All)
@@ -275,82 +266,14 @@ export class GraphEntraReader implements EntraReader {
     return code && /^[A-Za-z]{2}$/.test(code) ? code.toUpperCase() : null;
   }
 
-  /**
-   * Every user (and service principal) that holds a directory role in any form: assigned directly, through a
-   * role-assignable group, PIM-eligible, or PIM-active. All of them are protected from the sync.
-   */
-  async listAdminRoleHolders(options: { fresh?: boolean } = {}): Promise<Set<string>> {
-    const now = this.clock.now();
-    if (!options.fresh && this.adminCache && now - this.adminCache.at < this.adminCacheMs)
-      return new Set(this.adminCache.ids);
-    const ids = await this.roleHolders(null, { eligible: true });
-    this.adminCache = { at: this.clock.now(), ids };
-    return new Set(ids);
+  /** Every holder of a directory role in any form (RoleHolderReader.listAdminRoleHolders): protected from the sync. */
+  listAdminRoleHolders(options: { fresh?: boolean } = {}): Promise<Set<string>> {
+    return this.roles.listAdminRoleHolders(options);
   }
 
-  /**
-   * Whether the object holds Global Administrator now: assigned directly, through a group, or PIM-active (an
-   * eligibility that is not activated does not count). Matched by the role's template id, never by its name.
-   */
-  async isGlobalAdmin(objectId: string): Promise<boolean> {
-    const holders = await this.roleHolders(`roleDefinitionId eq ${q(GLOBAL_ADMIN_TEMPLATE_ID)}`, { eligible: false });
-    return holders.has(objectId);
-  }
-
-  /**
-   * Principals of the role assignments (and active PIM instances; with `eligible`, PIM eligibilities) that match
-   * `filter`, with role-assignable groups replaced by their transitive members.
-   * https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roleassignments
-   * https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roleassignmentscheduleinstances
-   * https://learn.microsoft.com/en-us/graph/api/rbacapplication-list-roleeligibilityscheduleinstances
-   */
-  private async roleHolders(filter: string | null, options: { eligible: boolean }): Promise<Set<string>> {
-    const query = (base: string) =>
-      `/roleManagement/directory/${base}?$expand=principal${filter ? `&$filter=${enc(filter)}` : ''}`;
-    const permission = 'RoleManagement.Read.Directory';
-    let rows: Json[];
-    try {
-      rows = await this.getAll(query('roleAssignments'), { permission });
-    } catch (err) {
-      if (filter !== null || !(err instanceof GraphRequestError) || err.kind !== 'bad_request') throw err;
-      // The service wants a filter: ask role by role.
-      const definitions = await this.listRoleDefinitions();
-      rows = [];
-      for (const id of definitions.keys()) {
-        const byRole = `/roleManagement/directory/roleAssignments?$expand=principal&$filter=${enc(`roleDefinitionId eq ${q(id)}`)}`;
-        rows.push(...(await this.getAll(byRole, { permission })));
-      }
-    }
-    rows.push(...(await this.pimRows(query('roleAssignmentScheduleInstances'))));
-    if (options.eligible) rows.push(...(await this.pimRows(query('roleEligibilityScheduleInstances'))));
-    const holders = new Set<string>();
-    const groups = new Set<string>();
-    for (const r of rows) {
-      if (typeof r.principalId !== 'string') continue;
-      const principal = r.principal as Json | null | undefined;
-      if (principal && principal['@odata.type'] === '#microsoft.graph.group') groups.add(r.principalId);
-      else holders.add(r.principalId);
-    }
-    for (const group of groups) {
-      const members = await this.getAll(`/groups/${enc(group)}/transitiveMembers?$select=id&$top=999`, {
-        permission: 'GroupMember.Read.All',
-      });
-      for (const m of members) if (typeof m.id === 'string') holders.add(m.id);
-    }
-    return holders;
-  }
-
-  /** A PIM listing; a tenant without PIM (no Entra ID P2 / Governance licence) has nothing to list. */
-  private async pimRows(path: string): Promise<Json[]> {
-    try {
-      return await this.getAll(path, { permission: 'RoleManagement.Read.Directory' });
-    } catch (err) {
-      if (err instanceof GraphRequestError && /licen[cs]e/i.test(`${err.failure.code} ${err.failure.message}`)) {
-        this.logger.debug({ path: path.split('?')[0], code: err.failure.code }, 'no PIM in this tenant');
-        return [];
-      }
-      throw err;
-    }
+  /** Whether the object holds Global Administrator now (RoleHolderReader.isGlobalAdmin). */
+  isGlobalAdmin(objectId: string): Promise<boolean> {
+    return this.roles.isGlobalAdmin(objectId);
   }
 
   async findUserByImmutableId(immutableId: string): Promise<EntraUser | null> {
@@ -369,20 +292,6 @@ export class GraphEntraReader implements EntraReader {
       allowNotFound: true,
     });
     return res === null ? null : toEntraUser(res.body as Json);
-  }
-
-  /** Role definitions by id (cached with the admin set). */
-  private async listRoleDefinitions(): Promise<Map<string, { displayName: string; templateId: string | null }>> {
-    const now = this.clock.now();
-    if (this.roleDefinitions && now - this.roleDefinitions.at < this.adminCacheMs) return this.roleDefinitions.byId;
-    const rows = await this.getAll('/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId', {
-      permission: 'RoleManagement.Read.Directory',
-    });
-    const byId = new Map<string, { displayName: string; templateId: string | null }>();
-    for (const r of rows)
-      byId.set(String(r.id), { displayName: String(r.displayName ?? ''), templateId: str(r.templateId) });
-    this.roleDefinitions = { at: this.clock.now(), byId };
-    return byId;
   }
 
   /** Follows @odata.nextLink from `path`, collecting `value` rows. */
