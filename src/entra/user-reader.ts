@@ -1,20 +1,13 @@
 // Reads Entra ID through Graph: a domain's users (paged), soft-deleted users, domains and admin-role holders.
-// Over 300 lines for a reason: it is the one EntraReader adapter, whose reads share one retry loop (`request`),
-// paging (`follow`, `getAll`) and caches; user rows are parsed in user-rows.ts and role holders read in role-holders.ts.
+// Over 300 lines for a reason: it is the one EntraReader adapter, whose reads share the paging (graph-pages.ts) and caches;
+// user rows are parsed in user-rows.ts and role holders read in role-holders.ts.
 import type { Logger } from '../logger.js';
 import type { DeletedEntraUser, EntraDomain, EntraUser } from '../sync/model.js';
 import type { EntraReader, ReadProgress } from '../sync/ports.js';
-import { classifyResponse, GraphRequestError, type GraphFailure, toFailure } from './errors.js';
+import { GraphRequestError } from './errors.js';
 import { type GraphClient, type GraphResponse, odataString as q } from './graph-client.js';
-import {
-  type Clock,
-  DEFAULT_BACKOFF,
-  DEFAULT_RETRY_LIMITS,
-  newTally,
-  nextRetry,
-  type RandomSource,
-  type RetryLimits,
-} from './retry.js';
+import { GraphPages, nextLinkOf, rowsOf } from './graph-pages.js';
+import { type Clock, DEFAULT_RETRY_LIMITS, type RandomSource } from './retry.js';
 import { requireDomainName } from '../sync/domain-name.js';
 import { RoleHolderReader } from './role-holders.js';
 import { DELETED_SELECT, ENTRA_USER_SELECT, type Json, str, toDeletedUser, toEntraUser } from './user-rows.js';
@@ -62,11 +55,9 @@ export const LISTING_CONCURRENCY = 12;
 const enc = encodeURIComponent;
 
 export class GraphEntraReader implements EntraReader {
-  private readonly graph: GraphClient;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly random: RandomSource;
-  private readonly limits: RetryLimits;
+  private readonly pages: GraphPages;
   private readonly adminCacheMs: number;
   private readonly pageSize: number;
   private readonly partitionAbove: number;
@@ -79,16 +70,25 @@ export class GraphEntraReader implements EntraReader {
   private partitionsRefused = false;
 
   constructor(options: GraphEntraReaderOptions) {
-    this.graph = options.graph;
     this.logger = options.logger;
     this.clock = options.clock;
-    this.random = options.random ?? Math.random;
-    this.limits = {
-      ...DEFAULT_RETRY_LIMITS,
-      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
-    };
+    this.pages = new GraphPages({
+      graph: options.graph,
+      logger: this.logger,
+      clock: this.clock,
+      random: options.random ?? Math.random,
+      limits: {
+        ...DEFAULT_RETRY_LIMITS,
+        ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+      },
+    });
     this.adminCacheMs = options.adminCacheMs ?? 60_000;
-    this.roles = new RoleHolderReader((path, o) => this.getAll(path, o), this.logger, this.clock, this.adminCacheMs);
+    this.roles = new RoleHolderReader(
+      (path, o) => this.pages.getAll(path, o),
+      this.logger,
+      this.clock,
+      this.adminCacheMs,
+    );
     this.pageSize = options.pageSize ?? 999;
     this.partitionAbove = options.partitionAbove ?? 9990;
     this.partitions = options.partitions ?? LISTING_PARTITIONS;
@@ -102,7 +102,7 @@ export class GraphEntraReader implements EntraReader {
   }
 
   async listDomains(): Promise<EntraDomain[]> {
-    const rows = await this.getAll('/domains?$select=id,authenticationType,isVerified,isDefault,isInitial', {
+    const rows = await this.pages.getAll('/domains?$select=id,authenticationType,isVerified,isDefault,isInitial', {
       permission: 'Domain.Read.All',
     });
     return rows.map((d) => ({
@@ -149,18 +149,18 @@ export class GraphEntraReader implements EntraReader {
     };
     const options = { advanced: true, permission: 'User.Read.All' };
     // The first page also tells how many users the domain has ($count): small domains are read page after page.
-    const first = await this.request(this.usersPath(inDomain), options);
+    const first = await this.pages.request(this.usersPath(inDomain), options);
     const firstBody = (first?.body ?? {}) as Json;
     const total = typeof firstBody['@odata.count'] === 'number' ? firstBody['@odata.count'] : null;
     const firstNext = nextLinkOf(firstBody);
     take(rowsOf(firstBody));
     if (firstNext === null) return;
     if (total === null || total <= this.partitionAbove || this.partitions.length < 2) {
-      await this.follow(firstNext, options, take);
+      await this.pages.follow(firstNext, options, take);
       return;
     }
     if (this.partitionsRefused) {
-      await this.follow(firstNext, options, take);
+      await this.pages.follow(firstNext, options, take);
       return;
     }
     // Large domains: one listing per first character, listingConcurrency at a time (a page costs about the same
@@ -171,7 +171,7 @@ export class GraphEntraReader implements EntraReader {
     const settled = await settleEach(this.partitions, inFlight, async (letters) => {
       const group = letters.map((c) => `startsWith(userPrincipalName,${q(c)})`).join(' or ');
       let count: number | null = null;
-      await this.follow(this.usersPath(`(${group}) and ${inDomain}`), options, take, (body) => {
+      await this.pages.follow(this.usersPath(`(${group}) and ${inDomain}`), options, take, (body) => {
         if (count === null && typeof body['@odata.count'] === 'number') count = body['@odata.count'];
       });
       return count ?? 0;
@@ -186,37 +186,20 @@ export class GraphEntraReader implements EntraReader {
         { domain: d, code: (refused as GraphRequestError).failure.code },
         'Graph refused the partitioned listing filter; reading the domain with endsWith alone',
       );
-      await this.follow(firstNext, options, take);
+      await this.pages.follow(firstNext, options, take);
       return;
     }
     const covered = settled.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value : 0), 0);
     if (covered < total) {
       // Some UPNs start with a character no group has (or the directory changed meanwhile): read it all in one go.
       this.logger.debug({ domain: d, total, covered }, 'partitioned listing missed users; listing sequentially');
-      await this.follow(firstNext, options, take);
+      await this.pages.follow(firstNext, options, take);
     }
   }
 
   /** `/users` with the EntraUser properties, a page of pageSize and the advanced-query count. */
   private usersPath(filter: string): string {
     return `/users?$filter=${enc(filter)}&$count=true&$select=${ENTRA_USER_SELECT.join(',')}&$top=${this.pageSize}`;
-  }
-
-  /** Reads `path` and every page after it, handing each page's rows (and body) over without keeping them. */
-  private async follow(
-    path: string,
-    options: { advanced?: boolean; permission: string },
-    onRows: (rows: Json[]) => void,
-    onBody?: (body: Json) => void,
-  ): Promise<void> {
-    let next: string | null = path;
-    while (next !== null) {
-      const res = await this.request(next, options);
-      const body = (res?.body ?? {}) as Json;
-      onBody?.(body);
-      onRows(rowsOf(body));
-      next = nextLinkOf(body);
-    }
   }
 
   async listDeletedUsers(domain: string): Promise<DeletedEntraUser[]> {
@@ -226,15 +209,20 @@ export class GraphEntraReader implements EntraReader {
     const base = '/directory/deletedItems/microsoft.graph.user';
     let rows: Json[];
     try {
-      rows = await this.getAll(`${base}?$filter=${enc(filter)}&$count=true&$select=${select}&$top=${this.pageSize}`, {
-        advanced: true,
-        permission: 'User.Read.All',
-      });
+      rows = await this.pages.getAll(
+        `${base}?$filter=${enc(filter)}&$count=true&$select=${select}&$top=${this.pageSize}`,
+        {
+          advanced: true,
+          permission: 'User.Read.All',
+        },
+      );
     } catch (err) {
       if (!(err instanceof GraphRequestError) || err.kind !== 'bad_request') throw err;
       // Some tenants refuse the advanced filter on deleted items: list them all and filter here.
       this.logger.debug({ domain: d }, 'deleted-items filter refused; filtering locally');
-      rows = await this.getAll(`${base}?$select=${select}&$top=${this.pageSize}`, { permission: 'User.Read.All' });
+      rows = await this.pages.getAll(`${base}?$select=${select}&$top=${this.pageSize}`, {
+        permission: 'User.Read.All',
+      });
     }
     return rows.map(toDeletedUser).filter((u) => u.userPrincipalName.toLowerCase().endsWith(`@${d}`));
   }
@@ -251,7 +239,9 @@ export class GraphEntraReader implements EntraReader {
   private async readOrganizationCountry(): Promise<string | null> {
     let res: GraphResponse | null;
     try {
-      res = await this.request('/organization?$select=id,countryLetterCode', { permission: 'Organization.Read.All' });
+      res = await this.pages.request('/organization?$select=id,countryLetterCode', {
+        permission: 'Organization.Read.All',
+      });
     } catch (err) {
       if (!(err instanceof GraphRequestError) || err.kind !== 'forbidden') throw err;
       // Without Organization.Read.All there is no default: a domain then needs its own usage location.
@@ -278,7 +268,7 @@ export class GraphEntraReader implements EntraReader {
 
   async findUserByImmutableId(immutableId: string): Promise<EntraUser | null> {
     const filter = `onPremisesImmutableId eq ${q(immutableId)}`;
-    const rows = await this.getAll(
+    const rows = await this.pages.getAll(
       `/users?$filter=${enc(filter)}&$count=true&$select=${ENTRA_USER_SELECT.join(',')}&$top=5`,
       { advanced: true, permission: 'User.Read.All', maxPages: 1 },
     );
@@ -287,65 +277,11 @@ export class GraphEntraReader implements EntraReader {
   }
 
   async getUser(idOrUpn: string): Promise<EntraUser | null> {
-    const res = await this.request(`/users/${enc(idOrUpn)}?$select=${ENTRA_USER_SELECT.join(',')}`, {
+    const res = await this.pages.request(`/users/${enc(idOrUpn)}?$select=${ENTRA_USER_SELECT.join(',')}`, {
       permission: 'User.Read.All',
       allowNotFound: true,
     });
     return res === null ? null : toEntraUser(res.body as Json);
-  }
-
-  /** Follows @odata.nextLink from `path`, collecting `value` rows. */
-  private async getAll(
-    path: string,
-    options: { advanced?: boolean; permission: string; maxPages?: number },
-    onPage?: (rows: Json[]) => void,
-  ): Promise<Json[]> {
-    const all: Json[] = [];
-    let next: string | null = path;
-    let pages = 0;
-    while (next !== null) {
-      const res = await this.request(next, options);
-      const body = (res?.body ?? {}) as Json;
-      const value = Array.isArray(body.value) ? (body.value as Json[]) : [];
-      all.push(...value);
-      onPage?.(value);
-      pages += 1;
-      const link = body['@odata.nextLink'];
-      next =
-        typeof link === 'string' && link !== '' && pages < (options.maxPages ?? Number.POSITIVE_INFINITY) ? link : null;
-    }
-    return all;
-  }
-
-  /** One GET with the connector's retry rule (nextRetry: throttled → Retry-After, transient → backoff); others throw. */
-  private async request(
-    path: string,
-    options: { advanced?: boolean; permission: string; allowNotFound?: boolean },
-  ): Promise<GraphResponse | null> {
-    const headers: Record<string, string> = options.advanced ? { ConsistencyLevel: 'eventual' } : {};
-    const tally = newTally();
-    for (let attempt = 1; ; attempt++) {
-      if (this.graph.pacer) await this.graph.pacer.wait();
-      let failure: GraphFailure;
-      try {
-        const res = await this.graph.send({ method: 'GET', path, headers });
-        if (res.status >= 200 && res.status < 300) return res;
-        failure = classifyResponse({
-          status: res.status,
-          body: res.body,
-          headers: res.headers,
-          now: this.clock.now(),
-          permission: options.permission,
-        });
-      } catch (err) {
-        failure = toFailure(err);
-      }
-      if (failure.kind === 'not_found' && options.allowNotFound) return null;
-      const delay = nextRetry(failure, tally, this.limits, { backoff: DEFAULT_BACKOFF, random: this.random });
-      if (delay === null) throw new GraphRequestError(failure, `reading ${path.split('?')[0]} from Graph`);
-      this.logger.debug({ code: failure.code, attempt, delayMs: delay }, 'graph read will be retried');
-      await this.clock.sleep(delay);
-    }
   }
 }
 
@@ -377,13 +313,4 @@ async function settleEach<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return results;
-}
-
-function rowsOf(body: Json): Json[] {
-  return Array.isArray(body.value) ? (body.value as Json[]) : [];
-}
-
-function nextLinkOf(body: Json): string | null {
-  const link = body['@odata.nextLink'];
-  return typeof link === 'string' && link !== '' ? link : null;
 }
