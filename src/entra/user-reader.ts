@@ -1,12 +1,11 @@
-// Reads Entra ID through Graph: a domain's users (paged), soft-deleted users, domains and admin-role holders.
-// Over 300 lines for a reason: it is the one EntraReader adapter, whose reads share the paging (graph-pages.ts) and caches;
-// user rows are parsed in user-rows.ts and role holders read in role-holders.ts.
+// Reads Entra ID through Graph (the EntraReader): users, deleted users, domains, the country and admin-role holders.
 import type { Logger } from '../logger.js';
 import type { DeletedEntraUser, EntraDomain, EntraUser } from '../sync/model.js';
 import type { EntraReader, ReadProgress } from '../sync/ports.js';
 import { GraphRequestError } from './errors.js';
 import { type GraphClient, type GraphResponse, odataString as q } from './graph-client.js';
 import { GraphPages, nextLinkOf, rowsOf } from './graph-pages.js';
+import { LISTING_CONCURRENCY, LISTING_PARTITIONS, settleEach } from './listing-partitions.js';
 import { type Clock, DEFAULT_RETRY_LIMITS, type RandomSource } from './retry.js';
 import { requireDomainName } from '../sync/domain-name.js';
 import { RoleHolderReader } from './role-holders.js';
@@ -33,24 +32,6 @@ export interface GraphEntraReaderOptions {
   /** Partition listings in flight at once (1 or more). Default LISTING_CONCURRENCY. */
   readonly listingConcurrency?: number;
 }
-
-/**
- * First characters of UPN local parts, one listing each. Name-based UPNs (given.family) crowd onto a few letters
- * whatever the grouping, so groups of letters made the longest listing several times the average (21 of 111 pages
- * at 100,000 users in the bench); one listing per character bounds a listing by the users of its letter. A UPN
- * starting with another character (' - _ ! # ^ ~) is not lost: the listings' counts then fall short of the domain's
- * and the reader lists the domain sequentially instead.
- */
-export const LISTING_PARTITIONS: readonly (readonly string[])[] = [...'0123456789abcdefghijklmnopqrstuvwxyz'].map(
-  (c) => [c],
-);
-
-/**
- * Partition listings in flight at once. Graph limits identity reads by resource units per 10 s, not by concurrent
- * requests (https://learn.microsoft.com/en-us/graph/throttling-limits#identity-and-access-service-limits); the cap
- * bounds the pages this process receives and parses at the same time (memory), not Graph's load.
- */
-export const LISTING_CONCURRENCY = 12;
 
 const enc = encodeURIComponent;
 
@@ -283,34 +264,4 @@ export class GraphEntraReader implements EntraReader {
     });
     return res === null ? null : toEntraUser(res.body as Json);
   }
-}
-
-/**
- * `run` over every item with at most `limit` in flight, settled like Promise.allSettled (in the items' order). After
- * a failure the items not yet started are not run: their result is that failure, so the caller sees it either way.
- */
-async function settleEach<T, R>(
-  items: readonly T[],
-  limit: number,
-  run: (item: T) => Promise<R>,
-): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  let failed: PromiseRejectedResult | null = null;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      if (failed !== null) {
-        results[i] = failed;
-        continue;
-      }
-      try {
-        results[i] = { status: 'fulfilled', value: await run(items[i]!) };
-      } catch (reason) {
-        results[i] = failed = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
 }

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LISTING_PARTITIONS } from '../../src/entra/user-reader.js';
+import { LISTING_PARTITIONS } from '../../src/entra/listing-partitions.js';
 import { createBenchEngine, prepareDomain } from './bench-engine.js';
 import { mostlySame, sourceUsers } from './dataset.js';
 import { startEmulatorProcess } from './emulator-process.js';
