@@ -1,5 +1,6 @@
-// In-memory users and deleted users, indexed by id, lower-case UPN, Immutable ID, proxy address, UPN domain and
-// mail domain.
+// In-memory users, indexed by id, lower-case UPN, Immutable ID, proxy address, UPN domain and mail domain.
+// Over 300 lines for a reason: every write updates the indexes, the replication lag and the ghosts of deleted users
+// together, all private to it; deleted items are in deleted-users.ts, the query planner in user-query-plan.ts.
 //
 // Replication delay models Graph's eventual consistency: listings and advanced queries ($filter, $count with
 // `ConsistencyLevel: eventual`) are served from replicas that lag behind writes, while GET by id or UPN reads the
@@ -7,9 +8,7 @@
 // "the response will be eventually consistent"). For the delay after a write, a listing still shows what it
 // showed before: a new or restored user is absent, an updated user has its old values, and a deleted user is
 // still listed (a ghost).
-//
-// Over 300 lines but one class: every write updates the indexes, the replication lag and the ghosts of deleted
-// users together, and they are private to it. The query planner is user-query-plan.ts.
+import { DeletedUsers } from './deleted-users.js';
 import { evaluateFilter, type FilterExpr } from './odata.js';
 import { SortedKeys } from './sorted-keys.js';
 import { domainOf, planQuery, scanAll, type Source, sourceKeys, type UserIndexes } from './user-query-plan.js';
@@ -48,8 +47,7 @@ export class UserStore {
   private all = new SortedKeys();
   private byDomain = new Map<string, SortedKeys>();
   private byMailDomain = new Map<string, SortedKeys>();
-  private deleted = new Map<string, UserData>();
-  private deletedOrder = new SortedKeys();
+  private readonly deleted = new DeletedUsers();
   /** Users a list query looked at (the cost the scale tests watch). */
   examined = 0;
   /**
@@ -99,8 +97,7 @@ export class UserStore {
     this.all = SortedKeys.from(this.byUpn.keys());
     this.byDomain = new Map([...perDomain].map(([d, keys]) => [d, SortedKeys.from(keys)]));
     this.byMailDomain = new Map([...perMailDomain].map(([d, keys]) => [d, SortedKeys.from(keys)]));
-    this.deleted = new Map(deletedUsers.map((u) => [u.id, u]));
-    this.deletedOrder = SortedKeys.from(this.deleted.keys());
+    this.deleted.load(deletedUsers);
   }
 
   get size(): number {
@@ -131,7 +128,7 @@ export class UserStore {
   }
 
   deletedUsers(): UserData[] {
-    return [...this.deleted.values()];
+    return this.deleted.all();
   }
 
   getDeleted(id: string): UserData | undefined {
@@ -171,17 +168,14 @@ export class UserStore {
     const lag = this.lagUntil();
     if (lag > 0 && shown) this.addGhost(id, shown, lag);
     const d = { ...rec.data, deletedDateTime };
-    this.deleted.set(id, d);
-    this.deletedOrder.insert(id);
+    this.deleted.add(d);
     return d;
   }
 
   /** Brings a deleted user back (caller has checked conflicts). */
   restore(id: string): UserData {
     this.countCache.clear();
-    const d = this.deleted.get(id)!;
-    this.deleted.delete(id);
-    this.deletedOrder.remove(id);
+    const d = this.deleted.take(id);
     const u = { ...d, deletedDateTime: null };
     this.insert(u);
     return u;
@@ -189,8 +183,7 @@ export class UserStore {
 
   purge(id: string): boolean {
     this.countCache.clear();
-    this.deletedOrder.remove(id);
-    return this.deleted.delete(id);
+    return this.deleted.purge(id);
   }
 
   /** A page of users matching the filter, in the source index's order, resuming after `after`. */
@@ -228,36 +221,9 @@ export class UserStore {
     return this.count(source, filter, this.now());
   }
 
-  /**
-   * Deleted users, ordered by id, resuming after `after`. `view` is how Graph shows a deleted user (its UPN
-   * prefixed with its id): the filter is evaluated on that, as Graph does.
-   */
+  /** Deleted users, ordered by id, resuming after `after`, filtered on Graph's `view` of them (DeletedUsers.list). */
   listDeleted(q: ListQuery, view: (u: UserData) => UserData = (u) => u): ListResult {
-    const items: UserData[] = [];
-    let last: string | undefined;
-    let hasMore = false;
-    let count = 0;
-    for (const id of this.deletedOrder.after(q.after)) {
-      const u = view(this.deleted.get(id)!);
-      this.examined++;
-      if (q.filter && !evaluateFilter(q.filter, (p) => u[p as keyof UserData])) continue;
-      if (items.length === q.top) {
-        hasMore = true;
-        break;
-      }
-      items.push(u);
-      last = id;
-    }
-    const result: ListResult = { items };
-    if (hasMore && last !== undefined) result.next = last;
-    if (q.count) {
-      for (const d of this.deleted.values()) {
-        const u = view(d);
-        if (!q.filter || evaluateFilter(q.filter, (p) => u[p as keyof UserData])) count++;
-      }
-      result.count = count;
-    }
-    return result;
+    return this.deleted.list(q, view, () => this.examined++);
   }
 
   private lagUntil(): number {
