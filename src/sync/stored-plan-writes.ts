@@ -5,17 +5,49 @@ import type { Change, EntraDomain, Plan } from './model.js';
 import type { PlanRepository } from './ports.js';
 import { changeOpIds, writeCounts, writePhasesOf } from './write-ops.js';
 
+/** How many ops a stored plan's writes make and how many phases they take (writeCounts over all of its chunks). */
+export interface WriteTotals {
+  readonly ops: number;
+  readonly phases: number;
+}
+
+/**
+ * `chunks` handed on unchanged, their writes counted on the way: a walk the apply makes anyway (the hash check) gives
+ * the totals storedPlanWrites would otherwise read the whole plan once more for. `totals()` is null until the walk
+ * has reached the end.
+ */
+export function countingWrites(chunks: AsyncIterable<readonly Change[]>): {
+  chunks: AsyncIterable<readonly Change[]>;
+  totals: () => WriteTotals | null;
+} {
+  let done: WriteTotals | null = null;
+  async function* counted(): AsyncGenerator<readonly Change[]> {
+    let ops = 0;
+    let phases = 0;
+    for await (const chunk of chunks) {
+      const counts = writeCounts(chunk);
+      ops += counts.ops;
+      phases = Math.max(phases, counts.phases);
+      yield chunk;
+    }
+    done = { ops, phases };
+  }
+  return { chunks: counted(), totals: () => done };
+}
+
 /**
  * Each change carries its write phase (the diff gave it), so one walk of the stored chunks counts the ops and the
- * phases, and each phase walks the chunks again: a plan without UPN renames (one phase) is read three times in all
- * (count, writes, outcomes), and at any moment one chunk of changes and its ops are in memory (the count and the
- * outcome walk build only the ops' ids and phases). A plan stored before
- * format 3 has no phases in its changes: they are derived from the whole plan, which is then held for that run.
+ * phases (or `counted`, the totals of a walk already made: countingWrites), and each phase walks the chunks again: a
+ * plan without UPN renames (one phase) is read twice more after the hash check (writes, outcomes), and at any moment
+ * one chunk of changes and its ops are in memory (the count and the outcome walk build only the ops' ids and
+ * phases). A plan stored before format 3 has no phases in its changes: they are derived from the whole plan, which
+ * is then held for that run (and counted here: its stored chunks' totals do not hold for the derived phases).
  */
 export async function storedPlanWrites(
   plans: Pick<PlanRepository, 'changes'>,
   plan: Pick<Plan, 'id' | 'formatVersion'>,
   authenticationType: EntraDomain['authenticationType'],
+  counted: WriteTotals | null = null,
 ): Promise<WriteSource> {
   let chunks = () => plans.changes(plan.id);
   if (plan.formatVersion < 3) {
@@ -28,10 +60,15 @@ export async function storedPlanWrites(
   }
   let total = 0;
   let phaseCount = 0;
-  for await (const chunk of chunks()) {
-    const counts = writeCounts(chunk);
-    total += counts.ops;
-    phaseCount = Math.max(phaseCount, counts.phases);
+  if (counted && plan.formatVersion >= 3) {
+    total = counted.ops;
+    phaseCount = counted.phases;
+  } else {
+    for await (const chunk of chunks()) {
+      const counts = writeCounts(chunk);
+      total += counts.ops;
+      phaseCount = Math.max(phaseCount, counts.phases);
+    }
   }
   const targetsOf = (chunk: readonly Change[], ops: WriteBatch['ops']) =>
     changeOfOps({ id: plan.id, changes: chunk }, ops);

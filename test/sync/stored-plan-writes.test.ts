@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Stores } from '../../src/store/index.js';
 import type { Change, Plan, SourceUser } from '../../src/sync/model.js';
 import { buildPlan, verifyStoredPlanHash } from '../../src/sync/plan.js';
-import { storedPlanWrites } from '../../src/sync/stored-plan-writes.js';
+import { countingWrites, storedPlanWrites } from '../../src/sync/stored-plan-writes.js';
 import { planToWritePhases } from '../../src/sync/write-ops.js';
 import { DOMAIN, entraUser, settings, snapshot } from './fixtures.js';
 
@@ -114,5 +114,45 @@ describe('storedPlanWrites', () => {
       false,
     );
     expect(await verifyStoredPlanHash({ ...alteredSummary, id: plan.id }, stores.plans.changes(plan.id))).toBe(true);
+  });
+
+  it('takes its totals from the hash check walk that counted them, without reading the plan to count', async () => {
+    const plan = mixedPlan();
+    await stores.plans.put(plan);
+    const summary = (await stores.plans.summary(plan.id))!;
+    const walk = countingWrites(stores.plans.changes(plan.id));
+    expect(walk.totals()).toBeNull();
+    expect(await verifyStoredPlanHash(summary, walk.chunks)).toBe(true);
+    const whole = planToWritePhases(plan, 'Managed');
+    expect(walk.totals()).toEqual({ ops: whole.flat().length, phases: whole.length });
+
+    let reads = 0;
+    const counting = {
+      changes: (id: string) => {
+        reads++;
+        return stores.plans.changes(id);
+      },
+    };
+    const source = await storedPlanWrites(counting, plan, 'Managed', walk.totals());
+    expect(reads).toBe(0);
+    expect(source.total).toBe(whole.flat().length);
+    // Uncounted, the same source reads the plan once more to count it; both serve the same batches.
+    reads = 0;
+    const uncounted = await storedPlanWrites(counting, plan, 'Managed');
+    expect(reads).toBe(1);
+    expect(uncounted.total).toBe(source.total);
+    const served = async (s: typeof source) => {
+      const out: string[][] = [];
+      for await (const batch of s.batches(3)) out.push(batch.ops.map((op) => op.opId));
+      return out;
+    };
+    const counted = await served(source);
+    expect(counted.flat().sort()).toEqual(
+      whole
+        .flat()
+        .map((op) => op.opId)
+        .sort(),
+    );
+    expect(counted).toEqual(await served(uncounted));
   });
 });

@@ -5,6 +5,7 @@ import type { Plan, RunRecord } from '../model.js';
 import { verifyStoredPlanHash } from '../plan.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
 import { readFingerprints } from '../read-fingerprints.js';
+import { countingWrites, type WriteTotals } from '../stored-plan-writes.js';
 import {
   type ApplyOptions,
   isRefusal,
@@ -51,7 +52,11 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
   }
 
   /** Applies a stored plan, of which only the summary is held (the writes read its changes chunk by chunk). */
-  async function applyStored(plan: Omit<Plan, 'changes'>, options: ApplyOptions): Promise<RunRecord | Refusal> {
+  async function applyStored(
+    plan: Omit<Plan, 'changes'>,
+    options: ApplyOptions,
+    counted: WriteTotals | null,
+  ): Promise<RunRecord | Refusal> {
     const domainName = plan.domain;
     const found = await configured(domainName);
     if (isRefusal(found)) return found;
@@ -123,7 +128,7 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
           ...(verdict.message ? { message: verdict.message } : {}),
         };
       }
-      return await writePlan(run, plan, options);
+      return await writePlan(run, plan, options, counted);
     } finally {
       await held.stop();
     }
@@ -131,12 +136,14 @@ export function applyUseCases(ctx: ServiceContext, runs: RunWriter): Pick<SyncSe
 
   return {
     async apply(planId, planHash, options) {
-      // The summary, and the hash checked over the changes read chunk by chunk: the plan is never loaded whole.
+      // The summary, and the hash checked over the changes read chunk by chunk: the plan is never loaded whole. The
+      // same walk counts the writes, so the writes do not read the whole plan once more only to count them.
       const plan = await deps.plans.summary(planId);
       if (!plan) return refuse('plan-not-found', say('refusal.planNotFound', { planId }));
-      if (plan.hash !== planHash || !(await verifyStoredPlanHash(plan, deps.plans.changes(planId))))
-        return refuse('stale-plan', say('refusal.hashMismatch'));
-      return applyStored(plan, options);
+      if (plan.hash !== planHash) return refuse('stale-plan', say('refusal.hashMismatch'));
+      const walk = countingWrites(deps.plans.changes(planId));
+      if (!(await verifyStoredPlanHash(plan, walk.chunks))) return refuse('stale-plan', say('refusal.hashMismatch'));
+      return applyStored(plan, options, walk.totals());
     },
   };
 }

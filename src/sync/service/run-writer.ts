@@ -4,7 +4,7 @@ import { type CoreMessage, type Said, say } from '../core-messages.js';
 import type { Plan, RunRecord, RunTrigger, UserOutcome } from '../model.js';
 import { checkPlanFreshness } from '../plan-freshness.js';
 import type { ProgressListener, Refusal } from '../service-interface.js';
-import { storedPlanWrites } from '../stored-plan-writes.js';
+import { storedPlanWrites, type WriteTotals } from '../stored-plan-writes.js';
 import { CHECK_LISTINGS_IN_FLIGHT } from '../read-fingerprints.js';
 import { type ExpectedWrite, expectedWrites, listingCheck, type UnseenWrite } from '../visibility.js';
 import type { Configured, ServiceContext } from './context.js';
@@ -89,11 +89,13 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
    * alone decides the writes, the authentication type included. Its changes are read from the store chunk by chunk,
    * the outcomes appended to the run log batch by batch. The returned record's `outcomes` are the failed ones only
    * (what the result card and the channel notification list); the whole list is read page by page from the run log.
+   * `counted`: the plan's write totals if the caller's own walk of its chunks counted them (countingWrites).
    */
   async function writePlan(
     run: RunRecord,
     plan: PlanHead,
     options: { onProgress?: ProgressListener; onStarted?: (runId: string) => void },
+    counted: WriteTotals | null = null,
   ): Promise<RunRecord> {
     // A resumed run starts its outcomes again: they are rebuilt from the journal.
     await deps.runs.put({ ...run, outcomes: [] });
@@ -106,7 +108,7 @@ export function createRunWriter({ deps, iso, observe, currentWriteSettings }: Se
     // with its plan changes as the outcome walk reads them: the plan is not walked a second time.
     const expected: ExpectedWrite[] = [];
     try {
-      const source = await storedPlanWrites(deps.plans, plan, plan.writeSettings.authenticationType);
+      const source = await storedPlanWrites(deps.plans, plan, plan.writeSettings.authenticationType, counted);
       opCount = source.total;
       const result = await executeWrites(
         { reader: deps.reader, writer: deps.writer, journal: deps.journal, logger: deps.logger },
