@@ -58,18 +58,16 @@ export async function storedPlanWrites(
       yield phased;
     };
   }
-  let total = 0;
-  let phaseCount = 0;
-  if (counted && plan.formatVersion >= 3) {
-    total = counted.ops;
-    phaseCount = counted.phases;
-  } else {
-    for await (const chunk of chunks()) {
-      const counts = writeCounts(chunk);
-      total += counts.ops;
-      phaseCount = Math.max(phaseCount, counts.phases);
+  let totals = plan.formatVersion >= 3 ? counted : null;
+  if (!totals) {
+    const walk = countingWrites(chunks());
+    for await (const _chunk of walk.chunks) {
+      // counted on the way
     }
+    totals = walk.totals();
   }
+  const total = totals?.ops ?? 0;
+  const phaseCount = totals?.phases ?? 0;
   const targetsOf = (chunk: readonly Change[], ops: WriteBatch['ops']) =>
     changeOfOps({ id: plan.id, changes: chunk }, ops);
   return {
